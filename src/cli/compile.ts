@@ -1,0 +1,116 @@
+/**
+ * `pipewright compile [files...] [--check] [--force] [--root DIR]`
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { compileProject } from '../compile.ts';
+import { hasErrors } from '../diagnostics.ts';
+import { checkRun, writeRun } from '../emit/index.ts';
+import { colorsFor, EXIT, renderDiagnostic, type CliIo } from './io.ts';
+
+export const COMPILE_USAGE = `Usage: pipewright compile [files...] [options]
+
+Compiles pipelines/**/*.pipeline.ts to Jenkinsfiles (default generated/<name>/Jenkinsfile).
+
+Options:
+  --check        compile in memory and compare with the files on disk; write nothing
+  --watch        recompile affected pipelines on every change
+  --force        overwrite files that pipewright did not generate
+  --root DIR     project root (default: current directory)
+  --quiet        print only problems and the summary
+  -h, --help     show this help
+
+Exit codes: 0 ok, 1 check failures or refused writes, 2 invalid pipelines or usage.
+`;
+
+export async function runCompileCli(argv: string[], io: CliIo): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        check: { type: 'boolean' },
+        watch: { type: 'boolean' },
+        force: { type: 'boolean' },
+        root: { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    io.stderr.write(`pipewright compile: ${(error as Error).message}\n\n${COMPILE_USAGE}`);
+    return EXIT.invalid;
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    io.stdout.write(COMPILE_USAGE);
+    return EXIT.ok;
+  }
+  const root = resolve(io.cwd, values.root ?? '.');
+  if (values.watch) {
+    const { runWatch } = await import('./watch.ts');
+    return runWatch({ root, force: Boolean(values.force) }, io);
+  }
+  const colors = colorsFor(io.stdout, io.env);
+  const started = performance.now();
+  const run = await compileProject({
+    root,
+    ...(positionals.length > 0 ? { files: positionals.map((f) => resolve(io.cwd, f)) } : {}),
+  });
+  const seconds = () => ((performance.now() - started) / 1000).toFixed(2);
+
+  for (const d of run.diagnostics) io.stderr.write(`${renderDiagnostic(d, colors)}\n`);
+  let invalid = hasErrors(run.diagnostics) ? 1 : 0;
+  for (const pipeline of run.pipelines) {
+    if (hasErrors(pipeline.diagnostics)) invalid++;
+    for (const d of pipeline.diagnostics) io.stderr.write(`${renderDiagnostic(d, colors)}\n`);
+  }
+
+  if (values.check) {
+    const problems = await checkRun(run);
+    for (const problem of problems) {
+      io.stdout.write(`${colors.red(`${problem.kind}:`)} ${problem.message}\n`);
+      if (problem.diff) io.stdout.write(problem.diff);
+    }
+    const total = run.pipelines.length;
+    if (problems.length === 0 && invalid === 0) {
+      io.stdout.write(`pipewright compile --check: ${total} Jenkinsfile(s) up to date (${seconds()} s)\n`);
+      return EXIT.ok;
+    }
+    io.stdout.write(`pipewright compile --check: ${problems.length} problem(s) in ${total} pipeline(s) (${seconds()} s)\n`);
+    return invalid > 0 ? EXIT.invalid : EXIT.findings;
+  }
+
+  const report = await writeRun(run, { force: Boolean(values.force), removeOrphans: positionals.length === 0 });
+  const counts = { created: 0, updated: 0, unchanged: 0, refused: 0, invalid: 0 };
+  const width = Math.max(0, ...run.pipelines.map((p) => p.name.length));
+  for (const outcome of report.outcomes) {
+    counts[outcome.status]++;
+    const { pipeline, status } = outcome;
+    const mark =
+      status === 'invalid' || status === 'refused'
+        ? colors.red('x')
+        : status === 'unchanged'
+          ? colors.dim('=')
+          : colors.green('+');
+    const detail =
+      status === 'invalid'
+        ? `${pipeline.diagnostics.filter((d) => d.severity === 'error').length} error(s) in ${pipeline.source}; nothing written`
+        : status === 'refused'
+          ? (outcome.reason ?? '')
+          : `${pipeline.output} ${status}`;
+    if (!values.quiet || status === 'invalid' || status === 'refused') {
+      io.stdout.write(`  ${mark} ${pipeline.name.padEnd(width)}  ${detail}\n`);
+    }
+  }
+  for (const orphan of report.removedOrphans) io.stdout.write(`  - removed ${orphan} (its pipeline is gone)\n`);
+  const summary = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(', ');
+  io.stdout.write(`pipewright compile: ${run.pipelines.length} pipeline(s): ${summary || 'nothing to do'} (${seconds()} s)\n`);
+  if (invalid > 0) return EXIT.invalid;
+  if (counts.refused > 0) return EXIT.findings;
+  return EXIT.ok;
+}

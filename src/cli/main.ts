@@ -1,0 +1,55 @@
+/**
+ * The `pipewright` command line: a thin dispatcher over the library API. Each command lives in its
+ * own module and is imported only when used, to keep start-up fast.
+ */
+import { EXIT, processIo, type CliIo } from './io.ts';
+
+const USAGE = `Usage: pipewright <command> [options]
+
+Commands:
+  compile [files...]   compile pipelines to Jenkinsfiles (--check, --watch, --force)
+  validate <files...>  validate hand-written declarative Jenkinsfiles offline
+  ecs-deploy           release a new image to an ECS service, verified, with rollback
+
+Run \`pipewright <command> --help\` for a command's options.
+`;
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+const commands: Record<string, () => Promise<Command>> = {
+  compile: async () => (await import('./compile.ts')).runCompileCli,
+  validate: async () => {
+    const { runValidateCli } = await import('./validate.ts');
+    return (argv, io) => runValidateCli(argv, io);
+  },
+  'ecs-deploy': async () => {
+    const { runEcsDeployCli } = await import('./ecs-deploy.ts');
+    return (argv, io) => runEcsDeployCli(argv, io);
+  },
+};
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? io.stderr : io.stdout).write(USAGE);
+    return name === undefined ? EXIT.invalid : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    const { readFile } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    io.stdout.write(`${pkg.version}\n`);
+    return EXIT.ok;
+  }
+  const load = commands[name];
+  if (!load) {
+    io.stderr.write(`pipewright: unknown command "${name}"\n\n${USAGE}`);
+    return EXIT.invalid;
+  }
+  try {
+    return await (await load())(rest, io);
+  } catch (error) {
+    io.stderr.write(`pipewright ${name}: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.invalid;
+  }
+}

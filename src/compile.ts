@@ -1,0 +1,214 @@
+/**
+ * The compiler pipeline, end to end: load → validate → lower → print → (emit). Everything here
+ * works in memory; writing and checking files is in `src/emit/`.
+ */
+import { existsSync } from 'node:fs';
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import { defaultConfig, ConfigSchema, CONFIG_FILE, type ResolvedConfig } from './config.ts';
+import type { Diagnostic } from './diagnostics.ts';
+import { hasErrors } from './diagnostics.ts';
+import { withHeader } from './emit/header.ts';
+import { printJenkinsfile } from './jenkinsfile/print.ts';
+import type { JenkinsfileAst } from './jenkinsfile/ast.ts';
+import { discoverPipelineFiles } from './load/discover.ts';
+import { loadPipelineModules } from './load/loader.ts';
+import { createSourceLocator } from './load/locate.ts';
+import { lowerPipeline } from './lower/index.ts';
+import type { ValidPipeline } from './model/schema.ts';
+import { checkStructure, validateSchema } from './validate/index.ts';
+
+/** The result of compiling one pipeline source file. */
+export interface CompiledPipeline {
+  /** Source file, relative to the project root, `/` separators. */
+  source: string;
+  /** Pipeline name (from `name`, else the file name without `.pipeline.ts`). */
+  name: string;
+  /** Output path, relative to the project root, `/` separators. */
+  output: string;
+  /** Errors and warnings, with TypeScript source locations. */
+  diagnostics: Diagnostic[];
+  /** The validated model (absent when the source did not load or failed the schema). */
+  model?: ValidPipeline;
+  /** The lowered Jenkinsfile AST (absent when there are errors). */
+  ast?: JenkinsfileAst;
+  /** The complete Jenkinsfile text, header included (absent when there are errors). */
+  jenkinsfile?: string;
+  /** For each line of `jenkinsfile`, the model path that produced it (for source maps). */
+  lineOrigins?: (readonly (string | number)[] | undefined)[];
+}
+
+export interface CompileOptions {
+  /** Project root (where `pipelines/`, `generated/` and `pipewright.config.ts` are). */
+  root: string;
+  /** Pipeline files to compile (absolute or root-relative); default: discover all. */
+  files?: string[];
+  /** Configuration; default: load `pipewright.config.ts` if present. */
+  config?: ResolvedConfig;
+}
+
+export interface CompileRun {
+  root: string;
+  config: ResolvedConfig;
+  pipelines: CompiledPipeline[];
+  /** Problems not tied to one pipeline (config errors, duplicate names). */
+  diagnostics: Diagnostic[];
+  /** Local module dependencies of each pipeline file (absolute paths), from the loader. */
+  graph: Map<string, Set<string>>;
+}
+
+const toPosix = (path: string) => path.split(sep).join('/');
+
+/** Pipeline name implied by a file name: `payments-api.pipeline.ts` → `payments-api`. */
+export const pipelineNameFromFile = (file: string): string => basename(file).replace(/\.pipeline\.ts$/, '');
+
+/** Loads `pipewright.config.ts` (if any) and applies defaults. */
+export async function loadConfig(root: string): Promise<{ config: ResolvedConfig; diagnostics: Diagnostic[] }> {
+  const file = resolve(root, CONFIG_FILE);
+  if (!existsSync(file)) return { config: defaultConfig(), diagnostics: [] };
+  const { modules } = await loadPipelineModules([file], { root });
+  const loaded = modules[0]!;
+  if (loaded.diagnostics.length > 0) return { config: defaultConfig(), diagnostics: loaded.diagnostics };
+  const parsed = ConfigSchema.safeParse(loaded.value ?? {});
+  if (parsed.success) return { config: parsed.data, diagnostics: [] };
+  const locator = createSourceLocator(file, root);
+  return {
+    config: defaultConfig(),
+    diagnostics: parsed.error.issues.map((issue) => ({
+      code: 'PW2100',
+      severity: 'error' as const,
+      message: `invalid configuration: ${issue.message}`,
+      path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+      location: locator.locate(issue.path.filter((p): p is string | number => typeof p !== 'symbol')),
+    })),
+  };
+}
+
+/** Resolves where a pipeline's Jenkinsfile goes; rejects paths outside the project. */
+function resolveOutput(
+  root: string,
+  name: string,
+  model: ValidPipeline | undefined,
+  config: ResolvedConfig,
+): { output: string; diagnostic?: Omit<Diagnostic, 'location'> } {
+  const requested = model?.output ?? config.outputs[name] ?? `${config.outDir}/${name}/Jenkinsfile`;
+  const absolute = resolve(root, requested);
+  const rel = relative(root, absolute);
+  if (isAbsolute(requested) || rel.startsWith('..') || rel === '' || isAbsolute(rel)) {
+    return {
+      output: toPosix(rel),
+      diagnostic: {
+        code: 'PW4001',
+        severity: 'error',
+        message: 'the output path must be a file inside the project',
+        path: ['output'],
+        expected: 'a relative path inside the project root',
+        found: JSON.stringify(requested),
+      },
+    };
+  }
+  return { output: toPosix(rel) };
+}
+
+/**
+ * Compiles one pipeline value (already loaded) in memory: schema, structure, lowering, printing.
+ * `source` is the project-relative path used in the header and in diagnostics.
+ */
+export function compilePipelineValue(
+  value: unknown,
+  source: string,
+  options: { name?: string; output?: string } = {},
+): Omit<CompiledPipeline, 'output'> & { output?: string } {
+  const name = options.name ?? pipelineNameFromFile(source);
+  const schema = validateSchema(value);
+  if (!schema.pipeline) return { source, name, diagnostics: schema.diagnostics };
+  const model = schema.pipeline;
+  const diagnostics = [...schema.diagnostics, ...checkStructure(model)];
+  const result: Omit<CompiledPipeline, 'output'> & { output?: string } = {
+    source,
+    name: model.name ?? name,
+    diagnostics,
+    model,
+  };
+  if (hasErrors(diagnostics)) return result;
+  const ast = lowerPipeline(model);
+  try {
+    const printed = printJenkinsfile(ast);
+    result.ast = ast;
+    result.jenkinsfile = withHeader(printed.text, source);
+    result.lineOrigins = printed.lineOrigins;
+  } catch (error) {
+    // The printer refuses text Groovy cannot represent (U+FFFF); say where it came from.
+    const origin = (error as { origin?: readonly (string | number)[] }).origin;
+    diagnostics.push({
+      code: 'PW4002',
+      severity: 'error',
+      message: (error as Error).message,
+      ...(origin ? { path: origin } : {}),
+    });
+  }
+  return result;
+}
+
+/** Compiles every pipeline of a project in memory (nothing is written). */
+export async function compileProject(options: CompileOptions): Promise<CompileRun> {
+  const root = resolve(options.root);
+  const runDiagnostics: Diagnostic[] = [];
+  let config = options.config;
+  if (!config) {
+    const loaded = await loadConfig(root);
+    config = loaded.config;
+    runDiagnostics.push(...loaded.diagnostics);
+  }
+  const files = options.files
+    ? options.files.map((f) => resolve(root, f))
+    : await discoverPipelineFiles(root, { dir: config.pipelinesDir });
+  const { modules, graph } = await loadPipelineModules(files, { root });
+
+  const pipelines: CompiledPipeline[] = modules.map((loaded) => {
+    const source = toPosix(relative(root, loaded.file));
+    const fallbackName = pipelineNameFromFile(loaded.file);
+    if (loaded.diagnostics.length > 0 || loaded.value === undefined) {
+      return {
+        source,
+        name: fallbackName,
+        output: resolveOutput(root, fallbackName, undefined, config).output,
+        diagnostics: loaded.diagnostics,
+      };
+    }
+    const compiled = compilePipelineValue(loaded.value, source, { name: fallbackName });
+    const { output, diagnostic } = resolveOutput(root, compiled.name, compiled.model, config);
+    const diagnostics = [...compiled.diagnostics];
+    if (diagnostic) diagnostics.push(diagnostic);
+    const result: CompiledPipeline = { ...compiled, output, diagnostics };
+    if (diagnostic) {
+      delete result.jenkinsfile;
+      delete result.ast;
+    }
+    // Map model paths to TypeScript locations; the locator is only created when needed.
+    const needLocation = diagnostics.filter((d) => !d.location && d.path);
+    if (needLocation.length > 0) {
+      const locator = createSourceLocator(loaded.file, root);
+      for (const d of needLocation) d.location = locator.locate(d.path!);
+    }
+    for (const d of diagnostics) d.location ??= { file: source, line: 1, column: 1 };
+    return result;
+  });
+
+  // Two pipelines must not write the same file.
+  const byOutput = new Map<string, CompiledPipeline>();
+  for (const pipeline of pipelines) {
+    const other = byOutput.get(pipeline.output);
+    if (other) {
+      pipeline.diagnostics.push({
+        code: 'PW4003',
+        severity: 'error',
+        message: `pipelines ${other.source} and ${pipeline.source} both write ${pipeline.output}`,
+        location: { file: pipeline.source, line: 1, column: 1 },
+        expected: 'a unique name or output per pipeline',
+        found: `duplicate output ${pipeline.output}`,
+      });
+      delete pipeline.jenkinsfile;
+    } else byOutput.set(pipeline.output, pipeline);
+  }
+  return { root, config, pipelines, diagnostics: runDiagnostics, graph };
+}

@@ -1,0 +1,23 @@
+/**
+ * Project configuration: `pipewright.config.ts` at the project root (optional). Loaded the same
+ * way as pipelines; validated by its zod schema.
+ */
+import { z } from 'zod';
+
+export const CONFIG_FILE = 'pipewright.config.ts';
+
+export const ConfigSchema = z.strictObject({
+  /** Directory searched for `**\/*.pipeline.ts` files, relative to the project root. */
+  pipelinesDir: z.string().min(1).default('pipelines'),
+  /** Directory for generated Jenkinsfiles (`<outDir>/<pipeline>/Jenkinsfile`). */
+  outDir: z.string().min(1).default('generated'),
+  /** Output path per pipeline name, relative to the project root (overrides `outDir`). */
+  outputs: z.record(z.string(), z.string().min(1)).default({}),
+});
+
+/** What a `pipewright.config.ts` default-exports (see `defineConfig`). */
+export type PipewrightConfig = z.input<typeof ConfigSchema>;
+/** Configuration with defaults applied. */
+export type ResolvedConfig = z.output<typeof ConfigSchema>;
+
+export const defaultConfig = (): ResolvedConfig => ConfigSchema.parse({});

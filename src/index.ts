@@ -1,0 +1,42 @@
+/**
+ * pipewright: typed pipeline-as-code for Jenkins.
+ *
+ * - Authoring: `definePipeline`, step helpers (`sh`, `junit`, ...) and the model types.
+ * - Compiling: `compileProject` (load → validate → lower → print, in memory), `writeRun` and
+ *   `checkRun` (emit), `compilePipelineValue` for a single in-memory pipeline.
+ */
+export * from './dsl/index.ts';
+export type { PipewrightConfig, ResolvedConfig } from './config.ts';
+export {
+  compileProject,
+  compilePipelineValue,
+  loadConfig,
+  pipelineNameFromFile,
+  type CompileOptions,
+  type CompileRun,
+  type CompiledPipeline,
+} from './compile.ts';
+export {
+  checkRun,
+  findOrphans,
+  writeRun,
+  type CheckProblem,
+  type CheckProblemKind,
+  type WriteOutcome,
+  type WriteReport,
+  type WriteStatus,
+} from './emit/index.ts';
+export { readHeader, withHeader, type GeneratedHeader } from './emit/header.ts';
+export { unifiedDiff } from './emit/unified-diff.ts';
+export {
+  formatDiagnostic,
+  formatLocation,
+  formatPath,
+  hasErrors,
+  type Diagnostic,
+  type Location,
+  type ModelPath,
+  type Severity,
+} from './diagnostics.ts';
+export type * from './jenkinsfile/ast.ts';
+export { main as runCli } from './cli/main.ts';
