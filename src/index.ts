@@ -40,3 +40,4 @@ export {
 } from './diagnostics.ts';
 export type * from './jenkinsfile/ast.ts';
 export { main as runCli } from './cli/main.ts';
+export { watchProject, type ProjectWatcher, type RebuildEvent, type WatchOptions } from './watch.ts';
