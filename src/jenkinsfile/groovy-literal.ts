@@ -1,0 +1,136 @@
+/**
+ * The ONE module that turns user text into Groovy source. Everything follows the "safe emission
+ * recipe" for Jenkins' Groovy 2.4 (antlr2) parser (/work/shared/reference/jenkins-declarative.md
+ * §5): only non-interpolating single-quoted literals, escaped unit by unit, pure ASCII output.
+ *
+ * Why pure ASCII: Jenkins reads the Jenkinsfile in the SCM's encoding, so raw non-ASCII text could
+ * change meaning; `\uXXXX` escapes cannot. Why `\uXXXX` is never used for `'`, `\`, LF or CR:
+ * Groovy replaces `\uXXXX` before lexing (like Java), so `\u0027` would be a raw quote.
+ */
+
+/** Thrown for text that no Groovy 2.4 string literal can hold. */
+export class UnrepresentableStringError extends Error {
+  /** UTF-16 index of the offending character in the value. */
+  readonly index: number;
+  /** The offending UTF-16 code unit. */
+  readonly codeUnit: number;
+  /**
+   * Model path of the value, when known: the printer sets it so that callers can point at the
+   * pipeline value that carried the character.
+   */
+  origin?: readonly (string | number)[];
+
+  constructor(index: number, codeUnit: number) {
+    super(
+      `U+${hex4(codeUnit)} at index ${index} cannot be written in a Groovy 2.4 string literal ` +
+        '(the antlr2 lexer reads U+FFFF as end of file, even as a \\uFFFF escape)',
+    );
+    this.name = 'UnrepresentableStringError';
+    this.index = index;
+    this.codeUnit = codeUnit;
+  }
+}
+
+const NAMED_ESCAPES: Readonly<Record<number, string>> = {
+  0x5c: '\\\\', // backslash
+  0x27: "\\'", // single quote
+  0x0a: '\\n',
+  0x0d: '\\r',
+  0x09: '\\t',
+  0x08: '\\b',
+  0x0c: '\\f',
+};
+
+const LF = 0x0a;
+const SPACE = 0x20;
+const END_OF_FILE_FOR_ANTLR2 = 0xffff;
+
+function hex4(unit: number): string {
+  return unit.toString(16).toUpperCase().padStart(4, '0');
+}
+
+/**
+ * Escapes one UTF-16 unit for the inside of a `'…'` or `'''…'''` literal: named escapes for
+ * `\ ' LF CR TAB BS FF`, `\u00XX` for other C0 controls and DEL, `\uXXXX` for every non-ASCII
+ * unit (lone surrogates included), printable ASCII as is (`$` and `"` need nothing here).
+ */
+function escapeUnit(value: string, index: number): string {
+  const unit = value.charCodeAt(index);
+  const named = NAMED_ESCAPES[unit];
+  if (named !== undefined) return named;
+  if (unit >= 0x20 && unit < 0x7f) return value[index] as string;
+  if (unit === END_OF_FILE_FOR_ANTLR2) throw new UnrepresentableStringError(index, unit);
+  return `\\u${hex4(unit)}`;
+}
+
+/**
+ * A single-quoted, non-interpolating Groovy 2.4 literal whose value is exactly `value` (compared
+ * as UTF-16 units), written in printable ASCII only.
+ *
+ * @throws UnrepresentableStringError if `value` contains U+FFFF.
+ */
+export function groovyStringLiteral(value: string): string {
+  let body = '';
+  for (let i = 0; i < value.length; i++) body += escapeUnit(value, i);
+  return `'${body}'`;
+}
+
+/**
+ * A `'''…'''` literal whose value is exactly `value`, for readable multi-line text such as shell
+ * scripts: LF stays a real line break, everything else is escaped as in {@link
+ * groovyStringLiteral} (CR in particular, which Groovy would normalise to LF), every `'` is
+ * escaped (so no `'''` can end the literal early, and a value ending in `'` stays exact), and a
+ * space just before a line break is written `\u0020` so that no output line ends in a space.
+ *
+ * The literal starts with `'''\` + LF: Groovy drops a backslash-newline, so the text begins on its
+ * own line without adding a character (a value that itself starts with LF stays exact).
+ *
+ * @throws UnrepresentableStringError if `value` contains U+FFFF.
+ */
+export function groovyMultilineStringLiteral(value: string): string {
+  let body = '';
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit === LF) body += '\n';
+    else if (unit === SPACE && value.charCodeAt(i + 1) === LF) body += '\\u0020';
+    else body += escapeUnit(value, i);
+  }
+  return `'''\\\n${body}'''`;
+}
+
+/** Groovy 2.4 reserved words (plus the literals `true`, `false`, `null`): never bare names. */
+const GROOVY_KEYWORDS: ReadonlySet<string> = new Set([
+  'abstract', 'as', 'assert', 'boolean', 'break', 'byte', 'case', 'catch', 'char', 'class',
+  'const', 'continue', 'def', 'default', 'do', 'double', 'else', 'enum', 'extends', 'false',
+  'final', 'finally', 'float', 'for', 'goto', 'if', 'implements', 'import', 'in', 'instanceof',
+  'int', 'interface', 'long', 'native', 'new', 'null', 'package', 'private', 'protected',
+  'public', 'return', 'short', 'static', 'strictfp', 'super', 'switch', 'synchronized', 'this',
+  'threadsafe', 'throw', 'throws', 'trait', 'transient', 'true', 'try', 'void', 'volatile',
+  'while',
+]);
+
+const ASCII_IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** Whether `name` is a Groovy reserved word (or `true`/`false`/`null`). */
+export function isGroovyKeyword(name: string): boolean {
+  return GROOVY_KEYWORDS.has(name);
+}
+
+/**
+ * Whether `name` can be written bare as a Groovy identifier (a variable, method or environment
+ * name): ASCII letters, digits, `_` and `$`, not starting with a digit, and not a reserved word.
+ * Non-ASCII letters are valid in Groovy but deliberately refused, to keep output pure ASCII.
+ */
+export function isGroovyIdentifier(name: string): boolean {
+  return ASCII_IDENTIFIER.test(name) && !GROOVY_KEYWORDS.has(name);
+}
+
+/**
+ * A map key or named-argument name: bare when it is a valid identifier (`[a: 1]`, `$class:`),
+ * else a quoted literal (`['a-b': 1]`). Both forms give the same String key in Groovy.
+ *
+ * @throws UnrepresentableStringError if `key` contains U+FFFF.
+ */
+export function groovyKeyLiteral(key: string): string {
+  return isGroovyIdentifier(key) ? key : groovyStringLiteral(key);
+}

@@ -1,0 +1,147 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  UnrepresentableStringError,
+  groovyKeyLiteral,
+  groovyMultilineStringLiteral,
+  groovyStringLiteral,
+  isGroovyIdentifier,
+  isGroovyKeyword,
+} from '../../src/jenkinsfile/groovy-literal.ts';
+import { groovyStringConstants } from '../groovy/client.ts';
+import { trickyMultilineString, trickyString } from './arbitraries.ts';
+
+const PRINTABLE_ASCII_LINES = /^[\x20-\x7e\n]*$/;
+
+describe('groovyStringLiteral', () => {
+  it.each([
+    ['', "''"],
+    ["it's", "'it\\'s'"],
+    ['say "hi"', `'say "hi"'`],
+    ['C:\\users\\u0041', "'C:\\\\users\\\\u0041'"],
+    ['$5 ${x} $y', "'$5 ${x} $y'"],
+    ['\n\r\t\b\f', "'\\n\\r\\t\\b\\f'"],
+    ['\u0000\u000b\u001f\u007f', "'\\u0000\\u000B\\u001F\\u007F'"],
+    ['é\u00a0\u2028', "'\\u00E9\\u00A0\\u2028'"],
+    ['\u{1F600}', "'\\uD83D\\uDE00'"],
+    ['lone \ud800 \udfff', "'lone \\uD800 \\uDFFF'"],
+    ['\ufffe', "'\\uFFFE'"],
+    ["'''", "'\\'\\'\\''"],
+  ])('writes %j as %s', (value, literal) => {
+    expect(groovyStringLiteral(value)).toBe(literal);
+  });
+
+  it('never writes anything but printable ASCII, and no raw line break', () => {
+    fc.assert(
+      fc.property(trickyString, (value) => {
+        expect(groovyStringLiteral(value)).toMatch(/^'[\x20-\x7e]*'$/);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses U+FFFF, naming the character and its index', () => {
+    const error = (() => {
+      try {
+        groovyStringLiteral('ab\uffffc');
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(UnrepresentableStringError);
+    expect(error).toMatchObject({ index: 2, codeUnit: 0xffff, message: expect.stringMatching(/U\+FFFF at index 2/) });
+    expect(() => groovyMultilineStringLiteral('x\n\uffff')).toThrow(/U\+FFFF at index 2/);
+    expect(() => groovyKeyLiteral('\uffff')).toThrow(UnrepresentableStringError);
+  });
+});
+
+describe('groovyMultilineStringLiteral', () => {
+  it.each([
+    ['npm ci\nnpm test\n', "'''\\\nnpm ci\nnpm test\n'''"],
+    ['\nstarts with a newline', "'''\\\n\nstarts with a newline'''"],
+    ["ends with a quote'", "'''\\\nends with a quote\\''''"],
+    ['ends with a backslash\\', "'''\\\nends with a backslash\\\\'''"],
+    ['backslash before newline\\\nx', "'''\\\nbackslash before newline\\\\\nx'''"],
+    ['crlf\r\nline', "'''\\\ncrlf\\r\nline'''"],
+    ['trailing space \nx', "'''\\\ntrailing space\\u0020\nx'''"],
+    ["it's ${HOME} \\u0041 'quoted'", "'''\\\nit\\'s ${HOME} \\\\u0041 \\'quoted\\''''"],
+  ])('writes %j as %j', (value, literal) => {
+    expect(groovyMultilineStringLiteral(value)).toBe(literal);
+  });
+
+  it('writes only printable ASCII and LF, with no line ending in a space', () => {
+    fc.assert(
+      fc.property(trickyMultilineString, (value) => {
+        const literal = groovyMultilineStringLiteral(value);
+        expect(literal).toMatch(PRINTABLE_ASCII_LINES);
+        expect(literal).not.toMatch(/ \n/);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('identifiers and keys', () => {
+  it.each([
+    ['FOO_BAR1', true],
+    ['_x', true],
+    ['$class', true],
+    ['camelCase', true],
+    ['1abc', false],
+    ['a-b', false],
+    ['a b', false],
+    ['a.b', false],
+    ['', false],
+    ['é', false],
+    ['class', false],
+    ['in', false],
+    ['true', false],
+    ['null', false],
+  ])('isGroovyIdentifier(%j) is %s', (name, expected) => {
+    expect(isGroovyIdentifier(name)).toBe(expected);
+  });
+
+  it('knows the reserved words', () => {
+    expect(['def', 'as', 'trait', 'false'].every(isGroovyKeyword)).toBe(true);
+    expect(['stage', 'steps', 'pipeline', 'sh'].some(isGroovyKeyword)).toBe(false);
+  });
+
+  it.each([
+    ['testResults', 'testResults'],
+    ['$class', '$class'],
+    ['a-b', "'a-b'"],
+    ['in', "'in'"],
+    ['', "''"],
+    ["it's", "'it\\'s'"],
+  ])('groovyKeyLiteral(%j) is %s', (key, literal) => {
+    expect(groovyKeyLiteral(key)).toBe(literal);
+  });
+});
+
+describe('round trip through the real Groovy 2.4.21 parser', () => {
+  it('hand-picked values come back exactly', async () => {
+    const values = [
+      '', "'", "'''", '\\', '\\u0041', '\\\\u0027', '${x}', '$', '\u0000', '\r', '\r\n', '\u2028',
+      '\u{1F600}', '\ud800', '\ufffe', '*/', '\\\n', ' \n', '\n', "x'", 'x\\',
+    ];
+    const source = values.map((v) => `echo ${groovyStringLiteral(v)}\nsh ${groovyMultilineStringLiteral(v)}\n`).join('');
+    expect(await groovyStringConstants(source)).toEqual(values.flatMap((v) => [v, v]));
+  });
+
+  it('any string, as a single-line literal, a multi-line literal and a map key', async () => {
+    // One Groovy source per run, carrying ~100 values in all three positions: few round trips.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(trickyString, trickyMultilineString), { minLength: 60, maxLength: 120 }),
+        async (values) => {
+          const source = values
+            .map((v) => `echo ${groovyStringLiteral(v)}\nsh ${groovyMultilineStringLiteral(v)}\nm = [${groovyKeyLiteral(v)}: 1]\n`)
+            .join('');
+          expect(await groovyStringConstants(source)).toEqual(values.flatMap((v) => [v, v, v]));
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+});
