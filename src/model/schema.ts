@@ -8,6 +8,7 @@
  * can use Jenkins' own message text.
  */
 import { z } from 'zod';
+import { DELIVERY_STEP_SCHEMAS, DeliveryEnvironmentSchema, type DeliveryStep } from './delivery.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Values
@@ -328,7 +329,9 @@ export type Step =
   | RetryStep
   | LockStep
   | ScriptStep
-  | GenericStep;
+  | GenericStep
+  // Typed delivery steps (scans, image, registry, deploys, approvals, notifications): delivery.ts.
+  | DeliveryStep;
 
 export interface ShStep {
   step: 'sh';
@@ -578,6 +581,7 @@ export const StepSchema: z.ZodType<Step> = z.lazy(() =>
       body: z.array(StepSchema).optional(),
       ...stepBase,
     }),
+    ...DELIVERY_STEP_SCHEMAS,
   ]),
 ) as z.ZodType<Step>;
 
@@ -913,6 +917,12 @@ export const PipelineSchema = z.strictObject({
   /** The stages, in order. */
   stages: z.array(StageSchema),
   post: PostSchema.optional(),
+  /**
+   * Delivery environments in promotion order (dev → stage → prod). Not emitted: the deploy stages
+   * carry their own settings; the policy engine checks them against this list (IAM-002, FLOW-006).
+   */
+  // Lazy: delivery.ts imports this module too, and either may load first.
+  environments: z.lazy(() => z.array(DeliveryEnvironmentSchema)).optional(),
   /** Policy suppressions that apply to the whole pipeline. */
   suppressions,
 });

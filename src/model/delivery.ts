@@ -1,0 +1,782 @@
+/**
+ * The delivery model: typed steps for the company's build → scan → image → registry → deploy
+ * workflow, plus the environments a service is promoted through.
+ *
+ * Every delivery step is a `Step` kind (discriminator `step`) and lowers to plain Jenkins steps in
+ * `src/lower/delivery/`. Conventions every lowering follows, so the policy engine can rely on them:
+ *
+ * - `sh` bodies are single-quoted Groovy literals; multi-line ones start with `#!/bin/bash` and
+ *   `set -euo pipefail`.
+ * - User values reach the shell through `withEnv([...])` and are referenced as `"$PW_..."`. Only
+ *   values that are checked here against a strict pattern or an enum (flags, severities, build-arg
+ *   names, secret ids, numbers) are written into script text.
+ * - Scanners write JSON and SARIF under `reports/`, deploys write evidence JSON under `evidence/`;
+ *   both are archived in the enclosing stage's `post { always { } }`, also when the step fails.
+ * - Image hand-over files in the workspace (see `DELIVERY_FILES` in `delivery-defaults.ts`):
+ *   `image-id.txt` (image ID from `docker build --iidfile`), `image-local.txt` (local tag
+ *   `repository:<commit sha>`), `image-ref.txt` (pushed `registry/repository@sha256:…`, stashed
+ *   as `image-ref` and unstashed by every deploy step).
+ *
+ * Defaults are listed in `DELIVERY_DEFAULTS` (`delivery-defaults.ts`, zod-free so the DSL can use
+ * it) and applied by the lowering; the schemas here do not fill them in, so a validated model is
+ * exactly what its author wrote.
+ *
+ * This module imports only `SuppressionSchema` from `schema.ts`, and only lazily: `schema.ts`
+ * imports this module for the `StepSchema` union, and a lazy reference keeps the cycle safe
+ * whichever module loads first.
+ */
+import { z } from 'zod';
+import { SuppressionSchema } from './schema.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Field patterns. A value that matches one of these may be written into script text; everything
+// else is passed through the environment.
+// ---------------------------------------------------------------------------------------------
+
+/** Patterns used by the delivery schemas, exported so the policy engine and docs can reuse them. */
+export const DELIVERY_PATTERNS = {
+  /** Shell/Groovy identifier (environment variable names, build-arg names). */
+  identifier: /^[A-Za-z_][A-Za-z0-9_]*$/,
+  /** A path relative to the workspace: no leading `/`, no `..` segment, conservative characters. */
+  relativePath: /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._@+/-]+$/,
+  /** An absolute or relative path with conservative characters (cache directories). */
+  path: /^(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._@+/-]+$/,
+  /** Strict token that may be spliced into script text (`^[A-Za-z0-9._/-]+$`). */
+  token: /^[A-Za-z0-9._/-]+$/,
+  /** Name of a report file (without extension), e.g. `trivy-fs`. */
+  reportName: /^[a-z0-9][a-z0-9._-]*$/,
+  /** ECR repository name. */
+  ecrRepository: /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
+  /** 12-digit AWS account id. */
+  awsAccountId: /^\d{12}$/,
+  /** AWS region, e.g. `eu-west-1`, `us-gov-west-1`. */
+  awsRegion: /^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d+$/,
+  /** IAM role name or role ARN (as `withAWS(role:)` accepts). */
+  iamRole: /^(?:arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]+|[A-Za-z0-9+=,.@_-]{1,64})$/,
+  /** ECS cluster, service or container name; EKS cluster, namespace, release, deployment names. */
+  resourceName: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/,
+  /** Delivery environment name, e.g. `dev`, `stage`, `prod`. */
+  environmentName: /^[a-z][a-z0-9-]{0,30}$/,
+  /** Docker build-arg / BuildKit secret / label key parts. */
+  dockerKey: /^[a-z0-9][a-z0-9._-]*$/,
+  /** npm script name, e.g. `test`, `test:unit`, `build`. */
+  npmScript: /^[A-Za-z0-9][A-Za-z0-9:._-]*$/,
+  /** Extra argument to an npm script; spliced after `--`, so it stays a single safe token. */
+  npmArg: /^[A-Za-z0-9=:._/,@+-]+$/,
+  /** SonarQube project key. */
+  sonarProjectKey: /^[A-Za-z0-9_.:-]+$/,
+  /** Snyk organisation slug or id. */
+  snykOrg: /^[A-Za-z0-9_-]+$/,
+  /** Pinned tool version, e.g. `0.58.1` (no `latest`, no ranges). */
+  toolVersion: /^v?\d+\.\d+\.\d+(?:[-+][A-Za-z0-9.]+)?$/,
+  /** cosign key reference on AWS KMS, e.g. `awskms:///alias/ci-cosign`. */
+  kmsKeyRef: /^awskms:\/\/[A-Za-z0-9.:-]*\/[A-Za-z0-9:/_.-]+$/,
+  /** Git repository URL over https or ssh (no embedded credentials). */
+  gitUrl: /^(?:https:\/\/[A-Za-z0-9.-]+(?::\d+)?\/[A-Za-z0-9._~/-]+|ssh:\/\/git@[A-Za-z0-9.-]+(?::\d+)?\/[A-Za-z0-9._~/-]+|git@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+)$/,
+  /** Git branch name. */
+  gitBranch: /^[A-Za-z0-9][A-Za-z0-9._/-]*$/,
+  /** yq path expression, e.g. `.image.digest` or `.spec.template.spec.containers[0].image`. */
+  yqPath: /^(?:\.[A-Za-z0-9_-]+|\[\d+\])+$/,
+  /** S3 bucket name. */
+  s3Bucket: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+  /** CloudFront distribution id. */
+  cloudFrontDistribution: /^[A-Z0-9]{8,20}$/,
+  /** Elastic Load Balancing listener ARN. */
+  listenerArn: /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/(?:app|net)\/[A-Za-z0-9-]+\/[0-9a-f]+\/[0-9a-f]+$/,
+  /** Elastic Load Balancing target group ARN. */
+  targetGroupArn: /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]+$/,
+  /** Route 53 hosted zone id. */
+  hostedZoneId: /^Z[A-Z0-9]{1,31}$/,
+  /** DNS record name. */
+  dnsName: /^(?:\*\.)?[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?$/,
+  /** Route 53 set identifier of a weighted record. */
+  setIdentifier: /^[A-Za-z0-9_.-]{1,128}$/,
+  /** Slack channel name or id. */
+  slackChannel: /^[#@]?[A-Za-z0-9._-]+$/,
+  /** Jenkins user or group name in an input `submitter` list (commas separate entries). */
+  submitter: /^[^,*\s][^,*]*$/,
+} as const;
+
+const P = DELIVERY_PATTERNS;
+const matching = (pattern: RegExp, what: string) =>
+  z.string().regex(pattern, `${what} must match ${pattern.source}`);
+const nonEmpty = (what: string) => z.string().min(1, `${what} must not be empty`);
+const positiveInt = z.number().int().positive();
+const minutes = (max: number) => z.number().int().min(1).max(max);
+
+/** Suppressions, referenced lazily (see the module comment on the import cycle). */
+const suppressions = z.lazy(() => z.array(SuppressionSchema)).optional();
+
+/** A reason for a risk decision; auditors read it, so it must say something. */
+const rationale = z.string().min(20, 'a rationale must be at least 20 characters: auditors read it');
+
+// ---------------------------------------------------------------------------------------------
+// Shared pieces
+// ---------------------------------------------------------------------------------------------
+
+/** Severities as Trivy spells them. */
+export const TrivySeveritySchema = z.enum(['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
+export type TrivySeverity = z.infer<typeof TrivySeveritySchema>;
+
+/** Which image a scan or SBOM looks at. */
+export const ImageSourceSchema = z.enum(['built', 'pushed']);
+/**
+ * `built`: the local image from `dockerBuild` (`image-local.txt`); `ecrPush` later checks that the
+ * pushed image has the same image ID, so the scanned image is the shipped one (SCAN-005).
+ * `pushed`: the pushed digest (`image-ref.txt`).
+ */
+export type ImageSource = z.infer<typeof ImageSourceSchema>;
+
+/**
+ * An assumed AWS role, emitted as `withAWS(role:, roleAccount:, region:, duration:)` around the
+ * step's shell. No static keys exist in the model (IAM-001).
+ */
+export const AwsRoleSchema = z.strictObject({
+  /** Role name (in `account`) or full role ARN, e.g. `ecs-deployer-prod`. */
+  role: matching(P.iamRole, 'role'),
+  /** 12-digit id of the account that owns the role. */
+  account: matching(P.awsAccountId, 'account'),
+  /** AWS region for the session and the CLI calls. */
+  region: matching(P.awsRegion, 'region'),
+  /** Session length in seconds, 900–3600 (default 900: short sessions). */
+  durationSeconds: z.number().int().min(900).max(3600).optional(),
+  /**
+   * Session name recorded in CloudTrail. Default: Jenkins' own (job name + build number), which
+   * links CloudTrail events to the build; override only with something at least as traceable.
+   */
+  roleSessionName: matching(/^[A-Za-z0-9+=,.@_-]{2,64}$/, 'roleSessionName').optional(),
+});
+export type AwsRole = z.input<typeof AwsRoleSchema>;
+
+/** Who may approve a promotion into an environment, and how. */
+export const ApprovalPolicySchema = z.strictObject({
+  /** Jenkins groups allowed to approve (`input submitter`); never `*` or single people (FLOW-002). */
+  submitters: z.array(matching(P.submitter, 'submitter')).min(1, 'name at least one approver group'),
+  /** How long the approval stays open, in minutes (default 1440 = 24 h, FLOW-004). */
+  timeoutMinutes: minutes(10080).optional(),
+  /**
+   * Regular expression the change ticket (`CHANGE_ID` parameter) must match
+   * (default `^[A-Z][A-Z0-9]+-[0-9]+$`, e.g. `CHG-1234`, FLOW-007).
+   */
+  changeIdPattern: z.string().min(1).optional(),
+  /** Reject an approver who started the build (default true, FLOW-003). */
+  forbidSelfApproval: z.boolean().optional(),
+});
+export type ApprovalPolicy = z.input<typeof ApprovalPolicySchema>;
+
+/** Which refs may deploy into an environment. Pull-request builds never deploy (FLOW-005). */
+export const ReleasePolicySchema = z.strictObject({
+  /** Branches (exact names) that may deploy, default `['main']`. */
+  branches: z.array(matching(P.gitBranch, 'branch')).optional(),
+  /** Glob of release tags that may deploy, e.g. `v*` (default none). */
+  tags: z.string().min(1).optional(),
+});
+export type ReleasePolicy = z.input<typeof ReleasePolicySchema>;
+
+/** An ECS Fargate service as a deploy target. */
+export const EcsTargetSchema = z.strictObject({
+  kind: z.literal('ecs'),
+  /** ECS cluster name. */
+  cluster: matching(P.resourceName, 'cluster'),
+  /** ECS service name. */
+  service: matching(P.resourceName, 'service'),
+  /** Container in the task definition whose image is replaced. */
+  container: matching(P.resourceName, 'container'),
+  /** Task-definition template in the repository (DEPLOY-004), e.g. `deploy/taskdef.prod.json`. */
+  taskDefinition: matching(P.relativePath, 'taskDefinition').optional(),
+});
+
+/** An EKS workload as a deploy target (helm release or plain deployment). */
+export const EksTargetSchema = z.strictObject({
+  kind: z.literal('eks'),
+  /** EKS cluster name. */
+  cluster: matching(P.resourceName, 'cluster'),
+  /** Kubernetes namespace. */
+  namespace: matching(P.resourceName, 'namespace'),
+});
+
+/** A GitOps manifests repository (ArgoCD/Flux pull the change). */
+export const GitOpsTargetSchema = z.strictObject({
+  kind: z.literal('gitops'),
+  /** Manifests repository URL (https or ssh, no credentials in it). */
+  repository: matching(P.gitUrl, 'repository'),
+  /** File that holds the image reference for this environment, e.g. `apps/payments/prod/kustomization.yaml`. */
+  file: matching(P.relativePath, 'file'),
+});
+
+/**
+ * One environment a service is promoted through. Pipelines list them in promotion order
+ * (dev → stage → prod); the same image digest is deployed to each in turn (FLOW-006).
+ */
+export const DeliveryEnvironmentSchema = z.strictObject({
+  /** Short name, used in stage names, lock names and evidence files, e.g. `prod`. */
+  name: matching(P.environmentName, 'environment name'),
+  /** The environment's own AWS account (IAM-002: one account per environment). */
+  awsAccountId: matching(P.awsAccountId, 'awsAccountId'),
+  /** Region of the environment. */
+  region: matching(P.awsRegion, 'region'),
+  /** Role the deploy stage assumes in `awsAccountId` (name or ARN). */
+  deployRole: matching(P.iamRole, 'deployRole'),
+  /** Session length for the deploy role, 900–3600 s (default 900). */
+  sessionDurationSeconds: z.number().int().min(900).max(3600).optional(),
+  /** Agent label of the deploy stage; prod gets a dedicated label (IAM-004). */
+  agentLabel: nonEmpty('agentLabel'),
+  /** What is deployed. */
+  target: z.discriminatedUnion('kind', [EcsTargetSchema, EksTargetSchema, GitOpsTargetSchema]),
+  /** Approval before deploying here; absent means no approval (typical for dev). */
+  approval: ApprovalPolicySchema.optional(),
+  /** Refs that may deploy here (default: branch `main` only). */
+  releaseFrom: ReleasePolicySchema.optional(),
+});
+export type DeliveryEnvironment = z.input<typeof DeliveryEnvironmentSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Node.js
+// ---------------------------------------------------------------------------------------------
+
+export const NpmCiStepSchema = z.strictObject({
+  step: z.literal('npmCi'),
+  /** npm cache directory (default `$HOME/.npm` on the agent); `--prefer-offline` uses it first. */
+  cacheDir: matching(P.path, 'cacheDir').optional(),
+  /** Run `npm ci --ignore-scripts` (default false: many packages need install scripts). */
+  ignoreScripts: z.boolean().optional(),
+  /**
+   * Jenkins file credential holding an `.npmrc` for a private registry; bound for this step only
+   * and passed as `NPM_CONFIG_USERCONFIG`, never copied into the workspace.
+   */
+  npmrcCredentialId: nonEmpty('npmrcCredentialId').optional(),
+  /** Package directory relative to the workspace (default the workspace root). */
+  directory: matching(P.relativePath, 'directory').optional(),
+  suppressions,
+});
+export type NpmCiStep = z.input<typeof NpmCiStepSchema>;
+
+export const NpmRunStepSchema = z.strictObject({
+  step: z.literal('npmRun'),
+  /** Script from package.json, e.g. `test`, `lint`, `build`. */
+  script: matching(P.npmScript, 'script'),
+  /** Extra arguments after `--`; each must be a safe token (they are written into the script). */
+  args: z.array(matching(P.npmArg, 'argument')).optional(),
+  /** JUnit XML pattern published in `post { always }` (e.g. `reports/junit/*.xml`). */
+  junit: nonEmpty('junit').optional(),
+  /** Other files archived in `post { always }` (Ant pattern, e.g. `coverage/**`). */
+  archive: nonEmpty('archive').optional(),
+  /** Package directory relative to the workspace (default the workspace root). */
+  directory: matching(P.relativePath, 'directory').optional(),
+  suppressions,
+});
+export type NpmRunStep = z.input<typeof NpmRunStepSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Scanners
+// ---------------------------------------------------------------------------------------------
+
+export const TrivyScanStepSchema = z
+  .strictObject({
+    step: z.literal('trivyScan'),
+    /** `fs`: the repository (dependencies, secrets, IaC misconfig); `image`: the container image. */
+    target: z.enum(['fs', 'image']),
+    /** For `fs`: directory to scan, relative to the workspace (default `.`). */
+    path: matching(P.relativePath, 'path').optional(),
+    /** For `image`: the built image (default, scanned before push) or the pushed digest. */
+    image: ImageSourceSchema.optional(),
+    /** Scanners (default fs: vuln, secret, misconfig; image: vuln, secret). */
+    scanners: z.array(z.enum(['vuln', 'secret', 'misconfig', 'license'])).min(1).optional(),
+    /** Severities that fail the gate (default HIGH, CRITICAL; SCAN-003). */
+    severity: z.array(TrivySeveritySchema).min(1).optional(),
+    /** Exit code of the gate run when findings remain (default 1; 0 disables the gate, SCAN-002). */
+    exitCode: z.number().int().min(0).max(255).optional(),
+    /** Ignore vulnerabilities without a fix, with the reason (SCAN-004). */
+    ignoreUnfixed: z.strictObject({ rationale }).optional(),
+    /** `.trivyignore` in the repository (entries carry an expiry and a ticket, SCAN-004). */
+    ignoreFile: matching(P.relativePath, 'ignoreFile').optional(),
+    /** Vulnerability DB cache directory on the agent (default `/var/cache/trivy`, SCAN-008). */
+    cacheDir: matching(P.path, 'cacheDir').optional(),
+    /** Pinned Trivy version; the step fails if the agent's `trivy` differs (SCAN-008). */
+    version: matching(P.toolVersion, 'version'),
+    /** Scan timeout in minutes (default 15). */
+    timeoutMinutes: minutes(120).optional(),
+    /** Report base name under `reports/` (default `trivy-fs` / `trivy-image`): `.json` and `.sarif`. */
+    reportName: matching(P.reportName, 'reportName').optional(),
+    suppressions,
+  })
+  .refine((s) => s.target === 'fs' || s.path === undefined, { message: '`path` applies to fs scans only', path: ['path'] })
+  .refine((s) => s.target === 'image' || s.image === undefined, {
+    message: '`image` applies to image scans only',
+    path: ['image'],
+  });
+export type TrivyScanStep = z.input<typeof TrivyScanStepSchema>;
+
+export const SnykScanStepSchema = z
+  .strictObject({
+    step: z.literal('snykScan'),
+    /** `test`: open-source dependencies (SCA); `container`: the container image. */
+    mode: z.enum(['test', 'container']),
+    /** For `container`: the built image (default) or the pushed digest. */
+    image: ImageSourceSchema.optional(),
+    /** For `container`: Dockerfile used for base-image advice (default `Dockerfile`). */
+    dockerfile: matching(P.relativePath, 'dockerfile').optional(),
+    /** Lowest severity that fails the build (default `high`). */
+    severityThreshold: z.enum(['low', 'medium', 'high', 'critical']).optional(),
+    /** Only fail on issues that can be fixed this way (`--fail-on`); default: fail on all. */
+    failOn: z.enum(['all', 'upgradable', 'patchable']).optional(),
+    /** Jenkins secret-text credential with the Snyk API token, bound as `SNYK_TOKEN` (default `snyk-token`). */
+    tokenCredentialId: nonEmpty('tokenCredentialId').optional(),
+    /** Snyk organisation (`--org`). */
+    org: matching(P.snykOrg, 'org').optional(),
+    /** For `test`: scan every project in the repository (default true). */
+    allProjects: z.boolean().optional(),
+    /** After a passing test, upload a snapshot with `snyk monitor` (default false). */
+    monitor: z.boolean().optional(),
+    /** Pinned Snyk CLI version; the step fails if the agent's `snyk` differs (SCAN-008). */
+    version: matching(P.toolVersion, 'version').optional(),
+    /** Report base name under `reports/` (default `snyk-oss` / `snyk-container`). */
+    reportName: matching(P.reportName, 'reportName').optional(),
+    suppressions,
+  })
+  .refine((s) => s.mode === 'container' || (s.image === undefined && s.dockerfile === undefined), {
+    message: '`image` and `dockerfile` apply to container scans only',
+    path: ['mode'],
+  })
+  .refine((s) => s.mode === 'test' || s.allProjects === undefined, {
+    message: '`allProjects` applies to `snyk test` only',
+    path: ['allProjects'],
+  });
+export type SnykScanStep = z.input<typeof SnykScanStepSchema>;
+
+export const SonarScanStepSchema = z.strictObject({
+  step: z.literal('sonarScan'),
+  /** SonarQube installation name configured in Jenkins, used for `withSonarQubeEnv` (SCAN-007). */
+  installation: nonEmpty('installation'),
+  /** SonarQube project key. */
+  projectKey: matching(P.sonarProjectKey, 'projectKey'),
+  /** Source directories, comma-separated (default `src`). */
+  sources: matching(/^[A-Za-z0-9._/-]+(?:,[A-Za-z0-9._/-]+)*$/, 'sources').optional(),
+  /** Test directories, comma-separated. */
+  tests: matching(/^[A-Za-z0-9._/-]+(?:,[A-Za-z0-9._/-]+)*$/, 'tests').optional(),
+  /** LCOV coverage report (`sonar.javascript.lcov.reportPaths`), e.g. `coverage/lcov.info`. */
+  lcovReport: matching(P.relativePath, 'lcovReport').optional(),
+  suppressions,
+});
+export type SonarScanStep = z.input<typeof SonarScanStepSchema>;
+
+export const SonarQualityGateStepSchema = z.strictObject({
+  step: z.literal('sonarQualityGate'),
+  /**
+   * Minutes to wait for SonarQube's webhook (default 15). The step is
+   * `timeout { waitForQualityGate abortPipeline: true }`; put it in an `agent none` stage
+   * (`qualityGateStage()` does) so no executor waits.
+   */
+  timeoutMinutes: minutes(120).optional(),
+  suppressions,
+});
+export type SonarQualityGateStep = z.input<typeof SonarQualityGateStepSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Image
+// ---------------------------------------------------------------------------------------------
+
+export const DockerBuildStepSchema = z.strictObject({
+  step: z.literal('dockerBuild'),
+  /**
+   * Repository name, e.g. `payments-api`. The image is tagged `<repository>:<commit sha>` only:
+   * there is no tag option, so no `latest` and no mutable tag (ART-001).
+   */
+  repository: matching(P.ecrRepository, 'repository'),
+  /** Dockerfile path (default `Dockerfile`). */
+  dockerfile: matching(P.relativePath, 'dockerfile').optional(),
+  /** Build context directory (default `.`). */
+  context: matching(P.relativePath, 'context').optional(),
+  /**
+   * Non-secret build args (`--build-arg NAME`); values pass through the environment. Names that
+   * look like secrets are refused by the policy engine (SECRET-004): use `secrets`.
+   */
+  buildArgs: z.record(matching(P.identifier, 'build-arg name'), z.string()).optional(),
+  /**
+   * BuildKit secrets from Jenkins file credentials: `--secret id=<id>,src=<file>`; mounted only
+   * in `RUN --mount=type=secret,id=<id>` and never stored in the image.
+   */
+  secrets: z
+    .array(
+      z.strictObject({
+        /** Secret id the Dockerfile mounts. */
+        id: matching(P.dockerKey, 'secret id'),
+        /** Jenkins file credential holding the secret. */
+        credentialId: nonEmpty('credentialId'),
+      }),
+    )
+    .optional(),
+  /** Always pull the base image (`--pull`, default true, ART-003). */
+  pull: z.boolean().optional(),
+  /** Multi-stage target. */
+  target: matching(P.dockerKey, 'target').optional(),
+  /** Target platform (default: the agent's). */
+  platform: z.enum(['linux/amd64', 'linux/arm64']).optional(),
+  /** Value of `org.opencontainers.image.version` (default: the commit SHA). */
+  version: z.string().min(1).optional(),
+  /**
+   * Extra labels. The OCI labels revision, source, created and version are always set (ART-006);
+   * keys are checked, values pass through the environment.
+   */
+  labels: z.record(matching(/^[a-z0-9][a-z0-9._-]*(?:\.[a-z0-9][a-z0-9._-]*)*$/, 'label key'), z.string()).optional(),
+  suppressions,
+});
+export type DockerBuildStep = z.input<typeof DockerBuildStepSchema>;
+
+export const EcrPushStepSchema = z.strictObject({
+  step: z.literal('ecrPush'),
+  /** ECR repository; must be the `dockerBuild` repository (the local image `image-local.txt` is pushed). */
+  repository: matching(P.ecrRepository, 'repository'),
+  /** The registry: `<accountId>.dkr.ecr.<region>.amazonaws.com`. */
+  registry: z.strictObject({
+    /** Account that owns the registry (may be a shared tooling account). */
+    accountId: matching(P.awsAccountId, 'accountId'),
+    /** Region of the registry. */
+    region: matching(P.awsRegion, 'region'),
+  }),
+  /** Push role (IAM-003: not the deploy role). */
+  aws: AwsRoleSchema,
+  /** Stash name for `image-ref.txt` (default `image-ref`); deploy steps unstash it. */
+  stash: matching(P.token, 'stash').optional(),
+  suppressions,
+});
+export type EcrPushStep = z.input<typeof EcrPushStepSchema>;
+
+export const SbomStepSchema = z.strictObject({
+  step: z.literal('sbom'),
+  /** Generator (default `syft`). */
+  tool: z.enum(['syft', 'trivy']).optional(),
+  /** Formats (default `['cyclonedx']`): `reports/sbom.cdx.json`, `reports/sbom.spdx.json` (ART-004). */
+  formats: z.array(z.enum(['cyclonedx', 'spdx-json'])).min(1).optional(),
+  /** Image to describe (default `pushed`: the digest that ships). */
+  image: ImageSourceSchema.optional(),
+  suppressions,
+});
+export type SbomStep = z.input<typeof SbomStepSchema>;
+
+export const CosignSignStepSchema = z.strictObject({
+  step: z.literal('cosignSign'),
+  /** KMS key reference, e.g. `awskms:///alias/ci-cosign` (ART-005). */
+  key: matching(P.kmsKeyRef, 'key'),
+  /** Role with `kms:Sign` on the key (and ECR push for the signature). */
+  aws: AwsRoleSchema,
+  /** Attest these SBOMs produced by an earlier `sbom` step (default: none). */
+  attest: z.array(z.enum(['cyclonedx', 'spdx-json'])).optional(),
+  /**
+   * Separate repository for signatures (`COSIGN_REPOSITORY`), for IMMUTABLE ECR repositories
+   * where `sha256-*.sig` tags cannot be rewritten.
+   */
+  signatureRepository: matching(/^[a-z0-9.-]+(?::\d+)?\/[a-z0-9._/-]+$/, 'signatureRepository').optional(),
+  /** Do not upload to the public transparency log, with the reason (a recorded risk decision). */
+  skipTlogUpload: z.strictObject({ rationale }).optional(),
+  suppressions,
+});
+export type CosignSignStep = z.input<typeof CosignSignStepSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Deploy
+// ---------------------------------------------------------------------------------------------
+
+const deployCommon = {
+  /** Environment name (a `DeliveryEnvironment.name`); names the lock and the evidence file. */
+  environment: matching(P.environmentName, 'environment'),
+  /** Deploy role in the environment's account (IAM-002). */
+  aws: AwsRoleSchema,
+  /** Stash holding `image-ref.txt` (default `image-ref`). */
+  imageStash: matching(P.token, 'imageStash').optional(),
+};
+
+export const EcsDeployStepSchema = z
+  .strictObject({
+    step: z.literal('ecsDeploy'),
+    ...deployCommon,
+    /** ECS cluster. */
+    cluster: matching(P.resourceName, 'cluster'),
+    /** ECS service. */
+    service: matching(P.resourceName, 'service'),
+    /** Container whose image is replaced by the promoted digest. */
+    container: matching(P.resourceName, 'container'),
+    /**
+     * Task-definition template in the repository (DEPLOY-004); required for `engine: 'aws-cli'`.
+     * The `pipewright` engine renders from the service's current task definition instead.
+     */
+    taskDefinition: matching(P.relativePath, 'taskDefinition').optional(),
+    /**
+     * `aws-cli` (default): the shell recipe of policy-catalog §2.6, visible in the Jenkinsfile,
+     * needing only `aws` and `jq`, rendering from the versioned template. `pipewright`: calls
+     * `pipewright ecs-deploy` (SDK-based, retries and progress; needs pipewright on the agent).
+     */
+    engine: z.enum(['aws-cli', 'pipewright']).optional(),
+    /** Minutes to wait for the rollout (default 20, at most 30, DEPLOY-002). */
+    timeoutMinutes: minutes(30).optional(),
+    /**
+     * Smoke test run after a COMPLETED rollout, e.g. `./scripts/smoke.sh`; a failure rolls back.
+     * It is the pipeline author's own shell command, passed through the environment and run with
+     * `bash -c`, with `IMAGE_REF`, `DEPLOY_ENV`, `ECS_CLUSTER`, `ECS_SERVICE` set.
+     */
+    smokeTest: z.string().min(1).optional(),
+    /** Verify the cosign signature of the digest before registering a task definition (ART-005). */
+    verifySignature: z.strictObject({ key: matching(P.kmsKeyRef, 'key') }).optional(),
+    suppressions,
+  })
+  .refine((s) => s.engine === 'pipewright' || s.taskDefinition !== undefined, {
+    message: 'the aws-cli engine renders the task definition from a template in the repository: set `taskDefinition`',
+    path: ['taskDefinition'],
+  })
+  .refine((s) => s.engine !== 'pipewright' || s.taskDefinition === undefined, {
+    message: 'the pipewright engine renders from the current task definition; `taskDefinition` is for the aws-cli engine',
+    path: ['taskDefinition'],
+  });
+export type EcsDeployStep = z.input<typeof EcsDeployStepSchema>;
+
+export const EksDeployStepSchema = z.strictObject({
+  step: z.literal('eksDeploy'),
+  ...deployCommon,
+  /** EKS cluster (kubeconfig from `aws eks update-kubeconfig` into a temporary file). */
+  cluster: matching(P.resourceName, 'cluster'),
+  /** Namespace. */
+  namespace: matching(P.resourceName, 'namespace'),
+  /** How to roll out. */
+  method: z.discriminatedUnion('kind', [
+    z.strictObject({
+      /** `helm upgrade --install --atomic --wait`: helm rolls back by itself on failure. */
+      kind: z.literal('helm'),
+      /** Release name. */
+      release: matching(P.resourceName, 'release'),
+      /** Chart directory in the repository. */
+      chart: matching(P.relativePath, 'chart'),
+      /** Values file for this environment. */
+      valuesFile: matching(P.relativePath, 'valuesFile').optional(),
+      /** Value keys receiving the repository and the digest (default `image.repository`, `image.digest`). */
+      imageKeys: z
+        .strictObject({
+          repository: matching(/^[A-Za-z0-9_.-]+$/, 'repository key'),
+          digest: matching(/^[A-Za-z0-9_.-]+$/, 'digest key'),
+        })
+        .optional(),
+    }),
+    z.strictObject({
+      /** `kubectl set image` + `rollout status`; `rollout undo` on failure. */
+      kind: z.literal('kubectl'),
+      /** Deployment name. */
+      deployment: matching(P.resourceName, 'deployment'),
+      /** Container name in the pod template. */
+      container: matching(P.resourceName, 'container'),
+    }),
+  ]),
+  /** Minutes to wait for the rollout (default 10). */
+  timeoutMinutes: minutes(30).optional(),
+  suppressions,
+});
+export type EksDeployStep = z.input<typeof EksDeployStepSchema>;
+
+export const GitopsBumpStepSchema = z
+  .strictObject({
+    step: z.literal('gitopsBump'),
+    /** Environment name (lock, commit message, evidence). */
+    environment: matching(P.environmentName, 'environment'),
+    /** Manifests repository (https or ssh). */
+    repository: matching(P.gitUrl, 'repository'),
+    /** Branch ArgoCD/Flux watches (default `main`). */
+    branch: matching(P.gitBranch, 'branch').optional(),
+    /** File to edit, relative to the manifests repository root. */
+    file: matching(P.relativePath, 'file'),
+    /**
+     * How to write the digest: `kustomize edit set image <imageName>=<repo@digest>` in the file's
+     * directory, or `yq` setting `yamlPath` to the `repo@digest` reference.
+     */
+    editor: z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('kustomize'), imageName: matching(P.token, 'imageName') }),
+      z.strictObject({ kind: z.literal('yq'), yamlPath: matching(P.yqPath, 'yamlPath') }),
+    ]),
+    /**
+     * Credentials for the push: `https` with a username/password (token) credential, given to git
+     * through `GIT_ASKPASS`; `ssh` with an SSH key credential (host keys must be known to the agent).
+     */
+    auth: z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('https'), credentialId: nonEmpty('credentialId') }),
+      z.strictObject({ kind: z.literal('ssh'), credentialId: nonEmpty('credentialId') }),
+    ]),
+    /** Commit author name (default `pipewright`). */
+    authorName: z.string().min(1).optional(),
+    /** Commit author e-mail (default `pipewright@jenkins.invalid`). */
+    authorEmail: z.string().regex(/^[^\s@]+@[^\s@]+$/).optional(),
+    /** Stash holding `image-ref.txt` (default `image-ref`). */
+    imageStash: matching(P.token, 'imageStash').optional(),
+    suppressions,
+  })
+  .refine((s) => (s.auth.kind === 'https') === s.repository.startsWith('https://'), {
+    message: '`auth.kind` must match the repository URL scheme',
+    path: ['auth'],
+  });
+export type GitopsBumpStep = z.input<typeof GitopsBumpStepSchema>;
+
+export const TrafficShiftStepSchema = z.strictObject({
+  step: z.literal('trafficShift'),
+  /** Environment name (lock, evidence). */
+  environment: matching(P.environmentName, 'environment'),
+  /** Role allowed to change the listener or the records. */
+  aws: AwsRoleSchema,
+  /** What to change. Put the step behind an approval (DEPLOY-007). */
+  change: z.discriminatedUnion('kind', [
+    z.strictObject({
+      /** Forward weights of an ALB listener's default action. */
+      kind: z.literal('alb'),
+      /** Listener ARN. */
+      listenerArn: matching(P.listenerArn, 'listenerArn'),
+      /** Target groups and weights (0–999), at least two. */
+      weights: z
+        .array(z.strictObject({ targetGroupArn: matching(P.targetGroupArn, 'targetGroupArn'), weight: z.number().int().min(0).max(999) }))
+        .min(2),
+    }),
+    z.strictObject({
+      /** Weights of existing Route 53 weighted records (only `Weight` changes). */
+      kind: z.literal('route53'),
+      /** Hosted zone id. */
+      hostedZoneId: matching(P.hostedZoneId, 'hostedZoneId'),
+      /** Record name, e.g. `api.example.com.`. */
+      recordName: matching(P.dnsName, 'recordName'),
+      /** Record type. */
+      recordType: z.enum(['A', 'AAAA', 'CNAME']),
+      /** Set identifiers and their new weights (0–255). */
+      weights: z
+        .array(z.strictObject({ setIdentifier: matching(P.setIdentifier, 'setIdentifier'), weight: z.number().int().min(0).max(255) }))
+        .min(1),
+    }),
+  ]),
+  suppressions,
+});
+export type TrafficShiftStep = z.input<typeof TrafficShiftStepSchema>;
+
+export const S3PublishStepSchema = z.strictObject({
+  step: z.literal('s3Publish'),
+  /** Environment name (lock, evidence). */
+  environment: matching(P.environmentName, 'environment'),
+  /** Publisher role in the environment's account. */
+  aws: AwsRoleSchema,
+  /** Directory to upload, relative to the workspace (default `dist`). */
+  source: matching(P.relativePath, 'source').optional(),
+  /** Bucket. */
+  bucket: matching(P.s3Bucket, 'bucket'),
+  /** Key prefix (default none). */
+  prefix: matching(/^[A-Za-z0-9._/-]+$/, 'prefix').optional(),
+  /** Stash to restore first (e.g. `web-dist`). */
+  stash: matching(P.token, 'stash').optional(),
+  /** CloudFront distribution to invalidate, waiting for the invalidation to complete. */
+  cloudFrontDistributionId: matching(P.cloudFrontDistribution, 'cloudFrontDistributionId').optional(),
+  suppressions,
+});
+export type S3PublishStep = z.input<typeof S3PublishStepSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Approvals and notifications
+// ---------------------------------------------------------------------------------------------
+
+export const ApprovalCheckStepSchema = z.strictObject({
+  step: z.literal('approvalCheck'),
+  /** Environment being approved. */
+  environment: matching(P.environmentName, 'environment'),
+  /** Variable set by the input's `submitterParameter` (default `APPROVER`). */
+  approverVariable: matching(P.identifier, 'approverVariable').optional(),
+  /** Regular expression the `CHANGE_ID` parameter must match (default `^[A-Z][A-Z0-9]+-[0-9]+$`). */
+  changeIdPattern: z.string().min(1).optional(),
+  /** Refuse an approver who started the build (default true, FLOW-003). */
+  forbidSelfApproval: z.boolean().optional(),
+  suppressions,
+});
+/**
+ * Runs after an approval (`approvalStage()` adds it): checks separation of duties and the change
+ * ticket at run time, then records approver and ticket in `env.DEPLOY_APPROVER`,
+ * `env.DEPLOY_CHANGE_ID` and the build description for later deploy evidence.
+ */
+export type ApprovalCheckStep = z.input<typeof ApprovalCheckStepSchema>;
+
+/** Events a notification reports. */
+export const NotifyEventSchema = z.enum(['failure', 'fixed', 'approval', 'deployed', 'rolled-back']);
+export type NotifyEvent = z.infer<typeof NotifyEventSchema>;
+
+export const NotifyTargetSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('slack'),
+    /** Channel, e.g. `#payments-deploys`. */
+    channel: matching(P.slackChannel, 'channel'),
+    /** Jenkins secret-text credential with the bot token (`slackSend tokenCredentialId`). */
+    tokenCredentialId: nonEmpty('tokenCredentialId'),
+    /** Slack workspace (`teamDomain`), when the global configuration does not set it. */
+    teamDomain: matching(/^[a-z0-9-]+$/, 'teamDomain').optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('teams'),
+    /**
+     * Jenkins secret-text credential holding the Teams Workflows webhook URL; bound with
+     * `withCredentials` because `office365ConnectorSend` takes only a plain URL (NOTIFY-001).
+     */
+    webhookCredentialId: nonEmpty('webhookCredentialId'),
+  }),
+]);
+export type NotifyTarget = z.input<typeof NotifyTargetSchema>;
+
+export const NotifyStepSchema = z.strictObject({
+  step: z.literal('notify'),
+  /** What happened; picks the wording and colour. */
+  event: NotifyEventSchema,
+  /** Where to send it. */
+  targets: z.array(NotifyTargetSchema).min(1),
+  /** Service named in the message (default the job name). */
+  service: z.string().min(1).optional(),
+  /** Environment named in the message. */
+  environment: matching(P.environmentName, 'environment').optional(),
+  suppressions,
+});
+/**
+ * Sends one message now. The message carries service, environment, image digest (`env.IMAGE_REF`,
+ * set after `ecrPush`), approver and change ticket when known, and the build link.
+ */
+export type NotifyStep = z.input<typeof NotifyStepSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// The union
+// ---------------------------------------------------------------------------------------------
+
+/** Every delivery step schema, for the `StepSchema` discriminated union in `schema.ts`. */
+export const DELIVERY_STEP_SCHEMAS = [
+  NpmCiStepSchema,
+  NpmRunStepSchema,
+  TrivyScanStepSchema,
+  SnykScanStepSchema,
+  SonarScanStepSchema,
+  SonarQualityGateStepSchema,
+  DockerBuildStepSchema,
+  EcrPushStepSchema,
+  SbomStepSchema,
+  CosignSignStepSchema,
+  EcsDeployStepSchema,
+  EksDeployStepSchema,
+  GitopsBumpStepSchema,
+  TrafficShiftStepSchema,
+  S3PublishStepSchema,
+  ApprovalCheckStepSchema,
+  NotifyStepSchema,
+] as const;
+
+/** A typed delivery step. */
+export type DeliveryStep =
+  | NpmCiStep
+  | NpmRunStep
+  | TrivyScanStep
+  | SnykScanStep
+  | SonarScanStep
+  | SonarQualityGateStep
+  | DockerBuildStep
+  | EcrPushStep
+  | SbomStep
+  | CosignSignStep
+  | EcsDeployStep
+  | EksDeployStep
+  | GitopsBumpStep
+  | TrafficShiftStep
+  | S3PublishStep
+  | ApprovalCheckStep
+  | NotifyStep;
+
+export type DeliveryStepKind = DeliveryStep['step'];
