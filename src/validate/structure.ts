@@ -1,0 +1,717 @@
+/**
+ * Structural rules: what Jenkins' declarative parser and validator (pipeline-model-definition)
+ * reject in a pipeline whose fields are individually well-typed, plus the few things that would
+ * make the generated Groovy itself break (raw Groovy that closes its block early, `\u` escapes,
+ * U+FFFF, reserved words). Messages are Jenkins' own text wherever Jenkins has one, so a search
+ * for the message finds the Jenkins documentation and issues.
+ *
+ * Runs on a schema-valid pipeline (see `validateSchema`); every diagnostic is an error with a
+ * `path` to the offending property.
+ */
+import type { Diagnostic, ModelPath } from '../diagnostics.ts';
+import type {
+  Agent,
+  Environment,
+  Input,
+  Matrix,
+  Parameter,
+  Stage,
+  StageOptions,
+  Step,
+  Tools,
+  ValidPipeline,
+  When,
+  WhenCondition,
+} from '../model/schema.ts';
+import { POST_CONDITIONS, type PostCondition } from '../model/schema.ts';
+import { quoteBrief } from './describe.ts';
+import { findUnicodeEscapes, scanGroovy, type GroovyEmbedding } from './groovy-scan.ts';
+
+/** One structural rule, for the docs. */
+export interface StructureRule {
+  /** Diagnostic code, `PW3xxx`. */
+  code: string;
+  /** Short kebab-case name. */
+  id: string;
+  /** What the rule checks, in a sentence. */
+  summary: string;
+  /** The message (with `<placeholders>`), verbatim from Jenkins when `source` is `jenkins`. */
+  message: string;
+  /** `jenkins`: Jenkins rejects this too (same text); `pipewright`: our own guard for the generated Groovy or policy. */
+  source: 'jenkins' | 'pipewright';
+}
+
+/** Every rule {@link checkStructure} enforces, in code order. */
+export const STRUCTURE_RULES = [
+  {
+    code: 'PW3001',
+    id: 'duplicate-stage-name',
+    summary: 'Sibling stages (in one stages, parallel or matrix block) have distinct names.',
+    message: 'Duplicate stage name: "<name>"',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3002',
+    id: 'stage-without-content',
+    summary: 'A stage has steps, stages, parallel or matrix.',
+    message: 'Expected one of "steps", "stages", or "parallel" for stage "<name>"',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3003',
+    id: 'stage-with-several-contents',
+    summary: 'A stage has only one of steps, stages, parallel and matrix.',
+    message: 'Only one of "matrix", "parallel", "stages", or "steps" allowed for stage "<name>"',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3004',
+    id: 'agent-or-tools-on-parallel-stage',
+    summary: 'A stage that contains parallel or matrix stages has no agent or tools of its own.',
+    message: '"agent" is not allowed in stage "<name>" as it contains parallel or matrix stages (also "tools")',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3005',
+    id: 'nested-parallel',
+    summary: 'No parallel or matrix at any depth inside a parallel or matrix branch.',
+    message: '"matrix" or "parallel" cannot be nested inside another "matrix" or "parallel".',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3006',
+    id: 'no-steps',
+    summary: 'Step lists are not empty: stage steps, post conditions and the bodies of block steps.',
+    message: 'No steps specified for branch',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3007',
+    id: 'no-stages',
+    summary: 'Stage lists are not empty: pipeline stages, nested stages, parallel and matrix stages.',
+    message: 'No stages specified',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3008',
+    id: 'environment-identifier',
+    summary: 'Environment variable and matrix axis names are identifiers ([A-Za-z_][A-Za-z0-9_]*).',
+    message:
+      '"<name>" is not a valid identifier and cannot be used for an environment variable. Identifiers must start with a letter or underscore and can contain only letters, numbers or underscores.',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3009',
+    id: 'empty-environment',
+    summary: 'An environment section has at least one variable.',
+    message: 'No variables specified for environment',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3010',
+    id: 'empty-section',
+    summary:
+      'post, options, parameters, triggers and libraries are not empty (options and triggers that set nothing, e.g. only `false` flags, count as empty).',
+    message: '<post|options|parameters|triggers|libraries> can not be empty',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3011',
+    id: 'empty-tools',
+    summary: 'A tools section names at least one tool.',
+    message: 'No tools specified',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3012',
+    id: 'input-message',
+    summary: 'An input has a non-blank message.',
+    message: 'No message specified for input',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3013',
+    id: 'no-axes',
+    summary: 'A matrix, and each of its excludes, has at least one axis.',
+    message: 'No axis directives specified',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3014',
+    id: 'no-excludes',
+    summary: 'A matrix excludes list is not empty.',
+    message: 'No exclude directives specified',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3015',
+    id: 'duplicate-axis-name',
+    summary: 'Axis names are unique within a matrix and within each exclude.',
+    message: 'Duplicate axis name: "<name>"',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3016',
+    id: 'duplicate-axis-value',
+    summary: 'Values are unique within an axis (and within an exclude axis).',
+    message: 'Duplicate axis value: "<value>"',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3017',
+    id: 'exclude-axis-values',
+    summary: 'An exclude axis has exactly one of values and notValues.',
+    message: 'Exclude axis must contain either "values" or "notValues"',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3018',
+    id: 'exclude-unknown-axis',
+    summary: 'An exclude axis names an axis of its matrix.',
+    message: 'Exclude axis "<name>" is not an axis of this matrix; the axes are <names>',
+    source: 'pipewright',
+  },
+  {
+    code: 'PW3019',
+    id: 'duplicate-parameter-name',
+    summary: 'Parameter names are unique (pipeline parameters; input parameters).',
+    message: 'Duplicate parameter name: "<name>"',
+    source: 'pipewright',
+  },
+  {
+    code: 'PW3020',
+    id: 'tool-type',
+    summary: 'Tool types are identifiers (they are emitted as method names).',
+    message: 'Invalid tool type "<type>": a tool type is a symbol such as "maven" or "nodejs"',
+    source: 'pipewright',
+  },
+  {
+    code: 'PW3021',
+    id: 'fail-fast-without-parallel',
+    summary: 'failFast is only set on stages with parallel or matrix.',
+    message: '"failFast" is not allowed in stage "<name>" as it contains no parallel or matrix stages',
+    source: 'pipewright',
+  },
+  {
+    code: 'PW3022',
+    id: 'return-status-reason',
+    summary: 'sh with returnStatus: true (which swallows failures) explains why in returnStatusReason (at least 10 characters).',
+    message: '"sh" with returnStatus: true needs a returnStatusReason of at least 10 characters saying why a failure may be ignored',
+    source: 'pipewright',
+  },
+  {
+    code: 'PW3023',
+    id: 'raw-groovy-structure',
+    summary:
+      'Raw Groovy (script bodies, when expressions, $groovy values) has balanced brackets and terminated strings and comments, so it cannot close the generated block early; a $groovy value is one expression (no // comment, no top-level newline, "," or ";").',
+    message: '<where>: <problem> (line <l>, column <c>)',
+    source: 'pipewright',
+  },
+  {
+    code: 'PW3024',
+    id: 'raw-groovy-unicode-escape',
+    summary: 'Raw Groovy contains no \\u escapes: Groovy translates them before parsing, so they can change the code.',
+    message: '<where>: "\\uXXXX" at line <l>, column <c> is translated by Groovy before parsing and can change the code; write the character itself',
+    source: 'pipewright',
+  },
+  {
+    code: 'PW3025',
+    id: 'no-uffff',
+    summary: 'No string contains U+FFFF, which Groovy 2.4 reads as the end of the file.',
+    message: 'U+FFFF cannot appear in a Jenkinsfile: Groovy 2.4 reads it as the end of the file',
+    source: 'pipewright',
+  },
+  {
+    code: 'PW3026',
+    id: 'blocked-step',
+    summary: 'Generic steps are not stage, properties or parallel, which declarative pipelines block.',
+    message: 'Invalid step "<name>" used - not allowed in this context - <reason>',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3027',
+    id: 'job-property-in-options',
+    summary: 'Custom options are not the parameters or triggers job properties.',
+    message: 'The "parameters" job property cant be used in the "options" directive. Use the "parameters {...}" directive instead.',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3028',
+    id: 'duplicate-option',
+    summary: 'An option appears once per options section (custom options included).',
+    message: 'Duplicate option name: "<name>"',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3029',
+    id: 'reserved-word',
+    summary:
+      'Names emitted as Groovy identifiers (environment variables, tool types, step and option names) are not Groovy reserved words.',
+    message: '"<word>" is a reserved word in Groovy and cannot be used as <what>',
+    source: 'pipewright',
+  },
+  {
+    code: 'PW3030',
+    id: 'dockerfile-filename',
+    summary: 'A dockerfile agent filename has no directory separators (use `dir` for the directory).',
+    message: 'Dockerfile filename cannot contain directory separators.',
+    source: 'jenkins',
+  },
+  {
+    code: 'PW3031',
+    id: 'lock-target',
+    summary: 'A lock (option or step) names exactly one of resource and label.',
+    message: '"lock" needs either a "resource" or a "label", not both',
+    source: 'pipewright',
+  },
+  {
+    code: 'PW3032',
+    id: 'stage-name',
+    summary: 'Stage names are not blank.',
+    message: 'Stage name must not be blank',
+    source: 'pipewright',
+  },
+  {
+    code: 'PW3033',
+    id: 'output-path',
+    summary: 'The output path is a relative path inside the project, with "/" separators and no "." or ".." segments.',
+    message: '"output" must be a relative file path inside the project: <problem>',
+    source: 'pipewright',
+  },
+] as const satisfies readonly StructureRule[];
+
+type RuleCode = (typeof STRUCTURE_RULES)[number]['code'];
+
+/**
+ * Checks every structural rule in {@link STRUCTURE_RULES} on a schema-valid pipeline. Returns the
+ * violations in model order (an empty array when the pipeline is fine).
+ */
+export function checkStructure(pipeline: ValidPipeline): Diagnostic[] {
+  const checker = new StructureChecker();
+  checker.pipeline(pipeline);
+  return checker.diagnostics;
+}
+
+/** Groovy 2.4 words that cannot be used as a method name or assignment target (checked with the real parser). */
+export const GROOVY_RESERVED_WORDS: ReadonlySet<string> = new Set([
+  'abstract', 'as', 'assert', 'boolean', 'break', 'byte', 'case', 'catch', 'char', 'class', 'const', 'continue',
+  'def', 'default', 'do', 'double', 'else', 'enum', 'extends', 'false', 'final', 'finally', 'float', 'for', 'goto',
+  'if', 'implements', 'import', 'in', 'instanceof', 'int', 'interface', 'long', 'native', 'new', 'null', 'package',
+  'private', 'protected', 'public', 'return', 'short', 'static', 'strictfp', 'super', 'switch', 'synchronized',
+  'this', 'threadsafe', 'throw', 'throws', 'trait', 'transient', 'true', 'try', 'void', 'volatile', 'while',
+]);
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Steps declarative pipelines refuse, with Jenkins' reason (`BlockedStepsAndMethodCalls`). */
+const BLOCKED_STEPS: Readonly<Record<string, string>> = {
+  stage: 'The stage step cannot be used in Declarative Pipelines',
+  properties: 'The properties step cannot be used in Declarative Pipelines',
+  parallel: 'The parallel step can only be used as the only top-level step in a stages step block',
+};
+
+/** Option names Jenkins refuses in `options`, with the directive to use instead. */
+const JOB_PROPERTIES_IN_OPTIONS: Readonly<Record<string, string>> = {
+  parameters: 'parameters',
+  triggers: 'triggers',
+  pipelineTriggers: 'triggers',
+};
+
+const MIN_RETURN_STATUS_REASON = 10;
+
+type Path = readonly (string | number)[];
+/**
+ * A `post` section. Its step lists are typed `unknown[]` on `Stage` (the model's `Post` is zod's
+ * input type), but the schema has validated them as steps.
+ */
+type AnyPost = Partial<Record<PostCondition, readonly unknown[]>>;
+type StageOrMatrixOptions = StageOptions & Record<string, unknown>;
+
+class StructureChecker {
+  readonly diagnostics: Diagnostic[] = [];
+
+  private report(code: RuleCode, path: Path, message: string, extra: Pick<Diagnostic, 'expected' | 'found'> = {}): void {
+    this.diagnostics.push({ code, severity: 'error', message, path: [...path] as ModelPath, ...extra });
+  }
+
+  pipeline(p: ValidPipeline): void {
+    if (p.output !== undefined) this.outputPath(p.output);
+    this.agent(p.agent, ['agent']);
+    if (p.environment) this.environment(p.environment, ['environment']);
+    if (p.options) this.options(p.options as StageOrMatrixOptions, ['options']);
+    if (p.parameters) this.parameters(p.parameters, ['parameters'], 'parameters');
+    if (p.triggers) {
+      const set = Object.values(p.triggers).some((v) => v !== undefined);
+      if (!set) this.report('PW3010', ['triggers'], 'triggers can not be empty');
+    }
+    if (p.tools) this.tools(p.tools, ['tools']);
+    if (p.libraries && p.libraries.length === 0) this.report('PW3010', ['libraries'], 'libraries can not be empty');
+    this.stageList(p.stages, ['stages'], false);
+    if (p.post) this.post(p.post, ['post']);
+    this.rawGroovyValues(p, []);
+    this.noUffff(p, []);
+  }
+
+  // ------------------------------------------------------------------------------- stages
+
+  private stageList(stages: readonly Stage[], path: Path, insideParallel: boolean): void {
+    if (stages.length === 0) {
+      this.report('PW3007', path, 'No stages specified');
+      return;
+    }
+    const seen = new Set<string>();
+    stages.forEach((stage, index) => {
+      if (seen.has(stage.name)) this.report('PW3001', [...path, index, 'name'], `Duplicate stage name: "${stage.name}"`);
+      seen.add(stage.name);
+      this.stage(stage, [...path, index], insideParallel);
+    });
+  }
+
+  private stage(stage: Stage, path: Path, insideParallel: boolean): void {
+    const name = stage.name;
+    if (name.trim() === '') this.report('PW3032', [...path, 'name'], 'Stage name must not be blank');
+
+    const contents = (['steps', 'stages', 'parallel', 'matrix'] as const).filter((key) => stage[key] !== undefined);
+    if (contents.length === 0) {
+      this.report('PW3002', path, `Expected one of "steps", "stages", or "parallel" for stage "${name}"`);
+    } else if (contents.length > 1) {
+      this.report('PW3003', [...path, contents[1]!], `Only one of "matrix", "parallel", "stages", or "steps" allowed for stage "${name}"`, {
+        expected: 'exactly one',
+        found: contents.map((c) => `"${c}"`).join(' and '),
+      });
+    }
+
+    const branching = stage.parallel !== undefined || stage.matrix !== undefined;
+    if (branching) {
+      if (stage.agent !== undefined) {
+        this.report('PW3004', [...path, 'agent'], `"agent" is not allowed in stage "${name}" as it contains parallel or matrix stages`);
+      }
+      if (stage.tools !== undefined) {
+        this.report('PW3004', [...path, 'tools'], `"tools" is not allowed in stage "${name}" as it contains parallel or matrix stages`);
+      }
+      if (insideParallel) {
+        const key = stage.parallel !== undefined ? 'parallel' : 'matrix';
+        this.report('PW3005', [...path, key], '"matrix" or "parallel" cannot be nested inside another "matrix" or "parallel".');
+      }
+    } else if (stage.failFast !== undefined) {
+      this.report('PW3021', [...path, 'failFast'], `"failFast" is not allowed in stage "${name}" as it contains no parallel or matrix stages`);
+    }
+
+    this.stageDirectives(stage, path);
+    if (stage.steps) this.steps(stage.steps, [...path, 'steps']);
+    if (stage.stages) this.stageList(stage.stages, [...path, 'stages'], insideParallel);
+    if (stage.parallel) this.stageList(stage.parallel, [...path, 'parallel'], true);
+    if (stage.matrix) this.matrix(stage.matrix, [...path, 'matrix']);
+  }
+
+  /** The directives stages and matrices share. */
+  private stageDirectives(owner: Pick<Stage, 'agent' | 'when' | 'tools' | 'environment' | 'options' | 'input'> & { post?: AnyPost }, path: Path): void {
+    if (owner.agent !== undefined) this.agent(owner.agent, [...path, 'agent']);
+    if (owner.when) this.when(owner.when, [...path, 'when']);
+    if (owner.tools) this.tools(owner.tools, [...path, 'tools']);
+    if (owner.environment) this.environment(owner.environment, [...path, 'environment']);
+    if (owner.options) this.options(owner.options as StageOrMatrixOptions, [...path, 'options']);
+    if (owner.input) this.input(owner.input, [...path, 'input']);
+    if (owner.post) this.post(owner.post, [...path, 'post']);
+  }
+
+  private matrix(matrix: Matrix, path: Path): void {
+    const axisNames = matrix.axes.map((axis) => axis.name);
+    if (matrix.axes.length === 0) this.report('PW3013', [...path, 'axes'], 'No axis directives specified');
+    this.axes(matrix.axes, [...path, 'axes']);
+    if (matrix.excludes) {
+      if (matrix.excludes.length === 0) this.report('PW3014', [...path, 'excludes'], 'No exclude directives specified');
+      matrix.excludes.forEach((exclude, index) => {
+        const excludePath = [...path, 'excludes', index, 'axes'];
+        if (exclude.axes.length === 0) this.report('PW3013', excludePath, 'No axis directives specified');
+        this.axes(exclude.axes, excludePath);
+        exclude.axes.forEach((axis, axisIndex) => {
+          const axisPath = [...excludePath, axisIndex];
+          if ((axis.values === undefined) === (axis.notValues === undefined)) {
+            this.report(
+              'PW3017',
+              axisPath,
+              axis.values === undefined
+                ? 'Exclude axis must contain either "values" or "notValues"'
+                : 'Exclude axis must contain either "values" or "notValues", not both',
+            );
+          }
+          if (axis.name !== '' && !axisNames.includes(axis.name)) {
+            this.report(
+              'PW3018',
+              [...axisPath, 'name'],
+              `Exclude axis "${axis.name}" is not an axis of this matrix; the axes are ${[...new Set(axisNames)].map((n) => `"${n}"`).join(', ') || 'none'}`,
+            );
+          }
+        });
+      });
+    }
+    this.stageDirectives(matrix, path);
+    this.stageList(matrix.stages, [...path, 'stages'], true);
+  }
+
+  private axes(axes: readonly { name: string; values?: string[]; notValues?: string[] }[], path: Path): void {
+    const seen = new Set<string>();
+    axes.forEach((axis, index) => {
+      const axisPath = [...path, index];
+      if (seen.has(axis.name)) this.report('PW3015', [...axisPath, 'name'], `Duplicate axis name: "${axis.name}"`);
+      seen.add(axis.name);
+      this.envIdentifier(axis.name, [...axisPath, 'name']);
+      for (const key of ['values', 'notValues'] as const) {
+        const values = axis[key];
+        if (!values) continue;
+        const seenValues = new Set<string>();
+        values.forEach((value, valueIndex) => {
+          if (seenValues.has(value)) this.report('PW3016', [...axisPath, key, valueIndex], `Duplicate axis value: "${value}"`);
+          seenValues.add(value);
+        });
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------------------- directives
+
+  private agent(agent: Agent, path: Path): void {
+    if (typeof agent === 'object' && agent.type === 'dockerfile' && agent.filename !== undefined && /[/\\]/.test(agent.filename)) {
+      this.report('PW3030', [...path, 'filename'], 'Dockerfile filename cannot contain directory separators.', {
+        expected: 'a file name (put the directory in "dir")',
+        found: quoteBrief(agent.filename),
+      });
+    }
+  }
+
+  private environment(environment: Environment, path: Path): void {
+    const names = Object.keys(environment);
+    if (names.length === 0) this.report('PW3009', path, 'No variables specified for environment');
+    for (const name of names) this.envIdentifier(name, [...path, name]);
+  }
+
+  private envIdentifier(name: string, path: Path): void {
+    if (!IDENTIFIER.test(name)) {
+      this.report(
+        'PW3008',
+        path,
+        `"${name}" is not a valid identifier and cannot be used for an environment variable. Identifiers must start with a letter or underscore and can contain only letters, numbers or underscores.`,
+      );
+    } else if (GROOVY_RESERVED_WORDS.has(name)) {
+      this.reserved(name, path, 'an environment variable name');
+    }
+  }
+
+  private reserved(word: string, path: Path, what: string): void {
+    this.report('PW3029', path, `"${word}" is a reserved word in Groovy and cannot be used as ${what}`);
+  }
+
+  private tools(tools: Tools, path: Path): void {
+    const types = Object.keys(tools);
+    if (types.length === 0) this.report('PW3011', path, 'No tools specified');
+    for (const type of types) {
+      if (!IDENTIFIER.test(type)) {
+        this.report('PW3020', [...path, type], `Invalid tool type "${type}": a tool type is a symbol such as "maven" or "nodejs"`);
+      } else if (GROOVY_RESERVED_WORDS.has(type)) {
+        this.reserved(type, [...path, type], 'a tool type');
+      }
+    }
+  }
+
+  private options(options: StageOrMatrixOptions, path: Path): void {
+    const names: { name: string; path: Path }[] = [];
+    for (const [key, value] of Object.entries(options)) {
+      if (key === 'custom' || value === undefined || value === false) continue;
+      names.push({ name: key, path: [...path, key] });
+    }
+    (options.custom ?? []).forEach((custom, index) => names.push({ name: custom.name, path: [...path, 'custom', index, 'name'] }));
+    if (names.length === 0) {
+      this.report('PW3010', path, 'options can not be empty', {
+        expected: 'at least one option that is set',
+        found: Object.keys(options).length === 0 ? 'empty object' : 'only unset options (false, undefined or no custom options)',
+      });
+    }
+    const seen = new Set<string>();
+    for (const { name, path: optionPath } of names) {
+      if (seen.has(name)) this.report('PW3028', optionPath, `Duplicate option name: "${name}"`);
+      seen.add(name);
+    }
+    (options.custom ?? []).forEach((custom, index) => {
+      const namePath = [...path, 'custom', index, 'name'];
+      const directive = JOB_PROPERTIES_IN_OPTIONS[custom.name];
+      if (directive) {
+        const property = custom.name === 'parameters' ? 'parameters' : 'triggers';
+        this.report(
+          'PW3027',
+          namePath,
+          `The "${property}" job property cant be used in the "options" directive. Use the "${directive} {...}" directive instead.`,
+        );
+      } else if (GROOVY_RESERVED_WORDS.has(custom.name)) {
+        this.reserved(custom.name, namePath, 'an option name');
+      }
+    });
+    if (options.lock) this.lockTarget(options.lock, [...path, 'lock']);
+  }
+
+  private lockTarget(lock: { resource?: string | undefined; label?: string | undefined }, path: Path): void {
+    const hasResource = lock.resource !== undefined && lock.resource !== '';
+    const hasLabel = lock.label !== undefined && lock.label !== '';
+    if (hasResource === hasLabel) this.report('PW3031', path, '"lock" needs either a "resource" or a "label", not both');
+  }
+
+  private parameters(parameters: readonly Parameter[], path: Path, section: string): void {
+    if (parameters.length === 0) this.report('PW3010', path, `${section} can not be empty`);
+    const seen = new Set<string>();
+    parameters.forEach((parameter, index) => {
+      if (seen.has(parameter.name)) this.report('PW3019', [...path, index, 'name'], `Duplicate parameter name: "${parameter.name}"`);
+      seen.add(parameter.name);
+    });
+  }
+
+  private input(input: Input, path: Path): void {
+    if (input.message.trim() === '') this.report('PW3012', [...path, 'message'], 'No message specified for input');
+    if (input.parameters) this.parameters(input.parameters, [...path, 'parameters'], 'parameters');
+  }
+
+  private when(when: When | WhenCondition, path: Path): void {
+    if (when.expression !== undefined) this.rawGroovy(when.expression, [...path, 'expression'], 'block', 'when expression', 'expression');
+    when.allOf?.forEach((child, index) => this.when(child, [...path, 'allOf', index]));
+    when.anyOf?.forEach((child, index) => this.when(child, [...path, 'anyOf', index]));
+    if (when.not) this.when(when.not, [...path, 'not']);
+  }
+
+  private post(post: AnyPost, path: Path): void {
+    const conditions = POST_CONDITIONS.filter((condition) => post[condition] !== undefined);
+    if (conditions.length === 0) this.report('PW3010', path, 'post can not be empty');
+    for (const condition of conditions) this.steps(post[condition] as Step[], [...path, condition]);
+  }
+
+  // ------------------------------------------------------------------------------- steps
+
+  private steps(steps: readonly Step[], path: Path): void {
+    if (steps.length === 0) {
+      this.report('PW3006', path, 'No steps specified for branch');
+      return;
+    }
+    steps.forEach((step, index) => this.step(step, [...path, index]));
+  }
+
+  private step(step: Step, path: Path): void {
+    switch (step.step) {
+      case 'sh':
+        if (step.returnStatus === true && (step.returnStatusReason ?? '').trim().length < MIN_RETURN_STATUS_REASON) {
+          this.report(
+            'PW3022',
+            [...path, 'returnStatusReason'],
+            '"sh" with returnStatus: true needs a returnStatusReason of at least 10 characters saying why a failure may be ignored',
+            {
+              expected: 'a reason of at least 10 characters',
+              found: step.returnStatusReason === undefined ? 'nothing' : quoteBrief(step.returnStatusReason),
+            },
+          );
+        }
+        return;
+      case 'lock':
+        this.lockTarget(step, path);
+        this.steps(step.steps, [...path, 'steps']);
+        return;
+      case 'dir':
+      case 'withCredentials':
+      case 'timeout':
+      case 'retry':
+        this.steps(step.steps, [...path, 'steps']);
+        return;
+      case 'script':
+        this.rawGroovy(step.groovy, [...path, 'groovy'], 'block', 'script', 'script');
+        return;
+      case 'step': {
+        const reason = BLOCKED_STEPS[step.name];
+        if (reason) {
+          this.report('PW3026', [...path, 'name'], `Invalid step "${step.name}" used - not allowed in this context - ${reason}`);
+        } else if (GROOVY_RESERVED_WORDS.has(step.name)) {
+          this.reserved(step.name, [...path, 'name'], 'a step name');
+        }
+        if (step.body) this.steps(step.body, [...path, 'body']);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------------------------- raw Groovy and strings
+
+  /** Checks one raw Groovy source: structure (PW3023) and `\u` escapes (PW3024). */
+  private rawGroovy(source: string, path: Path, embedding: GroovyEmbedding, where: string, blockName?: string): void {
+    const problem = scanGroovy(source, embedding, blockName);
+    if (problem) this.report('PW3023', path, `${where}: ${problem.message}`);
+    for (const escape of findUnicodeEscapes(source)) {
+      this.report(
+        'PW3024',
+        path,
+        escape.valid
+          ? `${where}: "${escape.text}" at line ${escape.line}, column ${escape.column} is translated by Groovy before parsing and can change the code; write the character itself`
+          : `${where}: "${escape.text}" at line ${escape.line}, column ${escape.column} is read by Groovy as a broken unicode escape; write "\\\\u" for a backslash followed by u`,
+      );
+    }
+  }
+
+  /** Every `{ $groovy }` value anywhere in the pipeline. */
+  private rawGroovyValues(value: unknown, path: Path): void {
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => this.rawGroovyValues(item, [...path, index]));
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    const record = value as Record<string, unknown>;
+    if (typeof record.$groovy === 'string' && Object.keys(record).length === 1) {
+      this.rawGroovy(record.$groovy, [...path, '$groovy'], 'expression', 'Groovy expression');
+      return;
+    }
+    for (const [key, child] of Object.entries(record)) this.rawGroovyValues(child, [...path, key]);
+  }
+
+  /** U+FFFF in any string (or object key) of the pipeline. */
+  private noUffff(value: unknown, path: Path): void {
+    if (typeof value === 'string') {
+      if (value.includes('\uffff')) {
+        this.report('PW3025', path, 'U+FFFF cannot appear in a Jenkinsfile: Groovy 2.4 reads it as the end of the file');
+      }
+      return;
+    }
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => this.noUffff(item, [...path, index]));
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+      if (key.includes('\uffff')) {
+        this.report('PW3025', [...path, key], 'U+FFFF cannot appear in a Jenkinsfile: Groovy 2.4 reads it as the end of the file');
+      }
+      this.noUffff(child, [...path, key]);
+    }
+  }
+
+  // ------------------------------------------------------------------------------- pipeline file
+
+  private outputPath(output: string): void {
+    const problem = outputPathProblem(output);
+    if (problem) {
+      this.report('PW3033', ['output'], `"output" must be a relative file path inside the project: ${problem}`, {
+        expected: 'a relative path such as "generated/app/Jenkinsfile"',
+        found: quoteBrief(output),
+      });
+    }
+  }
+}
+
+/** Why `output` is not a clean relative file path inside the project, or `undefined` if it is. */
+function outputPathProblem(output: string): string | undefined {
+  if (output.trim() === '') return 'it is blank';
+  if (/[\u0000-\u001f\u007f]/.test(output)) return 'it contains a control character';
+  if (output.includes('\\')) return 'use "/" as the separator, not "\\"';
+  if (output.startsWith('/') || /^[A-Za-z]:/.test(output)) return 'it is absolute';
+  if (output.endsWith('/')) return 'it names a directory, not a file';
+  const segments = output.split('/');
+  if (segments.some((s) => s === '')) return 'it contains an empty segment ("//")';
+  if (segments.some((s) => s === '..')) return 'it contains ".."';
+  if (segments.some((s) => s === '.')) return 'it contains "."';
+  if (segments[0] === '.git' || segments[0] === 'node_modules') return `it points into ${segments[0]}`;
+  return undefined;
+}
