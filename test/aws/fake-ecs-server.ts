@@ -23,7 +23,8 @@ export type RolloutScenario =
   /**
    * Tasks keep failing; on poll `failAfterPolls` the circuit breaker marks the deployment FAILED
    * and ECS rolls back on its own: a new PRIMARY deployment of the last COMPLETED task definition,
-   * which completes `rollbackCompletesAfterPolls` polls later (default 1).
+   * which completes `rollbackCompletesAfterPolls` polls later (default 1; 0 = already COMPLETED
+   * in the same answer).
    */
   | { kind: 'circuit-breaker-rollback'; failAfterPolls: number; rollbackCompletesAfterPolls?: number }
   /** Circuit breaker without rollback: the deployment turns FAILED and stays PRIMARY. */
@@ -58,6 +59,8 @@ export interface InjectedError {
   /** HTTP status; 400 unless given. */
   status?: number;
   message?: string;
+  /** Process the request first, then answer the error (a lost response: the change happened). */
+  afterProcessing?: boolean;
 }
 
 interface WireDeployment {
@@ -199,9 +202,15 @@ export class FakeEcs {
     return clusterArn;
   }
 
-  /** Registers a task definition as if through the API; returns its ARN. */
-  seedTaskDefinition(input: Record<string, any>): string {
-    return this.registerTaskDefinition(structuredClone(input)).taskDefinition.taskDefinitionArn as string;
+  /**
+   * Registers a task definition as if through the API; returns its ARN. `systemTags` are attached
+   * afterwards, like the `aws:` tags CloudFormation puts on resources (users cannot set those).
+   */
+  seedTaskDefinition(input: Record<string, any>, systemTags: Array<{ key: string; value: string }> = []): string {
+    const { taskDefinition } = this.registerTaskDefinition(structuredClone(input));
+    const record = this.findTaskDefinition(taskDefinition.taskDefinitionArn);
+    record.tags = [...record.tags, ...systemTags];
+    return taskDefinition.taskDefinitionArn as string;
   }
 
   addService(seed: FakeServiceSeed): string {
@@ -301,8 +310,10 @@ export class FakeEcs {
       try {
         if (req.method !== 'POST') throw new EcsError('UnknownOperationException', `unsupported method ${req.method}`);
         call.body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-        this.takeInjectedError(operation);
+        const injected = this.takeInjectedError(operation);
+        if (injected && !injected.afterProcessing) throw injected.error;
         payload = this.dispatch(operation, call.body);
+        if (injected) throw injected.error;
       } catch (error) {
         const ecsError =
           error instanceof EcsError ? error : new EcsError('ServerException', `fake ECS bug: ${String(error)}`, 500);
@@ -317,13 +328,16 @@ export class FakeEcs {
     });
   }
 
-  private takeInjectedError(operation: string): void {
+  private takeInjectedError(operation: string): { error: EcsError; afterProcessing: boolean } | undefined {
     const match = this.injectedErrors.find(
       (error) => error.count > 0 && (error.operation === '*' || error.operation === operation),
     );
-    if (!match) return;
+    if (!match) return undefined;
     match.count -= 1;
-    throw new EcsError(match.type, match.message ?? 'Rate exceeded', match.status ?? 400);
+    return {
+      error: new EcsError(match.type, match.message ?? 'Rate exceeded', match.status ?? 400),
+      afterProcessing: match.afterProcessing ?? false,
+    };
   }
 
   private dispatch(operation: string, body: Record<string, any>): unknown {
@@ -588,6 +602,8 @@ export class FakeEcs {
   private circuitBreakerRollback(state: ServiceState, failed: WireDeployment, completesAfterPolls: number): void {
     const target = state.lastCompletedTaskDefinition;
     const rollback = this.startDeployment(state, target, { kind: 'complete', afterPolls: completesAfterPolls });
+    // 0: the rollback finished before anyone looked again (a slow poller only ever sees it COMPLETED).
+    if (completesAfterPolls === 0) this.complete(state, rollback);
     this.addEvent(
       state,
       `(service ${state.serviceName}) rolling back to deployment ${rollback.id} (${target}) after ${failed.id} failed.`,
