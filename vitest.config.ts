@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The Groovy parse runs once for the whole suite (one JVM), after every test file has
-    // written its Jenkinsfiles; see test/groovy/global-setup.ts.
+    // One Groovy 2.4.21 parse JVM serves the whole run (started once, reached over local HTTP
+    // by every worker); see test/groovy/global-setup.ts and test/groovy/client.ts.
     globalSetup: ['test/groovy/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,

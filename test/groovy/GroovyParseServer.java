@@ -18,8 +18,8 @@
  *     PARSE      {"results":[{"name":N,"ok":B,"errors":[{"line":L,"column":C,"message":M}]}]}
  *     CONSTANTS  {"ok":true,"constants":[S...]}  or  {"ok":false,"errors":[...]}
  *     failure    {"failure":M}  (a bad request or a crash of this server, never a syntax error)
- * The server writes "READY" once warmed up. Anything Groovy itself prints goes to stderr, so
- * stdout carries only the protocol.
+ * The server writes "READY <groovy version>" once warmed up. Anything Groovy itself prints goes
+ * to stderr, so stdout carries only the protocol.
  */
 
 import java.io.BufferedReader;
@@ -71,7 +71,7 @@ public class GroovyParseServer {
 
     // Warm up the parser so the first real request is not the slow one.
     parse("warmup.groovy", "@Library('x@1') _\npipeline { agent any\n stages { stage('a') { steps { sh 'x' } } } }\n");
-    protocolOut.println("READY");
+    protocolOut.println("READY " + groovy.lang.GroovySystem.getVersion());
 
     String line;
     while ((line = in.readLine()) != null) {
