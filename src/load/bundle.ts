@@ -1,0 +1,241 @@
+/**
+ * The esbuild side of loading: one bundle for many pipeline modules.
+ *
+ * The synthetic entry `export const modules = [() => import("/abs/a.pipeline.ts"), ...]` makes
+ * esbuild wrap every pipeline (and every local module it imports) in a lazy initialiser, so
+ * `await modules[i]()` evaluates exactly one pipeline and its imports, each module once, and a
+ * module that throws fails only the pipelines that import it (esbuild's `__esm` wrapper remembers
+ * the error and rethrows it to later importers). `import()` rather than `require()`: esbuild then
+ * awaits modules that use top-level await and hands out the real export object. `pipewright` resolves to this package's own DSL module, which is bundled
+ * in; other bare imports (npm packages, Node built-ins) stay external.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BuildOptions, Message, Metafile, Plugin } from 'esbuild';
+
+/** Absolute file -> absolute files it imports directly (bundled modules only). */
+export type ImportEdges = Map<string, Set<string>>;
+/** Absolute file -> bare specifiers it imports that stay external (`zod`, `node:fs`). */
+export type ExternalImports = Map<string, Set<string>>;
+
+export interface BundleSuccess {
+  ok: true;
+  /** Bundle source; its last line links `<outfile>.map`. */
+  code: string;
+  /** Source map (JSON), sources relative to the bundle's directory. */
+  map: string;
+  edges: ImportEdges;
+  externals: ExternalImports;
+  warnings: Message[];
+}
+
+export interface BundleFailure {
+  ok: false;
+  errors: Message[];
+  warnings: Message[];
+  /**
+   * Imports seen before the build failed (present when `recordImports` was set): enough to tell
+   * which entries reach a broken module. A module with a syntax error has no outgoing edges.
+   */
+  edges: ImportEdges;
+}
+
+/** The synthetic entry's name in esbuild messages and in the metafile. */
+export const ENTRY_NAME = '<pipewright-entry>';
+
+/** Line 1 opens the array; entry `i` sits on line `i + 2` (esbuild lines are 1-based). */
+const FIRST_ENTRY_LINE = 2;
+
+/** Which entry a message located in the synthetic entry belongs to, if any. */
+export function entryIndexOfLine(line: number, entryCount: number): number | undefined {
+  const index = line - FIRST_ENTRY_LINE;
+  return index >= 0 && index < entryCount ? index : undefined;
+}
+
+/**
+ * The DSL module that `import ... from 'pipewright'` means: this package's own, next to this file.
+ * Running from source (tests, `tsx`) that is `src/dsl/index.ts`; from the built package,
+ * `dist/dsl/index.js`.
+ */
+export function dslModulePath(): string {
+  const self = fileURLToPath(import.meta.url);
+  const extension = path.extname(self) === '.ts' ? '.ts' : '.js';
+  return path.resolve(path.dirname(self), '..', 'dsl', `index${extension}`);
+}
+
+const PIPEWRIGHT_IMPORT = /^pipewright(?:\/.*)?$/;
+
+function pipewrightPlugin(dslPath: string): Plugin {
+  return {
+    name: 'pipewright-dsl',
+    setup(build) {
+      build.onResolve({ filter: PIPEWRIGHT_IMPORT }, () => ({ path: dslPath }));
+    },
+  };
+}
+
+const RECORDING = Symbol('pipewright-recording');
+
+/**
+ * Records every resolved import (failure path only: it resolves each import twice). esbuild keeps
+ * resolving the other modules after one fails to parse, so the edges show who imports a broken file.
+ */
+function importRecorderPlugin(edges: ImportEdges): Plugin {
+  return {
+    name: 'pipewright-import-recorder',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData === RECORDING || !args.importer) return undefined;
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          namespace: args.namespace,
+          pluginData: RECORDING,
+        });
+        if (resolved.errors.length === 0 && !resolved.external && path.isAbsolute(resolved.path)) {
+          addEdge(edges, args.importer, resolved.path);
+        }
+        return undefined;
+      });
+    },
+  };
+}
+
+function addEdge(map: Map<string, Set<string>>, from: string, to: string): void {
+  let targets = map.get(from);
+  if (!targets) map.set(from, (targets = new Set()));
+  targets.add(to);
+}
+
+function baseOptions(root: string): BuildOptions {
+  return {
+    absWorkingDir: root,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: `node${process.versions.node}`,
+    packages: 'external',
+    write: false,
+    metafile: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    charset: 'utf8',
+    logLevel: 'silent',
+    logLimit: 0,
+  };
+}
+
+async function loadEsbuild(): Promise<typeof import('esbuild')> {
+  // Lazy: a warm load (cached bundle) never starts the esbuild service.
+  return import('esbuild');
+}
+
+/**
+ * Bundles `entries` (absolute paths) behind the synthetic `modules` entry into `outfile` (in
+ * memory; the caller writes it, the path only fixes the source map's relative paths).
+ */
+export async function bundleEntries(
+  entries: readonly string[],
+  options: { root: string; outfile: string; recordImports?: boolean },
+): Promise<BundleSuccess | BundleFailure> {
+  const esbuild = await loadEsbuild();
+  const recorded: ImportEdges = new Map();
+  const plugins = [pipewrightPlugin(dslModulePath())];
+  if (options.recordImports) plugins.unshift(importRecorderPlugin(recorded));
+  const contents = ['export const modules = [', ...entries.map((file) => `() => import(${JSON.stringify(file)}),`), '];'].join('\n');
+  try {
+    const result = await esbuild.build({
+      ...baseOptions(options.root),
+      stdin: { contents, loader: 'js', resolveDir: options.root, sourcefile: ENTRY_NAME },
+      outfile: options.outfile,
+      plugins,
+    });
+    const outputs = result.outputFiles ?? [];
+    const code = outputs.find((file) => file.path === options.outfile);
+    const map = outputs.find((file) => file.path === `${options.outfile}.map`);
+    if (!code || !map || !result.metafile) throw new Error('esbuild returned no bundle');
+    return { ok: true, code: code.text, map: map.text, ...graphOf(result.metafile, options.root), warnings: result.warnings };
+  } catch (error) {
+    if (!isBuildFailure(error)) throw error;
+    return { ok: false, errors: error.errors, warnings: error.warnings, edges: recorded };
+  }
+}
+
+export interface IsolatedBundle {
+  entry: string;
+  file: string;
+  code: string;
+  map: string;
+}
+
+/**
+ * Bundles each entry as its own standalone module (one esbuild call, no shared chunks), so each
+ * can be imported, and fail to link, on its own. Used only when the shared bundle cannot be
+ * imported, which only external packages can cause (missing package, missing named export, a
+ * package that throws on import).
+ */
+export async function bundleIsolated(
+  entries: readonly string[],
+  options: { root: string; outdir: string },
+): Promise<{ bundles: IsolatedBundle[]; errors: Message[] }> {
+  const esbuild = await loadEsbuild();
+  const outputs = entries.map((entry, index) => ({ entry, name: `m${index}` }));
+  try {
+    const result = await esbuild.build({
+      ...baseOptions(options.root),
+      entryPoints: outputs.map(({ entry, name }) => ({ in: entry, out: name })),
+      outdir: options.outdir,
+      outExtension: { '.js': '.mjs' },
+      plugins: [pipewrightPlugin(dslModulePath())],
+    });
+    const byPath = new Map((result.outputFiles ?? []).map((file) => [file.path, file.text]));
+    const bundles: IsolatedBundle[] = [];
+    for (const { entry, name } of outputs) {
+      const file = path.join(options.outdir, `${name}.mjs`);
+      const code = byPath.get(file);
+      const map = byPath.get(`${file}.map`);
+      if (code !== undefined && map !== undefined) bundles.push({ entry, file, code, map });
+    }
+    return { bundles, errors: [] };
+  } catch (error) {
+    if (!isBuildFailure(error)) throw error;
+    return { bundles: [], errors: error.errors };
+  }
+}
+
+function isBuildFailure(error: unknown): error is { errors: Message[]; warnings: Message[] } {
+  return typeof error === 'object' && error !== null && Array.isArray((error as { errors?: unknown }).errors);
+}
+
+function graphOf(metafile: Metafile, root: string): { edges: ImportEdges; externals: ExternalImports } {
+  const edges: ImportEdges = new Map();
+  const externals: ExternalImports = new Map();
+  for (const [input, { imports }] of Object.entries(metafile.inputs)) {
+    if (input === ENTRY_NAME) continue;
+    const from = path.resolve(root, input);
+    for (const record of imports) {
+      if (record.external) addEdge(externals, from, record.path);
+      else if (record.path !== ENTRY_NAME) addEdge(edges, from, path.resolve(root, record.path));
+    }
+    if (!edges.has(from)) edges.set(from, new Set());
+  }
+  return { edges, externals };
+}
+
+/** Every file reachable from `start` (itself included) along `edges`. */
+export function reachable(start: string, edges: ImportEdges): Set<string> {
+  const seen = new Set<string>([start]);
+  const queue = [start];
+  while (queue.length > 0) {
+    const next = edges.get(queue.pop()!);
+    if (!next) continue;
+    for (const target of next) {
+      if (!seen.has(target)) {
+        seen.add(target);
+        queue.push(target);
+      }
+    }
+  }
+  return seen;
+}
