@@ -1,0 +1,119 @@
+/**
+ * Builders for the Jenkins steps delivery lowerings emit. Every string becomes a `String` node,
+ * which the printer writes as a non-interpolating single-quoted literal: user values are never
+ * Groovy source.
+ */
+import {
+  bool,
+  call,
+  ident,
+  named,
+  num,
+  positional,
+  str,
+  type CallStatement,
+  type Expression,
+  type GroovyBlock,
+  type Statement,
+} from '../../jenkinsfile/ast.ts';
+import { DELIVERY_DEFAULTS } from '../../model/delivery-defaults.ts';
+import type { AwsRole } from '../../model/delivery.ts';
+
+/** Environment variables for `withEnv`, in emission order. */
+export type EnvVars = [name: string, value: string][];
+
+/** `sh(label: …, script: …)`. */
+export function shStep(label: string, script: string): CallStatement {
+  return call('sh', named([['label', str(label)], ['script', str(script)]]));
+}
+
+/** `withEnv(['NAME=value', …]) { … }`; no wrapper when there are no variables. */
+export function withEnv(vars: EnvVars, body: Statement[]): Statement[] {
+  if (vars.length === 0) return body;
+  const list: Expression = { type: 'List', items: vars.map(([name, value]) => str(`${name}=${value}`)) };
+  return [call('withEnv', positional(list), body)];
+}
+
+/** `withAWS(role:, roleAccount:, region:, duration:[, roleSessionName:]) { … }` (IAM-001). */
+export function withAws(aws: AwsRole, body: Statement[], minimumDurationSeconds = 0): CallStatement {
+  const duration = aws.durationSeconds ?? Math.min(3600, Math.max(DELIVERY_DEFAULTS.awsSessionSeconds, minimumDurationSeconds));
+  return call(
+    'withAWS',
+    named([
+      ['role', str(aws.role)],
+      ['roleAccount', str(aws.account)],
+      ['region', str(aws.region)],
+      ['duration', num(duration)],
+      ['roleSessionName', aws.roleSessionName === undefined ? undefined : str(aws.roleSessionName)],
+    ]),
+    body,
+  );
+}
+
+/** A credential binding for `withCredentials([...])`. */
+export type Binding =
+  | { type: 'string'; credentialsId: string; variable: string }
+  | { type: 'file'; credentialsId: string; variable: string }
+  | { type: 'usernamePassword'; credentialsId: string; usernameVariable: string; passwordVariable: string }
+  | { type: 'sshUserPrivateKey'; credentialsId: string; keyFileVariable: string };
+
+function bindingExpression(binding: Binding): Expression {
+  const { type, ...fields } = binding;
+  return {
+    type: 'CallExpression',
+    name: type,
+    args: named(Object.entries(fields).map(([key, value]) => [key, str(value)])),
+  };
+}
+
+/** `withCredentials([...]) { … }`; no wrapper when there are no bindings. */
+export function withCredentials(bindings: Binding[], body: Statement[]): Statement[] {
+  if (bindings.length === 0) return body;
+  return [call('withCredentials', positional({ type: 'List', items: bindings.map(bindingExpression) }), body)];
+}
+
+/** `lock(resource: …) { … }` (DEPLOY-006). */
+export function lockStep(resource: string, body: Statement[]): CallStatement {
+  return call('lock', named([['resource', str(resource)]]), body);
+}
+
+/** `timeout(time: n, unit: 'MINUTES') { … }`. */
+export function timeoutStep(minutes: number, body: Statement[]): CallStatement {
+  return call('timeout', named([['time', num(minutes)], ['unit', str('MINUTES')]]), body);
+}
+
+/** `archiveArtifacts artifacts: …, allowEmptyArchive: true, fingerprint: true`. */
+export function archiveStep(artifacts: string): CallStatement {
+  return call(
+    'archiveArtifacts',
+    named([['artifacts', str(artifacts)], ['allowEmptyArchive', bool(true)], ['fingerprint', bool(true)]]),
+  );
+}
+
+/** `stash name: …, includes: …`. */
+export function stashStep(name: string, includes: string): CallStatement {
+  return call('stash', named([['name', str(name)], ['includes', str(includes)]]));
+}
+
+/** `unstash 'name'`. */
+export function unstashStep(name: string): CallStatement {
+  return call('unstash', positional(str(name)));
+}
+
+/** `dir('path') { … }`; no wrapper without a path. */
+export function inDirectory(path: string | undefined, body: Statement[]): Statement[] {
+  return path === undefined || path === '.' ? body : [call('dir', positional(str(path)), body)];
+}
+
+/** A generator-owned `script { }` block (PIPE-001: snippets come from pipewright, not users). */
+export function scriptBlock(source: string): GroovyBlock {
+  return { type: 'GroovyBlock', keyword: 'script', source };
+}
+
+/** Attaches a model path to top-level statements (for mapping Jenkinsfile lines back to TS). */
+export function withOrigin<T extends Statement>(statements: T[], origin: readonly (string | number)[]): T[] {
+  for (const statement of statements) if (statement.origin === undefined) statement.origin = origin;
+  return statements;
+}
+
+export { ident };

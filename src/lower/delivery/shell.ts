@@ -1,0 +1,53 @@
+/**
+ * Shell fragments shared by the delivery lowerings. Scripts only ever reference user values as
+ * `"$PW_…"` environment variables; the fragments here are constant text.
+ */
+
+/** A multi-line bash script: shebang, strict mode, then the lines. */
+export function bashScript(lines: readonly (string | false | undefined)[]): string {
+  return ['#!/bin/bash', 'set -euo pipefail', ...lines.filter((l): l is string => typeof l === 'string')].join('\n');
+}
+
+/** Reads and checks `image-ref.txt` into `image_ref` (ART-002: deploys are by digest only). */
+export const READ_IMAGE_REF = [
+  'image_ref="$(cat image-ref.txt)"',
+  'if ! [[ "$image_ref" =~ ^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$ ]]; then',
+  '  echo "image-ref.txt does not hold a repository@sha256 digest reference: $image_ref" >&2',
+  '  exit 1',
+  'fi',
+];
+
+/** Fails unless the assumed role belongs to `$PW_AWS_ACCOUNT` (IAM-002 at run time). */
+export const CHECK_AWS_ACCOUNT = [
+  'account="$(aws sts get-caller-identity --query Account --output text)"',
+  'if [ "$account" != "$PW_AWS_ACCOUNT" ]; then',
+  '  echo "the assumed role is in account $account, expected $PW_AWS_ACCOUNT" >&2',
+  '  exit 1',
+  'fi',
+];
+
+/** The commit being built: Jenkins' `GIT_COMMIT`, or the checked-out HEAD. */
+export const READ_COMMIT = [
+  'commit="${GIT_COMMIT:-$(git rev-parse HEAD)}"',
+  'if ! [[ "$commit" =~ ^[0-9a-f]{40}$ ]]; then',
+  '  echo "not a full commit SHA: $commit" >&2',
+  '  exit 1',
+  'fi',
+];
+
+/**
+ * Fails unless the agent's tool reports the pinned version (SCAN-008). `versionCommand` prints the
+ * installed version as its only output.
+ */
+export function checkToolVersion(tool: string, versionCommand: string, pinnedVariable: string): string[] {
+  return [
+    `installed="$(${versionCommand})"`,
+    `if [ "\${installed#v}" != "\${${pinnedVariable}#v}" ]; then`,
+    `  echo "${tool} $installed is installed but $${pinnedVariable} is pinned" >&2`,
+    '  exit 1',
+    'fi',
+  ];
+}
+
+/** UTC timestamp command substitution, ISO 8601. */
+export const UTC_NOW = '$(date -u +%Y-%m-%dT%H:%M:%SZ)';

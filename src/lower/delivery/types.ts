@@ -1,0 +1,78 @@
+/**
+ * What a delivery step lowers to, and how its contributions join the enclosing stage.
+ *
+ * A delivery step becomes ordinary Jenkins statements for the stage's `steps { }` plus, often,
+ * statements that must run whatever happens to those steps (report and evidence archiving in
+ * `post { always { } }`, a deploy safety-net rollback in `post { unsuccessful { } }`). The stage
+ * lowering collects the contributions of all its steps and merges them into the stage's `post`
+ * with {@link mergePostContributions}.
+ */
+import { POST_CONDITIONS, type PostCondition } from '../../model/schema.ts';
+import { block, type CallStatement, type Statement } from '../../jenkinsfile/ast.ts';
+
+/** Model path of the step being lowered. */
+export type Origin = readonly (string | number)[];
+
+/** Statements for post conditions, by condition name. */
+export type PostContributions = Partial<Record<PostCondition, Statement[]>>;
+
+/** The result of lowering one delivery step. */
+export interface DeliveryLowering {
+  /** Statements that replace the step inside `steps { }`. */
+  steps: Statement[];
+  /** Statements for the enclosing stage's `post` (archiving, safety-net rollback). */
+  post?: PostContributions;
+}
+
+/** Context of the step being lowered. */
+export interface DeliveryContext {
+  /** Model path of the step, attached to the statements as their origin. */
+  origin: Origin;
+}
+
+/** Concatenates post contributions, keeping the order in which the steps appeared. */
+export function combinePostContributions(all: readonly (PostContributions | undefined)[]): PostContributions {
+  const merged: PostContributions = {};
+  for (const contribution of all) {
+    if (contribution === undefined) continue;
+    for (const condition of POST_CONDITIONS) {
+      const statements = contribution[condition];
+      if (statements === undefined || statements.length === 0) continue;
+      (merged[condition] ??= []).push(...statements);
+    }
+  }
+  return merged;
+}
+
+/**
+ * Merges step contributions into a stage's lowered `post { }` block (or creates one). In every
+ * condition the contributions come first, so the evidence is archived even if an author's own
+ * post step fails; conditions print in Jenkins' execution order.
+ *
+ * @param post The stage's `post` call as lowered from the model, if any.
+ * @returns The merged `post` call, or `undefined` when there is nothing to emit.
+ */
+export function mergePostContributions(
+  post: CallStatement | undefined,
+  contributions: PostContributions,
+): CallStatement | undefined {
+  const hasContributions = POST_CONDITIONS.some((c) => (contributions[c]?.length ?? 0) > 0);
+  if (!hasContributions) return post;
+  const existing = new Map<string, Statement[]>();
+  const others: Statement[] = [];
+  for (const statement of post?.body ?? []) {
+    if (statement.type === 'Call' && (POST_CONDITIONS as readonly string[]).includes(statement.name)) {
+      existing.set(statement.name, statement.body ?? []);
+    } else {
+      others.push(statement);
+    }
+  }
+  const body: Statement[] = [...others];
+  for (const condition of POST_CONDITIONS) {
+    const statements = [...(contributions[condition] ?? []), ...(existing.get(condition) ?? [])];
+    if (statements.length > 0) body.push(block(condition, statements));
+  }
+  const merged = block('post', body);
+  if (post?.origin !== undefined) merged.origin = post.origin;
+  return merged;
+}
