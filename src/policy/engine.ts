@@ -1,0 +1,338 @@
+/**
+ * The policy engine: runs the enabled rules over one validated pipeline, resolves each finding's
+ * severity from the configuration, applies the suppressions written in the pipeline source, and
+ * reports expired, unused, unknown and forbidden (mandatory-rule) suppressions as findings of
+ * their own. Suppressed findings are kept, with the suppression that excused them.
+ */
+import type { Diagnostic, Location, ModelPath, Severity } from '../diagnostics.ts';
+import type { Suppression, ValidPipeline } from '../model/schema.ts';
+import {
+  atLeast,
+  environmentPolicy,
+  PolicyConfigSchema,
+  type PolicyConfig,
+  type ResolvedPolicyConfig,
+  type SeverityOrOff,
+} from './config.ts';
+import { indexPipeline, isPathWithin } from './model-index.ts';
+import { allRules, findRule } from './registry.ts';
+import type { Rule, RuleContext, RuleFinding } from './rule.ts';
+import {
+  RULE_FAILED,
+  SUPPRESSION_EXPIRED,
+  SUPPRESSION_OF_MANDATORY,
+  SUPPRESSION_POLICY,
+  SUPPRESSION_UNKNOWN_RULE,
+  SUPPRESSION_UNUSED,
+} from './rules/engine.ts';
+import { collectSuppressions, daysBetween, isCalendarDate, isoDate, type PlacedSuppression } from './suppressions.ts';
+
+/** A policy finding: a Diagnostic whose `code` is the rule id, always with a model path. */
+export interface PolicyFinding extends Diagnostic {
+  path: ModelPath;
+  /** The environment the finding concerns, when the rule knows it. */
+  environment?: string;
+  /** Where the node's code ended up in the generated Jenkinsfile, when there is one. */
+  jenkinsfile?: Location;
+}
+
+/** A finding that a suppression in the pipeline source excused. */
+export interface SuppressedFinding {
+  finding: PolicyFinding;
+  suppression: Suppression;
+  /** Model path of the suppression entry (its location is the suppression's TS line). */
+  suppressionPath: ModelPath;
+  /** Location of the suppression entry in the TS source, once mapped. */
+  suppressionLocation?: Location;
+}
+
+/** A rule that ran, with its effective (configured) default severity. */
+export interface ActiveRule {
+  rule: Rule;
+  severity: Severity;
+}
+
+export interface PolicyResult {
+  /** Active findings (not suppressed), in rule order then document order. */
+  findings: PolicyFinding[];
+  /** Findings excused by a suppression: counted and reported, never dropped. */
+  suppressed: SuppressedFinding[];
+  /** The rules that ran. */
+  rules: ActiveRule[];
+  failOn: Severity;
+  /** Whether a finding is at or above `failOn`. */
+  failed: boolean;
+}
+
+export interface PolicyRunContext {
+  /** Project-relative path of the pipeline's TypeScript source. */
+  source: string;
+  /** The current time (suppression expiry); default: now. */
+  now?: Date;
+}
+
+/** Rule ids that `config.rules`/`config.mandatory` name but no rule has (report once per run). */
+export function checkPolicyConfig(config: ResolvedPolicyConfig): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  const known = new Set(allRules(config.customRules).map((r) => r.meta.id));
+  for (const builtin of allRules()) {
+    if (config.customRules.some((c) => c.meta.id === builtin.meta.id)) {
+      problems.push({
+        code: 'PW2101',
+        severity: 'error',
+        message: `custom rule ${builtin.meta.id} has the id of a built-in rule; choose another id`,
+        path: ['policy', 'customRules'],
+      });
+    }
+  }
+  const unknown = (id: string, where: string, path: ModelPath) => {
+    if (!known.has(id)) {
+      problems.push({
+        code: 'PW2101',
+        severity: 'error',
+        message: `${where} names rule ${id}, which does not exist (see \`pipewright rules\`)`,
+        path,
+      });
+    }
+  };
+  for (const id of Object.keys(config.rules)) unknown(id, 'policy.rules', ['policy', 'rules', id]);
+  config.mandatory.forEach((id, i) => unknown(id, 'policy.mandatory', ['policy', 'mandatory', i]));
+  return problems;
+}
+
+interface PreparedPolicy {
+  config: ResolvedPolicyConfig;
+  rules: ActiveRule[];
+  known: Map<string, Rule>;
+  mandatory: Set<string>;
+}
+
+const prepared = new WeakMap<object, PreparedPolicy>();
+
+function settingOf(config: ResolvedPolicyConfig, id: string) {
+  const setting = config.rules[id];
+  if (setting === undefined) return { severity: undefined, options: {}, environments: {} };
+  if (typeof setting === 'string') return { severity: setting, options: {}, environments: {} };
+  return { severity: setting.severity, options: setting.options ?? {}, environments: setting.environments ?? {} };
+}
+
+/** Which rules run and how, for one configuration (cached per config object). */
+function prepare(config: ResolvedPolicyConfig): PreparedPolicy {
+  const cached = prepared.get(config);
+  if (cached) return cached;
+  const mandatory = new Set(config.mandatory);
+  const packs = new Set(config.packs);
+  const known = new Map<string, Rule>();
+  const rules: ActiveRule[] = [];
+  for (const rule of allRules(config.customRules)) {
+    known.set(rule.meta.id, rule);
+    const { severity } = settingOf(config, rule.meta.id);
+    if (severity === 'off') continue;
+    const custom = config.customRules.includes(rule);
+    // A rule runs when its pack is on, when it is custom, mandatory, or configured in `rules`.
+    const enabled =
+      rule.meta.pack === 'engine' ||
+      custom ||
+      packs.has(rule.meta.pack) ||
+      config.rules[rule.meta.id] !== undefined ||
+      mandatory.has(rule.meta.id);
+    if (enabled) rules.push({ rule, severity: severity ?? rule.meta.severity });
+  }
+  const result = { config, rules, known, mandatory };
+  prepared.set(config, result);
+  return result;
+}
+
+/** Resolves a partial config, or returns an already resolved one unchanged (keeps the cache warm). */
+function resolved(config: PolicyConfig | ResolvedPolicyConfig): ResolvedPolicyConfig {
+  const c = config as Partial<ResolvedPolicyConfig>;
+  const complete =
+    Array.isArray(c.packs) &&
+    typeof c.rules === 'object' &&
+    typeof c.failOn === 'string' &&
+    Array.isArray(c.mandatory) &&
+    typeof c.environments === 'object' &&
+    Array.isArray(c.customRules) &&
+    typeof c.suppressions === 'object';
+  return complete ? (config as ResolvedPolicyConfig) : PolicyConfigSchema.parse(config);
+}
+
+/**
+ * Runs the policy over one validated pipeline.
+ *
+ * `config` is the `policy` section of the configuration (partial configs get defaults).
+ */
+export function runPolicy(
+  pipeline: ValidPipeline,
+  config: PolicyConfig | ResolvedPolicyConfig,
+  context: PolicyRunContext,
+): PolicyResult {
+  const policy = prepare(resolved(config));
+  const { config: cfg } = policy;
+  const today = isoDate(context.now ?? new Date());
+  const index = indexPipeline(pipeline);
+  const environmentCache = new Map<string, ReturnType<typeof environmentPolicy>>();
+  const environment = (name: string) => {
+    let env = environmentCache.get(name);
+    if (!env) environmentCache.set(name, (env = environmentPolicy(cfg, name)));
+    return env;
+  };
+
+  const raw: PolicyFinding[] = [];
+  for (const { rule, severity: ruleSeverity } of policy.rules) {
+    if (rule.meta.pack === 'engine') continue;
+    const setting = settingOf(cfg, rule.meta.id);
+    const ruleContext: RuleContext = {
+      pipeline,
+      source: context.source,
+      index,
+      policy: cfg,
+      options: setting.options,
+      today,
+      environment,
+      isProduction: (name) => (name === undefined ? false : environment(name).production),
+    };
+    let found: RuleFinding[];
+    try {
+      found = [...rule.check(ruleContext)];
+    } catch (error) {
+      raw.push({
+        code: RULE_FAILED,
+        severity: severityFor(policy, RULE_FAILED) ?? 'error',
+        message: `rule ${rule.meta.id} failed: ${(error as Error)?.message ?? String(error)}`,
+        path: [],
+      });
+      continue;
+    }
+    for (const f of found) {
+      const severity = findingSeverity(rule, ruleSeverity, setting, f.environment, (env) => environment(env).production);
+      if (severity === 'off') continue;
+      const finding: PolicyFinding = { code: rule.meta.id, severity, message: f.message, path: f.path };
+      if (f.environment !== undefined) finding.environment = f.environment;
+      if (f.expected !== undefined) finding.expected = f.expected;
+      if (f.found !== undefined) finding.found = f.found;
+      raw.push(finding);
+    }
+  }
+
+  const { findings, suppressed } = applySuppressions(raw, collectSuppressions(pipeline), policy, today);
+  const failed = findings.some((f) => atLeast(f.severity, cfg.failOn));
+  return { findings, suppressed, rules: policy.rules, failOn: cfg.failOn, failed };
+}
+
+function findingSeverity(
+  rule: Rule,
+  ruleSeverity: Severity,
+  setting: ReturnType<typeof settingOf>,
+  env: string | undefined,
+  isProduction: (env: string) => boolean,
+): SeverityOrOff {
+  if (env !== undefined) {
+    const perEnvironment = setting.environments[env];
+    if (perEnvironment) return perEnvironment;
+  }
+  if (setting.severity !== undefined) return setting.severity;
+  if (env !== undefined && rule.meta.nonProductionSeverity && !isProduction(env)) return rule.meta.nonProductionSeverity;
+  return ruleSeverity;
+}
+
+/** The configured severity of an engine rule, or `undefined` when it is off. */
+function severityFor(policy: PreparedPolicy, id: string): Severity | undefined {
+  return policy.rules.find((r) => r.rule.meta.id === id)?.severity;
+}
+
+function applySuppressions(
+  raw: PolicyFinding[],
+  placements: PlacedSuppression[],
+  policy: PreparedPolicy,
+  today: string,
+): { findings: PolicyFinding[]; suppressed: SuppressedFinding[] } {
+  const meta: PolicyFinding[] = [];
+  const report = (id: string, path: ModelPath, message: string, extra: Partial<PolicyFinding> = {}) => {
+    const severity = severityFor(policy, id);
+    if (severity) meta.push({ code: id, severity, message, path, ...extra });
+  };
+  const { suppressions: suppressionPolicy } = policy.config;
+
+  const usable: PlacedSuppression[] = [];
+  for (const placed of placements) {
+    const { suppression: s, path } = placed;
+    if (!policy.known.has(s.rule)) {
+      report(SUPPRESSION_UNKNOWN_RULE, [...path, 'rule'], `suppression names rule ${s.rule}, which does not exist`, {
+        found: s.rule,
+      });
+      continue;
+    }
+    if (policy.known.get(s.rule)!.meta.pack === 'engine') {
+      report(SUPPRESSION_OF_MANDATORY, [...path, 'rule'], `${s.rule} reports problems with suppressions and cannot itself be suppressed`);
+      continue;
+    }
+    if (policy.mandatory.has(s.rule)) {
+      report(
+        SUPPRESSION_OF_MANDATORY,
+        [...path, 'rule'],
+        `rule ${s.rule} is mandatory in this organisation and cannot be suppressed; fix the finding instead`,
+      );
+      continue;
+    }
+    if (s.expires !== undefined && !isCalendarDate(s.expires)) {
+      report(SUPPRESSION_EXPIRED, [...path, 'expires'], `suppression of ${s.rule} has an invalid expiry date ${s.expires}`, {
+        expected: 'a calendar date YYYY-MM-DD',
+        found: s.expires,
+      });
+      continue;
+    }
+    if (s.expires !== undefined && s.expires < today) {
+      report(
+        SUPPRESSION_EXPIRED,
+        [...path, 'expires'],
+        `suppression of ${s.rule} expired on ${s.expires} (owner ${s.owner}); renew it with a new decision or fix the finding`,
+        { expected: `an expiry on or after ${today}`, found: s.expires },
+      );
+      continue;
+    }
+    if (suppressionPolicy.requireTicket && !s.ticket) {
+      report(SUPPRESSION_POLICY, path, `suppression of ${s.rule} needs a ticket (policy.suppressions.requireTicket)`);
+    }
+    if (suppressionPolicy.requireExpiry && !s.expires) {
+      report(SUPPRESSION_POLICY, path, `suppression of ${s.rule} needs an expiry date (policy.suppressions.requireExpiry)`);
+    }
+    if (suppressionPolicy.maxDays !== undefined && s.expires && daysBetween(today, s.expires) > suppressionPolicy.maxDays) {
+      report(
+        SUPPRESSION_POLICY,
+        [...path, 'expires'],
+        `suppression of ${s.rule} expires more than ${suppressionPolicy.maxDays} days ahead (policy.suppressions.maxDays)`,
+        { expected: `at most ${suppressionPolicy.maxDays} days from ${today}`, found: s.expires },
+      );
+    }
+    usable.push(placed);
+  }
+
+  const used = new Set<PlacedSuppression>();
+  const findings: PolicyFinding[] = [];
+  const suppressed: SuppressedFinding[] = [];
+  for (const finding of raw) {
+    let best: PlacedSuppression | undefined;
+    for (const candidate of usable) {
+      if (candidate.suppression.rule !== finding.code || !isPathWithin(finding.path, candidate.scope)) continue;
+      if (!best || candidate.scope.length > best.scope.length) best = candidate;
+    }
+    if (best) {
+      used.add(best);
+      suppressed.push({ finding, suppression: best.suppression, suppressionPath: best.path });
+    } else findings.push(finding);
+  }
+  const enabled = new Set(policy.rules.map((r) => r.rule.meta.id));
+  for (const placed of usable) {
+    if (used.has(placed)) continue;
+    const { rule } = placed.suppression;
+    report(
+      SUPPRESSION_UNUSED,
+      placed.path,
+      enabled.has(rule)
+        ? `suppression of ${rule} matches no finding on this node; remove it`
+        : `suppression of ${rule} matches no finding (the rule is not enabled); remove it`,
+    );
+  }
+  return { findings: [...findings, ...meta], suppressed };
+}

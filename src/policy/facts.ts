@@ -1,0 +1,333 @@
+/**
+ * Delivery facts derived from the model once per pipeline and shared by the fintech rules: which
+ * steps build, scan, push, sign and deploy (typed delivery steps, and hand-written `sh` steps that
+ * do the same by hand), which stages are approvals and for which environment, and which step runs
+ * before which (stage order, with `parallel`/`matrix` branches counted as concurrent).
+ *
+ * Rules read these facts instead of re-deriving them, so "what counts as a deploy" is decided in
+ * one place.
+ */
+import { controlKindsOf, DELIVERY_DEFAULTS, isDeliveryStep, type ControlKind } from '../model/delivery-defaults.ts';
+import type { AwsRole, DeliveryEnvironment, DeliveryStep } from '../model/delivery.ts';
+import type { Agent, Input, ShStep, Step, When, WhenCondition } from '../model/schema.ts';
+import type { ModelPath } from '../diagnostics.ts';
+import type { PipelineIndex, StageInfo, StepInfo } from './model-index.ts';
+
+/** A typed delivery step with its context. */
+export interface DeliveryStepInfo<S extends DeliveryStep = DeliveryStep> extends StepInfo {
+  readonly step: S & Step;
+}
+
+/** Something that changes an environment: a typed deploy or traffic step, or a shell command doing it by hand. */
+export interface DeployFact {
+  readonly info: StepInfo;
+  /** `ecs`, `eks`, `gitops`, `s3`, `traffic` for typed steps; `shell` for a hand-written `sh`. */
+  readonly kind: 'ecs' | 'eks' | 'gitops' | 's3' | 'traffic' | 'shell';
+  /** What the shell command does (`aws ecs update-service`, ...), for `shell` deploys. */
+  readonly command?: string;
+  /** Environment name; for shell deploys guessed from the stage name and the command. */
+  readonly environment: string | undefined;
+  /** The assumed role, for typed steps. */
+  readonly aws: AwsRole | undefined;
+}
+
+/** A stage with `input`: a manual approval. */
+export interface ApprovalFact {
+  readonly stage: StageInfo;
+  readonly input: Input;
+  readonly inputPath: ModelPath;
+  /** The `approvalCheck` step in the stage, if any (it names the environment and enforces SoD). */
+  readonly check: DeliveryStepInfo<Extract<DeliveryStep, { step: 'approvalCheck' }>> | undefined;
+  /** The environment approved: the check's, else a name found in the stage name or message. */
+  readonly environment: string | undefined;
+}
+
+export interface DeclaredEnvironment {
+  readonly env: DeliveryEnvironment;
+  readonly index: number;
+  readonly path: ModelPath;
+}
+
+export interface DeliveryFacts {
+  /** Typed delivery steps in document order. */
+  readonly delivery: readonly DeliveryStepInfo[];
+  /** Typed steps of one kind. */
+  ofKind<K extends DeliveryStep['step']>(kind: K): DeliveryStepInfo<Extract<DeliveryStep, { step: K }>>[];
+  /** Typed steps providing a control (`imageScan`, `sast`, ...). */
+  withControl(kind: ControlKind): DeliveryStepInfo[];
+  /** `sh` steps. */
+  readonly shell: readonly (StepInfo & { step: ShStep })[];
+  /** Shell steps whose script matches `pattern`. */
+  shellMatching(pattern: RegExp): (StepInfo & { step: ShStep })[];
+  /** Deploys and traffic changes, typed and by hand. */
+  readonly deploys: readonly DeployFact[];
+  /** Image pushes: typed `ecrPush`, and `docker push` / `buildx --push` by hand. */
+  readonly pushes: readonly StepInfo[];
+  readonly approvals: readonly ApprovalFact[];
+  /** `pipeline.environments` by name. */
+  readonly environments: ReadonlyMap<string, DeclaredEnvironment>;
+  /** The environments the pipeline deploys to (typed or guessed), in first-deploy order. */
+  readonly deployedEnvironments: readonly string[];
+  /** Whether `a` has finished before `b` starts (false for concurrent branches). */
+  runsBefore(a: StepInfo, b: StepInfo): boolean;
+  /** Whether stage `a` has finished before stage `b` starts. */
+  stageRunsBefore(a: StageInfo, b: StageInfo): boolean;
+  /** The approval gating a step for `environment`: in the step's own stage (input runs first) or an earlier stage. */
+  approvalBefore(info: StepInfo, environment: string | undefined): ApprovalFact | undefined;
+}
+
+/** Shell commands that deploy or shift traffic by hand, with what they are. */
+export const SHELL_DEPLOY_COMMANDS: readonly { pattern: RegExp; command: string; kind: 'deploy' | 'traffic' }[] = [
+  { pattern: /\baws\s+ecs\s+update-service\b/, command: 'aws ecs update-service', kind: 'deploy' },
+  { pattern: /\baws\s+ecs\s+deploy\b/, command: 'aws ecs deploy', kind: 'deploy' },
+  { pattern: /\bpipewright\s+ecs-deploy\b/, command: 'pipewright ecs-deploy', kind: 'deploy' },
+  { pattern: /\bhelm\s+(?:upgrade|install)\b/, command: 'helm upgrade', kind: 'deploy' },
+  { pattern: /\bkubectl\s+(?:set\s+image|apply|replace|patch)\b/, command: 'kubectl', kind: 'deploy' },
+  { pattern: /\baws\s+route53\s+change-resource-record-sets\b/, command: 'aws route53 change-resource-record-sets', kind: 'traffic' },
+  { pattern: /\baws\s+elbv2\s+modify-(?:listener|rule)\b/, command: 'aws elbv2 modify-listener', kind: 'traffic' },
+];
+
+const SHELL_PUSH = /\bdocker\s+push\b|\bdocker\s+buildx\s+build\b[^\n]*--push\b/;
+
+/** Environment words recognised in stage names and commands when no typed step names the environment. */
+const ENVIRONMENT_WORDS: readonly [RegExp, string][] = [
+  [/\b(?:prod|production|prd)\b/i, 'prod'],
+  [/\b(?:stage|staging|stg)\b/i, 'stage'],
+  [/\b(?:dev|development)\b/i, 'dev'],
+  [/\b(?:qa|test|uat)\b/i, 'qa'],
+];
+
+/** Finds an environment name in free text: declared names first, then common words. */
+export function environmentIn(text: string, declared: Iterable<string>): string | undefined {
+  for (const name of declared) {
+    if (new RegExp(`(?:^|[^A-Za-z0-9])${name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}(?:$|[^A-Za-z0-9])`, 'i').test(text)) return name;
+  }
+  for (const [pattern, name] of ENVIRONMENT_WORDS) if (pattern.test(text)) return name;
+  return undefined;
+}
+
+const cache = new WeakMap<PipelineIndex, DeliveryFacts>();
+
+/** The delivery facts of an indexed pipeline (computed once). */
+export function deliveryFacts(index: PipelineIndex): DeliveryFacts {
+  const cached = cache.get(index);
+  if (cached) return cached;
+  const facts = computeFacts(index);
+  cache.set(index, facts);
+  return facts;
+}
+
+function computeFacts(index: PipelineIndex): DeliveryFacts {
+  const { pipeline } = index;
+  const delivery = index.steps.filter((s): s is DeliveryStepInfo => isDeliveryStep(s.step));
+  const shell = index.steps.filter((s): s is StepInfo & { step: ShStep } => s.step.step === 'sh');
+
+  const environments = new Map<string, DeclaredEnvironment>();
+  (pipeline.environments ?? []).forEach((env, i) => {
+    if (!environments.has(env.name)) environments.set(env.name, { env, index: i, path: ['environments', i] });
+  });
+  const declaredNames = [...environments.keys()];
+
+  const deploys: DeployFact[] = [];
+  for (const info of index.steps) {
+    const step = info.step;
+    if (isDeliveryStep(step)) {
+      switch (step.step) {
+        case 'ecsDeploy':
+        case 'eksDeploy':
+        case 'gitopsBump':
+        case 's3Publish':
+        case 'trafficShift': {
+          const kind = ({ ecsDeploy: 'ecs', eksDeploy: 'eks', gitopsBump: 'gitops', s3Publish: 's3', trafficShift: 'traffic' } as const)[step.step];
+          deploys.push({ info, kind, environment: step.environment, aws: 'aws' in step ? step.aws : undefined });
+          break;
+        }
+        default:
+          break;
+      }
+    } else if (step.step === 'sh') {
+      const found = SHELL_DEPLOY_COMMANDS.find((c) => c.pattern.test(step.script));
+      if (found) {
+        const environment =
+          (info.stage ? environmentIn(info.stage.stage.name, declaredNames) : undefined) ?? environmentIn(step.script, declaredNames);
+        deploys.push({ info, kind: 'shell', command: found.command, environment, aws: undefined });
+      }
+    }
+  }
+
+  const pushes = index.steps.filter(
+    (s) => s.step.step === 'ecrPush' || (s.step.step === 'sh' && SHELL_PUSH.test((s.step as ShStep).script)),
+  );
+
+  const approvals: ApprovalFact[] = [];
+  for (const stage of index.stages) {
+    const input = stage.stage.input;
+    if (!input) continue;
+    const check = index
+      .stepsOf(stage)
+      .find((s): s is DeliveryStepInfo<Extract<DeliveryStep, { step: 'approvalCheck' }>> => s.step.step === 'approvalCheck' && !s.post);
+    const environment = check?.step.environment ?? environmentIn(`${stage.stage.name} ${input.message}`, declaredNames);
+    approvals.push({ stage, input, inputPath: [...stage.path, 'input'], check, environment });
+  }
+
+  const deployedEnvironments: string[] = [];
+  for (const d of deploys) if (d.environment && !deployedEnvironments.includes(d.environment)) deployedEnvironments.push(d.environment);
+
+  const stageRunsBefore = (a: StageInfo, b: StageInfo): boolean => {
+    const chainA = [...a.ancestors, a];
+    const chainB = [...b.ancestors, b];
+    let i = 0;
+    while (i < chainA.length && i < chainB.length && chainA[i] === chainB[i]) i++;
+    if (i === chainA.length || i === chainB.length) return false; // same stage or nested: not strictly before
+    const divergeA = chainA[i]!;
+    const container = divergeA.path[divergeA.path.length - 2];
+    const inMatrix = divergeA.path[divergeA.path.length - 3] === 'matrix';
+    if (container === 'parallel' || inMatrix) return false;
+    return divergeA.order < chainB[i]!.order;
+  };
+
+  const runsBefore = (a: StepInfo, b: StepInfo): boolean => {
+    if (a === b) return false;
+    if (!a.stage) return false; // the pipeline's post runs last
+    if (!b.stage) return true;
+    if (a.stage === b.stage) {
+      if (a.post && !b.post) return false;
+      if (!a.post && b.post) return true;
+      return a.order < b.order;
+    }
+    const chainA = [...a.stage.ancestors, a.stage];
+    const chainB = [...b.stage.ancestors, b.stage];
+    if (chainB.includes(a.stage)) return false; // a in an enclosing stage's post runs after b
+    if (chainA.includes(b.stage)) return b.post !== undefined; // b in the post of a's enclosing stage
+    return stageRunsBefore(a.stage, b.stage);
+  };
+
+  const approvalBefore = (info: StepInfo, environment: string | undefined): ApprovalFact | undefined => {
+    const matches = (a: ApprovalFact) => environment === undefined || a.environment === undefined || a.environment === environment;
+    const stageChain = info.stage ? [...info.stage.ancestors, info.stage] : [];
+    return approvals.find(
+      (a) => matches(a) && (stageChain.includes(a.stage) || (info.stage !== undefined && stageRunsBefore(a.stage, info.stage))),
+    );
+  };
+
+  return {
+    delivery,
+    ofKind: <K extends DeliveryStep['step']>(kind: K) =>
+      delivery.filter((s): s is DeliveryStepInfo<Extract<DeliveryStep, { step: K }>> => s.step.step === kind),
+    withControl: (kind) => delivery.filter((s) => controlKindsOf(s.step).includes(kind)),
+    shell,
+    shellMatching: (pattern) => shell.filter((s) => pattern.test(s.step.script)),
+    deploys,
+    pushes,
+    approvals,
+    environments,
+    deployedEnvironments,
+    runsBefore,
+    stageRunsBefore,
+    approvalBefore,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers shared by rules
+// ---------------------------------------------------------------------------------------------
+
+/** The label expression of an agent, if it has one. */
+export function agentLabel(agent: Agent): string | undefined {
+  if (typeof agent === 'string') return undefined;
+  return 'label' in agent ? agent.label : undefined;
+}
+
+/** Short description of an agent for messages: `any`, `label 'x'`, `docker 'img'`. */
+export function describeAgent(agent: Agent): string {
+  if (typeof agent === 'string') return agent === 'any' ? 'agent any' : 'agent none';
+  switch (agent.type) {
+    case 'label':
+    case 'node':
+      return `${agent.type} '${agent.label}'`;
+    case 'docker':
+      return `docker '${agent.image}'`;
+    default:
+      return agent.type;
+  }
+}
+
+/** Labels that select Jenkins' built-in (controller) node. */
+export const BUILT_IN_LABEL = /(?:^|[^A-Za-z0-9_-])(?:built-in|master)(?:$|[^A-Za-z0-9_-])/;
+
+const globToRegExp = (glob: string) =>
+  new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\?/g, '.').replace(/\u0000/g, '.*')}$`);
+
+/** Whether a branch pattern in a `when` is within the allowed patterns (the same glob, or a literal branch one of them matches). */
+export function branchPatternAllowed(pattern: string, allowed: readonly string[]): boolean {
+  if (allowed.includes(pattern)) return true;
+  if (/[*?]/.test(pattern)) return false;
+  return allowed.some((glob) => globToRegExp(glob).test(pattern));
+}
+
+/**
+ * Whether a `when` condition only holds for builds of allowed branches or of tags: a `branch`
+ * within `allowed`, a `tag`/`buildingTag`, `allOf` with one such member, `anyOf` whose members all
+ * are.
+ */
+export function restrictsToRefs(condition: WhenCondition, allowed: readonly string[]): boolean {
+  if (condition.branch !== undefined) {
+    const branch = typeof condition.branch === 'string' ? condition.branch : condition.branch;
+    const pattern = typeof branch === 'string' ? branch : branch.pattern;
+    const comparator = typeof branch === 'string' ? 'GLOB' : (branch.comparator ?? 'GLOB');
+    if (comparator !== 'REGEXP' && branchPatternAllowed(pattern, allowed)) return true;
+  }
+  if (condition.tag !== undefined || condition.buildingTag === true) return true;
+  if (condition.allOf?.some((c) => restrictsToRefs(c, allowed))) return true;
+  if (condition.anyOf && condition.anyOf.length > 0 && condition.anyOf.every((c) => restrictsToRefs(c, allowed))) return true;
+  return false;
+}
+
+/** Whether a `when` chain keeps pull-request builds out (a branch/tag restriction or `not { changeRequest() }`). */
+export function excludesChangeRequests(whens: readonly When[]): boolean {
+  const excludes = (c: WhenCondition): boolean =>
+    c.branch !== undefined ||
+    c.tag !== undefined ||
+    c.buildingTag === true ||
+    (c.not !== undefined && c.not.changeRequest !== undefined && Object.keys(c.not).length === 1) ||
+    (c.allOf?.some(excludes) ?? false) ||
+    (c.anyOf !== undefined && c.anyOf.length > 0 && c.anyOf.every(excludes));
+  return whens.some(excludes);
+}
+
+/** Strips ARN decoration: `arn:aws:iam::1:role/x/y` → `y`; a plain role name stays. */
+export function roleName(role: string): string {
+  const match = /:role\/(?:.*\/)?([^/]+)$/.exec(role);
+  return match ? match[1]! : role;
+}
+
+/** Minutes of a Jenkins timeout. */
+export function timeoutMinutes(timeout: { time: number; unit?: string }): number {
+  const factor: Record<string, number> = {
+    NANOSECONDS: 1 / 60e9,
+    MICROSECONDS: 1 / 60e6,
+    MILLISECONDS: 1 / 60e3,
+    SECONDS: 1 / 60,
+    MINUTES: 1,
+    HOURS: 60,
+    DAYS: 1440,
+  };
+  return timeout.time * (factor[timeout.unit ?? 'MINUTES'] ?? 1);
+}
+
+/** Default stash the image reference travels in. */
+export const IMAGE_STASH = DELIVERY_DEFAULTS.imageStash;
+
+/** Whether a step is wrapped (directly or further out) by a block step of one of these names. */
+export function wrappedBy(info: StepInfo, names: readonly string[]): StepInfo | undefined {
+  return info.enclosing.find((e) => names.includes(e.step.step) || (e.step.step === 'step' && names.includes(e.step.name)));
+}
+
+/** Logical shell lines: continuation backslashes joined, comments dropped. */
+export function shellLines(script: string): string[] {
+  return script
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((line) => line.replace(/(^|\s)#.*$/, '$1').trim())
+    .filter((line) => line.length > 0);
+}

@@ -1,0 +1,40 @@
+import { defineRule } from '../../rule.ts';
+import { BUILT_IN_LABEL, agentLabel, deliveryFacts, describeAgent } from '../../facts.ts';
+
+/** BASE-003: deploy stages run on a chosen agent, never `agent any`. */
+export default defineRule({
+  meta: {
+    id: 'BASE-003',
+    title: 'Deploy stages do not run on `agent any`',
+    pack: 'baseline',
+    severity: 'error',
+    rationale:
+      '`agent any` lets Jenkins pick whatever executor is free, including shared build agents (and, where it has executors, ' +
+      'the controller). A stage that holds deploy credentials must run on an agent chosen for it.',
+    standards: ['OWASP CICD-SEC-5 (insufficient PBAC)', 'SLSA Build L3 (isolated builds)'],
+    example: {
+      bad: "{ name: 'Deploy prod', steps: [ecsDeploy({...})] }  // pipeline agent: 'any'",
+      good: "{ name: 'Deploy prod', agent: { type: 'label', label: 'prod-deployer' }, steps: [ecsDeploy({...})] }",
+    },
+  },
+  *check({ index }) {
+    const seen = new Set<unknown>();
+    for (const deploy of deliveryFacts(index).deploys) {
+      const stage = deploy.info.stage;
+      if (!stage || seen.has(stage)) continue;
+      seen.add(stage);
+      const label = agentLabel(stage.agent);
+      const isAny = stage.agent === 'any';
+      const isBuiltIn = label !== undefined && BUILT_IN_LABEL.test(label);
+      if (!isAny && !isBuiltIn) continue;
+      const own = stage.stage.agent !== undefined;
+      yield {
+        path: own ? [...stage.path, 'agent'] : stage.path,
+        message: `deploy stage '${stage.stage.name}' runs on ${describeAgent(stage.agent)}${own ? '' : ' (inherited)'}; give it a dedicated agent label`,
+        expected: 'a dedicated agent label',
+        found: describeAgent(stage.agent),
+        ...(deploy.environment ? { environment: deploy.environment } : {}),
+      };
+    }
+  },
+});

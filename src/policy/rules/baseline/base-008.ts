@@ -1,0 +1,31 @@
+import type { ModelPath } from '../../../diagnostics.ts';
+import type { Agent } from '../../../model/schema.ts';
+import { BUILT_IN_LABEL, agentLabel } from '../../facts.ts';
+import { defineRule } from '../../rule.ts';
+
+/** BASE-008: nothing runs on the controller. */
+export default defineRule({
+  meta: {
+    id: 'BASE-008',
+    title: 'Never run on the built-in node',
+    pack: 'baseline',
+    severity: 'error',
+    rationale:
+      'Builds on the controller (`built-in`, formerly `master`) can read its files: credentials, secrets.key and every job’s ' +
+      'configuration. Jenkins itself recommends zero executors on the controller.',
+    standards: ['Jenkins security: controller isolation', 'CIS Software Supply Chain 3.1 (build environment)'],
+    example: { bad: "agent: { type: 'label', label: 'built-in' }", good: "agent: { type: 'label', label: 'linux && ephemeral' }" },
+  },
+  *check({ pipeline, index }) {
+    const agents: [ModelPath, Agent][] = [[['agent'], pipeline.agent]];
+    for (const s of index.stages) {
+      if (s.stage.agent !== undefined) agents.push([[...s.path, 'agent'], s.stage.agent]);
+      if (s.stage.matrix?.agent !== undefined) agents.push([[...s.path, 'matrix', 'agent'], s.stage.matrix.agent]);
+    }
+    for (const [path, agent] of agents) {
+      const label = agentLabel(agent);
+      if (label === undefined || !BUILT_IN_LABEL.test(label)) continue;
+      yield { path, message: `agent label '${label}' selects the controller's built-in node`, found: label };
+    }
+  },
+});
