@@ -202,12 +202,15 @@ class Locator implements SourceLocator {
     if (ts.isCallExpression(container) && typeof segment === 'string') {
       // DSL helpers (`sh('x', { label })`, `stage({...})`) copy their options object into the
       // result; later arguments win, as in `{ ...defaults, ...options }`.
+      let throughSpread: Step | undefined;
       for (const argument of [...container.arguments].reverse()) {
         const value = this.#resolve(argument);
         if (!ts.isObjectLiteralExpression(value)) continue;
         const found = this.#property(value, segment, 0);
         if (found && !found.final) return found;
+        throughSpread ??= found;
       }
+      return throughSpread;
     }
     return undefined;
   }
