@@ -87,6 +87,10 @@ export async function runEcsDeployCli(
     throw error;
   }
 
+  // The SDK warns on every client that releases after January 2027 will need Node 22. That is a
+  // note for whoever upgrades the pinned SDK, not for the operator reading a deploy log. An
+  // explicit setting in the environment still wins.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     io.stderr.write(`ecs-deploy: received ${signal}; stopping the rollout and rolling back\n`);

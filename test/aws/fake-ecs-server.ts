@@ -529,7 +529,8 @@ export class FakeEcs {
   private advance(state: ServiceState): void {
     for (const deployment of [...state.deployments]) {
       const progress = state.progress.get(deployment.id);
-      if (!progress || deployment.rolloutState !== 'IN_PROGRESS') continue;
+      // Skip deployments dropped earlier in this same poll (drained when another one completed).
+      if (!progress || deployment.rolloutState !== 'IN_PROGRESS' || !state.deployments.includes(deployment)) continue;
       progress.polls += 1;
       deployment.updatedAt = nowSeconds();
       const { scenario, polls } = progress;
@@ -582,6 +583,7 @@ export class FakeEcs {
     state.progress.delete(deployment.id);
     if (deployment.status === 'PRIMARY') {
       // The older deployments have drained; ECS drops them from the list.
+      for (const other of state.deployments) if (other !== deployment) state.progress.delete(other.id);
       state.deployments = state.deployments.filter((other) => other === deployment);
       state.lastCompletedTaskDefinition = deployment.taskDefinition;
       this.addEvent(state, `(service ${state.serviceName}) (deployment ${deployment.id}) deployment completed.`);
