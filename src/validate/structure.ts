@@ -16,7 +16,6 @@ import type {
   Matrix,
   Parameter,
   Stage,
-  StageOptions,
   Step,
   Tools,
   ValidPipeline,
@@ -26,6 +25,7 @@ import type {
 import { POST_CONDITIONS, type PostCondition } from '../model/schema.ts';
 import { quoteBrief } from './describe.ts';
 import { findUnicodeEscapes, scanGroovy, type GroovyEmbedding } from './groovy-scan.ts';
+import { type AnyOptions, lowerOptions } from '../lower/index.ts';
 
 /** One structural rule, for the docs. */
 export interface StructureRule {
@@ -325,7 +325,6 @@ type Path = readonly (string | number)[];
  * input type), but the schema has validated them as steps.
  */
 type AnyPost = Partial<Record<PostCondition, readonly unknown[]>>;
-type StageOrMatrixOptions = StageOptions & Record<string, unknown>;
 
 class StructureChecker {
   readonly diagnostics: Diagnostic[] = [];
@@ -338,7 +337,7 @@ class StructureChecker {
     if (p.output !== undefined) this.outputPath(p.output);
     this.agent(p.agent, ['agent']);
     if (p.environment) this.environment(p.environment, ['environment']);
-    if (p.options) this.options(p.options as StageOrMatrixOptions, ['options']);
+    if (p.options) this.options(p.options, ['options']);
     if (p.parameters) this.parameters(p.parameters, ['parameters'], 'parameters');
     if (p.triggers) {
       const set = Object.values(p.triggers).some((v) => v !== undefined);
@@ -410,7 +409,7 @@ class StructureChecker {
     if (owner.when) this.when(owner.when, [...path, 'when']);
     if (owner.tools) this.tools(owner.tools, [...path, 'tools']);
     if (owner.environment) this.environment(owner.environment, [...path, 'environment']);
-    if (owner.options) this.options(owner.options as StageOrMatrixOptions, [...path, 'options']);
+    if (owner.options) this.options(owner.options as AnyOptions, [...path, 'options']);
     if (owner.input) this.input(owner.input, [...path, 'input']);
     if (owner.post) this.post(owner.post, [...path, 'post']);
   }
@@ -514,23 +513,23 @@ class StructureChecker {
     }
   }
 
-  private options(options: StageOrMatrixOptions, path: Path): void {
-    const names: { name: string; path: Path }[] = [];
-    for (const [key, value] of Object.entries(options)) {
-      if (key === 'custom' || value === undefined || value === false) continue;
-      names.push({ name: key, path: [...path, key] });
-    }
-    (options.custom ?? []).forEach((custom, index) => names.push({ name: custom.name, path: [...path, 'custom', index, 'name'] }));
-    if (names.length === 0) {
+  private options(options: AnyOptions, path: Path): void {
+    // Judge exactly what the lowering emits: `false` flags emit nothing.
+    const statements = lowerOptions(options, path);
+    if (statements.length === 0) {
       this.report('PW3010', path, 'options can not be empty', {
         expected: 'at least one option that is set',
         found: Object.keys(options).length === 0 ? 'empty object' : 'only unset options (false, undefined or no custom options)',
       });
     }
     const seen = new Set<string>();
-    for (const { name, path: optionPath } of names) {
-      if (seen.has(name)) this.report('PW3028', optionPath, `Duplicate option name: "${name}"`);
-      seen.add(name);
+    for (const statement of statements) {
+      const origin = statement.origin ?? path;
+      const isCustom = origin[origin.length - 2] === 'custom';
+      if (seen.has(statement.name)) {
+        this.report('PW3028', isCustom ? [...origin, 'name'] : origin, `Duplicate option name: "${statement.name}"`);
+      }
+      seen.add(statement.name);
     }
     (options.custom ?? []).forEach((custom, index) => {
       const namePath = [...path, 'custom', index, 'name'];

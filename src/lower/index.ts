@@ -1,0 +1,762 @@
+/**
+ * Lowering: pipeline model → Jenkinsfile AST. Pure and deterministic: the same model always
+ * gives the same tree, with sections in one fixed order, so generated files diff cleanly.
+ *
+ * Emission order (Jenkins accepts any order; this one reads top-down):
+ * - pipeline: agent, libraries, parameters, triggers, options, tools, environment, stages, post.
+ * - stage:    agent, when, tools, environment, options, input, failFast,
+ *             steps | stages | parallel | matrix, post.
+ * - matrix:   axes, excludes, agent, when, tools, environment, options, input, stages, post.
+ * - options:  job properties (buildDiscarder, disableConcurrentBuilds, disableResume,
+ *             disableRestartFromStage, durabilityHint, overrideIndexTriggers, preserveStashes,
+ *             quietPeriod, parallelsAlwaysFailFast, skipStagesAfterUnstable, newContainerPerStage,
+ *             skipDefaultCheckout, checkoutToSubdirectory), then the wrappers, outermost first:
+ *             timeout, lock, retry, timestamps (Jenkins nests wrappers in source order, so the
+ *             timeout covers waiting for the lock and every retry), then custom options as given.
+ * - when:     beforeAgent, beforeInput, beforeOptions, then conditions in `WHEN_CONDITION_KEYS`.
+ * - post:     conditions in `POST_CONDITIONS` order (the order Jenkins runs them in).
+ * - named arguments and closure-map entries: in the model's field order.
+ *
+ * Typed delivery steps (`src/model/delivery.ts`) expand in place through `src/lower/delivery/`;
+ * their `post` contributions (report archiving, rollback) are merged into the post block of the
+ * enclosing stage (or of the pipeline, for steps in the pipeline's `post`), ahead of the author's
+ * own post steps.
+ *
+ * Every string from the model becomes a `String` node (the printer owns escaping); raw Groovy
+ * (`script`, `expression`, `{ $groovy }`) becomes a `GroovyBlock` or `Raw` node. Every statement
+ * carries `origin`, the model path it came from.
+ */
+import {
+  type Arguments,
+  type CallExpression,
+  type CallStatement,
+  type Expression,
+  type GroovyBlock,
+  type JenkinsfileAst,
+  type MapEntry,
+  type Statement,
+  block,
+  bool,
+  call,
+  ident,
+  named,
+  noArgs,
+  num,
+  positional,
+  str,
+} from '../jenkinsfile/ast.ts';
+import {
+  type Agent,
+  type CustomCall,
+  type Environment,
+  type GroovyValue,
+  type Input,
+  type Matrix,
+  type Parameter,
+  type PostCondition,
+  type Stage,
+  type Step,
+  type Tools,
+  type ValidPipeline,
+  type WhenCondition,
+  type When,
+  POST_CONDITIONS,
+  WHEN_CONDITION_KEYS,
+} from '../model/schema.ts';
+import type { DeliveryStepKind } from '../model/delivery.ts';
+import {
+  type PostContributions,
+  combinePostContributions,
+  isDeliveryStep,
+  lowerDeliveryStep,
+  mergePostContributions,
+} from './delivery/index.ts';
+
+/** A model path, as stored in `origin`. */
+type Path = readonly (string | number)[];
+
+/** Pipeline or stage options (stage options are a subset). */
+export type AnyOptions = NonNullable<ValidPipeline['options']>;
+/** A `post` section; step lists are checked by the schema (`Stage.post` is typed loosely). */
+type AnyPost = Partial<Record<PostCondition, readonly unknown[]>>;
+
+/** Lowers a schema-valid (and structurally checked) pipeline to a Jenkinsfile AST. */
+export function lowerPipeline(pipeline: ValidPipeline): JenkinsfileAst {
+  const body: Statement[] = [lowerAgent(pipeline.agent, ['agent'])];
+  if (pipeline.libraries) {
+    body.push(block('libraries', pipeline.libraries.map((lib, i) => call('lib', positional(str(lib)), undefined, ['libraries', i])), ['libraries']));
+  }
+  if (pipeline.parameters) body.push(lowerParameters(pipeline.parameters, ['parameters']));
+  if (pipeline.triggers) {
+    const triggers = lowerTriggers(pipeline.triggers, ['triggers']);
+    if (triggers.length > 0) body.push(block('triggers', triggers, ['triggers']));
+  }
+  pushOptions(body, pipeline.options, ['options']);
+  if (pipeline.tools) body.push(lowerTools(pipeline.tools, ['tools']));
+  if (pipeline.environment) body.push(lowerEnvironment(pipeline.environment, ['environment']));
+  body.push(lowerStages(pipeline.stages, ['stages']));
+  pushPost(body, pipeline.post, ['post']);
+  return { type: 'Jenkinsfile', pipeline: block('pipeline', body, []) };
+}
+
+// ------------------------------------------------------------------------------- agent
+
+/** `key value` statements of a closure map (`docker { image 'x'; reuseNode true }`), skipping undefined values. */
+function closureMap(entries: readonly [string, string | number | boolean | undefined][], path: Path): Statement[] {
+  return entries
+    .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
+    .map(([key, value]) => call(key, positional(literal(value)), undefined, [...path, key]));
+}
+
+function literal(value: string | number | boolean): Expression {
+  if (typeof value === 'string') return str(value);
+  if (typeof value === 'number') return num(value);
+  return bool(value);
+}
+
+/** `agent any`, `agent { label 'x' }`, `agent { docker { image 'x' } }`, ... */
+export function lowerAgent(agent: Agent, path: Path): CallStatement {
+  if (agent === 'any' || agent === 'none') return call('agent', positional(ident(agent)), undefined, path);
+  const inner = (name: string, entries: [string, string | number | boolean | undefined][]): CallStatement =>
+    block('agent', [block(name, closureMap(entries, path), path)], path);
+  switch (agent.type) {
+    case 'label':
+      if (agent.customWorkspace === undefined && agent.retries === undefined) {
+        return block('agent', [call('label', positional(str(agent.label)), undefined, [...path, 'label'])], path);
+      }
+      return inner('node', [
+        ['label', agent.label],
+        ['customWorkspace', agent.customWorkspace],
+        ['retries', agent.retries],
+      ]);
+    case 'node':
+      return inner('node', [
+        ['label', agent.label],
+        ['customWorkspace', agent.customWorkspace],
+        ['retries', agent.retries],
+      ]);
+    case 'docker':
+      return inner('docker', [
+        ['image', agent.image],
+        ['alwaysPull', agent.alwaysPull],
+        ...dockerCommon(agent),
+      ]);
+    case 'dockerfile': {
+      const entries: [string, string | boolean | undefined][] = [
+        ['filename', agent.filename],
+        ['dir', agent.dir],
+        ['additionalBuildArgs', agent.additionalBuildArgs],
+        ...dockerCommon(agent),
+      ];
+      if (entries.every(([, value]) => value === undefined)) {
+        return block('agent', [call('dockerfile', positional(bool(true)), undefined, path)], path);
+      }
+      return inner('dockerfile', entries);
+    }
+    case 'kubernetes':
+      return inner('kubernetes', [
+        ['yaml', agent.yaml],
+        ['yamlFile', agent.yamlFile],
+        ['cloud', agent.cloud],
+        ['inheritFrom', agent.inheritFrom],
+        ['defaultContainer', agent.defaultContainer],
+        ['namespace', agent.namespace],
+        ['label', agent.label],
+        ['serviceAccount', agent.serviceAccount],
+        ['nodeSelector', agent.nodeSelector],
+        ['customWorkspace', agent.customWorkspace],
+      ]);
+  }
+}
+
+function dockerCommon(agent: Extract<Agent, { type: 'docker' | 'dockerfile' }>): [string, string | boolean | undefined][] {
+  return [
+    ['label', agent.label],
+    ['args', agent.args],
+    ['customWorkspace', agent.customWorkspace],
+    ['reuseNode', agent.reuseNode],
+    ['registryUrl', agent.registryUrl],
+    ['registryCredentialsId', agent.registryCredentialsId],
+  ];
+}
+
+// ------------------------------------------------------------------------------- values
+
+/** A model value as a Groovy expression: literals, lists, maps, and `{ $groovy }` as raw source. */
+export function lowerValue(value: GroovyValue): Expression {
+  if (value === null) return { type: 'Null' };
+  if (typeof value === 'string') return str(value);
+  if (typeof value === 'number') return num(value);
+  if (typeof value === 'boolean') return bool(value);
+  if (Array.isArray(value)) return { type: 'List', items: (value as readonly GroovyValue[]).map(lowerValue) };
+  const record = value as { readonly [key: string]: GroovyValue };
+  if (isGroovyExpression(record)) return { type: 'Raw', source: record.$groovy };
+  return { type: 'Map', entries: Object.entries(record).map(([key, v]): MapEntry => ({ key, value: lowerValue(v) })) };
+}
+
+function isGroovyExpression(value: object): value is { $groovy: string } {
+  const keys = Object.keys(value);
+  return keys.length === 1 && keys[0] === '$groovy' && typeof (value as { $groovy: unknown }).$groovy === 'string';
+}
+
+/** Arguments from a model `args`: an array gives positional arguments, an object named ones. */
+function lowerArgs(args: CustomCall['args'] | readonly GroovyValue[] | undefined): Arguments {
+  if (args === undefined) return noArgs();
+  if (Array.isArray(args)) return positional(...(args as readonly GroovyValue[]).map(lowerValue));
+  return named(Object.entries(args as Record<string, GroovyValue>).map(([key, value]) => [key, lowerValue(value)]));
+}
+
+/** Named arguments from model fields, skipping undefined ones, in the given order. */
+function fields(entries: readonly [string, string | number | boolean | undefined][]): Arguments {
+  return named(entries.map(([key, value]): [string, Expression | undefined] => [key, value === undefined ? undefined : literal(value)]));
+}
+
+// ------------------------------------------------------------------------------- environment, tools, parameters, triggers
+
+/** `environment { NAME = 'value' ... }` */
+export function lowerEnvironment(environment: Environment, path: Path): CallStatement {
+  const assignments: Statement[] = Object.entries(environment).map(([name, value]) => {
+    let expression: Expression;
+    if (typeof value === 'object' && 'credentials' in value) {
+      expression = { type: 'CallExpression', name: 'credentials', args: positional(str(value.credentials)) } satisfies CallExpression;
+    } else if (typeof value === 'object') {
+      expression = { type: 'Raw', source: value.$groovy };
+    } else {
+      expression = literal(value);
+    }
+    return { type: 'Assignment', name, value: expression, origin: [...path, name] };
+  });
+  return block('environment', assignments, path);
+}
+
+/** `tools { nodejs 'node-20' }` */
+export function lowerTools(tools: Tools, path: Path): CallStatement {
+  return block(
+    'tools',
+    Object.entries(tools).map(([type, version]) => call(type, positional(str(version)), undefined, [...path, type])),
+    path,
+  );
+}
+
+/** `parameters { string(name: 'X', ...) ... }` */
+export function lowerParameters(parameters: readonly Parameter[], path: Path): CallStatement {
+  return block(
+    'parameters',
+    parameters.map((parameter, index) => lowerParameter(parameter, [...path, index])),
+    path,
+  );
+}
+
+function lowerParameter(parameter: Parameter, path: Path): CallStatement {
+  switch (parameter.type) {
+    case 'string':
+      return call(
+        'string',
+        fields([
+          ['name', parameter.name],
+          ['defaultValue', parameter.defaultValue],
+          ['description', parameter.description],
+          ['trim', parameter.trim],
+        ]),
+        undefined,
+        path,
+      );
+    case 'text':
+    case 'booleanParam':
+    case 'password':
+      return call(
+        parameter.type,
+        fields([
+          ['name', parameter.name],
+          ['defaultValue', parameter.defaultValue],
+          ['description', parameter.description],
+        ]),
+        undefined,
+        path,
+      );
+    case 'choice':
+      return call(
+        'choice',
+        named([
+          ['name', str(parameter.name)],
+          ['choices', { type: 'List', items: parameter.choices.map((choice) => str(choice)) }],
+          ['description', parameter.description === undefined ? undefined : str(parameter.description)],
+        ]),
+        undefined,
+        path,
+      );
+  }
+}
+
+/** The statements of `triggers { }` (empty when nothing is set). */
+function lowerTriggers(triggers: NonNullable<ValidPipeline['triggers']>, path: Path): Statement[] {
+  const out: Statement[] = [];
+  if (triggers.cron !== undefined) out.push(call('cron', positional(str(triggers.cron)), undefined, [...path, 'cron']));
+  if (triggers.pollSCM !== undefined) out.push(call('pollSCM', positional(str(triggers.pollSCM)), undefined, [...path, 'pollSCM']));
+  if (triggers.upstream !== undefined) {
+    const projects = triggers.upstream.upstreamProjects;
+    out.push(
+      call(
+        'upstream',
+        named([
+          ['upstreamProjects', str(typeof projects === 'string' ? projects : projects.join(','))],
+          ['threshold', ident(`hudson.model.Result.${triggers.upstream.threshold ?? 'SUCCESS'}`)],
+        ]),
+        undefined,
+        [...path, 'upstream'],
+      ),
+    );
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------- options
+
+function pushOptions(body: Statement[], options: AnyOptions | undefined, path: Path): void {
+  if (!options) return;
+  const statements = lowerOptions(options, path);
+  // An options object that sets nothing is reported by checkStructure; never emit `options { }`.
+  if (statements.length > 0) body.push(block('options', statements, path));
+}
+
+/**
+ * The statements of an `options { }` section, in the fixed order documented at the top of this
+ * file. `false` flags emit nothing. Used by `checkStructure` too, so that "options can not be
+ * empty" and "Duplicate option name" judge exactly what is emitted.
+ */
+export function lowerOptions(options: AnyOptions, path: Path): CallStatement[] {
+  const out: CallStatement[] = [];
+  const at = (key: string): Path => [...path, key];
+  const flag = (key: keyof AnyOptions, name: string = key) => {
+    if (options[key] === true) out.push(call(name, noArgs(), undefined, at(key)));
+  };
+
+  if (options.buildDiscarder) {
+    const d = options.buildDiscarder;
+    const asText = (n: number | undefined) => (n === undefined ? undefined : String(n));
+    const rotator: CallExpression = {
+      type: 'CallExpression',
+      name: 'logRotator',
+      args: fields([
+        ['numToKeepStr', asText(d.numToKeep)],
+        ['daysToKeepStr', asText(d.daysToKeep)],
+        ['artifactNumToKeepStr', asText(d.artifactNumToKeep)],
+        ['artifactDaysToKeepStr', asText(d.artifactDaysToKeep)],
+      ]),
+    };
+    out.push(call('buildDiscarder', positional(rotator), undefined, at('buildDiscarder')));
+  }
+  const concurrent = options.disableConcurrentBuilds;
+  if (concurrent === true || (typeof concurrent === 'object' && !concurrent.abortPrevious)) {
+    out.push(call('disableConcurrentBuilds', noArgs(), undefined, at('disableConcurrentBuilds')));
+  } else if (typeof concurrent === 'object') {
+    out.push(call('disableConcurrentBuilds', named([['abortPrevious', bool(true)]]), undefined, at('disableConcurrentBuilds')));
+  }
+  flag('disableResume');
+  flag('disableRestartFromStage');
+  if (options.durabilityHint !== undefined) {
+    out.push(call('durabilityHint', positional(str(options.durabilityHint)), undefined, at('durabilityHint')));
+  }
+  // Not a flag: `overrideIndexTriggers(false)` means something.
+  if (options.overrideIndexTriggers !== undefined) {
+    out.push(call('overrideIndexTriggers', positional(bool(options.overrideIndexTriggers)), undefined, at('overrideIndexTriggers')));
+  }
+  if (options.preserveStashes) {
+    const count = options.preserveStashes.buildCount;
+    out.push(
+      call('preserveStashes', count === undefined ? noArgs() : named([['buildCount', num(count)]]), undefined, at('preserveStashes')),
+    );
+  }
+  if (options.quietPeriod !== undefined) out.push(call('quietPeriod', positional(num(options.quietPeriod)), undefined, at('quietPeriod')));
+  flag('parallelsAlwaysFailFast');
+  flag('skipStagesAfterUnstable');
+  flag('newContainerPerStage');
+  flag('skipDefaultCheckout');
+  if (options.checkoutToSubdirectory !== undefined) {
+    out.push(call('checkoutToSubdirectory', positional(str(options.checkoutToSubdirectory)), undefined, at('checkoutToSubdirectory')));
+  }
+  if (options.timeout) out.push(call('timeout', timeoutArgs(options.timeout), undefined, at('timeout')));
+  if (options.lock) out.push(call('lock', lockArgs(options.lock), undefined, at('lock')));
+  if (options.retry !== undefined) out.push(call('retry', positional(num(options.retry)), undefined, at('retry')));
+  flag('timestamps');
+  options.custom?.forEach((custom, index) => out.push(call(custom.name, lowerArgs(custom.args), undefined, [...path, 'custom', index])));
+  return out;
+}
+
+function timeoutArgs(timeout: { time: number; unit?: string | undefined; activity?: boolean | undefined }): Arguments {
+  return fields([
+    ['time', timeout.time],
+    ['unit', timeout.unit ?? 'MINUTES'],
+    ['activity', timeout.activity],
+  ]);
+}
+
+function lockArgs(lock: {
+  resource?: string | undefined;
+  label?: string | undefined;
+  quantity?: number | undefined;
+  inversePrecedence?: boolean | undefined;
+}): Arguments {
+  return fields([
+    ['resource', lock.resource],
+    ['label', lock.label],
+    ['quantity', lock.quantity],
+    ['inversePrecedence', lock.inversePrecedence],
+  ]);
+}
+
+// ------------------------------------------------------------------------------- stages
+
+function lowerStages(stages: readonly Stage[], path: Path, keyword = 'stages'): CallStatement {
+  return block(
+    keyword,
+    stages.map((stage, index) => lowerStage(stage, [...path, index])),
+    path,
+  );
+}
+
+/** `stage('name') { ... }` */
+export function lowerStage(stage: Stage, path: Path): CallStatement {
+  const body: Statement[] = [];
+  pushStageDirectives(body, stage, path);
+  if (stage.failFast !== undefined && (stage.parallel !== undefined || stage.matrix !== undefined)) {
+    body.push(call('failFast', positional(bool(stage.failFast)), undefined, [...path, 'failFast']));
+  }
+  const contributions: PostContributions[] = [];
+  if (stage.steps) body.push(lowerStepsBlock('steps', stage.steps, [...path, 'steps'], contributions));
+  if (stage.stages) body.push(lowerStages(stage.stages, [...path, 'stages']));
+  if (stage.parallel) body.push(lowerStages(stage.parallel, [...path, 'parallel'], 'parallel'));
+  if (stage.matrix) body.push(lowerMatrix(stage.matrix, [...path, 'matrix']));
+  pushPost(body, stage.post, [...path, 'post'], contributions);
+  return call('stage', positional(str(stage.name)), body, path);
+}
+
+/** agent, when, tools, environment, options, input: shared by stages and matrices. */
+function pushStageDirectives(
+  body: Statement[],
+  owner: Pick<Stage, 'agent' | 'when' | 'tools' | 'environment' | 'options' | 'input'>,
+  path: Path,
+): void {
+  if (owner.agent !== undefined) body.push(lowerAgent(owner.agent, [...path, 'agent']));
+  if (owner.when) body.push(lowerWhen(owner.when, [...path, 'when']));
+  if (owner.tools) body.push(lowerTools(owner.tools, [...path, 'tools']));
+  if (owner.environment) body.push(lowerEnvironment(owner.environment, [...path, 'environment']));
+  pushOptions(body, owner.options as AnyOptions | undefined, [...path, 'options']);
+  if (owner.input) body.push(lowerInput(owner.input, [...path, 'input']));
+}
+
+/** `matrix { axes { ... } excludes { ... } ... stages { ... } }` */
+export function lowerMatrix(matrix: Matrix, path: Path): CallStatement {
+  const axis = (a: { name: string; values?: string[] | undefined; notValues?: string[] | undefined }, axisPath: Path): CallStatement => {
+    const statements: Statement[] = [call('name', positional(str(a.name)), undefined, [...axisPath, 'name'])];
+    if (a.values) statements.push(call('values', positional(...a.values.map((v) => str(v))), undefined, [...axisPath, 'values']));
+    if (a.notValues) statements.push(call('notValues', positional(...a.notValues.map((v) => str(v))), undefined, [...axisPath, 'notValues']));
+    return block('axis', statements, axisPath);
+  };
+  const body: Statement[] = [
+    block(
+      'axes',
+      matrix.axes.map((a, i) => axis(a, [...path, 'axes', i])),
+      [...path, 'axes'],
+    ),
+  ];
+  if (matrix.excludes) {
+    body.push(
+      block(
+        'excludes',
+        matrix.excludes.map((exclude, i) =>
+          block(
+            'exclude',
+            exclude.axes.map((a, j) => axis(a, [...path, 'excludes', i, 'axes', j])),
+            [...path, 'excludes', i],
+          ),
+        ),
+        [...path, 'excludes'],
+      ),
+    );
+  }
+  pushStageDirectives(body, matrix, path);
+  body.push(lowerStages(matrix.stages, [...path, 'stages']));
+  pushPost(body, matrix.post, [...path, 'post']);
+  return block('matrix', body, path);
+}
+
+/** `input { message '...'; ... parameters { ... } }` */
+export function lowerInput(input: Input, path: Path): CallStatement {
+  const submitter = input.submitter === undefined ? undefined : typeof input.submitter === 'string' ? input.submitter : input.submitter.join(',');
+  const body = closureMap(
+    [
+      ['message', input.message],
+      ['id', input.id],
+      ['ok', input.ok],
+      ['submitter', submitter],
+      ['submitterParameter', input.submitterParameter],
+    ],
+    path,
+  );
+  if (input.parameters && input.parameters.length > 0) body.push(lowerParameters(input.parameters, [...path, 'parameters']));
+  return block('input', body, path);
+}
+
+/**
+ * `post { always { ... } ... }`, conditions in the order Jenkins runs them. Delivery steps in it
+ * add their own post contributions to `contributions`.
+ */
+export function lowerPost(post: AnyPost, path: Path, contributions: PostContributions[] = []): CallStatement {
+  return block(
+    'post',
+    POST_CONDITIONS.filter((condition) => post[condition] !== undefined).map((condition) =>
+      lowerStepsBlock(condition, post[condition] as Step[], [...path, condition], contributions),
+    ),
+    path,
+  );
+}
+
+/** Appends the owner's `post` block merged with the delivery steps' contributions, if there is anything to emit. */
+function pushPost(body: Statement[], post: AnyPost | undefined, path: Path, contributions: PostContributions[] = []): void {
+  const lowered = post ? lowerPost(post, path, contributions) : undefined;
+  const merged = mergePostContributions(lowered, combinePostContributions(contributions));
+  if (merged) {
+    if (merged.origin === undefined) merged.origin = path;
+    body.push(merged);
+  }
+}
+
+// ------------------------------------------------------------------------------- when
+
+/** `when { beforeAgent true; branch 'main'; ... }` */
+export function lowerWhen(when: When, path: Path): CallStatement {
+  const body: Statement[] = [];
+  for (const key of ['beforeAgent', 'beforeInput', 'beforeOptions'] as const) {
+    const value = when[key];
+    if (value !== undefined) body.push(call(key, positional(bool(value)), undefined, [...path, key]));
+  }
+  body.push(...lowerConditions(when, path));
+  return block('when', body, path);
+}
+
+/** The condition statements of one condition object, in `WHEN_CONDITION_KEYS` order. */
+function lowerConditions(condition: WhenCondition, path: Path): Statement[] {
+  const out: Statement[] = [];
+  for (const key of WHEN_CONDITION_KEYS) {
+    if (condition[key] === undefined) continue;
+    out.push(lowerCondition(condition, key, [...path, key]));
+  }
+  return out;
+}
+
+/**
+ * One condition object as ONE condition statement: itself when it holds one condition, else
+ * `allOf { ... }` (an object's conditions must all hold). `not` and `anyOf` children need this.
+ */
+function lowerSingleCondition(condition: WhenCondition, path: Path): Statement {
+  const statements = lowerConditions(condition, path);
+  return statements.length === 1 ? statements[0]! : block('allOf', statements, path);
+}
+
+function patternArgs(value: string | { pattern: string; comparator?: string | undefined; caseSensitive?: boolean | undefined }): Arguments {
+  if (typeof value === 'string') return positional(str(value));
+  return fields([
+    ['pattern', value.pattern],
+    ['comparator', value.comparator],
+    ['caseSensitive', value.caseSensitive],
+  ]);
+}
+
+function lowerCondition(condition: WhenCondition, key: (typeof WHEN_CONDITION_KEYS)[number], path: Path): Statement {
+  switch (key) {
+    case 'branch':
+    case 'tag':
+    case 'changeset':
+      return call(key, patternArgs(condition[key]!), undefined, path);
+    case 'buildingTag':
+    case 'isRestartedRun':
+      return call(key, noArgs(), undefined, path);
+    case 'changelog':
+      return call(key, positional(str(condition.changelog!)), undefined, path);
+    case 'changeRequest': {
+      const value = condition.changeRequest!;
+      if (value === true) return call(key, noArgs(), undefined, path);
+      return call(key, fields(Object.entries(value)), undefined, path);
+    }
+    case 'environment': {
+      const env = condition.environment!;
+      return call(
+        key,
+        fields([
+          ['name', env.name],
+          ['value', env.value],
+          ['ignoreCase', env.ignoreCase],
+        ]),
+        undefined,
+        path,
+      );
+    }
+    case 'equals': {
+      const equals = condition.equals!;
+      return call(
+        key,
+        named([
+          ['expected', lowerValue(equals.expected)],
+          ['actual', lowerValue(equals.actual)],
+        ]),
+        undefined,
+        path,
+      );
+    }
+    case 'expression':
+      return { type: 'GroovyBlock', keyword: 'expression', source: condition.expression!, origin: path } satisfies GroovyBlock;
+    case 'triggeredBy': {
+      const value = condition.triggeredBy!;
+      if (typeof value === 'string') return call(key, positional(str(value)), undefined, path);
+      return call(
+        key,
+        fields([
+          ['cause', value.cause],
+          ['detail', value.detail],
+        ]),
+        undefined,
+        path,
+      );
+    }
+    case 'allOf':
+      // Every child's conditions must hold: list them all directly.
+      return block(
+        key,
+        condition.allOf!.flatMap((child, i) => lowerConditions(child, [...path, i])),
+        path,
+      );
+    case 'anyOf':
+      return block(
+        key,
+        condition.anyOf!.map((child, i) => lowerSingleCondition(child, [...path, i])),
+        path,
+      );
+    case 'not':
+      return block(key, [lowerSingleCondition(condition.not!, path)], path);
+  }
+}
+
+// ------------------------------------------------------------------------------- steps
+
+function lowerStepsBlock(name: string, steps: readonly Step[], path: Path, contributions: PostContributions[]): CallStatement {
+  return block(name, lowerSteps(steps, path, contributions), path);
+}
+
+/**
+ * A list of steps as statements. A delivery step may expand to several statements; its post
+ * contributions are appended to `contributions` for the enclosing stage.
+ */
+export function lowerSteps(steps: readonly Step[], path: Path, contributions: PostContributions[] = []): Statement[] {
+  return steps.flatMap((step, index) => {
+    const stepPath = [...path, index];
+    if (isDeliveryStep(step)) {
+      const lowered = lowerDeliveryStep(step, { origin: stepPath });
+      if (lowered.post) contributions.push(lowered.post);
+      return lowered.steps;
+    }
+    return [lowerStep(step, stepPath, contributions)];
+  });
+}
+
+/** One built-in (non-delivery) step as a statement. */
+export function lowerStep(
+  step: Exclude<Step, { step: DeliveryStepKind }>,
+  path: Path,
+  contributions: PostContributions[] = [],
+): Statement {
+  const nested = (steps: readonly Step[]) => lowerSteps(steps, [...path, 'steps'], contributions);
+  switch (step.step) {
+    case 'sh':
+      if (step.label === undefined && step.returnStatus === undefined) return call('sh', positional(str(step.script)), undefined, path);
+      return call(
+        'sh',
+        fields([
+          ['script', step.script],
+          ['label', step.label],
+          ['returnStatus', step.returnStatus],
+        ]),
+        undefined,
+        path,
+      );
+    case 'echo':
+      return call('echo', positional(str(step.message)), undefined, path);
+    case 'checkout':
+      return call('checkout', positional(ident('scm')), undefined, path);
+    case 'git':
+      return call(
+        'git',
+        fields([
+          ['url', step.url],
+          ['branch', step.branch],
+          ['credentialsId', step.credentialsId],
+          ['changelog', step.changelog],
+          ['poll', step.poll],
+        ]),
+        undefined,
+        path,
+      );
+    case 'junit':
+      return soleOrNamed('junit', path, [
+        ['testResults', step.testResults],
+        ['allowEmptyResults', step.allowEmptyResults],
+        ['keepLongStdio', step.keepLongStdio],
+        ['skipPublishingChecks', step.skipPublishingChecks],
+      ]);
+    case 'archiveArtifacts':
+      return soleOrNamed('archiveArtifacts', path, [
+        ['artifacts', step.artifacts],
+        ['excludes', step.excludes],
+        ['allowEmptyArchive', step.allowEmptyArchive],
+        ['fingerprint', step.fingerprint],
+        ['onlyIfSuccessful', step.onlyIfSuccessful],
+      ]);
+    case 'stash':
+      return soleOrNamed('stash', path, [
+        ['name', step.name],
+        ['includes', step.includes],
+        ['excludes', step.excludes],
+        ['allowEmpty', step.allowEmpty],
+        ['useDefaultExcludes', step.useDefaultExcludes],
+      ]);
+    case 'unstash':
+      return call('unstash', positional(str(step.name)), undefined, path);
+    case 'dir':
+      return call('dir', positional(str(step.path)), nested(step.steps), path);
+    case 'withCredentials': {
+      const bindings: Expression[] = step.bindings.map((binding): CallExpression => {
+        const { type, ...rest } = binding;
+        return { type: 'CallExpression', name: type, args: fields(Object.entries(rest)) };
+      });
+      return call('withCredentials', positional({ type: 'List', items: bindings }), nested(step.steps), path);
+    }
+    case 'timeout':
+      return call('timeout', timeoutArgs(step), nested(step.steps), path);
+    case 'retry':
+      return call('retry', positional(num(step.count)), nested(step.steps), path);
+    case 'lock':
+      return call('lock', lockArgs(step), nested(step.steps), path);
+    case 'script':
+      return { type: 'GroovyBlock', keyword: 'script', source: step.groovy, origin: path } satisfies GroovyBlock;
+    case 'step':
+      return call(
+        step.name,
+        lowerArgs(step.args),
+        step.body && lowerSteps(step.body, [...path, 'body'], contributions),
+        path,
+      );
+    default: {
+      const unknown: never = step;
+      throw new Error(`cannot lower step ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** `name 'first'` when only the first (required) field is set, else `name first: '...', ...`. */
+function soleOrNamed(name: string, path: Path, entries: [string, string | number | boolean | undefined][]): CallStatement {
+  const [first, ...rest] = entries;
+  if (first && rest.every(([, value]) => value === undefined) && first[1] !== undefined) {
+    return call(name, positional(literal(first[1])), undefined, path);
+  }
+  return call(name, fields(entries), undefined, path);
+}
