@@ -299,7 +299,7 @@ type WaitResult =
 /** One run of {@link ecsDeploy}; holds the evidence as it fills in. */
 class Release {
   private readonly now: () => Date;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly injectedSleep: ((ms: number) => Promise<void>) | undefined;
   private readonly log: (line: string) => void;
   private readonly pollIntervalMs: number;
   private readonly evidence: EcsDeployEvidence;
@@ -313,7 +313,7 @@ class Release {
     deps: EcsDeployDeps,
   ) {
     this.now = deps.now ?? (() => new Date());
-    this.sleep = deps.sleep ?? ((ms) => delay(ms, undefined, { signal: options.signal }).catch(() => undefined));
+    this.injectedSleep = deps.sleep;
     this.log = deps.log ?? ((line) => process.stdout.write(`${line}\n`));
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     const env = options.env ?? process.env;
@@ -376,7 +376,10 @@ class Release {
       return await this.rollBack(this.describeFailure(rollout, newArn), rollout);
     } catch (error) {
       const reason = describeError(error);
-      if (!updateSent) return this.finish('failed-before-update', reason);
+      if (!updateSent) {
+        this.evidence.region ??= await this.clientRegion();
+        return this.finish('failed-before-update', reason);
+      }
       // The service may already run the new revision: put it back on the known-good one.
       try {
         return await this.rollBack(reason, undefined);
@@ -505,7 +508,7 @@ class Release {
     if (lastSeen?.kind === 'failed' && primary?.taskDefinition !== previousArn) {
       // The circuit breaker marks the deployment FAILED and then starts its own rollback; give it
       // one poll before starting a competing deployment.
-      await this.sleep(this.pollIntervalMs);
+      await this.pause(this.pollIntervalMs, undefined);
       primary = primaryDeployment((await this.describeService()).service);
     }
 
@@ -566,7 +569,7 @@ class Release {
       }
       if (signal?.aborted) return { kind: 'aborted', primary };
       if (this.now().getTime() >= deadlineMs) return { kind: 'timeout', primary };
-      await this.sleep(Math.min(this.pollIntervalMs, Math.max(0, deadlineMs - this.now().getTime())));
+      await this.pause(Math.min(this.pollIntervalMs, Math.max(0, deadlineMs - this.now().getTime())), signal);
       if (signal?.aborted) return { kind: 'aborted', primary };
     }
   }
@@ -653,6 +656,15 @@ class Release {
     } catch (error) {
       return describeError(error);
     }
+  }
+
+  /**
+   * Waits between polls. `signal` cuts the wait short during the rollout; the rollback wait passes
+   * none, so an abort that already happened does not turn it into a busy loop.
+   */
+  private async pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (this.injectedSleep) return this.injectedSleep(ms);
+    await delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
   }
 
   private throwIfAborted(where: string): void {

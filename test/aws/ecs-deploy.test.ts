@@ -336,20 +336,25 @@ describe('ecsDeploy with the SDK client pointed at the fake endpoint', () => {
   });
 
   it('aborting during the rollout (Jenkins abort) rolls back instead of leaving the release half-done', async () => {
-    fake.queueRollout(CLUSTER, SERVICE, { kind: 'never-complete' }, { kind: 'complete', afterPolls: 1 });
+    fake.queueRollout(CLUSTER, SERVICE, { kind: 'never-complete' }, { kind: 'complete', afterPolls: 5 });
     const abort = new AbortController();
-    const result = await ecsDeploy(baseOptions({ signal: abort.signal, pollIntervalMs: 1000 }), {
+    let rollbackStartedAt = 0;
+    const result = await ecsDeploy(baseOptions({ signal: abort.signal, pollIntervalMs: 200 }), {
       client,
       log: (line) => {
         lines.push(line);
         if (line.includes(' poll 1:')) abort.abort();
+        if (line.startsWith('rolling back:')) rollbackStartedAt = Date.now();
       },
     });
+    const rollbackMs = Date.now() - rollbackStartedAt;
 
     expect(result.outcome).toBe('rolled-back');
     expect(result.reason).toMatch(/^aborted while waiting for payments-api:2/);
     expect(fake.callsTo('UpdateService')[1]?.body.taskDefinition).toBe(previousArn);
     expect(primaryOf(fake)).toMatchObject({ taskDefinition: previousArn, rolloutState: 'COMPLETED' });
+    // The rollback wait still sleeps between its 5 polls after the abort (no busy loop against the API).
+    expect(rollbackMs).toBeGreaterThanOrEqual(4 * 200 - 10);
   });
 
   it('throttling and a 5xx are retried by the SDK (standard mode) and the release succeeds', async () => {
@@ -428,6 +433,7 @@ describe('ecsDeploy with the SDK client pointed at the fake endpoint', () => {
     const result = await ecsDeploy(baseOptions({ cluster: 'payment' }), { client, log });
     expect(result.outcome).toBe('failed-before-update');
     expect(result.reason).toBe('ClusterNotFoundException: Cluster not found.');
+    expect(result.evidence).toMatchObject({ region: REGION, account: null, previousTaskDefinitionArn: null });
   });
 
   it('unknown container name: lists the containers of the task definition, registers nothing', async () => {
