@@ -42,6 +42,9 @@ import type {
 import type { PipewrightConfig } from '../config.ts';
 
 export type * from '../model/schema.ts';
+export type * from '../model/delivery.ts';
+// Typed delivery steps, stage helpers and the nodeService/reactApp presets (also dependency-free).
+export * from '../presets/index.ts';
 
 /** Marks the default export of a pipeline module. Used by the loader to recognise it. */
 export const PIPELINE_MARKER = Symbol.for('pipewright.pipeline');

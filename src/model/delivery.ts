@@ -186,6 +186,64 @@ export const EcsTargetSchema = z.strictObject({
   taskDefinition: matching(P.relativePath, 'taskDefinition').optional(),
 });
 
+/** How an EKS workload is rolled out. */
+export const EksMethodSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    /** `helm upgrade --install --atomic --wait`: helm rolls back by itself on failure. */
+    kind: z.literal('helm'),
+    /** Release name. */
+    release: matching(P.resourceName, 'release'),
+    /** Chart directory in the repository. */
+    chart: matching(P.relativePath, 'chart'),
+    /** Values file for this environment. */
+    valuesFile: matching(P.relativePath, 'valuesFile').optional(),
+    /** Value keys receiving the repository and the digest (default `image.repository`, `image.digest`). */
+    imageKeys: z
+      .strictObject({
+        repository: matching(/^[A-Za-z0-9_.-]+$/, 'repository key'),
+        digest: matching(/^[A-Za-z0-9_.-]+$/, 'digest key'),
+      })
+      .optional(),
+  }),
+  z.strictObject({
+    /** `kubectl set image` + `rollout status`; `rollout undo` on failure. */
+    kind: z.literal('kubectl'),
+    /** Deployment name. */
+    deployment: matching(P.resourceName, 'deployment'),
+    /** Container name in the pod template. */
+    container: matching(P.resourceName, 'container'),
+  }),
+]);
+export type EksMethod = z.input<typeof EksMethodSchema>;
+
+/**
+ * How a GitOps bump writes the digest: `kustomize edit set image <imageName>=<repo@digest>` in
+ * the file's directory, or `yq` setting `yamlPath` to the `repo@digest` reference.
+ */
+export const GitopsEditorSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('kustomize'),
+    /** Image name as written in the kustomization's `images:`. */
+    imageName: matching(P.token, 'imageName'),
+  }),
+  z.strictObject({
+    kind: z.literal('yq'),
+    /** Path of the image reference, e.g. `.image.ref`. */
+    yamlPath: matching(P.yqPath, 'yamlPath'),
+  }),
+]);
+export type GitopsEditor = z.input<typeof GitopsEditorSchema>;
+
+/**
+ * Credentials for a GitOps push: `https` with a username/password (token) credential, given to git
+ * through `GIT_ASKPASS`; `ssh` with an SSH key credential (host keys must be known to the agent).
+ */
+export const GitopsAuthSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('https'), credentialId: nonEmpty('credentialId') }),
+  z.strictObject({ kind: z.literal('ssh'), credentialId: nonEmpty('credentialId') }),
+]);
+export type GitopsAuth = z.input<typeof GitopsAuthSchema>;
+
 /** An EKS workload as a deploy target (helm release or plain deployment). */
 export const EksTargetSchema = z.strictObject({
   kind: z.literal('eks'),
@@ -193,6 +251,8 @@ export const EksTargetSchema = z.strictObject({
   cluster: matching(P.resourceName, 'cluster'),
   /** Kubernetes namespace. */
   namespace: matching(P.resourceName, 'namespace'),
+  /** How to roll out. */
+  method: EksMethodSchema,
 });
 
 /** A GitOps manifests repository (ArgoCD/Flux pull the change). */
@@ -200,8 +260,25 @@ export const GitOpsTargetSchema = z.strictObject({
   kind: z.literal('gitops'),
   /** Manifests repository URL (https or ssh, no credentials in it). */
   repository: matching(P.gitUrl, 'repository'),
+  /** Branch ArgoCD/Flux watches (default `main`). */
+  branch: matching(P.gitBranch, 'branch').optional(),
   /** File that holds the image reference for this environment, e.g. `apps/payments/prod/kustomization.yaml`. */
   file: matching(P.relativePath, 'file'),
+  /** How the digest is written. */
+  editor: GitopsEditorSchema,
+  /** Push credentials. */
+  auth: GitopsAuthSchema,
+});
+
+/** A static site in S3 behind CloudFront (front ends). */
+export const S3SiteTargetSchema = z.strictObject({
+  kind: z.literal('s3'),
+  /** Bucket. */
+  bucket: matching(P.s3Bucket, 'bucket'),
+  /** Key prefix (default none). */
+  prefix: matching(/^[A-Za-z0-9._/-]+$/, 'prefix').optional(),
+  /** CloudFront distribution to invalidate. */
+  cloudFrontDistributionId: matching(P.cloudFrontDistribution, 'cloudFrontDistributionId').optional(),
 });
 
 /**
@@ -222,7 +299,7 @@ export const DeliveryEnvironmentSchema = z.strictObject({
   /** Agent label of the deploy stage; prod gets a dedicated label (IAM-004). */
   agentLabel: nonEmpty('agentLabel'),
   /** What is deployed. */
-  target: z.discriminatedUnion('kind', [EcsTargetSchema, EksTargetSchema, GitOpsTargetSchema]),
+  target: z.discriminatedUnion('kind', [EcsTargetSchema, EksTargetSchema, GitOpsTargetSchema, S3SiteTargetSchema]),
   /** Approval before deploying here; absent means no approval (typical for dev). */
   approval: ApprovalPolicySchema.optional(),
   /** Refs that may deploy here (default: branch `main` only). */
@@ -486,6 +563,15 @@ const deployCommon = {
   imageStash: matching(P.token, 'imageStash').optional(),
 };
 
+/**
+ * The deploy role's session must outlive the Jenkins timeout around the deploy (rollout timeout
+ * plus 10 minutes) with a margin, or a rollback would run with expired credentials. When
+ * `durationSeconds` is left out the lowering picks such a duration itself.
+ */
+function sessionOutlivesDeploy(durationSeconds: number | undefined, rolloutMinutes: number): boolean {
+  return durationSeconds === undefined || durationSeconds >= (rolloutMinutes + 15) * 60;
+}
+
 export const EcsDeployStepSchema = z
   .strictObject({
     step: z.literal('ecsDeploy'),
@@ -526,10 +612,15 @@ export const EcsDeployStepSchema = z
   .refine((s) => s.engine !== 'pipewright' || s.taskDefinition === undefined, {
     message: 'the pipewright engine renders from the current task definition; `taskDefinition` is for the aws-cli engine',
     path: ['taskDefinition'],
+  })
+  .refine((s) => sessionOutlivesDeploy(s.aws.durationSeconds, s.timeoutMinutes ?? 20), {
+    message: 'aws.durationSeconds must cover the rollout timeout plus 15 minutes (rollback and smoke test), or be left out',
+    path: ['aws', 'durationSeconds'],
   });
 export type EcsDeployStep = z.input<typeof EcsDeployStepSchema>;
 
-export const EksDeployStepSchema = z.strictObject({
+export const EksDeployStepSchema = z
+  .strictObject({
   step: z.literal('eksDeploy'),
   ...deployCommon,
   /** EKS cluster (kubeconfig from `aws eks update-kubeconfig` into a temporary file). */
@@ -537,37 +628,15 @@ export const EksDeployStepSchema = z.strictObject({
   /** Namespace. */
   namespace: matching(P.resourceName, 'namespace'),
   /** How to roll out. */
-  method: z.discriminatedUnion('kind', [
-    z.strictObject({
-      /** `helm upgrade --install --atomic --wait`: helm rolls back by itself on failure. */
-      kind: z.literal('helm'),
-      /** Release name. */
-      release: matching(P.resourceName, 'release'),
-      /** Chart directory in the repository. */
-      chart: matching(P.relativePath, 'chart'),
-      /** Values file for this environment. */
-      valuesFile: matching(P.relativePath, 'valuesFile').optional(),
-      /** Value keys receiving the repository and the digest (default `image.repository`, `image.digest`). */
-      imageKeys: z
-        .strictObject({
-          repository: matching(/^[A-Za-z0-9_.-]+$/, 'repository key'),
-          digest: matching(/^[A-Za-z0-9_.-]+$/, 'digest key'),
-        })
-        .optional(),
-    }),
-    z.strictObject({
-      /** `kubectl set image` + `rollout status`; `rollout undo` on failure. */
-      kind: z.literal('kubectl'),
-      /** Deployment name. */
-      deployment: matching(P.resourceName, 'deployment'),
-      /** Container name in the pod template. */
-      container: matching(P.resourceName, 'container'),
-    }),
-  ]),
+  method: EksMethodSchema,
   /** Minutes to wait for the rollout (default 10). */
   timeoutMinutes: minutes(30).optional(),
   suppressions,
-});
+})
+  .refine((s) => sessionOutlivesDeploy(s.aws.durationSeconds, s.timeoutMinutes ?? 10), {
+    message: 'aws.durationSeconds must cover the rollout timeout plus 15 minutes, or be left out',
+    path: ['aws', 'durationSeconds'],
+  });
 export type EksDeployStep = z.input<typeof EksDeployStepSchema>;
 
 export const GitopsBumpStepSchema = z
@@ -581,22 +650,10 @@ export const GitopsBumpStepSchema = z
     branch: matching(P.gitBranch, 'branch').optional(),
     /** File to edit, relative to the manifests repository root. */
     file: matching(P.relativePath, 'file'),
-    /**
-     * How to write the digest: `kustomize edit set image <imageName>=<repo@digest>` in the file's
-     * directory, or `yq` setting `yamlPath` to the `repo@digest` reference.
-     */
-    editor: z.discriminatedUnion('kind', [
-      z.strictObject({ kind: z.literal('kustomize'), imageName: matching(P.token, 'imageName') }),
-      z.strictObject({ kind: z.literal('yq'), yamlPath: matching(P.yqPath, 'yamlPath') }),
-    ]),
-    /**
-     * Credentials for the push: `https` with a username/password (token) credential, given to git
-     * through `GIT_ASKPASS`; `ssh` with an SSH key credential (host keys must be known to the agent).
-     */
-    auth: z.discriminatedUnion('kind', [
-      z.strictObject({ kind: z.literal('https'), credentialId: nonEmpty('credentialId') }),
-      z.strictObject({ kind: z.literal('ssh'), credentialId: nonEmpty('credentialId') }),
-    ]),
+    /** How to write the digest. */
+    editor: GitopsEditorSchema,
+    /** Push credentials. */
+    auth: GitopsAuthSchema,
     /** Commit author name (default `pipewright`). */
     authorName: z.string().min(1).optional(),
     /** Commit author e-mail (default `pipewright@jenkins.invalid`). */

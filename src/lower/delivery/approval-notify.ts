@@ -19,7 +19,6 @@ export function lowerApprovalCheck(step: ApprovalCheckStep): DeliveryLowering {
   const A = DELIVERY_DEFAULTS.approval;
   const approverVariable = step.approverVariable ?? A.approverVariable;
   const pattern = step.changeIdPattern ?? A.changeIdPattern;
-  const env = lit(step.environment);
   const lines = [
     `def pwApprover = env.${approverVariable} ?: ''`,
     `def pwChangeId = (env.${A.changeIdParameter} ?: '').trim()`,
@@ -29,10 +28,10 @@ export function lowerApprovalCheck(step: ApprovalCheckStep): DeliveryLowering {
   ];
   if (step.forbidSelfApproval ?? A.forbidSelfApproval) {
     lines.push(
-      "def pwStarters = currentBuild.getBuildCauses('hudson.model.Cause$UserIdCause')*.userId",
       "if (pwApprover == '') {",
       `  error('no approver recorded in ${approverVariable}: is submitterParameter set?')`,
       '}',
+      "def pwStarters = currentBuild.getBuildCauses('hudson.model.Cause$UserIdCause')*.userId",
       'if (pwStarters.contains(pwApprover)) {',
       "  error('separation of duties: ' + pwApprover + ' started this build and cannot approve it')",
       '}',
@@ -41,8 +40,8 @@ export function lowerApprovalCheck(step: ApprovalCheckStep): DeliveryLowering {
   lines.push(
     'env.DEPLOY_APPROVER = pwApprover',
     'env.DEPLOY_CHANGE_ID = pwChangeId',
-    `currentBuild.description = ${env} + ' approved by ' + pwApprover + ', change ' + pwChangeId`,
-    `echo(${env} + ' approved by ' + pwApprover + ' for change ' + pwChangeId)`,
+    `currentBuild.description = ${lit(`${step.environment} approved by `)} + pwApprover + ', change ' + pwChangeId`,
+    `echo(${lit(`${step.environment} approved by `)} + pwApprover + ' for change ' + pwChangeId)`,
   );
   return { steps: [scriptBlock(lines.join('\n'))] };
 }
@@ -62,10 +61,10 @@ const WORDING: Record<NotifyEvent, { text: string; slackColor: string; teamsColo
  */
 export function lowerNotify(step: NotifyStep): DeliveryLowering {
   const wording = WORDING[step.event];
-  const service = step.service === undefined ? 'env.JOB_NAME' : lit(step.service);
-  const where = step.environment === undefined ? '' : ` + ' in ' + ${lit(step.environment)}`;
+  const what = `${wording.text}${step.environment === undefined ? '' : ` in ${step.environment}`}`;
+  const headline = step.service === undefined ? `env.JOB_NAME + ${lit(` ${what}`)}` : lit(`${step.service} ${what}`);
   const lines = [
-    `def pwMessage = ${service} + ' ' + ${lit(wording.text)}${where} +`,
+    `def pwMessage = ${headline} +`,
     "  ' | image ' + (env.IMAGE_REF ?: 'not built') +",
     "  (env.DEPLOY_APPROVER ? ' | approved by ' + env.DEPLOY_APPROVER + ' (' + env.DEPLOY_CHANGE_ID + ')' : '') +",
     "  ' | build ' + env.BUILD_URL",

@@ -152,6 +152,8 @@ function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright'): st
     '  exit "$status"',
     '}',
     'trap on_exit EXIT',
+    '# An abort (Jenkins sends TERM) still runs the EXIT trap, so the rollback starts at once.',
+    "trap 'exit 143' TERM INT HUP",
     ...(step.verifySignature !== undefined
       ? ['# Only a signed digest is deployed (ART-005).', 'cosign verify --key "$PW_COSIGN_KEY" "$image_ref" > /dev/null']
       : []),
@@ -167,6 +169,8 @@ function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright'): st
     'fi',
     ...(step.smokeTest !== undefined ? ['echo "smoke test"', 'bash -c "$PW_SMOKE_TEST"'] : []),
     'result="SUCCESS"',
+    '# Done: a later failure in this stage must not roll this release back.',
+    'mv "$new_file" "evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.deployed-task-definition"',
     'echo "$ECS_SERVICE in $DEPLOY_ENV runs $new_td ($image_ref)"',
   ]);
 }
@@ -176,7 +180,7 @@ const SAFETY_NET_SCRIPT = bashScript([
   'prev_file="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.previous-task-definition"',
   'new_file="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.new-task-definition"',
   'if [ ! -s "$prev_file" ] || [ ! -s "$new_file" ]; then',
-  '  echo "this run registered no task definition: nothing to roll back"',
+  '  echo "no unfinished release of this run: nothing to roll back"',
   '  exit 0',
   'fi',
   'prev_td="$(cat "$prev_file")"',

@@ -1,0 +1,311 @@
+/**
+ * `nodeService`: the company's Node.js service workflow on ECS Fargate (or EKS/GitOps targets)
+ * from a few fields, with secure defaults and explicit, visible overrides.
+ *
+ *     Build & test   (build agent)  Install → Lint + Unit tests → Trivy fs + Snyk + SonarQube
+ *     Quality gate   (agent none)   waitForQualityGate abortPipeline: true
+ *     Image          (build agent)  Build → Trivy image + Snyk container → Push to ECR → SBOM → Sign
+ *     Deploy <env>   (env agent)    for each environment in order, the same digest; before an
+ *                                   environment with an approval policy: Request approval, Approve
+ *     post           failure / fixed notifications
+ */
+import { DELIVERY_DEFAULTS } from '../model/delivery-defaults.ts';
+import type {
+  CosignSignStep,
+  DeliveryEnvironment,
+  DockerBuildStep,
+  EcsDeployStep,
+  NotifyTarget,
+  NpmCiStep,
+  NpmRunStep,
+  SbomStep,
+  SnykScanStep,
+  SonarScanStep,
+  TrivyScanStep,
+} from '../model/delivery.ts';
+import type { Pipeline, PipelineOptions, Post, Stage, Step } from '../model/schema.ts';
+import { approvalRequestStage, approvalStage, deployStage, deployStepFor, qualityGateStage, releaseWhen } from './stages.ts';
+import { cosignSign, dockerBuild, ecrPush, notify, npmCi, npmRun, sbom, slack, snykScan, sonarScan, teams, trivyScan } from './steps.ts';
+
+/** Tool versions the presets pin when the pipeline does not (SCAN-008). */
+export const PRESET_TOOL_VERSIONS = { trivy: '0.58.1' } as const;
+
+/** Default build agent: ephemeral, with Docker; never the built-in node. */
+export const DEFAULT_BUILD_AGENT = 'linux && docker && ephemeral';
+
+/** A step override: `false` removes the step, an object changes its options. */
+export type StepOverride<T> = false | Partial<Omit<T, 'step'>>;
+
+/** Where notifications go. */
+export interface NotificationSettings {
+  /** Slack channel and bot-token credential. */
+  slack?: { channel: string; tokenCredentialId: string; teamDomain?: string };
+  /** Teams Workflows webhook URL in a secret-text credential. */
+  teams?: { webhookCredentialId: string };
+}
+
+/** Explicit changes to the preset; each one is visible in the pipeline source. */
+export interface NodeServiceOverrides {
+  /** `npm ci`. */
+  install?: Partial<Omit<NpmCiStep, 'step'>>;
+  /** `npm run lint`. */
+  lint?: StepOverride<NpmRunStep>;
+  /** `npm run test` with JUnit reports. */
+  unitTests?: StepOverride<NpmRunStep>;
+  /** Trivy filesystem scan (dependencies, secrets, misconfig). */
+  trivyFs?: StepOverride<TrivyScanStep>;
+  /** Snyk open-source test. */
+  snyk?: StepOverride<SnykScanStep>;
+  /** SonarQube analysis (and its quality-gate stage). */
+  sonar?: StepOverride<SonarScanStep>;
+  /** Docker build. */
+  dockerBuild?: Partial<Omit<DockerBuildStep, 'step'>>;
+  /** Trivy scan of the built image. */
+  trivyImage?: StepOverride<TrivyScanStep>;
+  /** Snyk container test of the built image. */
+  snykContainer?: StepOverride<SnykScanStep>;
+  /** SBOM. */
+  sbom?: StepOverride<SbomStep>;
+  /** cosign signature (requires `signing`). */
+  sign?: StepOverride<CosignSignStep>;
+  /** ECS deploy settings applied to every ECS environment. */
+  ecsDeploy?: Partial<Pick<EcsDeployStep, 'engine' | 'timeoutMinutes' | 'smokeTest'>>;
+  /** Notifications: `false` removes them all. */
+  notifications?: false;
+  /** Last word on the stage list: add, replace or remove stages. */
+  stages?: (stages: Stage[]) => Stage[];
+  /** Pipeline options merged over the preset's. */
+  options?: PipelineOptions;
+}
+
+/** Inputs of {@link nodeService}. */
+export interface NodeServiceOptions {
+  /** Service name: ECR repository, Sonar project key and lock names default to it. */
+  name: string;
+  /** Where images are pushed, and the push role (IAM-003: not a deploy role). */
+  registry: { accountId: string; region: string; pushRole: string; repository?: string };
+  /** Environments in promotion order; the same digest goes to each in turn. */
+  environments: DeliveryEnvironment[];
+  /** SonarQube installation (Jenkins) and project key (default `name`). */
+  sonar?: { installation: string; projectKey?: string };
+  /** cosign key on AWS KMS and the role allowed to use it (default role: the push role). */
+  signing?: { key: string; role?: string };
+  /** Slack / Teams targets. */
+  notifications?: NotificationSettings;
+  /** Build agent label (default {@link DEFAULT_BUILD_AGENT}). */
+  buildAgent?: string;
+  /** Node.js tool installation for the build stages (default `node-20`; `false` for none). */
+  nodeTool?: string | false;
+  /** Pinned scanner versions (default {@link PRESET_TOOL_VERSIONS}). */
+  toolVersions?: { trivy?: string; snyk?: string };
+  /** Snyk organisation. */
+  snykOrg?: string;
+  /** Smoke test command run after each ECS rollout. */
+  smokeTest?: string;
+  /** Explicit changes to the preset. */
+  overrides?: NodeServiceOverrides;
+}
+
+/** The notify targets of the settings (none when notifications are removed). */
+export function notifyTargets(settings: NotificationSettings | undefined, removed: boolean): NotifyTarget[] {
+  if (removed || settings === undefined) return [];
+  const targets: NotifyTarget[] = [];
+  if (settings.slack) targets.push(slack(settings.slack.channel, settings.slack.tokenCredentialId, settings.slack.teamDomain));
+  if (settings.teams) targets.push(teams(settings.teams.webhookCredentialId));
+  return targets;
+}
+
+/** `base` with the override applied, or nothing when the override removes the step. */
+export function applyOverride<T extends { step: string }>(base: T, override: StepOverride<T> | undefined): T[] {
+  if (override === false) return [];
+  return [{ ...base, ...(override ?? {}) } as T];
+}
+
+/** One stage per step (parallel branches need stages); no stage at all for no steps. */
+export function parallelStages(name: string, branches: [string, Step[]][]): Stage[] {
+  const present = branches.filter(([, steps]) => steps.length > 0);
+  if (present.length === 0) return [];
+  if (present.length === 1) {
+    const [[branchName, steps]] = present as [[string, Step[]]];
+    return [{ name: branchName, steps }];
+  }
+  return [{ name, failFast: false, parallel: present.map(([branchName, steps]) => ({ name: branchName, steps })) }];
+}
+
+/** Stages that deploy the digest to every environment in order, with approvals where required. */
+export function promotionStages(
+  environments: DeliveryEnvironment[],
+  service: string,
+  targets: NotifyTarget[],
+  deploy: (environment: DeliveryEnvironment) => Step,
+): Stage[] {
+  const stages: Stage[] = [];
+  for (const environment of environments) {
+    if (environment.approval !== undefined) {
+      if (targets.length > 0) stages.push(approvalRequestStage(environment, targets, service));
+      stages.push(approvalStage({ environment: environment.name, policy: environment.approval, when: releaseWhen(environment), service }));
+    }
+    stages.push(deployStage(environment, [deploy(environment)], { notify: targets, service }));
+  }
+  return stages;
+}
+
+/** Inputs of {@link imageStage}. */
+export interface ImageStageOptions {
+  /** ECR repository. */
+  repository: string;
+  /** Registry account, region and push role. */
+  registry: { accountId: string; region: string; pushRole: string };
+  /** Agent of the stage (the Docker daemon holds the image between its nested stages). */
+  buildAgent: { type: 'label'; label: string };
+  /** Pinned Trivy version. */
+  trivyVersion: string;
+  /** Snyk organisation / version. */
+  snyk: { org?: string; version?: string };
+  /** cosign key and role; no signing step without it. */
+  signing?: { key: string; role?: string };
+  /** Step overrides. */
+  overrides: Pick<NodeServiceOverrides, 'dockerBuild' | 'trivyImage' | 'snykContainer' | 'sbom' | 'sign'>;
+}
+
+/**
+ * The image stage: Build image → Trivy image + Snyk container on the built image → Publish (ECR
+ * push, SBOM, signature; never for pull requests). One agent for all of it, so the scanned image
+ * is the pushed one (SCAN-005).
+ */
+export function imageStage(options: ImageStageOptions): { stage: Stage; signed: boolean } {
+  const o = options.overrides;
+  const pushRole = { role: options.registry.pushRole, account: options.registry.accountId, region: options.registry.region };
+  const signing = options.signing;
+  const signSteps =
+    signing === undefined
+      ? []
+      : applyOverride(
+          cosignSign({ key: signing.key, aws: { ...pushRole, role: signing.role ?? options.registry.pushRole }, attest: ['cyclonedx'] }),
+          o.sign,
+        );
+  const stage: Stage = {
+    name: 'Image',
+    agent: options.buildAgent,
+    options: { timeout: { time: 30, unit: 'MINUTES' } },
+    stages: [
+      { name: 'Build image', steps: [dockerBuild({ repository: options.repository, ...o.dockerBuild })] },
+      ...parallelStages('Scan image', [
+        ['Trivy image', applyOverride(trivyScan('image', { version: options.trivyVersion }), o.trivyImage)],
+        ['Snyk container', applyOverride(snykScan('container', options.snyk), o.snykContainer)],
+      ]),
+      {
+        name: 'Publish',
+        // Pull requests are built and scanned, never pushed (FLOW-005).
+        when: { not: { changeRequest: true } },
+        steps: [
+          ecrPush({
+            repository: options.repository,
+            registry: { accountId: options.registry.accountId, region: options.registry.region },
+            aws: pushRole,
+          }),
+          ...applyOverride(sbom(), o.sbom),
+          ...signSteps,
+        ],
+      },
+    ],
+  };
+  return { stage, signed: signSteps.length > 0 };
+}
+
+/** Pipeline-level options of the presets. No pipeline timeout: it would include approval waits. */
+export const PRESET_PIPELINE_OPTIONS: PipelineOptions = {
+  buildDiscarder: { numToKeep: 200, artifactNumToKeep: 200 },
+  disableConcurrentBuilds: true,
+  timestamps: true,
+};
+
+/** Pipeline `post`: failure and fixed notifications. */
+export function notificationPost(targets: NotifyTarget[], service: string): Post | undefined {
+  if (targets.length === 0) return undefined;
+  return { fixed: [notify('fixed', targets, { service })], failure: [notify('failure', targets, { service })] };
+}
+
+/**
+ * The Node.js service workflow. Requires `sonar` unless `overrides.sonar` is `false`, and
+ * `signing` unless `overrides.sign` is `false`, so leaving out a control is always explicit.
+ */
+export function nodeService(options: NodeServiceOptions): Pipeline {
+  const o = options.overrides ?? {};
+  const repository = options.registry.repository ?? options.name;
+  const buildAgent = { type: 'label' as const, label: options.buildAgent ?? DEFAULT_BUILD_AGENT };
+  const tools = options.nodeTool === false ? {} : { tools: { nodejs: options.nodeTool ?? 'node-20' } };
+  const trivyVersion = options.toolVersions?.trivy ?? PRESET_TOOL_VERSIONS.trivy;
+  const snykCommon = {
+    ...(options.snykOrg !== undefined ? { org: options.snykOrg } : {}),
+    ...(options.toolVersions?.snyk !== undefined ? { version: options.toolVersions.snyk } : {}),
+  };
+  const targets = notifyTargets(options.notifications, o.notifications === false);
+
+  if (o.sonar !== false && options.sonar === undefined) {
+    throw new Error(`nodeService(${options.name}): set sonar: { installation } or remove SonarQube explicitly with overrides: { sonar: false }`);
+  }
+  if (o.sign !== false && options.signing === undefined) {
+    throw new Error(`nodeService(${options.name}): set signing: { key } or remove signing explicitly with overrides: { sign: false }`);
+  }
+
+  const sonarSteps =
+    options.sonar === undefined
+      ? []
+      : applyOverride(sonarScan({ installation: options.sonar.installation, projectKey: options.sonar.projectKey ?? options.name }), o.sonar);
+
+  const build: Stage = {
+    name: 'Build & test',
+    agent: buildAgent,
+    ...tools,
+    options: { timeout: { time: 30, unit: 'MINUTES' } },
+    stages: [
+      { name: 'Install', steps: [npmCi(o.install)] },
+      ...parallelStages('Lint & unit tests', [
+        ['Lint', applyOverride(npmRun('lint'), o.lint)],
+        ['Unit tests', applyOverride(npmRun('test', { junit: 'reports/junit/*.xml' }), o.unitTests)],
+      ]),
+      ...parallelStages('Static analysis', [
+        ['Trivy filesystem', applyOverride(trivyScan('fs', { version: trivyVersion }), o.trivyFs)],
+        ['Snyk dependencies', applyOverride(snykScan('test', snykCommon), o.snyk)],
+        ['SonarQube', sonarSteps],
+      ]),
+    ],
+  };
+
+  const { stage: image, signed } = imageStage({
+    repository,
+    registry: options.registry,
+    buildAgent,
+    trivyVersion,
+    snyk: snykCommon,
+    ...(options.signing !== undefined ? { signing: options.signing } : {}),
+    overrides: o,
+  });
+  const signing = options.signing;
+
+  const deploy = (environment: DeliveryEnvironment): Step =>
+    deployStepFor(environment, {
+      service: options.name,
+      ...(options.smokeTest !== undefined ? { smokeTest: options.smokeTest } : {}),
+      ...(signed && signing !== undefined ? { verifySignatureKey: signing.key } : {}),
+      ...o.ecsDeploy,
+    });
+
+  const stages = [
+    build,
+    ...(sonarSteps.length > 0 ? [qualityGateStage({ timeoutMinutes: DELIVERY_DEFAULTS.sonar.qualityGateTimeoutMinutes })] : []),
+    image,
+    ...promotionStages(options.environments, options.name, targets, deploy),
+  ];
+
+  const post = notificationPost(targets, options.name);
+  return {
+    name: options.name,
+    agent: 'none',
+    options: { ...PRESET_PIPELINE_OPTIONS, ...o.options },
+    environments: options.environments,
+    stages: o.stages ? o.stages(stages) : stages,
+    ...(post !== undefined ? { post } : {}),
+  };
+}
