@@ -279,6 +279,19 @@ class GroovyParser {
 
   // ---------------------------------------------------------------- statements
 
+  /** One expression followed only by newlines and the end of input, else undefined. */
+  singleExpression(): GExpr | undefined {
+    try {
+      this.nls();
+      const expr = this.expressionStatementNoCheck();
+      this.nls();
+      return this.la() === 'EOF' ? expr : undefined;
+    } catch (error) {
+      if (error instanceof GroovySyntaxError) return undefined;
+      throw error;
+    }
+  }
+
   compilationUnit(): GStmt[] {
     const statements: GStmt[] = [];
     this.nls();
@@ -1658,3 +1671,12 @@ const OPS_EQUALITY = new Set(['!=', '==', '===', '!==', '<=>']);
 const OPS_SHIFT = new Set(['<<', '>>', '>>>', '..', '..<']);
 const OPS_ADDITIVE = new Set(['+', '-']);
 const OPS_MULTIPLICATIVE = new Set(['*', '/', '%']);
+
+/**
+ * Parses lexed `tokens` of `source` as one Groovy expression (e.g. the source of a Raw AST node).
+ * Returns undefined when they are not exactly one expression.
+ */
+export function parseGroovyExpression(source: SourceText, tokens: Token[]): GExpr | undefined {
+  const parser = new GroovyParser(tokens, source);
+  return parser.singleExpression();
+}
