@@ -1,0 +1,142 @@
+/** Behaviour of the presets: promotion, approvals, release refs, overrides, required choices. */
+import { describe, expect, it } from 'vitest';
+import { nodeService, reactApp, type Pipeline, type Stage, type Step } from '../../src/dsl/index.ts';
+import { ECS_ENVIRONMENTS, PRESET_FIXTURES } from './fixtures.ts';
+import { compile } from './support.ts';
+
+/** Every stage, depth first, with its steps. */
+function allStages(stages: readonly Stage[]): Stage[] {
+  return stages.flatMap((stage) => [stage, ...allStages(stage.stages ?? []), ...allStages(stage.parallel ?? [])]);
+}
+function stepKinds(pipeline: Pipeline): string[] {
+  return allStages(pipeline.stages).flatMap((stage) => (stage.steps ?? []).map((step: Step) => step.step));
+}
+const base = {
+  name: 'payments-api',
+  registry: { accountId: '999999999999', region: 'eu-west-1', pushRole: 'ecr-pusher' },
+  environments: ECS_ENVIRONMENTS,
+  sonar: { installation: 'sonarqube-prod' },
+  signing: { key: 'awskms:///alias/ci-cosign' },
+};
+
+describe('nodeService', () => {
+  const pipeline = PRESET_FIXTURES['node-service-ecs']!();
+
+  it('runs the whole workflow in order: scans before push, push before deploys, approval before prod', () => {
+    expect(pipeline.stages.map((s) => s.name)).toEqual([
+      'Build & test',
+      'Quality gate',
+      'Image',
+      'Deploy dev',
+      'Deploy stage',
+      'Request prod approval',
+      'Approve prod',
+      'Deploy prod',
+    ]);
+    const kinds = stepKinds(pipeline);
+    const first = (kind: string) => kinds.indexOf(kind);
+    for (const scan of ['trivyScan', 'snykScan', 'sonarScan', 'sonarQualityGate']) expect(first(scan)).toBeLessThan(first('ecrPush'));
+    expect(kinds.filter((k) => k === 'trivyScan')).toHaveLength(2);
+    expect(kinds.filter((k) => k === 'dockerBuild')).toHaveLength(1);
+    expect(first('ecrPush')).toBeLessThan(first('sbom'));
+    expect(first('sbom')).toBeLessThan(first('cosignSign'));
+    expect(first('approvalCheck')).toBeLessThan(kinds.lastIndexOf('ecsDeploy'));
+  });
+
+  it('deploys to each environment with its own account, role and agent, prod only from main or a release tag', () => {
+    const deploys = pipeline.stages.filter((s) => s.name.startsWith('Deploy '));
+    expect(deploys.map((s) => s.agent)).toEqual(ECS_ENVIRONMENTS.map((e) => ({ type: 'label', label: e.agentLabel })));
+    const steps = deploys.map((s) => s.steps?.[0]);
+    expect(steps.map((s) => s?.step === 'ecsDeploy' && [s.environment, s.aws.account, s.aws.role])).toEqual([
+      ['dev', '111111111111', 'ecs-deployer-dev'],
+      ['stage', '222222222222', 'ecs-deployer-stage'],
+      ['prod', '333333333333', 'ecs-deployer-prod'],
+    ]);
+    const prod = deploys[2]!;
+    expect(prod.when).toEqual({
+      beforeAgent: true,
+      allOf: [
+        { not: { changeRequest: true } },
+        { anyOf: [{ branch: { pattern: 'main', comparator: 'EQUALS' } }, { tag: { pattern: 'v*', comparator: 'GLOB' } }] },
+      ],
+    });
+    expect(pipeline.environments).toBe(ECS_ENVIRONMENTS);
+  });
+
+  it('asks for approval without an executor, with groups, approver, change ticket and timeout', () => {
+    const approval = pipeline.stages.find((s) => s.name === 'Approve prod')!;
+    expect(approval.agent).toBe('none');
+    expect(approval.options).toEqual({ timeout: { time: 1440, unit: 'MINUTES' } });
+    expect(approval.when?.beforeInput).toBe(true);
+    expect(approval.input).toMatchObject({ submitter: ['payments-release-managers'], submitterParameter: 'APPROVER' });
+    expect(approval.input?.parameters?.map((p) => p.name)).toEqual(['CHANGE_ID']);
+    expect(approval.steps).toEqual([{ step: 'approvalCheck', environment: 'prod' }]);
+  });
+
+  it('verifies the signature before deploying and never pushes from a pull request', () => {
+    const deploy = pipeline.stages.find((s) => s.name === 'Deploy prod')!.steps![0]!;
+    expect(deploy).toMatchObject({ step: 'ecsDeploy', verifySignature: { key: 'awskms:///alias/ci-cosign' }, smokeTest: './scripts/smoke.sh' });
+    const publish = allStages(pipeline.stages).find((s) => s.name === 'Publish')!;
+    expect(publish.when).toEqual({ not: { changeRequest: true } });
+  });
+
+  it('makes removals explicit: no SonarQube or signing unless configured or removed', () => {
+    const { sonar: _sonar, ...noSonar } = base;
+    expect(() => nodeService(noSonar)).toThrow(/overrides: \{ sonar: false \}/);
+    const { signing: _signing, ...noSigning } = base;
+    expect(() => nodeService(noSigning)).toThrow(/overrides: \{ sign: false \}/);
+    const removed = nodeService({ ...noSigning, overrides: { sign: false, snyk: false } });
+    expect(stepKinds(removed)).not.toContain('cosignSign');
+    expect(stepKinds(removed).filter((k) => k === 'snykScan')).toHaveLength(1);
+    const deploy = removed.stages.find((s) => s.name === 'Deploy prod')!.steps![0]!;
+    expect(deploy).not.toHaveProperty('verifySignature');
+  });
+
+  it('applies overrides to steps and lets a function have the last word on the stages', () => {
+    const pipeline = PRESET_FIXTURES['node-service-overrides']!();
+    expect(pipeline.stages.map((s) => s.name)).toEqual(['Build & test', 'Image', 'Deploy dev']);
+    const kinds = stepKinds(pipeline);
+    expect(kinds).not.toContain('sonarScan');
+    expect(kinds).not.toContain('notify');
+    const trivyFs = allStages(pipeline.stages).flatMap((s) => s.steps ?? []).find((s) => s.step === 'trivyScan' && s.target === 'fs');
+    expect(trivyFs).toEqual({ step: 'trivyScan', target: 'fs', version: '0.57.1', severity: ['CRITICAL'] });
+    expect(pipeline.stages[2]!.steps![0]).toMatchObject({ engine: 'pipewright', timeoutMinutes: 15 });
+    expect(pipeline.post).toBeUndefined();
+  });
+
+  it('compiles every preset fixture', () => {
+    for (const make of Object.values(PRESET_FIXTURES)) expect(compile(make()).text).toMatch(/^pipeline \{/);
+  });
+});
+
+describe('reactApp', () => {
+  it('builds once, archives and stashes the output, and publishes the same stash to every environment', () => {
+    const pipeline = PRESET_FIXTURES['react-app-s3']!();
+    expect(pipeline.stages.map((s) => s.name)).toEqual([
+      'Build & test',
+      'Quality gate',
+      'Deploy dev',
+      'Request prod approval',
+      'Approve prod',
+      'Deploy prod',
+    ]);
+    const build = allStages(pipeline.stages).find((s) => s.name === 'Build')!;
+    expect(build.steps).toEqual([
+      { step: 'npmRun', script: 'build', archive: 'dist/**' },
+      { step: 'stash', name: 'site', includes: 'dist/**' },
+    ]);
+    const publishes = pipeline.stages.flatMap((s) => s.steps ?? []).filter((s) => s.step === 's3Publish');
+    expect(publishes.map((s) => s.step === 's3Publish' && [s.environment, s.bucket, s.stash])).toEqual([
+      ['dev', 'fintech-web-dev', 'site'],
+      ['prod', 'fintech-web-prod', 'site'],
+    ]);
+  });
+
+  it('packages the build output into an image for ECS environments', () => {
+    const pipeline = PRESET_FIXTURES['react-app-ecs']!();
+    const image = pipeline.stages.find((s) => s.name === 'Image')!;
+    expect(image.stages![0]!.steps![0]).toEqual({ step: 'unstash', name: 'site' });
+    expect(stepKinds(pipeline)).toEqual(expect.arrayContaining(['dockerBuild', 'ecrPush', 'cosignSign', 'ecsDeploy']));
+    expect(() => reactApp({ name: 'web', environments: ECS_ENVIRONMENTS, overrides: { sonar: false } })).toThrow(/registry/);
+  });
+});
