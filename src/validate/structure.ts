@@ -455,7 +455,8 @@ class StructureChecker {
       const axisPath = [...path, index];
       if (seen.has(axis.name)) this.report('PW3015', [...axisPath, 'name'], `Duplicate axis name: "${axis.name}"`);
       seen.add(axis.name);
-      this.envIdentifier(axis.name, [...axisPath, 'name']);
+      // Axis names become environment variables but are emitted as strings, so only Jenkins' rule applies.
+      this.envIdentifier(axis.name, [...axisPath, 'name'], false);
       for (const key of ['values', 'notValues'] as const) {
         const values = axis[key];
         if (!values) continue;
@@ -485,14 +486,15 @@ class StructureChecker {
     for (const name of names) this.envIdentifier(name, [...path, name]);
   }
 
-  private envIdentifier(name: string, path: Path): void {
+  /** Jenkins' identifier rule; `emittedAsName` also rejects Groovy reserved words (an `environment` key is an assignment target). */
+  private envIdentifier(name: string, path: Path, emittedAsName = true): void {
     if (!IDENTIFIER.test(name)) {
       this.report(
         'PW3008',
         path,
         `"${name}" is not a valid identifier and cannot be used for an environment variable. Identifiers must start with a letter or underscore and can contain only letters, numbers or underscores.`,
       );
-    } else if (GROOVY_RESERVED_WORDS.has(name)) {
+    } else if (emittedAsName && GROOVY_RESERVED_WORDS.has(name)) {
       this.reserved(name, path, 'an environment variable name');
     }
   }
