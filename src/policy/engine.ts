@@ -69,6 +69,8 @@ export interface PolicyRunContext {
   source: string;
   /** The current time (suppression expiry); default: now. */
   now?: Date;
+  /** Reads a project file (root-relative path) for rules that lint files the model names. */
+  readFile?: (path: string) => string | undefined;
 }
 
 /** Rule ids that `config.rules`/`config.mandatory` name but no rule has (report once per run). */
@@ -189,6 +191,7 @@ export function runPolicy(
       policy: cfg,
       options: setting.options,
       today,
+      readFile: (path) => context.readFile?.(path),
       environment,
       isProduction: (name) => (name === undefined ? false : environment(name).production),
     };

@@ -331,3 +331,81 @@ export function shellLines(script: string): string[] {
     .map((line) => line.replace(/(^|\s)#.*$/, '$1').trim())
     .filter((line) => line.length > 0);
 }
+
+/** Controls a hand-written shell script provides (scanner invocations by hand). */
+export function shellControls(script: string): ControlKind[] {
+  const kinds = new Set<ControlKind>();
+  for (const line of shellLines(script)) {
+    if (/\bsonar-scanner\b|\bmvn\b[^\n]*\bsonar:sonar\b|\bgradlew?\b[^\n]*\bsonar(?:qube)?\b|\bsemgrep\b/.test(line)) kinds.add('sast');
+    const trivyFs = /\btrivy\s+(?:fs|filesystem|repo|repository)\b/.test(line);
+    if (trivyFs) {
+      kinds.add('fsScan');
+      const scanners = /--scanners[ =](\S+)/.exec(line)?.[1];
+      if (!scanners || /\bvuln\b/.test(scanners)) kinds.add('sca');
+      if (!scanners || /\bsecret\b/.test(scanners)) kinds.add('secretScan');
+    }
+    if (/\bsnyk\s+test\b/.test(line) || /\bnpm\s+audit\b/.test(line)) kinds.add('sca');
+    if (/\bgitleaks\b|\btrufflehog\b/.test(line)) kinds.add('secretScan');
+    if (/\btrivy\s+image\b(?![^\n]*--format[ =](?:cyclonedx|spdx))/.test(line) || /\bsnyk\s+container\s+test\b/.test(line) || /\bgrype\b/.test(line)) {
+      kinds.add('imageScan');
+    }
+    if (/\bsyft\b|\btrivy\s+(?:image|sbom)\b[^\n]*--format[ =](?:cyclonedx|spdx)/.test(line)) kinds.add('sbom');
+    if (/\bcosign\s+sign\b/.test(line)) kinds.add('sign');
+    if (/\bdocker\s+(?:buildx\s+)?build\b/.test(line)) kinds.add('dockerBuild');
+  }
+  return [...kinds];
+}
+
+/** Steps (typed, or `sh` by hand) that provide a control. */
+export function stepsWithControl(facts: DeliveryFacts, kind: ControlKind): StepInfo[] {
+  const typed: StepInfo[] = facts.withControl(kind);
+  const byHand = facts.shell.filter((s) => shellControls(s.step.script).includes(kind));
+  return [...typed, ...byHand].sort((a, b) => a.order - b.order);
+}
+
+/**
+ * The environment a pipeline-wide finding is attributed to: the first production environment the
+ * pipeline deploys to (or declares), else the last one it deploys to, else none.
+ */
+export function primaryEnvironment(
+  facts: DeliveryFacts,
+  isProduction: (name: string) => boolean,
+): string | undefined {
+  const candidates = facts.deployedEnvironments.length > 0 ? facts.deployedEnvironments : [...facts.environments.keys()];
+  return candidates.find(isProduction) ?? candidates[candidates.length - 1];
+}
+
+/** Ant-style glob (`reports/**`, `evidence/*.json`) to a RegExp. */
+export function antGlob(pattern: string): RegExp {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '*' && pattern[i + 1] === '*') {
+      source += '.*';
+      i++;
+      if (pattern[i + 1] === '/') i++;
+    } else if (ch === '*') source += '[^/]*';
+    else if (ch === '?') source += '[^/]';
+    else source += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
+
+/**
+ * `archiveArtifacts` steps that always run after `info` (in `post { always }` of its stage, an
+ * enclosing stage, or the pipeline).
+ */
+export function alwaysArchives(index: PipelineIndex, info: StepInfo): (StepInfo & { step: { step: 'archiveArtifacts'; artifacts: string; fingerprint?: boolean } })[] {
+  const chain = info.stage ? [...info.stage.ancestors, info.stage] : [];
+  return index.steps.filter(
+    (s): s is StepInfo & { step: { step: 'archiveArtifacts'; artifacts: string; fingerprint?: boolean } } =>
+      s.step.step === 'archiveArtifacts' &&
+      (s.post === 'always' || s.post === 'cleanup') &&
+      (s.stage === undefined || chain.includes(s.stage)),
+  );
+}
+
+/** Whether one of the archive steps' patterns (comma-separated Ant globs) covers `file`. */
+export function archiveCovers(archives: readonly { step: { artifacts: string } }[], file: string): boolean {
+  return archives.some((a) => a.step.artifacts.split(',').some((p) => antGlob(p.trim()).test(file)));
+}

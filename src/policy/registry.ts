@@ -13,12 +13,93 @@ import base005 from './rules/baseline/base-005.ts';
 import base006 from './rules/baseline/base-006.ts';
 import base007 from './rules/baseline/base-007.ts';
 import base008 from './rules/baseline/base-008.ts';
+import flow001 from './rules/fintech/flow-001.ts';
+import flow002 from './rules/fintech/flow-002.ts';
+import flow003 from './rules/fintech/flow-003.ts';
+import flow004 from './rules/fintech/flow-004.ts';
+import flow005 from './rules/fintech/flow-005.ts';
+import flow006 from './rules/fintech/flow-006.ts';
+import flow007 from './rules/fintech/flow-007.ts';
+import iam001 from './rules/fintech/iam-001.ts';
+import iam002 from './rules/fintech/iam-002.ts';
+import iam003 from './rules/fintech/iam-003.ts';
+import iam004 from './rules/fintech/iam-004.ts';
+import secret001 from './rules/fintech/secret-001.ts';
+import secret002 from './rules/fintech/secret-002.ts';
+import secret003 from './rules/fintech/secret-003.ts';
+import secret004 from './rules/fintech/secret-004.ts';
+import scan001 from './rules/fintech/scan-001.ts';
+import scan002 from './rules/fintech/scan-002.ts';
+import scan003 from './rules/fintech/scan-003.ts';
+import scan004 from './rules/fintech/scan-004.ts';
+import scan005 from './rules/fintech/scan-005.ts';
+import scan006 from './rules/fintech/scan-006.ts';
+import scan007 from './rules/fintech/scan-007.ts';
+import scan008 from './rules/fintech/scan-008.ts';
+import art001 from './rules/fintech/art-001.ts';
+import art002 from './rules/fintech/art-002.ts';
+import art003 from './rules/fintech/art-003.ts';
+import art004 from './rules/fintech/art-004.ts';
+import art005 from './rules/fintech/art-005.ts';
+import art006 from './rules/fintech/art-006.ts';
+import deploy001 from './rules/fintech/deploy-001.ts';
+import deploy002 from './rules/fintech/deploy-002.ts';
+import deploy003 from './rules/fintech/deploy-003.ts';
+import deploy004 from './rules/fintech/deploy-004.ts';
+import deploy006 from './rules/fintech/deploy-006.ts';
+import deploy007 from './rules/fintech/deploy-007.ts';
+import audit001 from './rules/fintech/audit-001.ts';
+import audit002 from './rules/fintech/audit-002.ts';
+import pipe001 from './rules/fintech/pipe-001.ts';
+import pipe002 from './rules/fintech/pipe-002.ts';
+import notify001 from './rules/fintech/notify-001.ts';
 
 /** The `baseline` pack: Jenkins hygiene. */
 export const baselineRules: readonly Rule[] = [base001, base002, base003, base004, base005, base006, base007, base008];
 
 /** The `fintech` pack: the policy catalog's rules that can be checked on the model. */
-export const fintechRules: readonly Rule[] = [];
+export const fintechRules: readonly Rule[] = [
+  flow001,
+  flow002,
+  flow003,
+  flow004,
+  flow005,
+  flow006,
+  flow007,
+  iam001,
+  iam002,
+  iam003,
+  iam004,
+  secret001,
+  secret002,
+  secret003,
+  secret004,
+  scan001,
+  scan002,
+  scan003,
+  scan004,
+  scan005,
+  scan006,
+  scan007,
+  scan008,
+  art001,
+  art002,
+  art003,
+  art004,
+  art005,
+  art006,
+  deploy001,
+  deploy002,
+  deploy003,
+  deploy004,
+  deploy006,
+  deploy007,
+  audit001,
+  audit002,
+  pipe001,
+  pipe002,
+  notify001,
+];
 
 /** Every built-in rule: engine findings, then the baseline and fintech packs. */
 export const BUILTIN_RULES: readonly Rule[] = [...engineRules, ...baselineRules, ...fintechRules];

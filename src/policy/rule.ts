@@ -73,6 +73,12 @@ export interface RuleContext {
   readonly options: Readonly<Record<string, unknown>>;
   /** Today's date as `YYYY-MM-DD` (UTC), for rules that compare dates. */
   readonly today: string;
+  /**
+   * Reads a file of the project (path relative to the project root), or `undefined` when it does
+   * not exist or no project is at hand (rules checking in-memory models). For rules that lint a
+   * file the model points at, such as a `.trivyignore`.
+   */
+  readFile(path: string): string | undefined;
   /** Per-environment policy (the configured entry merged over the defaults). */
   environment(name: string): EnvironmentPolicy;
   /** Whether `name` is a production environment (per `policy.environments[name].production`). */

@@ -1,0 +1,55 @@
+import { deliveryFacts, primaryEnvironment, stepsWithControl } from '../../facts.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
+
+/** ART-005: the digest is signed after the gates pass, and production deploys verify it. */
+export default defineRule({
+  meta: {
+    id: 'ART-005',
+    title: 'Sign the digest after the gates; verify before production deploys',
+    pack: 'fintech',
+    severity: 'error',
+    nonProductionSeverity: 'warning',
+    rationale:
+      'A signature made after every gate passed turns "this digest passed our controls" into something a deploy can ' +
+      'verify. `cosignSign` (KMS key) runs after the push and after every scan and quality gate; ECS deploys to ' +
+      'production verify the signature (`verifySignature`) before registering a task definition.',
+    standards: ['OWASP CICD-SEC-9', 'AWS DevOps Guidance DL.CS.3', 'SLSA Build L2'],
+    example: {
+      bad: "ecrPush({...}), ecsDeploy({ environment: 'prod', ... })",
+      good: "ecrPush({...}), cosignSign({ key: 'awskms:///alias/ci-cosign', aws }), ecsDeploy({ environment: 'prod', verifySignature: { key: 'awskms:///alias/ci-cosign' }, ... })",
+    },
+  },
+  *check({ index, isProduction }) {
+    const facts = deliveryFacts(index);
+    const findings: RuleFinding[] = [];
+    const signs = stepsWithControl(facts, 'sign');
+    const env = primaryEnvironment(facts, isProduction);
+    const gates = [...stepsWithControl(facts, 'imageScan'), ...stepsWithControl(facts, 'sastGate'), ...stepsWithControl(facts, 'sca'), ...stepsWithControl(facts, 'secretScan')];
+    for (const push of facts.pushes) {
+      const sign = signs.find((s) => facts.runsBefore(push, s));
+      if (!sign) {
+        findings.push({ path: push.path, message: 'the pushed digest is never signed: add cosignSign() after the push', ...(env ? { environment: env } : {}), expected: 'cosignSign after the push', found: 'none' });
+        continue;
+      }
+      const late = gates.find((g) => !facts.runsBefore(g, sign));
+      if (late) {
+        findings.push({
+          path: sign.path,
+          message: `the digest is signed before ${late.step.step === 'sh' ? 'a scan' : late.step.step} has passed; sign after every gate`,
+          ...(env ? { environment: env } : {}),
+        });
+      }
+    }
+    for (const info of facts.ofKind('ecsDeploy')) {
+      if (!isProduction(info.step.environment) || info.step.verifySignature) continue;
+      findings.push({
+        path: info.path,
+        message: `ecsDeploy to ${info.step.environment} does not verify the image signature before deploying`,
+        environment: info.step.environment,
+        expected: 'verifySignature: { key }',
+        found: 'none',
+      });
+    }
+    yield* findings;
+  },
+});

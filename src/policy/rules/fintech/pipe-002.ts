@@ -1,0 +1,67 @@
+import type { ModelPath } from '../../../diagnostics.ts';
+import { defineRule } from '../../rule.ts';
+
+/** Plugin steps pipewright's typed steps themselves rely on, allowed unless the config narrows the list. */
+export const DEFAULT_ALLOWED_STEPS: readonly string[] = [
+  'ansiColor',
+  'buildDescription',
+  'buildName',
+  'cleanWs',
+  'emailext',
+  'mail',
+  'milestone',
+  'office365ConnectorSend',
+  'publishHTML',
+  'recordIssues',
+  's3Download',
+  's3Upload',
+  'slackSend',
+  'waitForQualityGate',
+  'withAWS',
+  'withEnv',
+  'withSonarQubeEnv',
+];
+
+const stringList = (value: unknown): string[] | undefined =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+
+/** PIPE-002: plugin steps, options and shared libraries come from the organisation's allowlist. */
+export default defineRule({
+  meta: {
+    id: 'PIPE-002',
+    title: 'Plugin steps and shared libraries from an allowlist',
+    pack: 'fintech',
+    severity: 'error',
+    rationale:
+      'Every plugin step a pipeline can call is code running with the pipeline’s credentials. Untyped plugin steps and ' +
+      'options (`step(...)`, `options.custom`) must be on the allowlist (rule option `allowedSteps`, default: the plugins ' +
+      'pipewright itself uses), and shared libraries on `allowedLibraries` when the organisation sets one.',
+    standards: ['OWASP CICD-SEC-3', 'OWASP CICD-SEC-8', 'CIS Software Supply Chain 2.4.2'],
+    example: {
+      bad: "step('httpRequest', { url: 'https://example.com/deploy', httpMode: 'POST' })",
+      good: "notify({ event: 'deployed', targets: [{ kind: 'slack', channel: '#deploys', tokenCredentialId: 'slack-bot-token' }] })",
+    },
+  },
+  *check({ pipeline, index, options }) {
+    const allowedSteps = stringList(options['allowedSteps']) ?? DEFAULT_ALLOWED_STEPS;
+    const allowedLibraries = stringList(options['allowedLibraries']);
+    for (const info of index.steps) {
+      if (info.step.step !== 'step' || allowedSteps.includes(info.step.name)) continue;
+      yield { path: info.path, message: `plugin step '${info.step.name}' is not on the allowlist`, expected: 'an allowed step (rule option allowedSteps)', found: info.step.name };
+    }
+    const customs: [ModelPath, { name: string }[] | undefined][] = [[['options', 'custom'], pipeline.options?.custom]];
+    for (const s of index.stages) customs.push([[...s.path, 'options', 'custom'], s.stage.options?.custom]);
+    for (const [path, list] of customs) {
+      for (const [i, call] of (list ?? []).entries()) {
+        if (allowedSteps.includes(call.name)) continue;
+        yield { path: [...path, i], message: `plugin option '${call.name}' is not on the allowlist`, found: call.name };
+      }
+    }
+    if (!allowedLibraries) return;
+    for (const [i, library] of (pipeline.libraries ?? []).entries()) {
+      const name = library.split('@')[0]!;
+      if (allowedLibraries.includes(name)) continue;
+      yield { path: ['libraries', i], message: `shared library '${name}' is not on the allowlist`, expected: allowedLibraries.join(', '), found: name };
+    }
+  },
+});
