@@ -9,6 +9,7 @@
  * awaits modules that use top-level await and hands out the real export object. `pipewright` resolves to this package's own DSL module, which is bundled
  * in; other bare imports (npm packages, Node built-ins) stay external.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions, Message, Metafile, Plugin } from 'esbuild';
@@ -33,11 +34,6 @@ export interface BundleFailure {
   ok: false;
   errors: Message[];
   warnings: Message[];
-  /**
-   * Imports seen before the build failed (present when `recordImports` was set): enough to tell
-   * which entries reach a broken module. A module with a syntax error has no outgoing edges.
-   */
-  edges: ImportEdges;
 }
 
 /** The synthetic entry's name in esbuild messages and in the metafile. */
@@ -52,15 +48,32 @@ export function entryIndexOfLine(line: number, entryCount: number): number | und
   return index >= 0 && index < entryCount ? index : undefined;
 }
 
+let dslPath: string | undefined;
+
 /**
- * The DSL module that `import ... from 'pipewright'` means: this package's own, next to this file.
- * Running from source (tests, `tsx`) that is `src/dsl/index.ts`; from the built package,
+ * The DSL module that `import ... from 'pipewright'` means: this package's own. Running from
+ * source (tests), this file is `src/load/bundle.ts` and the DSL `src/dsl/index.ts`. In the built
+ * package this code sits in some file under `dist/` (scripts/build.mjs bundles with code
+ * splitting, so not necessarily `dist/load/`), hence the walk up to the package root for
  * `dist/dsl/index.js`.
  */
 export function dslModulePath(): string {
+  if (dslPath) return dslPath;
   const self = fileURLToPath(import.meta.url);
-  const extension = path.extname(self) === '.ts' ? '.ts' : '.js';
-  return path.resolve(path.dirname(self), '..', 'dsl', `index${extension}`);
+  if (self.endsWith('.ts')) return (dslPath = path.resolve(path.dirname(self), '..', 'dsl', 'index.ts'));
+  for (let directory = path.dirname(self); ; directory = path.dirname(directory)) {
+    if (isPipewrightPackage(directory)) return (dslPath = path.join(directory, 'dist', 'dsl', 'index.js'));
+    if (path.dirname(directory) === directory) break;
+  }
+  return (dslPath = path.resolve(path.dirname(self), '..', 'dsl', 'index.js'));
+}
+
+function isPipewrightPackage(directory: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(path.join(directory, 'package.json'), 'utf8')) as { name?: unknown }).name === 'pipewright';
+  } catch {
+    return false;
+  }
 }
 
 const PIPEWRIGHT_IMPORT = /^pipewright(?:\/.*)?$/;
@@ -74,30 +87,19 @@ function pipewrightPlugin(dslPath: string): Plugin {
   };
 }
 
-const RECORDING = Symbol('pipewright-recording');
+/** Stand-in for a module that failed to compile; never evaluated (its importers are not run). */
+const STUB_SOURCE = 'module.exports = {};\nthrow new Error("pipewright: this module failed to compile");\n';
 
 /**
- * Records every resolved import (failure path only: it resolves each import twice). esbuild keeps
- * resolving the other modules after one fails to parse, so the edges show who imports a broken file.
+ * Replaces the given files by a CommonJS stub, so a build with broken modules still completes and
+ * its metafile shows who imports them. CommonJS, so importers' named imports are not checked.
  */
-function importRecorderPlugin(edges: ImportEdges): Plugin {
+function stubPlugin(files: ReadonlySet<string>): Plugin {
+  const escaped = [...files].map((file) => file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return {
-    name: 'pipewright-import-recorder',
+    name: 'pipewright-stub-broken',
     setup(build) {
-      build.onResolve({ filter: /.*/ }, async (args) => {
-        if (args.pluginData === RECORDING || !args.importer) return undefined;
-        const resolved = await build.resolve(args.path, {
-          kind: args.kind,
-          importer: args.importer,
-          resolveDir: args.resolveDir,
-          namespace: args.namespace,
-          pluginData: RECORDING,
-        });
-        if (resolved.errors.length === 0 && !resolved.external && path.isAbsolute(resolved.path)) {
-          addEdge(edges, args.importer, resolved.path);
-        }
-        return undefined;
-      });
+      build.onLoad({ filter: new RegExp(`^(?:${escaped.join('|')})$`) }, () => ({ contents: STUB_SOURCE, loader: 'js' }));
     },
   };
 }
@@ -133,16 +135,16 @@ async function loadEsbuild(): Promise<typeof import('esbuild')> {
 
 /**
  * Bundles `entries` (absolute paths) behind the synthetic `modules` entry into `outfile` (in
- * memory; the caller writes it, the path only fixes the source map's relative paths).
+ * memory; the caller writes it, the path only fixes the source map's relative paths). Files in
+ * `stubs` (known to fail to compile) are replaced by a stub that throws if evaluated.
  */
 export async function bundleEntries(
   entries: readonly string[],
-  options: { root: string; outfile: string; recordImports?: boolean },
+  options: { root: string; outfile: string; stubs?: ReadonlySet<string> },
 ): Promise<BundleSuccess | BundleFailure> {
   const esbuild = await loadEsbuild();
-  const recorded: ImportEdges = new Map();
   const plugins = [pipewrightPlugin(dslModulePath())];
-  if (options.recordImports) plugins.unshift(importRecorderPlugin(recorded));
+  if (options.stubs && options.stubs.size > 0) plugins.push(stubPlugin(options.stubs));
   const contents = ['export const modules = [', ...entries.map((file) => `() => import(${JSON.stringify(file)}),`), '];'].join('\n');
   try {
     const result = await esbuild.build({
@@ -158,7 +160,7 @@ export async function bundleEntries(
     return { ok: true, code: code.text, map: map.text, ...graphOf(result.metafile, options.root), warnings: result.warnings };
   } catch (error) {
     if (!isBuildFailure(error)) throw error;
-    return { ok: false, errors: error.errors, warnings: error.warnings, edges: recorded };
+    return { ok: false, errors: error.errors, warnings: error.warnings };
   }
 }
 

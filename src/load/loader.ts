@@ -4,8 +4,9 @@
  *
  * One esbuild bundle serves the whole load (see `bundle.ts`); each pipeline is then evaluated on
  * its own, so one broken pipeline never hides the others:
- * - a syntax or resolve error drops only the pipelines that reach the broken file (PW1001);
- * - a module that throws fails the pipelines that import it (PW1002, at the throwing line);
+ * - a syntax or resolve error fails only the pipelines that reach the broken file (PW1001);
+ * - a module that throws fails the pipelines that import it (PW1002, at the throwing line), and
+ *   so does an npm import that cannot be loaded (at the import);
  * - a missing or wrong default export is reported per pipeline (PW1003, PW1004).
  * When nothing changed since the last load (same entries, same input sizes and mtimes), the
  * previous bundle is reused and esbuild does not run (`cache.ts`).
@@ -24,6 +25,7 @@ import {
   ENTRY_NAME,
   entryIndexOfLine,
   reachable,
+  type BundleSuccess,
   type ExternalImports,
   type ImportEdges,
 } from './bundle.ts';
@@ -40,6 +42,7 @@ import {
   type CacheLocation,
 } from './cache.ts';
 import { PIPELINE_FILE_SUFFIX } from './discover.ts';
+import { diagnoseExternalFailure, findImportSite } from './externals.ts';
 import { createSourceLocator } from './locate.ts';
 import { BundleSourceMaps, parseStack, type StackPosition } from './stack.ts';
 
@@ -70,20 +73,20 @@ export interface LoadOptions {
 
 /** Load diagnostic codes. */
 export const LoadCodes = {
-  /** Syntax or transform error (or an unresolvable import) reported by esbuild. */
+  /** Syntax or transform error, or an unresolvable local import, reported by esbuild. */
   buildError: 'PW1001',
-  /** The module (or a module it imports) threw while being evaluated. */
+  /** The module, a module it imports, or an npm package it imports threw while loading. */
   threw: 'PW1002',
   /** No default export. */
   noDefaultExport: 'PW1003',
-  /** The default export is not a pipeline created with `definePipeline` (not an object, for other modules). */
+  /** The default export is not a pipeline made by `definePipeline` (for other modules: not an object). */
   notAPipeline: 'PW1004',
 } as const;
 
 interface LoadContext {
   root: string;
   dslPath: string;
-  /** Files of the pipewright package itself (not the user's), excluded from the graph. */
+  /** Directory of pipewright's own code (src/ or dist/): not the user's, so not in the graph. */
   packageDirectory: string;
   location: CacheLocation;
   maps: BundleSourceMaps;
@@ -91,23 +94,25 @@ interface LoadContext {
   values: Map<string, unknown>;
 }
 
-/** What the evaluation step needs from a build or a warm cache hit. */
+/** A bundle ready to evaluate, from a build or from the warm cache. */
 interface PreparedBundle {
   /** Absolute path of the bundle; `undefined` when no entry could be bundled. */
   bundle: string | undefined;
   /** Bundled entries in `modules[]` order. */
   bundled: string[];
+  /** Bundled entries that must not be evaluated (they reach a module that failed to compile). */
+  broken: Set<string>;
   edges: ImportEdges;
   externals: ExternalImports;
 }
 
 /**
- * Loads pipeline modules. Never throws for problems in the pipeline files: those become
- * Diagnostics on the affected modules. Throws only for environment failures (e.g. the cache
- * directory cannot be written).
+ * Loads pipeline modules: `value` is each file's default export. Never throws for problems in
+ * the pipeline files: those become Diagnostics on the modules they affect. Throws only when the
+ * environment fails (e.g. the cache directory cannot be written).
  *
- * Values of unchanged files may be the same objects as in an earlier load in this process (the
- * bundle is reused): treat them as read-only.
+ * Values of unchanged files may be the very objects an earlier load in this process returned
+ * (the bundle is reused, and Node keeps evaluated modules): treat them as read-only.
  */
 export async function loadPipelineModules(files: readonly string[], options: LoadOptions): Promise<LoadResult> {
   const root = path.resolve(options.root);
@@ -135,17 +140,12 @@ export async function loadPipelineModules(files: readonly string[], options: Loa
   if (!prepared) {
     prepared = await buildBundle(context, entries);
     if ((await evaluateBundle(context, prepared)) === 'bundle-missing') {
-      throw new Error(`pipewright: the bundle ${prepared.bundle} disappeared while loading it`);
+      throw new Error(`pipewright: the bundle ${prepared.bundle} disappeared while it was being loaded`);
     }
   }
 
   const graph = new Map<string, Set<string>>();
-  for (const entry of entries) {
-    const local = new Set<string>();
-    for (const file of reachable(entry, prepared.edges)) if (isUserFile(context, file)) local.add(file);
-    local.add(entry);
-    graph.set(entry, local);
-  }
+  for (const entry of entries) graph.set(entry, localDependencies(context, entry, prepared.edges));
   const modules = inputs.map((file): LoadedModule => {
     const loaded: LoadedModule = { file, diagnostics: [...(context.diagnostics.get(file) ?? [])] };
     if (context.values.has(file)) loaded.value = context.values.get(file);
@@ -154,10 +154,14 @@ export async function loadPipelineModules(files: readonly string[], options: Loa
   return { modules, graph };
 }
 
-function isUserFile(context: LoadContext, file: string): boolean {
-  if (file === ENTRY_NAME || !path.isAbsolute(file)) return false;
-  if (file.startsWith(context.packageDirectory + path.sep)) return false;
-  return !file.split(path.sep).includes('node_modules');
+/** The user's files `entry` depends on, itself included. */
+function localDependencies(context: LoadContext, entry: string, edges: ImportEdges): Set<string> {
+  const local = new Set<string>([entry]);
+  for (const file of reachable(entry, edges)) {
+    if (file.startsWith(context.packageDirectory + path.sep) || file.split(path.sep).includes('node_modules')) continue;
+    local.add(file);
+  }
+  return local;
 }
 
 function report(context: LoadContext, entry: string, diagnostic: Diagnostic): void {
@@ -184,6 +188,7 @@ function reuseBundle(context: LoadContext, entries: readonly string[]): Prepared
   return {
     bundle: manifest.bundle,
     bundled: manifest.entries,
+    broken: new Set(),
     edges: fromRecord(manifest.edges),
     externals: fromRecord(manifest.externals),
   };
@@ -194,89 +199,90 @@ function reuseBundle(context: LoadContext, entries: readonly string[]): Prepared
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Bundles all entries; on build errors, attributes each error to the entries that reach the
- * broken file, reports it on them (PW1001), drops them and bundles the rest again.
+ * Bundles all entries. When esbuild reports errors, the files they are in are replaced by stubs
+ * and the build is repeated (errors that only appear once others are gone, such as missing
+ * exports, take another round); the final metafile then shows exactly which entries reach a
+ * broken file, and those get its errors (PW1001) instead of being evaluated.
  */
 async function buildBundle(context: LoadContext, entries: readonly string[]): Promise<PreparedBundle> {
   let remaining = [...entries];
-  const seenEdges: ImportEdges = new Map();
-  let hadErrors = false;
-  while (remaining.length > 0) {
+  const brokenFiles = new Map<string, Message[]>();
+  for (;;) {
+    if (remaining.length === 0) return { bundle: undefined, bundled: [], broken: new Set(), edges: new Map(), externals: new Map() };
     const bundlePath = newBundlePath(context.location);
-    // After a failure, rebuild with import recording: esbuild reports no import graph for a
-    // failed build, and the recording costs a second resolve per import.
-    const result = await bundleEntries(remaining, { root: context.root, outfile: bundlePath, recordImports: hadErrors });
-    if (result.ok) {
-      mergeEdges(seenEdges, result.edges);
-      const manifest = hadErrors
-        ? undefined
-        : {
-            dslPath: context.dslPath,
-            bundle: bundlePath,
-            entries: remaining,
-            inputs: fingerprintInputs(context.root, result.edges.keys()),
-            edges: toRecord(result.edges),
-            externals: toRecord(result.externals),
-          };
-      storeBundle(context.location, result, manifest, bundlePath);
-      context.maps.register(bundlePath, `${bundlePath}.map`);
-      return { bundle: bundlePath, bundled: remaining, edges: seenEdges, externals: result.externals };
-    }
-    if (!hadErrors) {
-      hadErrors = true;
-      continue;
-    }
-    mergeEdges(seenEdges, result.edges);
-    const broken = attributeErrors(context, result.errors, remaining, seenEdges);
-    remaining = remaining.filter((entry) => !broken.has(entry));
-  }
-  return { bundle: undefined, bundled: [], edges: seenEdges, externals: new Map() };
-}
+    const result = await bundleEntries(remaining, { root: context.root, outfile: bundlePath, stubs: new Set(brokenFiles.keys()) });
+    if (result.ok) return finishBuild(context, result, bundlePath, remaining, brokenFiles);
 
-function mergeEdges(into: ImportEdges, from: ImportEdges): void {
-  for (const [file, targets] of from) {
-    const existing = into.get(file);
-    if (existing) for (const target of targets) existing.add(target);
-    else into.set(file, new Set(targets));
+    let progress = false;
+    const unplaced: Message[] = [];
+    const droppedEntries = new Set<string>();
+    for (const error of result.errors) {
+      const where = error.location;
+      if (where?.file === ENTRY_NAME) {
+        // The synthetic entry's `import("/abs/file")` failed: that entry cannot be loaded at all.
+        const index = entryIndexOfLine(where.line, remaining.length);
+        if (index === undefined) unplaced.push(error);
+        else {
+          const entry = remaining[index]!;
+          droppedEntries.add(entry);
+          report(context, entry, buildErrorDiagnostic(context, error, entry));
+        }
+      } else if (where) {
+        const file = path.resolve(context.root, where.file);
+        const known = brokenFiles.get(file);
+        if (known) known.push(error);
+        else {
+          brokenFiles.set(file, [error]);
+          progress = true;
+        }
+      } else unplaced.push(error);
+    }
+    remaining = remaining.filter((entry) => !droppedEntries.has(entry));
+    if (unplaced.length > 0 || (!progress && droppedEntries.size === 0)) {
+      // Errors esbuild does not tie to a file (or no way forward): every remaining entry fails.
+      for (const entry of remaining) for (const error of unplaced.length > 0 ? unplaced : result.errors) report(context, entry, buildErrorDiagnostic(context, error, entry));
+      return { bundle: undefined, bundled: [], broken: new Set(remaining), edges: new Map(), externals: new Map() };
+    }
   }
 }
 
-/** Reports each build error on every remaining entry that reaches its file; returns those entries. */
-function attributeErrors(context: LoadContext, errors: readonly Message[], remaining: readonly string[], edges: ImportEdges): Set<string> {
-  const closures = new Map(remaining.map((entry) => [entry, reachable(entry, edges)]));
+function finishBuild(
+  context: LoadContext,
+  result: BundleSuccess,
+  bundlePath: string,
+  bundled: string[],
+  brokenFiles: Map<string, Message[]>,
+): PreparedBundle {
   const broken = new Set<string>();
-  for (const error of errors) {
-    const affected = entriesAffectedBy(context, error, remaining, closures);
-    for (const entry of affected) {
+  if (brokenFiles.size > 0) {
+    for (const entry of bundled) {
+      const reached = reachable(entry, result.edges);
+      const errors = [...brokenFiles].filter(([file]) => reached.has(file)).flatMap(([, messages]) => messages);
+      if (errors.length === 0) continue;
       broken.add(entry);
-      report(context, entry, buildErrorDiagnostic(context, error, entry));
+      for (const error of errors) report(context, entry, buildErrorDiagnostic(context, error, entry));
     }
   }
-  // Every round must drop something, or the loop would rebuild forever.
-  if (broken.size === 0) {
-    for (const entry of remaining) {
-      broken.add(entry);
-      report(context, entry, { code: LoadCodes.buildError, severity: 'error', message: 'esbuild failed without reporting an error', location: fileStart(context, entry) });
-    }
-  }
-  return broken;
-}
-
-function entriesAffectedBy(context: LoadContext, error: Message, remaining: readonly string[], closures: Map<string, Set<string>>): string[] {
-  const where = error.location;
-  if (!where) return [...remaining];
-  if (where.file === ENTRY_NAME) {
-    const index = entryIndexOfLine(where.line, remaining.length);
-    return index === undefined ? [...remaining] : [remaining[index]!];
-  }
-  const file = path.resolve(context.root, where.file);
-  const affected = remaining.filter((entry) => closures.get(entry)?.has(file));
-  return affected.length > 0 ? affected : [...remaining];
+  // A bundle built around errors is not reused: a fix elsewhere (creating a missing file) would
+  // not change any fingerprint.
+  const reusable = brokenFiles.size === 0 && bundled.length === context.diagnostics.size;
+  const manifest = reusable
+    ? {
+        dslPath: context.dslPath,
+        bundle: bundlePath,
+        entries: bundled,
+        inputs: fingerprintInputs(context.root, result.edges.keys()),
+        edges: toRecord(result.edges),
+        externals: toRecord(result.externals),
+      }
+    : undefined;
+  storeBundle(context.location, result, manifest, bundlePath);
+  context.maps.register(bundlePath, `${bundlePath}.map`);
+  return { bundle: bundlePath, bundled, broken, edges: result.edges, externals: result.externals };
 }
 
 function buildErrorDiagnostic(context: LoadContext, error: Message, entry: string): Diagnostic {
   if (error.location?.file === ENTRY_NAME) {
-    // The synthetic entry's `import("/abs/file")` failed: the file itself is the problem.
     const note = error.notes.find((candidate) => candidate.location && candidate.location.file !== ENTRY_NAME);
     return {
       code: LoadCodes.buildError,
@@ -312,7 +318,6 @@ function esbuildLocation(context: LoadContext, where: NonNullable<Message['locat
 // ---------------------------------------------------------------------------------------------
 
 type ModuleThunk = () => Promise<Record<string, unknown>>;
-
 type NativeImport = (specifier: string) => Promise<unknown>;
 
 const NATIVE_IMPORT_SOURCE = 'module.exports = (specifier) => import(specifier);\n';
@@ -341,38 +346,97 @@ function nativeImport(directory: string): NativeImport {
   return importer;
 }
 
+/** Rounds of "report the entries an npm import breaks, rebuild without them" before isolating. */
+const MAX_EXTERNAL_ROUNDS = 3;
+
 /**
  * Imports the bundle and evaluates each pipeline in turn. If the bundle itself cannot be imported
- * (only external packages can cause that: a missing package or named export, or a package that
- * throws), falls back to one bundle per pipeline so the failure stays with its importers.
+ * (only external packages can cause that), reports the entries whose imports cause it and
+ * retries without them; as a last resort, loads each remaining entry from its own bundle.
  */
 async function evaluateBundle(context: LoadContext, prepared: PreparedBundle): Promise<'done' | 'bundle-missing'> {
-  if (!prepared.bundle) return 'done';
-  let modules: ModuleThunk[];
-  try {
-    const namespace = (await nativeImport(context.location.directory)(pathToFileURL(prepared.bundle).href)) as { modules: ModuleThunk[] };
-    modules = namespace.modules;
-  } catch (error) {
-    if (!existsSync(prepared.bundle)) return 'bundle-missing';
-    await evaluateIsolated(context, prepared);
-    return 'done';
-  }
-  for (const [index, entry] of prepared.bundled.entries()) {
+  let bundle = prepared.bundle;
+  let bundled = prepared.bundled.filter((entry) => !prepared.broken.has(entry));
+  for (let round = 0; bundle && bundled.length > 0; round += 1) {
+    let modules: ModuleThunk[];
     try {
-      accept(context, entry, await modules[index]!());
+      const namespace = (await nativeImport(context.location.directory)(pathToFileURL(bundle).href)) as { modules: ModuleThunk[] };
+      modules = namespace.modules;
     } catch (error) {
-      report(context, entry, threwDiagnostic(context, entry, error, prepared, prepared.bundle));
+      if (round === 0 && !existsSync(bundle)) return 'bundle-missing';
+      forgetBundle(context.location);
+      const failed = round < MAX_EXTERNAL_ROUNDS ? await reportExternalFailures(context, prepared, bundled, error, bundle) : new Set<string>();
+      if (failed.size === 0) {
+        await evaluateIsolated(context, prepared, bundled);
+        return 'done';
+      }
+      bundled = bundled.filter((entry) => !failed.has(entry));
+      if (bundled.length === 0) return 'done';
+      const bundlePath = newBundlePath(context.location);
+      const rebuilt = await bundleEntries(bundled, { root: context.root, outfile: bundlePath });
+      if (!rebuilt.ok) throw new Error(`pipewright: rebuilding ${bundled.length} modules that built before failed: ${rebuilt.errors[0]?.text}`);
+      storeBundle(context.location, rebuilt, undefined, bundlePath);
+      context.maps.register(bundlePath, `${bundlePath}.map`);
+      bundle = bundlePath;
+      continue;
     }
+    // `bundled` is a subset of the bundle's entries after a rebuild; the rebuilt bundle holds
+    // exactly `bundled`, the original one `prepared.bundled`.
+    const order = bundle === prepared.bundle ? prepared.bundled : bundled;
+    for (const [index, entry] of order.entries()) {
+      if (prepared.broken.has(entry)) continue;
+      try {
+        accept(context, entry, await modules[index]!());
+      } catch (error) {
+        report(context, entry, threwDiagnostic(context, entry, error, prepared, bundle));
+      }
+    }
+    return 'done';
   }
   return 'done';
 }
 
-async function evaluateIsolated(context: LoadContext, prepared: PreparedBundle): Promise<void> {
+/**
+ * Finds the npm imports that make the bundle fail to import, reports PW1002 on every entry that
+ * reaches them, and returns those entries.
+ */
+async function reportExternalFailures(context: LoadContext, prepared: PreparedBundle, bundled: string[], error: unknown, bundle: string): Promise<Set<string>> {
+  const probeImport = nativeImport(context.location.directory);
+  let probes = 0;
+  const probe = (specifier: string) => {
+    probes += 1;
+    const file = bundle.replace(/\.mjs$/, `.probe-${probes}.mjs`);
+    writeFileSync(file, `import ${JSON.stringify(specifier)};\n`);
+    return probeImport(pathToFileURL(file).href);
+  };
+  const failures = await diagnoseExternalFailure(error, prepared.externals, probe);
+  const failed = new Set<string>();
+  for (const entry of bundled) {
+    const reached = reachable(entry, prepared.edges);
+    // The entry's own import first, else the nearest helper's.
+    const causes = failures.flatMap((failure) => failure.sites.filter((site) => reached.has(site.file)).map((site) => ({ failure, site })));
+    causes.sort((a, b) => Number(b.site.file === entry) - Number(a.site.file === entry));
+    const cause = causes[0];
+    if (!cause) continue;
+    failed.add(entry);
+    const text = describeThrown(cause.failure.error).replace(/ imported from \S+/, ` imported from ${relative(context, cause.site.file)}`);
+    report(context, entry, {
+      code: LoadCodes.threw,
+      severity: 'error',
+      message: `Loading the pipeline module failed: ${text}`,
+      location: { file: relative(context, cause.site.file), line: cause.site.line, column: cause.site.column },
+    });
+  }
+  return failed;
+}
+
+/** Last resort: one standalone bundle per entry, so each fails (or not) on its own. */
+async function evaluateIsolated(context: LoadContext, prepared: PreparedBundle, entries: string[]): Promise<void> {
   const outdir = newIsolatedDirectory(context.location);
-  const { bundles, errors } = await bundleIsolated(prepared.bundled, { root: context.root, outdir });
+  const { bundles, errors } = await bundleIsolated(entries, { root: context.root, outdir });
   if (errors.length > 0) {
-    // The shared bundle built, so this cannot fail on the pipelines' own code; report it anyway.
-    for (const entry of prepared.bundled) for (const error of errors) report(context, entry, buildErrorDiagnostic(context, error, entry));
+    // These entries built before, together; report rather than hide it if they do not now.
+    for (const entry of entries) for (const error of errors) report(context, entry, buildErrorDiagnostic(context, error, entry));
     return;
   }
   mkdirSync(outdir, { recursive: true });
@@ -381,7 +445,8 @@ async function evaluateIsolated(context: LoadContext, prepared: PreparedBundle):
     writeFileSync(bundle.file, bundle.code);
     context.maps.register(bundle.file, `${bundle.file}.map`);
   }
-  const settled = await Promise.allSettled(bundles.map((bundle) => nativeImport(context.location.directory)(pathToFileURL(bundle.file).href) as Promise<Record<string, unknown>>));
+  const importer = nativeImport(context.location.directory);
+  const settled = await Promise.allSettled(bundles.map((bundle) => importer(pathToFileURL(bundle.file).href) as Promise<Record<string, unknown>>));
   for (const [index, bundle] of bundles.entries()) {
     const outcome = settled[index]!;
     if (outcome.status === 'fulfilled') accept(context, bundle.entry, outcome.value);
@@ -395,13 +460,14 @@ async function evaluateIsolated(context: LoadContext, prepared: PreparedBundle):
  * (e.g. `pipewright.config.ts`) must export an object.
  */
 function accept(context: LoadContext, entry: string, exports: Record<string, unknown>): void {
+  const pipeline = entry.endsWith(PIPELINE_FILE_SUFFIX);
   if (!('default' in exports)) {
     report(context, entry, {
       code: LoadCodes.noDefaultExport,
       severity: 'error',
       message: 'The module has no default export.',
       location: fileStart(context, entry),
-      expected: isPipelineFile(entry) ? 'export default definePipeline({ ... })' : 'export default { ... }',
+      expected: pipeline ? 'export default definePipeline({ ... })' : 'export default { ... }',
       found: 'no default export',
     });
     return;
@@ -409,36 +475,22 @@ function accept(context: LoadContext, entry: string, exports: Record<string, unk
   const value = exports.default;
   context.values.set(entry, value);
   const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
-  if (!isPipelineFile(entry)) {
-    if (isObject) return;
-    report(context, entry, {
-      code: LoadCodes.notAPipeline,
-      severity: 'error',
-      message: 'The default export must be an object.',
-      location: createSourceLocator(entry, context.root).locate([]),
-      expected: 'an object',
-      found: describeValue(value),
-    });
-    return;
-  }
-  if (isObject && (value as Record<symbol, unknown>)[PIPELINE_MARKER] === true) return;
+  if (pipeline ? isObject && (value as Record<symbol, unknown>)[PIPELINE_MARKER] === true : isObject) return;
+  let message: string;
+  if (!pipeline) message = 'The default export must be an object.';
+  else if (isObject) message = 'The default export was not created with definePipeline(...).';
+  else message = 'The default export must be a pipeline object created with definePipeline(...).';
   report(context, entry, {
     code: LoadCodes.notAPipeline,
     severity: 'error',
-    message: isObject
-      ? 'The default export was not created with definePipeline(...).'
-      : 'The default export must be a pipeline object created with definePipeline(...).',
+    message,
     location: createSourceLocator(entry, context.root).locate([]),
-    expected: 'definePipeline({ ... })',
+    expected: pipeline ? 'definePipeline({ ... })' : 'an object',
     found: describeValue(value),
   });
 }
 
-function isPipelineFile(file: string): boolean {
-  return file.endsWith(PIPELINE_FILE_SUFFIX);
-}
-
-/** A short phrase for what a value is, for `found`. */
+/** A short phrase for what a value is, for a Diagnostic's `found`. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -466,11 +518,11 @@ export function describeValue(value: unknown): string {
 /**
  * PW1002 for an error thrown while evaluating `entry`: located at the innermost stack frame in one
  * of the pipeline's own local files (the pipeline, or the helper module that threw), mapped back
- * through the bundle's source map.
+ * through the bundle's source map; for errors without such a frame (Node's link errors), at the
+ * import of the package the message names.
  */
 function threwDiagnostic(context: LoadContext, entry: string, error: unknown, prepared: PreparedBundle, bundleFile: string): Diagnostic {
-  const local = new Set([...reachable(entry, prepared.edges)].filter((file) => isUserFile(context, file)));
-  local.add(entry);
+  const local = localDependencies(context, entry, prepared.edges);
   let where: StackPosition | undefined;
   const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : undefined;
   if (stack) {
@@ -482,15 +534,24 @@ function threwDiagnostic(context: LoadContext, entry: string, error: unknown, pr
       }
     }
   }
-  const text = describeThrown(error).split(bundleFile).join(relative(context, entry)).split(pathToFileURL(bundleFile).href).join(relative(context, entry));
-  return {
-    code: LoadCodes.threw,
-    severity: 'error',
-    message: `Loading the pipeline module failed: ${text}`,
-    location: where
-      ? { file: relative(context, where.file), line: where.line, column: where.column }
-      : (importSiteOf(context, error, entry, local, prepared.externals) ?? fileStart(context, entry)),
-  };
+  const text = describeThrown(error).split(pathToFileURL(bundleFile).href).join(relative(context, entry)).split(bundleFile).join(relative(context, entry));
+  let location: Location = fileStart(context, entry);
+  if (where) location = { file: relative(context, where.file), line: where.line, column: where.column };
+  else {
+    const named = /'([^']+)'/.exec(error instanceof Error ? error.message : '')?.[1];
+    const site = named === undefined ? undefined : importSiteIn(context, entry, local, prepared.externals, named);
+    if (site) location = site;
+  }
+  return { code: LoadCodes.threw, severity: 'error', message: `Loading the pipeline module failed: ${text}`, location };
+}
+
+function importSiteIn(context: LoadContext, entry: string, local: Set<string>, externals: ExternalImports, named: string): Location | undefined {
+  for (const file of [entry, ...[...local].filter((candidate) => candidate !== entry)]) {
+    const specifier = [...(externals.get(file) ?? [])].find((candidate) => candidate === named || named.startsWith(`${candidate}/`));
+    const site = specifier === undefined ? undefined : findImportSite(file, specifier);
+    if (site) return { file: relative(context, site.file), line: site.line, column: site.column };
+  }
+  return undefined;
 }
 
 function describeThrown(error: unknown): string {
@@ -500,32 +561,4 @@ function describeThrown(error: unknown): string {
   } catch {
     return 'a non-Error value was thrown';
   }
-}
-
-/**
- * For failures without a usable stack (Node's link errors: missing package, missing named export),
- * the import statement of the package the message names, in the first local file importing it.
- */
-function importSiteOf(context: LoadContext, error: unknown, entry: string, local: Set<string>, externals: ExternalImports): Location | undefined {
-  const message = error instanceof Error ? error.message : '';
-  const named = /'([^']+)'/.exec(message)?.[1];
-  if (!named) return undefined;
-  const files = [entry, ...[...local].filter((file) => file !== entry)];
-  for (const file of files) {
-    const specifiers = externals.get(file);
-    if (!specifiers) continue;
-    const specifier = [...specifiers].find((candidate) => candidate === named || named.startsWith(`${candidate}/`) || candidate.startsWith(`${named}/`));
-    if (!specifier) continue;
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    const match = new RegExp(`(['"])${specifier.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\1`).exec(text);
-    if (!match) continue;
-    const before = text.slice(0, match.index).split('\n');
-    return { file: relative(context, file), line: before.length, column: before[before.length - 1]!.length + 1 };
-  }
-  return undefined;
 }

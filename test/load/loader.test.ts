@@ -1,9 +1,10 @@
 import { readdirSync, statSync, utimesSync } from 'node:fs';
+import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { formatDiagnostic, type Diagnostic } from '../../src/diagnostics.ts';
 import { loadPipelineModules, type LoadResult } from '../../src/load/loader.ts';
-import { createProject, positionOf, type TempProject } from './project.ts';
+import { createProject, positionOf, REPO_NODE_MODULES, type TempProject } from './project.ts';
 
 const projects: TempProject[] = [];
 afterEach(async () => {
@@ -318,6 +319,42 @@ export default definePipeline({ agent: { type: 'any' }, stages: [{ name: 'Hi', s
     });
     // The graph lists local files only (no node_modules, no pipewright DSL).
     expect(result.graph.get(p.file('pipelines/zod.pipeline.ts'))).toEqual(new Set([p.file('pipelines/zod.pipeline.ts'), p.file('pipelines/shared/schema.ts')]));
+  });
+
+  test('npm failures stay with their importers: missing named export, package that throws on import', async () => {
+    const namedImport = `import { definePipeline } from 'pipewright';\nimport { z, definitelyNotExported } from 'zod';\nexport default definePipeline({ agent: { type: 'any' }, stages: [], environment: { A: String(definitelyNotExported ?? z) } } as never);\n`;
+    const viaHelper = `import { definePipeline } from 'pipewright';\nimport { label } from './shared/uses-throwing.ts';\nexport default definePipeline({ agent: { type: 'label', label }, stages: [] });\n`;
+    const helper = `import 'throws-on-import';\nexport const label = 'never';\n`;
+    const p = await project({
+      'node_modules/throws-on-import/package.json': JSON.stringify({ name: 'throws-on-import', type: 'module', exports: './index.js' }),
+      'node_modules/throws-on-import/index.js': `throw new RangeError('this package refuses to load');\n`,
+      'pipelines/shared/uses-throwing.ts': helper,
+      'pipelines/named.pipeline.ts': namedImport,
+      'pipelines/helper.pipeline.ts': viaHelper,
+      'pipelines/zod-ok.pipeline.ts': `import { definePipeline } from 'pipewright';\nimport { z } from 'zod';\nexport default definePipeline({ agent: { type: 'label', label: z.literal('ok').parse('ok') }, stages: [] });\n`,
+      'pipelines/plain.pipeline.ts': `import { definePipeline } from 'pipewright';\nexport default definePipeline({ agent: { type: 'any' }, stages: [] });\n`,
+    });
+    await symlink(path.join(REPO_NODE_MODULES, 'zod'), p.file('node_modules/zod'), 'dir');
+    const result = await load(p, ['pipelines/named.pipeline.ts', 'pipelines/helper.pipeline.ts', 'pipelines/zod-ok.pipeline.ts', 'pipelines/plain.pipeline.ts']);
+
+    expect(moduleOf(result, p, 'pipelines/named.pipeline.ts').diagnostics).toEqual([
+      {
+        code: 'PW1002',
+        severity: 'error',
+        message: "Loading the pipeline module failed: SyntaxError: The requested module 'zod' does not provide an export named 'definitelyNotExported'",
+        location: { file: 'pipelines/named.pipeline.ts', ...positionOf(namedImport, 'definitelyNotExported') },
+      },
+    ]);
+    expect(moduleOf(result, p, 'pipelines/helper.pipeline.ts').diagnostics).toEqual([
+      {
+        code: 'PW1002',
+        severity: 'error',
+        message: 'Loading the pipeline module failed: RangeError: this package refuses to load',
+        location: { file: 'pipelines/shared/uses-throwing.ts', ...positionOf(helper, "'throws-on-import'") },
+      },
+    ]);
+    expect(moduleOf(result, p, 'pipelines/zod-ok.pipeline.ts')).toMatchObject({ diagnostics: [], value: { agent: { label: 'ok' } } });
+    expect(moduleOf(result, p, 'pipelines/plain.pipeline.ts')).toMatchObject({ diagnostics: [], value: { agent: { type: 'any' } } });
   });
 
   test('a missing file, and top-level await', async () => {
