@@ -3,9 +3,9 @@
  * the changed files affect (following the import graph from the loader), write them, and report.
  */
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { compileProject, loadConfig, type CompileRun, type CompiledPipeline } from './compile.ts';
 import { CONFIG_FILE, type ResolvedConfig } from './config.ts';
 import type { Diagnostic } from './diagnostics.ts';
@@ -89,8 +89,20 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
       diagnostics: [...run.diagnostics, ...run.pipelines.flatMap((p) => p.diagnostics)],
       milliseconds: performance.now() - started,
     };
-    watcher?.add(watchedFiles().filter((f) => existsSync(f)));
+    watchNewDependencies();
     return event;
+  }
+
+  /**
+   * Adds dependencies outside the pipelines directory that are not watched yet. Re-adding a
+   * watched path makes chokidar re-create its watcher, and a save in that window is lost.
+   */
+  const watchedOutside = new Set<string>();
+  function watchNewDependencies() {
+    const dir = pipelinesDir() + sep;
+    const fresh = watchedFiles().filter((f) => !f.startsWith(dir) && !watchedOutside.has(f) && existsSync(f));
+    for (const f of fresh) watchedOutside.add(f);
+    if (fresh.length > 0) watcher?.add(fresh);
   }
 
   /** Deletes the output of a deleted pipeline, but only a file pipewright generated from it. */
@@ -116,15 +128,19 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
     }
     const affected = new Set<string>();
     const removed: string[] = [];
+    let pipelineDeleted = false;
     for (const file of changed) {
       const inPipelines = file.startsWith(pipelinesDir() + sep);
       if (isPipelineFile(file) && inPipelines) {
         if (existsSync(file)) affected.add(file);
-        else removed.push(...(await removeOutputOf(file)));
+        else {
+          pipelineDeleted = true;
+          removed.push(...(await removeOutputOf(file)));
+        }
       }
       for (const [pipeline, deps] of graph) if (deps.has(file) && existsSync(pipeline)) affected.add(pipeline);
     }
-    if (affected.size === 0 && removed.length === 0) return;
+    if (affected.size === 0 && !pipelineDeleted) return;
     if (affected.size === 0) {
       options.onRebuild?.({
         trigger,
@@ -141,8 +157,37 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
     options.onRebuild?.(event);
   }
 
+  /**
+   * chokidar drops a `change` for a path within 50 ms of the previous one (and sends no trailing
+   * event), so a quick second save would be lost. After each event, look again once that window
+   * has passed: if the file differs from what the last rebuild read, rebuild again.
+   */
+  const compiledStats = new Map<string, string>();
+  const statKey = (path: string) => {
+    try {
+      const s = statSync(path);
+      return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+    } catch {
+      return 'missing';
+    }
+  };
+  const recheckTimers = new Map<string, NodeJS.Timeout>();
+  function recheckLater(path: string) {
+    clearTimeout(recheckTimers.get(path));
+    recheckTimers.set(
+      path,
+      setTimeout(() => {
+        recheckTimers.delete(path);
+        building = building.then(() => {
+          if (!closed && compiledStats.has(path) && compiledStats.get(path) !== statKey(path)) schedule(path);
+        });
+      }, 60),
+    );
+  }
+
   function schedule(path: string) {
     if (closed) return;
+    recheckLater(resolve(path));
     if (pending.size === 0) burstStarted = performance.now();
     pending.add(resolve(path));
     clearTimeout(timer);
@@ -150,6 +195,7 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
       const changed = pending;
       const started = burstStarted;
       pending = new Set();
+      for (const file of changed) compiledStats.set(file, statKey(file));
       building = building
         .then(() => rebuild(changed, started))
         .catch((error: unknown) => options.onError?.(error));
@@ -161,7 +207,9 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
     config = (await loadConfig(root)).config;
     const initial = await build('initial', undefined, [], started);
     const dir = pipelinesDir();
-    watcher = chokidarWatch([dir, ...watchedFiles().filter((f) => existsSync(f) && !f.startsWith(dir + sep))], {
+    const outside = watchedFiles().filter((f) => existsSync(f) && !f.startsWith(dir + sep));
+    for (const f of outside) watchedOutside.add(f);
+    watcher = chokidarWatch([dir, ...outside], {
       ignoreInitial: true,
       ignored: (path: string) => path.includes(`${sep}node_modules${sep}`) || path.endsWith('.tmp'),
     });
@@ -171,8 +219,6 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
     });
     watcher.on('error', (error) => options.onError?.(error));
     await new Promise<void>((resolveReady) => watcher!.once('ready', () => resolveReady()));
-    // The project root's config may appear later: watch its directory entry too.
-    watcher.add(dirname(resolve(root, CONFIG_FILE)) + sep + CONFIG_FILE);
     return initial;
   })();
 
@@ -181,6 +227,7 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
     async close() {
       closed = true;
       clearTimeout(timer);
+      for (const t of recheckTimers.values()) clearTimeout(t);
       await ready.catch(() => undefined);
       await building;
       await watcher?.close();
