@@ -8,8 +8,12 @@ import { compile } from './support.ts';
 function allStages(stages: readonly Stage[]): Stage[] {
   return stages.flatMap((stage) => [stage, ...allStages(stage.stages ?? []), ...allStages(stage.parallel ?? [])]);
 }
+/** `Pipeline` is the schema's input type, where stages are `unknown`: read them back as stages. */
+function stagesOf(pipeline: Pipeline): Stage[] {
+  return pipeline.stages as Stage[];
+}
 function stepKinds(pipeline: Pipeline): string[] {
-  return allStages(pipeline.stages).flatMap((stage) => (stage.steps ?? []).map((step: Step) => step.step));
+  return allStages(stagesOf(pipeline)).flatMap((stage) => (stage.steps ?? []).map((step: Step) => step.step));
 }
 const base = {
   name: 'payments-api',
@@ -23,7 +27,7 @@ describe('nodeService', () => {
   const pipeline = PRESET_FIXTURES['node-service-ecs']!();
 
   it('runs the whole workflow in order: scans before push, push before deploys, approval before prod', () => {
-    expect(pipeline.stages.map((s) => s.name)).toEqual([
+    expect(stagesOf(pipeline).map((s) => s.name)).toEqual([
       'Build & test',
       'Quality gate',
       'Image',
@@ -44,7 +48,7 @@ describe('nodeService', () => {
   });
 
   it('deploys to each environment with its own account, role and agent, prod only from main or a release tag', () => {
-    const deploys = pipeline.stages.filter((s) => s.name.startsWith('Deploy '));
+    const deploys = stagesOf(pipeline).filter((s) => s.name.startsWith('Deploy '));
     expect(deploys.map((s) => s.agent)).toEqual(ECS_ENVIRONMENTS.map((e) => ({ type: 'label', label: e.agentLabel })));
     const steps = deploys.map((s) => s.steps?.[0]);
     expect(steps.map((s) => s?.step === 'ecsDeploy' && [s.environment, s.aws.account, s.aws.role])).toEqual([
@@ -64,7 +68,7 @@ describe('nodeService', () => {
   });
 
   it('asks for approval without an executor, with groups, approver, change ticket and timeout', () => {
-    const approval = pipeline.stages.find((s) => s.name === 'Approve prod')!;
+    const approval = stagesOf(pipeline).find((s) => s.name === 'Approve prod')!;
     expect(approval.agent).toBe('none');
     expect(approval.options).toEqual({ timeout: { time: 1440, unit: 'MINUTES' } });
     expect(approval.when?.beforeInput).toBe(true);
@@ -74,9 +78,9 @@ describe('nodeService', () => {
   });
 
   it('verifies the signature before deploying and never pushes from a pull request', () => {
-    const deploy = pipeline.stages.find((s) => s.name === 'Deploy prod')!.steps![0]!;
+    const deploy = stagesOf(pipeline).find((s) => s.name === 'Deploy prod')!.steps![0]!;
     expect(deploy).toMatchObject({ step: 'ecsDeploy', verifySignature: { key: 'awskms:///alias/ci-cosign' }, smokeTest: './scripts/smoke.sh' });
-    const publish = allStages(pipeline.stages).find((s) => s.name === 'Publish')!;
+    const publish = allStages(stagesOf(pipeline)).find((s) => s.name === 'Publish')!;
     expect(publish.when).toEqual({ not: { changeRequest: true } });
   });
 
@@ -88,19 +92,19 @@ describe('nodeService', () => {
     const removed = nodeService({ ...noSigning, overrides: { sign: false, snyk: false } });
     expect(stepKinds(removed)).not.toContain('cosignSign');
     expect(stepKinds(removed).filter((k) => k === 'snykScan')).toHaveLength(1);
-    const deploy = removed.stages.find((s) => s.name === 'Deploy prod')!.steps![0]!;
+    const deploy = stagesOf(removed).find((s) => s.name === 'Deploy prod')!.steps![0]!;
     expect(deploy).not.toHaveProperty('verifySignature');
   });
 
   it('applies overrides to steps and lets a function have the last word on the stages', () => {
     const pipeline = PRESET_FIXTURES['node-service-overrides']!();
-    expect(pipeline.stages.map((s) => s.name)).toEqual(['Build & test', 'Image', 'Deploy dev']);
+    expect(stagesOf(pipeline).map((s) => s.name)).toEqual(['Build & test', 'Image', 'Deploy dev']);
     const kinds = stepKinds(pipeline);
     expect(kinds).not.toContain('sonarScan');
     expect(kinds).not.toContain('notify');
-    const trivyFs = allStages(pipeline.stages).flatMap((s) => s.steps ?? []).find((s) => s.step === 'trivyScan' && s.target === 'fs');
+    const trivyFs = allStages(stagesOf(pipeline)).flatMap((s) => s.steps ?? []).find((s) => s.step === 'trivyScan' && s.target === 'fs');
     expect(trivyFs).toEqual({ step: 'trivyScan', target: 'fs', version: '0.57.1', severity: ['CRITICAL'] });
-    expect(pipeline.stages[2]!.steps![0]).toMatchObject({ engine: 'pipewright', timeoutMinutes: 15 });
+    expect(stagesOf(pipeline)[2]!.steps![0]).toMatchObject({ engine: 'pipewright', timeoutMinutes: 15 });
     expect(pipeline.post).toBeUndefined();
   });
 
@@ -112,7 +116,7 @@ describe('nodeService', () => {
 describe('reactApp', () => {
   it('builds once, archives and stashes the output, and publishes the same stash to every environment', () => {
     const pipeline = PRESET_FIXTURES['react-app-s3']!();
-    expect(pipeline.stages.map((s) => s.name)).toEqual([
+    expect(stagesOf(pipeline).map((s) => s.name)).toEqual([
       'Build & test',
       'Quality gate',
       'Deploy dev',
@@ -120,12 +124,12 @@ describe('reactApp', () => {
       'Approve prod',
       'Deploy prod',
     ]);
-    const build = allStages(pipeline.stages).find((s) => s.name === 'Build')!;
+    const build = allStages(stagesOf(pipeline)).find((s) => s.name === 'Build')!;
     expect(build.steps).toEqual([
       { step: 'npmRun', script: 'build', archive: 'dist/**' },
       { step: 'stash', name: 'site', includes: 'dist/**' },
     ]);
-    const publishes = pipeline.stages.flatMap((s) => s.steps ?? []).filter((s) => s.step === 's3Publish');
+    const publishes = stagesOf(pipeline).flatMap((s) => s.steps ?? []).filter((s) => s.step === 's3Publish');
     expect(publishes.map((s) => s.step === 's3Publish' && [s.environment, s.bucket, s.stash])).toEqual([
       ['dev', 'fintech-web-dev', 'site'],
       ['prod', 'fintech-web-prod', 'site'],
@@ -134,7 +138,7 @@ describe('reactApp', () => {
 
   it('packages the build output into an image for ECS environments', () => {
     const pipeline = PRESET_FIXTURES['react-app-ecs']!();
-    const image = pipeline.stages.find((s) => s.name === 'Image')!;
+    const image = stagesOf(pipeline).find((s) => s.name === 'Image')!;
     expect(image.stages![0]!.steps![0]).toEqual({ step: 'unstash', name: 'site' });
     expect(stepKinds(pipeline)).toEqual(expect.arrayContaining(['dockerBuild', 'ecrPush', 'cosignSign', 'ecsDeploy']));
     expect(() => reactApp({ name: 'web', environments: ECS_ENVIRONMENTS, overrides: { sonar: false } })).toThrow(/registry/);

@@ -3,7 +3,7 @@
  * are not checked against a strict pattern never reach script text.
  */
 import { describe, expect, it } from 'vitest';
-import { dockerBuild, ecsDeploy, notify, slack, trivyScan, cosignSign, type Pipeline, type Step } from '../../src/dsl/index.ts';
+import { dockerBuild, ecsDeploy, notify, slack, trivyScan, cosignSign, type Pipeline, type Stage, type Step } from '../../src/dsl/index.ts';
 import { StepSchema } from '../../src/model/schema.ts';
 import { DELIVERY_STEP_SCHEMAS } from '../../src/model/delivery.ts';
 import { DELIVERY_STEP_KINDS } from '../../src/model/delivery-defaults.ts';
@@ -26,7 +26,7 @@ describe('delivery step schemas', () => {
     const used = new Set<string>();
     const visit = (steps: readonly Step[] | undefined) => steps?.forEach((s) => used.add(s.step));
     for (const pipeline of Object.values(STEP_FIXTURES)) {
-      for (const stage of pipeline.stages) visit(stage.steps);
+      for (const stage of pipeline.stages as Stage[]) visit(stage.steps);
       for (const steps of Object.values(pipeline.post ?? {})) visit(steps as Step[]);
     }
     expect(DELIVERY_STEP_KINDS.filter((kind) => !used.has(kind))).toEqual([]);
