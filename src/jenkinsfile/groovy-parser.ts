@@ -762,19 +762,18 @@ class GroovyParser {
         matched = true;
         continue;
       }
-      const afterType = this.typeNameAt(k);
+      let afterType = this.typeNameAt(k);
       if (afterType >= 0) {
-        k = afterType;
-        if (this.typeAt(k) === '<') {
-          k = this.typeArgumentsAt(k);
-          if (k < 0) return false;
+        if (this.typeAt(afterType) === '<') afterType = this.typeArgumentsAt(afterType);
+        while (afterType >= 0 && this.typeAt(afterType) === '[') afterType = this.skipBalancedAt(afterType);
+        // LL(k): `def E = 1` declares E; only a name (or more modifiers) may follow a type.
+        const next = afterType < 0 ? '' : this.typeAt(afterType);
+        if (next === 'IDENT' || next === 'STRING' || next === 'def' || next === '@' || MODIFIERS.has(next) || BUILTIN_TYPES.has(next)) {
+          k = afterType;
+          matched = true;
+          continue;
         }
-        while (this.typeAt(k) === '[') {
-          k = this.skipBalancedAt(k);
-          if (k < 0) return false;
-        }
-        matched = true;
-        continue;
+        if (afterType < 0 || t !== 'IDENT') return false;
       }
       break;
     }
