@@ -36,7 +36,7 @@ export const GroovyExpressionSchema = z.strictObject({
 
 const finiteNumber = z.number().refine(Number.isFinite, 'expected a finite number');
 
-export const GroovyValueSchema: z.ZodType<GroovyValue> = z.lazy(() =>
+export const GroovyValueSchema: z.ZodType<GroovyValue, GroovyValue> = z.lazy(() =>
   z.union([
     z.string(),
     finiteNumber,
@@ -472,7 +472,7 @@ const identifier = (what: string) =>
 
 const stepBase = { suppressions };
 
-export const StepSchema: z.ZodType<Step> = z.lazy(() =>
+export const StepSchema: z.ZodType<Step, Step> = z.lazy(() =>
   z.discriminatedUnion('step', [
     z.strictObject({
       step: z.literal('sh'),
@@ -583,7 +583,7 @@ export const StepSchema: z.ZodType<Step> = z.lazy(() =>
     }),
     ...DELIVERY_STEP_SCHEMAS,
   ]),
-) as z.ZodType<Step>;
+) as z.ZodType<Step, Step>;
 
 // ---------------------------------------------------------------------------------------------
 // when
@@ -724,18 +724,18 @@ const atLeastOneCondition = (value: Record<string, unknown>) =>
   WHEN_CONDITION_KEYS.some((key) => value[key] !== undefined);
 const noConditionMessage = `expected at least one condition (${WHEN_CONDITION_KEYS.join(', ')})`;
 
-export const WhenConditionSchema: z.ZodType<WhenCondition> = z
+export const WhenConditionSchema: z.ZodType<WhenCondition, WhenCondition> = z
   .strictObject(conditionShape)
-  .refine(atLeastOneCondition, noConditionMessage) as z.ZodType<WhenCondition>;
+  .refine(atLeastOneCondition, noConditionMessage) as z.ZodType<WhenCondition, WhenCondition>;
 
-export const WhenSchema: z.ZodType<When> = z
+export const WhenSchema: z.ZodType<When, When> = z
   .strictObject({
     ...conditionShape,
     beforeAgent: z.boolean().optional(),
     beforeInput: z.boolean().optional(),
     beforeOptions: z.boolean().optional(),
   })
-  .refine(atLeastOneCondition, noConditionMessage) as z.ZodType<When>;
+  .refine(atLeastOneCondition, noConditionMessage) as z.ZodType<When, When>;
 
 // ---------------------------------------------------------------------------------------------
 // input, post, matrix, stages
@@ -859,7 +859,7 @@ export interface Stage {
   suppressions?: Suppression[];
 }
 
-export const StageSchema: z.ZodType<Stage> = z.lazy(() =>
+export const StageSchema: z.ZodType<Stage, Stage> = z.lazy(() =>
   z.strictObject({
     name: z.string(),
     agent: AgentSchema.optional(),
@@ -876,9 +876,9 @@ export const StageSchema: z.ZodType<Stage> = z.lazy(() =>
     matrix: MatrixSchema.optional(),
     suppressions,
   }),
-) as z.ZodType<Stage>;
+) as z.ZodType<Stage, Stage>;
 
-export const MatrixSchema: z.ZodType<Matrix> = z.lazy(() =>
+export const MatrixSchema: z.ZodType<Matrix, Matrix> = z.lazy(() =>
   z.strictObject({
     axes: z.array(AxisSchema),
     excludes: z.array(z.strictObject({ axes: z.array(ExcludeAxisSchema) })).optional(),
@@ -891,7 +891,7 @@ export const MatrixSchema: z.ZodType<Matrix> = z.lazy(() =>
     post: PostSchema.optional(),
     stages: z.array(StageSchema),
   }),
-) as z.ZodType<Matrix>;
+) as z.ZodType<Matrix, Matrix>;
 
 // ---------------------------------------------------------------------------------------------
 // Pipeline
