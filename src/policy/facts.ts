@@ -145,7 +145,8 @@ function computeFacts(index: PipelineIndex): DeliveryFacts {
         default:
           break;
       }
-    } else if (step.step === 'sh') {
+    } else if (step.step === 'sh' && info.post === undefined) {
+      // Shell in `post` blocks is rollback or cleanup, not a release (DEPLOY-003 looks for it there).
       const found = SHELL_DEPLOY_COMMANDS.find((c) => c.pattern.test(step.script));
       if (found) {
         const environment =

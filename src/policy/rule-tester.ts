@@ -36,6 +36,8 @@ export interface ValidCase {
   config?: PolicyConfig;
   /** Rule options (`policy.rules[id].options`). */
   options?: Record<string, unknown>;
+  /** Project files the rule may read (`context.readFile`), by root-relative path. */
+  files?: Record<string, string>;
 }
 
 export interface InvalidCase extends ValidCase {
@@ -133,7 +135,12 @@ export class RuleTester {
       customRules: builtin ? [] : [rule],
       rules: { [rule.meta.id]: { ...setting, options: testCase.options ?? setting.options ?? {} } },
     };
-    const result = runPolicy(parsed.data, config, { source: 'test.pipeline.ts', now: this.options.now ?? new Date() });
+    const files = testCase.files ?? {};
+    const result = runPolicy(parsed.data, config, {
+      source: 'test.pipeline.ts',
+      now: this.options.now ?? new Date(),
+      readFile: (path) => (Object.hasOwn(files, path) ? files[path] : undefined),
+    });
     const failure = result.findings.find((f) => f.code === 'POLICY-001');
     if (failure) throw new RuleTesterError(failure.message);
     return result.findings.filter((f) => f.code === rule.meta.id);

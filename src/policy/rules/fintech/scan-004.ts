@@ -1,7 +1,8 @@
 import { deliveryFacts, shellLines } from '../../facts.ts';
 import { defineRule, type RuleFinding } from '../../rule.ts';
 
-const TICKET = /\b[A-Z][A-Z0-9]+-\d+\b/;
+/** A ticket id such as `SEC-812`; vulnerability ids (`CVE-…`, `GHSA-…`) are not tickets. */
+const TICKET = /\b(?!CVE-|GHSA-)[A-Z][A-Z0-9]+-\d+\b/;
 const EXPIRY = /\bexp:(\d{4}-\d{2}-\d{2})\b/;
 
 /** Problems of a `.trivyignore`: entries without an expiry or a ticket, expired entries. */
@@ -17,7 +18,8 @@ export function lintIgnoreFile(text: string, today: string): string[] {
     const id = line.split(/\s+/)[0];
     if (!expiry) problems.push(`line ${i + 1}: ${id} has no expiry (exp:YYYY-MM-DD)`);
     else if (expiry < today) problems.push(`line ${i + 1}: ${id} expired on ${expiry}`);
-    if (!TICKET.test(line) && !TICKET.test(comment)) problems.push(`line ${i + 1}: ${id} names no ticket (in the entry or the comment above it)`);
+    const rest = line.slice(id?.length ?? 0);
+    if (!TICKET.test(rest) && !TICKET.test(comment)) problems.push(`line ${i + 1}: ${id} names no ticket (in the entry or the comment above it)`);
   });
   return problems;
 }
