@@ -1,72 +1,62 @@
-import { bind, checkoutScm, credentials, definePipeline, echo, lock, sh, withCredentials } from 'pipewright';
-import { accounts, buildAgent, nodeBuildAndTest, slackPost, standardOptions } from './shared/org-defaults.ts';
+import { definePipeline, nodeService, type Stage } from 'pipewright';
+import { ecsEnvironments, notifyTo, org } from './shared/org-defaults.ts';
 
-/** ledger-service: Node.js service with PostgreSQL (RDS) migrations, tested on two Node versions. */
-export default definePipeline({
-  agent: buildAgent,
-  options: standardOptions,
-  parameters: [
-    { type: 'booleanParam', name: 'RUN_MIGRATIONS', defaultValue: true, description: 'Apply database migrations after deploy' },
-    { type: 'choice', name: 'TARGET_ENV', choices: ['dev', 'stage'], description: 'Environment to deploy to' },
-  ],
-  triggers: { pollSCM: 'H/15 * * * *' },
-  environment: {
-    SERVICE: 'ledger-service',
-    AWS_REGION: accounts.dev.region,
-    // Bound by Jenkins; the shell reads $ARTIFACTORY_USR / $ARTIFACTORY_PSW, Groovy never sees them.
-    ARTIFACTORY: credentials('artifactory-readonly'),
-  },
-  stages: [
-    { name: 'Checkout', steps: [checkoutScm()] },
-    {
-      name: 'Compatibility',
-      matrix: {
-        axes: [{ name: 'NODE_VERSION', values: ['node-20', 'node-22'] }],
-        stages: [
+/** Database migrations after a deploy, with the environment's DB credentials bound to the stage only. */
+function migrate(env: 'dev' | 'stage' | 'prod', afterStage: Stage): Stage {
+  return {
+    name: `Migrate ${env}`,
+    agent: { type: 'label', label: env === 'prod' ? 'prod-deployer' : `deploy-${env}` },
+    when: { ...afterStage.when, environment: { name: 'RUN_MIGRATIONS', value: 'true' } },
+    // credentials(): Jenkins binds DB_USR / DB_PSW for this stage only; the migration tool reads
+    // DB_PSW from its environment, Groovy never sees either.
+    environment: { DB: { credentials: `ledger-db-${env}` }, DB_HOST: `ledger-${env}.internal` },
+    steps: [{ step: 'npmCi' }, { step: 'sh', script: 'npm run migrate -- --host "$DB_HOST" --user "$DB_USR"', label: `migrate ${env}` }],
+    post: { failure: [{ step: 'echo', message: `Migrations failed in ${env}: the previous schema is still in place` }] },
+  };
+}
+
+/** Runs the unit tests on every supported Node.js version, each cell on its own agent. */
+const compatibility: Stage = {
+  name: 'Compatibility',
+  matrix: {
+    agent: { type: 'label', label: org.buildAgent },
+    axes: [{ name: 'NODE_VERSION', values: ['20', '22'] }],
+    stages: [
+      {
+        name: 'Unit tests',
+        steps: [
           {
-            name: 'Unit tests',
-            steps: [sh('npm ci --no-audit && npm test', { label: 'npm test on $NODE_VERSION' })],
+            step: 'sh',
+            label: 'npm test on Node.js $NODE_VERSION',
+            script: 'docker run --rm -v "$PWD:/app" -w /app "node:$NODE_VERSION-alpine" sh -c \'npm ci --no-audit && npm test\'',
           },
         ],
       },
-    },
-    nodeBuildAndTest('node-20'),
-    {
-      name: 'Migration dry run',
-      steps: [
-        withCredentials(
-          [bind.usernamePassword('ledger-db-dev', 'DB_USER', 'DB_PASSWORD')],
-          [sh('npm run migrate -- --dry-run --url "postgres://$DB_USER:$DB_PASSWORD@ledger-dev.internal:5432/ledger"', { label: 'migrate --dry-run' })],
-        ),
-      ],
-    },
-    {
-      name: 'Deploy',
-      when: { allOf: [{ branch: 'main' }, { not: { changeRequest: true } }] },
-      stages: [
-        {
-          name: 'Release',
-          steps: [
-            lock('ecs-dev-ledger-service', [
-              sh('pipewright ecs-deploy --cluster "$TARGET_ENV-apps" --service ledger-service --image "$(cat image-ref.txt)"', {
-                label: 'ecs-deploy',
-              }),
-            ]),
-          ],
-        },
-        {
-          name: 'Migrate',
-          when: { environment: { name: 'RUN_MIGRATIONS', value: 'true' } },
-          steps: [
-            withCredentials(
-              [bind.usernamePassword('ledger-db-dev', 'DB_USER', 'DB_PASSWORD')],
-              [sh('npm run migrate -- --url "postgres://$DB_USER:$DB_PASSWORD@ledger-dev.internal:5432/ledger"', { label: 'migrate' })],
-            ),
-            echo('Migrations applied'),
-          ],
-        },
-      ],
-    },
-  ],
-  post: slackPost('#ledger'),
+    ],
+  },
+};
+
+/**
+ * ledger-service: Node.js service with PostgreSQL migrations, on ECS Fargate like payments-api.
+ * Overrides visible here: an extra compatibility matrix, and a migration stage after each deploy.
+ */
+const pipeline = nodeService({
+  ...org,
+  name: 'ledger-service',
+  environments: ecsEnvironments('ledger-service', { approvers: ['ledger-release-managers'], timeoutMinutes: 720 }),
+  notifications: notifyTo('#ledger'),
+  overrides: {
+    stages: (stages) =>
+      stages.flatMap((stage) => {
+        if (stage.name === 'Build & test') return [stage, compatibility];
+        const env = /^Deploy (dev|stage|prod)$/.exec(stage.name)?.[1] as 'dev' | 'stage' | 'prod' | undefined;
+        return env ? [stage, migrate(env, stage)] : [stage];
+      }),
+  },
+});
+
+export default definePipeline({
+  ...pipeline,
+  parameters: [{ type: 'booleanParam', name: 'RUN_MIGRATIONS', defaultValue: true, description: 'Apply database migrations after each deploy' }],
+  triggers: { pollSCM: 'H/15 * * * *' },
 });

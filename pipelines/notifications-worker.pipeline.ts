@@ -1,35 +1,34 @@
-import { checkoutScm, definePipeline, junit, retry, sh, timeout } from 'pipewright';
-import { buildAgent, slackPost, standardOptions } from './shared/org-defaults.ts';
+import { definePipeline, nodeService, type Stage } from 'pipewright';
+import { eksGitopsEnvironments, notifyTo, org } from './shared/org-defaults.ts';
 
-/** notifications-worker: SQS consumer; nightly integration run plus branch builds. */
-export default definePipeline({
-  agent: buildAgent,
-  options: standardOptions,
-  triggers: { cron: 'H 2 * * 1-5' },
-  environment: { SERVICE: 'notifications-worker', QUEUE_NAME: 'notifications-dev' },
-  stages: [
-    { name: 'Checkout', steps: [checkoutScm()] },
-    { name: 'Install', steps: [sh('npm ci --no-audit', { label: 'npm ci' })] },
-    {
-      name: 'Tests',
-      parallel: [
-        {
-          name: 'Unit',
-          steps: [sh('npm test -- --reporter=junit --outputFile=reports/junit/unit.xml', { label: 'unit tests' })],
-          post: { always: [junit('reports/junit/unit.xml')] },
-        },
-        {
-          name: 'Integration',
-          when: { anyOf: [{ triggeredBy: 'TimerTrigger' }, { branch: 'main' }] },
-          agent: { type: 'docker', image: 'localstack/localstack:3.8', reuseNode: true },
-          steps: [
-            timeout(15, [
-              retry(2, [sh('npm run test:integration -- --queue "$QUEUE_NAME"', { label: 'integration tests' })]),
-            ]),
-          ],
-        },
-      ],
-    },
+/** Integration tests against LocalStack: nightly (timer) and on main, next to the unit tests. */
+const integration: Stage = {
+  name: 'Integration tests',
+  when: { anyOf: [{ triggeredBy: 'TimerTrigger' }, { branch: 'main' }] },
+  agent: { type: 'docker', image: 'localstack/localstack:3.8', reuseNode: true },
+  environment: { QUEUE_NAME: 'notifications-dev' },
+  steps: [
+    { step: 'timeout', time: 15, steps: [{ step: 'retry', count: 2, steps: [{ step: 'npmRun', script: 'test:integration', junit: 'reports/junit/integration-*.xml' }] }] },
   ],
-  post: slackPost('#notifications'),
+};
+
+/**
+ * notifications-worker: SQS consumer on EKS (dev kubectl, stage helm) and GitOps/ArgoCD in prod.
+ * Override visible here: the integration tests join the unit tests' parallel block.
+ */
+const pipeline = nodeService({
+  ...org,
+  name: 'notifications-worker',
+  environments: eksGitopsEnvironments('notifications-worker', { approvers: ['platform-release-managers'] }),
+  notifications: notifyTo('#notifications'),
+  overrides: {
+    stages: (stages) =>
+      stages.map((stage) =>
+        stage.name !== 'Build & test'
+          ? stage
+          : { ...stage, stages: stage.stages?.map((s) => (s.name === 'Lint & unit tests' ? { ...s, parallel: [...(s.parallel ?? []), integration] } : s)) },
+      ),
+  },
 });
+
+export default definePipeline({ ...pipeline, triggers: { cron: 'H 2 * * 1-5' } });

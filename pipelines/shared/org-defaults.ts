@@ -1,56 +1,121 @@
 /**
- * Organisation-wide defaults shared by every service pipeline. A change here recompiles every
- * pipeline that imports it.
+ * Organisation-wide delivery defaults shared by every service pipeline: accounts, registry,
+ * scanners, signing, notifications and the standard environments. A change here recompiles
+ * every pipeline that imports it.
  */
-import { archiveArtifacts, junit, sh, step, type Agent, type PipelineOptions, type Post, type Stage } from 'pipewright';
+import type { DeliveryEnvironment, NotificationSettings, NodeServiceOptions } from 'pipewright';
 
-/** Ephemeral build agents with Docker; never the built-in node. */
-export const buildAgent: Agent = { type: 'label', label: 'linux && docker && ephemeral' };
-
-/** Dedicated, isolated agents for production deploys. */
-export const prodDeployAgent: Agent = { type: 'label', label: 'prod-deployer' };
-
-export const standardOptions: PipelineOptions = {
-  timeout: { time: 45, unit: 'MINUTES' },
-  buildDiscarder: { numToKeep: 50, artifactNumToKeep: 20 },
-  disableConcurrentBuilds: true,
-  timestamps: true,
-  durabilityHint: 'PERFORMANCE_OPTIMIZED',
-};
-
-/** AWS accounts per environment (one account per environment). */
+/** One AWS account per environment (IAM-002), plus the tooling account that owns ECR and KMS. */
 export const accounts = {
+  tooling: { accountId: '999999999999', region: 'eu-west-1' },
   dev: { accountId: '111111111111', region: 'eu-west-1' },
   stage: { accountId: '222222222222', region: 'eu-west-1' },
   prod: { accountId: '333333333333', region: 'eu-west-1' },
 } as const;
 
-/** `npm ci` with a cache in the agent's home, then unit tests with JUnit reports. */
-export function nodeBuildAndTest(nodeVersion: string): Stage {
+/** Ephemeral build agents with Docker; never the built-in node. */
+export const buildAgentLabel = 'linux && docker && ephemeral';
+
+/** Settings every service shares: registry and push role, SonarQube, cosign key, pinned scanners. */
+export const org = {
+  registry: { accountId: accounts.tooling.accountId, region: accounts.tooling.region, pushRole: 'ecr-pusher' },
+  sonar: { installation: 'sonarqube-prod' },
+  signing: { key: 'awskms:///alias/ci-cosign', role: 'cosign-signer' },
+  toolVersions: { trivy: '0.58.1', snyk: '1.1293.1' },
+  snykOrg: 'fintech',
+  buildAgent: buildAgentLabel,
+} satisfies Partial<NodeServiceOptions>;
+
+/** Slack (bot token) and, optionally, Teams (webhook URL in a secret-text credential). */
+export function notifyTo(channel: string, teamsWebhookCredentialId?: string): NotificationSettings {
   return {
-    name: 'Build & unit test',
-    tools: { nodejs: nodeVersion },
-    steps: [
-      sh('npm ci --cache "$HOME/.npm" --prefer-offline --no-audit', { label: 'npm ci' }),
-      sh('npm run build --if-present', { label: 'build' }),
-      sh('npm test -- --reporter=junit --outputFile=reports/junit/unit.xml', { label: 'unit tests' }),
-    ],
-    post: { always: [junit('reports/junit/*.xml', { allowEmptyResults: false })] },
+    slack: { channel, tokenCredentialId: 'slack-bot-token' },
+    ...(teamsWebhookCredentialId !== undefined ? { teams: { webhookCredentialId: teamsWebhookCredentialId } } : {}),
   };
 }
 
-/** Slack notifications for the outcome of a run, by token credential (never a literal URL). */
-export function slackPost(channel: string): Post {
+/** Who approves production, and how long an approval stays open. */
+export interface ProdApproval {
+  /** Jenkins groups allowed to approve prod. */
+  approvers: string[];
+  /** Minutes (default 24 h). */
+  timeoutMinutes?: number;
+}
+
+/** Common fields of an environment in account `env`. */
+function environment(name: 'dev' | 'stage' | 'prod', role: string, target: DeliveryEnvironment['target']): DeliveryEnvironment {
   return {
-    failure: [
-      step('slackSend', {
-        channel,
-        color: 'danger',
-        tokenCredentialId: 'slack-bot-token',
-        message: 'Build failed: see the build link in Jenkins',
-      }),
-    ],
-    fixed: [step('slackSend', { channel, color: 'good', tokenCredentialId: 'slack-bot-token', message: 'Build fixed' })],
-    always: [archiveArtifacts('reports/**', { allowEmptyArchive: true, fingerprint: true })],
+    name,
+    awsAccountId: accounts[name].accountId,
+    region: accounts[name].region,
+    deployRole: role,
+    // Prod deploys run on dedicated, isolated agents (IAM-004).
+    agentLabel: name === 'prod' ? 'prod-deployer' : `deploy-${name}`,
+    target,
   };
+}
+
+/**
+ * dev → stage → prod on the shared ECS Fargate clusters. Task-definition templates live in the
+ * service repository as `deploy/taskdef.<env>.json`. Prod needs an approval and deploys only from
+ * `main` or a `v*` release tag.
+ */
+export function ecsEnvironments(service: string, prod: ProdApproval, container = 'app'): DeliveryEnvironment[] {
+  const ecs = (name: 'dev' | 'stage' | 'prod') =>
+    environment(name, `ecs-deployer-${name}`, {
+      kind: 'ecs',
+      cluster: `${name}-apps`,
+      service,
+      container,
+      taskDefinition: `deploy/taskdef.${name}.json`,
+    });
+  return [
+    ecs('dev'),
+    ecs('stage'),
+    {
+      ...ecs('prod'),
+      approval: { submitters: prod.approvers, ...(prod.timeoutMinutes !== undefined ? { timeoutMinutes: prod.timeoutMinutes } : {}) },
+      releaseFrom: { branches: ['main'], tags: 'v*' },
+    },
+  ];
+}
+
+/** EKS for dev and stage (the platform team's clusters), GitOps (ArgoCD) for prod. */
+export function eksGitopsEnvironments(service: string, prod: ProdApproval): DeliveryEnvironment[] {
+  return [
+    environment('dev', 'eks-deployer-dev', {
+      kind: 'eks',
+      cluster: 'dev-eks',
+      namespace: service,
+      method: { kind: 'kubectl', deployment: service, container: 'app' },
+    }),
+    environment('stage', 'eks-deployer-stage', {
+      kind: 'eks',
+      cluster: 'stage-eks',
+      namespace: service,
+      method: { kind: 'helm', release: service, chart: `charts/${service}`, valuesFile: 'charts/values-stage.yaml' },
+    }),
+    {
+      ...environment('prod', 'gitops-readonly-prod', {
+        kind: 'gitops',
+        repository: 'https://github.example.com/platform/deployments.git',
+        file: `apps/${service}/prod/kustomization.yaml`,
+        editor: { kind: 'kustomize', imageName: service },
+        auth: { kind: 'https', credentialId: 'gitops-bot-token' },
+      }),
+      approval: { submitters: prod.approvers },
+      releaseFrom: { branches: ['main'], tags: 'v*' },
+    },
+  ];
+}
+
+/** S3 + CloudFront sites for the front end, one bucket and distribution per account. */
+export function siteEnvironments(site: string, distributions: Record<'dev' | 'stage' | 'prod', string>, prod: ProdApproval): DeliveryEnvironment[] {
+  const s3 = (name: 'dev' | 'stage' | 'prod') =>
+    environment(name, `web-publisher-${name}`, {
+      kind: 's3',
+      bucket: `fintech-${site}-${name}`,
+      cloudFrontDistributionId: distributions[name],
+    });
+  return [s3('dev'), s3('stage'), { ...s3('prod'), approval: { submitters: prod.approvers }, releaseFrom: { branches: ['main'] } }];
 }

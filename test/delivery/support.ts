@@ -1,5 +1,7 @@
 /** Shared helpers of the delivery tests: compile a fixture, golden files, AST walks. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CallStatement, Expression, JenkinsfileAst, Statement } from '../../src/jenkinsfile/ast.ts';
@@ -108,4 +110,35 @@ export function allFixtures(
     ...Object.entries(steps).map(([name, pipeline]): [string, Compiled] => [`step-${name}`, compile(pipeline)]),
     ...Object.entries(presets).map(([name, make]): [string, Compiled] => [`preset-${name}`, compile(make())]),
   ];
+}
+
+/**
+ * Runs ShellCheck (all severities) on each script, `--shell=bash` for scripts with the bash
+ * shebang and `--shell=sh` otherwise. Returns the findings with each file named by its id, or ''
+ * when every script is clean.
+ */
+export function shellcheckFindings(scripts: readonly { id: string; script: string }[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pw-shellcheck-'));
+  try {
+    const byShell = { bash: [] as [string, string][], sh: [] as [string, string][] };
+    scripts.forEach(({ id, script }, index) => {
+      const path = join(dir, `${index}.sh`);
+      writeFileSync(path, `${script}\n`);
+      byShell[script.startsWith('#!/bin/bash\n') ? 'bash' : 'sh'].push([path, id]);
+    });
+    let findings = '';
+    for (const shell of ['bash', 'sh'] as const) {
+      const files = byShell[shell];
+      if (files.length === 0) continue;
+      const result = spawnSync('shellcheck', ['--severity=style', '--format=gcc', `--shell=${shell}`, ...files.map(([p]) => p)], {
+        encoding: 'utf8',
+      });
+      if (result.error) throw result.error;
+      const output = files.reduce((text, [path, id]) => text.replaceAll(path, id), `${result.stdout}${result.stderr}`);
+      if (result.status !== 0 || output !== '') findings += output || `shellcheck exited with ${result.status}\n`;
+    }
+    return findings;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
