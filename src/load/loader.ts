@@ -92,6 +92,8 @@ interface LoadContext {
   maps: BundleSourceMaps;
   diagnostics: Map<string, Diagnostic[]>;
   values: Map<string, unknown>;
+  /** Memo for `isUserFile`. */
+  userFiles: Map<string, boolean>;
 }
 
 /** A bundle ready to evaluate, from a build or from the warm cache. */
@@ -129,20 +131,10 @@ export async function loadPipelineModules(files: readonly string[], options: Loa
     maps: new BundleSourceMaps(),
     diagnostics: new Map(entries.map((entry) => [entry, []])),
     values: new Map(),
+    userFiles: new Map(),
   };
 
-  let prepared = reuseBundle(context, entries);
-  if (prepared && (await evaluateBundle(context, prepared)) === 'bundle-missing') {
-    // Another process replaced and deleted the bundle between our check and our import.
-    forgetBundle(context.location);
-    prepared = undefined;
-  }
-  if (!prepared) {
-    prepared = await buildBundle(context, entries);
-    if ((await evaluateBundle(context, prepared)) === 'bundle-missing') {
-      throw new Error(`pipewright: the bundle ${prepared.bundle} disappeared while it was being loaded`);
-    }
-  }
+  const prepared = await withSlotLock(context.location.prefix, () => prepareAndEvaluate(context, entries));
 
   const graph = new Map<string, Set<string>>();
   for (const entry of entries) graph.set(entry, localDependencies(context, entry, prepared.edges));
@@ -154,14 +146,49 @@ export async function loadPipelineModules(files: readonly string[], options: Loa
   return { modules, graph };
 }
 
+/** Loads of the same entry set in this process run one after the other (they share cache files). */
+const slotLocks = new Map<string, Promise<unknown>>();
+
+async function withSlotLock<T>(slot: string, work: () => Promise<T>): Promise<T> {
+  const previous = slotLocks.get(slot) ?? Promise.resolve();
+  const current = previous.then(work, work);
+  const settled = current.catch(() => undefined);
+  slotLocks.set(slot, settled);
+  try {
+    return await current;
+  } finally {
+    if (slotLocks.get(slot) === settled) slotLocks.delete(slot);
+  }
+}
+
+/** How often a bundle deleted under our feet (by another process) is rebuilt before giving up. */
+const MAX_BUNDLE_ATTEMPTS = 3;
+
+async function prepareAndEvaluate(context: LoadContext, entries: readonly string[]): Promise<PreparedBundle> {
+  for (let attempt = 1; ; attempt += 1) {
+    const prepared = (attempt === 1 ? reuseBundle(context, entries) : undefined) ?? (await buildBundle(context, entries));
+    if ((await evaluateBundle(context, prepared)) === 'done') return prepared;
+    // Another process replaced and deleted the bundle between our build (or check) and our import.
+    forgetBundle(context.location);
+    if (attempt >= MAX_BUNDLE_ATTEMPTS) throw new Error(`pipewright: the bundle ${prepared.bundle} kept disappearing before it could be loaded`);
+    for (const entry of entries) context.diagnostics.set(entry, []);
+  }
+}
+
 /** The user's files `entry` depends on, itself included. */
 function localDependencies(context: LoadContext, entry: string, edges: ImportEdges): Set<string> {
   const local = new Set<string>([entry]);
-  for (const file of reachable(entry, edges)) {
-    if (file.startsWith(context.packageDirectory + path.sep) || file.split(path.sep).includes('node_modules')) continue;
-    local.add(file);
-  }
+  for (const file of reachable(entry, edges)) if (isUserFile(context, file)) local.add(file);
   return local;
+}
+
+function isUserFile(context: LoadContext, file: string): boolean {
+  let user = context.userFiles.get(file);
+  if (user === undefined) {
+    user = !file.startsWith(context.packageDirectory + path.sep) && !file.split(path.sep).includes('node_modules');
+    context.userFiles.set(file, user);
+  }
+  return user;
 }
 
 function report(context: LoadContext, entry: string, diagnostic: Diagnostic): void {
@@ -346,6 +373,15 @@ function nativeImport(directory: string): NativeImport {
   return importer;
 }
 
+/** Runs a thunk, turning a synchronous throw into a rejection. */
+function settle(thunk: ModuleThunk): Promise<Record<string, unknown>> {
+  try {
+    return thunk();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /** Rounds of "report the entries an npm import breaks, rebuild without them" before isolating. */
 const MAX_EXTERNAL_ROUNDS = 3;
 
@@ -363,7 +399,7 @@ async function evaluateBundle(context: LoadContext, prepared: PreparedBundle): P
       const namespace = (await nativeImport(context.location.directory)(pathToFileURL(bundle).href)) as { modules: ModuleThunk[] };
       modules = namespace.modules;
     } catch (error) {
-      if (round === 0 && !existsSync(bundle)) return 'bundle-missing';
+      if (!existsSync(bundle)) return 'bundle-missing';
       forgetBundle(context.location);
       const failed = round < MAX_EXTERNAL_ROUNDS ? await reportExternalFailures(context, prepared, bundled, error, bundle) : new Set<string>();
       if (failed.size === 0) {
@@ -383,13 +419,15 @@ async function evaluateBundle(context: LoadContext, prepared: PreparedBundle): P
     // `bundled` is a subset of the bundle's entries after a rebuild; the rebuilt bundle holds
     // exactly `bundled`, the original one `prepared.bundled`.
     const order = bundle === prepared.bundle ? prepared.bundled : bundled;
+    // Calling every thunk up front still evaluates the modules one by one, in order (each waits
+    // for one microtask), without a full await round trip per pipeline.
+    const evaluated = order.map((entry, index) => (prepared.broken.has(entry) ? undefined : settle(modules[index]!)));
+    const settled = await Promise.allSettled(evaluated);
     for (const [index, entry] of order.entries()) {
-      if (prepared.broken.has(entry)) continue;
-      try {
-        accept(context, entry, await modules[index]!());
-      } catch (error) {
-        report(context, entry, threwDiagnostic(context, entry, error, prepared, bundle));
-      }
+      const outcome = settled[index]!;
+      if (evaluated[index] === undefined) continue;
+      if (outcome.status === 'fulfilled') accept(context, entry, outcome.value as Record<string, unknown>);
+      else report(context, entry, threwDiagnostic(context, entry, outcome.reason, prepared, bundle));
     }
     return 'done';
   }

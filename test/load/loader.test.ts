@@ -409,6 +409,18 @@ export default definePipeline({ agent: { type: 'any' }, stages: [{ name: 'Hi', s
     expect(bundles()).toHaveLength(2);
   });
 
+  test('concurrent loads of the same files in one process both succeed', async () => {
+    const p = await project({
+      'pipelines/a.pipeline.ts': `import { definePipeline } from 'pipewright';\nexport default definePipeline({ agent: { type: 'any' }, stages: [] });\n`,
+      'pipelines/b.pipeline.ts': `export default 1;\n`,
+    });
+    const [first, second] = await Promise.all([load(p, ['pipelines/a.pipeline.ts', 'pipelines/b.pipeline.ts']), load(p, ['pipelines/a.pipeline.ts', 'pipelines/b.pipeline.ts'])]);
+    for (const result of [first, second]) {
+      expect(result.modules[0]).toMatchObject({ diagnostics: [], value: { agent: { type: 'any' } } });
+      expect(result.modules[1]!.diagnostics.map((d) => d.code)).toEqual(['PW1004']);
+    }
+  });
+
   test('bundles go to node_modules/.cache/pipewright when the project has node_modules', async () => {
     const p = await project({
       'node_modules/.keep': '',
