@@ -694,6 +694,9 @@ class GroovyLexer {
           }
         }
       }
+      // antlr2's lookahead rejects a quote followed directly by a line end before entering the rule.
+      const next = this.la(2);
+      if (next === '\n' || next === '\r' || next === EOF_CHAR) this.error("unexpected char: '''");
       this.pos++;
       this.suppressNewline++;
       let value = '';
@@ -717,6 +720,7 @@ class GroovyLexer {
       this.pos += 3;
       return this.stringCtorEnd(start, true, true);
     }
+    if (this.la(2) === EOF_CHAR) this.error(`unexpected char: '"'`);
     this.pos++;
     this.suppressNewline++;
     return this.stringCtorEnd(start, true, false);

@@ -210,10 +210,15 @@ class GroovyParser {
     return 0;
   }
 
+  /** Token text as antlr2 prints it (string literals without their quotes). */
+  private tokenText(token: Token): string {
+    return token.type === 'STRING' ? (token.value ?? '') : token.text;
+  }
+
   private describe(token: Token): string {
     if (token.type === 'EOF') return "''";
     if (token.type === 'NLS') return "'<newline>'";
-    return `'${token.text}'`;
+    return `'${this.tokenText(token)}'`;
   }
 
   private fail(message: string, token: Token = this.tok()): never {
@@ -223,7 +228,7 @@ class GroovyParser {
   private unexpected(token: Token = this.tok()): never {
     if (token.type === 'EOF') this.fail('unexpected token: <EOF>', token);
     if (token.type === 'NLS') this.fail('unexpected token: <newline>', token);
-    this.fail(`unexpected token: ${token.text}`, token);
+    this.fail(`unexpected token: ${this.tokenText(token)}`, token);
   }
 
   private expect(type: string, display = `'${type}'`): Token {
@@ -850,7 +855,7 @@ class GroovyParser {
 
   private variableDefinitions(): void {
     const nameToken = this.tok();
-    if (nameToken.type !== 'IDENT' && nameToken.type !== 'STRING') this.fail(`unexpected token: ${nameToken.text}`);
+    if (nameToken.type !== 'IDENT' && nameToken.type !== 'STRING') this.unexpected(nameToken);
     if (this.la(1) === '(') {
       this.next();
       this.next();
@@ -872,7 +877,7 @@ class GroovyParser {
       }
       return;
     }
-    if (nameToken.type !== 'IDENT') this.fail(`unexpected token: ${nameToken.text}`);
+    if (nameToken.type !== 'IDENT') this.unexpected(nameToken);
     this.variableDeclarator();
     while (this.accept(',')) {
       this.nls();
@@ -1051,7 +1056,7 @@ class GroovyParser {
       this.nls();
       args.push(this.commandArgument());
     }
-    this.checkDuplicateNamedArguments(args, first.start);
+    this.checkDuplicateNamedArguments(args);
     return { kind: 'call', callee, args, closures: [], command: true, start: callee.start, end: this.lastEnd() };
   }
 
@@ -1148,15 +1153,18 @@ class GroovyParser {
       case 'call':
         fail(`"${this.source.originalSlice(inner.start, inner.end)}" is a method call expression, but it should be a variable expression`);
         break;
-      case 'binary':
-        fail(`(${this.source.originalSlice(inner.start, inner.end)}) is a binary expression, but it should be a variable expression`);
+      case 'binary': {
+        const side = (e: GExpr) => this.source.originalSlice(e.start, e.end);
+        fail(`(${side(inner.left)} ${inner.op} ${side(inner.right)}) is a binary expression, but it should be a variable expression`);
         break;
+      }
     }
     fail(`${this.source.originalSlice(inner.start, inner.end)} is a bad expression as the left hand side of an assignment operator`);
   }
 
-  /** Groovy rejects a named argument given twice (`timeout(time: 1, time: 2)`). */
-  private checkDuplicateNamedArguments(args: GArg[], at: number): void {
+  /** Groovy rejects a named argument given twice (`timeout(time: 1, time: 2)`), at the first argument. */
+  private checkDuplicateNamedArguments(args: GArg[]): void {
+    const at = args[0]?.start ?? 0;
     const seen = new Set<string>();
     for (const arg of args) {
       const key = arg.label?.key;
@@ -1420,9 +1428,9 @@ class GroovyParser {
   }
 
   private methodCallArgs(callee: GExpr): GCall {
-    const open = this.expect('(');
+    this.expect('(');
     const args = this.argList(')');
-    this.checkDuplicateNamedArguments(args, open.start);
+    this.checkDuplicateNamedArguments(args);
     this.expect(')');
     return { kind: 'call', callee, args, closures: [], command: false, start: callee.start, end: this.lastEnd() };
   }
@@ -1583,8 +1591,8 @@ class GroovyParser {
       }
     } else {
       this.nls();
-      const open = this.expect('(');
-      this.checkDuplicateNamedArguments(this.argList(')'), open.start);
+      this.expect('(');
+      this.checkDuplicateNamedArguments(this.argList(')'));
       this.expect(')');
       if (this.la() === '{') this.skipBalanced();
     }
@@ -1596,6 +1604,9 @@ class GroovyParser {
     const args: GArg[] = [];
     if (this.la() === close) return args;
     args.push(this.argument());
+    // After the first argument antlr2 decides between `;`, `,` and the end (FOLLOW: `)` `]`).
+    const after = this.la();
+    if (after !== ',' && after !== ')' && after !== ']') this.unexpected();
     let trailingComma = false;
     while (this.la() === ',') {
       const comma = this.next();

@@ -34,7 +34,7 @@ import type {
 import type { Diagnostic } from '../diagnostics.ts';
 import { GroovySyntaxError, SourceText, lexGroovy } from './groovy-lexer.ts';
 import { parseGroovy, type GArg, type GCall, type GClosure, type GExpr, type GStmt } from './groovy-parser.ts';
-import { JENKINSFILE_RULES, type JenkinsfileRuleCode } from './rules.ts';
+import { JENKINSFILE_RULES, REPORTED_STATEMENT_NAME, type JenkinsfileRuleCode } from './rules.ts';
 
 /** A comment found in the Jenkinsfile (comments are not part of the AST). */
 export interface JenkinsfileComment {
@@ -175,6 +175,9 @@ function childContext(context: Context, name: string): Context {
   }
 }
 
+/** Where an `x = y` statement stays in the AST (as Jenkins counts it as an entry there). */
+const ASSIGNMENT_CONTEXTS: ReadonlySet<Context> = new Set(['generic', 'options', 'triggers', 'parameters']);
+
 const IDENTIFIER = /^[A-Za-z_$\u00C0-\u00D6\u00D8-\u00F6\u00F8-\uFFFE][A-Za-z0-9_$\u00C0-\u00D6\u00D8-\u00F6\u00F8-\uFFFE]*$/;
 
 /** The name of a callee written as a name or a property chain (`foo`, `a.b.c`); `this.` dropped. */
@@ -291,7 +294,12 @@ class DeclarativeReader {
       if (converted === 'env-error') {
         if (!envErrorSeen) this.report('PW5015', 'Expected name=value pairs', parentStart);
         envErrorSeen = true;
-      } else if (converted) out.push(converted);
+      }
+      if (converted && converted !== 'env-error') out.push(converted);
+      else {
+        // Reported (or, in an agent block, left to the validator): keep the place for counting.
+        out.push({ type: 'Call', name: REPORTED_STATEMENT_NAME, args: { positional: [], named: [] }, loc: this.at(statement.start) });
+      }
     }
     return out;
   }
@@ -311,7 +319,8 @@ class DeclarativeReader {
         }
         return this.callStatement(expr, context, name, statement.start);
       }
-      if (expr.kind === 'assign' && expr.op === '=' && context === 'generic') {
+      // Kept for the validator, which reports them with the message for their place.
+      if (expr.kind === 'assign' && expr.op === '=' && ASSIGNMENT_CONTEXTS.has(context)) {
         const name = propertyChainName(expr.target);
         if (name !== undefined) return { type: 'Assignment', name, value: this.expression(expr.value), loc: this.at(statement.start) };
       }
@@ -369,7 +378,7 @@ class DeclarativeReader {
         this.report('PW5019', JENKINSFILE_RULES.PW5019.messages[0]!, start);
         return;
       case 'agent':
-        this.report('PW5020', 'Expected an agent', parentStart);
+        // The validator reports it: Jenkins' message depends on how many statements the block has.
         return;
       case 'agentMap':
         this.report('PW5020', 'Expected to find ‘someKey "someValue"’', parentStart);

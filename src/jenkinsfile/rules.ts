@@ -144,3 +144,15 @@ export const JENKINSFILE_RULES = {
 } as const satisfies Record<string, JenkinsfileRule>;
 
 export type JenkinsfileRuleCode = keyof typeof JENKINSFILE_RULES;
+
+/**
+ * A statement the parser reported and could not represent (e.g. `def x = 1` in `steps`) is kept
+ * in its block as a `Call` with this empty name, so that counts Jenkins makes (an empty `steps`
+ * block, the children of `not { }`) stay right. It only appears in ASTs with parser diagnostics.
+ */
+export const REPORTED_STATEMENT_NAME = '';
+
+/** Whether a statement is the placeholder of a statement the parser already reported. */
+export function isReportedStatement(statement: { type: string; name?: string }): boolean {
+  return statement.type === 'Call' && statement.name === REPORTED_STATEMENT_NAME;
+}

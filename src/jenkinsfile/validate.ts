@@ -13,9 +13,9 @@ import type { CallStatement, Expression, JenkinsfileAst, MapEntry, NodeMeta, Sou
 import type { Diagnostic } from '../diagnostics.ts';
 import { SourceText, lexGroovy } from './groovy-lexer.ts';
 import { parseGroovyExpression, type GExpr } from './groovy-parser.ts';
-import { JENKINSFILE_RULES, POST_CONDITIONS, type JenkinsfileRuleCode } from './rules.ts';
+import { JENKINSFILE_RULES, POST_CONDITIONS, isReportedStatement, type JenkinsfileRuleCode } from './rules.ts';
 
-export { JENKINSFILE_RULES, type JenkinsfileRule, type JenkinsfileRuleCode } from './rules.ts';
+export { JENKINSFILE_RULES, isReportedStatement, type JenkinsfileRule, type JenkinsfileRuleCode } from './rules.ts';
 
 /** Names known to the target Jenkins (e.g. exported from its plugin inventory). */
 export interface JenkinsfileAllowLists {
@@ -106,10 +106,20 @@ class Validator {
     return statement.type === 'GroovyBlock' || (statement.type === 'Call' && statement.body !== undefined);
   }
 
-  /** The block of a section, or undefined after reporting `Expected a block for <what>`. */
+  /**
+   * The statements of a section's block without comments and without placeholders of statements
+   * the parser already reported, or undefined after reporting `Expected a block for <what>`.
+   */
   private block(statement: Statement, what: string, at: NodeMeta = statement): Statement[] | undefined {
-    if (statement.type === 'Call' && statement.body !== undefined) return statement.body.filter((s) => s.type !== 'Comment');
+    const all = this.counted(statement);
+    if (all !== undefined) return all.filter((s) => !isReportedStatement(s));
     this.error('PW5104', `Expected a block for ${what}`, at);
+    return undefined;
+  }
+
+  /** Every statement of a block as Jenkins counts it (reported ones included), without comments. */
+  private counted(statement: Statement): Statement[] | undefined {
+    if (statement.type === 'Call' && statement.body !== undefined) return statement.body.filter((s) => s.type !== 'Comment');
     return undefined;
   }
 
@@ -211,7 +221,7 @@ class Validator {
     let hasStages = false;
     let hasAgent = false;
     for (const section of pipeline.body) {
-      if (section.type === 'Comment') continue;
+      if (section.type === 'Comment' || isReportedStatement(section)) continue;
       const name = this.nameOf(section);
       if (name === undefined) {
         this.error('PW5010', `Not a valid section definition: "${renderStatement(section)}". Some extra configuration is required.`, section);
@@ -301,7 +311,7 @@ class Validator {
     } else {
       const seen = new Set<string>();
       for (const section of statement.body) {
-        if (section.type === 'Comment') continue;
+        if (section.type === 'Comment' || isReportedStatement(section)) continue;
         const sectionName = this.nameOf(section);
         if (sectionName === undefined) {
           this.error('PW5011', `Not a valid stage section definition: "${renderStatement(section)}". Some extra configuration is required.`, statement);
@@ -346,7 +356,8 @@ class Validator {
         this.environment(section);
         return;
       case 'parallel':
-        if (section.type === 'Call') facts.parallel = section;
+        // Without a block Jenkins records no parallel content.
+        if (section.type === 'Call' && section.body !== undefined) facts.parallel = section;
         this.stages(section, true, 'parallel', stage);
         return;
       case 'failFast':
@@ -395,8 +406,8 @@ class Validator {
 
   /** `steps { }`: one default branch, or the branches of a sole legacy `parallel(a: {...})`. */
   private steps(section: Statement): StageFacts['branches'] {
-    const body = this.block(section, 'steps');
-    if (!body) return [];
+    if (!this.block(section, 'steps')) return [];
+    const body = this.counted(section)!;
     const only = body.length === 1 ? body[0] : undefined;
     if (only?.type === 'Call' && only.name === 'parallel' && only.body === undefined && only.args.positional.length === 0 && only.args.named.length > 0) {
       return this.legacyParallel(only);
@@ -424,7 +435,7 @@ class Validator {
   }
 
   private step(step: Statement): void {
-    if (step.type === 'Comment' || step.type === 'GroovyBlock') return;
+    if (step.type === 'Comment' || step.type === 'GroovyBlock' || isReportedStatement(step)) return;
     if (step.type === 'Assignment') {
       this.error('PW5013', 'Expected a step', step);
       return;
@@ -455,7 +466,7 @@ class Validator {
     }
     const names: string[] = [];
     for (const condition of section.body) {
-      if (condition.type === 'Comment') continue;
+      if (condition.type === 'Comment' || isReportedStatement(condition)) continue;
       const name = this.nameOf(condition);
       if (name === undefined || !this.hasBlock(condition)) {
         this.error('PW5019', JENKINSFILE_RULES.PW5019.messages[0]!, condition);
@@ -589,21 +600,26 @@ class Validator {
   private options(section: Statement): void {
     const names = this.describableSection(section, 'options', 'Options', 'option', this.allow.options);
     if (names === undefined) return;
-    if (names.length === 0) this.error('PW5114', 'options can not be empty', section);
+    if (this.entryCount(section) === 0) this.error('PW5114', 'options can not be empty', section);
     for (const name of this.duplicates(names)) this.error('PW5133', `Duplicate option name: "${name}"`, section);
   }
 
   private triggers(section: Statement): void {
     const names = this.describableSection(section, 'triggers', 'Triggers', 'trigger', this.allow.triggers);
     if (names === undefined) return;
-    if (names.length === 0) this.error('PW5114', 'triggers can not be empty', section);
+    if (this.entryCount(section) === 0) this.error('PW5114', 'triggers can not be empty', section);
     for (const name of this.duplicates(names)) this.error('PW5133', `Duplicate trigger name: "${name}"`, section);
   }
 
   private parameters(section: Statement, checkEmpty: boolean): void {
     const names = this.describableSection(section, 'parameters', 'Build parameters', 'parameter', undefined);
     if (names === undefined) return;
-    if (checkEmpty && names.length === 0) this.error('PW5114', 'parameters can not be empty', section);
+    if (checkEmpty && this.entryCount(section) === 0) this.error('PW5114', 'parameters can not be empty', section);
+  }
+
+  /** Jenkins keeps every statement of options/triggers/parameters as an entry, valid or not. */
+  private entryCount(section: Statement): number {
+    return section.type === 'Call' ? (section.body ?? []).filter((s) => s.type !== 'Comment').length : 0;
   }
 
   /** Entries of options / triggers / parameters; returns their names (undefined without a block). */
@@ -739,7 +755,7 @@ class Validator {
       }
       return;
     }
-    const body = section.body.filter((s) => s.type !== 'Comment');
+    const body = this.counted(section)!;
     if (body.length === 0) {
       this.error('PW5124', 'Expected an agent', section);
       return;
@@ -749,7 +765,7 @@ class Validator {
       return;
     }
     const typeStatement = body[0]!;
-    const type = this.nameOf(typeStatement);
+    const type = isReportedStatement(typeStatement) ? undefined : this.nameOf(typeStatement);
     if (type === undefined) {
       this.error('PW5124', 'Expected an agent', section);
       return;
@@ -778,6 +794,7 @@ class Validator {
     if (entry.type !== 'Call') return;
     if (entry.body) {
       for (const child of entry.body) {
+        if (isReportedStatement(child)) continue;
         const name = this.nameOf(child);
         if (name !== undefined) this.closureMapEntry(child, name);
       }
@@ -810,7 +827,7 @@ class Validator {
   }
 
   private whenCondition(condition: Statement): void {
-    if (condition.type === 'Comment') return;
+    if (condition.type === 'Comment' || isReportedStatement(condition)) return;
     if (condition.type === 'Assignment') {
       this.error('PW5014', 'Expected a when condition', condition);
       return;
@@ -827,7 +844,7 @@ class Validator {
     }
     if (!this.checkWhenAllowed(name, condition)) return;
     if (condition.type !== 'Call') return;
-    const children = condition.body?.filter((s) => s.type !== 'Comment') ?? [];
+    const children = this.counted(condition) ?? [];
     const hasArgs = condition.args.positional.length > 0 || condition.args.named.length > 0;
     if (name === 'allOf' || name === 'anyOf' || name === 'not') {
       if (condition.body === undefined || hasArgs) {
