@@ -9,7 +9,7 @@
  *
  * Shapes follow the ECS API reference (timestamps as epoch seconds, errors as
  * `{"__type": "<Name>", "message": ...}` with HTTP 400). It only models what the tests need; it is
- * a test double, not an emulator. ECR operations can be added later for `preflight`.
+ * a test double, not an emulator. ECR has its own fake (`fake-ecr-server.ts`), for `preflight`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -73,7 +73,8 @@ interface WireDeployment {
   failedTasks: number;
   createdAt: number;
   updatedAt: number;
-  launchType: 'FARGATE';
+  launchType?: 'FARGATE' | 'EC2' | 'EXTERNAL';
+  capacityProviderStrategy?: CapacityProviderItem[];
   platformVersion: string;
   rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   rolloutStateReason: string;
@@ -92,7 +93,9 @@ interface ServiceState {
   status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
   desiredCount: number;
   taskDefinition: string;
-  launchType: 'FARGATE';
+  /** Absent when the service uses a capacity provider strategy (the two are exclusive). */
+  launchType?: 'FARGATE' | 'EC2' | 'EXTERNAL';
+  capacityProviderStrategy?: CapacityProviderItem[];
   platformVersion: string;
   deploymentConfiguration: Record<string, any>;
   deploymentController: { type: string };
@@ -107,6 +110,24 @@ interface ServiceState {
   progress: Map<string, { scenario: RolloutScenario; polls: number }>;
   /** Task definition of the last deployment that reached COMPLETED (the circuit breaker's target). */
   lastCompletedTaskDefinition: string;
+}
+
+/** One entry of a capacity provider strategy, as ECS spells it. */
+export interface CapacityProviderItem {
+  capacityProvider: string;
+  weight?: number;
+  base?: number;
+}
+
+/** Cluster states ECS reports. */
+export type ClusterStatus = 'ACTIVE' | 'PROVISIONING' | 'DEPROVISIONING' | 'FAILED' | 'INACTIVE';
+
+interface ClusterState {
+  clusterArn: string;
+  clusterName: string;
+  status: ClusterStatus;
+  capacityProviders: string[];
+  defaultCapacityProviderStrategy: CapacityProviderItem[];
 }
 
 interface TaskDefinitionRecord {
@@ -126,6 +147,10 @@ export interface FakeServiceSeed {
   deploymentConfiguration?: Record<string, any>;
   /** Rollout state of the service's current (only) deployment. */
   currentRolloutState?: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  /** Launch type (default FARGATE); ignored when `capacityProviderStrategy` is given. */
+  launchType?: 'FARGATE' | 'EC2' | 'EXTERNAL';
+  /** Capacity provider strategy instead of a launch type. */
+  capacityProviderStrategy?: CapacityProviderItem[];
 }
 
 /** Thrown inside request handling and turned into an ECS-shaped error response. */
@@ -156,7 +181,7 @@ export class FakeEcs {
   readonly calls: FakeEcsCall[] = [];
   readonly region: string;
   readonly accountId: string;
-  private readonly clusters = new Map<string, { clusterArn: string; clusterName: string; status: string }>();
+  private readonly clusters = new Map<string, ClusterState>();
   private readonly services = new Map<string, ServiceState>();
   private readonly families = new Map<string, TaskDefinitionRecord[]>();
   private readonly injectedErrors: InjectedError[] = [];
@@ -196,9 +221,20 @@ export class FakeEcs {
 
   // ---- seeding -------------------------------------------------------------------------------
 
-  addCluster(name: string): string {
+  /** Adds a cluster (ACTIVE unless `status` says otherwise); returns its ARN. */
+  addCluster(
+    name: string,
+    options: { status?: ClusterStatus; defaultCapacityProviderStrategy?: CapacityProviderItem[] } = {},
+  ): string {
     const clusterArn = `arn:aws:ecs:${this.region}:${this.accountId}:cluster/${name}`;
-    this.clusters.set(name, { clusterArn, clusterName: name, status: 'ACTIVE' });
+    const strategy = options.defaultCapacityProviderStrategy ?? [];
+    this.clusters.set(name, {
+      clusterArn,
+      clusterName: name,
+      status: options.status ?? 'ACTIVE',
+      capacityProviders: [...new Set(strategy.map((item) => item.capacityProvider))],
+      defaultCapacityProviderStrategy: strategy,
+    });
     return clusterArn;
   }
 
@@ -228,7 +264,9 @@ export class FakeEcs {
       status: seed.status ?? 'ACTIVE',
       desiredCount,
       taskDefinition,
-      launchType: 'FARGATE',
+      ...(seed.capacityProviderStrategy
+        ? { capacityProviderStrategy: structuredClone(seed.capacityProviderStrategy) }
+        : { launchType: seed.launchType ?? 'FARGATE' }),
       platformVersion: 'LATEST',
       deploymentConfiguration: seed.deploymentConfiguration ?? {
         deploymentCircuitBreaker: { enable: false, rollback: false },
@@ -366,7 +404,8 @@ export class FakeEcs {
     for (const reference of names) {
       const cluster = this.clusters.get(clusterName(reference));
       if (cluster) clusters.push({ ...cluster, activeServicesCount: this.servicesIn(cluster.clusterName) });
-      else failures.push({ arn: reference, reason: 'MISSING' });
+      // ECS answers an unknown name with the ARN it would have in the caller's account.
+      else failures.push({ arn: `arn:aws:ecs:${this.region}:${this.accountId}:cluster/${clusterName(reference)}`, reason: 'MISSING' });
     }
     return { clusters, failures };
   }
@@ -518,7 +557,9 @@ export class FakeEcs {
       failedTasks: 0,
       createdAt: now,
       updatedAt: now,
-      launchType: 'FARGATE',
+      ...(state.capacityProviderStrategy
+        ? { capacityProviderStrategy: structuredClone(state.capacityProviderStrategy) }
+        : { launchType: state.launchType ?? 'FARGATE' }),
       platformVersion: '1.4.0',
       rolloutState: 'IN_PROGRESS',
       rolloutStateReason: 'ECS deployment in progress.',
