@@ -1,0 +1,547 @@
+/**
+ * preflight against local AWS endpoints: a real temporary project (pipeline files importing
+ * 'pipewright', compiled with compileProject), the real @aws-sdk/client-ecs and client-ecr clients
+ * talking HTTP to test/aws/fake-ecs-server.ts and fake-ecr-server.ts. One fake pair per region.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { compileProject, type CompileRun } from '../../src/compile.ts';
+import type { Diagnostic } from '../../src/diagnostics.ts';
+import {
+  PREFLIGHT_OPERATIONS,
+  ReadOnlyViolation,
+  canMatchCommitTag,
+  guardReadOnly,
+  preflight,
+  preflightTargets,
+  scanFilterMatches,
+  type PreflightClients,
+} from '../../src/aws/preflight.ts';
+import { createTempProject, type TempProject } from '../support/temp-project.ts';
+import { FakeEcr } from './fake-ecr-server.ts';
+import { FakeEcs } from './fake-ecs-server.ts';
+
+const ACCOUNT = '210987654321';
+const OTHER_ACCOUNT = '333333333333';
+const DEV_REGION = 'eu-central-1';
+const PROD_REGION = 'eu-west-1';
+const CREDENTIALS = { accessKeyId: 'AKIDFAKEPREFLIGHT', secretAccessKey: 'fake-secret' };
+const PIPELINE_FILE = 'pipelines/payments-api.pipeline.ts';
+
+/** The pipeline under test: build + push in dev's account, ECS deploys to dev and prod. */
+function pipelineSource(options: { prodAccount?: string; pushAccount?: string; extra?: string } = {}): string {
+  const prodAccount = options.prodAccount ?? ACCOUNT;
+  const pushAccount = options.pushAccount ?? ACCOUNT;
+  return `import { definePipeline, dockerBuild, ecrPush, ecsDeploy } from 'pipewright';
+
+const docker = { type: 'label', label: 'linux && docker' } as const;
+
+export default definePipeline({
+  agent: 'none',
+  stages: [
+    {
+      name: 'Image',
+      agent: docker,
+      steps: [
+        dockerBuild({ repository: 'payments-api' }),
+        ecrPush({
+          repository: 'payments-api',
+          registry: { accountId: '${pushAccount}', region: '${DEV_REGION}' },
+          aws: { role: 'ecr-pusher', account: '${pushAccount}', region: '${DEV_REGION}' },
+        }),
+      ],
+    },
+    {
+      name: 'Deploy dev',
+      agent: { type: 'label', label: 'dev-deployer' },
+      steps: [
+        ecsDeploy({
+          environment: 'dev',
+          cluster: 'dev-apps',
+          service: 'payments-api-dev',
+          container: 'app',
+          engine: 'pipewright',
+          aws: { role: 'ecs-deployer-dev', account: '${ACCOUNT}', region: '${DEV_REGION}' },
+        }),
+      ],
+    },
+    {
+      name: 'Deploy prod',
+      agent: { type: 'label', label: 'prod-deployer' },
+      steps: [
+        ecsDeploy({
+          environment: 'prod',
+          cluster: 'prod-apps',
+          service: 'payments-api-prod',
+          container: 'app',
+          engine: 'pipewright',
+          aws: { role: 'ecs-deployer-prod', account: '${prodAccount}', region: '${PROD_REGION}' },
+        }),
+      ],
+    },${options.extra ?? ''}
+  ],
+});
+`;
+}
+
+/** 1-based line and column where `needle` starts in `text`, searching from `after`'s first occurrence. */
+function positionOf(text: string, needle: string, after = ''): { line: number; column: number } {
+  const start = text.indexOf(after);
+  const index = text.indexOf(needle, start < 0 ? 0 : start);
+  if (start < 0 || index < 0) throw new Error(`"${needle}" not found after "${after}"`);
+  const before = text.slice(0, index).split('\n');
+  return { line: before.length, column: before[before.length - 1]!.length + 1 };
+}
+
+const TASK_DEFINITION = (family: string) => ({
+  family,
+  networkMode: 'awsvpc',
+  requiresCompatibilities: ['FARGATE'],
+  cpu: '512',
+  memory: '1024',
+  containerDefinitions: [
+    { name: 'app', image: `${ACCOUNT}.dkr.ecr.${DEV_REGION}.amazonaws.com/payments-api@sha256:${'1'.repeat(64)}`, essential: true },
+    { name: 'log-router', image: `amazon/aws-for-fluent-bit@sha256:${'2'.repeat(64)}`, essential: true },
+  ],
+});
+
+const GOOD_DEPLOYMENT_CONFIGURATION = {
+  deploymentCircuitBreaker: { enable: true, rollback: true },
+  maximumPercent: 200,
+  minimumHealthyPercent: 100,
+};
+
+interface RegionFakes {
+  ecs: FakeEcs;
+  ecr: FakeEcr;
+}
+
+/** Every fake started by the current test; closed after it. */
+const started: Array<FakeEcs | FakeEcr> = [];
+
+async function ecsFake(region: string): Promise<FakeEcs> {
+  const fake = await FakeEcs.start({ region, accountId: ACCOUNT });
+  started.push(fake);
+  return fake;
+}
+
+async function ecrFake(region: string): Promise<FakeEcr> {
+  const fake = await FakeEcr.start({ region, accountId: ACCOUNT });
+  started.push(fake);
+  return fake;
+}
+
+/** A region where the ECS service (and, in dev's region, the ECR repository) are set up correctly. */
+async function goodRegion(region: string, env: 'dev' | 'prod'): Promise<RegionFakes> {
+  const ecs = await ecsFake(region);
+  const ecr = await ecrFake(region);
+  ecs.addCluster(`${env}-apps`);
+  const arn = ecs.seedTaskDefinition(TASK_DEFINITION(`payments-api-${env}`));
+  ecs.addService({
+    cluster: `${env}-apps`,
+    name: `payments-api-${env}`,
+    taskDefinition: arn,
+    deploymentConfiguration: GOOD_DEPLOYMENT_CONFIGURATION,
+  });
+  if (env === 'dev') {
+    ecr.addRepository({ name: 'payments-api', imageTagMutability: 'IMMUTABLE' });
+    ecr.setRegistryScanning('ENHANCED', [{ scanFrequency: 'CONTINUOUS_SCAN', filters: ['*'] }]);
+  }
+  return { ecs, ecr };
+}
+
+let project: TempProject;
+let run: CompileRun;
+let source: string;
+const clients: PreflightClients[] = [];
+
+/** The fakes per region; a region left out is set up correctly. */
+async function world(dev?: RegionFakes, prod?: RegionFakes): Promise<Record<string, RegionFakes>> {
+  return { [DEV_REGION]: dev ?? (await goodRegion(DEV_REGION, 'dev')), [PROD_REGION]: prod ?? (await goodRegion(PROD_REGION, 'prod')) };
+}
+
+/** Destroys the clients and closes the fakes of the current test. */
+async function cleanUp(): Promise<void> {
+  for (const pair of clients.splice(0)) {
+    pair.ecs.destroy();
+    pair.ecr.destroy();
+  }
+  await Promise.all(started.splice(0).map((fake) => fake.close()));
+}
+
+/** Clients for the fakes of a region: the real SDK clients with an endpoint override. */
+function clientsFor(fakes: Record<string, RegionFakes>) {
+  return (region: string): PreflightClients => {
+    const fake = fakes[region];
+    if (!fake) throw new Error(`test: no fake for region ${region}`);
+    const pair = {
+      ecs: new ECSClient({ region, endpoint: fake.ecs.endpoint, credentials: CREDENTIALS, maxAttempts: 3 }),
+      ecr: new ECRClient({ region, endpoint: fake.ecr.endpoint, credentials: CREDENTIALS, maxAttempts: 3 }),
+    };
+    clients.push(pair);
+    return pair;
+  };
+}
+
+async function compile(text: string): Promise<CompileRun> {
+  source = text;
+  project.write(PIPELINE_FILE, text);
+  const compiled = await compileProject({ root: project.root });
+  // Compiler errors only: policy findings (lint's business) do not stop preflight.
+  const errors = compiled.pipelines.flatMap((p) => p.diagnostics).filter((d) => d.severity === 'error' && d.code.startsWith('PW'));
+  expect(errors).toEqual([]);
+  expect(compiled.pipelines[0]?.model).toBeDefined();
+  return compiled;
+}
+
+async function check(fakes: Record<string, RegionFakes>, env?: string): Promise<Diagnostic[]> {
+  return preflight(run, { clientsFor: clientsFor(fakes), ...(env ? { env } : {}) });
+}
+
+/** Every operation any fake received. */
+function operations(fakes: Record<string, RegionFakes>): string[] {
+  return Object.values(fakes).flatMap((f) => [...f.ecs.calls, ...f.ecr.calls].map((call) => call.operation));
+}
+
+const codes = (diagnostics: Diagnostic[]) => diagnostics.map((d) => d.code);
+
+beforeAll(async () => {
+  project = createTempProject();
+  run = await compile(pipelineSource());
+});
+afterAll(() => project.remove());
+afterEach(cleanUp);
+
+describe('preflight targets', () => {
+  it('finds the ECS deploy steps and the ECR repository, with model paths, filtered by environment', () => {
+    const all = preflightTargets(run);
+    expect(all.deploys.map((t) => [t.environment, t.cluster, t.service, t.container, t.region, t.account, t.origin])).toEqual([
+      ['dev', 'dev-apps', 'payments-api-dev', 'app', DEV_REGION, ACCOUNT, 'step'],
+      ['prod', 'prod-apps', 'payments-api-prod', 'app', PROD_REGION, ACCOUNT, 'step'],
+    ]);
+    expect(all.deploys[0]!.paths.service).toEqual(['stages', 1, 'steps', 0, 'service']);
+    expect(all.repositories.map((r) => [r.repository, r.registryId, r.region])).toEqual([['payments-api', ACCOUNT, DEV_REGION]]);
+    expect(all.repositories[0]!.path).toEqual(['stages', 0, 'steps', 1, 'repository']);
+    expect(preflightTargets(run, 'prod').deploys.map((t) => t.environment)).toEqual(['prod']);
+    expect(preflightTargets(run, 'qa')).toEqual({ deploys: [], repositories: [] });
+  });
+});
+
+describe('preflight against a good setup', () => {
+  it('reports nothing and calls only read operations, in both regions', async () => {
+    const fakes = await world();
+    expect(await check(fakes)).toEqual([]);
+    const ops = operations(fakes);
+    expect(new Set(ops)).toEqual(new Set(PREFLIGHT_OPERATIONS));
+    for (const operation of ops) expect(operation).toMatch(/^(Describe|Get|List)[A-Z]/);
+    expect(fakes[DEV_REGION]!.ecs.callsTo('DescribeServices').map((c) => c.body)).toEqual([
+      { cluster: 'dev-apps', services: ['payments-api-dev'] },
+    ]);
+    expect(fakes[PROD_REGION]!.ecs.callsTo('DescribeServices').map((c) => c.body)).toEqual([
+      { cluster: 'prod-apps', services: ['payments-api-prod'] },
+    ]);
+    expect(fakes[DEV_REGION]!.ecr.calls.find((c) => c.operation === 'DescribeRepositories')?.body).toEqual({
+      registryId: ACCOUNT,
+      repositoryNames: ['payments-api'],
+    });
+    // Nothing was changed: no RegisterTaskDefinition, no UpdateService.
+    expect(fakes[DEV_REGION]!.ecs.revisions('payments-api-dev')).toHaveLength(1);
+  });
+
+  it('accepts a service on FARGATE_SPOT capacity providers, a legacy scan-on-push repository and a sha256-* exclusion', async () => {
+    const dev = await ecsFake(DEV_REGION);
+    dev.addCluster('dev-apps');
+    dev.addService({
+      cluster: 'dev-apps',
+      name: 'payments-api-dev',
+      taskDefinition: dev.seedTaskDefinition(TASK_DEFINITION('payments-api-dev')),
+      deploymentConfiguration: GOOD_DEPLOYMENT_CONFIGURATION,
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE', base: 1, weight: 1 }, { capacityProvider: 'FARGATE_SPOT', weight: 3 }],
+    });
+    const ecr = await ecrFake(DEV_REGION);
+    ecr.addRepository({ name: 'payments-api', imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['sha256-*'], scanOnPush: true });
+    const fakes = await world({ ecs: dev, ecr });
+    expect(await check(fakes)).toEqual([]);
+  });
+});
+
+describe('preflight against broken setups', () => {
+  it('reports a missing service at the TS location of the ecsDeploy step\'s service field', async () => {
+    const dev = await ecsFake(DEV_REGION);
+    dev.addCluster('dev-apps');
+    const fakes = await world({ ecs: dev, ecr: (await goodRegion(DEV_REGION, 'dev')).ecr });
+    const diagnostics = await check(fakes);
+    expect(diagnostics).toHaveLength(1);
+    const [finding] = diagnostics;
+    const at = positionOf(source, "'payments-api-dev'", "environment: 'dev'");
+    expect(finding).toMatchObject({
+      code: 'PF003',
+      severity: 'error',
+      path: ['stages', 1, 'steps', 0, 'service'],
+      location: { file: PIPELINE_FILE, line: at.line, column: at.column },
+    });
+    expect(finding!.message).toBe(`[dev] ECS service "payments-api-dev" not found in cluster "dev-apps" (${DEV_REGION}, account ${ACCOUNT})`);
+    expect(at.line).toBe(source.split('\n').findIndex((line) => line.includes("service: 'payments-api-dev'")) + 1);
+  });
+
+  it('reports a missing and an INACTIVE cluster at the cluster field, and stops checking that target', async () => {
+    const dev = await ecsFake(DEV_REGION);
+    dev.addCluster('dev-apps', { status: 'INACTIVE' });
+    const prod = await ecsFake(PROD_REGION);
+    const fakes = await world(
+      { ecs: dev, ecr: (await goodRegion(DEV_REGION, 'dev')).ecr },
+      { ecs: prod, ecr: await ecrFake(PROD_REGION) },
+    );
+    const diagnostics = await check(fakes);
+    expect(diagnostics.map((d) => [d.code, d.severity, d.path?.at(-1), d.found])).toEqual([
+      ['PF002', 'error', 'cluster', 'INACTIVE'],
+      ['PF001', 'error', 'cluster', 'MISSING'],
+    ]);
+    expect(diagnostics[0]!.location).toMatchObject(positionOf(source, "'dev-apps'"));
+    expect(diagnostics[1]!.location).toMatchObject(positionOf(source, "'prod-apps'"));
+    expect(dev.callsTo('DescribeServices')).toHaveLength(0);
+  });
+
+  it('reports a container that is not in the service\'s current task definition, naming the containers there', async () => {
+    const dev = await ecsFake(DEV_REGION);
+    dev.addCluster('dev-apps');
+    const definition = TASK_DEFINITION('payments-api-dev');
+    definition.containerDefinitions[0]!.name = 'web';
+    dev.addService({
+      cluster: 'dev-apps',
+      name: 'payments-api-dev',
+      taskDefinition: dev.seedTaskDefinition(definition),
+      deploymentConfiguration: GOOD_DEPLOYMENT_CONFIGURATION,
+    });
+    const fakes = await world({ ecs: dev, ecr: (await goodRegion(DEV_REGION, 'dev')).ecr });
+    const diagnostics = await check(fakes);
+    expect(codes(diagnostics)).toEqual(['PF006']);
+    expect(diagnostics[0]).toMatchObject({
+      severity: 'error',
+      path: ['stages', 1, 'steps', 0, 'container'],
+      expected: 'one of web, log-router',
+      found: 'app',
+      location: positionOf(source, "'app'", "environment: 'dev'"),
+    });
+    expect(diagnostics[0]!.message).toContain('payments-api-dev:1');
+    expect(dev.callsTo('DescribeTaskDefinition').map((c) => c.body.taskDefinition)).toEqual([
+      `arn:aws:ecs:${DEV_REGION}:${ACCOUNT}:task-definition/payments-api-dev:1`,
+    ]);
+  });
+
+  it('reports an EC2 launch type and an EC2 capacity provider as not Fargate', async () => {
+    const dev = await ecsFake(DEV_REGION);
+    dev.addCluster('dev-apps');
+    dev.addService({
+      cluster: 'dev-apps',
+      name: 'payments-api-dev',
+      taskDefinition: dev.seedTaskDefinition(TASK_DEFINITION('payments-api-dev')),
+      deploymentConfiguration: GOOD_DEPLOYMENT_CONFIGURATION,
+      launchType: 'EC2',
+    });
+    const prod = await ecsFake(PROD_REGION);
+    // No strategy on the service: the cluster's default strategy applies.
+    prod.addCluster('prod-apps', { defaultCapacityProviderStrategy: [{ capacityProvider: 'asg-m7g', weight: 1 }] });
+    prod.addService({
+      cluster: 'prod-apps',
+      name: 'payments-api-prod',
+      taskDefinition: prod.seedTaskDefinition(TASK_DEFINITION('payments-api-prod')),
+      deploymentConfiguration: GOOD_DEPLOYMENT_CONFIGURATION,
+      capacityProviderStrategy: [],
+    });
+    const fakes = await world(
+      { ecs: dev, ecr: (await goodRegion(DEV_REGION, 'dev')).ecr },
+      { ecs: prod, ecr: await ecrFake(PROD_REGION) },
+    );
+    const diagnostics = await check(fakes);
+    expect(diagnostics.map((d) => [d.code, d.severity, d.found])).toEqual([
+      ['PF005', 'error', 'launch type EC2'],
+      ['PF005', 'error', 'capacity providers asg-m7g (cluster default)'],
+    ]);
+    expect(diagnostics[0]!.location).toMatchObject(positionOf(source, "'payments-api-dev'"));
+  });
+
+  it('reports a CODE_DEPLOY controller as an error and a missing circuit breaker as a warning', async () => {
+    const dev = await ecsFake(DEV_REGION);
+    dev.addCluster('dev-apps');
+    dev.addService({
+      cluster: 'dev-apps',
+      name: 'payments-api-dev',
+      taskDefinition: dev.seedTaskDefinition(TASK_DEFINITION('payments-api-dev')),
+      deploymentController: 'CODE_DEPLOY',
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false }, maximumPercent: 200, minimumHealthyPercent: 100 },
+    });
+    const fakes = await world({ ecs: dev, ecr: (await goodRegion(DEV_REGION, 'dev')).ecr });
+    const diagnostics = await check(fakes);
+    expect(diagnostics.map((d) => [d.code, d.severity, d.found])).toEqual([
+      ['PF007', 'error', 'CODE_DEPLOY'],
+      ['PF008', 'warning', '{"enable":true,"rollback":false}'],
+    ]);
+  });
+
+  it('reports mutable tags, including an exclusion filter that matches commit-SHA tags', async () => {
+    const dev = await goodRegion(DEV_REGION, 'dev');
+    const ecr = await ecrFake(DEV_REGION);
+    ecr.addRepository({ name: 'payments-api', imageTagMutability: 'MUTABLE' });
+    ecr.setRegistryScanning('BASIC', [{ scanFrequency: 'SCAN_ON_PUSH', filters: ['payments-*'] }]);
+    let fakes = await world({ ecs: dev.ecs, ecr });
+    let diagnostics = await check(fakes);
+    expect(diagnostics.map((d) => [d.code, d.severity, d.found])).toEqual([['PF010', 'error', 'MUTABLE']]);
+    expect(diagnostics[0]).toMatchObject({
+      path: ['stages', 0, 'steps', 1, 'repository'],
+      location: positionOf(source, "'payments-api'", 'ecrPush('),
+    });
+
+    await cleanUp();
+    const loose = await ecrFake(DEV_REGION);
+    loose.addRepository({ name: 'payments-api', imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['sha256-*', '*'], scanOnPush: true });
+    fakes = await world({ ecs: (await goodRegion(DEV_REGION, 'dev')).ecs, ecr: loose });
+    diagnostics = await check(fakes);
+    expect(diagnostics.map((d) => [d.code, d.found])).toEqual([['PF010', '*']]);
+  });
+
+  it('reports a repository without scanning, and one whose registry rules do not match it', async () => {
+    const ecr = await ecrFake(DEV_REGION);
+    ecr.addRepository({ name: 'payments-api', scanOnPush: false });
+    let fakes = await world({ ecs: (await goodRegion(DEV_REGION, 'dev')).ecs, ecr });
+    let diagnostics = await check(fakes);
+    expect(codes(diagnostics)).toEqual(['PF011']);
+    expect(diagnostics[0]!.message).toContain('repository scan-on-push is off and the registry has no BASIC scan-on-push rule');
+
+    await cleanUp();
+    // ENHANCED: the repository-level setting no longer counts, only matching rules do.
+    const enhanced = await ecrFake(DEV_REGION);
+    enhanced.addRepository({ name: 'payments-api', scanOnPush: true });
+    enhanced.setRegistryScanning('ENHANCED', [{ scanFrequency: 'CONTINUOUS_SCAN', filters: ['ledger-*'] }]);
+    fakes = await world({ ecs: (await goodRegion(DEV_REGION, 'dev')).ecs, ecr: enhanced });
+    diagnostics = await check(fakes);
+    expect(codes(diagnostics)).toEqual(['PF011']);
+    expect(diagnostics[0]!.message).toContain('no ENHANCED registry scanning rule (SCAN_ON_PUSH or CONTINUOUS_SCAN) matches "payments-api"');
+  });
+
+  it('reports a missing repository', async () => {
+    const ecr = await ecrFake(DEV_REGION);
+    ecr.addRepository({ name: 'payments-api-old' });
+    const fakes = await world({ ecs: (await goodRegion(DEV_REGION, 'dev')).ecs, ecr });
+    const diagnostics = await check(fakes);
+    expect(diagnostics.map((d) => [d.code, d.severity, d.found])).toEqual([['PF009', 'error', 'RepositoryNotFoundException']]);
+    expect(diagnostics[0]!.message).toBe(`ECR repository "payments-api" not found (registry ${ACCOUNT}, ${DEV_REGION})`);
+    expect(diagnostics[0]!.location).toMatchObject({ file: PIPELINE_FILE, ...positionOf(source, "'payments-api'", 'ecrPush(') });
+  });
+
+  it('turns AWS errors into PF015 findings at the field concerned; throttling is retried away', async () => {
+    const fakes = await world();
+    fakes[DEV_REGION]!.ecs.injectErrors({ operation: 'DescribeServices', count: 1, type: 'AccessDeniedException', message: 'not authorized to perform ecs:DescribeServices' });
+    fakes[PROD_REGION]!.ecs.injectErrors({ operation: 'DescribeClusters', count: 2, type: 'ThrottlingException' });
+    const diagnostics = await check(fakes);
+    expect(codes(diagnostics)).toEqual(['PF015']);
+    expect(diagnostics[0]).toMatchObject({ severity: 'error', path: ['stages', 1, 'steps', 0, 'service'] });
+    expect(diagnostics[0]!.message).toContain('DescribeServices failed: AccessDeniedException: not authorized to perform ecs:DescribeServices');
+    expect(fakes[PROD_REGION]!.ecs.callsTo('DescribeClusters').map((c) => c.status)).toEqual([400, 400, 200]);
+  });
+});
+
+describe('preflight --env', () => {
+  it('checks only the chosen environment: no call reaches the other region', async () => {
+    const brokenProd = await ecsFake(PROD_REGION);
+    const fakes = await world(undefined, { ecs: brokenProd, ecr: await ecrFake(PROD_REGION) });
+    expect(await check(fakes, 'dev')).toEqual([]);
+    expect(brokenProd.calls).toEqual([]);
+    expect(fakes[DEV_REGION]!.ecs.calls.length).toBeGreaterThan(0);
+    // The repository is in dev's account, so a dev run checks it too.
+    expect(fakes[DEV_REGION]!.ecr.calls.map((c) => c.operation)).toContain('DescribeRepositories');
+
+    const prodOnly = await check(fakes, 'prod');
+    expect(codes(prodOnly)).toEqual(['PF001']);
+  });
+});
+
+describe('preflight across accounts', () => {
+  it('does not check targets in another account than the credentials, and says so', async () => {
+    run = await compile(pipelineSource({ prodAccount: OTHER_ACCOUNT }));
+    try {
+      const fakes = await world();
+      const diagnostics = await check(fakes);
+      expect(diagnostics.map((d) => [d.code, d.severity, d.path?.at(-1)])).toEqual([['PF014', 'warning', 'cluster']]);
+      expect(diagnostics[0]!.message).toContain(`in account ${OTHER_ACCOUNT}, but these credentials are for account ${ACCOUNT}`);
+      expect(fakes[PROD_REGION]!.ecs.callsTo('DescribeServices')).toHaveLength(0);
+      // --env prod selects the prod target and, its account owning no registry, no repository.
+      const prodOnly = await check(fakes, 'prod');
+      expect(codes(prodOnly)).toEqual(['PF014', 'PF016']);
+      expect(prodOnly[1]!.severity).toBe('error');
+    } finally {
+      run = await compile(pipelineSource());
+    }
+  });
+});
+
+describe('preflight with pipeline.environments', () => {
+  it('checks an ECS environment target no deploy step covers, located in environments[i].target', async () => {
+    const extraEnvironment = pipelineSource().replace(
+      "  agent: 'none',\n",
+      `  agent: 'none',
+  environments: [
+    {
+      name: 'stage',
+      awsAccountId: '${ACCOUNT}',
+      region: '${DEV_REGION}',
+      deployRole: 'ecs-deployer-stage',
+      agentLabel: 'stage-deployer',
+      target: { kind: 'ecs', cluster: 'dev-apps', service: 'payments-api-stage', container: 'app' },
+    },
+  ],
+`,
+    );
+    run = await compile(extraEnvironment);
+    try {
+      const fakes = await world();
+      const diagnostics = await check(fakes, 'stage');
+      expect(diagnostics.map((d) => [d.code, d.path])).toEqual([['PF003', ['environments', 0, 'target', 'service']]]);
+      expect(diagnostics[0]!.location).toMatchObject(positionOf(source, "'payments-api-stage'"));
+    } finally {
+      run = await compile(pipelineSource());
+    }
+  });
+});
+
+describe('read-only guard', () => {
+  it('refuses a write operation before it is sent', async () => {
+    const fakes = await world();
+    const client = new ECSClient({ region: DEV_REGION, endpoint: fakes[DEV_REGION]!.ecs.endpoint, credentials: CREDENTIALS });
+    const remove = guardReadOnly(client);
+    try {
+      await expect(client.send(new UpdateServiceCommand({ cluster: 'dev-apps', service: 'payments-api-dev', forceNewDeployment: true }))).rejects.toBeInstanceOf(
+        ReadOnlyViolation,
+      );
+      expect(fakes[DEV_REGION]!.ecs.calls).toEqual([]);
+      remove();
+      // Without the guard the same client reaches the endpoint: the guard, not the setup, refused it.
+      await client.send(new UpdateServiceCommand({ cluster: 'dev-apps', service: 'payments-api-dev', forceNewDeployment: true }));
+      expect(fakes[DEV_REGION]!.ecs.callsTo('UpdateService')).toHaveLength(1);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+describe('filters', () => {
+  it('follows ECR scanning-filter semantics (AWS documentation table)', () => {
+    const names = ['prod', 'repo-prod', 'prod-repo', 'repo-prod-repo', 'prodrepo'];
+    const table: Record<string, boolean[]> = {
+      prod: [true, true, true, true, true],
+      '*prod': [true, true, false, false, false],
+      'prod*': [true, false, true, false, true],
+      '*prod*': [true, true, true, true, true],
+      'prod*repo': [false, false, true, false, true],
+    };
+    for (const [filter, expected] of Object.entries(table)) {
+      expect(names.map((name) => scanFilterMatches(filter, name)), filter).toEqual(expected);
+    }
+  });
+
+  it('knows which tag exclusions can match a commit SHA', () => {
+    expect(['*', 'a*', '*0', 'deadbeef', '**'].map(canMatchCommitTag)).toEqual([true, true, true, true, true]);
+    expect(['sha256-*', 'latest', 'v*', 'abc', '*.sig', 'release-*'].map(canMatchCommitTag)).toEqual([false, false, false, false, false, false]);
+  });
+});
