@@ -123,6 +123,8 @@ function baseOptions(root: string): BuildOptions {
     sourcemap: 'linked',
     sourcesContent: false,
     charset: 'utf8',
+    minifyWhitespace: true,
+    minifySyntax: true,
     logLevel: 'silent',
     logLimit: 0,
   };
