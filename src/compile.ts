@@ -2,12 +2,12 @@
  * The compiler pipeline, end to end: load → validate → lower → print → (emit). Everything here
  * works in memory; writing and checking files is in `src/emit/`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { defaultConfig, ConfigSchema, CONFIG_FILE, type ResolvedConfig } from './config.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { hasErrors } from './diagnostics.ts';
-import { withHeader } from './emit/header.ts';
+import { HEADER_LINES, withHeader } from './emit/header.ts';
 import { printJenkinsfile } from './jenkinsfile/print.ts';
 import type { JenkinsfileAst } from './jenkinsfile/ast.ts';
 import { discoverPipelineFiles } from './load/discover.ts';
@@ -15,6 +15,8 @@ import { loadPipelineModules } from './load/loader.ts';
 import { createSourceLocator } from './load/locate.ts';
 import { lowerPipeline } from './lower/index.ts';
 import type { ValidPipeline } from './model/schema.ts';
+import { checkPolicyConfig, runPolicy, type PolicyResult } from './policy/engine.ts';
+import { jenkinsfileLocation } from './policy/jenkinsfile-lines.ts';
 import { checkStructure, validateSchema } from './validate/index.ts';
 
 /** The result of compiling one pipeline source file. */
@@ -35,6 +37,8 @@ export interface CompiledPipeline {
   jenkinsfile?: string;
   /** For each line of `jenkinsfile`, the model path that produced it (for source maps). */
   lineOrigins?: (readonly (string | number)[] | undefined)[];
+  /** Policy result (absent when the pipeline did not get as far as the policy). Its active findings are also in `diagnostics`. */
+  policy?: PolicyResult;
 }
 
 export interface CompileOptions {
@@ -57,6 +61,17 @@ export interface CompileRun {
 }
 
 const toPosix = (path: string) => path.split(sep).join('/');
+
+/** A project file's text for policy rules (root-relative path), or `undefined`. */
+function readProjectFile(root: string, file: string): string | undefined {
+  const absolute = resolve(root, file);
+  if (relative(root, absolute).startsWith('..')) return undefined;
+  try {
+    return readFileSync(absolute, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 /** Pipeline name implied by a file name: `payments-api.pipeline.ts` → `payments-api`. */
 export const pipelineNameFromFile = (file: string): string => basename(file).replace(/\.pipeline\.ts$/, '');
@@ -159,6 +174,9 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     config = loaded.config;
     runDiagnostics.push(...loaded.diagnostics);
   }
+  for (const problem of checkPolicyConfig(config.policy)) {
+    runDiagnostics.push({ ...problem, location: { file: CONFIG_FILE, line: 1, column: 1 } });
+  }
   const files = options.files
     ? options.files.map((f) => resolve(root, f))
     : await discoverPipelineFiles(root, { dir: config.pipelinesDir });
@@ -180,15 +198,35 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     const diagnostics = [...compiled.diagnostics];
     if (diagnostic) diagnostics.push(diagnostic);
     const result: CompiledPipeline = { ...compiled, output, diagnostics };
+    // Policy runs on models that passed the schema and structure checks; a finding at or above
+    // `failOn` means nothing is written for this pipeline.
+    if (compiled.model && !hasErrors(diagnostics)) {
+      const policy = runPolicy(compiled.model, config.policy, { source, readFile: (file) => readProjectFile(root, file) });
+      result.policy = policy;
+      for (const finding of [...policy.findings, ...policy.suppressed.map((s) => s.finding)]) {
+        const line = jenkinsfileLocation(finding.path, output, result.lineOrigins, HEADER_LINES);
+        if (line) finding.jenkinsfile = line;
+      }
+      diagnostics.push(...policy.findings);
+      if (policy.failed) {
+        delete result.jenkinsfile;
+        delete result.ast;
+      }
+    }
     if (diagnostic) {
       delete result.jenkinsfile;
       delete result.ast;
     }
     // Map model paths to TypeScript locations; the locator is only created when needed.
     const needLocation = diagnostics.filter((d) => !d.location && d.path);
-    if (needLocation.length > 0) {
+    const suppressed = result.policy?.suppressed ?? [];
+    if (needLocation.length > 0 || suppressed.length > 0) {
       const locator = createSourceLocator(loaded.file, root);
       for (const d of needLocation) d.location = locator.locate(d.path!);
+      for (const s of suppressed) {
+        s.finding.location = locator.locate(s.finding.path);
+        s.suppressionLocation = locator.locate(s.suppressionPath);
+      }
     }
     for (const d of diagnostics) d.location ??= { file: source, line: 1, column: 1 };
     return result;

@@ -3,6 +3,7 @@
  * way as pipelines; validated by its zod schema.
  */
 import { z } from 'zod';
+import { PolicyConfigSchema } from './policy/config.ts';
 
 export const CONFIG_FILE = 'pipewright.config.ts';
 
@@ -13,6 +14,8 @@ export const ConfigSchema = z.strictObject({
   outDir: z.string().min(1).default('generated'),
   /** Output path per pipeline name, relative to the project root (overrides `outDir`). */
   outputs: z.record(z.string(), z.string().min(1)).default({}),
+  /** Policy: rule packs, severities, per-environment options, failOn, mandatory and custom rules. */
+  policy: PolicyConfigSchema.prefault({}),
 });
 
 /** What a `pipewright.config.ts` default-exports (see `defineConfig`). */

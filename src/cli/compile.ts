@@ -63,7 +63,7 @@ export async function runCompileCli(argv: string[], io: CliIo): Promise<number> 
   for (const d of run.diagnostics) io.stderr.write(`${renderDiagnostic(d, colors)}\n`);
   let invalid = hasErrors(run.diagnostics) ? 1 : 0;
   for (const pipeline of run.pipelines) {
-    if (hasErrors(pipeline.diagnostics)) invalid++;
+    if (hasErrors(pipeline.diagnostics) || pipeline.policy?.failed) invalid++;
     for (const d of pipeline.diagnostics) io.stderr.write(`${renderDiagnostic(d, colors)}\n`);
   }
 
@@ -96,7 +96,7 @@ export async function runCompileCli(argv: string[], io: CliIo): Promise<number> 
           : colors.green('+');
     const detail =
       status === 'invalid'
-        ? `${pipeline.diagnostics.filter((d) => d.severity === 'error').length} error(s) in ${pipeline.source}; nothing written`
+        ? `${pipeline.diagnostics.filter((d) => d.severity === 'error').length} error(s)${pipeline.policy?.failed ? ` (policy fails at ${pipeline.policy.failOn})` : ''} in ${pipeline.source}; nothing written`
         : status === 'refused'
           ? (outcome.reason ?? '')
           : `${pipeline.output} ${status}`;

@@ -265,3 +265,30 @@ tester.run(rule('ART-006'), {
     { pipeline: pipeline({ stages: [{ name: 'A', steps: [sh('docker build --pull -t "app:$GIT_COMMIT" .')] }] }), errors: [{ message: /org.opencontainers.image.revision/ }] },
   ],
 });
+
+tester.run(rule('SCAN-001'), {
+  valid: [
+    {
+      name: 'a static site needs no image scan',
+      pipeline: pipeline({
+        stages: [
+          { name: 'Checks', steps: [{ step: 'sonarScan', installation: 'sonar', projectKey: 'web' } as Step, { step: 'trivyScan', target: 'fs', version: '0.58.1' } as Step] },
+          { name: 'Gate', agent: 'none', steps: [{ step: 'sonarQualityGate' } as Step] },
+          { name: 'Publish dev', steps: [{ step: 's3Publish', environment: 'dev', aws: { role: 'web-publisher', account: '111111111111', region: 'eu-west-1' }, bucket: 'web-dev' } as Step] },
+        ],
+      }),
+    },
+  ],
+  invalid: [
+    {
+      name: 'a static site still needs SAST before publishing',
+      pipeline: pipeline({
+        stages: [
+          { name: 'Checks', steps: [{ step: 'trivyScan', target: 'fs', version: '0.58.1' } as Step] },
+          { name: 'Publish dev', steps: [{ step: 's3Publish', environment: 'dev', aws: { role: 'web-publisher', account: '111111111111', region: 'eu-west-1' }, bucket: 'web-dev' } as Step] },
+        ],
+      }),
+      errors: [{ path: ['stages', 1, 'steps', 0], message: 's3Publish is not preceded by: SAST (sonarScan)' }],
+    },
+  ],
+});
