@@ -19,9 +19,9 @@ export default defineRule({
     severity: 'error',
     rationale:
       'Custom code is reviewed and dependencies are scanned before release. Before an image is pushed to ECR (or, without ' +
-      'a push, before it is deployed) the run must have completed SAST, a dependency scan, a secret scan and an image ' +
-      'scan; a scan running in parallel with the push does not count. An image scan of the pushed digest counts when it ' +
-      'runs before every deploy.',
+      'a push, before it is deployed) the run must have completed SAST, a dependency scan, a secret scan and (when it ' +
+      'builds an image) an image scan; a scan running in parallel with the push does not count. An image scan of the ' +
+      'pushed digest counts when it runs before every deploy.',
     standards: ['PCI DSS 4.0.1 6.2.3', 'CIS Software Supply Chain 3.2.2', 'OWASP CICD-SEC-3'],
     exception: 'A base-image-only rebuild that reuses the SAST result of the same commit.',
     example: {
@@ -34,10 +34,13 @@ export default defineRule({
     const gates: StepInfo[] = facts.pushes.length > 0 ? [...facts.pushes] : facts.deploys.filter((d) => d.kind !== 'traffic').map((d) => d.info);
     if (gates.length === 0) return;
     const env = primaryEnvironment(facts, isProduction);
-    const controls = new Map(REQUIRED.map(([kind]) => [kind, stepsWithControl(facts, kind)]));
+    // Without an image (a static site published to S3), there is no image to scan.
+    const buildsImage = facts.pushes.length > 0 || stepsWithControl(facts, 'dockerBuild').length > 0;
+    const required = REQUIRED.filter(([kind]) => kind !== 'imageScan' || buildsImage);
+    const controls = new Map(required.map(([kind]) => [kind, stepsWithControl(facts, kind)]));
     const deploys = facts.deploys.filter((d) => d.kind !== 'traffic').map((d) => d.info);
     for (const gate of gates) {
-      const missing = REQUIRED.filter(([kind]) => {
+      const missing = required.filter(([kind]) => {
         const before = controls.get(kind)!.some((scan) => facts.runsBefore(scan, gate));
         if (before || kind !== 'imageScan') return !before;
         // An image scan of the pushed digest counts when every deploy after the push waits for it.
