@@ -10,6 +10,8 @@ Commands:
   compile [files...]   compile pipelines to Jenkinsfiles (--check, --watch, --force)
   validate <files...>  validate hand-written declarative Jenkinsfiles offline
   ecs-deploy           release a new image to an ECS service, verified, with rollback
+  diff --base <ref>    semantic diff of the pipelines against a git ref, security changes first
+  graph <pipeline>     stage graph of a pipeline as Mermaid or DOT
 
 Run \`pipewright <command> --help\` for a command's options.
 `;
@@ -22,6 +24,8 @@ const commands: Record<string, () => Promise<Command>> = {
     const { runEcsDeployCli } = await import('./ecs-deploy.ts');
     return (argv, io) => runEcsDeployCli(argv, io);
   },
+  diff: async () => (await import('./diff.ts')).runDiffCli,
+  graph: async () => (await import('./graph.ts')).runGraphCli,
 };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

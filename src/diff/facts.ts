@@ -205,6 +205,11 @@ export function stepIdentity(step: StepLike): string {
   }
 }
 
+/** For shell steps, the command they run (`sh:npm ci`), whatever their label; else undefined. */
+export function shellCommandKey(step: StepLike): string | undefined {
+  return step.step === 'sh' && typeof step.script === 'string' ? `sh:${commandSignature(step.script)}` : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scans
 // ---------------------------------------------------------------------------------------------
@@ -579,6 +584,65 @@ export function approvalSubmitters(stage: Stage): string[] | undefined {
   return list.flatMap((entry) => entry.split(',')).map((entry) => entry.trim()).filter(Boolean);
 }
 
+/** An approval: a stage (or matrix) `input`, with who may approve. */
+export interface ApprovalFact {
+  stage: StageRef;
+  message: string;
+  /** Submitters; `undefined` means anyone with Build permission on the job. */
+  submitters?: string[];
+  /** Path of the `input` object. */
+  modelPath: ModelPath;
+}
+
+function approvalsOf(ref: StageRef): ApprovalFact[] {
+  const facts: ApprovalFact[] = [];
+  const add = (input: Stage['input'], path: ModelPath) => {
+    if (!input) return;
+    const submitters = approvalSubmitters({ name: ref.stage.name, input });
+    facts.push({ stage: ref, message: input.message, ...(submitters ? { submitters } : {}), modelPath: path });
+  };
+  add(ref.stage.input, [...ref.modelPath, 'input']);
+  add(ref.stage.matrix?.input, [...ref.modelPath, 'matrix', 'input']);
+  return facts;
+}
+
+/** Every approval of the pipeline. */
+export function pipelineApprovals(pipeline: ValidPipeline): ApprovalFact[] {
+  return walkStages(pipeline).flatMap(approvalsOf);
+}
+
+/**
+ * For every stage, the approvals that have passed before its steps run: its own and its
+ * enclosing stages' `input`, and every approval in a stage that runs earlier in sequence.
+ * (Approvals in a parallel sibling do not gate a branch.)
+ */
+export function approvalsBefore(pipeline: ValidPipeline): Map<Stage, ApprovalFact[]> {
+  const refs = new Map(walkStages(pipeline).map((ref) => [ref.stage, ref]));
+  const gates = new Map<Stage, ApprovalFact[]>();
+  const inSubtree = (stage: Stage): ApprovalFact[] => [
+    ...approvalsOf(refs.get(stage)!),
+    ...[...(stage.stages ?? []), ...(stage.parallel ?? []), ...(stage.matrix?.stages ?? [])].flatMap(inSubtree),
+  ];
+  const visit = (stages: readonly Stage[], inherited: ApprovalFact[]) => {
+    let passed = inherited;
+    for (const stage of stages) {
+      const gate = [...passed, ...approvalsOf(refs.get(stage)!)];
+      gates.set(stage, gate);
+      if (stage.stages) visit(stage.stages, gate);
+      for (const branch of stage.parallel ?? []) visit([branch], gate);
+      if (stage.matrix) visit(stage.matrix.stages, gate);
+      passed = [...passed, ...inSubtree(stage)];
+    }
+  };
+  visit(pipeline.stages, []);
+  return gates;
+}
+
+/** `"Deploy?" by release-managers` */
+export function describeApproval(approval: Pick<ApprovalFact, 'message' | 'submitters'>): string {
+  return `${JSON.stringify(approval.message)} by ${approval.submitters ? approval.submitters.join(', ') : 'anyone with Build permission'}`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Credentials
 // ---------------------------------------------------------------------------------------------
@@ -800,6 +864,29 @@ export function describeWhen(when: Record<string, unknown> | When | undefined, n
 }
 
 /**
+ * One condition in a canonical form, so that equivalent spellings compare equal: a GLOB pattern
+ * without wildcards (`branch: 'main'`) matches exactly what `{ pattern: 'main', comparator:
+ * 'EQUALS' }` matches.
+ */
+function normalizeCondition(key: string, value: unknown): unknown {
+  if (key !== 'branch' && key !== 'tag') {
+    if (key === 'allOf' || key === 'anyOf') {
+      return (value as Record<string, unknown>[]).map((inner) =>
+        Object.fromEntries(Object.entries(inner).map(([k, v]) => [k, normalizeCondition(k, v)])),
+      );
+    }
+    if (key === 'not') {
+      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, normalizeCondition(k, v)]));
+    }
+    return value;
+  }
+  const { pattern, comparator } = typeof value === 'string' ? { pattern: value, comparator: 'GLOB' } : (value as { pattern: string; comparator?: string });
+  const effective = comparator ?? 'GLOB';
+  if (effective === 'EQUALS' || (effective === 'GLOB' && !/[*?[\\]/.test(pattern))) return { equals: pattern };
+  return { pattern, comparator: effective };
+}
+
+/**
  * The conditions that all have to hold for a stage to run, as comparable terms: the `when` of the
  * stage and of every enclosing stage, with `allOf` flattened. Evaluation-order flags are not terms.
  */
@@ -810,7 +897,7 @@ export function whenTerms(whens: readonly (When | undefined)[]): { key: string; 
       const value = when[key];
       if (value === undefined) continue;
       if (key === 'allOf') for (const inner of value as Record<string, unknown>[]) add(inner);
-      else terms.push({ key, text: describeCondition(key, value), id: `${key}:${stableStringify(value)}` });
+      else terms.push({ key, text: describeCondition(key, value), id: `${key}:${stableStringify(normalizeCondition(key, value))}` });
     }
   };
   for (const when of whens) if (when) add(when as Record<string, unknown>);

@@ -15,7 +15,9 @@
 import type { ModelPath } from '../diagnostics.ts';
 import type { Agent, Stage, ValidPipeline, When } from '../model/schema.ts';
 import {
+  approvalsBefore,
   approvalSubmitters,
+  describeApproval,
   describeAgent,
   describeStep,
   describeWhen,
@@ -25,15 +27,18 @@ import {
   isStepLike,
   joinNamePath,
   nestedStepLists,
+  pipelineApprovals,
   pipelineCredentials,
   pipelineDeploys,
   pipelineScans,
   sameValue,
+  shellCommandKey,
   stableStringify,
   stepIdentity,
   walkStages,
   walkSteps,
   whenTerms,
+  type ApprovalFact,
   type CredentialUse,
   type DeployFact,
   type ScanFact,
@@ -238,10 +243,11 @@ function alignSteps(before: StepLike[], after: StepLike[]): { pairs: Pair<StepLi
     } else if (table[i + 1]![j]! >= table[i]![j + 1]!) i++;
     else j++;
   }
-  const pairBy = (key: (step: StepLike, index: number, side: 'before' | 'after') => string) => {
+  const pairBy = (key: (step: StepLike, index: number, side: 'before' | 'after') => string | undefined) => {
     for (let i = 0; i < n; i++) {
       if (pairedBefore.has(i)) continue;
       const wanted = key(before[i]!, i, 'before');
+      if (wanted === undefined) continue;
       for (let j = 0; j < m; j++) {
         if (pairedAfter.has(j) || key(after[j]!, j, 'after') !== wanted) continue;
         pairedBefore.set(i, j);
@@ -257,6 +263,7 @@ function alignSteps(before: StepLike[], after: StepLike[]): { pairs: Pair<StepLi
     const { label: _label, ...rest } = step;
     return stableStringify(rest);
   });
+  pairBy((step) => shellCommandKey(step)); // relabelled and edited: same command
   const pairs = [...pairedBefore].map(([i, j]) => ({ before: before[i]!, after: after[j]!, beforeIndex: i, afterIndex: j }));
   return {
     pairs,
@@ -338,6 +345,7 @@ class PipelineDiffer {
 
     this.classifyCredentials();
     this.classifyScans();
+    this.classifyApprovals();
     this.classifyDeploys();
 
     // Security first (most serious category first), then model order; sort is stable.
@@ -597,14 +605,12 @@ class PipelineDiffer {
     }
   }
 
-  private reportStageRemoved(side: StageSide) {
+  private reportStageRemoved(side: StageSide): PipelineChange {
+    // Whether a removed approval matters is decided by classifyApprovals (it may have moved).
     const c = this.push(
       change('stage', 'removed', joinNamePath(side.names), `stage removed (${summarizeStage(side.stage)})`, { before: side.stage, beforePath: side.path }),
     );
-    const approvals = stagesWithInput(side.stage);
-    if (approvals.length > 0) {
-      classify(c, 'approval-removed', `approval ${approvals.map((s) => `"${s.name}"`).join(', ')} removed: ${approvals.map((s) => inputSummary(s)).join('; ')}`);
-    }
+    return c;
   }
 
   private reportStageAdded(side: StageSide) {
@@ -711,8 +717,8 @@ class PipelineDiffer {
   private diffInput(path: string, before: Stage['input'], after: Stage['input'], beforePath: ModelPath, afterPath: ModelPath) {
     if (sameValue(before, after)) return;
     if (!after) {
-      const c = this.push(change('input', 'removed', path, `approval removed (was: ${formatValue(before!.message)})`, { before, beforePath }));
-      classify(c, 'approval-removed', `the approval "${before!.message}" is gone; the stage runs without anyone approving`);
+      // Classified by classifyApprovals: the same approval may have moved to another stage.
+      this.push(change('input', 'removed', path, `approval removed (was: ${formatValue(before!.message)})`, { before, beforePath }));
       return;
     }
     if (!before) {
@@ -875,13 +881,14 @@ class PipelineDiffer {
     for (const id of afterIds) {
       if (beforeIds.has(id)) continue;
       const uses = after.filter((u) => u.id === id);
+      const unique = (items: string[]) => [...new Set(items)].join('; ');
       const c = this.push(
-        change('credential', 'added', where(uses[0]!), `credential ${JSON.stringify(id)} used: ${uses.map((u) => `${u.how} in ${where(u)}`).join('; ')}`, {
+        change('credential', 'added', where(uses[0]!), `credential ${JSON.stringify(id)} used: ${unique(uses.map((u) => `${u.how} in ${where(u)}`))}`, {
           after: id,
           afterPath: uses[0]!.modelPath,
         }),
       );
-      classify(c, 'credential-added', `new credential ${JSON.stringify(id)} (${uses.map((u) => u.how).join('; ')})`);
+      classify(c, 'credential-added', `new credential ${JSON.stringify(id)} (${unique(uses.map((u) => u.how))})`);
     }
     for (const id of beforeIds) {
       if (afterIds.has(id)) continue;
@@ -951,9 +958,54 @@ class PipelineDiffer {
     }
   }
 
+  private classifyApprovals() {
+    const before = pipelineApprovals(this.before);
+    const unmatched = new Set(pipelineApprovals(this.after));
+    const sameSubmitters = (a: ApprovalFact, b: ApprovalFact) => stableStringify([...(a.submitters ?? [])].sort()) === stableStringify([...(b.submitters ?? [])].sort());
+    const matchers: ((old: ApprovalFact, now: ApprovalFact) => boolean)[] = [
+      (old, now) => joinNamePath(old.stage.namePath) === joinNamePath(now.stage.namePath) && stableStringify(old.modelPath.slice(-2)) === stableStringify(now.modelPath.slice(-2)),
+      (old, now) => old.message === now.message,
+      (old, now) => sameSubmitters(old, now),
+    ];
+    const pairs: [ApprovalFact, ApprovalFact][] = [];
+    let remaining = before;
+    for (const matches of matchers) {
+      remaining = remaining.filter((old) => {
+        const now = [...unmatched].find((candidate) => matches(old, candidate));
+        if (!now) return true;
+        unmatched.delete(now);
+        pairs.push([old, now]);
+        return false;
+      });
+    }
+    for (const lost of remaining) {
+      this.attach(
+        { category: 'approval-removed', reason: `approval "${joinNamePath(lost.stage.namePath)}" removed: ${describeApproval(lost)}` },
+        [{ beforePaths: [lost.modelPath] }, { beforePaths: [lost.stage.modelPath] }],
+        () => change('input', 'removed', joinNamePath(lost.stage.namePath), 'approval removed', { before: lost.message, beforePath: lost.modelPath }),
+      );
+    }
+    // Approvals that moved or were renamed: the per-field diff did not compare their submitters.
+    for (const [old, now] of pairs) {
+      if (joinNamePath(old.stage.namePath) === joinNamePath(now.stage.namePath)) continue;
+      const widened = now.submitters ? now.submitters.filter((s) => !(old.submitters ?? []).includes(s)) : undefined;
+      if (widened && widened.length === 0) continue;
+      const reason = widened
+        ? `approval "${joinNamePath(now.stage.namePath)}" (was "${joinNamePath(old.stage.namePath)}"): new approvers: ${widened.join(', ')}`
+        : `approval "${joinNamePath(now.stage.namePath)}" has no submitter: anyone with Build permission on the job can approve now`;
+      this.attach(
+        { category: 'approval-widened', reason },
+        [{ afterPaths: [now.modelPath] }, { afterPaths: [now.stage.modelPath] }],
+        () => change('input', 'changed', joinNamePath(now.stage.namePath), 'approvers changed', { before: old.submitters, after: now.submitters, afterPath: now.modelPath }),
+      );
+    }
+  }
+
   private classifyDeploys() {
     const before = pipelineDeploys(this.before);
     const after = pipelineDeploys(this.after);
+    const beforeGates = approvalsBefore(this.before);
+    const afterGates = approvalsBefore(this.after);
     const findBefore = (deploy: DeployFact): DeployFact | undefined =>
       before.find((d) => joinNamePath(d.stage.namePath) === joinNamePath(deploy.stage.namePath)) ??
       before.find((d) => d.stage.stage.name === deploy.stage.stage.name) ??
@@ -996,6 +1048,20 @@ class PipelineDiffer {
                 beforePath: old.stage.modelPath,
                 afterPath: stagePath,
               }),
+          );
+        }
+      }
+      if (old) {
+        const oldGate = beforeGates.get(old.stage.stage) ?? [];
+        const newGate = afterGates.get(deploy.stage.stage) ?? [];
+        if (oldGate.length > 0 && newGate.length === 0) {
+          this.attach(
+            {
+              category: 'approval-removed',
+              reason: `deploy stage "${where}"${env} no longer waits for an approval (it waited for ${oldGate.map(describeApproval).join(' and ')})`,
+            },
+            [{ beforePaths: oldGate.map((a) => a.modelPath) }, { beforePaths: oldGate.map((a) => a.stage.modelPath) }, { afterPaths: [stagePath] }],
+            () => change('stage', 'changed', where, 'deploy no longer behind an approval', { afterPath: stagePath, beforePath: old.stage.modelPath }),
           );
         }
       }
@@ -1059,16 +1125,6 @@ function expressionsOfWhen(when: unknown): string[] {
 function walkStagesOf(stage: Stage, path: ModelPath): { stage: Stage; path: ModelPath }[] {
   const { field, stages } = childStages(stage);
   return [{ stage, path }, ...stages.flatMap((child, i) => walkStagesOf(child, [...path, ...field, i]))];
-}
-
-function stagesWithInput(stage: Stage): Stage[] {
-  return walkStagesOf(stage, []).map((s) => s.stage).filter((s) => s.input || s.matrix?.input);
-}
-
-function inputSummary(stage: Stage): string {
-  const input = stage.input ?? stage.matrix?.input;
-  const submitters = approvalSubmitters(stage);
-  return `${JSON.stringify(input?.message ?? '')}${submitters ? ` by ${submitters.join(', ')}` : ''}`;
 }
 
 function allSuppressionsIn(stage: Stage): { rule: string; owner: string; expires?: string }[] {

@@ -126,6 +126,16 @@ describe('diffPipelines: structure', () => {
     expect(kinds).toEqual(['step-added Build › steps › step 3 (sh "build")', 'step-moved Build › steps › step 2 (sh "npm ci")']);
   });
 
+  it('pairs a shell step whose label and arguments changed by its command', () => {
+    const after = edited((stages) => {
+      stage(stages, 'Build').steps![0] = sh('npm ci --prefer-offline', { label: 'install' });
+    });
+    expect(diffPipelines(service(), after).map((c) => c.message)).toEqual([
+      'script: "npm ci" → "npm ci --prefer-offline"',
+      'label: "npm ci" → "install"',
+    ]);
+  });
+
   it('reports pipeline-level environment, options, parameters, triggers and post changes', () => {
     const after = edited((_, p) => {
       p.environment = { SERVICE: 'payments', REGION: 'eu-west-1' };
@@ -289,6 +299,45 @@ describe('diffPipelines: security classification', () => {
     });
     const narrowed = diffPipelines(service(), narrower);
     expect(narrowed[0]!.security).toMatchObject({ category: 'approval-widened', reason: 'new approvers: cab' });
+  });
+
+  it('does not flag an approval that moved to a renamed stage, but flags a deploy that no longer waits for one', () => {
+    const renamed = edited((stages) => {
+      stage(stages, 'Approve production').name = 'Production approval';
+    });
+    const changes = diffPipelines(service(), renamed);
+    expect(changes.map((c) => c.kind)).toEqual(['stage-removed', 'stage-added']);
+    expect(securityChanges(changes)).toEqual([]);
+
+    const reordered = edited((stages) => {
+      const approve = stages.findIndex((s) => s.name === 'Approve production');
+      stages.push(stages.splice(approve, 1)[0]!);
+    });
+    const moved = diffPipelines(service(), reordered);
+    expect(securityChanges(moved)).toEqual([
+      expect.objectContaining({
+        kind: 'stage-changed',
+        path: 'Deploy to production',
+        security: {
+          category: 'approval-removed',
+          reason:
+            'deploy stage "Deploy to production" (prod) no longer waits for an approval (it waited for "Deploy to production?" by payments-release-managers)',
+        },
+      }),
+    ]);
+  });
+
+  it('treats equivalent branch conditions as equal', () => {
+    const exact = edited((stages) => {
+      stage(stages, 'Deploy to production').when = { branch: { pattern: 'main', comparator: 'EQUALS' } };
+    });
+    const changes = diffPipelines(service(), exact);
+    expect(changes.map((c) => c.kind)).toEqual(['when-changed']);
+    expect(securityChanges(changes)).toEqual([]);
+    const glob = edited((stages) => {
+      stage(stages, 'Deploy to production').when = { branch: 'main*' };
+    });
+    expect(categories(diffPipelines(service(), glob))).toEqual(['deploy-branch-widened']);
   });
 
   it('flags a deploy allowed from a new branch, and not a narrowed one', () => {

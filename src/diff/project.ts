@@ -1,0 +1,109 @@
+/**
+ * The semantic diff of a whole project: every pipeline of the base compile paired with its
+ * counterpart in the new one (by source file, then by pipeline name for renamed files), and
+ * `pipewright diff` end to end (base from git, new from the working tree).
+ */
+import { resolve } from 'node:path';
+import type { CompiledPipeline, CompileRun } from '../compile.ts';
+import { compileProject } from '../compile.ts';
+import { formatDiagnostic } from '../diagnostics.ts';
+import type { ValidPipeline } from '../model/schema.ts';
+import { compileAtRef } from './git-base.ts';
+import { diffPipelines, type PipelineChange } from './semantic-diff.ts';
+
+export type PipelineDiffStatus = 'added' | 'removed' | 'changed' | 'unchanged' | 'error';
+
+/** The diff of one pipeline. */
+export interface PipelineDiff {
+  /** Pipeline name (the new one when it was renamed). */
+  name: string;
+  /** Source file (new side; base side for removed pipelines), relative to the project root. */
+  source: string;
+  /** Base source file, when it differs (the file was renamed or moved). */
+  previousSource?: string;
+  status: PipelineDiffStatus;
+  /** Security-relevant first (see `diffPipelines`). */
+  changes: PipelineChange[];
+  /** The base model, when it compiled. */
+  before?: ValidPipeline;
+  /** The new model, when it compiled. */
+  after?: ValidPipeline;
+  /** Why the comparison is incomplete: errors of either side, rendered one per line. */
+  problems: string[];
+}
+
+/** The diff of every pipeline of a project. */
+export interface ProjectDiff {
+  /** The base, as given (`origin/main`). */
+  base: string;
+  /** The commit the base resolved to, when it came from git. */
+  baseCommit?: string;
+  pipelines: PipelineDiff[];
+  /** Problems not tied to one pipeline (configuration errors on either side). */
+  problems: string[];
+}
+
+type Side = Pick<CompileRun, 'pipelines' | 'diagnostics'>;
+
+/**
+ * Why a side could not be compared: its errors, when it has no model (it did not load or failed
+ * the schema). Structure and policy findings of a pipeline that has a model do not stop the
+ * comparison; `compile --check` and `lint` report them.
+ */
+const errorsOf = (pipeline: CompiledPipeline, side: string): string[] =>
+  pipeline.model ? [] : pipeline.diagnostics.filter((d) => d.severity === 'error').map((d) => `${side}: ${formatDiagnostic(d)}`);
+
+/** Pairs the pipelines of two compiles and diffs each pair. Pipelines keep the new compile's order. */
+export function diffRuns(base: Side, head: Side, baseName: string): Omit<ProjectDiff, 'baseCommit'> {
+  const unpairedBase = [...base.pipelines];
+  const take = (match: (p: CompiledPipeline) => boolean): CompiledPipeline | undefined => {
+    const index = unpairedBase.findIndex(match);
+    return index < 0 ? undefined : unpairedBase.splice(index, 1)[0];
+  };
+  const pairs: [CompiledPipeline | undefined, CompiledPipeline][] = head.pipelines.map((p) => [take((b) => b.source === p.source), p]);
+  // A file that was renamed or moved keeps its pipeline name.
+  for (const pair of pairs) pair[0] ??= take((b) => b.name === pair[1].name && !head.pipelines.some((h) => h.source === b.source));
+
+  const pipelines: PipelineDiff[] = pairs.map(([old, now]) => {
+    const problems = [...(old ? errorsOf(old, `base ${old.source}`) : []), ...errorsOf(now, now.source)];
+    const result: Omit<PipelineDiff, 'status' | 'changes'> = { name: now.name, source: now.source, problems };
+    if (old && old.source !== now.source) result.previousSource = old.source;
+    if (old?.model) result.before = old.model;
+    if (now.model) result.after = now.model;
+    if (!now.model) return { ...result, status: 'error', changes: [] };
+    if (old && !old.model) {
+      problems.push(`base ${old.source}: does not compile, so the whole pipeline is compared as new`);
+    }
+    const changes = diffPipelines(old?.model, now.model);
+    const status: PipelineDiffStatus = !old ? 'added' : changes.length > 0 ? 'changed' : 'unchanged';
+    return { ...result, status, changes };
+  });
+  for (const old of unpairedBase) {
+    pipelines.push({
+      name: old.name,
+      source: old.source,
+      status: 'removed',
+      changes: diffPipelines(old.model ?? { agent: 'none', stages: [] }, undefined),
+      ...(old.model ? { before: old.model } : {}),
+      problems: errorsOf(old, `base ${old.source}`),
+    });
+  }
+  const problems = [
+    ...base.diagnostics.filter((d) => d.severity === 'error').map((d) => `base: ${formatDiagnostic(d)}`),
+    ...head.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d)),
+  ];
+  return { base: baseName, pipelines, problems };
+}
+
+/**
+ * `pipewright diff --base <ref>`: compiles the project at `ref` (from git, leaving the working
+ * tree alone) and in the working tree, and diffs every pipeline.
+ */
+export async function diffAgainstRef(root: string, ref: string): Promise<ProjectDiff> {
+  const projectRoot = resolve(root);
+  const [base, head] = await Promise.all([compileAtRef(projectRoot, ref), compileProject({ root: projectRoot })]);
+  return { ...diffRuns(base.run, head, ref), baseCommit: base.commit };
+}
+
+/** Whether any pipeline has a security-relevant change. */
+export const hasSecurityChanges = (diff: ProjectDiff): boolean => diff.pipelines.some((p) => p.changes.some((c) => c.security));
