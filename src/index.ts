@@ -41,3 +41,17 @@ export {
 export type * from './jenkinsfile/ast.ts';
 export { main as runCli } from './cli/main.ts';
 export { watchProject, type ProjectWatcher, type RebuildEvent, type WatchOptions } from './watch.ts';
+export {
+  diffPipelines,
+  securityChanges,
+  SECURITY_CATEGORIES,
+  type ChangeAction,
+  type ChangeSubject,
+  type PipelineChange,
+  type SecurityCategory,
+  type SecurityClassification,
+} from './diff/semantic-diff.ts';
+export { diffAgainstRef, diffRuns, hasSecurityChanges, type PipelineDiff, type PipelineDiffStatus, type ProjectDiff } from './diff/project.ts';
+export { compileAtRef, GitBaseError, type BaseRun } from './diff/git-base.ts';
+export { formatJson, formatMarkdown, formatText, type DiffFormat, type FormatOptions } from './diff/format.ts';
+export { pipelineGraph, stageGraph, type GraphFormat, type GraphOptions, type StageGraph } from './graph/graph.ts';
