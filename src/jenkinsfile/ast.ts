@@ -101,6 +101,8 @@ export interface CallStatement extends NodeMeta {
   args: Arguments;
   /** The closure block, if any (an empty array prints as `name { }` and is usually invalid). */
   body?: Statement[];
+  /** Where the block's `{` is in a parsed Jenkinsfile (Jenkins reports an empty block there). */
+  bodyLoc?: SourcePosition;
 }
 
 /** `NAME = value` inside `environment { }`. */

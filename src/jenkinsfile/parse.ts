@@ -286,11 +286,11 @@ class DeclarativeReader {
 
   // ---------------------------------------------------------------- statements
 
-  private statements(body: GStmt[], context: Context, parentStart: number): Statement[] {
+  private statements(body: GStmt[], context: Context, parentStart: number, blockStart: number): Statement[] {
     const out: Statement[] = [];
     let envErrorSeen = false;
     for (const statement of body) {
-      const converted = this.statement(statement, context, parentStart);
+      const converted = this.statement(statement, context, parentStart, blockStart);
       if (converted === 'env-error') {
         if (!envErrorSeen) this.report('PW5015', 'Expected name=value pairs', parentStart);
         envErrorSeen = true;
@@ -305,7 +305,7 @@ class DeclarativeReader {
   }
 
   /** Converts one statement, or reports it; 'env-error' asks for the environment block's summary error. */
-  private statement(statement: GStmt, context: Context, parentStart: number): Statement | undefined | 'env-error' {
+  private statement(statement: GStmt, context: Context, parentStart: number, blockStart: number): Statement | undefined | 'env-error' {
     const src = this.text(statement.start, statement.end).trim();
     if (statement.kind === 'expr') {
       const expr = statement.expr;
@@ -332,12 +332,12 @@ class DeclarativeReader {
     } else if (context === 'environment') {
       return 'env-error';
     }
-    this.reportMisplaced(context, src, statement.start, parentStart);
+    this.reportMisplaced(context, src, statement.start, parentStart, blockStart);
     return undefined;
   }
 
   /** Jenkins' message for a statement that is not a method call, by context. */
-  private reportMisplaced(context: Context, src: string, start: number, parentStart: number): void {
+  private reportMisplaced(context: Context, src: string, start: number, parentStart: number, blockStart: number): void {
     switch (context) {
       case 'pipeline':
       case 'matrix':
@@ -381,7 +381,8 @@ class DeclarativeReader {
         // The validator reports it: Jenkins' message depends on how many statements the block has.
         return;
       case 'agentMap':
-        this.report('PW5020', 'Expected to find ‘someKey "someValue"’', parentStart);
+        // At the block: Jenkins reports it on the closure (ModelASTClosureMap).
+        this.report('PW5020', 'Expected to find ‘someKey "someValue"’', blockStart);
         return;
       default:
         this.report('PW5013', 'Expected a step', start);
@@ -433,7 +434,10 @@ class DeclarativeReader {
       return { type: 'GroovyBlock', keyword: name, source: this.blockSource(bodyClosure), loc };
     }
     const node: CallStatement = { type: 'Call', name, args, loc };
-    if (bodyClosure) node.body = this.statements(bodyClosure.body, childContext(context, name), start);
+    if (bodyClosure) {
+      node.body = this.statements(bodyClosure.body, childContext(context, name), start, bodyClosure.start);
+      node.bodyLoc = this.at(bodyClosure.start);
+    }
     return node;
   }
 

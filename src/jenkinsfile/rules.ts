@@ -59,7 +59,7 @@ export const JENKINSFILE_RULES = {
   PW5018: rule('PW5018', 'parser', 'A statement that is not a method call in `tools`', 'Expected to find ‘someTool "someVersion"’'),
   PW5019: rule('PW5019', 'parser', 'A `post` entry that is not `condition { ... }`',
     `The ‘post’ section can only contain build condition names with code blocks. Valid condition names are ${POST_LIST}`),
-  PW5020: rule('PW5020', 'parser', 'A statement that is not a method call in an agent block', 'Expected an agent', 'Expected to find ‘someKey "someValue"’'),
+  PW5020: rule('PW5020', 'parser', 'A statement that is not a method call in an agent type block', 'Expected to find ‘someKey "someValue"’'),
   PW5021: rule('PW5021', 'validator', 'A method call on an object, or on something that is not a name, outside `script { }` (calls on expressions: reported by the parser)',
     'Method calls on objects not allowed outside "script" blocks.', 'Expected a symbol'),
 

@@ -412,7 +412,7 @@ class Validator {
     if (only?.type === 'Call' && only.name === 'parallel' && only.body === undefined && only.args.positional.length === 0 && only.args.named.length > 0) {
       return this.legacyParallel(only);
     }
-    if (body.length === 0) this.error('PW5112', 'No steps specified for branch', section);
+    if (body.length === 0) this.error('PW5112', 'No steps specified for branch', blockLoc(section));
     for (const step of body) this.step(step);
     return [{ name: 'default', loc: section.loc }];
   }
@@ -478,7 +478,7 @@ class Validator {
       }
       if (condition.type === 'Call') {
         const steps = condition.body!.filter((s) => s.type !== 'Comment');
-        if (steps.length === 0) this.error('PW5112', 'No steps specified for branch', condition);
+        if (steps.length === 0) this.error('PW5112', 'No steps specified for branch', blockLoc(condition));
         for (const step of steps) this.step(step);
       }
     }
@@ -1069,6 +1069,11 @@ export function integerValue(text: string): bigint | undefined {
   else return undefined;
   const value = BigInt(t);
   return negative ? -value : value;
+}
+
+/** Where Jenkins reports an empty block: its `{` when known, else the statement. */
+function blockLoc(statement: Statement): SourcePosition | undefined {
+  return (statement.type === 'Call' ? statement.bodyLoc : undefined) ?? statement.loc;
 }
 
 function isGString(expr: Expression): boolean {

@@ -35,7 +35,7 @@ function readCorpus(kind: 'valid' | 'invalid'): CorpusFile[] {
 
 /** The AST as plain data without positions, for structural comparison. */
 function withoutLoc(ast: JenkinsfileAst | undefined): unknown {
-  return JSON.parse(JSON.stringify(ast, (key, value) => (key === 'loc' ? undefined : value)));
+  return JSON.parse(JSON.stringify(ast, (key, value) => (key === 'loc' || key === 'bodyLoc' ? undefined : value)));
 }
 
 /** Every object in the AST that is a node (has a `type`), plus map entries and named arguments. */

@@ -38,7 +38,7 @@ function argument(stepsSource: string): Expression {
 }
 
 function strip<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (key, v) => (key === 'loc' ? undefined : v))) as T;
+  return JSON.parse(JSON.stringify(value, (key, v) => (key === 'loc' || key === 'bodyLoc' ? undefined : v))) as T;
 }
 
 function errors(text: string): { code: string; at: string; message: string }[] {
