@@ -85,8 +85,8 @@ export async function runDiffCli(argv: string[], io: CliIo): Promise<number> {
         : formatText(diff, options, colorsFor(io.stdout, io.env));
   io.stdout.write(text);
 
-  const broken = diff.problems.length > 0 || diff.pipelines.some((p) => p.status === 'error');
-  if (broken) {
+  // A broken base (the target branch) does not fail the diff: the pull request may be fixing it.
+  if (diff.headBroken) {
     io.stderr.write('pipewright diff: some pipelines of the working tree do not compile; their changes are not shown\n');
     return EXIT.invalid;
   }

@@ -41,6 +41,8 @@ export interface ProjectDiff {
   pipelines: PipelineDiff[];
   /** Problems not tied to one pipeline (configuration errors on either side). */
   problems: string[];
+  /** Whether the new side has errors that hide changes (a pipeline or the configuration does not load). */
+  headBroken: boolean;
 }
 
 type Side = Pick<CompileRun, 'pipelines' | 'diagnostics'>;
@@ -50,8 +52,10 @@ type Side = Pick<CompileRun, 'pipelines' | 'diagnostics'>;
  * the schema). Structure and policy findings of a pipeline that has a model do not stop the
  * comparison; `compile --check` and `lint` report them.
  */
-const errorsOf = (pipeline: CompiledPipeline, side: string): string[] =>
-  pipeline.model ? [] : pipeline.diagnostics.filter((d) => d.severity === 'error').map((d) => `${side}: ${formatDiagnostic(d)}`);
+const errorsOf = (pipeline: CompiledPipeline, side: 'base' | 'head'): string[] =>
+  pipeline.model
+    ? []
+    : pipeline.diagnostics.filter((d) => d.severity === 'error').map((d) => `${side === 'base' ? 'base: ' : ''}${formatDiagnostic(d)}`);
 
 /** Pairs the pipelines of two compiles and diffs each pair. Pipelines keep the new compile's order. */
 export function diffRuns(base: Side, head: Side, baseName: string): Omit<ProjectDiff, 'baseCommit'> {
@@ -65,7 +69,7 @@ export function diffRuns(base: Side, head: Side, baseName: string): Omit<Project
   for (const pair of pairs) pair[0] ??= take((b) => b.name === pair[1].name && !head.pipelines.some((h) => h.source === b.source));
 
   const pipelines: PipelineDiff[] = pairs.map(([old, now]) => {
-    const problems = [...(old ? errorsOf(old, `base ${old.source}`) : []), ...errorsOf(now, now.source)];
+    const problems = [...(old ? errorsOf(old, 'base') : []), ...errorsOf(now, 'head')];
     const result: Omit<PipelineDiff, 'status' | 'changes'> = { name: now.name, source: now.source, problems };
     if (old && old.source !== now.source) result.previousSource = old.source;
     if (old?.model) result.before = old.model;
@@ -85,14 +89,16 @@ export function diffRuns(base: Side, head: Side, baseName: string): Omit<Project
       status: 'removed',
       changes: diffPipelines(old.model ?? { agent: 'none', stages: [] }, undefined),
       ...(old.model ? { before: old.model } : {}),
-      problems: errorsOf(old, `base ${old.source}`),
+      problems: errorsOf(old, 'base'),
     });
   }
   const problems = [
     ...base.diagnostics.filter((d) => d.severity === 'error').map((d) => `base: ${formatDiagnostic(d)}`),
     ...head.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d)),
   ];
-  return { base: baseName, pipelines, problems };
+  const headBroken =
+    head.diagnostics.some((d) => d.severity === 'error') || pipelines.some((p) => p.status === 'error');
+  return { base: baseName, pipelines, problems, headBroken };
 }
 
 /**

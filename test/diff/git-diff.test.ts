@@ -91,6 +91,8 @@ describe('pipewright diff --base (real git commits)', () => {
     git(repo, 'init', '-q', '-b', 'main');
     write(path.join(repo, '.gitignore'), 'node_modules/\ngenerated/\n');
     write(path.join(repo, 'README.md'), 'service repo\n');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'before pipewright');
     write(path.join(project, 'pipewright.config.ts'), "export default { pipelinesDir: 'pipelines', outDir: 'generated' };\n");
     write(path.join(project, 'pipelines/shared/scans.ts'), scanModule);
     write(path.join(project, 'pipelines/payments.pipeline.ts'), pipelineSource(true));
@@ -167,6 +169,28 @@ describe('pipewright diff --base (real git commits)', () => {
       const securityOnly = await run(['diff', '--base', 'HEAD', '--security-only', '--root', project], repo);
       expect(securityOnly.stdout).toContain('! [approval-widened] Approve › input.submitter');
       expect(securityOnly.stdout).toContain('new approvers: developers');
+    } finally {
+      writeFileSync(file, pipelineSource(false));
+    }
+  });
+
+  it('reports every pipeline as new against a commit that predates the project folder', async () => {
+    const result = await run(['diff', '--base', 'HEAD~2', '--format', 'markdown', '--root', project], repo);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('| `payments` | new | 1 | 0 |');
+    expect(result.stdout).toContain('- **added** `(pipeline)`: pipeline added with 3 stage(s)');
+    expect(result.stdout).toContain('```mermaid');
+  });
+
+  it('exits 2 and says which pipeline does not compile in the working tree', async () => {
+    const file = path.join(project, 'pipelines/payments.pipeline.ts');
+    writeFileSync(file, pipelineSource(false).replace('stages: [', 'stages: [[['));
+    try {
+      const result = await run(['diff', '--base', 'HEAD~1', '--root', project], repo);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toContain('payments (pipelines/payments.pipeline.ts): error, 0 change(s)');
+      expect(result.stdout).toMatch(/\n  error: pipelines\/payments\.pipeline\.ts:\d+:\d+ - error PW1\d{3}/);
+      expect(result.stderr).toContain('some pipelines of the working tree do not compile');
     } finally {
       writeFileSync(file, pipelineSource(false));
     }
