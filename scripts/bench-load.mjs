@@ -131,9 +131,11 @@ const { discoverPipelineFiles } = await import(${JSON.stringify(pathToFileURL(jo
 const { loadPipelineModules } = await import(${JSON.stringify(pathToFileURL(join(pkg, 'dist/load/loader.js')).href)});
 const imported = performance.now();
 const root = process.argv[1];
+const cpuBefore = process.cpuUsage();
 const files = await discoverPipelineFiles(root);
 const result = await loadPipelineModules(files, { root });
 const loaded = performance.now();
+const cpu = process.cpuUsage(cpuBefore);
 const again = await loadPipelineModules(files, { root });
 const reloaded = performance.now();
 let good = 0;
@@ -145,6 +147,7 @@ for (const [i, m] of result.modules.entries()) {
 console.log(JSON.stringify({
   importMs: imported - started,
   loadMs: loaded - imported,
+  loadCpuMs: (cpu.user + cpu.system) / 1000,
   inProcessWarmMs: reloaded - loaded,
   good,
   sameValuesInProcess: again.modules.every((m, i) => m.value === result.modules[i].value),
@@ -165,7 +168,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const summary = (label, samples) => {
   const last = samples[samples.length - 1];
   console.log(
-    `${label.padEnd(34)} load ${median(samples.map((s) => s.loadMs)).toFixed(0).padStart(5)} ms` +
+    `${label.padEnd(30)} load ${median(samples.map((s) => s.loadMs)).toFixed(0).padStart(5)} ms (node cpu ${median(samples.map((s) => s.loadCpuMs)).toFixed(0).padStart(4)})` +
       `   process ${median(samples.map((s) => s.wallMs)).toFixed(0).padStart(5)} ms` +
       `   in-process reload ${median(samples.map((s) => s.inProcessWarmMs)).toFixed(1).padStart(5)} ms` +
       `   rss ${median(samples.map((s) => s.rssMb)).toFixed(0)} MB   ok ${last.good}/${count}` +
@@ -174,7 +177,9 @@ const summary = (label, samples) => {
 };
 const clearCache = () => rmSync(cacheDirectory, { recursive: true, force: true });
 
-console.log(`${count} pipelines (~60 lines each) + shared defaults; ${runs} runs per scenario, medians; node ${process.version}`);
+console.log(`${count} pipelines (~60 lines each) + shared defaults; ${runs} runs per scenario, medians; node ${process.version}; load average ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
+console.log('load = discover + loadPipelineModules in a fresh process (node cpu: that process only, esbuild runs in its own);');
+console.log('process = whole child process wall time, Node start-up included');
 const cold = [];
 const warm = [];
 for (let r = 0; r < runs; r++) {

@@ -10,6 +10,7 @@
  * in; other bare imports (npm packages, Node built-ins) stay external.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions, Message, Metafile, Plugin } from 'esbuild';
@@ -130,9 +131,15 @@ function baseOptions(root: string): BuildOptions {
   };
 }
 
+let esbuildModule: typeof import('esbuild') | undefined;
+
+/**
+ * Lazy, so a warm load (cached bundle) never loads esbuild or starts its service; `require`, as
+ * esbuild is CommonJS and `import()` would first scan its 100 KB for named exports.
+ */
 async function loadEsbuild(): Promise<typeof import('esbuild')> {
-  // Lazy: a warm load (cached bundle) never starts the esbuild service.
-  return import('esbuild');
+  esbuildModule ??= createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+  return esbuildModule;
 }
 
 /**
