@@ -10,6 +10,7 @@ Commands:
   compile [files...]   compile pipelines to Jenkinsfiles (--check, --watch, --force)
   validate <files...>  validate hand-written declarative Jenkinsfiles offline
   ecs-deploy           release a new image to an ECS service, verified, with rollback
+  preflight            check the AWS resources the pipelines name (read-only: ECS, ECR)
   diff --base <ref>    semantic diff of the pipelines against a git ref, security changes first
   graph <pipeline>     stage graph of a pipeline as Mermaid or DOT
 
@@ -23,6 +24,10 @@ const commands: Record<string, () => Promise<Command>> = {
   'ecs-deploy': async () => {
     const { runEcsDeployCli } = await import('./ecs-deploy.ts');
     return (argv, io) => runEcsDeployCli(argv, io);
+  },
+  preflight: async () => {
+    const { runPreflightCli } = await import('./preflight.ts');
+    return (argv, io) => runPreflightCli(argv, io);
   },
   diff: async () => (await import('./diff.ts')).runDiffCli,
   graph: async () => (await import('./graph.ts')).runGraphCli,

@@ -3,7 +3,12 @@
  * 'pipewright', compiled with compileProject), the real @aws-sdk/client-ecs and client-ecr clients
  * talking HTTP to test/aws/fake-ecs-server.ts and fake-ecr-server.ts. One fake pair per region.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import AjvDraft04 from 'ajv-draft-04';
+import ajvFormats from 'ajv-formats';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { compileProject, type CompileRun } from '../../src/compile.ts';
@@ -18,7 +23,7 @@ import {
   scanFilterMatches,
   type PreflightClients,
 } from '../../src/aws/preflight.ts';
-import { createTempProject, type TempProject } from '../support/temp-project.ts';
+import { createTempProject, runCli, type TempProject } from '../support/temp-project.ts';
 import { FakeEcr } from './fake-ecr-server.ts';
 import { FakeEcs } from './fake-ecs-server.ts';
 
@@ -26,6 +31,19 @@ const ACCOUNT = '210987654321';
 const OTHER_ACCOUNT = '333333333333';
 const DEV_REGION = 'eu-central-1';
 const PROD_REGION = 'eu-west-1';
+const require = createRequire(import.meta.url);
+/** ajv-draft-04 is CommonJS: the default import is `module.exports`, whose `default` is the class. */
+const Ajv4 = AjvDraft04.default;
+/** A real XML parser (jsdom ships no types; only this much of it is used). */
+const { JSDOM } = require('jsdom') as {
+  JSDOM: new (text: string, options: { contentType: string }) => { window: { document: XmlDocument } };
+};
+interface XmlElement {
+  getAttribute(name: string): string | null;
+  getElementsByTagName(name: string): ArrayLike<XmlElement> & Iterable<XmlElement>;
+  textContent: string | null;
+}
+type XmlDocument = Pick<XmlElement, 'getElementsByTagName'>;
 const CREDENTIALS = { accessKeyId: 'AKIDFAKEPREFLIGHT', secretAccessKey: 'fake-secret' };
 const PIPELINE_FILE = 'pipelines/payments-api.pipeline.ts';
 
@@ -543,5 +561,189 @@ describe('filters', () => {
   it('knows which tag exclusions can match a commit SHA', () => {
     expect(['*', 'a*', '*0', 'deadbeef', '**'].map(canMatchCommitTag)).toEqual([true, true, true, true, true]);
     expect(['sha256-*', 'latest', 'v*', 'abc', '*.sig', 'release-*'].map(canMatchCommitTag)).toEqual([false, false, false, false, false, false]);
+  });
+});
+
+/**
+ * The CLI end to end, as in CI: `pipewright preflight` through the command table, clients from
+ * the SDK's default chains, endpoints from AWS_ENDPOINT_URL_ECS / AWS_ENDPOINT_URL_ECR and
+ * credentials from the environment. One ECS and one ECR fake serve both regions here.
+ */
+describe('pipewright preflight (CLI)', () => {
+  const AWS_VARIABLES = [
+    'AWS_ENDPOINT_URL_ECS', 'AWS_ENDPOINT_URL_ECR', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE',
+    'AWS_EC2_METADATA_DISABLED', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+  ];
+  let saved: Record<string, string | undefined>;
+  let ecs: FakeEcs;
+  let ecr: FakeEcr;
+
+  /** Both services in one fake ECS; `broken` leaves one out or breaks it. */
+  async function startFakes(broken?: 'no-prod-service' | 'dev-container' | 'no-breaker'): Promise<void> {
+    ecs = await ecsFake(DEV_REGION);
+    ecr = await ecrFake(DEV_REGION);
+    for (const env of ['dev', 'prod'] as const) {
+      ecs.addCluster(`${env}-apps`);
+      if (env === 'prod' && broken === 'no-prod-service') continue;
+      const definition = TASK_DEFINITION(`payments-api-${env}`);
+      if (env === 'dev' && broken === 'dev-container') definition.containerDefinitions[0]!.name = 'web';
+      ecs.addService({
+        cluster: `${env}-apps`,
+        name: `payments-api-${env}`,
+        taskDefinition: ecs.seedTaskDefinition(definition),
+        deploymentConfiguration: broken === 'no-breaker' ? { maximumPercent: 200, minimumHealthyPercent: 100 } : GOOD_DEPLOYMENT_CONFIGURATION,
+      });
+    }
+    ecr.addRepository({ name: 'payments-api', imageTagMutability: 'IMMUTABLE' });
+    ecr.setRegistryScanning('BASIC', [{ scanFrequency: 'SCAN_ON_PUSH', filters: ['*'] }]);
+    process.env.AWS_ENDPOINT_URL_ECS = ecs.endpoint;
+    process.env.AWS_ENDPOINT_URL_ECR = ecr.endpoint;
+  }
+
+  const cli = (...argv: string[]) => runCli(['preflight', ...argv], project.root);
+  const allOperations = () => [...ecs.calls, ...ecr.calls].map((call) => call.operation);
+
+  beforeAll(() => {
+    saved = Object.fromEntries(AWS_VARIABLES.map((name) => [name, process.env[name]]));
+  });
+  beforeEach(() => {
+    for (const name of AWS_VARIABLES) delete process.env[name];
+    process.env.AWS_ACCESS_KEY_ID = CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = CREDENTIALS.secretAccessKey;
+    process.env.AWS_CONFIG_FILE = join(project.root, 'no-aws-config');
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(project.root, 'no-aws-credentials');
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  });
+  afterAll(() => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it('--format json: a good setup exits 0 with no diagnostics and lists the targets; only reads reach AWS', async () => {
+    await startFakes();
+    const result = await cli('--format', 'json');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ tool: 'pipewright preflight', env: null, summary: { error: 0, warning: 0, info: 0 }, diagnostics: [] });
+    expect(report.targets.deploys.map((t: { environment: string; service: string }) => `${t.environment}:${t.service}`)).toEqual([
+      'dev:payments-api-dev',
+      'prod:payments-api-prod',
+    ]);
+    expect(report.targets.repositories).toEqual([
+      { source: PIPELINE_FILE, pipeline: 'payments-api', repository: 'payments-api', registryId: ACCOUNT, region: DEV_REGION },
+    ]);
+    expect(new Set(allOperations())).toEqual(new Set(PREFLIGHT_OPERATIONS));
+    // Both regions' clients were signed for their own region.
+    const scopes = ecs.calls.map((call) => /Credential=[^/]+\/\d+\/([^/]+)\//.exec(call.authorization ?? '')?.[1]);
+    expect(new Set(scopes)).toEqual(new Set([DEV_REGION, PROD_REGION]));
+  });
+
+  it('--format json: a missing service exits 1 with the finding at the pipeline\'s TS location', async () => {
+    await startFakes('no-prod-service');
+    const result = await cli('--format', 'json');
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.summary).toEqual({ error: 1, warning: 0, info: 0 });
+    expect(report.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'PF003',
+        severity: 'error',
+        path: ['stages', 2, 'steps', 0, 'service'],
+        location: expect.objectContaining({ file: PIPELINE_FILE, ...positionOf(source, "'payments-api-prod'") }),
+      }),
+    ]);
+    for (const operation of allOperations()) expect(operation).toMatch(/^(Describe|Get|List)[A-Z]/);
+  });
+
+  it('--format sarif --output: valid SARIF 2.1.0 with the rule, level and region of each finding', async () => {
+    await startFakes('dev-container');
+    const result = await cli('--env', 'dev', '--format', 'sarif', '--output', 'reports/preflight-dev.sarif');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('report written to reports/preflight-dev.sarif');
+    const sarif = JSON.parse(readFileSync(project.path('reports/preflight-dev.sarif'), 'utf8'));
+    const schema = require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
+    // The SARIF schema's language pattern is not valid with the `u` flag, hence unicodeRegExp: false.
+    const ajv = new Ajv4({ allErrors: true, strict: false, unicodeRegExp: false });
+    ajvFormats.default(ajv);
+    const validate = ajv.compile(schema);
+    expect(validate(sarif), JSON.stringify(validate.errors)).toBe(true);
+    const [run0] = sarif.runs;
+    expect(run0.tool.driver.name).toBe('pipewright preflight');
+    expect(run0.results).toHaveLength(1);
+    const [finding] = run0.results;
+    expect(finding).toMatchObject({ ruleId: 'PF006', level: 'error' });
+    expect(run0.tool.driver.rules[finding.ruleIndex].id).toBe('PF006');
+    const at = positionOf(source, "'app'", "environment: 'dev'");
+    expect(finding.locations[0].physicalLocation).toMatchObject({
+      artifactLocation: { uri: PIPELINE_FILE, uriBaseId: '%SRCROOT%' },
+      region: { startLine: at.line, startColumn: at.column },
+    });
+    // --env dev: the prod service was never asked about.
+    expect(ecs.callsTo('DescribeServices').map((c) => c.body.cluster)).toEqual(['dev-apps']);
+  });
+
+  it('warnings do not fail the run; junit, github and text carry them', async () => {
+    await startFakes('no-breaker');
+    const junit = await cli('--format', 'junit');
+    expect(junit.code).toBe(0);
+    const doc = new JSDOM(junit.stdout, { contentType: 'text/xml' }).window.document;
+    expect(doc.getElementsByTagName('parsererror')).toHaveLength(0);
+    const cases = [...doc.getElementsByTagName('testcase')];
+    expect(cases.map((c) => c.getAttribute('name'))).toEqual([
+      `dev: ECS dev-apps/payments-api-dev (${DEV_REGION})`,
+      `prod: ECS prod-apps/payments-api-prod (${PROD_REGION})`,
+      `ECR ${ACCOUNT}/payments-api (${DEV_REGION})`,
+    ]);
+    expect(doc.getElementsByTagName('failure')).toHaveLength(0);
+    expect(cases[0]!.getElementsByTagName('system-out')[0]!.textContent).toMatch(/warning PF008 at stages\[1\]\.steps\[0\]\.service/);
+
+    const github = await cli('--format', 'github', '--env', 'prod');
+    expect(github.code).toBe(0);
+    const at = positionOf(source, "'payments-api-prod'");
+    expect(github.stdout.split('\n')[0]).toMatch(
+      new RegExp(`^::warning file=pipelines/payments-api\\.pipeline\\.ts,line=${at.line},col=${at.column},endLine=${at.line},endColumn=\\d+,title=PF008 deployment circuit breaker with rollback not enabled::\\[prod\\] ECS service "payments-api-prod" has the deployment circuit breaker off`),
+    );
+
+    const text = await cli();
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`${PIPELINE_FILE}:${at.line}:${at.column} - warning PF008 at stages[2].steps[0].service: [prod]`);
+    expect(text.stdout.trimEnd().split('\n').at(-1)).toBe('pipewright preflight: 2 ECS target(s), 1 ECR repository: 0 error(s), 2 warning(s)');
+  });
+
+  it('exits 2 for usage errors, an unknown environment and a pipeline that does not compile, without calling AWS', async () => {
+    await startFakes();
+    const badFormat = await cli('--format', 'xml');
+    expect(badFormat.code).toBe(2);
+    expect(badFormat.stderr).toContain('--format must be one of text, json, sarif, junit, github');
+    expect((await cli('--bogus')).code).toBe(2);
+    const unknownEnv = await cli('--env', 'qa');
+    expect(unknownEnv.code).toBe(2);
+    expect(unknownEnv.stderr).toContain('no pipeline deploys to an ECS environment "qa" (environments: dev, prod)');
+    expect((await cli('--help')).code).toBe(0);
+
+    project.write('pipelines/broken.pipeline.ts', `import { definePipeline, ecsDeploy } from 'pipewright';
+
+export default definePipeline({
+  agent: 'any',
+  stages: [{ name: 'Deploy', steps: [ecsDeploy({ environment: 'dev', cluster: 'dev-apps' } as never)] }],
+});
+`);
+    try {
+      const broken = await cli('--format', 'json');
+      expect(broken.code).toBe(2);
+      expect(broken.stdout).toBe('');
+      expect(broken.stderr).toMatch(/pipelines\/broken\.pipeline\.ts:\d+:\d+ - error PW2\d{3}/);
+      expect(broken.stderr).toContain('no AWS call was made');
+    } finally {
+      project.remove();
+      project = createTempProject();
+      run = await compile(pipelineSource());
+    }
+    expect(allOperations()).toEqual([]);
   });
 });
