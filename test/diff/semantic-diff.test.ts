@@ -405,6 +405,48 @@ describe('diffPipelines: security classification', () => {
     expect(removed[0]!.security).toBeUndefined();
   });
 
+  it('flags a delivery environment that lost its approval or may release from new refs', () => {
+    const prod = {
+      name: 'prod',
+      awsAccountId: '333333333333',
+      region: 'eu-west-1',
+      deployRole: 'ecs-deployer-prod',
+      agentLabel: 'prod-deployer',
+      target: { kind: 'ecs' as const, cluster: 'prod', service: 'api', container: 'app' },
+      approval: { submitters: ['release-managers'] },
+      releaseFrom: { branches: ['main'] },
+    };
+    const withEnv = (env: typeof prod | Omit<typeof prod, 'approval'>) => edited((_, p) => {
+      p.environments = [env];
+    });
+    const { approval: _approval, ...unapproved } = prod;
+    const lost = diffPipelines(withEnv(prod), withEnv(unapproved));
+    expect(lost.map((c) => [c.kind, c.path, c.security])).toEqual([
+      ['input-removed', 'environments.prod.approval', { category: 'approval-removed', reason: 'deploys to prod no longer need an approval' }],
+    ]);
+    const tags = diffPipelines(withEnv(prod), withEnv({ ...prod, releaseFrom: { branches: ['main'], tags: 'v*' } }));
+    expect(tags[0]!.security).toEqual({ category: 'deploy-branch-widened', reason: 'deploys to prod allowed from tags v* now' });
+    const selfApproval = diffPipelines(withEnv(prod), withEnv({ ...prod, approval: { submitters: ['release-managers'], forbidSelfApproval: false } } as typeof prod));
+    expect(selfApproval[0]!.security!.category).toBe('approval-widened');
+  });
+
+  it('flags the removal of the separation-of-duties approval check', () => {
+    const check = { step: 'approvalCheck', environment: 'prod' } as never;
+    const withCheck = edited((stages) => {
+      stage(stages, 'Approve production').steps = [check];
+    });
+    const without = edited((stages) => {
+      stage(stages, 'Approve production').steps = [sh('echo ok', { label: 'ok' })];
+    });
+    const changes = securityChanges(diffPipelines(withCheck, without));
+    expect(changes).toEqual([
+      expect.objectContaining({
+        kind: 'step-removed',
+        security: { category: 'approval-widened', reason: 'the approval check (separation of duties, change ticket) is gone' },
+      }),
+    ]);
+  });
+
   it('flags an existing credential bound in a stage that did not have it', () => {
     const after = edited((stages) => {
       stage(stages, 'Build').steps!.push(withCredentials([bind.string('snyk-token', 'SNYK_TOKEN')], [sh('npm run report', { label: 'report' })]));
