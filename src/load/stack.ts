@@ -6,7 +6,7 @@
  * source map, read from disk only when an error actually needs it. This keeps the loader
  * independent of process-wide settings such as `process.setSourceMapsEnabled`.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,9 +51,19 @@ export class BundleSourceMaps {
   readonly #mapFiles = new Map<string, string>();
   readonly #maps = new Map<string, ParsedMap | null>();
 
-  /** `bundleFile` (absolute) has its map in `mapFile`. */
+  /**
+   * `bundleFile` (absolute, existing) has its map in `mapFile`. Stacks name modules by their real
+   * path (Node resolves symlinks, e.g. a symlinked node_modules holding the cache), so that is
+   * registered too.
+   */
   register(bundleFile: string, mapFile: string): void {
     this.#mapFiles.set(bundleFile, mapFile);
+    try {
+      const real = realpathSync(bundleFile);
+      if (real !== bundleFile) this.#mapFiles.set(real, mapFile);
+    } catch {
+      // Not there (any more): frames cannot point into it either.
+    }
   }
 
   /**

@@ -292,6 +292,7 @@ export default definePipeline({ agent: { type: 'any' }, stages: [{ name: 'Hi', s
   });
 
   test('bare npm imports stay external and resolve from the project node_modules; a missing package fails only its importer', async () => {
+    const invalid = `import { definePipeline } from 'pipewright';\nimport { z } from 'zod';\nconst label = z.string().min(5).parse('abc');\nexport default definePipeline({ agent: { type: 'label', label }, stages: [] });\n`;
     const missing = `import { definePipeline } from 'pipewright';\nimport leftPad from 'surely-not-an-installed-package-pw';\nexport default definePipeline({ agent: { type: 'label', label: leftPad('x') }, stages: [] });\n`;
     const p = await project(
       {
@@ -299,10 +300,21 @@ export default definePipeline({ agent: { type: 'any' }, stages: [{ name: 'Hi', s
         'pipelines/zod.pipeline.ts': `import { definePipeline } from 'pipewright';\nimport { z } from 'zod';\nimport { Label } from './shared/schema.ts';\nimport { join } from 'node:path';\nexport default definePipeline({ agent: { type: 'label', label: Label.parse(join('linux', 'x64')) }, stages: [], environment: { ZOD: String(z.string().safeParse(1).success) } });\n`,
         'pipelines/missing.pipeline.ts': missing,
         'pipelines/plain.pipeline.ts': `import { definePipeline } from 'pipewright';\nexport default definePipeline({ agent: { type: 'any' }, stages: [] });\n`,
+        'pipelines/invalid.pipeline.ts': invalid,
       },
       { linkNodeModules: true },
     );
-    const result = await load(p, ['pipelines/zod.pipeline.ts', 'pipelines/missing.pipeline.ts', 'pipelines/plain.pipeline.ts']);
+    const result = await load(p, ['pipelines/zod.pipeline.ts', 'pipelines/missing.pipeline.ts', 'pipelines/plain.pipeline.ts', 'pipelines/invalid.pipeline.ts']);
+
+    // The bundle lives behind the node_modules symlink; the stack still maps to the source.
+    expect(moduleOf(result, p, 'pipelines/invalid.pipeline.ts').diagnostics).toEqual([
+      {
+        code: 'PW1002',
+        severity: 'error',
+        message: expect.stringMatching(/^Loading the pipeline module failed: ZodError: /),
+        location: { file: 'pipelines/invalid.pipeline.ts', ...positionOf(invalid, 'parse(') },
+      },
+    ]);
 
     expect(moduleOf(result, p, 'pipelines/zod.pipeline.ts')).toMatchObject({
       diagnostics: [],
