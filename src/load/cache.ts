@@ -24,7 +24,7 @@ export interface CacheLocation {
   prefix: string;
 }
 
-/** Manifests kept per root (one per distinct entry set, most recently used first). */
+/** Manifests kept per root (one per distinct entry set; the most recently built survive). */
 const MANIFESTS_PER_ROOT = 8;
 
 /**
