@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bind, credentials, script, sh, step, withCredentials } from '../../src/dsl/index.ts';
+import type { DeliveryEnvironment } from '../../src/model/delivery.ts';
 import { PipelineSchema, type Pipeline, type Stage, type ValidPipeline } from '../../src/model/schema.ts';
 import { diffPipelines, securityChanges, type PipelineChange } from '../../src/diff/semantic-diff.ts';
 
@@ -406,19 +407,20 @@ describe('diffPipelines: security classification', () => {
   });
 
   it('flags a delivery environment that lost its approval or may release from new refs', () => {
-    const prod = {
+    const prod: DeliveryEnvironment = {
       name: 'prod',
       awsAccountId: '333333333333',
       region: 'eu-west-1',
       deployRole: 'ecs-deployer-prod',
       agentLabel: 'prod-deployer',
-      target: { kind: 'ecs' as const, cluster: 'prod', service: 'api', container: 'app' },
+      target: { kind: 'ecs', cluster: 'prod', service: 'api', container: 'app' },
       approval: { submitters: ['release-managers'] },
       releaseFrom: { branches: ['main'] },
     };
-    const withEnv = (env: typeof prod | Omit<typeof prod, 'approval'>) => edited((_, p) => {
-      p.environments = [env];
-    });
+    const withEnv = (env: DeliveryEnvironment) =>
+      edited((_, p) => {
+        p.environments = [env];
+      });
     const { approval: _approval, ...unapproved } = prod;
     const lost = diffPipelines(withEnv(prod), withEnv(unapproved));
     expect(lost.map((c) => [c.kind, c.path, c.security])).toEqual([
@@ -426,7 +428,7 @@ describe('diffPipelines: security classification', () => {
     ]);
     const tags = diffPipelines(withEnv(prod), withEnv({ ...prod, releaseFrom: { branches: ['main'], tags: 'v*' } }));
     expect(tags[0]!.security).toEqual({ category: 'deploy-branch-widened', reason: 'deploys to prod allowed from tags v* now' });
-    const selfApproval = diffPipelines(withEnv(prod), withEnv({ ...prod, approval: { submitters: ['release-managers'], forbidSelfApproval: false } } as typeof prod));
+    const selfApproval = diffPipelines(withEnv(prod), withEnv({ ...prod, approval: { submitters: ['release-managers'], forbidSelfApproval: false } }));
     expect(selfApproval[0]!.security!.category).toBe('approval-widened');
   });
 
