@@ -51,7 +51,7 @@ export const VERSION = 1;
 
 function pipelineSource(i) {
   return `import { definePipeline, sh, echo, withCredentials, bind, archiveArtifacts } from 'pipewright';
-import { agent, options, testStage } from '../shared/defaults.ts';
+import { agent, options, testStage } from './shared/defaults.ts';
 
 // Synthetic pipeline ${i}
 export default definePipeline({
@@ -73,8 +73,8 @@ export default definePipeline({
         {
           name: 'Audit',
           steps: [
-            withCredentials([bind.string('snyk-token', 'SNYK_TOKEN')], [
-              sh('snyk test --severity-threshold=high', { label: 'snyk' }),
+            withCredentials([bind.string('licence-api-token', 'LICENCE_TOKEN')], [
+              sh('./scripts/licence-check.sh', { label: 'licences' }),
             ]),
           ],
         },
