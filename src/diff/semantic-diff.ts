@@ -1032,8 +1032,8 @@ class PipelineDiffer {
           const added = afterTerms.filter((t) => !beforeTerms.some((u) => u.id === t.id));
           const reason =
             `deploy stage "${where}"${env} may run in new situations: ` +
-            `no longer requires ${dropped.map((t) => t.text).join(' and ')}` +
-            (added.length ? `; requires ${added.map((t) => t.text).join(' and ')} instead` : '');
+            `no longer requires ${conjunction(dropped)}` +
+            (added.length ? `; requires ${conjunction(added)} instead` : '');
           this.attach(
             { category: 'deploy-branch-widened', reason },
             [
@@ -1098,6 +1098,10 @@ function enclosing(stagePath: ModelPath, field: string): ModelPath[] {
   }
   return paths;
 }
+
+/** Conditions joined with "and", alternatives in parentheses. */
+const conjunction = (terms: { text: string }[]): string =>
+  terms.map((t) => (/\s(?:or|and)\s/.test(t.text) ? `(${t.text})` : t.text)).join(' and ');
 
 /** Adds (or merges) a security classification; the more serious category wins. */
 function classify(c: PipelineChange, category: SecurityCategory, reason: string): void {

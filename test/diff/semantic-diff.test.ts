@@ -363,6 +363,13 @@ describe('diffPipelines: security classification', () => {
     expect(n.map((c) => c.kind)).toEqual(['when-changed']);
     expect(n[0]!.security).toBeUndefined();
 
+    const orTags = edited((stages) => {
+      stage(stages, 'Deploy to production').when = { anyOf: [{ branch: 'main' }, { tag: 'v*' }] };
+    });
+    expect(securityChanges(diffPipelines(service(), orTags))[0]!.security!.reason).toBe(
+      'deploy stage "Deploy to production" (prod) may run in new situations: no longer requires branch main; requires (branch main or tag v*) instead',
+    );
+
     const newDeploy = edited((stages) => {
       stages.push({ name: 'Deploy to stage', steps: [sh('aws ecs update-service --cluster stage --service api', { label: 'deploy stage' })] });
     });
