@@ -29,14 +29,22 @@ export class SourceText {
   readonly original: string;
   /** The text after `\uXXXX` pre-translation (what the lexer reads). */
   readonly chars: string;
-  /** For each translated index (and one past the end), the offset in `original`. */
-  private readonly originalOffsets: Int32Array;
+  /** For each translated index (and one past the end), the offset in `original`; undefined = identity. */
+  private readonly originalOffsets: Int32Array | undefined;
   /** A malformed `\u` escape: the lexer fails when it reads translated index `at`. */
   readonly escapeError: { at: number; originalOffset: number } | undefined;
   private readonly lineStarts: number[];
 
   constructor(original: string) {
     this.original = original;
+    if (!original.includes('\\u')) {
+      // Nothing to translate: the common case, with an identity mapping.
+      this.chars = original;
+      this.originalOffsets = undefined;
+      this.escapeError = undefined;
+      this.lineStarts = lineStartsOf(original);
+      return;
+    }
     const out: string[] = [];
     const offsets: number[] = [];
     let escapeError: SourceText['escapeError'];
@@ -77,19 +85,12 @@ export class SourceText {
     this.chars = out.join('');
     this.originalOffsets = Int32Array.from(offsets);
     this.escapeError = escapeError;
-    this.lineStarts = [0];
-    for (let k = 0; k < n; k++) {
-      const ch = original.charCodeAt(k);
-      if (ch === 10) this.lineStarts.push(k + 1);
-      else if (ch === 13) {
-        if (original.charCodeAt(k + 1) === 10) k++;
-        this.lineStarts.push(k + 1);
-      }
-    }
+    this.lineStarts = lineStartsOf(original);
   }
 
   /** Offset in the original text of translated index `index`. */
   originalOffset(index: number): number {
+    if (this.originalOffsets === undefined) return Math.max(0, Math.min(index, this.chars.length));
     const clamped = Math.max(0, Math.min(index, this.originalOffsets.length - 1));
     return this.originalOffsets[clamped]!;
   }
@@ -115,6 +116,20 @@ export class SourceText {
   originalSlice(start: number, end: number): string {
     return this.original.slice(this.originalOffset(start), this.originalOffset(end));
   }
+}
+
+/** Offsets where lines start; CRLF, CR and LF end a line (as antlr2 counts them). */
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let k = 0; k < text.length; k++) {
+    const ch = text.charCodeAt(k);
+    if (ch === 10) starts.push(k + 1);
+    else if (ch === 13) {
+      if (text.charCodeAt(k + 1) === 10) k++;
+      starts.push(k + 1);
+    }
+  }
+  return starts;
 }
 
 /** A Groovy syntax error (lexer or parser), positioned at a translated index. */
@@ -202,6 +217,9 @@ const OPERATORS = [
   '%=', '%', '^=', '^', '|=', '||', '|', '&=', '&&', '&', '~',
   '(', ')', '[', ']', '{', '}', ':', ',', ';', '@',
 ];
+
+const OPERATORS_BY_FIRST_CHAR = new Map<string, string[]>();
+for (const op of OPERATORS) OPERATORS_BY_FIRST_CHAR.set(op[0]!, [...(OPERATORS_BY_FIRST_CHAR.get(op[0]!) ?? []), op]);
 
 // String-constructor states, as in GroovyLexer.
 const SCS_TYPE = 3;
@@ -452,8 +470,7 @@ class GroovyLexer {
     if (c === '$' && this.la(2) === '/' && this.allowRegexpLiteral()) return this.dollarRegexpLiteral(start);
     if (isDigit(c)) return this.number(start);
     if (isLetter(c) || (c === '$' && this.stringCtorState === 0)) return this.identifier(start);
-    for (const op of OPERATORS) {
-      if (op[0] !== c) continue;
+    for (const op of OPERATORS_BY_FIRST_CHAR.get(c) ?? []) {
       let matches = true;
       for (let k = 1; k < op.length; k++) {
         if (this.la(k + 1) !== op[k]) {

@@ -133,8 +133,21 @@ export interface GOtherStatement extends Span {
 }
 export type GStmt = GExprStatement | GOtherStatement;
 
-/** A parser failure that a syntactic predicate may backtrack from (lexer errors never are). */
-class ParseFailure extends GroovySyntaxError {}
+/**
+ * A parser failure that a syntactic predicate may backtrack from (lexer errors never are).
+ * Speculative parsing throws many of these, so they are created without a stack trace.
+ */
+class ParseFailure extends GroovySyntaxError {
+  constructor(message: string, index: number) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(message, index);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+}
 
 const MODIFIERS = new Set([
   'private', 'public', 'protected', 'static', 'transient', 'final', 'abstract', 'native', 'threadsafe',
@@ -971,8 +984,29 @@ class GroovyParser {
     return body;
   }
 
+  /**
+   * Whether a `->` follows at this bracket depth before the block's statements end: a linear
+   * pre-check that keeps the speculative parameter parse (which may parse nested closures) from
+   * being tried, and redone, at every level of nested blocks.
+   */
+  private arrowAhead(): boolean {
+    let depth = 0;
+    for (let k = this.i; ; k++) {
+      const t = this.typeAt(k);
+      if (t === 'EOF') return false;
+      if (t === '(' || t === '[' || t === '{' || t === 'GSTRING_START') depth++;
+      else if (t === ')' || t === ']' || t === 'GSTRING_END') depth--;
+      else if (t === '}') {
+        if (depth === 0) return false;
+        depth--;
+      } else if (depth === 0 && (t === '->' || t === ';')) return t === '->';
+      if (depth < 0) return false;
+    }
+  }
+
   /** closableBlockParamsOpt: `params ->` when present. */
   private closableBlockParams(): boolean {
+    if (!this.arrowAhead()) return false;
     const matched = this.attempt(() => {
       this.parameterDeclarationList();
       this.nls();
@@ -1029,7 +1063,7 @@ class GroovyParser {
 
   private commandArgumentsGreedy(head: GExpr): GExpr {
     let prev = head;
-    if (prev.kind !== 'call') {
+    if (prev.kind !== 'call' && this.commandArgumentMayStart()) {
       const first = this.attempt(() => this.commandArgument());
       if (first) prev = this.commandArgumentsRest(head, first);
     }
@@ -1041,7 +1075,7 @@ class GroovyParser {
       prev = { kind: 'property', target: prev, name, op: '.', start: prev.start, end: pre.end };
       if (this.pathElementStart()) {
         prev = this.pathChain(LC_STMT, prev);
-      } else {
+      } else if (this.commandArgumentMayStart()) {
         const arg = this.attempt(() => this.commandArgument());
         if (arg) prev = this.commandArgumentsRest(prev, arg);
       }
@@ -1060,9 +1094,21 @@ class GroovyParser {
     return { kind: 'call', callee, args, closures: [], command: true, start: callee.start, end: this.lastEnd() };
   }
 
+  /** A cheap necessary condition for `commandArgument` to parse here (an expression or a label). */
+  private commandArgumentMayStart(): boolean {
+    return this.canStartExpression() || (KEYWORD_PROPERTY_NAMES.has(this.la()) && this.la(1) === ':');
+  }
+
+  /** Whether `argumentLabel ':'` may start here: a name, string or number before `:`, or a bracket. */
+  private labelMayStart(): boolean {
+    const t = this.la();
+    if (t === 'IDENT' || t === 'STRING' || t === 'NUM' || KEYWORD_PROPERTY_NAMES.has(t)) return this.la(1) === ':';
+    return t === '(' || t === '[' || t === '{' || t === 'GSTRING_START';
+  }
+
   private commandArgument(): GArg {
     const start = this.tok().start;
-    const label = this.attempt(() => {
+    const label = !this.labelMayStart() ? undefined : this.attempt(() => {
       const l = this.argumentLabel();
       this.expect(':');
       this.nls();
