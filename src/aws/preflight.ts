@@ -63,25 +63,133 @@ export interface PreflightOptions {
   concurrency?: number;
 }
 
-/** The checks, by diagnostic code: default severity and a short title (SARIF rule names, docs). */
+/** A preflight check: what the reporters show about it (SARIF rules, JUnit cases, docs). */
+export interface PreflightCheck {
+  severity: Severity;
+  title: string;
+  /** Why it matters, in a sentence or two. */
+  rationale: string;
+  /** What to change. */
+  fix: string;
+  /** Policy-catalog rules and external controls it backs. */
+  standards: readonly string[];
+}
+
+/** The checks, by diagnostic code. */
 export const PREFLIGHT_CHECKS = {
-  PF001: { severity: 'error', title: 'ECS cluster not found' },
-  PF002: { severity: 'error', title: 'ECS cluster not ACTIVE' },
-  PF003: { severity: 'error', title: 'ECS service not found in the cluster' },
-  PF004: { severity: 'error', title: 'ECS service not ACTIVE' },
-  PF005: { severity: 'error', title: 'ECS service does not run on Fargate' },
-  PF006: { severity: 'error', title: 'container not in the service task definition' },
-  PF007: { severity: 'error', title: 'deployment controller is not ECS (rolling update)' },
-  PF008: { severity: 'warning', title: 'deployment circuit breaker with rollback not enabled' },
-  PF009: { severity: 'error', title: 'ECR repository not found' },
-  PF010: { severity: 'error', title: 'ECR repository tags are mutable' },
-  PF011: { severity: 'error', title: 'ECR images are not scanned on push' },
-  PF012: { severity: 'warning', title: 'ECR scanning could not be verified' },
-  PF013: { severity: 'warning', title: 'cosign signatures cannot be re-pushed to an IMMUTABLE repository' },
-  PF014: { severity: 'warning', title: 'target is in another AWS account than the credentials' },
-  PF015: { severity: 'error', title: 'AWS call failed: the check could not be made' },
-  PF016: { severity: 'error', title: 'no target could be checked with these credentials' },
-} as const satisfies Record<string, { severity: Severity; title: string }>;
+  PF001: {
+    severity: 'error',
+    title: 'ECS cluster not found',
+    rationale: 'The deploy step names a cluster that does not exist in its account and region: the deploy would fail.',
+    fix: 'Fix `cluster`, or the region/account of the step.',
+    standards: [],
+  },
+  PF002: {
+    severity: 'error',
+    title: 'ECS cluster not ACTIVE',
+    rationale: 'An INACTIVE, PROVISIONING, DEPROVISIONING or FAILED cluster cannot run the release.',
+    fix: 'Deploy to a live cluster.',
+    standards: [],
+  },
+  PF003: {
+    severity: 'error',
+    title: 'ECS service not found in the cluster',
+    rationale: 'The deploy step names a service the cluster does not have: the deploy would fail.',
+    fix: 'Fix `service` or `cluster`.',
+    standards: [],
+  },
+  PF004: {
+    severity: 'error',
+    title: 'ECS service not ACTIVE',
+    rationale: 'A DRAINING or INACTIVE service cannot be updated.',
+    fix: 'Recreate the service or fix its name.',
+    standards: [],
+  },
+  PF005: {
+    severity: 'error',
+    title: 'ECS service does not run on Fargate',
+    rationale: 'pipewright deploys Fargate services; EC2 or external capacity has other failure modes and controls.',
+    fix: 'Use the FARGATE launch type or FARGATE/FARGATE_SPOT capacity providers.',
+    standards: [],
+  },
+  PF006: {
+    severity: 'error',
+    title: 'container not in the service task definition',
+    rationale: 'The deploy replaces the image of this container; a name the task definition lacks fails the release.',
+    fix: 'Fix `container` (the finding lists the containers of the current task definition).',
+    standards: ['DEPLOY-004'],
+  },
+  PF007: {
+    severity: 'error',
+    title: 'deployment controller is not ECS (rolling update)',
+    rationale: 'With the CODE_DEPLOY or EXTERNAL controller, UpdateService cannot change the task definition: the deploy would fail.',
+    fix: 'Use the ECS deployment controller.',
+    standards: ['DEPLOY-001'],
+  },
+  PF008: {
+    severity: 'warning',
+    title: 'deployment circuit breaker with rollback not enabled',
+    rationale: 'Both engines turn the circuit breaker on during the update; a definition without it drifts from what runs.',
+    fix: 'Set deploymentCircuitBreaker {enable: true, rollback: true} where the service is defined.',
+    standards: ['DEPLOY-001'],
+  },
+  PF009: {
+    severity: 'error',
+    title: 'ECR repository not found',
+    rationale: 'The push step names a repository that does not exist: the push would fail.',
+    fix: 'Create the repository (IMMUTABLE tags, scanning) or fix `repository`.',
+    standards: ['ART-001'],
+  },
+  PF010: {
+    severity: 'error',
+    title: 'ECR repository tags are mutable',
+    rationale: 'A mutable tag can be overwritten after it was scanned and approved.',
+    fix: 'IMMUTABLE, or IMMUTABLE_WITH_EXCLUSION whose filters cannot match commit-SHA tags (e.g. sha256-*).',
+    standards: ['ART-001', 'AWS Security Hub ECR.2'],
+  },
+  PF011: {
+    severity: 'error',
+    title: 'ECR images are not scanned on push',
+    rationale: 'Images pushed without a registry scan reach the registry unchecked.',
+    fix: 'A registry scanning rule (SCAN_ON_PUSH or CONTINUOUS_SCAN) whose filter matches the repository.',
+    standards: ['ART-001', 'AWS Security Hub ECR.1'],
+  },
+  PF012: {
+    severity: 'warning',
+    title: 'ECR scanning could not be verified',
+    rationale: 'The repository does not scan on push by itself and the registry scanning configuration was unreadable.',
+    fix: 'Grant ecr:GetRegistryScanningConfiguration to the preflight role.',
+    standards: ['ART-001'],
+  },
+  PF013: {
+    severity: 'warning',
+    title: 'cosign signatures cannot be re-pushed to an IMMUTABLE repository',
+    rationale: 'cosign writes sha256-<digest>.sig tags; in an IMMUTABLE repository signing the same digest twice fails.',
+    fix: 'IMMUTABLE_WITH_EXCLUSION with the filter sha256-*, or a cosignSign signatureRepository.',
+    standards: ['ART-005'],
+  },
+  PF014: {
+    severity: 'warning',
+    title: 'target is in another AWS account than the credentials',
+    rationale: 'Resources with the same names in the wrong account prove nothing, so the target is not checked.',
+    fix: "Run preflight with credentials for the target's account (--env per environment).",
+    standards: [],
+  },
+  PF015: {
+    severity: 'error',
+    title: 'AWS call failed: the check could not be made',
+    rationale: 'Access denied, missing credentials or an unreachable endpoint after retries: nothing is known about the resource.',
+    fix: 'Fix the credentials or the permissions (see the read-only policy in docs/ecs-deploy.md).',
+    standards: [],
+  },
+  PF016: {
+    severity: 'error',
+    title: 'no target could be checked with these credentials',
+    rationale: 'Every selected target is in another account than the credentials: the run verified nothing.',
+    fix: 'Run with the role of the environment being checked.',
+    standards: [],
+  },
+} as const satisfies Record<string, PreflightCheck>;
 
 export type PreflightCode = keyof typeof PREFLIGHT_CHECKS;
 
@@ -276,11 +384,17 @@ export async function preflight(run: CompileRun, options: PreflightOptions = {})
     const total = tasks.length;
     if (total > 0 && session.skippedForAccount === total) {
       const accounts = [...session.callerAccounts].join(', ') || 'unknown';
-      diagnostics.push({
-        code: 'PF016',
-        severity: PREFLIGHT_CHECKS.PF016.severity,
-        message: `none of the ${total} target(s) is in the account of these credentials (${accounts}); nothing was checked: run preflight with credentials for the targets' account${options.env ? '' : ' (use --env per environment)'}`,
-      });
+      // A run-level finding, reported at the first checked pipeline's default export.
+      const first = targets.deploys[0]?.source ?? targets.repositories[0]!.source;
+      diagnostics.push(
+        session.diagnostic(
+          first,
+          'PF016',
+          [],
+          `none of the ${total} target(s) is in the account of these credentials (${accounts}); nothing was checked: run preflight with credentials for the targets' account${options.env ? '' : ' (use --env per environment)'}`,
+          {},
+        ),
+      );
     }
     return diagnostics;
   } finally {
@@ -605,7 +719,7 @@ class Session {
     return entry.clients;
   }
 
-  private diagnostic(source: string, code: PreflightCode, path: ModelPath, message: string, extra: Partial<Diagnostic>): Diagnostic {
+  diagnostic(source: string, code: PreflightCode, path: ModelPath, message: string, extra: Partial<Diagnostic>): Diagnostic {
     let locator = this.locators.get(source);
     if (!locator) {
       locator = createSourceLocator(resolve(this.run.root, source), this.run.root);

@@ -1,16 +1,18 @@
 /**
  * `pipewright preflight`: compiles the project's pipelines in memory and checks the AWS resources
- * they name with read-only calls (see `src/aws/preflight.ts`), then reports the findings in the
- * chosen format.
+ * they name with read-only calls (see `src/aws/preflight.ts`), then reports the findings with
+ * `lint`'s reporters (`src/policy/report/`).
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { preflight, preflightEnvironments, preflightTargets, type PreflightOptions } from '../aws/preflight.ts';
-import { PREFLIGHT_FORMATS, renderPreflightReport, type PreflightFormat } from '../aws/preflight-report.ts';
+import { preflightLintReport, relabelForPreflight } from '../aws/preflight-report.ts';
 import { compileProject } from '../compile.ts';
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import { DELIVERY_PATTERNS } from '../model/delivery.ts';
+import { REPORT_FORMATS, renderReport, summarize, summaryLine, type ReportFormat } from '../policy/report/index.ts';
 import { EXIT, colorsFor, renderDiagnostic, type CliIo } from './io.ts';
 
 export const PREFLIGHT_USAGE = `Usage: pipewright preflight [--env NAME] [--format FORMAT] [--output FILE] [--root DIR]
@@ -36,7 +38,7 @@ class UsageError extends Error {}
 
 interface PreflightArgs {
   env?: string;
-  format: PreflightFormat;
+  format: ReportFormat;
   output?: string;
   root?: string;
 }
@@ -100,24 +102,31 @@ export async function runPreflightCli(
     ...(args.env !== undefined ? { env: args.env } : {}),
     ...(clientsFor ? { clientsFor } : {}),
   });
-  const report = renderPreflightReport(args.format, {
-    diagnostics,
-    targets,
-    ...(args.env !== undefined ? { env: args.env } : {}),
-    version: await packageVersion(),
-  });
-  if (args.output !== undefined) {
-    const file = resolve(io.cwd, args.output);
+  const report = preflightLintReport(run, targets, diagnostics, await packageVersion());
+  const toFile = args.output !== undefined;
+  const text = relabelForPreflight(
+    renderReport(args.format, report, {
+      colors: colorsFor(toFile ? { write: () => true } : io.stdout, io.env),
+      root,
+      readSource: (file) => {
+        try {
+          return readFileSync(join(root, file), 'utf8');
+        } catch {
+          return undefined;
+        }
+      },
+    }),
+  );
+  if (toFile) {
+    const file = resolve(io.cwd, args.output!);
     await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, report);
-    io.stderr.write(`pipewright preflight: report written to ${args.output}\n`);
-  } else if (args.format === 'text') {
-    // The same lines as the report, coloured by severity on a terminal.
-    const stdoutColors = colorsFor(io.stdout, io.env);
-    for (const d of diagnostics) io.stdout.write(`${renderDiagnostic(d, stdoutColors)}\n`);
-    io.stdout.write(`${report.trimEnd().split('\n').at(-1)}\n`);
+    await writeFile(file, text);
+    io.stderr.write(`pipewright preflight: ${summaryLine(summarize(report))}; ${args.format} report written to ${args.output}\n`);
   } else {
-    io.stdout.write(report);
+    io.stdout.write(text);
+  }
+  if (targets.deploys.length + targets.repositories.length === 0) {
+    io.stderr.write('pipewright preflight: no ECS deploy target or ECR repository in the pipelines: nothing to check\n');
   }
   return hasErrors(diagnostics) ? EXIT.findings : EXIT.ok;
 }
@@ -138,8 +147,8 @@ function parsePreflightArgs(argv: string[]): PreflightArgs | 'help' {
   if (values.help) return 'help';
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const format = values.format ?? 'text';
-  if (!(PREFLIGHT_FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format must be one of ${PREFLIGHT_FORMATS.join(', ')}, not ${JSON.stringify(format)}`);
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, not ${JSON.stringify(format)}`);
   }
   if (values.env !== undefined && !DELIVERY_PATTERNS.environmentName.test(values.env)) {
     throw new UsageError(`--env must be an environment name such as dev, stage or prod, not ${JSON.stringify(values.env)}`);
@@ -148,7 +157,7 @@ function parsePreflightArgs(argv: string[]): PreflightArgs | 'help' {
     if (values[name] !== undefined && !values[name].trim()) throw new UsageError(`--${name} must not be empty`);
   }
   return {
-    format: format as PreflightFormat,
+    format: format as ReportFormat,
     ...(values.env !== undefined ? { env: values.env } : {}),
     ...(values.output !== undefined ? { output: values.output } : {}),
     ...(values.root !== undefined ? { root: values.root } : {}),

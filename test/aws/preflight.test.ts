@@ -14,6 +14,7 @@ import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { compileProject, type CompileRun } from '../../src/compile.ts';
 import type { Diagnostic } from '../../src/diagnostics.ts';
 import {
+  PREFLIGHT_CHECKS,
   PREFLIGHT_OPERATIONS,
   ReadOnlyViolation,
   canMatchCommitTag,
@@ -622,22 +623,17 @@ describe('pipewright preflight (CLI)', () => {
     }
   });
 
-  it('--format json: a good setup exits 0 with no diagnostics and lists the targets; only reads reach AWS', async () => {
+  it('--format json: a good setup exits 0 with no findings; only reads reach AWS, signed per region', async () => {
     await startFakes();
     const result = await cli('--format', 'json');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ tool: 'pipewright preflight', env: null, summary: { error: 0, warning: 0, info: 0 }, diagnostics: [] });
-    expect(report.targets.deploys.map((t: { environment: string; service: string }) => `${t.environment}:${t.service}`)).toEqual([
-      'dev:payments-api-dev',
-      'prod:payments-api-prod',
-    ]);
-    expect(report.targets.repositories).toEqual([
-      { source: PIPELINE_FILE, pipeline: 'payments-api', repository: 'payments-api', registryId: ACCOUNT, region: DEV_REGION },
-    ]);
+    expect(report).toMatchObject({ tool: { name: 'pipewright preflight' }, failOn: 'error', summary: { errors: 0, warnings: 0, failed: false } });
+    expect(report.pipelines.map((p: { source: string; findings: unknown[] }) => [p.source, p.findings])).toEqual([[PIPELINE_FILE, []]]);
+    expect(report.rules.map((r: { id: string }) => r.id)).toEqual(Object.keys(PREFLIGHT_CHECKS));
     expect(new Set(allOperations())).toEqual(new Set(PREFLIGHT_OPERATIONS));
-    // Both regions' clients were signed for their own region.
+    // One client per target region, each signing for its own region.
     const scopes = ecs.calls.map((call) => /Credential=[^/]+\/\d+\/([^/]+)\//.exec(call.authorization ?? '')?.[1]);
     expect(new Set(scopes)).toEqual(new Set([DEV_REGION, PROD_REGION]));
   });
@@ -647,13 +643,14 @@ describe('pipewright preflight (CLI)', () => {
     const result = await cli('--format', 'json');
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
-    expect(report.summary).toEqual({ error: 1, warning: 0, info: 0 });
-    expect(report.diagnostics).toEqual([
+    expect(report.summary).toMatchObject({ errors: 1, warnings: 0, failed: true });
+    expect(report.pipelines[0].findings).toEqual([
       expect.objectContaining({
-        code: 'PF003',
+        rule: 'PF003',
         severity: 'error',
-        path: ['stages', 2, 'steps', 0, 'service'],
+        path: 'stages[2].steps[0].service',
         location: expect.objectContaining({ file: PIPELINE_FILE, ...positionOf(source, "'payments-api-prod'") }),
+        found: 'MISSING',
       }),
     ]);
     for (const operation of allOperations()) expect(operation).toMatch(/^(Describe|Get|List)[A-Z]/);
@@ -664,7 +661,7 @@ describe('pipewright preflight (CLI)', () => {
     const result = await cli('--env', 'dev', '--format', 'sarif', '--output', 'reports/preflight-dev.sarif');
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('report written to reports/preflight-dev.sarif');
+    expect(result.stderr).toContain('sarif report written to reports/preflight-dev.sarif');
     const sarif = JSON.parse(readFileSync(project.path('reports/preflight-dev.sarif'), 'utf8'));
     const schema = require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
     // The SARIF schema's language pattern is not valid with the `u` flag, hence unicodeRegExp: false.
@@ -677,7 +674,7 @@ describe('pipewright preflight (CLI)', () => {
     expect(run0.results).toHaveLength(1);
     const [finding] = run0.results;
     expect(finding).toMatchObject({ ruleId: 'PF006', level: 'error' });
-    expect(run0.tool.driver.rules[finding.ruleIndex].id).toBe('PF006');
+    expect(run0.tool.driver.rules[finding.ruleIndex]).toMatchObject({ id: 'PF006', shortDescription: { text: 'container not in the service task definition' } });
     const at = positionOf(source, "'app'", "environment: 'dev'");
     expect(finding.locations[0].physicalLocation).toMatchObject({
       artifactLocation: { uri: PIPELINE_FILE, uriBaseId: '%SRCROOT%' },
@@ -693,14 +690,14 @@ describe('pipewright preflight (CLI)', () => {
     expect(junit.code).toBe(0);
     const doc = new JSDOM(junit.stdout, { contentType: 'text/xml' }).window.document;
     expect(doc.getElementsByTagName('parsererror')).toHaveLength(0);
+    expect(doc.getElementsByTagName('testsuites')[0]!.getAttribute('name')).toBe('pipewright preflight');
     const cases = [...doc.getElementsByTagName('testcase')];
-    expect(cases.map((c) => c.getAttribute('name'))).toEqual([
-      `dev: ECS dev-apps/payments-api-dev (${DEV_REGION})`,
-      `prod: ECS prod-apps/payments-api-prod (${PROD_REGION})`,
-      `ECR ${ACCOUNT}/payments-api (${DEV_REGION})`,
-    ]);
+    expect(cases.map((c) => c.getAttribute('name')!.split(' ')[0])).toEqual(
+      ['PF001', 'PF002', 'PF003', 'PF004', 'PF005', 'PF006', 'PF007', 'PF008', 'PF009', 'PF010', 'PF011', 'PF012', 'PF013', 'PF014', 'PF015', 'PF016'],
+    );
     expect(doc.getElementsByTagName('failure')).toHaveLength(0);
-    expect(cases[0]!.getElementsByTagName('system-out')[0]!.textContent).toMatch(/warning PF008 at stages\[1\]\.steps\[0\]\.service/);
+    const breaker = cases.find((c) => c.getAttribute('name')!.startsWith('PF008'))!;
+    expect(breaker.getElementsByTagName('system-out')[0]!.textContent).toMatch(/warning PF008 at stages\[1\]\.steps\[0\]\.service/);
 
     const github = await cli('--format', 'github', '--env', 'prod');
     expect(github.code).toBe(0);
@@ -711,8 +708,10 @@ describe('pipewright preflight (CLI)', () => {
 
     const text = await cli();
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain(`${PIPELINE_FILE}:${at.line}:${at.column} - warning PF008 at stages[2].steps[0].service: [prod]`);
-    expect(text.stdout.trimEnd().split('\n').at(-1)).toBe('pipewright preflight: 2 ECS target(s), 1 ECR repository: 0 error(s), 2 warning(s)');
+    expect(text.stdout).toContain(PIPELINE_FILE);
+    expect(text.stdout).toMatch(new RegExp(`${at.line}:${at.column}\\s+warning\\s+PF008\\s+\\[prod\\] ECS service "payments-api-prod"`));
+    expect(text.stdout).toContain(`> ${String(at.line).padStart(2)} |           service: 'payments-api-prod',`);
+    expect(text.stdout.trimEnd().split('\n').at(-1)).toBe('pipewright preflight: 1 pipeline(s): 0 errors, 2 warnings, 0 info; 0 suppressed - passed (failOn: error)');
   });
 
   it('exits 2 for usage errors, an unknown environment and a pipeline that does not compile, without calling AWS', async () => {
