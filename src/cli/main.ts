@@ -13,6 +13,9 @@ Commands:
   preflight            check the AWS resources the pipelines name (read-only: ECS, ECR)
   diff --base <ref>    semantic diff of the pipelines against a git ref, security changes first
   graph <pipeline>     stage graph of a pipeline as Mermaid or DOT
+  lint [files...]      check pipelines against the policy (--format text|json|sarif|junit|github)
+  explain <RULE-ID>    a rule's rationale, standards, a violation and its fix
+  rules                list every policy rule
 
 Run \`pipewright <command> --help\` for a command's options.
 `;
@@ -31,6 +34,9 @@ const commands: Record<string, () => Promise<Command>> = {
   },
   diff: async () => (await import('./diff.ts')).runDiffCli,
   graph: async () => (await import('./graph.ts')).runGraphCli,
+  lint: async () => (await import('./lint.ts')).runLintCli,
+  explain: async () => (await import('./lint.ts')).runExplainCli,
+  rules: async () => (await import('./lint.ts')).runRulesCli,
 };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
