@@ -42,6 +42,13 @@ const LEGACY_SECTIONS: Record<string, string> = {
   wrappers: "The 'wrappers' section has been removed as of version 0.8. Use 'options' instead.",
 };
 
+const BLOCKED_METHOD_CALLS: Record<string, string> = {
+  stage: JENKINSFILE_RULES.PW5122.messages[0]!,
+  properties: JENKINSFILE_RULES.PW5122.messages[1]!,
+  parallel: JENKINSFILE_RULES.PW5122.messages[2]!,
+  node: JENKINSFILE_RULES.PW5122.messages[3]!,
+};
+
 const ENV_IDENTIFIER = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const LONG_MAX = 9223372036854775807n;
 const LONG_MIN = -9223372036854775808n;
@@ -193,11 +200,13 @@ class Validator {
     }
   }
 
-  /** Arguments of an option, trigger or parameter (Jenkins' parseMethodCall), recursively. */
+  /**
+   * An option, trigger or parameter and the calls in its arguments (Jenkins' parseMethodCall,
+   * recursively): `node`, `stage`, `properties` and `parallel` are blocked as method calls.
+   */
   private methodCall(name: string, positional: Expression[], named: MapEntry[], at: NodeMeta): void {
-    if (name === 'node') {
-      this.error('PW5122', JENKINSFILE_RULES.PW5122.messages[3]!, at);
-    }
+    const blocked = BLOCKED_METHOD_CALLS[name];
+    if (blocked !== undefined) this.error('PW5122', blocked, at);
     for (const arg of positional) this.value(arg, true, at);
     for (const entry of named) this.value(entry.value, true, entry);
   }
@@ -442,7 +451,8 @@ class Validator {
     }
     if (this.objectCall(step)) return;
     const name = step.name;
-    if ((name === 'script' || name === 'expression') && step.body === undefined) {
+    const closureArgument = step.args.positional.some((a) => a.type === 'Raw' && a.source.startsWith('{'));
+    if ((name === 'script' || name === 'expression') && step.body === undefined && !closureArgument) {
       this.error('PW5121', name === 'script' ? 'Script step without a block' : 'When step without a block', step);
       return;
     }
