@@ -306,7 +306,8 @@ class DeclarativeReader {
 
   /** Converts one statement, or reports it; 'env-error' asks for the environment block's summary error. */
   private statement(statement: GStmt, context: Context, parentStart: number, blockStart: number): Statement | undefined | 'env-error' {
-    const src = this.text(statement.start, statement.end).trim();
+    // As Jenkins' getSourceText renders it: the statement's lines, LF-joined, trimmed.
+    const src = this.text(statement.start, statement.end).replace(/\r\n?/g, '\n').trim();
     if (statement.kind === 'expr') {
       const expr = statement.expr;
       if (context === 'environment') return this.environmentStatement(expr, src, statement.start);
