@@ -4,7 +4,9 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { compileProject } from '../compile.ts';
-import { hasErrors } from '../diagnostics.ts';
+import { hasErrors, type Diagnostic } from '../diagnostics.ts';
+import { atLeast } from '../policy/config.ts';
+import type { CompiledPipeline } from '../compile.ts';
 import { checkRun, writeRun } from '../emit/index.ts';
 import { colorsFor, EXIT, renderDiagnostic, type CliIo } from './io.ts';
 
@@ -22,6 +24,13 @@ Options:
 
 Exit codes: 0 ok, 1 check failures or refused writes, 2 invalid pipelines or usage.
 `;
+
+/** ` (2 policy findings below failOn: pipewright lint)`, or nothing. */
+function policyNote(pipeline: CompiledPipeline): string {
+  const policy = pipeline.policy;
+  const below = policy?.findings.filter((f) => !atLeast(f.severity, policy.failOn)).length ?? 0;
+  return below > 0 ? ` (${below} policy finding(s) below failOn: see pipewright lint)` : '';
+}
 
 export async function runCompileCli(argv: string[], io: CliIo): Promise<number> {
   let args;
@@ -64,7 +73,9 @@ export async function runCompileCli(argv: string[], io: CliIo): Promise<number> 
   let invalid = hasErrors(run.diagnostics) ? 1 : 0;
   for (const pipeline of run.pipelines) {
     if (hasErrors(pipeline.diagnostics) || pipeline.policy?.failed) invalid++;
-    for (const d of pipeline.diagnostics) io.stderr.write(`${renderDiagnostic(d, colors)}\n`);
+    // Policy findings below failOn do not stop the pipeline: compile counts them, lint lists them.
+    const belowFailOn = new Set<Diagnostic>(pipeline.policy?.findings.filter((f) => !atLeast(f.severity, pipeline.policy!.failOn)));
+    for (const d of pipeline.diagnostics) if (!belowFailOn.has(d)) io.stderr.write(`${renderDiagnostic(d, colors)}\n`);
   }
 
   if (values.check) {
@@ -99,7 +110,7 @@ export async function runCompileCli(argv: string[], io: CliIo): Promise<number> 
         ? `${pipeline.diagnostics.filter((d) => d.severity === 'error').length} error(s)${pipeline.policy?.failed ? ` (policy fails at ${pipeline.policy.failOn})` : ''} in ${pipeline.source}; nothing written`
         : status === 'refused'
           ? (outcome.reason ?? '')
-          : `${pipeline.output} ${status}`;
+          : `${pipeline.output} ${status}${policyNote(pipeline)}`;
     if (!values.quiet || status === 'invalid' || status === 'refused') {
       io.stdout.write(`  ${mark} ${pipeline.name.padEnd(width)}  ${detail}\n`);
     }
