@@ -35,7 +35,6 @@ import {
   shellCommandKey,
   stableStringify,
   stepIdentity,
-  walkStages,
   walkSteps,
   whenTerms,
   type ApprovalFact,
@@ -304,8 +303,6 @@ class PipelineDiffer {
   /** Stages present only in the base / only in the new version, for cross-parent move pairing. */
   private readonly removedStages: StageSide[] = [];
   private readonly addedStages: StageSide[] = [];
-  /** Matched stages (base → new), by base model path. */
-  private readonly matchedStages = new Map<string, StageSide>();
 
   constructor(
     private readonly before: ValidPipeline,
@@ -626,7 +623,6 @@ class PipelineDiffer {
   }
 
   private diffStage(b: StageSide, a: StageSide) {
-    this.matchedStages.set(stableStringify(b.path), a);
     const where = joinNamePath(a.names);
     const before = b.stage;
     const after = a.stage;
@@ -1151,7 +1147,5 @@ function summarizeStage(stage: Stage): string {
   return parts.join('; ');
 }
 
-/** Re-exported for callers that walk models themselves. */
-export { walkStages };
 
 const asSteps = (steps: readonly unknown[] | undefined): StepLike[] => (steps ?? []).filter(isStepLike);
