@@ -182,7 +182,9 @@ function toProtocolLine(path: string | undefined, body: unknown): string {
 function startHttpFront(jvm: GroovyParseJvm): Promise<Server> {
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const reply = (status: number, body: string) => {
-      response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      // One connection per request: a reused keep-alive socket can be closed by the server just
+      // as the client sends on it ("other side closed") after the suite idles for a few seconds.
+      response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
       response.end(body);
     };
     void (async () => {
