@@ -24,6 +24,10 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 const commands: Record<string, () => Promise<Command>> = {
   compile: async () => (await import('./compile.ts')).runCompileCli,
+  validate: async () => {
+    const { runValidateCli } = await import('./validate.ts');
+    return (argv, io) => runValidateCli(argv, io);
+  },
   'ecs-deploy': async () => {
     const { runEcsDeployCli } = await import('./ecs-deploy.ts');
     return (argv, io) => runEcsDeployCli(argv, io);
