@@ -1,8 +1,8 @@
 import { readFileSync, existsSync, writeFileSync, rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readHeader } from '../../src/emit/header.ts';
-import { expectGroovyParses } from '../groovy/client.ts';
 import { createTempProject, helloPipeline, runCli, type TempProject } from '../support/temp-project.ts';
+import { expectValidJenkinsfiles } from '../support/jenkinsfile-check.ts';
 
 let project: TempProject | undefined;
 afterEach(() => project?.remove());
@@ -22,7 +22,7 @@ describe('pipewright compile', () => {
     expect(text).toContain("echo 'hello'");
     expect(text.endsWith('\n')).toBe(true);
     expect(text).not.toContain('\r');
-    await expectGroovyParses(project.path('generated'));
+    await expectValidJenkinsfiles(project.path('generated'));
 
     const second = await runCli(['compile'], project.root);
     expect(second.code).toBe(0);

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileProject, type CompiledPipeline } from '../../src/compile.ts';
 import type { Stage, Step } from '../../src/model/schema.ts';
-import { expectGroovyParses } from '../groovy/client.ts';
 import { shellcheckFindings, shScripts } from './support.ts';
+import { expectValidJenkinsfiles } from '../support/jenkinsfile-check.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let pipelines: CompiledPipeline[] = [];
@@ -40,7 +40,7 @@ describe('the company pipelines', () => {
   });
 
   it('parse with Groovy 2.4.21', async () => {
-    await expectGroovyParses(pipelines.map((p) => ({ name: p.source, text: p.jenkinsfile ?? '' })));
+    await expectValidJenkinsfiles(pipelines.map((p) => ({ name: p.source, text: p.jenkinsfile ?? '' })));
   });
 
   it('emit only scripts that pass ShellCheck', () => {

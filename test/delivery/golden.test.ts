@@ -6,9 +6,9 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkStructure } from '../../src/validate/structure.ts';
-import { expectGroovyParses } from '../groovy/client.ts';
 import { PRESET_FIXTURES, STEP_FIXTURES } from './fixtures.ts';
 import { allFixtures, expectGolden, GOLDEN_DIR } from './support.ts';
+import { expectValidJenkinsfiles } from '../support/jenkinsfile-check.ts';
 
 const compiled = allFixtures(STEP_FIXTURES, PRESET_FIXTURES);
 
@@ -23,11 +23,11 @@ describe('delivery golden Jenkinsfiles', () => {
   });
 
   it('every generated Jenkinsfile parses with Groovy 2.4.21', async () => {
-    await expectGroovyParses(compiled.map(([name, { text }]) => ({ name, text })));
+    await expectValidJenkinsfiles(compiled.map(([name, { text }]) => ({ name, text })));
   });
 
   it('every golden file on disk parses with Groovy 2.4.21 and belongs to a fixture', async () => {
-    await expectGroovyParses(GOLDEN_DIR);
+    await expectValidJenkinsfiles(GOLDEN_DIR);
     const onDisk = readdirSync(GOLDEN_DIR).filter((f) => f.endsWith('.Jenkinsfile')).sort();
     expect(onDisk).toEqual(compiled.map(([name]) => `${name}.Jenkinsfile`).sort());
   });

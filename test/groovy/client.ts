@@ -90,7 +90,7 @@ function formatErrors(results: GroovyParseResult[]): string {
 }
 
 /** Files named `Jenkinsfile` or `*.Jenkinsfile` below `dir`, sorted, read as UTF-8. */
-function jenkinsfilesBelow(dir: string): GroovySource[] {
+export function jenkinsfilesBelow(dir: string): GroovySource[] {
   const entries = readdirSync(dir, { recursive: true, withFileTypes: true });
   return entries
     .filter((entry) => entry.isFile() && (entry.name === 'Jenkinsfile' || entry.name.endsWith('.Jenkinsfile')))

@@ -14,10 +14,11 @@ import { lowerPipeline } from '../../src/lower/index.ts';
 import type { Pipeline } from '../../src/model/schema.ts';
 import { validateSchema } from '../../src/validate/schema-issues.ts';
 import { checkStructure } from '../../src/validate/structure.ts';
-import { expectGroovyParses, groovyStringConstants } from '../groovy/client.ts';
+import { groovyStringConstants } from '../groovy/client.ts';
 import { deploy } from './fixtures/deploy.ts';
 import { kitchenSink } from './fixtures/kitchen-sink.ts';
 import { oddStrings } from './fixtures/odd-strings.ts';
+import { expectValidJenkinsfiles } from '../support/jenkinsfile-check.ts';
 
 const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -87,7 +88,7 @@ describe('golden Jenkinsfiles', () => {
   }
 
   it('every golden file parses with Groovy 2.4.21', async () => {
-    await expectGroovyParses(FIXTURES.map(([name, model]) => ({ name: `${name}.Jenkinsfile`, text: compile(model).text })));
+    await expectValidJenkinsfiles(FIXTURES.map(([name, model]) => ({ name: `${name}.Jenkinsfile`, text: compile(model).text })));
   });
 
   it('Groovy reads back every string of the odd-strings pipeline exactly', async () => {
