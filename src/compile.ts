@@ -58,6 +58,8 @@ export interface CompileRun {
   diagnostics: Diagnostic[];
   /** Local module dependencies of each pipeline file (absolute paths), from the loader. */
   graph: Map<string, Set<string>>;
+  /** True when every pipeline of the project was compiled (no file list given): orphans can be judged. */
+  complete: boolean;
 }
 
 const toPosix = (path: string) => path.split(sep).join('/');
@@ -248,5 +250,5 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
       delete pipeline.jenkinsfile;
     } else byOutput.set(pipeline.output, pipeline);
   }
-  return { root, config, pipelines, diagnostics: runDiagnostics, graph };
+  return { root, config, pipelines, diagnostics: runDiagnostics, graph, complete: !options.files };
 }

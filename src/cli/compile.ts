@@ -93,7 +93,7 @@ export async function runCompileCli(argv: string[], io: CliIo): Promise<number> 
     return invalid > 0 ? EXIT.invalid : EXIT.findings;
   }
 
-  const report = await writeRun(run, { force: Boolean(values.force), removeOrphans: positionals.length === 0 });
+  const report = await writeRun(run, { force: Boolean(values.force), removeOrphans: true });
   const counts = { created: 0, updated: 0, unchanged: 0, refused: 0, invalid: 0 };
   const width = Math.max(0, ...run.pipelines.map((p) => p.name.length));
   for (const outcome of report.outcomes) {

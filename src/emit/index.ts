@@ -54,7 +54,7 @@ export async function writeRun(
     }),
   );
   const removedOrphans: string[] = [];
-  if (options.removeOrphans) {
+  if (options.removeOrphans && run.complete) {
     for (const orphan of await findOrphans(run)) {
       await rm(resolve(run.root, orphan.file), { force: true });
       removedOrphans.push(orphan.file);
@@ -158,7 +158,7 @@ export async function checkRun(run: CompileRun): Promise<CheckProblem[]> {
       }
     }),
   );
-  for (const orphan of await findOrphans(run)) {
+  for (const orphan of run.complete ? await findOrphans(run) : []) {
     problems.push({
       kind: 'orphan',
       file: orphan.file,

@@ -147,4 +147,15 @@ describe('pipewright compile --check', () => {
     expect(existsSync(project.path('generated/old/Jenkinsfile'))).toBe(false);
     expect((await runCli(['compile', '--check'], project.root)).code).toBe(0);
   });
+
+  it('checks only the named files when given some, without calling the others orphans', async () => {
+    project = createTempProject({ 'pipelines/a.pipeline.ts': helloPipeline('a'), 'pipelines/b.pipeline.ts': helloPipeline('b') });
+    await runCli(['compile'], project.root);
+    const check = await runCli(['compile', '--check', 'pipelines/a.pipeline.ts'], project.root);
+    expect(check.stdout).not.toContain('orphan');
+    expect(check.code).toBe(0);
+    const single = await runCli(['compile', 'pipelines/b.pipeline.ts'], project.root);
+    expect(single.code).toBe(0);
+    expect(existsSync(project.path('generated/a/Jenkinsfile'))).toBe(true);
+  });
 });
