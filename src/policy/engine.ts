@@ -52,6 +52,11 @@ export interface ActiveRule {
   severity: Severity;
 }
 
+/** An active rule with its resolved configuration (computed once per config). */
+interface PreparedRule extends ActiveRule {
+  setting: ReturnType<typeof settingOf>;
+}
+
 export interface PolicyResult {
   /** Active findings (not suppressed), in rule order then document order. */
   findings: PolicyFinding[];
@@ -104,7 +109,9 @@ export function checkPolicyConfig(config: ResolvedPolicyConfig): Diagnostic[] {
 
 interface PreparedPolicy {
   config: ResolvedPolicyConfig;
-  rules: ActiveRule[];
+  rules: PreparedRule[];
+  /** `rules` as reported in results. */
+  active: ActiveRule[];
   known: Map<string, Rule>;
   mandatory: Set<string>;
 }
@@ -125,10 +132,11 @@ function prepare(config: ResolvedPolicyConfig): PreparedPolicy {
   const mandatory = new Set(config.mandatory);
   const packs = new Set(config.packs);
   const known = new Map<string, Rule>();
-  const rules: ActiveRule[] = [];
+  const rules: PreparedRule[] = [];
   for (const rule of allRules(config.customRules)) {
     known.set(rule.meta.id, rule);
-    const { severity } = settingOf(config, rule.meta.id);
+    const setting = settingOf(config, rule.meta.id);
+    const { severity } = setting;
     if (severity === 'off') continue;
     const custom = config.customRules.includes(rule);
     // A rule runs when its pack is on, when it is custom, mandatory, or configured in `rules`.
@@ -138,9 +146,10 @@ function prepare(config: ResolvedPolicyConfig): PreparedPolicy {
       packs.has(rule.meta.pack) ||
       config.rules[rule.meta.id] !== undefined ||
       mandatory.has(rule.meta.id);
-    if (enabled) rules.push({ rule, severity: severity ?? rule.meta.severity });
+    if (enabled) rules.push({ rule, severity: severity ?? rule.meta.severity, setting });
   }
-  const result = { config, rules, known, mandatory };
+  const active = rules.map(({ rule, severity }) => ({ rule, severity }));
+  const result = { config, rules, active, known, mandatory };
   prepared.set(config, result);
   return result;
 }
@@ -181,20 +190,21 @@ export function runPolicy(
   };
 
   const raw: PolicyFinding[] = [];
-  for (const { rule, severity: ruleSeverity } of policy.rules) {
+  // One context per pipeline; only `options` changes from rule to rule.
+  const ruleContext: { -readonly [K in keyof RuleContext]: RuleContext[K] } = {
+    pipeline,
+    source: context.source,
+    index,
+    policy: cfg,
+    options: {},
+    today,
+    readFile: (path) => context.readFile?.(path),
+    environment,
+    isProduction: (name) => (name === undefined ? false : environment(name).production),
+  };
+  for (const { rule, severity: ruleSeverity, setting } of policy.rules) {
     if (rule.meta.pack === 'engine') continue;
-    const setting = settingOf(cfg, rule.meta.id);
-    const ruleContext: RuleContext = {
-      pipeline,
-      source: context.source,
-      index,
-      policy: cfg,
-      options: setting.options,
-      today,
-      readFile: (path) => context.readFile?.(path),
-      environment,
-      isProduction: (name) => (name === undefined ? false : environment(name).production),
-    };
+    ruleContext.options = setting.options;
     let found: RuleFinding[];
     try {
       found = [...rule.check(ruleContext)];
@@ -218,9 +228,9 @@ export function runPolicy(
     }
   }
 
-  const { findings, suppressed } = applySuppressions(raw, collectSuppressions(pipeline), policy, today);
+  const { findings, suppressed } = applySuppressions(raw, collectSuppressions(index), policy, today);
   const failed = findings.some((f) => atLeast(f.severity, cfg.failOn));
-  return { findings, suppressed, rules: policy.rules, failOn: cfg.failOn, failed };
+  return { findings, suppressed, rules: policy.active, failOn: cfg.failOn, failed };
 }
 
 function findingSeverity(

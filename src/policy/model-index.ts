@@ -180,19 +180,44 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
   };
 }
 
+/** A link in a path under construction: paths are only materialised for strings a rule asks about. */
+interface PathLink {
+  readonly parent: PathLink | undefined;
+  readonly segment: string | number;
+}
+
+function materialise(link: PathLink | undefined): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (let l = link; l; l = l.parent) out.push(l.segment);
+  return out.reverse();
+}
+
+class LazyString implements StringInfo {
+  private cached: ModelPath | undefined;
+  constructor(
+    readonly value: string,
+    readonly key: string | undefined,
+    private readonly link: PathLink | undefined,
+  ) {}
+  get path(): ModelPath {
+    return (this.cached ??= materialise(this.link));
+  }
+}
+
 function collectStrings(root: unknown): StringInfo[] {
   const out: StringInfo[] = [];
-  const visit = (value: unknown, path: (string | number)[], key: string | undefined) => {
-    if (typeof value === 'string') out.push({ value, path: [...path], key });
-    else if (Array.isArray(value)) value.forEach((item, i) => visit(item, [...path, i], key));
-    else if (typeof value === 'object' && value !== null) {
-      for (const [k, v] of Object.entries(value)) {
+  const visit = (value: unknown, link: PathLink | undefined, key: string | undefined) => {
+    if (typeof value === 'string') out.push(new LazyString(value, key, link));
+    else if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) visit(value[i], { parent: link, segment: i }, key);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const k in value) {
         if (k === 'suppressions') continue;
-        visit(v, [...path, k], k);
+        visit((value as Record<string, unknown>)[k], { parent: link, segment: k }, k);
       }
     }
   };
-  visit(root, [], undefined);
+  visit(root, undefined, undefined);
   return out;
 }
 

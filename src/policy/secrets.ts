@@ -31,6 +31,9 @@ const PATTERNS: readonly [string, RegExp][] = [
   ['password assignment', /\b(?:password|passwd|pwd)\s*[:=]\s*["']?(?!\$)[^\s"'$]{6,}/i],
 ];
 
+/** One pass over a string before the individual patterns: most strings match none of them. */
+const ANY_PATTERN = new RegExp(PATTERNS.map(([, re]) => `(?:${re.source})`).join('|'), 'i');
+
 /** Bits of Shannon entropy per character. */
 export function shannonEntropy(text: string): number {
   if (text.length === 0) return 0;
@@ -64,9 +67,12 @@ function redact(secret: string): string {
  * even when it is short.
  */
 export function findSecret(value: string, name?: string): SecretMatch | undefined {
-  for (const [kind, pattern] of PATTERNS) {
-    const match = pattern.exec(value);
-    if (match) return { kind, redacted: redact(match[0]) };
+  if (value.length < 8) return undefined;
+  if (ANY_PATTERN.test(value)) {
+    for (const [kind, pattern] of PATTERNS) {
+      const match = pattern.exec(value);
+      if (match) return { kind, redacted: redact(match[0]) };
+    }
   }
   if (name && SECRET_NAME.test(name) && !REFERENCE_NAME.test(name)) {
     const candidate = value.trim();

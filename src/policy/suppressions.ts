@@ -4,7 +4,8 @@
  * and everything inside it.
  */
 import type { ModelPath } from '../diagnostics.ts';
-import type { Suppression, ValidPipeline } from '../model/schema.ts';
+import type { Suppression } from '../model/schema.ts';
+import type { PipelineIndex } from './model-index.ts';
 
 /** A suppression together with where it sits in the model. */
 export interface PlacedSuppression {
@@ -15,24 +16,19 @@ export interface PlacedSuppression {
   readonly scope: ModelPath;
 }
 
-/** Every suppression in the model, in document order. */
-export function collectSuppressions(pipeline: ValidPipeline): PlacedSuppression[] {
+/**
+ * Every suppression in the model: on the pipeline, on stages and on steps (the nodes the schema
+ * lets carry them), in that order.
+ */
+export function collectSuppressions(index: PipelineIndex): PlacedSuppression[] {
   const out: PlacedSuppression[] = [];
-  const visit = (value: unknown, path: (string | number)[]) => {
-    if (Array.isArray(value)) {
-      value.forEach((item, i) => visit(item, [...path, i]));
-      return;
-    }
-    if (typeof value !== 'object' || value === null) return;
-    for (const [key, child] of Object.entries(value)) {
-      if (key === 'suppressions' && Array.isArray(child)) {
-        child.forEach((suppression: Suppression, i) =>
-          out.push({ suppression, path: [...path, 'suppressions', i], scope: [...path] }),
-        );
-      } else if (typeof child === 'object' && child !== null) visit(child, [...path, key]);
-    }
+  const add = (list: readonly Suppression[] | undefined, scope: ModelPath) => {
+    if (!list) return;
+    for (let i = 0; i < list.length; i++) out.push({ suppression: list[i]!, path: [...scope, 'suppressions', i], scope });
   };
-  visit(pipeline, []);
+  add(index.pipeline.suppressions, []);
+  for (const s of index.stages) add(s.stage.suppressions, s.path);
+  for (const s of index.steps) add((s.step as { suppressions?: Suppression[] }).suppressions, s.path);
   return out;
 }
 

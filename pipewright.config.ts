@@ -1,0 +1,30 @@
+import { defineConfig } from 'pipewright';
+
+/**
+ * The organisation's policy for every pipeline in this repository (docs/policy.md). The security
+ * team owns this file: packs, the rules no pipeline may suppress, and what each environment
+ * requires. Per-pipeline exceptions are suppressions in the pipeline source, never here.
+ */
+export default defineConfig({
+  policy: {
+    packs: ['baseline', 'fintech'],
+    failOn: 'error',
+    // Controls a pipeline cannot excuse itself from (a suppression of one is itself an error).
+    mandatory: ['FLOW-001', 'FLOW-003', 'FLOW-005', 'IAM-001', 'SCAN-001', 'SCAN-002', 'SECRET-001', 'SECRET-003', 'PIPE-001'],
+    environments: {
+      dev: { scanSeverities: ['CRITICAL'], awsAccountIds: ['111111111111'] },
+      stage: { scanSeverities: ['HIGH', 'CRITICAL'], awsAccountIds: ['222222222222'] },
+      prod: {
+        production: true,
+        scanSeverities: ['HIGH', 'CRITICAL'],
+        approverGroups: ['payments-release-managers', 'ledger-release-managers', 'platform-release-managers', 'web-release-managers'],
+        protectedBranches: ['main'],
+        agentLabels: ['prod-deployer'],
+        approvalTimeoutMinutes: 1440,
+        awsAccountIds: ['333333333333'],
+      },
+    },
+    // Exceptions need an owner and an end date, at most six months ahead.
+    suppressions: { requireTicket: false, requireExpiry: true, maxDays: 183 },
+  },
+});
