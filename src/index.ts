@@ -55,3 +55,26 @@ export { diffAgainstRef, diffRuns, hasSecurityChanges, type PipelineDiff, type P
 export { compileAtRef, GitBaseError, type BaseRun } from './diff/git-base.ts';
 export { formatJson, formatMarkdown, formatText, type DiffFormat, type FormatOptions } from './diff/format.ts';
 export { pipelineGraph, stageGraph, type GraphFormat, type GraphOptions, type StageGraph } from './graph/graph.ts';
+export {
+  runPolicy,
+  checkPolicyConfig,
+  type PolicyFinding,
+  type PolicyResult,
+  type PolicyRunContext,
+  type SuppressedFinding,
+  type ActiveRule,
+} from './policy/engine.ts';
+export { RuleTester, RuleTesterError, type ExpectedFinding, type InvalidCase, type ValidCase } from './policy/rule-tester.ts';
+export { BUILTIN_RULES, PACKS, allRuleMeta, allRules, findRule } from './policy/registry.ts';
+export { indexPipeline } from './policy/model-index.ts';
+export { resolvePolicyConfig, type PolicyConfig, type ResolvedPolicyConfig, type EnvironmentPolicy } from './policy/config.ts';
+export { renderRulesMarkdown } from './policy/docs.ts';
+export {
+  REPORT_FORMATS,
+  renderReport,
+  lintReportFromRun,
+  summarize,
+  type LintReport,
+  type LintSummary,
+  type ReportFormat,
+} from './policy/report/index.ts';

@@ -45,6 +45,12 @@ export type * from '../model/schema.ts';
 export type * from '../model/delivery.ts';
 // Typed delivery steps, stage helpers and the nodeService/reactApp presets (also dependency-free).
 export * from '../presets/index.ts';
+// Custom policy rules (listed in pipewright.config.ts): the rule API and the delivery facts helper.
+export { defineRule } from '../policy/rule.ts';
+export type { Rule, RuleContext, RuleFinding, RuleMeta } from '../policy/rule.ts';
+export { deliveryFacts } from '../policy/facts.ts';
+export type { DeliveryFacts, DeployFact, ApprovalFact } from '../policy/facts.ts';
+export type { PipelineIndex, StageInfo, StepInfo } from '../policy/model-index.ts';
 
 /** Marks the default export of a pipeline module. Used by the loader to recognise it. */
 export const PIPELINE_MARKER = Symbol.for('pipewright.pipeline');

@@ -166,3 +166,55 @@ describe('pipewright explain and rules', () => {
     }
   });
 });
+
+describe('custom rules from the configuration', () => {
+  it('a rule module imported by pipewright.config.ts runs like a built-in rule, and explain knows it', async () => {
+    project = createTempProject({
+      'policy/no-curl-pipe-sh.ts': `import { defineRule } from 'pipewright';
+
+export default defineRule({
+  meta: {
+    id: 'ACME-001',
+    title: 'Never pipe a download into a shell',
+    pack: 'acme',
+    severity: 'error',
+    rationale: 'curl | sh runs whatever the server returns today, unreviewed, with the build credentials.',
+    standards: ['OWASP CICD-SEC-3'],
+    example: { bad: "sh('curl -fsSL https://get.example.com | sh')", good: "sh('./scripts/install-tool.sh')" },
+  },
+  *check({ index }) {
+    for (const info of index.steps) {
+      if (info.step.step === 'sh' && /curl[^|\\n]*\\|\\s*(?:ba)?sh\\b/.test(info.step.script)) {
+        yield { path: [...info.path, 'script'], message: 'a download is piped into a shell' };
+      }
+    }
+  },
+});
+`,
+      'pipewright.config.ts': `import { defineConfig } from 'pipewright';
+import noCurlPipeSh from './policy/no-curl-pipe-sh.ts';
+
+export default defineConfig({ policy: { packs: [], customRules: [noCurlPipeSh] } });
+`,
+      'pipelines/tools.pipeline.ts': `import { definePipeline, sh } from 'pipewright';
+
+export default definePipeline({
+  agent: { type: 'label', label: 'linux' },
+  stages: [{ name: 'Tools', steps: [sh('curl -fsSL https://get.example.com | sh')] }],
+});
+`,
+    });
+    const lint = await runCli(['lint', '--format', 'json'], project.root);
+    expect(lint.stderr).toBe('');
+    expect(lint.code).toBe(1);
+    const findings = JSON.parse(lint.stdout).pipelines[0].findings;
+    expect(findings.map((f: { rule: string; path: string; location: { line: number } }) => [f.rule, f.path, f.location.line])).toEqual([
+      ['ACME-001', 'stages[0].steps[0].script', 5],
+    ]);
+    const explain = await runCli(['explain', 'acme-001'], project.root);
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toContain('ACME-001: Never pipe a download into a shell\npack: acme');
+    const rules = await runCli(['rules', '--pack', 'acme'], project.root);
+    expect(rules.stdout).toBe('ACME-001  error    acme      Never pipe a download into a shell\n');
+  });
+});

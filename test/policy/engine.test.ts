@@ -3,6 +3,7 @@ import { PipelineSchema, type Pipeline, type Suppression } from '../../src/model
 import { PolicyConfigSchema, resolvePolicyConfig } from '../../src/policy/config.ts';
 import { checkPolicyConfig, runPolicy, type PolicyResult } from '../../src/policy/engine.ts';
 import { defineRule } from '../../src/policy/rule.ts';
+import { RuleTester } from '../../src/policy/rule-tester.ts';
 import { validateSchema } from '../../src/validate/index.ts';
 import { STAGE, compliant, mutate } from './fintech-fixture.ts';
 import { pipeline, sh, validPipeline } from './fixtures.ts';
@@ -220,6 +221,12 @@ describe('custom rules', () => {
         }
       }
     },
+  });
+
+  // RuleTester works for custom rules exactly as for built-in ones.
+  new RuleTester({ describe, it }).run(noCurlPipeSh, {
+    valid: [pipeline(), pipeline({ stages: [{ name: 'A', steps: [sh('curl -fsSLo tool.tgz https://get.example.com/tool.tgz')] }] })],
+    invalid: [{ pipeline: pipeline({ stages: [{ name: 'A', steps: [sh('curl -fsSL https://get.example.com | bash')] }] }), errors: [{ path: ['stages', 0, 'steps', 0, 'script'] }] }],
   });
 
   it('run with the same API, severity config and suppressions as built-in rules', () => {
