@@ -933,5 +933,7 @@ export function describeAgent(agent: Agent | undefined): string {
       return `dockerfile ${agent.filename ?? 'Dockerfile'}`;
     case 'kubernetes':
       return `kubernetes${agent.inheritFrom ? ` ${agent.inheritFrom}` : ''}${agent.yamlFile ? ` ${agent.yamlFile}` : ''}`;
+    case 'custom':
+      return `${agent.name} (custom agent)`;
   }
 }

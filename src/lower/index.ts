@@ -166,6 +166,14 @@ export function lowerAgent(agent: Agent, path: Path): CallStatement {
         ['nodeSelector', agent.nodeSelector],
         ['customWorkspace', agent.customWorkspace],
       ]);
+    case 'custom':
+      if (agent.block !== undefined) {
+        const entries = Object.entries(agent.block).map(([key, value]) =>
+          call(key, positional(lowerValue(value)), undefined, [...path, 'block', key]),
+        );
+        return block('agent', [block(agent.name, entries, path)], path);
+      }
+      return block('agent', [call(agent.name, agent.value === undefined ? noArgs() : positional(lowerValue(agent.value)), undefined, path)], path);
   }
 }
 
@@ -285,6 +293,17 @@ function lowerParameter(parameter: Parameter, path: Path): CallStatement {
         undefined,
         path,
       );
+    case 'custom':
+      return call(
+        parameter.symbol,
+        named([
+          ['name', str(parameter.name)],
+          ['description', parameter.description === undefined ? undefined : str(parameter.description)],
+          ...Object.entries(parameter.args ?? {}).map(([key, value]): [string, Expression] => [key, lowerValue(value)]),
+        ]),
+        undefined,
+        path,
+      );
   }
 }
 
@@ -307,6 +326,7 @@ function lowerTriggers(triggers: NonNullable<ValidPipeline['triggers']>, path: P
       ),
     );
   }
+  triggers.custom?.forEach((custom, index) => out.push(call(custom.name, lowerArgs(custom.args), undefined, [...path, 'custom', index])));
   return out;
 }
 

@@ -155,6 +155,19 @@ export const AgentSchema = z.union([
       nodeSelector: z.string().optional(),
       customWorkspace: z.string().optional(),
     }),
+    /**
+     * An agent type pipewright does not model (a plugin's), or a modelled one written in a form
+     * it does not type (e.g. a GString label). Escape hatch, as `options.custom`.
+     */
+    z.strictObject({
+      type: z.literal('custom'),
+      /** Agent type symbol, e.g. `ecs`. */
+      name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a Groovy identifier'),
+      /** One-argument form: `agent { name value }`. */
+      value: GroovyValueSchema.optional(),
+      /** Block form: `agent { name { key value ... } }`, in this order (wins over `value`). */
+      block: z.record(z.string(), GroovyValueSchema).optional(),
+    }),
   ]),
 ]);
 export type Agent = z.input<typeof AgentSchema>;
@@ -204,6 +217,15 @@ export const ParameterSchema = z.discriminatedUnion('type', [
     choices: z.array(z.string()).min(1, 'a choice parameter needs at least one choice'),
   }),
   z.strictObject({ type: z.literal('password'), ...paramCommon, defaultValue: z.string().optional() }),
+  /** A parameter type pipewright does not model (e.g. `credentials`, `run`): `symbol(name: ..., ...args)`. */
+  z.strictObject({
+    type: z.literal('custom'),
+    /** Parameter type symbol. */
+    symbol: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a Groovy identifier'),
+    ...paramCommon,
+    /** Further named arguments, emitted after `name` and `description`. */
+    args: z.record(z.string(), GroovyValueSchema).optional(),
+  }),
 ]);
 export type Parameter = z.input<typeof ParameterSchema>;
 
@@ -220,6 +242,8 @@ export const TriggersSchema = z.strictObject({
       threshold: z.enum(['SUCCESS', 'UNSTABLE', 'FAILURE']).optional(),
     })
     .optional(),
+  /** Triggers from plugins that pipewright does not model, e.g. `{ name: 'githubPush' }`. */
+  custom: z.array(z.lazy(() => CustomCallSchema)).optional(),
 });
 export type Triggers = z.input<typeof TriggersSchema>;
 

@@ -24,7 +24,7 @@ const STEP_KINDS = [
 ]
   .map((kind) => `'${kind}'`)
   .join(' | ');
-const AGENT_TYPES = "'label' | 'node' | 'docker' | 'dockerfile' | 'kubernetes'";
+const AGENT_TYPES = "'label' | 'node' | 'docker' | 'dockerfile' | 'kubernetes' | 'custom'";
 
 describe('validateSchema', () => {
   it('returns the parsed pipeline and no diagnostics for a valid pipeline', () => {
@@ -136,7 +136,7 @@ describe('validateSchema', () => {
 
   describe('agent (a union) gets ONE diagnostic', () => {
     const agentExpected = `'any' | 'none' | { type: ${AGENT_TYPES}, … }`;
-    const agentMessage = "`agent` must be 'any', 'none' or an object with `type` 'label', 'node', 'docker', 'dockerfile' or 'kubernetes'";
+    const agentMessage = "`agent` must be 'any', 'none' or an object with `type` 'label', 'node', 'docker', 'dockerfile', 'kubernetes' or 'custom'";
 
     it('for an unknown string', () => {
       expect(issues({ agent: 'anything', stages: [] })).toEqual([
@@ -166,7 +166,7 @@ describe('validateSchema', () => {
         {
           code: 'PW2003',
           path: ['agent', 'type'],
-          message: "`type` must be one of 'label', 'node', 'docker', 'dockerfile', 'kubernetes' - did you mean 'docker'?",
+          message: "`type` must be one of 'label', 'node', 'docker', 'dockerfile', 'kubernetes', 'custom' - did you mean 'docker'?",
           expected: AGENT_TYPES,
           found: "string 'dockr'",
         },
