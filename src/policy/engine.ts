@@ -15,7 +15,7 @@ import {
   type SeverityOrOff,
 } from './config.ts';
 import { indexPipeline, isPathWithin } from './model-index.ts';
-import { allRules, findRule } from './registry.ts';
+import { allRules } from './registry.ts';
 import type { Rule, RuleContext, RuleFinding } from './rule.ts';
 import {
   RULE_FAILED,
@@ -168,17 +168,45 @@ function resolved(config: PolicyConfig | ResolvedPolicyConfig): ResolvedPolicyCo
   return complete ? (config as ResolvedPolicyConfig) : PolicyConfigSchema.parse(config);
 }
 
+/** The policy of one configuration, ready to run over many pipelines. */
+export interface PolicyRunner {
+  /** The resolved configuration. */
+  readonly config: ResolvedPolicyConfig;
+  /** The rules that run, with their effective default severity (the same for every pipeline). */
+  readonly rules: ActiveRule[];
+  /** Runs the policy over one validated pipeline. */
+  run(pipeline: ValidPipeline, context: PolicyRunContext): PolicyResult;
+}
+
+/**
+ * Resolves and prepares a configuration once (which rules run, their settings), for runs over
+ * many pipelines. `config` is the `policy` section of the configuration (partial configs get
+ * defaults).
+ */
+export function createPolicyRunner(config: PolicyConfig | ResolvedPolicyConfig): PolicyRunner {
+  const policy = prepare(resolved(config));
+  return {
+    config: policy.config,
+    rules: policy.active,
+    run: (pipeline, context) => runPrepared(policy, pipeline, context),
+  };
+}
+
 /**
  * Runs the policy over one validated pipeline.
  *
- * `config` is the `policy` section of the configuration (partial configs get defaults).
+ * `config` is the `policy` section of the configuration (partial configs get defaults). For many
+ * pipelines, {@link createPolicyRunner} prepares the configuration once.
  */
 export function runPolicy(
   pipeline: ValidPipeline,
   config: PolicyConfig | ResolvedPolicyConfig,
   context: PolicyRunContext,
 ): PolicyResult {
-  const policy = prepare(resolved(config));
+  return runPrepared(prepare(resolved(config)), pipeline, context);
+}
+
+function runPrepared(policy: PreparedPolicy, pipeline: ValidPipeline, context: PolicyRunContext): PolicyResult {
   const { config: cfg } = policy;
   const today = isoDate(context.now ?? new Date());
   const index = indexPipeline(pipeline);

@@ -49,7 +49,12 @@ tester.run(rule('SCAN-001'), {
 });
 
 tester.run(rule('SCAN-002'), {
-  valid: [compliant(), pipeline({ stages: [{ name: 'A', steps: [sh('trivy fs --exit-code 1 --format json --output reports/t.json .')] }] })],
+  valid: [
+    compliant(),
+    pipeline({ stages: [{ name: 'A', steps: [sh('trivy fs --exit-code 1 --format json --output reports/t.json .')] }] }),
+    { name: 'semgrep has no quality gate to wait for', pipeline: pipeline({ stages: [{ name: 'A', steps: [sh('semgrep ci --error')] }] }) },
+    { name: 'sonar-scanner waiting for the gate itself', pipeline: pipeline({ stages: [{ name: 'A', steps: [sh('sonar-scanner -Dsonar.qualitygate.wait=true')] }] }) },
+  ],
   invalid: [
     { pipeline: mutate((p) => { stepAt(p, STAGE.image, 1).exitCode = 0; }), errors: [{ path: ['stages', STAGE.image, 'steps', 1, 'exitCode'], message: /never fails the build/ }] },
     {
@@ -78,6 +83,7 @@ tester.run(rule('SCAN-002'), {
       pipeline: mutate((p) => p.stages.splice(STAGE.gate, 1)),
       errors: [{ path: ['stages', STAGE.scans, 'parallel', 0, 'steps', 0], message: /no quality gate after it/ }],
     },
+    { name: 'hand-written sonar-scanner without a gate', pipeline: pipeline({ stages: [{ name: 'A', steps: [sh('sonar-scanner -Dsonar.projectKey=x')] }] }), errors: [{ message: /no quality gate after it/ }] },
   ],
 });
 

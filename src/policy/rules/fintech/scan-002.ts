@@ -1,4 +1,4 @@
-import { deliveryFacts, shellControls, shellLines, stepsWithControl, wrappedBy } from '../../facts.ts';
+import { deliveryFacts, shellLines, stepsWithControl, wrappedBy } from '../../facts.ts';
 import type { StepInfo } from '../../model-index.ts';
 import { defineRule, type RuleFinding } from '../../rule.ts';
 
@@ -61,7 +61,8 @@ export default defineRule({
     const gates = [...facts.ofKind('sonarQualityGate'), ...index.steps.filter((s) => s.step.step === 'step' && s.step.name === 'waitForQualityGate')];
     for (const analysis of stepsWithControl(facts, 'sast')) {
       if (analysis.step.step === 'sh' && /sonar\.qualitygate\.wait=true/.test(analysis.step.script)) continue;
-      if (analysis.step.step === 'sh' && !shellControls(analysis.step.script).includes('sast')) continue;
+      // Only SonarQube has a quality gate to wait for (semgrep and others fail by exit code).
+      if (analysis.step.step === 'sh' && !/sonar/i.test(analysis.step.script)) continue;
       if (gates.some((gate) => facts.runsBefore(analysis, gate))) continue;
       findings.push({
         path: analysis.path,
