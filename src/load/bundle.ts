@@ -6,8 +6,11 @@
  * `await modules[i]()` evaluates exactly one pipeline and its imports, each module once, and a
  * module that throws fails only the pipelines that import it (esbuild's `__esm` wrapper remembers
  * the error and rethrows it to later importers). `import()` rather than `require()`: esbuild then
- * awaits modules that use top-level await and hands out the real export object. `pipewright` resolves to this package's own DSL module, which is bundled
- * in; other bare imports (npm packages, Node built-ins) stay external.
+ * awaits modules that use top-level await and hands out the real export object.
+ *
+ * `pipewright` (and `pipewright/...`) resolves to this package's own DSL module, which is bundled
+ * in; other bare imports (npm packages, Node built-ins) stay external and are resolved by Node
+ * from where the bundle is written (see `cache.ts`).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,13 +31,11 @@ export interface BundleSuccess {
   map: string;
   edges: ImportEdges;
   externals: ExternalImports;
-  warnings: Message[];
 }
 
 export interface BundleFailure {
   ok: false;
   errors: Message[];
-  warnings: Message[];
 }
 
 /** The synthetic entry's name in esbuild messages and in the metafile. */
@@ -77,13 +78,15 @@ function isPipewrightPackage(directory: string): boolean {
   }
 }
 
-const PIPEWRIGHT_IMPORT = /^pipewright(?:\/.*)?$/;
-
-function pipewrightPlugin(dslPath: string): Plugin {
+/**
+ * `pipewright/...` subpaths also mean the DSL. Bare `pipewright` goes through esbuild's `alias`
+ * instead: a plugin callback per import costs a round trip to JS, ~150 ms for 1,000 pipelines.
+ */
+function pipewrightSubpathPlugin(dslPath: string): Plugin {
   return {
     name: 'pipewright-dsl',
     setup(build) {
-      build.onResolve({ filter: PIPEWRIGHT_IMPORT }, () => ({ path: dslPath }));
+      build.onResolve({ filter: /^pipewright\// }, () => ({ path: dslPath }));
     },
   };
 }
@@ -112,8 +115,11 @@ function addEdge(map: Map<string, Set<string>>, from: string, to: string): void 
 }
 
 function baseOptions(root: string): BuildOptions {
+  const dslPath = dslModulePath();
   return {
     absWorkingDir: root,
+    alias: { pipewright: dslPath },
+    plugins: [pipewrightSubpathPlugin(dslPath)],
     bundle: true,
     format: 'esm',
     platform: 'node',
@@ -152,12 +158,13 @@ export async function bundleEntries(
   options: { root: string; outfile: string; stubs?: ReadonlySet<string> },
 ): Promise<BundleSuccess | BundleFailure> {
   const esbuild = await loadEsbuild();
-  const plugins = [pipewrightPlugin(dslModulePath())];
+  const base = baseOptions(options.root);
+  const plugins = [...(base.plugins ?? [])];
   if (options.stubs && options.stubs.size > 0) plugins.push(stubPlugin(options.stubs));
   const contents = ['export const modules = [', ...entries.map((file) => `() => import(${JSON.stringify(file)}),`), '];'].join('\n');
   try {
     const result = await esbuild.build({
-      ...baseOptions(options.root),
+      ...base,
       stdin: { contents, loader: 'js', resolveDir: options.root, sourcefile: ENTRY_NAME },
       outfile: options.outfile,
       plugins,
@@ -166,10 +173,10 @@ export async function bundleEntries(
     const code = outputs.find((file) => file.path === options.outfile);
     const map = outputs.find((file) => file.path === `${options.outfile}.map`);
     if (!code || !map || !result.metafile) throw new Error('esbuild returned no bundle');
-    return { ok: true, code: code.text, map: map.text, ...graphOf(result.metafile, options.root), warnings: result.warnings };
+    return { ok: true, code: code.text, map: map.text, ...graphOf(result.metafile, options.root) };
   } catch (error) {
     if (!isBuildFailure(error)) throw error;
-    return { ok: false, errors: error.errors, warnings: error.warnings };
+    return { ok: false, errors: error.errors };
   }
 }
 
@@ -182,9 +189,8 @@ export interface IsolatedBundle {
 
 /**
  * Bundles each entry as its own standalone module (one esbuild call, no shared chunks), so each
- * can be imported, and fail to link, on its own. Used only when the shared bundle cannot be
- * imported, which only external packages can cause (missing package, missing named export, a
- * package that throws on import).
+ * can be imported, and fail to link, on its own. The last resort when the shared bundle cannot be
+ * imported (only external packages can cause that) and `externals.ts` cannot tell why.
  */
 export async function bundleIsolated(
   entries: readonly string[],
@@ -198,7 +204,6 @@ export async function bundleIsolated(
       entryPoints: outputs.map(({ entry, name }) => ({ in: entry, out: name })),
       outdir: options.outdir,
       outExtension: { '.js': '.mjs' },
-      plugins: [pipewrightPlugin(dslModulePath())],
     });
     const byPath = new Map((result.outputFiles ?? []).map((file) => [file.path, file.text]));
     const bundles: IsolatedBundle[] = [];
@@ -215,7 +220,7 @@ export async function bundleIsolated(
   }
 }
 
-function isBuildFailure(error: unknown): error is { errors: Message[]; warnings: Message[] } {
+function isBuildFailure(error: unknown): error is { errors: Message[] } {
   return typeof error === 'object' && error !== null && Array.isArray((error as { errors?: unknown }).errors);
 }
 
