@@ -397,7 +397,7 @@ class StructureChecker {
     }
 
     this.stageDirectives(stage, path);
-    if (stage.steps) this.steps(stage.steps, [...path, 'steps']);
+    if (stage.steps) this.steps(stage.steps, [...path, 'steps'], true);
     if (stage.stages) this.stageList(stage.stages, [...path, 'stages'], insideParallel);
     if (stage.parallel) this.stageList(stage.parallel, [...path, 'parallel'], true);
     if (stage.matrix) this.matrix(stage.matrix, [...path, 'matrix']);
@@ -585,15 +585,17 @@ class StructureChecker {
 
   // ------------------------------------------------------------------------------- steps
 
-  private steps(steps: readonly Step[], path: Path): void {
+  /** `stageSteps`: the steps of a stage (not of a post condition or a block step). */
+  private steps(steps: readonly Step[], path: Path, stageSteps = false): void {
     if (steps.length === 0) {
       this.report('PW3006', path, 'No steps specified for branch');
       return;
     }
-    steps.forEach((step, index) => this.step(step, [...path, index]));
+    steps.forEach((step, index) => this.step(step, [...path, index], stageSteps && steps.length === 1));
   }
 
-  private step(step: Step, path: Path): void {
+  /** `soleStageStep`: the only step of a stage, where Jenkins accepts the legacy `parallel(...)` step. */
+  private step(step: Step, path: Path, soleStageStep = false): void {
     switch (step.step) {
       case 'sh':
         if (step.returnStatus === true && (step.returnStatusReason ?? '').trim().length < MIN_RETURN_STATUS_REASON) {
@@ -622,7 +624,7 @@ class StructureChecker {
         this.rawGroovy(step.groovy, [...path, 'groovy'], 'block', 'script', 'script');
         return;
       case 'step': {
-        const reason = BLOCKED_STEPS[step.name];
+        const reason = step.name === 'parallel' && soleStageStep ? undefined : BLOCKED_STEPS[step.name];
         if (reason) {
           this.report('PW3026', [...path, 'name'], `Invalid step "${step.name}" used - not allowed in this context - ${reason}`);
         } else if (GROOVY_RESERVED_WORDS.has(step.name)) {

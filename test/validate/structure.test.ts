@@ -438,6 +438,18 @@ describe('checkStructure', () => {
     ]);
   });
 
+  it('PW3026 accepts the legacy parallel step as the only step of a stage', () => {
+    const parallel: Step = { step: 'step', name: 'parallel', args: { a: { $groovy: '{ echo "a" }' }, failFast: true } };
+    expect(check(withSteps([parallel]))).toEqual([]);
+    expect(check(withSteps([{ step: 'dir', path: 'x', steps: [parallel] }]))).toEqual([
+      [
+        'PW3026',
+        ['stages', 0, 'steps', 0, 'steps', 0, 'name'],
+        'Invalid step "parallel" used - not allowed in this context - The parallel step can only be used as the only top-level step in a stages step block',
+      ],
+    ]);
+  });
+
   it('PW3027 job properties that have their own directive', () => {
     expect(
       check(pipeline([stage('S')], { options: { custom: [{ name: 'parameters', args: [[]] }, { name: 'pipelineTriggers', args: [[]] }] } })),
