@@ -26,8 +26,13 @@ import { archiveStep, lockStep, shStep, timeoutStep, unstashStep, withAws, withE
 import { bashScript, CHECK_AWS_ACCOUNT, READ_IMAGE_REF, UTC_NOW } from './shell.ts';
 import type { DeliveryLowering } from './types.ts';
 
-/** Minutes the Jenkins `timeout` allows beyond the rollout deadline (rollback + smoke test). */
-const JENKINS_TIMEOUT_MARGIN_MINUTES = 10;
+/**
+ * Minutes the Jenkins `timeout` allows beyond the rollout deadline: the rollback's own wait (up to
+ * 10 minutes, both for `aws ecs wait services-stable` and for `pipewright ecs-deploy`'s rollback)
+ * plus verification and the smoke test. If Jenkins killed the script mid-rollback, only the post
+ * safety net would be left to restore the service.
+ */
+const JENKINS_TIMEOUT_MARGIN_MINUTES = 20;
 
 const PRIMARY_QUERY = "\"services[0].deployments[?status=='PRIMARY']|[0].[taskDefinition,rolloutState,runningCount,desiredCount]\"";
 const CURRENT_TD = [
@@ -115,7 +120,7 @@ function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright'): st
     'evidence="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.json"',
     'prev_file="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.previous-task-definition"',
     'new_file="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.new-task-definition"',
-    'rm -f "$new_file"',
+    'rm -f "$new_file" "evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.deployed-task-definition" "evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.ecs-deploy.json"',
     `started_at="${UTC_NOW}"`,
     'event="deploy"',
     'result="FAILURE"',
@@ -179,6 +184,13 @@ function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright'): st
 const SAFETY_NET_SCRIPT = bashScript([
   'prev_file="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.previous-task-definition"',
   'new_file="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.new-task-definition"',
+  '# pipewright ecs-deploy records the revision it registered in its evidence file as it goes;',
+  '# use it when the deploy script was killed before it could write new_file.',
+  'engine_evidence="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.ecs-deploy.json"',
+  'deployed_file="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.deployed-task-definition"',
+  'if [ ! -s "$new_file" ] && [ ! -e "$deployed_file" ] && [ -s "$engine_evidence" ]; then',
+  '  jq -r \'.newTaskDefinitionArn // empty\' "$engine_evidence" > "$new_file" || true',
+  'fi',
   'if [ ! -s "$prev_file" ] || [ ! -s "$new_file" ]; then',
   '  echo "no unfinished release of this run: nothing to roll back"',
   '  exit 0',
