@@ -27,7 +27,14 @@ export interface ExternalFailure {
   sites: ImportSite[];
 }
 
-const MISSING_EXPORT = /The requested module '([^']+)' does not provide an export named '([^']+)'/;
+/** Node's link errors for a missing named export: ESM, and CommonJS (exports not detectable). */
+function missingExport(message: string): { specifier: string; name: string } | undefined {
+  const esm = /The requested module '([^']+)' does not provide an export named '([^']+)'/.exec(message);
+  if (esm) return { specifier: esm[1]!, name: esm[2]! };
+  const commonJs = /Named export '([^']+)' not found\. The requested module '([^']+)'/.exec(message);
+  if (commonJs) return { specifier: commonJs[2]!, name: commonJs[1]! };
+  return undefined;
+}
 
 /**
  * Explains a failed import of the bundle. A missing named export names module and export in the
@@ -42,9 +49,9 @@ export async function diagnoseExternalFailure(
   probe: (specifier: string) => Promise<unknown>,
 ): Promise<ExternalFailure[]> {
   const message = error instanceof Error ? error.message : '';
-  const missing = MISSING_EXPORT.exec(message);
+  const missing = missingExport(message);
   if (missing) {
-    const [, specifier, name] = missing as unknown as [string, string, string];
+    const { specifier, name } = missing;
     const sites: ImportSite[] = [];
     for (const [file, specifiers] of externals) {
       if (!specifiers.has(specifier)) continue;
@@ -79,7 +86,8 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 
 /**
  * Where `file` imports `specifier` (the string literal), or, given `name`, where it names that
- * binding in `import { name } from 'specifier'` / `export { name } from 'specifier'`.
+ * binding in `import { name } from 'specifier'` / `export { name } from 'specifier'` (for
+ * `default`: the local name in `import local from 'specifier'`).
  */
 export function findImportSite(file: string, specifier: string, name?: string): ImportSite | undefined {
   let text: string;
@@ -92,6 +100,10 @@ export function findImportSite(file: string, specifier: string, name?: string): 
   let index: number | undefined;
   if (name === undefined) {
     index = new RegExp(`(['"])${literal}\\1`).exec(text)?.index;
+  } else if (name === 'default') {
+    // `import name from 'specifier'` / `import name, { ... } from 'specifier'`: at `name`.
+    const statement = new RegExp(`\\bimport\\s+(?!type\\s)([\\w$]+)\\s*(?:,[^;]*?)?\\s+from\\s*(['"])${literal}\\2`).exec(text);
+    if (statement) index = statement.index + statement[0].indexOf(statement[1]!, 'import'.length);
   } else {
     const statement = new RegExp(`\\b(?:import|export)\\s+(?:type\\s+)?(?:[\\w$]+\\s*,\\s*)?\\{([^}]*)\\}\\s*from\\s*(['"])${literal}\\2`, 'g');
     for (let match = statement.exec(text); match && index === undefined; match = statement.exec(text)) {

@@ -383,7 +383,7 @@ function settle(thunk: ModuleThunk): Promise<Record<string, unknown>> {
 }
 
 /** Rounds of "report the entries an npm import breaks, rebuild without them" before isolating. */
-const MAX_EXTERNAL_ROUNDS = 3;
+const MAX_EXTERNAL_ROUNDS = 10;
 
 /**
  * Imports the bundle and evaluates each pipeline in turn. If the bundle itself cannot be imported

@@ -333,21 +333,52 @@ export default definePipeline({ agent: { type: 'any' }, stages: [{ name: 'Hi', s
     expect(result.graph.get(p.file('pipelines/zod.pipeline.ts'))).toEqual(new Set([p.file('pipelines/zod.pipeline.ts'), p.file('pipelines/shared/schema.ts')]));
   });
 
-  test('npm failures stay with their importers: missing named export, package that throws on import', async () => {
+  test('npm failures stay with their importers: missing named/default export (ESM and CommonJS), package that throws on import', async () => {
     const namedImport = `import { definePipeline } from 'pipewright';\nimport { z, definitelyNotExported } from 'zod';\nexport default definePipeline({ agent: { type: 'any' }, stages: [], environment: { A: String(definitelyNotExported ?? z) } } as never);\n`;
     const viaHelper = `import { definePipeline } from 'pipewright';\nimport { label } from './shared/uses-throwing.ts';\nexport default definePipeline({ agent: { type: 'label', label }, stages: [] });\n`;
     const helper = `import 'throws-on-import';\nexport const label = 'never';\n`;
+    const cjsNamed = `import { definePipeline } from 'pipewright';\nimport { present } from 'cjs-dynamic';\nexport default definePipeline({ agent: { type: 'label', label: present }, stages: [] });\n`;
+    const defaultImport = `import { definePipeline } from 'pipewright';\nimport thing, { named } from 'esm-no-default';\nexport default definePipeline({ agent: { type: 'label', label: String(thing ?? named) }, stages: [] });\n`;
     const p = await project({
       'node_modules/throws-on-import/package.json': JSON.stringify({ name: 'throws-on-import', type: 'module', exports: './index.js' }),
       'node_modules/throws-on-import/index.js': `throw new RangeError('this package refuses to load');\n`,
       'pipelines/shared/uses-throwing.ts': helper,
       'pipelines/named.pipeline.ts': namedImport,
       'pipelines/helper.pipeline.ts': viaHelper,
+      'node_modules/cjs-dynamic/package.json': JSON.stringify({ name: 'cjs-dynamic', main: 'index.js' }),
+      'node_modules/cjs-dynamic/index.js': `Object.assign(module.exports, { present: 'yes' });\n`,
+      'node_modules/esm-no-default/package.json': JSON.stringify({ name: 'esm-no-default', type: 'module', exports: './index.js' }),
+      'node_modules/esm-no-default/index.js': `export const named = 1;\n`,
+      'pipelines/cjs.pipeline.ts': cjsNamed,
+      'pipelines/default.pipeline.ts': defaultImport,
       'pipelines/zod-ok.pipeline.ts': `import { definePipeline } from 'pipewright';\nimport { z } from 'zod';\nexport default definePipeline({ agent: { type: 'label', label: z.literal('ok').parse('ok') }, stages: [] });\n`,
       'pipelines/plain.pipeline.ts': `import { definePipeline } from 'pipewright';\nexport default definePipeline({ agent: { type: 'any' }, stages: [] });\n`,
     });
     await symlink(path.join(REPO_NODE_MODULES, 'zod'), p.file('node_modules/zod'), 'dir');
-    const result = await load(p, ['pipelines/named.pipeline.ts', 'pipelines/helper.pipeline.ts', 'pipelines/zod-ok.pipeline.ts', 'pipelines/plain.pipeline.ts']);
+    const result = await load(p, [
+      'pipelines/named.pipeline.ts',
+      'pipelines/helper.pipeline.ts',
+      'pipelines/cjs.pipeline.ts',
+      'pipelines/default.pipeline.ts',
+      'pipelines/zod-ok.pipeline.ts',
+      'pipelines/plain.pipeline.ts',
+    ]);
+    expect(moduleOf(result, p, 'pipelines/cjs.pipeline.ts').diagnostics).toEqual([
+      {
+        code: 'PW1002',
+        severity: 'error',
+        message: expect.stringMatching(/^Loading the pipeline module failed: SyntaxError: Named export 'present' not found\. The requested module 'cjs-dynamic' is a CommonJS module/),
+        location: { file: 'pipelines/cjs.pipeline.ts', ...positionOf(cjsNamed, 'present }') },
+      },
+    ]);
+    expect(moduleOf(result, p, 'pipelines/default.pipeline.ts').diagnostics).toEqual([
+      {
+        code: 'PW1002',
+        severity: 'error',
+        message: "Loading the pipeline module failed: SyntaxError: The requested module 'esm-no-default' does not provide an export named 'default'",
+        location: { file: 'pipelines/default.pipeline.ts', ...positionOf(defaultImport, 'thing,') },
+      },
+    ]);
 
     expect(moduleOf(result, p, 'pipelines/named.pipeline.ts').diagnostics).toEqual([
       {
