@@ -2,8 +2,10 @@
  * The compiler pipeline, end to end: load → validate → lower → print → (emit). Everything here
  * works in memory; writing and checking files is in `src/emit/`.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { BUILD_ID } from './cache/build-id.ts';
+import { CompileCache, readProjectText, type CompileDependencies } from './cache/compile-cache.ts';
 import { defaultConfig, ConfigSchema, CONFIG_FILE, type ResolvedConfig } from './config.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { hasErrors } from './diagnostics.ts';
@@ -11,15 +13,23 @@ import { HEADER_LINES, withHeader } from './emit/header.ts';
 import { printJenkinsfile } from './jenkinsfile/print.ts';
 import type { JenkinsfileAst } from './jenkinsfile/ast.ts';
 import { discoverPipelineFiles } from './load/discover.ts';
-import { loadPipelineModules } from './load/loader.ts';
+import { cacheLocation } from './load/cache.ts';
+import { loadPipelineModules, type LoadedModule } from './load/loader.ts';
 import { createSourceLocator } from './load/locate.ts';
 import { lowerPipeline } from './lower/index.ts';
 import type { ValidPipeline } from './model/schema.ts';
-import { checkPolicyConfig, runPolicy, type PolicyResult } from './policy/engine.ts';
+import { checkPolicyConfig, createPolicyRunner, type PolicyResult, type PolicyRunner } from './policy/engine.ts';
+import { isoDate } from './policy/suppressions.ts';
 import { jenkinsfileLocation } from './policy/jenkinsfile-lines.ts';
 import { checkStructure, validateSchema } from './validate/index.ts';
 
-/** The result of compiling one pipeline source file. */
+/**
+ * The result of compiling one pipeline source file.
+ *
+ * A result served from the persistent result cache (see {@link CompileOptions.resultCache}) is the
+ * same as a fresh one; its `model`, `ast` and `lineOrigins` are computed from the loaded value
+ * on first access (accessor properties), so callers that never read them never pay for them.
+ */
 export interface CompiledPipeline {
   /** Source file, relative to the project root, `/` separators. */
   source: string;
@@ -48,6 +58,12 @@ export interface CompileOptions {
   files?: string[];
   /** Configuration; default: load `pipewright.config.ts` if present. */
   config?: ResolvedConfig;
+  /**
+   * The persistent result cache (`src/cache/`), stored next to the loader's bundle cache.
+   * Default: on when running the built package (scripts/build.mjs stamps a build id), off when
+   * running from source. `false` turns it off; `{ buildId }` turns it on with that build id.
+   */
+  resultCache?: false | { buildId: string };
 }
 
 export interface CompileRun {
@@ -64,29 +80,27 @@ export interface CompileRun {
 
 const toPosix = (path: string) => path.split(sep).join('/');
 
-/** A project file's text for policy rules (root-relative path), or `undefined`. */
-function readProjectFile(root: string, file: string): string | undefined {
-  const absolute = resolve(root, file);
-  if (relative(root, absolute).startsWith('..')) return undefined;
-  try {
-    return readFileSync(absolute, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 /** Pipeline name implied by a file name: `payments-api.pipeline.ts` → `payments-api`. */
 export const pipelineNameFromFile = (file: string): string => basename(file).replace(/\.pipeline\.ts$/, '');
+
+/**
+ * The local files each configuration loaded by {@link loadConfig} came from: custom rules may use
+ * helpers from them, so their contents are part of the result cache's key.
+ */
+const configSources = new WeakMap<ResolvedConfig, readonly string[]>();
 
 /** Loads `pipewright.config.ts` (if any) and applies defaults. */
 export async function loadConfig(root: string): Promise<{ config: ResolvedConfig; diagnostics: Diagnostic[] }> {
   const file = resolve(root, CONFIG_FILE);
   if (!existsSync(file)) return { config: defaultConfig(), diagnostics: [] };
-  const { modules } = await loadPipelineModules([file], { root });
+  const { modules, graph } = await loadPipelineModules([file], { root });
   const loaded = modules[0]!;
   if (loaded.diagnostics.length > 0) return { config: defaultConfig(), diagnostics: loaded.diagnostics };
   const parsed = ConfigSchema.safeParse(loaded.value ?? {});
-  if (parsed.success) return { config: parsed.data, diagnostics: [] };
+  if (parsed.success) {
+    configSources.set(parsed.data, [...(graph.get(file) ?? [file])]);
+    return { config: parsed.data, diagnostics: [] };
+  }
   const locator = createSourceLocator(file, root);
   return {
     config: defaultConfig(),
@@ -166,7 +180,87 @@ export function compilePipelineValue(
   return result;
 }
 
-/** Compiles every pipeline of a project in memory (nothing is written). */
+/** Opens the persistent result cache for a run, or `undefined` when it is off or unusable. */
+function openResultCache(root: string, config: ResolvedConfig, option: CompileOptions['resultCache'], today: string): CompileCache | undefined {
+  const buildId = option === undefined ? BUILD_ID : option === false ? undefined : option.buildId;
+  if (buildId === undefined) return undefined;
+  let directory: string;
+  try {
+    const location = cacheLocation(root, []);
+    directory = join(location.directory, 'results', location.rootPrefix);
+  } catch {
+    return undefined;
+  }
+  const configFiles = configSources.get(config);
+  // A configuration with custom rules that did not come from loadConfig: the helpers its rules
+  // call cannot be fingerprinted, so its results are not cached.
+  if (configFiles === undefined && config.policy.customRules.length > 0) return undefined;
+  return CompileCache.open({ root, directory, buildId, config, configFiles: configFiles ?? [], today });
+}
+
+/** Compiles one loaded pipeline module: everything but the duplicate-output check. */
+function compileLoaded(
+  root: string,
+  config: ResolvedConfig,
+  policy: PolicyRunner,
+  now: Date,
+  loaded: LoadedModule,
+  source: string,
+  dependencies: CompileDependencies,
+): CompiledPipeline {
+  const fallbackName = pipelineNameFromFile(loaded.file);
+  const compiled = compilePipelineValue(loaded.value, source, { name: fallbackName });
+  const { output, diagnostic } = resolveOutput(root, compiled.name, compiled.model, config);
+  const diagnostics = [...compiled.diagnostics];
+  if (diagnostic) diagnostics.push(diagnostic);
+  const result: CompiledPipeline = { ...compiled, output, diagnostics };
+  // Policy runs on models that passed the schema and structure checks; a finding at or above
+  // `failOn` means nothing is written for this pipeline.
+  if (compiled.model && !hasErrors(diagnostics)) {
+    const readFile = (file: string) => {
+      const text = readProjectText(root, file);
+      dependencies.reads.set(file, text);
+      return text;
+    };
+    const outcome = policy.run(compiled.model, { source, now, readFile });
+    result.policy = outcome;
+    for (const finding of [...outcome.findings, ...outcome.suppressed.map((s) => s.finding)]) {
+      const line = jenkinsfileLocation(finding.path, output, result.lineOrigins, HEADER_LINES);
+      if (line) finding.jenkinsfile = line;
+    }
+    diagnostics.push(...outcome.findings);
+    if (outcome.failed) {
+      delete result.jenkinsfile;
+      delete result.ast;
+    }
+  }
+  if (diagnostic) {
+    delete result.jenkinsfile;
+    delete result.ast;
+  }
+  // Map model paths to TypeScript locations; the locator is only created when needed.
+  const needLocation = diagnostics.filter((d) => !d.location && d.path);
+  const suppressed = result.policy?.suppressed ?? [];
+  if (needLocation.length > 0 || suppressed.length > 0) {
+    const text = readProjectText(root, source);
+    if (text !== undefined) dependencies.locatedText = text;
+    const locator = createSourceLocator(loaded.file, root, text);
+    for (const d of needLocation) d.location = locator.locate(d.path!);
+    for (const s of suppressed) {
+      s.finding.location = locator.locate(s.finding.path);
+      s.suppressionLocation = locator.locate(s.suppressionPath);
+    }
+  }
+  for (const d of diagnostics) d.location ??= { file: source, line: 1, column: 1 };
+  return result;
+}
+
+/**
+ * Compiles every pipeline of a project in memory (nothing is written).
+ *
+ * Unchanged pipelines are served from the persistent result cache when it is on (see
+ * {@link CompileOptions.resultCache}); the results are the same either way.
+ */
 export async function compileProject(options: CompileOptions): Promise<CompileRun> {
   const root = resolve(options.root);
   const runDiagnostics: Diagnostic[] = [];
@@ -184,55 +278,37 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     : await discoverPipelineFiles(root, { dir: config.pipelinesDir });
   const { modules, graph } = await loadPipelineModules(files, { root });
 
+  // One date for the whole run: suppression expiry is judged against it, and it is part of the
+  // cache key.
+  const now = new Date();
+  const policy = createPolicyRunner(config.policy);
+  const cache = openResultCache(root, config, options.resultCache, isoDate(now));
+  const resolvedConfig = config;
+
   const pipelines: CompiledPipeline[] = modules.map((loaded) => {
     const source = toPosix(relative(root, loaded.file));
-    const fallbackName = pipelineNameFromFile(loaded.file);
     if (loaded.diagnostics.length > 0 || loaded.value === undefined) {
+      const fallbackName = pipelineNameFromFile(loaded.file);
       return {
         source,
         name: fallbackName,
-        output: resolveOutput(root, fallbackName, undefined, config).output,
+        output: resolveOutput(root, fallbackName, undefined, resolvedConfig).output,
         diagnostics: loaded.diagnostics,
       };
     }
-    const compiled = compilePipelineValue(loaded.value, source, { name: fallbackName });
-    const { output, diagnostic } = resolveOutput(root, compiled.name, compiled.model, config);
-    const diagnostics = [...compiled.diagnostics];
-    if (diagnostic) diagnostics.push(diagnostic);
-    const result: CompiledPipeline = { ...compiled, output, diagnostics };
-    // Policy runs on models that passed the schema and structure checks; a finding at or above
-    // `failOn` means nothing is written for this pipeline.
-    if (compiled.model && !hasErrors(diagnostics)) {
-      const policy = runPolicy(compiled.model, config.policy, { source, readFile: (file) => readProjectFile(root, file) });
-      result.policy = policy;
-      for (const finding of [...policy.findings, ...policy.suppressed.map((s) => s.finding)]) {
-        const line = jenkinsfileLocation(finding.path, output, result.lineOrigins, HEADER_LINES);
-        if (line) finding.jenkinsfile = line;
-      }
-      diagnostics.push(...policy.findings);
-      if (policy.failed) {
-        delete result.jenkinsfile;
-        delete result.ast;
-      }
+    const key = cache?.keyOf(source, loaded.value);
+    if (key !== undefined) {
+      const hit = cache!.lookup(key, source, policy.rules, () =>
+        compileLoaded(root, resolvedConfig, policy, now, loaded, source, { reads: new Map() }),
+      );
+      if (hit) return hit;
     }
-    if (diagnostic) {
-      delete result.jenkinsfile;
-      delete result.ast;
-    }
-    // Map model paths to TypeScript locations; the locator is only created when needed.
-    const needLocation = diagnostics.filter((d) => !d.location && d.path);
-    const suppressed = result.policy?.suppressed ?? [];
-    if (needLocation.length > 0 || suppressed.length > 0) {
-      const locator = createSourceLocator(loaded.file, root);
-      for (const d of needLocation) d.location = locator.locate(d.path!);
-      for (const s of suppressed) {
-        s.finding.location = locator.locate(s.finding.path);
-        s.suppressionLocation = locator.locate(s.suppressionPath);
-      }
-    }
-    for (const d of diagnostics) d.location ??= { file: source, line: 1, column: 1 };
+    const dependencies: CompileDependencies = { reads: new Map() };
+    const result = compileLoaded(root, resolvedConfig, policy, now, loaded, source, dependencies);
+    if (key !== undefined) cache!.store(key, result, dependencies);
     return result;
   });
+  cache?.flush();
 
   // Two pipelines must not write the same file.
   const byOutput = new Map<string, CompiledPipeline>();
