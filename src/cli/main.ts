@@ -9,6 +9,7 @@ const USAGE = `Usage: pipewright <command> [options]
 Commands:
   compile [files...]   compile pipelines to Jenkinsfiles (--check, --watch, --force)
   validate <files...>  validate hand-written declarative Jenkinsfiles offline
+  import <files|dirs>  import hand-written Jenkinsfiles as typed pipelines (round trip checked)
   ecs-deploy           release a new image to an ECS service, verified, with rollback
   preflight            check the AWS resources the pipelines name (read-only: ECS, ECR)
   diff --base <ref>    semantic diff of the pipelines against a git ref, security changes first
@@ -41,6 +42,7 @@ const commands: Record<string, () => Promise<Command>> = {
   lint: async () => (await import('./lint.ts')).runLintCli,
   explain: async () => (await import('./lint.ts')).runExplainCli,
   rules: async () => (await import('./lint.ts')).runRulesCli,
+  import: async () => (await import('./import.ts')).runImportCli,
 };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

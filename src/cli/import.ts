@@ -1,0 +1,186 @@
+/**
+ * `pipewright import <Jenkinsfile|dir>... [--out FILE | --out-dir DIR] [--name NAME] [--format text|json]`:
+ * hand-written declarative Jenkinsfiles → typed pipeline modules, each verified by compiling it
+ * back (src/import/). A directory is searched for `Jenkinsfile` and `*.Jenkinsfile`; several
+ * directories import a list of service repos in one run.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { importJenkinsfiles, type ImportInput, type ImportReport } from '../import/index.ts';
+import { formatImportReport, formatImportSummary } from '../import/report.ts';
+import { colorsFor, EXIT, type CliIo } from './io.ts';
+
+export const IMPORT_USAGE = `Usage: pipewright import <Jenkinsfile|directory>... [options]
+
+Imports hand-written declarative Jenkinsfiles as typed pipeline modules. Each module is then
+loaded, compiled and compared with the original Jenkinsfile; it is kept only when both are the
+same pipeline (layout, comments and orders Jenkins ignores aside). Constructs the DSL does not
+type go to escape hatches (step(), script(), groovy(), custom entries), never dropped; the report
+says which and why. A Jenkinsfile with code outside its pipeline block is refused.
+
+A directory is searched for files named Jenkinsfile or *.Jenkinsfile (skipping node_modules and
+dot directories); give several directories to import a list of service repos.
+
+Options:
+  --out FILE           module path, for a single Jenkinsfile
+                       (default: <out-dir>/<name>.pipeline.ts)
+  --out-dir DIR        directory for the modules (default: pipelines)
+  --name NAME          pipeline name, for a single Jenkinsfile (default: NAME.Jenkinsfile → NAME,
+                       DIR/Jenkinsfile → DIR's name)
+  --format text|json   report format (default: text)
+  --force              overwrite existing modules
+  --keep-failed        keep a module whose round trip failed, for inspection
+  -h, --help           show this help
+
+Exit codes: 0 every Jenkinsfile imported with its round trip OK; 1 some Jenkinsfile refused or
+failed its round trip; 2 an input could not be read, or bad usage.
+`;
+
+const PIPELINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+interface Found {
+  /** As shown in reports: relative to the working directory. */
+  display: string;
+  absolute: string;
+}
+
+/**
+ * Runs `pipewright import`. `argv` are the arguments after `import`. Resolves to the exit code:
+ * 0 all imported, 1 some refused or failed the round trip, 2 unreadable input or usage error.
+ */
+export async function runImportCli(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        'out-dir': { type: 'string' },
+        name: { type: 'string' },
+        format: { type: 'string' },
+        force: { type: 'boolean' },
+        'keep-failed': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    return usage(io, (error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(IMPORT_USAGE);
+    return EXIT.ok;
+  }
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') return usage(io, `--format must be text or json, not ${JSON.stringify(format)}`);
+  if (positionals.length === 0) return usage(io, 'no Jenkinsfile or directory given');
+  if (values.out !== undefined && values['out-dir'] !== undefined) return usage(io, '--out and --out-dir cannot be combined');
+  if (values.name !== undefined && !PIPELINE_NAME.test(values.name)) {
+    return usage(io, `--name ${JSON.stringify(values.name)}: a pipeline name may use letters, digits, ".", "_" and "-"`);
+  }
+
+  const cwd = io.cwd;
+  const unreadable: string[] = [];
+  const found: Found[] = [];
+  for (const input of positionals) {
+    const absolute = path.resolve(cwd, input);
+    let info;
+    try {
+      info = await stat(absolute);
+    } catch (error) {
+      unreadable.push(`cannot read ${input}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      continue;
+    }
+    if (info.isDirectory()) {
+      const files = await findJenkinsfiles(absolute);
+      if (files.length === 0) unreadable.push(`no Jenkinsfile or *.Jenkinsfile under ${input}`);
+      for (const file of files) found.push({ display: relativeDisplay(cwd, file), absolute: file });
+    } else found.push({ display: relativeDisplay(cwd, absolute), absolute });
+  }
+  if (found.length > 1 && (values.out !== undefined || values.name !== undefined)) {
+    return usage(io, `--out and --name take a single Jenkinsfile; ${found.length} were found (use --out-dir)`);
+  }
+
+  const inputs: ImportInput[] = [];
+  const names = new Set<string>();
+  for (const file of found) {
+    let text: string;
+    try {
+      text = await readFile(file.absolute, 'utf8');
+    } catch (error) {
+      unreadable.push(`cannot read ${file.display}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      continue;
+    }
+    const name = values.name ?? uniqueName(file, cwd, names);
+    names.add(name);
+    const out = values.out ?? path.join(values['out-dir'] ?? 'pipelines', `${name}.pipeline.ts`);
+    const input: ImportInput = { source: file.display, text, out };
+    if (values.name !== undefined || (values.out !== undefined && path.basename(out).replace(/\.pipeline\.ts$/, '') !== name)) input.name = name;
+    inputs.push(input);
+  }
+
+  const reports = await importJenkinsfiles(inputs, { root: cwd, force: values.force ?? false, keepFailed: values['keep-failed'] ?? false });
+
+  if (format === 'json') {
+    io.stdout.write(`${JSON.stringify({ ok: unreadable.length === 0 && reports.every((r) => r.status === 'imported'), unreadable, files: reports }, null, 2)}\n`);
+  } else {
+    const colors = colorsFor(io.stdout, io.env);
+    for (const message of unreadable) io.stderr.write(`pipewright import: ${message}\n`);
+    for (const report of reports) io.stdout.write(`${formatImportReport(report, colors)}\n\n`);
+    io.stdout.write(`${formatImportSummary(reports, unreadable.length)}\n`);
+  }
+  if (unreadable.length > 0) return EXIT.invalid;
+  return reports.every((report: ImportReport) => report.status === 'imported') ? EXIT.ok : EXIT.findings;
+}
+
+function usage(io: CliIo, message: string): number {
+  io.stderr.write(`pipewright import: ${message}\n\n${IMPORT_USAGE}`);
+  return EXIT.invalid;
+}
+
+const isJenkinsfile = (name: string) => name === 'Jenkinsfile' || name.endsWith('.Jenkinsfile');
+
+/** Jenkinsfiles under a directory, sorted; node_modules and dot directories are skipped. */
+async function findJenkinsfiles(directory: string): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await readdir(directory, { withFileTypes: true });
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const full = path.join(directory, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+      out.push(...(await findJenkinsfiles(full)));
+    } else if (entry.isFile() && isJenkinsfile(entry.name)) out.push(full);
+  }
+  return out;
+}
+
+function relativeDisplay(cwd: string, file: string): string {
+  const relative = path.relative(cwd, file);
+  return (relative.startsWith('..') || path.isAbsolute(relative) ? file : relative).split(path.sep).join('/');
+}
+
+/** A valid pipeline name from text: other characters become `-`. */
+function sanitize(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').replace(/-+$/, '');
+}
+
+/**
+ * The pipeline name of a Jenkinsfile: `NAME.Jenkinsfile` → NAME, `DIR/Jenkinsfile` → DIR's name;
+ * when that is taken in this run, the directory path joined with `-`, then a numeric suffix.
+ */
+function uniqueName(file: Found, cwd: string, taken: ReadonlySet<string>): string {
+  const base = path.basename(file.absolute);
+  const directory = path.dirname(file.absolute);
+  const own = base === 'Jenkinsfile' ? path.basename(directory) : base.slice(0, -'.Jenkinsfile'.length);
+  const candidates = [sanitize(own)];
+  const relativeDirectory = path.relative(cwd, directory);
+  if (relativeDirectory && !relativeDirectory.startsWith('..')) {
+    const parts = relativeDirectory.split(path.sep);
+    candidates.push(sanitize(base === 'Jenkinsfile' ? parts.join('-') : [...parts, own].join('-')));
+  }
+  for (const candidate of candidates) if (candidate !== '' && !taken.has(candidate)) return candidate;
+  const stem = candidates.find((c) => c !== '') ?? 'pipeline';
+  for (let i = 2; ; i++) if (!taken.has(`${stem}-${i}`)) return `${stem}-${i}`;
+}

@@ -1,0 +1,165 @@
+/**
+ * `pipewright import`, as a library: Jenkinsfiles → typed pipeline modules, each one checked by
+ * compiling it back (round-trip.ts). A module stays on disk only when its round trip holds.
+ *
+ * Per file: parse (syntax and declarative rules, as `pipewright validate`) → raise to the model
+ * (raise.ts) → write the module (emit-module.ts) → load, compile, parse, compare. Files that
+ * cannot be represented are refused before anything is written.
+ */
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipelineNameFromFile } from '../compile.ts';
+import { hasErrors, type Diagnostic } from '../diagnostics.ts';
+import { writeAtomic } from '../emit/write.ts';
+import type { JenkinsfileAst } from '../jenkinsfile/ast.ts';
+import { parseJenkinsfile } from '../jenkinsfile/parse.ts';
+import { validateJenkinsfile } from '../jenkinsfile/validate.ts';
+import type { AstDifference } from './compare.ts';
+import { emitPipelineModule } from './emit-module.ts';
+import { raiseJenkinsfile, type ImportInfo, type ImportNote, type ImportRefusal, type RaiseCounts } from './raise.ts';
+import { verifyRoundTrips } from './round-trip.ts';
+
+export { raiseJenkinsfile, type EscapeHatch, type ImportInfo, type ImportNote, type ImportRefusal, type RaiseCounts, type RaiseResult } from './raise.ts';
+export { emitPipelineModule, type EmitModuleOptions } from './emit-module.ts';
+export { verifyRoundTrip, verifyRoundTrips, type RoundTripEntry, type RoundTripResult } from './round-trip.ts';
+export { compareJenkinsfileAsts, type AstDifference } from './compare.ts';
+
+/** One Jenkinsfile to import. */
+export interface ImportInput {
+  /** The Jenkinsfile's path as shown in reports (the file is read by the caller). */
+  source: string;
+  /** Its text. */
+  text: string;
+  /** Where to write the module (absolute, or relative to the root). */
+  out: string;
+  /** Pipeline name; default: the module file name without `.pipeline.ts`. */
+  name?: string;
+}
+
+export interface ImportOptions {
+  /** Project root: relative `out` paths and the loader's bundle cache are below it. */
+  root: string;
+  /** Overwrite existing modules (default: refuse). */
+  force?: boolean;
+  /** Keep a module whose round trip failed, for inspection (default: delete it). */
+  keepFailed?: boolean;
+}
+
+/** `imported`: written and round-trip verified. */
+export type ImportStatus = 'imported' | 'refused' | 'round-trip-failed';
+
+/** What happened to one Jenkinsfile. */
+export interface ImportReport {
+  source: string;
+  /** The module path (as given). */
+  out: string;
+  name: string;
+  status: ImportStatus;
+  /** Why the file was refused (status `refused`). */
+  refusals: ImportRefusal[];
+  /** Escape hatches used, with reasons. */
+  notes: ImportNote[];
+  /** Other things worth knowing (e.g. `@Library` mapped to `libraries`). */
+  infos: ImportInfo[];
+  counts: RaiseCounts;
+  /** Typed steps by name. */
+  typedStepNames: Record<string, number>;
+  /** The round trip, when a module was written. */
+  roundTrip?: {
+    ok: boolean;
+    problem?: string;
+    difference?: AstDifference;
+    /** Warnings (and, on failure, errors) from loading and compiling the module. */
+    diagnostics: Diagnostic[];
+  };
+  /** Whether the module is on disk after the import. */
+  written: boolean;
+}
+
+const EMPTY_COUNTS: RaiseCounts = { typedSteps: 0, genericSteps: 0, scriptSteps: 0, groovyValues: 0, typedSettings: 0, customSettings: 0 };
+
+/**
+ * Imports Jenkinsfiles into pipeline modules and verifies each by a round trip. Reports are in
+ * input order. Throws only for environment failures (e.g. an unwritable directory).
+ */
+export async function importJenkinsfiles(inputs: readonly ImportInput[], options: ImportOptions): Promise<ImportReport[]> {
+  const root = path.resolve(options.root);
+  const reports: ImportReport[] = [];
+  const pending: { report: ImportReport; original: JenkinsfileAst; file: string }[] = [];
+  const claimed = new Set<string>();
+  for (const input of inputs) {
+    const file = path.resolve(root, input.out);
+    const name = input.name ?? pipelineNameFromFile(file);
+    const report: ImportReport = {
+      source: input.source,
+      out: input.out,
+      name,
+      status: 'refused',
+      refusals: [],
+      notes: [],
+      infos: [],
+      counts: { ...EMPTY_COUNTS },
+      typedStepNames: {},
+      written: false,
+    };
+    reports.push(report);
+
+    const parsed = parseJenkinsfile(input.text, input.source);
+    const problems = parsed.ast ? [...parsed.diagnostics, ...validateJenkinsfile(parsed.ast, { file: input.source })] : parsed.diagnostics;
+    if (!parsed.ast || hasErrors(problems)) {
+      report.refusals = problems
+        .filter((d) => d.severity === 'error')
+        .map((d) => ({ reason: `not a valid declarative Jenkinsfile: ${d.code} ${d.message}`, ...(d.location ? { line: d.location.line, column: d.location.column } : {}) }));
+      continue;
+    }
+    const raised = raiseJenkinsfile(parsed.ast);
+    Object.assign(report, { notes: raised.notes, infos: raised.infos, counts: raised.counts, typedStepNames: raised.typedStepNames });
+    if (!raised.pipeline) {
+      report.refusals = raised.refusals;
+      continue;
+    }
+    if (claimed.has(file)) {
+      report.refusals = [{ reason: `another Jenkinsfile of this run is imported to ${input.out}` }];
+      continue;
+    }
+    if (!options.force && existsSync(file)) {
+      report.refusals = [{ reason: `${input.out} exists (use --force to overwrite it)` }];
+      continue;
+    }
+    claimed.add(file);
+    const pipeline = input.name !== undefined && input.name !== pipelineNameFromFile(file) ? { name: input.name, ...raised.pipeline } : raised.pipeline;
+    const text = await emitPipelineModule(pipeline, {
+      file,
+      header: [
+        `Imported from ${input.source} by \`pipewright import\`; the round trip was checked (compiling this module gives the same Jenkinsfile).`,
+        'Escape hatches (step(), script(), groovy(), custom entries) mark what is not typed yet: see the import report.',
+      ],
+    });
+    await writeAtomic(file, text);
+    report.written = true;
+    pending.push({ report, original: parsed.ast, file });
+  }
+
+  const results = await verifyRoundTrips(
+    pending.map(({ report, original, file }) => ({ original, module: file, name: report.name })),
+    root,
+  );
+  for (const [index, { report, file }] of pending.entries()) {
+    const result = results[index]!;
+    report.roundTrip = { ok: result.ok, diagnostics: result.diagnostics };
+    if (result.problem !== undefined) report.roundTrip.problem = result.problem;
+    if (result.difference) report.roundTrip.difference = result.difference;
+    report.status = result.ok ? 'imported' : 'round-trip-failed';
+    if (!result.ok && !options.keepFailed) {
+      await rm(file, { force: true });
+      report.written = false;
+    }
+  }
+  return reports;
+}
+
+/** Imports one Jenkinsfile (see {@link importJenkinsfiles}). */
+export async function importJenkinsfile(input: ImportInput, options: ImportOptions): Promise<ImportReport> {
+  return (await importJenkinsfiles([input], options))[0]!;
+}
