@@ -631,6 +631,11 @@ export const EksDeployStepSchema = z
   method: EksMethodSchema,
   /** Minutes to wait for the rollout (default 10). */
   timeoutMinutes: minutes(30).optional(),
+  /**
+   * Verify the cosign signature of the digest with the deploy role before anything changes in the
+   * cluster (ART-005).
+   */
+  verifySignature: z.strictObject({ key: matching(P.kmsKeyRef, 'key') }).optional(),
   suppressions,
 })
   .refine((s) => sessionOutlivesDeploy(s.aws.durationSeconds, s.timeoutMinutes ?? 10), {
@@ -660,11 +665,25 @@ export const GitopsBumpStepSchema = z
     authorEmail: z.string().regex(/^[^\s@]+@[^\s@]+$/).optional(),
     /** Stash holding `image-ref.txt` (default `image-ref`). */
     imageStash: matching(P.token, 'imageStash').optional(),
+    /**
+     * Verify the cosign signature of the digest before the bump is committed (ART-005). cosign reads
+     * the KMS public key and the signature from ECR, so it needs `aws`.
+     */
+    verifySignature: z.strictObject({ key: matching(P.kmsKeyRef, 'key') }).optional(),
+    /**
+     * Role for the signature verification only (the environment's read-only deploy role in its own
+     * account, IAM-002); git never runs with it. Required with `verifySignature`.
+     */
+    aws: AwsRoleSchema.optional(),
     suppressions,
   })
   .refine((s) => (s.auth.kind === 'https') === s.repository.startsWith('https://'), {
     message: '`auth.kind` must match the repository URL scheme',
     path: ['auth'],
+  })
+  .refine((s) => (s.verifySignature === undefined) === (s.aws === undefined), {
+    message: '`aws` is the role that verifies the signature: set both `verifySignature` and `aws`, or neither',
+    path: ['aws'],
   });
 export type GitopsBumpStep = z.input<typeof GitopsBumpStepSchema>;
 

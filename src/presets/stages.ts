@@ -91,7 +91,7 @@ export interface DeployStepOptions {
   service: string;
   /** Smoke test command run after an ECS rollout. */
   smokeTest?: string;
-  /** Verify the cosign signature with this key before an ECS deploy. */
+  /** Verify the cosign signature with this key before deploying an image (ECS, EKS and GitOps targets). */
   verifySignatureKey?: string;
   /** ECS engine (default `aws-cli`). */
   engine?: 'aws-cli' | 'pipewright';
@@ -111,6 +111,7 @@ export function deployStepFor(environment: DeliveryEnvironment, options: DeployS
   };
   const target = environment.target;
   const timeout = options.timeoutMinutes !== undefined ? { timeoutMinutes: options.timeoutMinutes } : {};
+  const verifySignature = options.verifySignatureKey !== undefined ? { verifySignature: { key: options.verifySignatureKey } } : {};
   switch (target.kind) {
     case 'ecs': {
       const engine = options.engine ?? DELIVERY_DEFAULTS.ecs.engine;
@@ -125,11 +126,19 @@ export function deployStepFor(environment: DeliveryEnvironment, options: DeployS
           : { engine }),
         ...timeout,
         ...(options.smokeTest !== undefined ? { smokeTest: options.smokeTest } : {}),
-        ...(options.verifySignatureKey !== undefined ? { verifySignature: { key: options.verifySignatureKey } } : {}),
+        ...verifySignature,
       });
     }
     case 'eks':
-      return eksDeploy({ environment: environment.name, aws, cluster: target.cluster, namespace: target.namespace, method: target.method, ...timeout });
+      return eksDeploy({
+        environment: environment.name,
+        aws,
+        cluster: target.cluster,
+        namespace: target.namespace,
+        method: target.method,
+        ...timeout,
+        ...verifySignature,
+      });
     case 'gitops':
       return gitopsBump({
         environment: environment.name,
@@ -138,6 +147,8 @@ export function deployStepFor(environment: DeliveryEnvironment, options: DeployS
         file: target.file,
         editor: target.editor,
         auth: target.auth,
+        // The environment's (read-only) deploy role verifies the signature; git never uses it.
+        ...(options.verifySignatureKey !== undefined ? { ...verifySignature, aws } : {}),
       });
     case 's3':
       return s3Publish({

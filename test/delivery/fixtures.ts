@@ -137,6 +137,7 @@ export const STEP_FIXTURES: Record<string, Pipeline> = {
       cluster: 'stage-eks',
       namespace: 'payments',
       method: { kind: 'helm', release: 'payments-api', chart: 'charts/payments-api', valuesFile: 'charts/values-stage.yaml' },
+      verifySignature: { key: KMS_KEY },
     }),
   ]),
   'eks-deploy-kubectl': around([
@@ -156,6 +157,8 @@ export const STEP_FIXTURES: Record<string, Pipeline> = {
       file: 'apps/payments-api/prod/kustomization.yaml',
       editor: { kind: 'kustomize', imageName: 'payments-api' },
       auth: { kind: 'https', credentialId: 'gitops-bot-token' },
+      verifySignature: { key: KMS_KEY },
+      aws: { role: 'gitops-readonly-prod', account: '333333333333', region: 'eu-west-1' },
     }),
   ]),
   'gitops-bump-ssh-yq': around([
@@ -305,7 +308,7 @@ export const PRESET_FIXTURES: Record<string, () => Pipeline> = {
           name: 'prod',
           awsAccountId: '333333333333',
           region: 'eu-west-1',
-          deployRole: 'gitops-unused-prod',
+          deployRole: 'gitops-readonly-prod',
           agentLabel: 'prod-deployer',
           target: {
             kind: 'gitops',

@@ -69,6 +69,21 @@ describe('delivery step schemas', () => {
     expect(issues(ecsDeploy({ ...ecs, aws: { ...aws, durationSeconds: 7200 } }))).not.toEqual([]);
   });
 
+  it('verifies a GitOps bump only with a role for the verification, and takes no role without it (ART-005)', () => {
+    const bump = {
+      step: 'gitopsBump',
+      environment: 'prod',
+      repository: 'https://github.example.com/platform/deployments.git',
+      file: 'apps/payments-api/prod/kustomization.yaml',
+      editor: { kind: 'kustomize', imageName: 'payments-api' },
+      auth: { kind: 'https', credentialId: 'gitops-bot-token' },
+    };
+    const verifySignature = { key: 'awskms:///alias/ci-cosign' };
+    expect(issues({ ...bump, verifySignature })).toEqual([expect.stringMatching(/^aws: `aws` is the role that verifies the signature/)]);
+    expect(issues({ ...bump, aws })).toEqual([expect.stringMatching(/^aws: `aws` is the role that verifies the signature/)]);
+    expect(issues({ ...bump, verifySignature, aws })).toEqual([]);
+  });
+
   it('refuses names that would be written into script text unless they match a strict pattern', () => {
     expect(issues(dockerBuild({ repository: 'payments-api', buildArgs: { 'X;rm -rf /': 'v' } }))).not.toEqual([]);
     expect(issues(dockerBuild({ repository: 'payments-api', secrets: [{ id: 'a,src=/etc/passwd', credentialId: 'c' }] }))).not.toEqual([]);

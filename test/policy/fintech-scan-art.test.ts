@@ -251,9 +251,41 @@ tester.run(rule('ART-004'), {
   ],
 });
 
+const KMS_KEY = 'awskms:///alias/ci-cosign';
+const prodRole = { role: 'ecs-deployer-prod', account: '333333333333', region: 'eu-west-1' };
+const eksProdDeploy = (extra: Record<string, unknown> = {}): Step =>
+  ({ step: 'eksDeploy', environment: 'prod', aws: prodRole, cluster: 'prod-eks', namespace: 'payments', method: { kind: 'kubectl', deployment: 'payments-api', container: 'app' }, ...extra }) as Step;
+const gitopsProdBump = (extra: Record<string, unknown> = {}): Step =>
+  ({
+    step: 'gitopsBump',
+    environment: 'prod',
+    repository: 'https://github.example.com/platform/deployments.git',
+    file: 'apps/payments-api/prod/kustomization.yaml',
+    editor: { kind: 'kustomize', imageName: 'payments-api' },
+    auth: { kind: 'https', credentialId: 'gitops-bot-token' },
+    ...extra,
+  }) as Step;
+/** The compliant pipeline with its prod deploy replaced by `step`. */
+const withProdDeploy = (step: Step) => mutate((p) => { p.stages[STAGE.deployProd]!.steps = [step]; });
+
 tester.run(rule('ART-005'), {
-  valid: [compliant()],
+  valid: [
+    compliant(),
+    { name: 'EKS prod deploy that verifies the signature', pipeline: withProdDeploy(eksProdDeploy({ verifySignature: { key: KMS_KEY } })) },
+    { name: 'GitOps prod bump that verifies the signature', pipeline: withProdDeploy(gitopsProdBump({ verifySignature: { key: KMS_KEY }, aws: prodRole })) },
+    { name: 'dev deploys need no verification', pipeline: mutate((p) => { p.stages[STAGE.deployDev]!.steps = [eksProdDeploy({ environment: 'dev', aws: { ...prodRole, account: '111111111111' } })]; }) },
+  ],
   invalid: [
+    {
+      name: 'EKS prod deploy without verification',
+      pipeline: withProdDeploy(eksProdDeploy()),
+      errors: [{ path: ['stages', STAGE.deployProd, 'steps', 0], message: 'eksDeploy to prod does not verify the image signature before deploying', environment: 'prod', severity: 'error' }],
+    },
+    {
+      name: 'GitOps prod bump without verification',
+      pipeline: withProdDeploy(gitopsProdBump()),
+      errors: [{ path: ['stages', STAGE.deployProd, 'steps', 0], message: 'gitopsBump to prod does not verify the image signature before deploying', environment: 'prod' }],
+    },
     { pipeline: mutate((p) => p.stages[STAGE.publish]!.steps!.splice(2, 1)), errors: [{ path: ['stages', STAGE.publish, 'steps', 0], message: /never signed/ }] },
     {
       name: 'signed before the image scan of the pushed digest',

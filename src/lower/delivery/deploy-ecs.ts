@@ -23,7 +23,7 @@ import { DELIVERY_DEFAULTS } from '../../model/delivery-defaults.ts';
 import type { EcsDeployStep } from '../../model/delivery.ts';
 import { deployLockName } from '../../model/delivery-defaults.ts';
 import { archiveStep, lockStep, shStep, timeoutStep, unstashStep, withAws, withEnv, type EnvVars } from './jenkins.ts';
-import { bashScript, CHECK_AWS_ACCOUNT, READ_IMAGE_REF, UTC_NOW } from './shell.ts';
+import { bashScript, CHECK_AWS_ACCOUNT, READ_IMAGE_REF, UTC_NOW, VERIFY_SIGNATURE } from './shell.ts';
 import type { DeliveryLowering } from './types.ts';
 
 /**
@@ -159,9 +159,7 @@ function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright'): st
     'trap on_exit EXIT',
     '# An abort (Jenkins sends TERM) still runs the EXIT trap, so the rollback starts at once.',
     "trap 'exit 143' TERM INT HUP",
-    ...(step.verifySignature !== undefined
-      ? ['# Only a signed digest is deployed (ART-005).', 'cosign verify --key "$PW_COSIGN_KEY" "$image_ref" > /dev/null']
-      : []),
+    ...(step.verifySignature !== undefined ? VERIFY_SIGNATURE : []),
     ...(engine === 'aws-cli' ? AWS_CLI_ROLLOUT : PIPEWRIGHT_ROLLOUT),
     '# A plain services-stable wait also succeeds after an automatic rollback: check that this',
     '# run\'s task definition is PRIMARY and COMPLETED (DEPLOY-002).',

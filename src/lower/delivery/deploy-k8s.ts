@@ -13,7 +13,7 @@ import {
   type Binding,
   type EnvVars,
 } from './jenkins.ts';
-import { bashScript, CHECK_AWS_ACCOUNT, READ_IMAGE_REF, UTC_NOW } from './shell.ts';
+import { bashScript, CHECK_AWS_ACCOUNT, READ_IMAGE_REF, UTC_NOW, VERIFY_SIGNATURE } from './shell.ts';
 import type { DeliveryLowering } from './types.ts';
 
 const EKS_EVIDENCE_FUNCTION = [
@@ -32,7 +32,8 @@ const EKS_EVIDENCE_FUNCTION = [
 /**
  * `helm upgrade --install --atomic --wait` (helm rolls back by itself) or `kubectl set image` +
  * `rollout status` with `rollout undo` on failure; always by digest, with a temporary kubeconfig
- * for the assumed role, and an evidence record.
+ * for the assumed role, and an evidence record. With `verifySignature`, `cosign verify` runs before
+ * the cluster is touched (ART-005).
  */
 export function lowerEksDeploy(step: EksDeployStep): DeliveryLowering {
   const minutes = step.timeoutMinutes ?? DELIVERY_DEFAULTS.eks.timeoutMinutes;
@@ -48,6 +49,7 @@ export function lowerEksDeploy(step: EksDeployStep): DeliveryLowering {
     ['PW_AWS_REGION', step.aws.region],
     ['PW_ROLLOUT_TIMEOUT_MINUTES', String(minutes)],
   ];
+  if (step.verifySignature !== undefined) env.push(['PW_COSIGN_KEY', step.verifySignature.key]);
   let rollout: string[];
   if (method.kind === 'helm') {
     const keys = method.imageKeys ?? DELIVERY_DEFAULTS.eks.imageKeys;
@@ -94,6 +96,7 @@ export function lowerEksDeploy(step: EksDeployStep): DeliveryLowering {
     '  exit "$status"',
     '}',
     'trap on_exit EXIT',
+    ...(step.verifySignature !== undefined ? VERIFY_SIGNATURE : []),
     'aws eks update-kubeconfig --name "$EKS_CLUSTER" --region "$PW_AWS_REGION" --kubeconfig "$kubeconfig" > /dev/null',
     'export KUBECONFIG="$kubeconfig"',
     ...rollout,
@@ -116,7 +119,8 @@ export function lowerEksDeploy(step: EksDeployStep): DeliveryLowering {
 
 /**
  * Clones the manifests repository, writes the digest with kustomize or yq, commits and pushes
- * (rebasing and retrying on a concurrent push). The https token reaches git through a
+ * (rebasing and retrying on a concurrent push). With `verifySignature`, a separate script first
+ * verifies the digest's cosign signature under `withAWS(aws)`, so git never holds AWS credentials. The https token reaches git through a
  * `GIT_ASKPASS` helper that reads it from the environment, never from a URL or a command line.
  */
 export function lowerGitopsBump(step: GitopsBumpStep): DeliveryLowering {
@@ -169,6 +173,21 @@ export function lowerGitopsBump(step: GitopsBumpStep): DeliveryLowering {
     env.push(['PW_YQ_PATH', step.editor.yamlPath]);
     edit = ['IMAGE_REF="$image_ref" yq -i \'eval(strenv(PW_YQ_PATH)) = strenv(IMAGE_REF)\' "$PW_GITOPS_FILE"'];
   }
+  const verify =
+    step.verifySignature !== undefined && step.aws !== undefined
+      ? [
+          withAws(
+            step.aws,
+            withEnv(
+              [
+                ['PW_AWS_ACCOUNT', step.aws.account],
+                ['PW_COSIGN_KEY', step.verifySignature.key],
+              ],
+              [shStep(`verify signature ${step.environment}`, bashScript([...READ_IMAGE_REF, ...CHECK_AWS_ACCOUNT, ...VERIFY_SIGNATURE]))],
+            ),
+          ),
+        ]
+      : [];
   const script = bashScript([
     'mkdir -p evidence',
     ...READ_IMAGE_REF,
@@ -210,6 +229,8 @@ export function lowerGitopsBump(step: GitopsBumpStep): DeliveryLowering {
     steps: [
       unstashStep(step.imageStash ?? DELIVERY_DEFAULTS.imageStash),
       lockStep(deployLockName('gitops', step.environment, step.file), [
+        // Verified and bumped under one lock: the reference that was verified is the one committed.
+        ...verify,
         ...withCredentials(bindings, withEnv(env, [shStep(`gitops bump ${step.environment}`, script)])),
       ]),
     ],

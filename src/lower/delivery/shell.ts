@@ -17,6 +17,9 @@ export const READ_IMAGE_REF = [
   'fi',
 ];
 
+/** Fails unless `image_ref` carries a valid cosign signature made with `$PW_COSIGN_KEY` (ART-005). */
+export const VERIFY_SIGNATURE = ['# Only a signed digest is deployed (ART-005).', 'cosign verify --key "$PW_COSIGN_KEY" "$image_ref" > /dev/null'];
+
 /** Fails unless the assumed role belongs to `$PW_AWS_ACCOUNT` (IAM-002 at run time). */
 export const CHECK_AWS_ACCOUNT = [
   'account="$(aws sts get-caller-identity --query Account --output text)"',

@@ -11,8 +11,10 @@ export default defineRule({
     nonProductionSeverity: 'warning',
     rationale:
       'A signature made after every gate passed turns "this digest passed our controls" into something a deploy can ' +
-      'verify. `cosignSign` (KMS key) runs after the push and after every scan and quality gate; ECS deploys to ' +
-      'production verify the signature (`verifySignature`) before registering a task definition.',
+      'verify. `cosignSign` (KMS key) runs after the push and after every scan and quality gate; image deploys to ' +
+      'production (`ecsDeploy`, `eksDeploy`, `gitopsBump`) verify the signature (`verifySignature`) before they change ' +
+      'anything: before a task definition is registered, before helm or kubectl touch the cluster, before the GitOps ' +
+      'commit.',
     standards: ['OWASP CICD-SEC-9', 'AWS DevOps Guidance DL.CS.3', 'SLSA Build L2'],
     example: {
       bad: "ecrPush({...}), ecsDeploy({ environment: 'prod', ... })",
@@ -40,11 +42,12 @@ export default defineRule({
         });
       }
     }
-    for (const info of facts.ofKind('ecsDeploy')) {
+    const imageDeploys = [...facts.ofKind('ecsDeploy'), ...facts.ofKind('eksDeploy'), ...facts.ofKind('gitopsBump')].sort((a, b) => a.order - b.order);
+    for (const info of imageDeploys) {
       if (!isProduction(info.step.environment) || info.step.verifySignature) continue;
       findings.push({
         path: info.path,
-        message: `ecsDeploy to ${info.step.environment} does not verify the image signature before deploying`,
+        message: `${info.step.step} to ${info.step.environment} does not verify the image signature before deploying`,
         environment: info.step.environment,
         expected: 'verifySignature: { key }',
         found: 'none',
