@@ -42,6 +42,8 @@ const NAMED_ESCAPES: Readonly<Record<number, string>> = {
 };
 
 const LF = 0x0a;
+/** Printable ASCII except `'` and `\\`: written as is inside `'…'`. */
+const NOTHING_TO_ESCAPE = /^[\x20-\x26\x28-\x5b\x5d-\x7e]*$/;
 const SPACE = 0x20;
 const END_OF_FILE_FOR_ANTLR2 = 0xffff;
 
@@ -70,6 +72,8 @@ function escapeUnit(value: string, index: number): string {
  * @throws UnrepresentableStringError if `value` contains U+FFFF.
  */
 export function groovyStringLiteral(value: string): string {
+  // Most values are printable ASCII without quote or backslash: nothing to escape.
+  if (NOTHING_TO_ESCAPE.test(value)) return `'${value}'`;
   let body = '';
   for (let i = 0; i < value.length; i++) body += escapeUnit(value, i);
   return `'${body}'`;

@@ -69,16 +69,17 @@ export class JenkinsfilePrintError extends Error {
 
 const INDENT = '  ';
 
+/** `INDENT.repeat(n)`, memoised. */
+const indents: string[] = [''];
+function indentation(level: number): string {
+  for (let n = indents.length; n <= level; n++) indents.push(indents[n - 1] + INDENT);
+  return indents[level]!;
+}
+
 /** The node a piece of output is credited to: the nearest node with an origin, and its depth. */
 interface Attribution {
   origin: Origin | undefined;
   depth: number;
-}
-
-/** A run of output text credited to one node; may contain LF (multi-line literals, verbatim Groovy). */
-interface Piece {
-  text: string;
-  by: Attribution;
 }
 
 const NO_ATTRIBUTION: Attribution = { origin: undefined, depth: -1 };
@@ -89,7 +90,7 @@ function attribute(node: NodeMeta, parent: Attribution, depth: number): Attribut
 
 /** Groovy treats CRLF and lone CR as line breaks too; the output uses LF only. */
 function normalizeLineEndings(text: string): string {
-  return text.replace(/\r\n?/g, '\n');
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 
 /**
@@ -108,9 +109,23 @@ export function printJenkinsfile(ast: JenkinsfileAst): PrintedJenkinsfile {
   return { text: `${printer.lines.join('\n')}\n`, lineOrigins: printer.origins };
 }
 
+/**
+ * Writes the output one logical line at a time, streaming: pieces of text are appended with
+ * `put`, each credited to a node; `endLine` writes the line at an indent. A piece containing LF
+ * continues on following physical lines without indentation (its text is exact, e.g. a
+ * multi-line literal). Each physical line is credited to the deepest attributed piece with text
+ * on it (the first among equally deep ones; an empty line inside a piece counts as text), else
+ * to the line's owner.
+ */
 class Printer {
   readonly lines: string[] = [];
   readonly origins: (Origin | undefined)[] = [];
+  /** Physical lines of the current logical line already ended by an LF inside a piece. */
+  private done: { text: string; credit: Attribution | undefined }[] = [];
+  /** Text of the current physical line. */
+  private text = '';
+  /** Deepest attributed piece with text on the current physical line. */
+  private credit: Attribution | undefined;
 
   /** Verbatim Groovy lines, credited to no node. */
   verbatim(text: string): void {
@@ -121,30 +136,49 @@ class Printer {
     }
   }
 
-  /**
-   * Writes one logical line at `indent`. Pieces containing LF continue on following physical
-   * lines without indentation (their text is exact, e.g. a multi-line literal). Each physical
-   * line is credited to the deepest attributed piece with text on it, else to `owner`.
-   */
-  private emit(indent: number, pieces: Piece[], owner: Attribution): void {
-    const credit: (Attribution | undefined)[] = [];
-    let line = 0;
-    for (const piece of pieces) {
-      const segments = piece.text.split('\n');
-      segments.forEach((segment, i) => {
-        const interiorEmptyLine = i > 0 && i < segments.length - 1;
-        const current = credit[line + i];
-        if ((segment !== '' || interiorEmptyLine) && piece.by.origin !== undefined && (current === undefined || piece.by.depth > current.depth)) {
-          credit[line + i] = piece.by;
-        }
-      });
-      line += segments.length - 1;
+  private put(text: string, by: Attribution): void {
+    if (!text.includes('\n')) {
+      this.text += text;
+      if (text !== '' && by.origin !== undefined && (this.credit === undefined || by.depth > this.credit.depth)) this.credit = by;
+      return;
     }
-    const physical = pieces.map((piece) => piece.text).join('').split('\n');
-    physical.forEach((text, i) => {
-      this.lines.push(i === 0 && text !== '' ? INDENT.repeat(indent) + text : text);
-      this.origins.push((credit[i] ?? owner).origin);
-    });
+    const segments = text.split('\n');
+    for (let i = 0; i < segments.length; i++) {
+      if (i > 0) {
+        this.done.push({ text: this.text, credit: this.credit });
+        this.text = '';
+        this.credit = undefined;
+      }
+      const segment = segments[i]!;
+      this.text += segment;
+      const interiorEmptyLine = i > 0 && i < segments.length - 1;
+      if ((segment !== '' || interiorEmptyLine) && by.origin !== undefined && (this.credit === undefined || by.depth > this.credit.depth)) {
+        this.credit = by;
+      }
+    }
+  }
+
+  /** Ends the current logical line: its first physical line is indented unless empty. */
+  private endLine(indent: number, owner: Attribution): void {
+    let first = true;
+    const write = (text: string, credit: Attribution | undefined) => {
+      this.lines.push(first && text !== '' ? indentation(indent) + text : text);
+      this.origins.push((credit ?? owner).origin);
+      first = false;
+    };
+    if (this.done.length > 0) {
+      for (const line of this.done) write(line.text, line.credit);
+      this.done = [];
+    }
+    write(this.text, this.credit);
+    this.text = '';
+    this.credit = undefined;
+  }
+
+  /** A whole line of one piece. */
+  private line(indent: number, text: string, by: Attribution): void {
+    this.put(text, by);
+    this.endLine(indent, by);
   }
 
   statement(node: Statement, indent: number, parent: Attribution, depth: number): void {
@@ -155,7 +189,9 @@ class Printer {
         return;
       case 'Assignment':
         requireIdentifier(node.name, 'assignment target', by);
-        this.emit(indent, [{ text: `${node.name} = `, by }, ...expression(node.value, by, depth + 1)], by);
+        this.put(`${node.name} = `, by);
+        this.expression(node.value, by, depth + 1, false);
+        this.endLine(indent, by);
         return;
       case 'GroovyBlock':
         this.groovyBlock(node, indent, by);
@@ -167,7 +203,7 @@ class Printer {
             by.origin,
           );
         }
-        this.emit(indent, [{ text: node.text === '' ? '//' : `// ${node.text}`, by }], by);
+        this.line(indent, node.text === '' ? '//' : `// ${node.text}`, by);
         return;
       default:
         throw new JenkinsfilePrintError(`unknown statement type ${JSON.stringify((node as { type: unknown }).type)}`, by.origin);
@@ -177,36 +213,132 @@ class Printer {
   private call(node: CallStatement, indent: number, by: Attribution, depth: number): void {
     requireIdentifier(node.name, 'call name', by);
     const hasArgs = node.args.positional.length > 0 || node.args.named.length > 0;
-    const head: Piece[] = [{ text: node.name, by }];
+    this.put(node.name, by);
     if (node.body === undefined) {
-      if (!hasArgs) head.push({ text: '()', by });
+      if (!hasArgs) this.put('()', by);
       else if (commandStyleIsUnambiguous(node.args)) {
-        head.push({ text: ' ', by }, ...argumentList(node.args, by, depth, true));
+        this.put(' ', by);
+        this.argumentList(node.args, by, depth, true);
       } else {
-        head.push({ text: '(', by }, ...argumentList(node.args, by, depth, true), { text: ')', by });
+        this.put('(', by);
+        this.argumentList(node.args, by, depth, true);
+        this.put(')', by);
       }
-      this.emit(indent, head, by);
+      this.endLine(indent, by);
       return;
     }
-    if (hasArgs) head.push({ text: '(', by }, ...argumentList(node.args, by, depth, false), { text: ')', by });
+    if (hasArgs) {
+      this.put('(', by);
+      this.argumentList(node.args, by, depth, false);
+      this.put(')', by);
+    }
     if (node.body.length === 0) {
-      this.emit(indent, [...head, { text: ' { }', by }], by);
+      this.put(' { }', by);
+      this.endLine(indent, by);
       return;
     }
-    this.emit(indent, [...head, { text: ' {', by }], by);
+    this.put(' {', by);
+    this.endLine(indent, by);
     for (const child of node.body) this.statement(child, indent + 1, by, depth + 1);
-    this.emit(indent, [{ text: '}', by }], by);
+    this.line(indent, '}', by);
   }
 
   private groovyBlock(node: GroovyBlock, indent: number, by: Attribution): void {
     const lines = reindent(node.source);
     if (lines.length === 0) {
-      this.emit(indent, [{ text: `${node.keyword} { }`, by }], by);
+      this.line(indent, `${node.keyword} { }`, by);
       return;
     }
-    this.emit(indent, [{ text: `${node.keyword} {`, by }], by);
-    for (const line of lines) this.emit(indent + 1, [{ text: line, by }], by);
-    this.emit(indent, [{ text: '}', by }], by);
+    this.line(indent, `${node.keyword} {`, by);
+    for (const line of lines) this.line(indent + 1, line, by);
+    this.line(indent, '}', by);
+  }
+
+  /** Positional arguments, then named ones, comma separated. */
+  private argumentList(args: Arguments, by: Attribution, depth: number, multilineStrings: boolean): void {
+    if (args.named.length > 1) {
+      const keys = new Set<string>();
+      for (const { key } of args.named) {
+        // Groovy refuses `foo(a: 1, a: 2)` at parse time ("Duplicate named parameter").
+        if (keys.has(key)) throw new JenkinsfilePrintError(`duplicate named argument ${JSON.stringify(key)}`, by.origin);
+        keys.add(key);
+      }
+    }
+    let first = true;
+    for (const value of args.positional) {
+      if (!first) this.put(', ', by);
+      first = false;
+      this.expression(value, by, depth + 1, multilineStrings);
+    }
+    for (const entry of args.named) {
+      if (!first) this.put(', ', by);
+      first = false;
+      this.mapEntry(entry, by, depth + 1, multilineStrings);
+    }
+  }
+
+  private mapEntry(entry: MapEntry, parent: Attribution, depth: number, multilineStrings: boolean): void {
+    const by = attribute(entry, parent, depth);
+    this.put(`${literal(groovyKeyLiteral, entry.key, by)}: `, by);
+    this.expression(entry.value, by, depth + 1, multilineStrings);
+  }
+
+  /**
+   * @param multilineStrings whether a String containing LF may print as a `'''` literal (only
+   *   for direct arguments of a statement call without a block).
+   */
+  private expression(node: Expression, parent: Attribution, depth: number, multilineStrings: boolean): void {
+    const by = attribute(node, parent, depth);
+    switch (node.type) {
+      case 'String': {
+        const write = multilineStrings && node.value.includes('\n') ? groovyMultilineStringLiteral : groovyStringLiteral;
+        this.put(literal(write, node.value, by), by);
+        return;
+      }
+      case 'Number':
+        this.put(node.text, by);
+        return;
+      case 'Boolean':
+        this.put(node.value ? 'true' : 'false', by);
+        return;
+      case 'Null':
+        this.put('null', by);
+        return;
+      case 'Identifier':
+        this.put(node.name, by);
+        return;
+      case 'Raw':
+        this.put(normalizeLineEndings(node.source), by);
+        return;
+      case 'List':
+        this.put('[', by);
+        node.items.forEach((item, i) => {
+          if (i > 0) this.put(', ', by);
+          this.expression(item, by, depth + 1, false);
+        });
+        this.put(']', by);
+        return;
+      case 'Map':
+        if (node.entries.length === 0) {
+          this.put('[:]', by);
+          return;
+        }
+        this.put('[', by);
+        node.entries.forEach((entry, i) => {
+          if (i > 0) this.put(', ', by);
+          this.mapEntry(entry, by, depth + 1, false);
+        });
+        this.put(']', by);
+        return;
+      case 'CallExpression':
+        requireIdentifier(node.name, 'call name', by);
+        this.put(`${node.name}(`, by);
+        this.argumentList(node.args, by, depth, false);
+        this.put(')', by);
+        return;
+      default:
+        throw new JenkinsfilePrintError(`unknown expression type ${JSON.stringify((node as { type: unknown }).type)}`, by.origin);
+    }
   }
 }
 
@@ -256,72 +388,6 @@ function commandStyleIsUnambiguous(args: Arguments): boolean {
     case 'List':
     case 'Map':
       return false;
-  }
-}
-
-/** Positional arguments, then named ones, comma separated. */
-function argumentList(args: Arguments, by: Attribution, depth: number, multilineStrings: boolean): Piece[] {
-  const keys = new Set<string>();
-  for (const { key } of args.named) {
-    // Groovy refuses `foo(a: 1, a: 2)` at parse time ("Duplicate named parameter").
-    if (keys.has(key)) throw new JenkinsfilePrintError(`duplicate named argument ${JSON.stringify(key)}`, by.origin);
-    keys.add(key);
-  }
-  const items: Piece[][] = [
-    ...args.positional.map((value) => expression(value, by, depth + 1, multilineStrings)),
-    ...args.named.map((entry) => mapEntry(entry, by, depth + 1, multilineStrings)),
-  ];
-  return joinPieces(items, ', ', by);
-}
-
-function joinPieces(items: Piece[][], separator: string, by: Attribution): Piece[] {
-  return items.flatMap((item, i) => (i === 0 ? item : [{ text: separator, by }, ...item]));
-}
-
-function mapEntry(entry: MapEntry, parent: Attribution, depth: number, multilineStrings = false): Piece[] {
-  const by = attribute(entry, parent, depth);
-  return [{ text: `${literal(groovyKeyLiteral, entry.key, by)}: `, by }, ...expression(entry.value, by, depth + 1, multilineStrings)];
-}
-
-/**
- * @param multilineStrings whether a String containing LF may print as a `'''` literal (only
- *   for direct arguments of a statement call without a block).
- */
-function expression(node: Expression, parent: Attribution, depth: number, multilineStrings = false): Piece[] {
-  const by = attribute(node, parent, depth);
-  switch (node.type) {
-    case 'String': {
-      const write = multilineStrings && node.value.includes('\n') ? groovyMultilineStringLiteral : groovyStringLiteral;
-      return [{ text: literal(write, node.value, by), by }];
-    }
-    case 'Number':
-      return [{ text: node.text, by }];
-    case 'Boolean':
-      return [{ text: node.value ? 'true' : 'false', by }];
-    case 'Null':
-      return [{ text: 'null', by }];
-    case 'Identifier':
-      return [{ text: node.name, by }];
-    case 'Raw':
-      return [{ text: normalizeLineEndings(node.source), by }];
-    case 'List':
-      return [
-        { text: '[', by },
-        ...joinPieces(node.items.map((item) => expression(item, by, depth + 1)), ', ', by),
-        { text: ']', by },
-      ];
-    case 'Map':
-      if (node.entries.length === 0) return [{ text: '[:]', by }];
-      return [
-        { text: '[', by },
-        ...joinPieces(node.entries.map((entry) => mapEntry(entry, by, depth + 1)), ', ', by),
-        { text: ']', by },
-      ];
-    case 'CallExpression':
-      requireIdentifier(node.name, 'call name', by);
-      return [{ text: `${node.name}(`, by }, ...argumentList(node.args, by, depth, false), { text: ')', by }];
-    default:
-      throw new JenkinsfilePrintError(`unknown expression type ${JSON.stringify((node as { type: unknown }).type)}`, by.origin);
   }
 }
 

@@ -324,17 +324,36 @@ export function wrappedBy(info: StepInfo, names: readonly string[]): StepInfo | 
   return info.enclosing.find((e) => names.includes(e.step.step) || (e.step.step === 'step' && names.includes(e.step.name)));
 }
 
+/**
+ * Results per script text: a dozen rules ask about the same `sh` scripts of every pipeline.
+ * Cleared when large, so a long watch session does not grow without bound.
+ */
+const shellLinesCache = new Map<string, readonly string[]>();
+const shellControlsCache = new Map<string, readonly ControlKind[]>();
+const SHELL_CACHE_LIMIT = 10_000;
+
+function remember<T>(cache: Map<string, T>, script: string, value: T): T {
+  if (cache.size >= SHELL_CACHE_LIMIT) cache.clear();
+  cache.set(script, value);
+  return value;
+}
+
 /** Logical shell lines: continuation backslashes joined, comments dropped. */
-export function shellLines(script: string): string[] {
-  return script
+export function shellLines(script: string): readonly string[] {
+  const cached = shellLinesCache.get(script);
+  if (cached) return cached;
+  const lines = script
     .replace(/\\\r?\n/g, ' ')
     .split(/\r?\n/)
     .map((line) => line.replace(/(^|\s)#.*$/, '$1').trim())
     .filter((line) => line.length > 0);
+  return remember(shellLinesCache, script, Object.freeze(lines));
 }
 
 /** Controls a hand-written shell script provides (scanner invocations by hand). */
-export function shellControls(script: string): ControlKind[] {
+export function shellControls(script: string): readonly ControlKind[] {
+  const cached = shellControlsCache.get(script);
+  if (cached) return cached;
   const kinds = new Set<ControlKind>();
   for (const line of shellLines(script)) {
     if (/\bsonar-scanner\b|\bmvn\b[^\n]*\bsonar:sonar\b|\bgradlew?\b[^\n]*\bsonar(?:qube)?\b|\bsemgrep\b/.test(line)) kinds.add('sast');
@@ -354,7 +373,7 @@ export function shellControls(script: string): ControlKind[] {
     if (/\bcosign\s+sign\b/.test(line)) kinds.add('sign');
     if (/\bdocker\s+(?:buildx\s+)?build\b/.test(line)) kinds.add('dockerBuild');
   }
-  return [...kinds];
+  return remember(shellControlsCache, script, Object.freeze([...kinds]));
 }
 
 /** Steps (typed, or `sh` by hand) that provide a control. */

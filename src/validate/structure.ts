@@ -347,8 +347,7 @@ class StructureChecker {
     if (p.libraries && p.libraries.length === 0) this.report('PW3010', ['libraries'], 'libraries can not be empty');
     this.stageList(p.stages, ['stages'], false);
     if (p.post) this.post(p.post, ['post']);
-    this.rawGroovyValues(p, []);
-    this.noUffff(p, []);
+    this.rawGroovyAndUffff(p);
   }
 
   // ------------------------------------------------------------------------------- stages
@@ -655,40 +654,41 @@ class StructureChecker {
     }
   }
 
-  /** Every `{ $groovy }` value anywhere in the pipeline. */
-  private rawGroovyValues(value: unknown, path: Path): void {
-    if (Array.isArray(value)) {
-      value.forEach((item, index) => this.rawGroovyValues(item, [...path, index]));
-      return;
-    }
-    if (typeof value !== 'object' || value === null) return;
-    const record = value as Record<string, unknown>;
-    if (typeof record.$groovy === 'string' && Object.keys(record).length === 1) {
-      this.rawGroovy(record.$groovy, [...path, '$groovy'], 'expression', 'Groovy expression');
-      return;
-    }
-    for (const [key, child] of Object.entries(record)) this.rawGroovyValues(child, [...path, key]);
-  }
-
-  /** U+FFFF in any string (or object key) of the pipeline. */
-  private noUffff(value: unknown, path: Path): void {
-    if (typeof value === 'string') {
-      if (value.includes('\uffff')) {
-        this.report('PW3025', path, 'U+FFFF cannot appear in a Jenkinsfile: Groovy 2.4 reads it as the end of the file');
+  /**
+   * Every `{ $groovy }` value anywhere in the pipeline (PW3023/PW3024, reported first), and U+FFFF
+   * in any string or object key (PW3025). One walk with one path stack: paths are copied only
+   * for what is reported.
+   */
+  private rawGroovyAndUffff(root: unknown): void {
+    const rawValues: [string, Path][] = [];
+    const uffff: Path[] = [];
+    const path: (string | number)[] = [];
+    const visit = (value: unknown): void => {
+      if (typeof value === 'string') {
+        if (value.includes('\uffff')) uffff.push([...path]);
+        return;
       }
-      return;
-    }
-    if (Array.isArray(value)) {
-      value.forEach((item, index) => this.noUffff(item, [...path, index]));
-      return;
-    }
-    if (typeof value !== 'object' || value === null) return;
-    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-      if (key.includes('\uffff')) {
-        this.report('PW3025', [...path, key], 'U+FFFF cannot appear in a Jenkinsfile: Groovy 2.4 reads it as the end of the file');
+      if (typeof value !== 'object' || value === null) return;
+      if (Array.isArray(value)) {
+        for (let index = 0; index < value.length; index++) {
+          path.push(index);
+          visit(value[index]);
+          path.pop();
+        }
+        return;
       }
-      this.noUffff(child, [...path, key]);
-    }
+      const record = value as Record<string, unknown>;
+      if (typeof record.$groovy === 'string' && Object.keys(record).length === 1) rawValues.push([record.$groovy, [...path, '$groovy']]);
+      for (const key of Object.keys(record)) {
+        if (key.includes('\uffff')) uffff.push([...path, key]);
+        path.push(key);
+        visit(record[key]);
+        path.pop();
+      }
+    };
+    visit(root);
+    for (const [source, at] of rawValues) this.rawGroovy(source, at, 'expression', 'Groovy expression');
+    for (const at of uffff) this.report('PW3025', at, 'U+FFFF cannot appear in a Jenkinsfile: Groovy 2.4 reads it as the end of the file');
   }
 
   // ------------------------------------------------------------------------------- pipeline file
