@@ -365,7 +365,7 @@ const shorten = (text: string) => (text.length > MAX_SHOWN ? `${text.slice(0, MA
 
 /** Compares two Jenkinsfiles; `undefined` when they are equal up to the rules above. */
 export function compareJenkinsfileAsts(original: JenkinsfileAst, compiled: JenkinsfileAst): AstDifference | undefined {
-  return compareStatementLists(canonJenkinsfile(original), canonJenkinsfile(compiled), []);
+  return compareStatementLists(canonJenkinsfile(original), canonJenkinsfile(compiled), [], false);
 }
 
 /** Compares two canonical blocks; `at` is the path of the block. */
@@ -373,14 +373,17 @@ export function compareCanonBlocks(a: CanonStatement[], b: CanonStatement[], at:
   return compareStatementLists(a, b, at);
 }
 
-function compareStatementLists(a: CanonStatement[], b: CanonStatement[], at: string[]): AstDifference | undefined {
+/** `numbered`: prefix path labels with the statement's position (`[2] sh`); off for the file's top level. */
+function compareStatementLists(a: CanonStatement[], b: CanonStatement[], at: string[], numbered = true): AstDifference | undefined {
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a[i];
     const y = b[i];
-    const label = `[${i + 1}] ${(x ?? y)!.label}`;
+    const number = numbered ? `[${i + 1}]` : '';
+    const name = x && y && x.label !== y.label ? (numbered ? '' : `${x.label} / ${y.label}`) : (x ?? y)!.label;
+    const label = [number, name].filter((part) => part !== '').join(' ');
     if (!x || !y) return difference([...at, label], x ? renderStatement(x) : '(nothing)', y ? renderStatement(y) : '(nothing)');
-    const found = compareStatements(x, y, [...at, x.label === y.label ? label : `[${i + 1}]`]);
+    const found = compareStatements(x, y, [...at, label]);
     if (found) return found;
   }
   return undefined;

@@ -47,7 +47,7 @@ import {
   WHEN_CONDITION_KEYS,
 } from '../model/schema.ts';
 import { numberText } from '../jenkinsfile/ast.ts';
-import { canonBlock, canonStatement, compareCanonBlocks, type BlockContext, type CanonStatement } from './compare.ts';
+import { canonBlock, compareCanonBlocks, type BlockContext } from './compare.ts';
 import { expressionSource, singleLineGroovy } from './groovy-source.ts';
 import { analyzeOutsideCode } from './outside-code.ts';
 import { scanGroovy } from '../validate/groovy-scan.ts';
@@ -1299,7 +1299,7 @@ class Raiser {
     }
     let reason = `no typed helper for ${statement.name}`;
     if (TYPED_STEPS.has(statement.name)) {
-      const typed = this.typedStep(statement, path);
+      const typed = this.typedStep(statement);
       if (typeof typed === 'string') reason = typed;
       else {
         const { step: candidate, body } = typed;
@@ -1330,7 +1330,7 @@ class Raiser {
   }
 
   /** A typed candidate (nested steps not yet raised: `body` holds them), or why there is none. */
-  private typedStep(call: CallStatement, _path: Path): { step: Step; body?: Statement[] } | string {
+  private typedStep(call: CallStatement): { step: Step; body?: Statement[] } | string {
     const name = call.name;
     const needsBody = BLOCK_STEPS.has(name);
     if (needsBody && call.body === undefined) return `${name} without a block has no typed form`;
@@ -1641,4 +1641,3 @@ function summarizeCode(text: string): string {
   return `${shown.join('; ')}${lines.length > 2 ? '; …' : ''}`;
 }
 
-export type { CanonStatement };

@@ -1,0 +1,159 @@
+/**
+ * `pipewright import` end to end, through the CLI entry point, on real temporary directories:
+ * report content, files written (or not), batch mode over service repos, exit codes.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTempProject, runCli, type TempProject } from '../support/temp-project.ts';
+
+const SERVICE = `@Library('fintech-pipeline-lib@v4') _
+
+pipeline {
+    agent { label 'docker' }
+    options {
+        timeout(time: 30, unit: 'MINUTES')
+        ansiColor('xterm')
+    }
+    environment {
+        IMAGE = "payments:\${env.BUILD_NUMBER}"
+    }
+    stages {
+        stage('Test') {
+            steps {
+                sh 'make test'
+                junit 'reports/*.xml'
+            }
+        }
+        stage('Push') {
+            when { branch 'main' }
+            steps {
+                withAWS(region: 'eu-west-1', role: 'ci-push') {
+                    sh 'make push'
+                }
+            }
+        }
+    }
+}
+`;
+
+const simple = (message: string) => `pipeline {\n  agent any\n  stages {\n    stage('Hello') {\n      steps {\n        echo '${message}'\n      }\n    }\n  }\n}\n`;
+
+const WITH_HELPER = `def greeting() { 'hi' }\n\n${simple('x')}`;
+
+let project: TempProject | undefined;
+afterEach(() => project?.remove());
+
+describe('pipewright import', () => {
+  it('imports one Jenkinsfile and reports what was typed, the escape hatches and the round trip', async () => {
+    project = createTempProject({ 'payments-api/Jenkinsfile': SERVICE });
+    const { code, stdout, stderr } = await runCli(['import', 'payments-api/Jenkinsfile'], project.root);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      [
+        'payments-api/Jenkinsfile → pipelines/payments-api.pipeline.ts: imported, round trip OK (the module compiles to the same Jenkinsfile)',
+        '  typed: 3 of 4 steps (75%): sh ×2, junit ×1',
+        '  escape hatches: 1 step(), 0 script(), 1 groovy() values, 1 custom settings (2 settings typed)',
+        "    option ansiColor (custom): option ansiColor is not modelled (line 7)",
+        "    step('withAWS'): no typed helper for withAWS (line 22)",
+        '    groovy(...) ×1: values kept as Groovy source: GString ×1 (line 10)',
+        "  note: line 1: @Library annotation imported as libraries: 'fintech-pipeline-lib@v4' (same library steps; classes under src/ are then reachable only through library(...) in script blocks)",
+        '',
+        '1 Jenkinsfile: 1 imported (round trip OK), 0 refused, 0 failed the round trip; imported steps typed: 3 of 4 (75%)',
+        '',
+      ].join('\n'),
+    );
+    const module = readFileSync(project.path('pipelines/payments-api.pipeline.ts'), 'utf8');
+    expect(module).toContain("import { definePipeline, groovy, junit, sh, step } from 'pipewright';");
+    expect(module).toContain("libraries: ['fintech-pipeline-lib@v4'],");
+    expect(module).toContain("step('withAWS', { region: 'eu-west-1', role: 'ci-push' }, [sh('make push')])");
+  });
+
+  it('imports a directory of service repos in one run; a refused file gets no module and exit 1', async () => {
+    project = createTempProject({
+      'repos/ledger/Jenkinsfile': simple('ledger'),
+      'repos/fx-rates/Jenkinsfile': simple('fx'),
+      'repos/legacy/Jenkinsfile': WITH_HELPER,
+      'repos/legacy/node_modules/dep/Jenkinsfile': simple('not a service'),
+      'repos/ledger/ci/nightly.Jenkinsfile': simple('nightly'),
+    });
+    const { code, stdout } = await runCli(['import', 'repos', '--out-dir', 'converted'], project.root);
+    expect(code).toBe(1);
+    expect(stdout).toContain('repos/fx-rates/Jenkinsfile → converted/fx-rates.pipeline.ts: imported, round trip OK');
+    expect(stdout).toContain('repos/ledger/Jenkinsfile → converted/ledger.pipeline.ts: imported, round trip OK');
+    expect(stdout).toContain('repos/ledger/ci/nightly.Jenkinsfile → converted/nightly.pipeline.ts: imported, round trip OK');
+    expect(stdout).toContain(
+      'repos/legacy/Jenkinsfile: refused, nothing written\n  code before the pipeline block (def greeting() { \'hi\' }) cannot be represented in a typed pipeline',
+    );
+    expect(stdout).toContain('4 Jenkinsfiles: 3 imported (round trip OK), 1 refused, 0 failed the round trip');
+    expect(existsSync(project.path('converted/ledger.pipeline.ts'))).toBe(true);
+    expect(existsSync(project.path('converted/fx-rates.pipeline.ts'))).toBe(true);
+    expect(existsSync(project.path('converted/nightly.pipeline.ts'))).toBe(true);
+    expect(existsSync(project.path('converted/legacy.pipeline.ts'))).toBe(false);
+    expect(stdout).not.toContain('node_modules');
+  });
+
+  it('takes several repos as arguments and keeps pipeline names unique', async () => {
+    project = createTempProject({ 'a/ci/Jenkinsfile': simple('a'), 'b/ci/Jenkinsfile': simple('b') });
+    const { code, stdout } = await runCli(['import', 'a', 'b', '--format', 'json'], project.root);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { ok: boolean; files: { source: string; out: string; name: string; status: string }[] };
+    expect(report.ok).toBe(true);
+    expect(report.files.map((f) => [f.source, f.out, f.name, f.status])).toEqual([
+      ['a/ci/Jenkinsfile', 'pipelines/ci.pipeline.ts', 'ci', 'imported'],
+      ['b/ci/Jenkinsfile', 'pipelines/b-ci.pipeline.ts', 'b-ci', 'imported'],
+    ]);
+  });
+
+  it('writes --out with --name set in the module; refuses to overwrite without --force', async () => {
+    project = createTempProject({ 'Jenkinsfile': simple('one') });
+    expect((await runCli(['import', 'Jenkinsfile', '--out', 'p/main.pipeline.ts', '--name', 'payments'], project.root)).code).toBe(0);
+    expect(readFileSync(project.path('p/main.pipeline.ts'), 'utf8')).toContain("name: 'payments',");
+    const again = await runCli(['import', 'Jenkinsfile', '--out', 'p/main.pipeline.ts', '--name', 'payments'], project.root);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain('Jenkinsfile: refused, nothing written\n  p/main.pipeline.ts exists (use --force to overwrite it)');
+    expect((await runCli(['import', 'Jenkinsfile', '--out', 'p/main.pipeline.ts', '--force'], project.root)).code).toBe(0);
+  });
+
+  it('removes a module whose round trip fails (exit 1), or keeps it with --keep-failed', async () => {
+    // A \\u escape in a script block: the compiler refuses raw Groovy with \\u escapes (PW3024).
+    const text = simple('x').replace("echo 'x'", "script { echo '\\u0041' }");
+    project = createTempProject({ 'svc/Jenkinsfile': text });
+    const failed = await runCli(['import', 'svc/Jenkinsfile'], project.root);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('svc/Jenkinsfile → pipelines/svc.pipeline.ts: round trip FAILED (module removed; --keep-failed keeps it)');
+    expect(failed.stdout).toMatch(/the module does not compile: PW3024 /);
+    expect(failed.stdout).toContain('0 imported (round trip OK), 0 refused, 1 failed the round trip');
+    expect(existsSync(project.path('pipelines/svc.pipeline.ts'))).toBe(false);
+    const kept = await runCli(['import', 'svc/Jenkinsfile', '--keep-failed'], project.root);
+    expect(kept.code).toBe(1);
+    expect(kept.stdout).toContain('round trip FAILED (module kept for inspection: do not use it as is)');
+    expect(existsSync(project.path('pipelines/svc.pipeline.ts'))).toBe(true);
+  });
+
+  it('refuses a Jenkinsfile that is not valid declarative, with the line', async () => {
+    project = createTempProject({ 'bad/Jenkinsfile': "pipeline {\n  agent any\n  stages {\n    stage('x') { steps { echo 'a' }\n  }\n}\n" });
+    const { code, stdout } = await runCli(['import', 'bad/Jenkinsfile'], project.root);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^bad\/Jenkinsfile: refused, nothing written\n {2}line \d+: not a valid declarative Jenkinsfile: PW5001 /);
+  });
+
+  it('exit 2 for unreadable inputs and bad usage', async () => {
+    project = createTempProject({ 'ok/Jenkinsfile': simple('ok'), 'ok2/Jenkinsfile': simple('ok2'), 'empty/README.md': 'no Jenkinsfile here' });
+    const missing = await runCli(['import', 'missing/Jenkinsfile', 'ok/Jenkinsfile'], project.root);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe('pipewright import: cannot read missing/Jenkinsfile: ENOENT\n');
+    expect(missing.stdout).toContain('2 Jenkinsfiles: 1 imported (round trip OK), 0 refused, 0 failed the round trip, 1 unreadable');
+    const empty = await runCli(['import', 'empty'], project.root);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toBe('pipewright import: no Jenkinsfile or *.Jenkinsfile under empty\n');
+    for (const argv of [['import'], ['import', 'ok', '--format', 'xml'], ['import', 'ok', 'ok2', '--out', 'x.pipeline.ts'], ['import', 'ok', '--out', 'a', '--out-dir', 'b'], ['import', 'ok', '--name', 'bad name']]) {
+      const result = await runCli(argv, project.root);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr, argv.join(' ')).toContain('Usage: pipewright import');
+    }
+    const help = await runCli(['import', '--help'], project.root);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Exit codes: 0 every Jenkinsfile imported with its round trip OK');
+  });
+});
