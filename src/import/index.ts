@@ -107,6 +107,11 @@ export async function importJenkinsfiles(inputs: readonly ImportInput[], options
 
     const parsed = parseJenkinsfile(input.text, input.source);
     const problems = parsed.ast ? [...parsed.diagnostics, ...validateJenkinsfile(parsed.ast, { file: input.source })] : parsed.diagnostics;
+    if (!parsed.ast && parsed.diagnostics.some((d) => d.code === 'PW5002')) {
+      // Jenkins' own message quotes the whole file: say it shortly.
+      report.refusals = [{ reason: 'not a declarative Jenkinsfile (no top-level pipeline { } block; scripted pipelines are not imported)', line: 1, column: 1 }];
+      continue;
+    }
     if (!parsed.ast || hasErrors(problems)) {
       report.refusals = problems
         .filter((d) => d.severity === 'error')
@@ -132,7 +137,7 @@ export async function importJenkinsfiles(inputs: readonly ImportInput[], options
     const text = await emitPipelineModule(pipeline, {
       file,
       header: [
-        `Imported from ${input.source} by \`pipewright import\`; the round trip was checked (compiling this module gives the same Jenkinsfile).`,
+        `Imported from ${input.source.replace(/[\r\n\u2028\u2029]+/g, ' ')} by \`pipewright import\`; the round trip was checked (compiling this module gives the same Jenkinsfile).`,
         'Escape hatches (step(), script(), groovy(), custom entries) mark what is not typed yet: see the import report.',
       ],
     });

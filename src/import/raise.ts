@@ -192,6 +192,8 @@ function groovyKind(expression: Expression): string {
       return 'variable or property reference';
     case 'CallExpression':
       return 'method call';
+    case 'Map':
+      return 'map with $groovy or numeric keys';
     case 'Raw': {
       const kind = rawKind(expression.source);
       return kind.startsWith('a GString') ? 'GString' : kind.slice(2);
@@ -355,8 +357,10 @@ class Raiser {
       case 'List':
         return expression.items.map((item, i) => this.value(item, [...path, i]));
       case 'Map': {
-        // A map whose only key is `$groovy` would read back as a groovy() value.
+        // A map whose only key is `$groovy` would read back as a groovy() value, and JS objects put
+        // integer-like keys first: both keep the map as Groovy source.
         if (expression.entries.length === 1 && expression.entries[0]!.key === '$groovy') return this.groovy(expression, path);
+        if (expression.entries.some((entry) => /^(0|[1-9][0-9]*)$/.test(entry.key))) return this.groovy(expression, path);
         const out: Record<string, GroovyValue> = {};
         for (const entry of expression.entries) {
           Object.defineProperty(out, entry.key, { value: this.value(entry.value, [...path, entry.key]), enumerable: true, writable: true, configurable: true });
@@ -887,7 +891,8 @@ class Raiser {
     // The custom form: `symbol(name: 'X', ...)` with named arguments only.
     const nameEntry = statement.args.named.find((entry) => entry.key === 'name');
     if (statement.args.positional.length > 0 || nameEntry?.value.type !== 'String' || !IDENTIFIER.test(statement.name)) {
-      this.refuse(`parameter ${statement.name}: expected named arguments with a literal name: (the model has no other form for it)`, statement);
+      const why = statement.args.positional.length > 0 ? 'has positional arguments' : nameEntry ? `its name is ${describeExpression(nameEntry.value)}` : 'has no name:';
+      this.refuse(`parameter ${statement.name}: ${why}; the model holds parameters with named arguments and a literal name only`, statement);
       return undefined;
     }
     const parameter: Parameter & { type: 'custom' } = { type: 'custom', symbol: statement.name, name: nameEntry.value.value };
@@ -1130,6 +1135,7 @@ class Raiser {
   private when(call: CallStatement): When {
     const flags: Partial<Record<'beforeAgent' | 'beforeInput' | 'beforeOptions', boolean>> = {};
     const conditions: WhenCondition[] = [];
+    let conditionStatements = 0;
     for (const statement of call.body ?? []) {
       if (statement.type === 'Call' && (statement.name === 'beforeAgent' || statement.name === 'beforeInput' || statement.name === 'beforeOptions')) {
         const only = statement.args.positional[0];
@@ -1140,6 +1146,7 @@ class Raiser {
         flags[statement.name] = only.value;
         continue;
       }
+      conditionStatements++;
       const condition = this.condition(statement);
       if (condition) conditions.push(condition);
     }
@@ -1149,7 +1156,7 @@ class Raiser {
     const keys = conditions.map((condition) => Object.keys(condition)[0] as keyof WhenCondition);
     const ranks = keys.map((key) => (WHEN_CONDITION_KEYS as readonly string[]).indexOf(key));
     if (conditions.length === 0) {
-      this.refuse('when without a condition', call);
+      if (conditionStatements === 0) this.refuse('when without a condition', call);
       merged = {};
     } else if (ranks.every((rank, i) => i === 0 || rank > ranks[i - 1]!)) merged = Object.assign({}, ...conditions) as WhenCondition;
     else merged = { allOf: conditions };

@@ -88,7 +88,7 @@ export function formatImportReport(report: ImportReport, colors: ReportColors = 
   const percent = totalSteps === 0 ? 100 : Math.round((100 * c.typedSteps) / totalSteps);
   out.push(`  typed: ${c.typedSteps} of ${totalSteps} steps (${percent}%)${names ? `: ${names}` : ''}`);
   out.push(
-    `  escape hatches: ${c.genericSteps} step(), ${c.scriptSteps} script(), ${c.groovyValues} groovy() values, ${c.customSettings} custom settings (${c.typedSettings} settings typed)`,
+    `  escape hatches: ${c.genericSteps} step(), ${c.scriptSteps} script(), ${c.groovyValues} groovy() values, ${c.customSettings} custom agents/options/parameters/triggers (${c.typedSettings} typed)`,
   );
   for (const line of escapeHatchLines(report.notes)) out.push(`    ${line}`);
   for (const info of report.infos) out.push(`  note: ${info.line !== undefined ? `line ${info.line}: ` : ''}${info.message}`);

@@ -53,7 +53,7 @@ describe('pipewright import', () => {
       [
         'payments-api/Jenkinsfile → pipelines/payments-api.pipeline.ts: imported, round trip OK (the module compiles to the same Jenkinsfile)',
         '  typed: 3 of 4 steps (75%): sh ×2, junit ×1',
-        '  escape hatches: 1 step(), 0 script(), 1 groovy() values, 1 custom settings (2 settings typed)',
+        '  escape hatches: 1 step(), 0 script(), 1 groovy() values, 1 custom agents/options/parameters/triggers (2 typed)',
         "    option ansiColor (custom): option ansiColor is not modelled (line 7)",
         "    step('withAWS'): no typed helper for withAWS (line 22)",
         '    groovy(...) ×1: values kept as Groovy source: GString ×1 (line 10)',

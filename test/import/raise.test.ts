@@ -169,7 +169,9 @@ describe('raiseJenkinsfile refuses what the model cannot hold', () => {
   it('unknown when conditions, mixed step arguments and non-literal fields the model only takes as literals', () => {
     expect(refusals(withSteps("echo 'x'").replace('steps {', 'when { fancyCondition() }\n      steps {'))).toEqual([
       '6: when: fancyCondition is not a when condition the model knows (the model has no escape hatch for conditions; an expression { } with the same logic would be one)',
-      '6: when without a condition',
+    ]);
+    expect(refusals(withSteps("echo 'x'", '  parameters { string(name: "P_${X}") }'))).toEqual([
+      '3: parameter string: its name is a GString (Groovy interpolates it); the model holds parameters with named arguments and a literal name only',
     ]);
     expect(refusals(withSteps("        foo 'a', b: 1"))).toEqual(['7: step foo mixes positional and named arguments, which the model cannot hold']);
     expect(refusals(withSteps("echo 'x'", '  libraries { lib("a@${V}") }'))).toEqual([
