@@ -46,6 +46,7 @@ export const DELIVERY_DEFAULTS = {
   eks: { timeoutMinutes: 10, imageKeys: { repository: 'image.repository', digest: 'image.digest' } },
   gitops: { branch: 'main', authorName: 'pipewright', authorEmail: 'pipewright@jenkins.invalid' },
   s3: { source: 'dist' },
+  evidenceExport: { paths: ['evidence', 'reports'], retainDays: 400 },
   approval: {
     timeoutMinutes: 1440,
     changeIdPattern: '^[A-Z][A-Z0-9]+-[0-9]+$',
@@ -73,6 +74,7 @@ export const DELIVERY_STEP_KINDS = [
   'gitopsBump',
   'trafficShift',
   's3Publish',
+  'evidenceExport',
   'approvalCheck',
   'notify',
 ] as const satisfies readonly DeliveryStepKind[];
@@ -104,6 +106,7 @@ export type ControlKind =
   | 'deploy'
   | 'dns'
   | 'approval'
+  | 'evidenceExport'
   | 'notify';
 
 /** The controls a delivery step provides. */
@@ -142,6 +145,8 @@ export function controlKindsOf(step: DeliveryStep): ControlKind[] {
       return ['deploy'];
     case 'trafficShift':
       return ['dns'];
+    case 'evidenceExport':
+      return ['evidenceExport'];
     case 'approvalCheck':
       return ['approval'];
     case 'notify':

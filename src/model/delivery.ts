@@ -11,7 +11,8 @@
  *   values that are checked here against a strict pattern or an enum (flags, severities, build-arg
  *   names, secret ids, numbers) are written into script text.
  * - Scanners write JSON and SARIF under `reports/`, deploys write evidence JSON under `evidence/`;
- *   both are archived in the enclosing stage's `post { always { } }`, also when the step fails.
+ *   both are archived in the enclosing stage's `post { always { } }`, also when the step fails,
+ *   and `evidenceExport` copies them to an S3 Object Lock bucket outside Jenkins.
  * - Image hand-over files in the workspace (see `DELIVERY_FILES` in `delivery-defaults.ts`):
  *   `image-id.txt` (image ID from `docker build --iidfile`), `image-local.txt` (local tag
  *   `repository:<commit sha>`), `image-ref.txt` (pushed `registry/repository@sha256:…`, stashed
@@ -745,6 +746,46 @@ export const S3PublishStepSchema = z.strictObject({
 export type S3PublishStep = z.input<typeof S3PublishStepSchema>;
 
 // ---------------------------------------------------------------------------------------------
+// Audit evidence
+// ---------------------------------------------------------------------------------------------
+
+export const EvidenceExportStepSchema = z.strictObject({
+  step: z.literal('evidenceExport'),
+  /**
+   * The audit archive: an S3 bucket created with Object Lock enabled (versioned). Every object is
+   * written with its own COMPLIANCE-mode retention, so nobody (root included) can delete or
+   * overwrite it before the date (AUDIT-002).
+   */
+  bucket: matching(P.s3Bucket, 'bucket'),
+  /** Key prefix (default none). Keys are `<prefix>/<JOB_NAME>/<BUILD_NUMBER>[/<environment>]/<path>`. */
+  prefix: matching(/^[A-Za-z0-9._/-]+$/, 'prefix').optional(),
+  /**
+   * Role that may write to the archive (`s3:PutObject`, `s3:PutObjectRetention` under the prefix,
+   * nothing else), usually in a separate audit account.
+   */
+  aws: AwsRoleSchema,
+  /** Environment whose deploy evidence is exported: a key component and the receipt's name. */
+  environment: matching(P.environmentName, 'environment').optional(),
+  /** Workspace files or directories to export (default `['evidence', 'reports']`). */
+  paths: z.array(matching(P.relativePath, 'path').regex(/^[^-]/, 'a path must not start with "-"')).min(1).optional(),
+  /** Stashes to restore first, e.g. the scan reports of the build stages (the presets' `reports-*`). */
+  stashes: z.array(matching(P.token, 'stash')).optional(),
+  /**
+   * Days each object is locked, from the upload (default 400, about 13 months: PCI DSS 10.5.1 asks
+   * for twelve, the policy catalog for at least thirteen; AUDIT-002 checks the minimum).
+   */
+  retainDays: z.number().int().min(1).max(3650).optional(),
+  suppressions,
+});
+/**
+ * Copies this run's audit evidence out of Jenkins, into an S3 bucket with Object Lock, where
+ * Jenkins' build discarder cannot reach it (AUDIT-002). Put it in the `post { cleanup { } }` of a
+ * deploy stage (the presets do), so it runs last and whatever the result, after the deploy's own
+ * post steps (safety-net rollback record included).
+ */
+export type EvidenceExportStep = z.input<typeof EvidenceExportStepSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // Approvals and notifications
 // ---------------------------------------------------------------------------------------------
 
@@ -831,6 +872,7 @@ export const DELIVERY_STEP_SCHEMAS = [
   GitopsBumpStepSchema,
   TrafficShiftStepSchema,
   S3PublishStepSchema,
+  EvidenceExportStepSchema,
   ApprovalCheckStepSchema,
   NotifyStepSchema,
 ] as const;
@@ -852,6 +894,7 @@ export type DeliveryStep =
   | GitopsBumpStep
   | TrafficShiftStep
   | S3PublishStep
+  | EvidenceExportStep
   | ApprovalCheckStep
   | NotifyStep;
 

@@ -10,6 +10,7 @@ import type {
   EcrPushStep,
   EcsDeployStep,
   EksDeployStep,
+  EvidenceExportStep,
   GitopsBumpStep,
   NotifyEvent,
   NotifyStep,
@@ -112,6 +113,16 @@ export function trafficShift(options: Options<TrafficShiftStep>): TrafficShiftSt
 /** Publish a built front end to S3 (and invalidate CloudFront). */
 export function s3Publish(options: Options<S3PublishStep>): S3PublishStep {
   return { step: 's3Publish', ...options };
+}
+
+/**
+ * Export this run's evidence (and scan reports) to an S3 bucket with Object Lock, outside Jenkins'
+ * build retention (AUDIT-002). Put it in a deploy stage's `post: { cleanup: [...] }`.
+ *
+ * @example evidenceExport({ bucket: 'fintech-audit-evidence', aws: { role: 'evidence-writer', account: '444444444444', region: 'eu-west-1' }, environment: 'prod' })
+ */
+export function evidenceExport(options: Options<EvidenceExportStep>): EvidenceExportStep {
+  return { step: 'evidenceExport', ...options };
 }
 
 /** Separation-of-duties and change-ticket check after an approval (`approvalStage` adds it). */

@@ -10,6 +10,7 @@ import {
   ecrPush,
   ecsDeploy,
   eksDeploy,
+  evidenceExport,
   gitopsBump,
   nodeService,
   notify,
@@ -35,6 +36,7 @@ const buildAgent = { type: 'label' as const, label: 'linux && docker && ephemera
 const prodRole = { role: 'ecs-deployer-prod', account: '333333333333', region: 'eu-west-1' };
 const pushRole = { role: 'ecr-pusher', account: '999999999999', region: 'eu-west-1' };
 const KMS_KEY = 'awskms:///alias/ci-cosign';
+const auditRole = { role: 'evidence-writer', account: '444444444444', region: 'eu-west-1' };
 
 /** A one-stage pipeline around `steps`. */
 function around(steps: Step[], stage: Partial<Stage> = {}): Pipeline {
@@ -213,6 +215,21 @@ export const STEP_FIXTURES: Record<string, Pipeline> = {
       cloudFrontDistributionId: 'E2QWRUHAPOMQZL',
     }),
   ]),
+  'evidence-export': around([{ step: 'unstash', name: 'image-ref' }], {
+    post: {
+      cleanup: [
+        evidenceExport({
+          bucket: 'fintech-audit-evidence',
+          prefix: '/deploys/',
+          aws: auditRole,
+          environment: 'prod',
+          stashes: ['reports-build', 'reports-image'],
+          retainDays: 2555,
+        }),
+      ],
+    },
+  }),
+  'evidence-export-defaults': around([evidenceExport({ bucket: 'fintech-audit-evidence', aws: auditRole })]),
   'approval-stage': {
     agent: 'none',
     stages: [

@@ -26,7 +26,10 @@ describe('delivery step schemas', () => {
     const used = new Set<string>();
     const visit = (steps: readonly Step[] | undefined) => steps?.forEach((s) => used.add(s.step));
     for (const pipeline of Object.values(STEP_FIXTURES)) {
-      for (const stage of pipeline.stages as Stage[]) visit(stage.steps);
+      for (const stage of pipeline.stages as Stage[]) {
+        visit(stage.steps);
+        for (const steps of Object.values(stage.post ?? {})) visit(steps as Step[]);
+      }
       for (const steps of Object.values(pipeline.post ?? {})) visit(steps as Step[]);
     }
     expect(DELIVERY_STEP_KINDS.filter((kind) => !used.has(kind))).toEqual([]);

@@ -106,15 +106,58 @@ tester.run(rule('AUDIT-001'), {
   ],
 });
 
+const auditRole = { role: 'evidence-writer', account: '444444444444', region: 'eu-west-1' };
+const exportStep = (extra: Record<string, unknown> = {}): Step =>
+  ({ step: 'evidenceExport', bucket: 'fintech-audit-evidence', aws: auditRole, environment: 'prod', ...extra }) as Step;
+/** The compliant pipeline keeping runs by count, plus `change`. */
+const byCount = (change: (p: ReturnType<typeof compliant>) => void = () => {}) =>
+  mutate((p) => { p.options!.buildDiscarder = { numToKeep: 20 }; change(p); });
+const inPost = (stage: number, condition: 'always' | 'cleanup', step: Step) => (p: ReturnType<typeof compliant>) => {
+  const target = p.stages[stage]!;
+  target.post = { ...target.post, [condition]: [step] };
+};
+
 tester.run(rule('AUDIT-002'), {
   valid: [
     compliant(),
-    mutate((p) => { p.options!.buildDiscarder = { numToKeep: 20 }; p.post!.always = [{ step: 'step', name: 's3Upload', args: { bucket: 'audit', includePathPattern: 'evidence/**' } }]; }),
+    byCount((p) => { p.post!.always = [{ step: 'step', name: 's3Upload', args: { bucket: 'audit', includePathPattern: 'evidence/**' } }]; }),
     { name: 'dev-only pipeline', pipeline: mutate((p) => { p.stages.splice(STAGE.deployStage); p.options!.buildDiscarder = { numToKeep: 5 }; }) },
+    { name: 'typed export in the prod deploy stage\'s post cleanup', pipeline: byCount(inPost(STAGE.deployProd, 'cleanup', exportStep())) },
+    {
+      name: 'hand-written s3api put-object of the evidence in post always',
+      pipeline: byCount(inPost(STAGE.deployProd, 'always', sh('for f in evidence/*; do aws s3api put-object --bucket audit --key "$JOB_NAME/$f" --body "$f" --object-lock-mode COMPLIANCE --object-lock-retain-until-date "$UNTIL" --checksum-algorithm SHA256; done'))),
+    },
+    { name: 'retention at the configured minimum', pipeline: byCount(inPost(STAGE.deployProd, 'cleanup', exportStep({ retainDays: 500 }))), options: { minRetentionDays: 500 } },
   ],
   invalid: [
-    { pipeline: mutate((p) => { p.options!.buildDiscarder = { numToKeep: 20 }; }), errors: [{ path: ['options', 'buildDiscarder'], message: /by count and nothing exports the evidence/, environment: 'prod' }] },
+    { pipeline: byCount(), errors: [{ path: ['options', 'buildDiscarder'], message: /by count and nothing exports the evidence of 'Deploy prod'/, environment: 'prod' }] },
     { pipeline: mutate((p) => { p.options!.buildDiscarder = { daysToKeep: 400 }; }), options: { minDays: 500 }, errors: [{ message: /after 400 days/ }] },
+    {
+      name: 'export in a later stage: it never runs when the deploy fails',
+      pipeline: byCount((p) => p.stages.push({ name: 'Export evidence', steps: [exportStep()] })),
+      errors: [{ path: ['options', 'buildDiscarder'], message: /nothing exports the evidence of 'Deploy prod' whatever the deploy's result/ }],
+    },
+    {
+      name: 'only the dev deploy exports its evidence',
+      pipeline: byCount(inPost(STAGE.deployDev, 'cleanup', exportStep({ environment: 'dev' }))),
+      errors: [{ path: ['options', 'buildDiscarder'], environment: 'prod' }],
+    },
+    {
+      name: 'an export of the reports only is no evidence export',
+      pipeline: byCount(inPost(STAGE.deployProd, 'cleanup', exportStep({ paths: ['reports'] }))),
+      errors: [{ path: ['options', 'buildDiscarder'] }],
+    },
+    {
+      name: 'evidence locked for less than twelve months',
+      pipeline: byCount(inPost(STAGE.deployProd, 'cleanup', exportStep({ retainDays: 90 }))),
+      errors: [{ path: ['stages', STAGE.deployProd, 'post', 'cleanup', 0, 'retainDays'], message: 'the evidence of the prod deploy is locked for 90 days only; it must be kept at least 366 days', environment: 'prod', severity: 'error' }],
+    },
+    {
+      name: 'the default retention below an organisation minimum',
+      pipeline: byCount(inPost(STAGE.deployProd, 'cleanup', exportStep())),
+      options: { minRetentionDays: 730 },
+      errors: [{ message: /locked for 400 days only; it must be kept at least 730 days/ }],
+    },
   ],
 });
 

@@ -117,6 +117,15 @@ tester.run(rule('FLOW-005'), {
       errors: [{ path: ['stages', STAGE.publish], message: /runs ecrPush with AWS credentials in pull-request builds/ }],
     },
     { pipeline: mutate((p) => { p.environments![2]!.releaseFrom = { branches: ['develop'] }; }), errors: [{ path: ['environments', 2, 'releaseFrom', 'branches', 0] }] },
+    {
+      name: 'evidence export (audit-account role) in a stage that runs for pull requests',
+      pipeline: mutate((p) => {
+        p.stages[STAGE.build]!.post = {
+          always: [{ step: 'evidenceExport', bucket: 'fintech-audit-evidence', aws: { role: 'evidence-writer', account: '444444444444', region: 'eu-west-1' } } as Step],
+        };
+      }),
+      errors: [{ path: ['stages', STAGE.build], message: /runs evidenceExport with AWS credentials in pull-request builds/ }],
+    },
   ],
 });
 

@@ -10,6 +10,7 @@ import { withOrigin } from './jenkins.ts';
 import { lowerApprovalCheck, lowerNotify } from './approval-notify.ts';
 import { lowerEcsDeploy } from './deploy-ecs.ts';
 import { lowerEksDeploy, lowerGitopsBump } from './deploy-k8s.ts';
+import { lowerEvidenceExport } from './evidence.ts';
 import { lowerCosignSign, lowerDockerBuild, lowerEcrPush, lowerSbom } from './image.ts';
 import { lowerNpmCi, lowerNpmRun } from './node.ts';
 import { lowerSnykScan, lowerSonarQualityGate, lowerSonarScan, lowerTrivyScan } from './scanners.ts';
@@ -52,6 +53,8 @@ function lowerByKind(step: DeliveryStep): DeliveryLowering {
       return lowerTrafficShift(step);
     case 's3Publish':
       return lowerS3Publish(step);
+    case 'evidenceExport':
+      return lowerEvidenceExport(step);
     case 'approvalCheck':
       return lowerApprovalCheck(step);
     case 'notify':

@@ -1,7 +1,36 @@
-import { deliveryFacts } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { DELIVERY_DEFAULTS } from '../../../model/delivery-defaults.ts';
+import type { EvidenceExportStep } from '../../../model/delivery.ts';
+import { deliveryFacts, type DeployFact } from '../../facts.ts';
+import type { StepInfo } from '../../model-index.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
-const EXPORT_SHELL = /\baws\s+s3\s+(?:cp|sync)\b[^\n]*evidence|evidence[^\n]*\baws\s+s3\s+(?:cp|sync)\b/;
+/** A hand-written upload to S3 (`aws s3 cp|sync`, `aws s3api put-object`) in a script that handles evidence. */
+const SHELL_UPLOAD = /\baws\s+s3\s+(?:cp|sync)\b|\baws\s+s3api\s+put-object\b/;
+
+/** An evidence export: the typed step, or `s3Upload` / an S3 upload in `sh` that handles `evidence…`. */
+function isExport(info: StepInfo): boolean {
+  const step = info.step;
+  if (step.step === 'evidenceExport') {
+    const paths: readonly string[] = (step as EvidenceExportStep).paths ?? DELIVERY_DEFAULTS.evidenceExport.paths;
+    return paths.some((p) => p === 'evidence' || p.startsWith('evidence/'));
+  }
+  if (step.step === 'step') return step.name === 's3Upload' && JSON.stringify(step.args ?? {}).includes('evidence');
+  if (step.step === 'sh') return SHELL_UPLOAD.test(step.script) && /\bevidence\b/.test(step.script);
+  return false;
+}
+
+/**
+ * Whether `exported` runs after `deploy` whatever the deploy's result: in `post { always }` or
+ * `post { cleanup }` of the deploy's stage, of a stage enclosing it, or of the pipeline. An export
+ * in a later stage, or among the steps after the deploy, never runs when the deploy fails, and a
+ * failed or rolled-back production change needs its record as much as a successful one.
+ */
+function coversDeploy(exported: StepInfo, deploy: DeployFact): boolean {
+  if (exported.post !== 'always' && exported.post !== 'cleanup') return false;
+  if (exported.stage === undefined) return true;
+  const chain = deploy.info.stage ? [...deploy.info.stage.ancestors, deploy.info.stage] : [];
+  return chain.includes(exported.stage);
+}
 
 /** AUDIT-002: production evidence outlives Jenkins' build retention. */
 export default defineRule({
@@ -13,13 +42,15 @@ export default defineRule({
     nonProductionSeverity: 'warning',
     rationale:
       'Audit records are retained for twelve months, three immediately available. Jenkins’ build discarder deletes old ' +
-      'runs and their archived evidence. A pipeline deploying to production either exports the evidence (an `s3Upload` ' +
-      'step or `aws s3 cp evidence/…` to a bucket with Object Lock) or keeps its runs at least `minDays` (default 90) ' +
-      'days without a count limit.',
+      'runs and their archived evidence. Every production deploy is followed, whatever its result, by an export of ' +
+      '`evidence/` to a bucket with Object Lock: `evidenceExport` (or a hand-written `s3Upload`, `aws s3 cp|sync` or ' +
+      '`aws s3api put-object` of `evidence/…`) in `post { always }` or `post { cleanup }` of the deploy stage, an ' +
+      'enclosing stage or the pipeline, with a retention of at least `minRetentionDays` (default 366) days. Otherwise ' +
+      'the pipeline keeps its runs at least `minDays` (default 90) days without a count limit.',
     standards: ['PCI DSS 4.0.1 10.5.1'],
     example: {
       bad: "options: { buildDiscarder: { numToKeep: 20 } }  // prod deploys, no export",
-      good: "post: { always: [step('s3Upload', { bucket: 'audit-evidence', includePathPattern: 'evidence/**' })] }",
+      good: "{ name: 'Deploy prod', steps: [ecsDeploy({...})], post: { cleanup: [evidenceExport({ bucket: 'audit-evidence', aws, environment: 'prod' })] } }",
     },
   },
   *check({ pipeline, index, isProduction, options }) {
@@ -27,20 +58,47 @@ export default defineRule({
     const prod = facts.deployedEnvironments.find(isProduction);
     if (!prod) return;
     const minDays = typeof options['minDays'] === 'number' ? options['minDays'] : 90;
-    const exported =
-      index.steps.some((s) => s.step.step === 'step' && s.step.name === 's3Upload' && JSON.stringify(s.step.args ?? {}).includes('evidence')) ||
-      facts.shell.some((s) => EXPORT_SHELL.test(s.step.script));
+    const minRetentionDays = typeof options['minRetentionDays'] === 'number' ? options['minRetentionDays'] : 366;
+    const prodDeploys = facts.deploys.filter((d) => d.environment !== undefined && isProduction(d.environment));
+    const exports = index.steps.filter(isExport);
+    const findings: RuleFinding[] = [];
+
+    const reported = new Set<StepInfo>();
+    for (const deploy of prodDeploys) {
+      for (const exported of exports.filter((e) => coversDeploy(e, deploy))) {
+        if (exported.step.step !== 'evidenceExport' || reported.has(exported)) continue;
+        reported.add(exported);
+        const days = (exported.step as EvidenceExportStep).retainDays ?? DELIVERY_DEFAULTS.evidenceExport.retainDays;
+        if (days >= minRetentionDays) continue;
+        findings.push({
+          path: [...exported.path, 'retainDays'],
+          message: `the evidence of the ${deploy.environment} deploy is locked for ${days} days only; it must be kept at least ${minRetentionDays} days`,
+          ...(deploy.environment ? { environment: deploy.environment } : {}),
+          expected: `retainDays ≥ ${minRetentionDays}`,
+          found: String(days),
+        });
+      }
+    }
+
+    const unexported = prodDeploys.filter((d) => !exports.some((e) => coversDeploy(e, d)));
     const discarder = pipeline.options?.buildDiscarder;
-    if (exported || !discarder) return;
-    const countLimited = discarder.numToKeep !== undefined || discarder.artifactNumToKeep !== undefined;
-    const days = Math.min(discarder.daysToKeep ?? Infinity, discarder.artifactDaysToKeep ?? Infinity);
-    if (!countLimited && days >= minDays) return;
-    yield {
-      path: ['options', 'buildDiscarder'],
-      message: `the pipeline deploys to ${prod} but its build discarder deletes runs (and their evidence) ${countLimited ? 'by count' : `after ${days} days`} and nothing exports the evidence`,
-      environment: prod,
-      expected: `an evidence export (s3Upload / aws s3 cp evidence/…) or retention of at least ${minDays} days without a count limit`,
-      found: JSON.stringify(discarder),
-    };
+    if (unexported.length > 0 && discarder) {
+      const countLimited = discarder.numToKeep !== undefined || discarder.artifactNumToKeep !== undefined;
+      const days = Math.min(discarder.daysToKeep ?? Infinity, discarder.artifactDaysToKeep ?? Infinity);
+      if (countLimited || days < minDays) {
+        const stages = [...new Set(unexported.map((d) => d.info.stage?.stage.name).filter((n): n is string => n !== undefined))];
+        findings.push({
+          path: ['options', 'buildDiscarder'],
+          message:
+            `the pipeline deploys to ${prod} but its build discarder deletes runs (and their evidence) ` +
+            `${countLimited ? 'by count' : `after ${days} days`} and nothing exports the evidence` +
+            (stages.length > 0 ? ` of ${stages.map((n) => `'${n}'`).join(', ')} whatever the deploy's result` : ''),
+          environment: prod,
+          expected: `evidenceExport in post { cleanup } (or always) of the deploy stage, or retention of at least ${minDays} days without a count limit`,
+          found: JSON.stringify(discarder),
+        });
+      }
+    }
+    yield* findings;
   },
 });

@@ -2,7 +2,7 @@ import { branchPatternAllowed, deliveryFacts, excludesChangeRequests, restrictsT
 import { defineRule } from '../../rule.ts';
 import type { StageInfo } from '../../model-index.ts';
 
-const CREDENTIALED_STEPS = new Set(['ecrPush', 'cosignSign', 'ecsDeploy', 'eksDeploy', 'gitopsBump', 'trafficShift', 's3Publish']);
+const CREDENTIALED_STEPS = new Set(['ecrPush', 'cosignSign', 'ecsDeploy', 'eksDeploy', 'gitopsBump', 'trafficShift', 's3Publish', 'evidenceExport']);
 
 /** FLOW-005: production deploys only from protected refs; pull-request builds never push or deploy. */
 export default defineRule({
