@@ -31,10 +31,13 @@ Options:
   --format text|json   report format (default: text)
   --force              overwrite existing modules
   --keep-failed        keep a module whose round trip failed, for inspection
+  --check              write nothing: check that each existing module still compiles to the
+                       same pipeline as its Jenkinsfile (while both live side by side)
   -h, --help           show this help
 
-Exit codes: 0 every Jenkinsfile imported with its round trip OK; 1 some Jenkinsfile refused or
-failed its round trip; 2 an input could not be read, or bad usage.
+Exit codes: 0 every Jenkinsfile imported with its round trip OK (--check: every module the
+same); 1 some Jenkinsfile refused or failed its round trip (--check: a module differs or is
+missing); 2 an input could not be read, or bad usage.
 `;
 
 const PIPELINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -62,6 +65,7 @@ export async function runImportCli(argv: string[], io: CliIo): Promise<number> {
         format: { type: 'string' },
         force: { type: 'boolean' },
         'keep-failed': { type: 'boolean' },
+        check: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -121,10 +125,16 @@ export async function runImportCli(argv: string[], io: CliIo): Promise<number> {
     inputs.push(input);
   }
 
-  const reports = await importJenkinsfiles(inputs, { root: cwd, force: values.force ?? false, keepFailed: values['keep-failed'] ?? false });
+  const reports = await importJenkinsfiles(inputs, {
+    root: cwd,
+    force: values.force ?? false,
+    keepFailed: values['keep-failed'] ?? false,
+    check: values.check ?? false,
+  });
+  const success = values.check ? 'same' : 'imported';
 
   if (format === 'json') {
-    io.stdout.write(`${JSON.stringify({ ok: unreadable.length === 0 && reports.every((r) => r.status === 'imported'), unreadable, files: reports }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ ok: unreadable.length === 0 && reports.every((r) => r.status === success), unreadable, files: reports }, null, 2)}\n`);
   } else {
     const colors = colorsFor(io.stdout, io.env);
     for (const message of unreadable) io.stderr.write(`pipewright import: ${message}\n`);
@@ -132,7 +142,7 @@ export async function runImportCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${formatImportSummary(reports, unreadable.length)}\n`);
   }
   if (unreadable.length > 0) return EXIT.invalid;
-  return reports.every((report: ImportReport) => report.status === 'imported') ? EXIT.ok : EXIT.findings;
+  return reports.every((report: ImportReport) => report.status === success) ? EXIT.ok : EXIT.findings;
 }
 
 function usage(io: CliIo, message: string): number {
@@ -156,9 +166,10 @@ async function findJenkinsfiles(directory: string): Promise<string[]> {
   return out;
 }
 
+/** The path relative to the working directory (`../repos/x/Jenkinsfile` included), `/` separators. */
 function relativeDisplay(cwd: string, file: string): string {
   const relative = path.relative(cwd, file);
-  return (relative.startsWith('..') || path.isAbsolute(relative) ? file : relative).split(path.sep).join('/');
+  return (path.isAbsolute(relative) ? file : relative).split(path.sep).join('/');
 }
 
 /** A valid pipeline name from text: other characters become `-`. */

@@ -44,10 +44,19 @@ export interface ImportOptions {
   force?: boolean;
   /** Keep a module whose round trip failed, for inspection (default: delete it). */
   keepFailed?: boolean;
+  /**
+   * Write nothing: compare each existing module with its Jenkinsfile instead (status `same` or
+   * `different`), e.g. while a service still runs its hand-written Jenkinsfile and the module is
+   * being edited towards typed steps.
+   */
+  check?: boolean;
 }
 
-/** `imported`: written and round-trip verified. */
-export type ImportStatus = 'imported' | 'refused' | 'round-trip-failed';
+/**
+ * `imported`: written and round-trip verified. With `check` (nothing written): `same` when the
+ * existing module compiles to the Jenkinsfile's pipeline, `different` when it does not.
+ */
+export type ImportStatus = 'imported' | 'refused' | 'round-trip-failed' | 'same' | 'different';
 
 /** What happened to one Jenkinsfile. */
 export interface ImportReport {
@@ -73,7 +82,7 @@ export interface ImportReport {
     /** Warnings (and, on failure, errors) from loading and compiling the module. */
     diagnostics: Diagnostic[];
   };
-  /** Whether the module is on disk after the import. */
+  /** Whether the module is on disk after the import (with `check`: whether it existed). */
   written: boolean;
 }
 
@@ -118,6 +127,14 @@ export async function importJenkinsfiles(inputs: readonly ImportInput[], options
         .map((d) => ({ reason: `not a valid declarative Jenkinsfile: ${d.code} ${d.message}`, ...(d.location ? { line: d.location.line, column: d.location.column } : {}) }));
       continue;
     }
+    if (options.check) {
+      if (!existsSync(file)) {
+        report.refusals = [{ reason: `${input.out} does not exist: nothing to compare (import it first)` }];
+        continue;
+      }
+      pending.push({ report, original: parsed.ast, file });
+      continue;
+    }
     const raised = raiseJenkinsfile(parsed.ast);
     Object.assign(report, { notes: raised.notes, infos: raised.infos, counts: raised.counts, typedStepNames: raised.typedStepNames });
     if (!raised.pipeline) {
@@ -155,6 +172,11 @@ export async function importJenkinsfiles(inputs: readonly ImportInput[], options
     report.roundTrip = { ok: result.ok, diagnostics: result.diagnostics };
     if (result.problem !== undefined) report.roundTrip.problem = result.problem;
     if (result.difference) report.roundTrip.difference = result.difference;
+    if (options.check) {
+      report.status = result.ok ? 'same' : 'different';
+      report.written = true;
+      continue;
+    }
     report.status = result.ok ? 'imported' : 'round-trip-failed';
     if (!result.ok && !options.keepFailed) {
       await rm(file, { force: true });

@@ -17,6 +17,8 @@ import { SourceText, lexGroovy, type Token } from '../jenkinsfile/groovy-lexer.t
 export interface OutsideCode {
   /** Library names from `@Library(...) _` annotations, in source order. */
   libraries: string[];
+  /** Line of the first annotation within the analysed text (1-based), when there are libraries. */
+  line?: number;
   /** True when there is code besides comments and `@Library(...) _` annotations. */
   hasCode: boolean;
   /** The tokens of that code, for comparisons that ignore layout (empty without code). */
@@ -32,7 +34,10 @@ export function analyzeOutsideCode(text: string | undefined): OutsideCode {
   const tokens = all.filter((token) => token.type !== 'NLS' && token.type !== 'EOF' && token.type !== ';');
   if (tokens.length === 0) return NONE;
   const libraries = libraryAnnotations(tokens);
-  if (libraries) return { libraries, hasCode: false, tokens: [] };
+  if (libraries) {
+    const source = new SourceText(text);
+    return { libraries, line: source.position(tokens[0]!.start).line, hasCode: false, tokens: [] };
+  }
   return { libraries: [], hasCode: true, tokens: tokens.map((token) => token.text) };
 }
 

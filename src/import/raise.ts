@@ -403,7 +403,7 @@ class Raiser {
     if (annotated.length > 0 && !prologue.hasCode && !epilogue.hasCode) {
       this.infos.push({
         message: `@Library annotation${annotated.length > 1 ? 's' : ''} imported as libraries: ${annotated.map((l) => `'${l}'`).join(', ')} (same library steps; classes under src/ are then reachable only through library(...) in script blocks)`,
-        line: 1,
+        ...(prologue.line !== undefined ? { line: prologue.line } : {}),
       });
     }
 

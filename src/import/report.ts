@@ -64,6 +64,9 @@ export function formatImportReport(report: ImportReport, colors: ReportColors = 
   const out: string[] = [];
   const target = `${report.source} → ${report.out}`;
   switch (report.status) {
+    case 'same':
+    case 'different':
+      return formatCheckReport(report, colors);
     case 'imported':
       out.push(`${colors.bold(target)}: ${colors.green('imported, round trip OK')} (the module compiles to the same Jenkinsfile)`);
       break;
@@ -109,10 +112,33 @@ export function formatImportReport(report: ImportReport, colors: ReportColors = 
   return out.join('\n');
 }
 
+/** `--check`: whether an existing module still compiles to the Jenkinsfile's pipeline. */
+function formatCheckReport(report: ImportReport, colors: ReportColors): string {
+  const out = [`${colors.bold(`${report.source} ↔ ${report.out}`)}: `];
+  const roundTrip = report.roundTrip!;
+  if (roundTrip.ok) {
+    out[0] += colors.green('same pipeline');
+  } else {
+    out[0] += colors.red('different');
+    if (roundTrip.problem) out.push(`  ${colors.red(roundTrip.problem)}`);
+    if (roundTrip.difference) {
+      out.push(`  first difference at ${roundTrip.difference.path}`);
+      out.push(`    Jenkinsfile: ${roundTrip.difference.original}`);
+      out.push(`    module:      ${roundTrip.difference.compiled}`);
+    }
+  }
+  for (const d of roundTrip.diagnostics.filter((x) => x.severity !== 'error')) out.push(`  ${colors.yellow(formatDiagnostic(d))}`);
+  return out.join('\n');
+}
+
 /** `3 Jenkinsfiles: 2 imported (round trip OK), 1 refused, 0 failed the round trip` */
 export function formatImportSummary(reports: readonly ImportReport[], unreadable = 0): string {
   const count = (status: ImportReport['status']) => reports.filter((r) => r.status === status).length;
   const total = reports.length + unreadable;
+  if (reports.some((r) => r.status === 'same' || r.status === 'different')) {
+    const noModule = count('refused');
+    return `${total} Jenkinsfile${total === 1 ? '' : 's'}: ${count('same')} same as their module, ${count('different')} different${noModule > 0 ? `, ${noModule} not compared` : ''}${unreadable > 0 ? `, ${unreadable} unreadable` : ''}`;
+  }
   const steps = reports.filter((r) => r.status === 'imported').reduce(
     (sum, r) => ({ typed: sum.typed + r.counts.typedSteps, all: sum.all + r.counts.typedSteps + r.counts.genericSteps + r.counts.scriptSteps }),
     { typed: 0, all: 0 },

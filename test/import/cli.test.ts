@@ -131,6 +131,27 @@ describe('pipewright import', () => {
     expect(existsSync(project.path('pipelines/svc.pipeline.ts'))).toBe(true);
   });
 
+  it('--check compares existing modules with their Jenkinsfiles and writes nothing', async () => {
+    project = createTempProject({ 'svc/Jenkinsfile': SERVICE, 'other/Jenkinsfile': simple('other') });
+    expect((await runCli(['import', 'svc'], project.root)).code).toBe(0);
+    const module = project.path('pipelines/svc.pipeline.ts');
+    const same = await runCli(['import', '--check', 'svc'], project.root);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toBe('svc/Jenkinsfile ↔ pipelines/svc.pipeline.ts: same pipeline\n\n1 Jenkinsfile: 1 same as their module, 0 different\n');
+    // An edit that changes the pipeline is caught; one that keeps it (typing a step) is not.
+    const text = readFileSync(module, 'utf8');
+    project.write('pipelines/svc.pipeline.ts', text.replace("sh('make test')", "sh('make test-all')"));
+    const changed = await runCli(['import', '--check', 'svc', 'other'], project.root);
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toContain(
+      "svc/Jenkinsfile ↔ pipelines/svc.pipeline.ts: different\n  first difference at pipeline › [5] stages › [1] stage('Test') › [1] steps › [1] sh › argument 1\n    Jenkinsfile: 'make test'\n    module:      'make test-all'",
+    );
+    expect(changed.stdout).toContain('other/Jenkinsfile: refused, nothing written\n  pipelines/other.pipeline.ts does not exist: nothing to compare (import it first)');
+    expect(existsSync(project.path('pipelines/other.pipeline.ts'))).toBe(false);
+    project.write('pipelines/svc.pipeline.ts', text.replace("step('withAWS', { region: 'eu-west-1', role: 'ci-push' }, [sh('make push')])", "{ step: 'step', name: 'withAWS', args: { role: 'ci-push', region: 'eu-west-1' }, body: [{ step: 'sh', script: 'make push' }] }"));
+    expect((await runCli(['import', '--check', 'svc'], project.root)).code).toBe(0);
+  });
+
   it('refuses a Jenkinsfile that is not valid declarative, with the line', async () => {
     project = createTempProject({ 'bad/Jenkinsfile': "pipeline {\n  agent any\n  stages {\n    stage('x') { steps { echo 'a' }\n  }\n}\n" });
     const { code, stdout } = await runCli(['import', 'bad/Jenkinsfile'], project.root);
