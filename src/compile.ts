@@ -3,25 +3,22 @@
  * works in memory; writing and checking files is in `src/emit/`.
  */
 import { existsSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { BUILD_ID } from './cache/build-id.ts';
-import { CompileCache, readProjectText, type CompileDependencies } from './cache/compile-cache.ts';
+import { CompileCache, type CompileDependencies } from './cache/compile-cache.ts';
+import { compileModule, pipelineNameFromFile, resolveOutput, type PipelineCompileContext } from './compile-pipeline.ts';
 import { defaultConfig, ConfigSchema, CONFIG_FILE, type ResolvedConfig } from './config.ts';
 import type { Diagnostic } from './diagnostics.ts';
-import { hasErrors } from './diagnostics.ts';
-import { HEADER_LINES, withHeader } from './emit/header.ts';
-import { printJenkinsfile } from './jenkinsfile/print.ts';
 import type { JenkinsfileAst } from './jenkinsfile/ast.ts';
 import { discoverPipelineFiles } from './load/discover.ts';
 import { cacheLocation } from './load/cache.ts';
-import { loadPipelineModules, type LoadedModule } from './load/loader.ts';
+import { loadPipelineModules } from './load/loader.ts';
 import { createSourceLocator } from './load/locate.ts';
-import { lowerPipeline } from './lower/index.ts';
 import type { ValidPipeline } from './model/schema.ts';
-import { checkPolicyConfig, createPolicyRunner, type PolicyResult, type PolicyRunner } from './policy/engine.ts';
+import { checkPolicyConfig, createPolicyRunner, type PolicyResult } from './policy/engine.ts';
 import { isoDate } from './policy/suppressions.ts';
-import { jenkinsfileLocation } from './policy/jenkinsfile-lines.ts';
-import { checkStructure, validateSchema } from './validate/index.ts';
+
+export { compilePipelineValue, pipelineNameFromFile } from './compile-pipeline.ts';
 
 /**
  * The result of compiling one pipeline source file.
@@ -80,9 +77,6 @@ export interface CompileRun {
 
 const toPosix = (path: string) => path.split(sep).join('/');
 
-/** Pipeline name implied by a file name: `payments-api.pipeline.ts` → `payments-api`. */
-export const pipelineNameFromFile = (file: string): string => basename(file).replace(/\.pipeline\.ts$/, '');
-
 /**
  * The local files each configuration loaded by {@link loadConfig} came from: custom rules may use
  * helpers from them, so their contents are part of the result cache's key.
@@ -114,72 +108,6 @@ export async function loadConfig(root: string): Promise<{ config: ResolvedConfig
   };
 }
 
-/** Resolves where a pipeline's Jenkinsfile goes; rejects paths outside the project. */
-function resolveOutput(
-  root: string,
-  name: string,
-  model: ValidPipeline | undefined,
-  config: ResolvedConfig,
-): { output: string; diagnostic?: Omit<Diagnostic, 'location'> } {
-  const requested = model?.output ?? config.outputs[name] ?? `${config.outDir}/${name}/Jenkinsfile`;
-  const absolute = resolve(root, requested);
-  const rel = relative(root, absolute);
-  if (isAbsolute(requested) || rel.startsWith('..') || rel === '' || isAbsolute(rel)) {
-    return {
-      output: toPosix(rel),
-      diagnostic: {
-        code: 'PW4001',
-        severity: 'error',
-        message: 'the output path must be a file inside the project',
-        path: ['output'],
-        expected: 'a relative path inside the project root',
-        found: JSON.stringify(requested),
-      },
-    };
-  }
-  return { output: toPosix(rel) };
-}
-
-/**
- * Compiles one pipeline value (already loaded) in memory: schema, structure, lowering, printing.
- * `source` is the project-relative path used in the header and in diagnostics.
- */
-export function compilePipelineValue(
-  value: unknown,
-  source: string,
-  options: { name?: string; output?: string } = {},
-): Omit<CompiledPipeline, 'output'> & { output?: string } {
-  const name = options.name ?? pipelineNameFromFile(source);
-  const schema = validateSchema(value);
-  if (!schema.pipeline) return { source, name, diagnostics: schema.diagnostics };
-  const model = schema.pipeline;
-  const diagnostics = [...schema.diagnostics, ...checkStructure(model)];
-  const result: Omit<CompiledPipeline, 'output'> & { output?: string } = {
-    source,
-    name: model.name ?? name,
-    diagnostics,
-    model,
-  };
-  if (hasErrors(diagnostics)) return result;
-  const ast = lowerPipeline(model);
-  try {
-    const printed = printJenkinsfile(ast);
-    result.ast = ast;
-    result.jenkinsfile = withHeader(printed.text, source);
-    result.lineOrigins = printed.lineOrigins;
-  } catch (error) {
-    // The printer refuses text Groovy cannot represent (U+FFFF); say where it came from.
-    const origin = (error as { origin?: readonly (string | number)[] }).origin;
-    diagnostics.push({
-      code: 'PW4002',
-      severity: 'error',
-      message: (error as Error).message,
-      ...(origin ? { path: origin } : {}),
-    });
-  }
-  return result;
-}
-
 /** Opens the persistent result cache for a run, or `undefined` when it is off or unusable. */
 function openResultCache(root: string, config: ResolvedConfig, option: CompileOptions['resultCache'], today: string): CompileCache | undefined {
   const buildId = option === undefined ? BUILD_ID : option === false ? undefined : option.buildId;
@@ -196,63 +124,6 @@ function openResultCache(root: string, config: ResolvedConfig, option: CompileOp
   // call cannot be fingerprinted, so its results are not cached.
   if (configFiles === undefined && config.policy.customRules.length > 0) return undefined;
   return CompileCache.open({ root, directory, buildId, config, configFiles: configFiles ?? [], today });
-}
-
-/** Compiles one loaded pipeline module: everything but the duplicate-output check. */
-function compileLoaded(
-  root: string,
-  config: ResolvedConfig,
-  policy: PolicyRunner,
-  now: Date,
-  loaded: LoadedModule,
-  source: string,
-  dependencies: CompileDependencies,
-): CompiledPipeline {
-  const fallbackName = pipelineNameFromFile(loaded.file);
-  const compiled = compilePipelineValue(loaded.value, source, { name: fallbackName });
-  const { output, diagnostic } = resolveOutput(root, compiled.name, compiled.model, config);
-  const diagnostics = [...compiled.diagnostics];
-  if (diagnostic) diagnostics.push(diagnostic);
-  const result: CompiledPipeline = { ...compiled, output, diagnostics };
-  // Policy runs on models that passed the schema and structure checks; a finding at or above
-  // `failOn` means nothing is written for this pipeline.
-  if (compiled.model && !hasErrors(diagnostics)) {
-    const readFile = (file: string) => {
-      const text = readProjectText(root, file);
-      dependencies.reads.set(file, text);
-      return text;
-    };
-    const outcome = policy.run(compiled.model, { source, now, readFile });
-    result.policy = outcome;
-    for (const finding of [...outcome.findings, ...outcome.suppressed.map((s) => s.finding)]) {
-      const line = jenkinsfileLocation(finding.path, output, result.lineOrigins, HEADER_LINES);
-      if (line) finding.jenkinsfile = line;
-    }
-    diagnostics.push(...outcome.findings);
-    if (outcome.failed) {
-      delete result.jenkinsfile;
-      delete result.ast;
-    }
-  }
-  if (diagnostic) {
-    delete result.jenkinsfile;
-    delete result.ast;
-  }
-  // Map model paths to TypeScript locations; the locator is only created when needed.
-  const needLocation = diagnostics.filter((d) => !d.location && d.path);
-  const suppressed = result.policy?.suppressed ?? [];
-  if (needLocation.length > 0 || suppressed.length > 0) {
-    const text = readProjectText(root, source);
-    if (text !== undefined) dependencies.locatedText = text;
-    const locator = createSourceLocator(loaded.file, root, text);
-    for (const d of needLocation) d.location = locator.locate(d.path!);
-    for (const s of suppressed) {
-      s.finding.location = locator.locate(s.finding.path);
-      s.suppressionLocation = locator.locate(s.suppressionPath);
-    }
-  }
-  for (const d of diagnostics) d.location ??= { file: source, line: 1, column: 1 };
-  return result;
 }
 
 /**
@@ -276,16 +147,18 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
   const files = options.files
     ? options.files.map((f) => resolve(root, f))
     : await discoverPipelineFiles(root, { dir: config.pipelinesDir });
+
   const { modules, graph } = await loadPipelineModules(files, { root });
 
   // One date for the whole run: suppression expiry is judged against it, and it is part of the
   // cache key.
   const now = new Date();
-  const policy = createPolicyRunner(config.policy);
   const cache = openResultCache(root, config, options.resultCache, isoDate(now));
+  const policy = createPolicyRunner(config.policy);
   const resolvedConfig = config;
+  const context: PipelineCompileContext = { root, config, policy, now };
 
-  const pipelines: CompiledPipeline[] = modules.map((loaded) => {
+  const pipelines = modules.map((loaded): CompiledPipeline => {
     const source = toPosix(relative(root, loaded.file));
     if (loaded.diagnostics.length > 0 || loaded.value === undefined) {
       const fallbackName = pipelineNameFromFile(loaded.file);
@@ -298,18 +171,27 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     }
     const key = cache?.keyOf(source, loaded.value);
     if (key !== undefined) {
-      const hit = cache!.lookup(key, source, policy.rules, () =>
-        compileLoaded(root, resolvedConfig, policy, now, loaded, source, { reads: new Map() }),
-      );
+      const hit = cache!.lookup(key, source, policy.rules, () => compileModule(context, loaded.file, source, loaded.value, { reads: new Map() }));
       if (hit) return hit;
     }
     const dependencies: CompileDependencies = { reads: new Map() };
-    const result = compileLoaded(root, resolvedConfig, policy, now, loaded, source, dependencies);
+    const result = compileModule(context, loaded.file, source, loaded.value, dependencies);
     if (key !== undefined) cache!.store(key, result, dependencies);
     return result;
   });
   cache?.flush();
+  return finishRun(root, config, pipelines, runDiagnostics, graph, !options.files);
+}
 
+/** Flags pipelines that write the same file, and assembles the run. */
+function finishRun(
+  root: string,
+  config: ResolvedConfig,
+  pipelines: CompiledPipeline[],
+  diagnostics: Diagnostic[],
+  graph: Map<string, Set<string>>,
+  complete: boolean,
+): CompileRun {
   // Two pipelines must not write the same file.
   const byOutput = new Map<string, CompiledPipeline>();
   for (const pipeline of pipelines) {
@@ -326,5 +208,5 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
       delete pipeline.jenkinsfile;
     } else byOutput.set(pipeline.output, pipeline);
   }
-  return { root, config, pipelines, diagnostics: runDiagnostics, graph, complete: !options.files };
+  return { root, config, pipelines, diagnostics, graph, complete };
 }

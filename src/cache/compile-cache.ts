@@ -22,8 +22,8 @@ import { serializeValue } from './serialize.ts';
 const LAZY_FIELDS = ['model', 'ast', 'lineOrigins'] as const;
 type LazyField = (typeof LAZY_FIELDS)[number];
 
-/** What the cache stores for one pipeline. */
-interface CachedCompile {
+/** What the cache stores for one pipeline (plain JSON data). */
+export interface CachedCompile {
   name: string;
   output: string;
   jenkinsfile?: string;
@@ -130,32 +130,12 @@ export class CompileCache {
   ): CompiledPipeline | undefined {
     const cached = this.#store.get(key, source);
     if (!cached || !this.#dependenciesUnchanged(cached, source)) return undefined;
-    return restore(cached, source, rules, recompute);
+    return restoreCompiled(cached, source, rules, recompute);
   }
 
   /** Stores a freshly compiled result. */
   store(key: string, pipeline: CompiledPipeline, dependencies: CompileDependencies): void {
-    const findings = pipeline.policy?.findings ?? [];
-    const findingIndex = new Map<Diagnostic, number>(findings.map((finding, index) => [finding, index]));
-    const cached: CachedCompile = {
-      name: pipeline.name,
-      output: pipeline.output,
-      diagnostics: pipeline.diagnostics.map((d) => {
-        const index = findingIndex.get(d);
-        return index === undefined ? d : { policyFinding: index };
-      }),
-      lazy: LAZY_FIELDS.filter((field) => pipeline[field] !== undefined),
-    };
-    if (pipeline.jenkinsfile !== undefined) cached.jenkinsfile = pipeline.jenkinsfile;
-    if (pipeline.policy) {
-      const { findings: policyFindings, suppressed, failOn, failed } = pipeline.policy;
-      cached.policy = { findings: policyFindings, suppressed, failOn, failed };
-    }
-    if (dependencies.reads.size > 0) {
-      cached.reads = [...dependencies.reads].map(([file, text]) => [file, text === undefined ? null : sha256(text)]);
-    }
-    if (dependencies.locatedText !== undefined) cached.located = sha256(dependencies.locatedText);
-    this.#store.set(key, pipeline.source, cached);
+    this.#store.set(key, pipeline.source, encodeCompiled(pipeline, dependencies));
   }
 
   /** Writes what changed. */
@@ -187,7 +167,37 @@ export function readProjectText(root: string, file: string): string | undefined 
   }
 }
 
-function restore(
+/** Encodes a compiled pipeline as plain data (see {@link CachedCompile}). */
+export function encodeCompiled(pipeline: CompiledPipeline, dependencies: CompileDependencies): CachedCompile {
+  const findings = pipeline.policy?.findings ?? [];
+  const findingIndex = new Map<Diagnostic, number>(findings.map((finding, index) => [finding, index]));
+  const cached: CachedCompile = {
+    name: pipeline.name,
+    output: pipeline.output,
+    diagnostics: pipeline.diagnostics.map((d) => {
+      const index = findingIndex.get(d);
+      return index === undefined ? d : { policyFinding: index };
+    }),
+    lazy: LAZY_FIELDS.filter((field) => pipeline[field] !== undefined),
+  };
+  if (pipeline.jenkinsfile !== undefined) cached.jenkinsfile = pipeline.jenkinsfile;
+  if (pipeline.policy) {
+    const { findings: policyFindings, suppressed, failOn, failed } = pipeline.policy;
+    cached.policy = { findings: policyFindings, suppressed, failOn, failed };
+  }
+  if (dependencies.reads.size > 0) {
+    cached.reads = [...dependencies.reads].map(([file, text]) => [file, text === undefined ? null : sha256(text)]);
+  }
+  if (dependencies.locatedText !== undefined) cached.located = sha256(dependencies.locatedText);
+  return cached;
+}
+
+/**
+ * A compiled pipeline from its encoded form: the same fields; `model`, `ast` and `lineOrigins`
+ * (when the original had them) are accessors that call `recompute` once, on first read.
+ * `rules` are the policy's active rules (the same for every pipeline of a run, so not encoded).
+ */
+export function restoreCompiled(
   cached: CachedCompile,
   source: string,
   rules: ActiveRule[],
