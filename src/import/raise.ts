@@ -20,7 +20,7 @@
  * Delivery steps (src/model/delivery.ts) are not recognised in this version: their shell
  * scripts import as `sh` steps (which round-trip exactly).
  */
-import type { Arguments, CallStatement, Expression, JenkinsfileAst, Statement } from '../jenkinsfile/ast.ts';
+import type { Arguments, CallStatement, Expression, JenkinsfileAst, SourcePosition, Statement } from '../jenkinsfile/ast.ts';
 import type { ModelPath } from '../diagnostics.ts';
 import { lowerAgent, lowerInput, lowerOptions, lowerParameters, lowerPipeline, lowerStep, lowerWhen, type AnyOptions } from '../lower/index.ts';
 import {
@@ -323,7 +323,7 @@ class Raiser {
   readonly counts: RaiseCounts = { typedSteps: 0, genericSteps: 0, scriptSteps: 0, groovyValues: 0, typedSettings: 0, customSettings: 0 };
   readonly typedStepNames: Record<string, number> = {};
 
-  private refuse(reason: string, node?: Statement | Expression): void {
+  private refuse(reason: string, node?: { loc?: SourcePosition | undefined }): void {
     const refusal: ImportRefusal = { reason };
     if (node?.loc) {
       refusal.line = node.loc.line;
@@ -394,15 +394,15 @@ class Raiser {
     const prologue = analyzeOutsideCode(ast.prologue);
     const epilogue = analyzeOutsideCode(ast.epilogue);
     if (prologue.hasCode) {
-      this.refuse(`code before the pipeline block (${summarizeCode(ast.prologue!)}) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks, then import again`);
+      this.refuse(`code before the pipeline block (${summarizeCode(ast.prologue!)}) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks (or delete unused code), then import again`, { loc: { line: 1, column: 1 } });
     }
     if (epilogue.hasCode) {
-      this.refuse(`code after the pipeline block (${summarizeCode(ast.epilogue!)}) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks, then import again`);
+      this.refuse(`code after the pipeline block (${summarizeCode(ast.epilogue!)}) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks (or delete unused code), then import again`);
     }
     const annotated = [...prologue.libraries, ...epilogue.libraries];
     if (annotated.length > 0 && !prologue.hasCode && !epilogue.hasCode) {
       this.infos.push({
-        message: `@Library annotation${annotated.length > 1 ? 's' : ''} imported as libraries: ${annotated.map((l) => `'${l}'`).join(', ')} (same library steps; classes under src/ are then reachable only through library(...) in script blocks)`,
+        message: `@Library annotation${annotated.length > 1 ? 's' : ''} imported as libraries: ${annotated.map((l) => `'${l}'`).join(', ')} (the library's steps work the same; a script { } block that names a class from its src/ would need the annotation)`,
         ...(prologue.line !== undefined ? { line: prologue.line } : {}),
       });
     }

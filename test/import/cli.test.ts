@@ -57,7 +57,7 @@ describe('pipewright import', () => {
         "    option ansiColor (custom): option ansiColor is not modelled (line 7)",
         "    step('withAWS'): no typed helper for withAWS (line 22)",
         '    groovy(...) ×1: values kept as Groovy source: GString ×1 (line 10)',
-        "  note: line 1: @Library annotation imported as libraries: 'fintech-pipeline-lib@v4' (same library steps; classes under src/ are then reachable only through library(...) in script blocks)",
+        "  note: line 1: @Library annotation imported as libraries: 'fintech-pipeline-lib@v4' (the library's steps work the same; a script { } block that names a class from its src/ would need the annotation)",
         '',
         '1 Jenkinsfile: 1 imported (round trip OK), 0 refused, 0 failed the round trip; imported steps typed: 3 of 4 (75%)',
         '',
@@ -83,7 +83,7 @@ describe('pipewright import', () => {
     expect(stdout).toContain('repos/ledger/Jenkinsfile → converted/ledger.pipeline.ts: imported, round trip OK');
     expect(stdout).toContain('repos/ledger/ci/nightly.Jenkinsfile → converted/nightly.pipeline.ts: imported, round trip OK');
     expect(stdout).toContain(
-      'repos/legacy/Jenkinsfile: refused, nothing written\n  code before the pipeline block (def greeting() { \'hi\' }) cannot be represented in a typed pipeline',
+      'repos/legacy/Jenkinsfile: refused, nothing written\n  line 1: code before the pipeline block (def greeting() { \'hi\' }) cannot be represented in a typed pipeline',
     );
     expect(stdout).toContain('4 Jenkinsfiles: 3 imported (round trip OK), 1 refused, 0 failed the round trip');
     expect(existsSync(project.path('converted/ledger.pipeline.ts'))).toBe(true);

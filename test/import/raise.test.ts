@@ -161,7 +161,7 @@ describe('raiseJenkinsfile refuses what the model cannot hold', () => {
 
   it('code outside the pipeline block', () => {
     expect(refusals(`import groovy.json.JsonOutput\n${withSteps("echo 'x'")}`)).toEqual([
-      '-: code before the pipeline block (import groovy.json.JsonOutput) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks, then import again',
+      '1: code before the pipeline block (import groovy.json.JsonOutput) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks (or delete unused code), then import again',
     ]);
     expect(refusals(`${withSteps("echo 'x'")}\ndef helper() { 1 }\n`)[0]).toMatch(/^-: code after the pipeline block \(def helper\(\) \{ 1 \}\)/);
   });
