@@ -154,6 +154,29 @@ export function controlKindsOf(step: DeliveryStep): ControlKind[] {
   }
 }
 
+/**
+ * Minutes of the Jenkins `timeout` a deploy step's lowering puts around its script, beyond the
+ * rollout deadline. ECS: the rollback's own wait (up to 10 minutes, for `aws ecs wait
+ * services-stable` and for `pipewright ecs-deploy`'s rollback) plus verification and the smoke
+ * test, so Jenkins never kills the script mid-rollback. EKS: helm's or kubectl's own rollback.
+ */
+export const DEPLOY_TIMEOUT_MARGIN_MINUTES = { ecs: 20, eks: 10 } as const;
+
+/**
+ * The Jenkins `timeout` (minutes) the lowering puts around a deploy step's script, or `undefined`
+ * for steps that have none (GitOps bumps, S3 publishing, traffic shifts).
+ */
+export function deployScriptTimeoutMinutes(step: DeliveryStep): number | undefined {
+  switch (step.step) {
+    case 'ecsDeploy':
+      return (step.timeoutMinutes ?? DELIVERY_DEFAULTS.ecs.timeoutMinutes) + DEPLOY_TIMEOUT_MARGIN_MINUTES.ecs;
+    case 'eksDeploy':
+      return (step.timeoutMinutes ?? DELIVERY_DEFAULTS.eks.timeoutMinutes) + DEPLOY_TIMEOUT_MARGIN_MINUTES.eks;
+    default:
+      return undefined;
+  }
+}
+
 /** Lock resource serializing deploys of one service into one environment (DEPLOY-006). */
 export function deployLockName(kind: 'ecs' | 'eks' | 'gitops' | 's3' | 'traffic', environment: string, target: string): string {
   return `${kind}-${environment}-${target}`;

@@ -6,15 +6,22 @@
  *     Quality gate   (agent none)   waitForQualityGate abortPipeline: true
  *     Image          (build agent)  Build → Trivy image + Snyk container → Push to ECR → SBOM → Sign
  *     Deploy <env>   (env agent)    for each environment in order, the same digest; before an
- *                                   environment with an approval policy: Request approval, Approve
+ *                                   environment with an approval policy: Request approval, Approve;
+ *                                   with `evidenceExport`, evidence and scan reports go to the
+ *                                   Object Lock bucket in the stage's post cleanup
  *     post           failure / fixed notifications
+ *
+ * Every top-level stage has a stage timeout (BASE-001); the pipeline has none, as it would count
+ * approval waits.
  */
 import { DELIVERY_DEFAULTS } from '../model/delivery-defaults.ts';
 import type {
+  AwsRole,
   CosignSignStep,
   DeliveryEnvironment,
   DockerBuildStep,
   EcsDeployStep,
+  EvidenceExportStep,
   NotifyTarget,
   NpmCiStep,
   NpmRunStep,
@@ -25,13 +32,45 @@ import type {
 } from '../model/delivery.ts';
 import type { Pipeline, PipelineOptions, Post, Stage, Step } from '../model/schema.ts';
 import { approvalRequestStage, approvalStage, deployStage, deployStepFor, qualityGateStage, releaseWhen } from './stages.ts';
-import { cosignSign, dockerBuild, ecrPush, notify, npmCi, npmRun, sbom, slack, snykScan, sonarScan, teams, trivyScan } from './steps.ts';
+import { cosignSign, dockerBuild, ecrPush, evidenceExport, notify, npmCi, npmRun, sbom, slack, snykScan, sonarScan, teams, trivyScan } from './steps.ts';
 
 /** Tool versions the presets pin when the pipeline does not (SCAN-008). */
 export const PRESET_TOOL_VERSIONS = { trivy: '0.58.1' } as const;
 
 /** Default build agent: ephemeral, with Docker; never the built-in node. */
 export const DEFAULT_BUILD_AGENT = 'linux && docker && ephemeral';
+
+/** Where the deploy stages export their evidence and the scan reports (AUDIT-002). */
+export interface EvidenceExportSettings {
+  /** S3 bucket created with Object Lock enabled. */
+  bucket: string;
+  /** Key prefix (default none). */
+  prefix?: string;
+  /** Role allowed to write to the bucket, usually in a separate audit account. */
+  aws: AwsRole;
+  /** Days each object stays locked (default 400, about 13 months). */
+  retainDays?: number;
+}
+
+/** Stashes carrying the build stages' `reports/` to the deploy stages' evidence export. */
+export const REPORT_STASHES = { build: 'reports-build', image: 'reports-image' } as const;
+
+/** `stash` of the stage's `reports/` (empty allowed), for the evidence export. */
+function stashReports(name: string): Step {
+  return { step: 'stash', name, includes: 'reports/**', allowEmpty: true };
+}
+
+/** The evidence export of one environment's deploy stage, restoring the report stashes first. */
+export function evidenceExportFor(settings: EvidenceExportSettings, environment: string, stashes: readonly string[]): EvidenceExportStep {
+  return evidenceExport({
+    bucket: settings.bucket,
+    ...(settings.prefix !== undefined ? { prefix: settings.prefix } : {}),
+    aws: settings.aws,
+    environment,
+    ...(stashes.length > 0 ? { stashes: [...stashes] } : {}),
+    ...(settings.retainDays !== undefined ? { retainDays: settings.retainDays } : {}),
+  });
+}
 
 /** A step override: `false` removes the step, an object changes its options. */
 export type StepOverride<T> = false | Partial<Omit<T, 'step'>>;
@@ -72,6 +111,8 @@ export interface NodeServiceOverrides {
   ecsDeploy?: Partial<Pick<EcsDeployStep, 'engine' | 'timeoutMinutes' | 'smokeTest'>>;
   /** Notifications: `false` removes them all. */
   notifications?: false;
+  /** Evidence export: `false` removes it although `evidenceExport` is set (AUDIT-002 will ask why). */
+  evidenceExport?: false;
   /** Last word on the stage list: add, replace or remove stages. */
   stages?: (stages: Stage[]) => Stage[];
   /** Pipeline options merged over the preset's. */
@@ -102,6 +143,11 @@ export interface NodeServiceOptions {
   snykOrg?: string;
   /** Smoke test command run after each ECS rollout. */
   smokeTest?: string;
+  /**
+   * Export each deploy's evidence and the scan reports to an S3 bucket with Object Lock, in every
+   * deploy stage's `post { cleanup }` (AUDIT-002). Usually set once in the organisation defaults.
+   */
+  evidenceExport?: EvidenceExportSettings;
   /** Explicit changes to the preset. */
   overrides?: NodeServiceOverrides;
 }
@@ -132,12 +178,22 @@ export function parallelStages(name: string, branches: [string, Step[]][]): Stag
   return [{ name, failFast: false, parallel: present.map(([branchName, steps]) => ({ name: branchName, steps })) }];
 }
 
-/** Stages that deploy the digest to every environment in order, with approvals where required. */
+/** The evidence export of the promotion stages: where to, and which report stashes to restore. */
+export interface PromotionEvidence {
+  settings: EvidenceExportSettings;
+  stashes: readonly string[];
+}
+
+/**
+ * Stages that deploy the digest to every environment in order, with approvals where required and,
+ * given `evidence`, the evidence export in each deploy stage's `post { cleanup }`.
+ */
 export function promotionStages(
   environments: DeliveryEnvironment[],
   service: string,
   targets: NotifyTarget[],
   deploy: (environment: DeliveryEnvironment) => Step,
+  evidence?: PromotionEvidence,
 ): Stage[] {
   const stages: Stage[] = [];
   for (const environment of environments) {
@@ -145,7 +201,13 @@ export function promotionStages(
       if (targets.length > 0) stages.push(approvalRequestStage(environment, targets, service));
       stages.push(approvalStage({ environment: environment.name, policy: environment.approval, when: releaseWhen(environment), service }));
     }
-    stages.push(deployStage(environment, [deploy(environment)], { notify: targets, service }));
+    stages.push(
+      deployStage(environment, [deploy(environment)], {
+        notify: targets,
+        service,
+        ...(evidence !== undefined ? { evidenceExport: evidenceExportFor(evidence.settings, environment.name, evidence.stashes) } : {}),
+      }),
+    );
   }
   return stages;
 }
@@ -166,6 +228,8 @@ export interface ImageStageOptions {
   signing?: { key: string; role?: string };
   /** Step overrides. */
   overrides: Pick<NodeServiceOverrides, 'dockerBuild' | 'trivyImage' | 'snykContainer' | 'sbom' | 'sign'>;
+  /** Stash the stage's `reports/` under this name for the deploy stages' evidence export. */
+  reportStash?: string;
 }
 
 /**
@@ -209,6 +273,7 @@ export function imageStage(options: ImageStageOptions): { stage: Stage; signed: 
         ],
       },
     ],
+    ...(options.reportStash !== undefined ? { post: { always: [stashReports(options.reportStash)] } } : {}),
   };
   return { stage, signed: signSteps.length > 0 };
 }
@@ -241,6 +306,7 @@ export function nodeService(options: NodeServiceOptions): Pipeline {
     ...(options.toolVersions?.snyk !== undefined ? { version: options.toolVersions.snyk } : {}),
   };
   const targets = notifyTargets(options.notifications, o.notifications === false);
+  const exportSettings = o.evidenceExport === false ? undefined : options.evidenceExport;
 
   if (o.sonar !== false && options.sonar === undefined) {
     throw new Error(`nodeService(${options.name}): set sonar: { installation } or remove SonarQube explicitly with overrides: { sonar: false }`);
@@ -271,6 +337,7 @@ export function nodeService(options: NodeServiceOptions): Pipeline {
         ['SonarQube', sonarSteps],
       ]),
     ],
+    ...(exportSettings !== undefined ? { post: { always: [stashReports(REPORT_STASHES.build)] } } : {}),
   };
 
   const { stage: image, signed } = imageStage({
@@ -281,6 +348,7 @@ export function nodeService(options: NodeServiceOptions): Pipeline {
     snyk: snykCommon,
     ...(options.signing !== undefined ? { signing: options.signing } : {}),
     overrides: o,
+    ...(exportSettings !== undefined ? { reportStash: REPORT_STASHES.image } : {}),
   });
   const signing = options.signing;
 
@@ -296,7 +364,13 @@ export function nodeService(options: NodeServiceOptions): Pipeline {
     build,
     ...(sonarSteps.length > 0 ? [qualityGateStage({ timeoutMinutes: DELIVERY_DEFAULTS.sonar.qualityGateTimeoutMinutes })] : []),
     image,
-    ...promotionStages(options.environments, options.name, targets, deploy),
+    ...promotionStages(
+      options.environments,
+      options.name,
+      targets,
+      deploy,
+      exportSettings !== undefined ? { settings: exportSettings, stashes: [REPORT_STASHES.build, REPORT_STASHES.image] } : undefined,
+    ),
   ];
 
   const post = notificationPost(targets, options.name);

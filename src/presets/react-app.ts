@@ -7,7 +7,10 @@
  *     Build & test   Install → Lint + Type check + Unit tests → Trivy fs + Snyk + SonarQube → Build
  *     Quality gate   (agent none)
  *     Image          only when an environment runs on ECS/EKS/GitOps
- *     Deploy <env>   for each environment in order, with approvals where required
+ *     Deploy <env>   for each environment in order, with approvals where required; with
+ *                    `evidenceExport`, evidence and scan reports go to the Object Lock bucket
+ *
+ * Every top-level stage has a stage timeout (BASE-001).
  */
 import { DELIVERY_DEFAULTS } from '../model/delivery-defaults.ts';
 import type { DeliveryEnvironment, NpmRunStep } from '../model/delivery.ts';
@@ -22,6 +25,7 @@ import {
   PRESET_PIPELINE_OPTIONS,
   PRESET_TOOL_VERSIONS,
   promotionStages,
+  REPORT_STASHES,
   type NodeServiceOptions,
   type NodeServiceOverrides,
   type StepOverride,
@@ -62,6 +66,7 @@ export function reactApp(options: ReactAppOptions): Pipeline {
     ...(options.toolVersions?.snyk !== undefined ? { version: options.toolVersions.snyk } : {}),
   };
   const targets = notifyTargets(options.notifications, o.notifications === false);
+  const exportSettings = o.evidenceExport === false ? undefined : options.evidenceExport;
   const needsImage = options.environments.some((environment) => environment.target.kind !== 's3');
 
   if (o.sonar !== false && options.sonar === undefined) {
@@ -103,10 +108,14 @@ export function reactApp(options: ReactAppOptions): Pipeline {
         ],
       },
     ],
+    ...(exportSettings !== undefined
+      ? { post: { always: [{ step: 'stash', name: REPORT_STASHES.build, includes: 'reports/**', allowEmpty: true } satisfies Step] } }
+      : {}),
   };
 
   let signed = false;
   const stages: Stage[] = [build];
+  const reportStashes: string[] = [REPORT_STASHES.build];
   if (sonarSteps.length > 0) stages.push(qualityGateStage());
   if (needsImage && options.registry !== undefined) {
     const image = imageStage({
@@ -117,7 +126,9 @@ export function reactApp(options: ReactAppOptions): Pipeline {
       snyk: snykCommon,
       ...(options.signing !== undefined ? { signing: options.signing } : {}),
       overrides: o,
+      ...(exportSettings !== undefined ? { reportStash: REPORT_STASHES.image } : {}),
     });
+    reportStashes.push(REPORT_STASHES.image);
     // The image packages the build output: bring it back onto the image stage's agent.
     const firstNested = image.stage.stages?.[0];
     if (firstNested?.steps) firstNested.steps.unshift({ step: 'unstash', name: SITE_STASH });
@@ -131,7 +142,15 @@ export function reactApp(options: ReactAppOptions): Pipeline {
       ...(signed && options.signing !== undefined ? { verifySignatureKey: options.signing.key } : {}),
       ...o.ecsDeploy,
     });
-  stages.push(...promotionStages(options.environments, options.name, targets, deploy));
+  stages.push(
+    ...promotionStages(
+      options.environments,
+      options.name,
+      targets,
+      deploy,
+      exportSettings !== undefined ? { settings: exportSettings, stashes: reportStashes } : undefined,
+    ),
+  );
 
   const post = notificationPost(targets, options.name);
   return {

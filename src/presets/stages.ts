@@ -2,8 +2,8 @@
  * Stage helpers for delivery: approvals, the SonarQube gate, deploy stages per environment and
  * the `when` that limits deploys to release refs. Plain data, no run-time dependencies.
  */
-import { DELIVERY_DEFAULTS } from '../model/delivery-defaults.ts';
-import type { ApprovalPolicy, DeliveryEnvironment, NotifyTarget } from '../model/delivery.ts';
+import { DELIVERY_DEFAULTS, deployScriptTimeoutMinutes, isDeliveryStep } from '../model/delivery-defaults.ts';
+import type { ApprovalPolicy, DeliveryEnvironment, EvidenceExportStep, NotifyTarget } from '../model/delivery.ts';
 import type { Stage, Step, When, WhenCondition } from '../model/schema.ts';
 import { approvalCheck, ecsDeploy, eksDeploy, gitopsBump, notify, s3Publish, sonarQualityGate } from './steps.ts';
 
@@ -73,14 +73,52 @@ export function approvalStage(options: ApprovalStageOptions): Stage {
 }
 
 /**
+ * Stage timeouts of the presets (BASE-001: every top-level stage is bounded, since a pipeline
+ * timeout would also count the hours an approval may stay open). A stage timeout covers waiting for
+ * the agent, the steps and the stage's `post`.
+ */
+export const STAGE_TIMEOUT_MINUTES = {
+  /** Beyond the gate's own `timeout` around `waitForQualityGate`, which fires first. */
+  qualityGateMargin: 5,
+  /** A stage that only sends the "approval waiting" notification. */
+  approvalRequest: 5,
+  /** A deploy step without a timeout of its own (GitOps bump, S3 publish, traffic shift). */
+  deployWithoutOwnTimeout: 15,
+  /**
+   * Beyond the deploy script's own timeout: waiting for the deploy agent and the lock, the post
+   * safety-net rollback (up to 10 minutes of `services-stable` wait), notifications and the
+   * evidence export.
+   */
+  deployMargin: 30,
+} as const;
+
+/** `options: { timeout }` in minutes. */
+function stageTimeout(minutes: number): Stage['options'] {
+  return { timeout: { time: minutes, unit: 'MINUTES' } };
+}
+
+/**
+ * Minutes a deploy stage may take: the longest script timeout of its steps (or
+ * {@link STAGE_TIMEOUT_MINUTES}.deployWithoutOwnTimeout) plus the deploy margin, so the stage
+ * timeout never cuts a rollback that the step's own timeout allows for.
+ */
+export function deployStageTimeoutMinutes(steps: readonly Step[]): number {
+  const own = steps.map((step) => (isDeliveryStep(step) ? deployScriptTimeoutMinutes(step) : undefined) ?? STAGE_TIMEOUT_MINUTES.deployWithoutOwnTimeout);
+  return Math.max(STAGE_TIMEOUT_MINUTES.deployWithoutOwnTimeout, ...own) + STAGE_TIMEOUT_MINUTES.deployMargin;
+}
+
+/**
  * The SonarQube quality gate in its own `agent none` stage: waiting for SonarQube's webhook holds
- * no executor (SCAN-007), and the gate aborts the pipeline when it fails (SCAN-002).
+ * no executor (SCAN-007), and the gate aborts the pipeline when it fails (SCAN-002). The step's
+ * `timeout` bounds the wait; the stage timeout, a few minutes longer, bounds the stage (BASE-001).
  */
 export function qualityGateStage(options: { timeoutMinutes?: number; name?: string; when?: When } = {}): Stage {
+  const minutes = options.timeoutMinutes ?? DELIVERY_DEFAULTS.sonar.qualityGateTimeoutMinutes;
   return {
     name: options.name ?? 'Quality gate',
     agent: 'none',
     ...(options.when !== undefined ? { when: options.when } : {}),
+    options: stageTimeout(minutes + STAGE_TIMEOUT_MINUTES.qualityGateMargin),
     steps: [sonarQualityGate(options.timeoutMinutes !== undefined ? { timeoutMinutes: options.timeoutMinutes } : {})],
   };
 }
@@ -162,30 +200,43 @@ export function deployStepFor(environment: DeliveryEnvironment, options: DeployS
   }
 }
 
+/** Options of {@link deployStage}. */
+export interface DeployStageOptions {
+  /** Stage name (default `Deploy <environment>`). */
+  name?: string;
+  /** Where `deployed` / `rolled-back` notifications go (default none). */
+  notify?: NotifyTarget[];
+  /** Service named in the notifications. */
+  service?: string;
+  /** Evidence export run in `post { cleanup }`, after everything else in the stage (AUDIT-002). */
+  evidenceExport?: EvidenceExportStep;
+  /** Stage timeout in minutes (default {@link deployStageTimeoutMinutes} of the steps). */
+  timeoutMinutes?: number;
+}
+
 /**
- * A deploy stage: the environment's agent label, {@link releaseWhen}, the given steps, and
- * `deployed` / `rolled-back` notifications when targets are given.
+ * A deploy stage: the environment's agent label, {@link releaseWhen}, a stage timeout, the given
+ * steps, `deployed` / `rolled-back` notifications when targets are given, and the evidence export
+ * in `post { cleanup }` when one is given.
  */
-export function deployStage(
-  environment: DeliveryEnvironment,
-  steps: Step[],
-  options: { name?: string; notify?: NotifyTarget[]; service?: string } = {},
-): Stage {
+export function deployStage(environment: DeliveryEnvironment, steps: Step[], options: DeployStageOptions = {}): Stage {
   const targets = options.notify ?? [];
   const about = { environment: environment.name, ...(options.service !== undefined ? { service: options.service } : {}) };
+  const post: NonNullable<Stage['post']> = {
+    ...(targets.length > 0
+      ? { success: [notify('deployed', targets, about)], unsuccessful: [notify('rolled-back', targets, about)] }
+      : {}),
+    // cleanup runs after every other condition, whatever the result: the export also sees the
+    // safety-net rollback record, and a failed export cannot turn a release into a "rolled back".
+    ...(options.evidenceExport !== undefined ? { cleanup: [options.evidenceExport] } : {}),
+  };
   return {
     name: options.name ?? `Deploy ${environment.name}`,
     agent: { type: 'label', label: environment.agentLabel },
     when: releaseWhen(environment),
+    options: stageTimeout(options.timeoutMinutes ?? deployStageTimeoutMinutes(steps)),
     steps,
-    ...(targets.length > 0
-      ? {
-          post: {
-            success: [notify('deployed', targets, about)],
-            unsuccessful: [notify('rolled-back', targets, about)],
-          },
-        }
-      : {}),
+    ...(Object.keys(post).length > 0 ? { post } : {}),
   };
 }
 
@@ -195,6 +246,7 @@ export function approvalRequestStage(environment: DeliveryEnvironment, targets: 
     name: `Request ${environment.name} approval`,
     agent: 'none',
     when: releaseWhen(environment),
+    options: stageTimeout(STAGE_TIMEOUT_MINUTES.approvalRequest),
     steps: [notify('approval', targets, { environment: environment.name, ...(service !== undefined ? { service } : {}) })],
   };
 }

@@ -281,6 +281,8 @@ export const ECS_ENVIRONMENTS: DeliveryEnvironment[] = [
 ];
 
 const registry = { accountId: '999999999999', region: 'eu-west-1', pushRole: 'ecr-pusher' };
+/** The organisation's audit archive (an Object Lock bucket in the audit account). */
+export const EVIDENCE_EXPORT = { bucket: 'fintech-audit-evidence', prefix: 'deploys', aws: auditRole };
 const notifications = {
   slack: { channel: '#payments-deploys', tokenCredentialId: 'slack-bot-token' },
   teams: { webhookCredentialId: 'teams-deploy-webhook' },
@@ -297,6 +299,7 @@ export const PRESET_FIXTURES: Record<string, () => Pipeline> = {
       signing: { key: KMS_KEY, role: 'cosign-signer' },
       notifications,
       smokeTest: './scripts/smoke.sh',
+      evidenceExport: EVIDENCE_EXPORT,
     }),
   'node-service-eks-gitops': () =>
     nodeService({
@@ -364,6 +367,7 @@ export const PRESET_FIXTURES: Record<string, () => Pipeline> = {
       name: 'web',
       sonar: { installation: 'sonarqube-prod' },
       notifications: { slack: notifications.slack },
+      evidenceExport: EVIDENCE_EXPORT,
       environments: [
         {
           name: 'dev',

@@ -1,7 +1,7 @@
 /** Behaviour of the presets: promotion, approvals, release refs, overrides, required choices. */
 import { describe, expect, it } from 'vitest';
 import { nodeService, reactApp, type Pipeline, type Stage, type Step } from '../../src/dsl/index.ts';
-import { ECS_ENVIRONMENTS, PRESET_FIXTURES } from './fixtures.ts';
+import { ECS_ENVIRONMENTS, EVIDENCE_EXPORT, PRESET_FIXTURES } from './fixtures.ts';
 import { compile } from './support.ts';
 
 /** Every stage, depth first, with its steps. */
@@ -84,6 +84,53 @@ describe('nodeService', () => {
     expect(publish.when).toEqual({ not: { changeRequest: true } });
   });
 
+  it('bounds every top-level stage with a stage timeout, deploys beyond the deploy step\'s own (BASE-001)', () => {
+    const timeouts = Object.fromEntries(stagesOf(pipeline).map((s) => [s.name, s.options?.timeout]));
+    const minutes = (time: number) => ({ time, unit: 'MINUTES' });
+    expect(timeouts).toEqual({
+      'Build & test': minutes(30),
+      // The gate's own timeout (15) fires first; the stage's bounds the stage.
+      'Quality gate': minutes(20),
+      Image: minutes(30),
+      // ecsDeploy's script timeout is rollout 20 + 20; the stage adds agent and lock waits,
+      // the post safety-net rollback and the evidence export.
+      'Deploy dev': minutes(70),
+      'Deploy stage': minutes(70),
+      'Request prod approval': minutes(5),
+      'Approve prod': minutes(1440),
+      'Deploy prod': minutes(70),
+    });
+    expect(pipeline.options?.timeout).toBeUndefined();
+    const longer = nodeService({ ...base, overrides: { ecsDeploy: { timeoutMinutes: 30 } } });
+    expect(stagesOf(longer).find((s) => s.name === 'Deploy prod')!.options).toEqual({ timeout: minutes(80) });
+    const eks = PRESET_FIXTURES['node-service-eks-gitops']!();
+    expect(stagesOf(eks).filter((s) => s.name.startsWith('Deploy ')).map((s) => s.options?.timeout)).toEqual([minutes(50), minutes(50), minutes(45)]);
+  });
+
+  it('exports each deploy\'s evidence and the scan reports to the Object Lock bucket after everything else', () => {
+    const stages = stagesOf(pipeline);
+    const stash = (name: string) => ({ step: 'stash', name, includes: 'reports/**', allowEmpty: true });
+    expect(stages.find((s) => s.name === 'Build & test')!.post).toEqual({ always: [stash('reports-build')] });
+    expect(stages.find((s) => s.name === 'Image')!.post).toEqual({ always: [stash('reports-image')] });
+    for (const env of ['dev', 'stage', 'prod']) {
+      const post = stages.find((s) => s.name === `Deploy ${env}`)!.post!;
+      expect(post.cleanup).toEqual([
+        {
+          step: 'evidenceExport',
+          bucket: 'fintech-audit-evidence',
+          prefix: 'deploys',
+          aws: EVIDENCE_EXPORT.aws,
+          environment: env,
+          stashes: ['reports-build', 'reports-image'],
+        },
+      ]);
+      expect(Object.keys(post)).toEqual(['success', 'unsuccessful', 'cleanup']);
+    }
+    const withoutExport = nodeService({ ...base, evidenceExport: EVIDENCE_EXPORT, overrides: { evidenceExport: false } });
+    expect(stagesOf(withoutExport).some((s) => s.post?.cleanup !== undefined || s.post?.always !== undefined)).toBe(false);
+    expect(stepKinds(withoutExport)).not.toContain('evidenceExport');
+  });
+
   it('makes removals explicit: no SonarQube or signing unless configured or removed', () => {
     const { sonar: _sonar, ...noSonar } = base;
     expect(() => nodeService(noSonar)).toThrow(/overrides: \{ sonar: false \}/);
@@ -134,6 +181,15 @@ describe('reactApp', () => {
       ['dev', 'fintech-web-dev', 'site'],
       ['prod', 'fintech-web-prod', 'site'],
     ]);
+  });
+
+  it('exports the evidence of S3 publishes with the build stage\'s reports (no image stage to stash)', () => {
+    const pipeline = PRESET_FIXTURES['react-app-s3']!();
+    const stages = stagesOf(pipeline);
+    expect(stages.find((s) => s.name === 'Build & test')!.post?.always).toEqual([{ step: 'stash', name: 'reports-build', includes: 'reports/**', allowEmpty: true }]);
+    const prod = stages.find((s) => s.name === 'Deploy prod')!;
+    expect(prod.post?.cleanup).toEqual([expect.objectContaining({ step: 'evidenceExport', environment: 'prod', stashes: ['reports-build'] })]);
+    expect(stages.every((s) => s.options?.timeout !== undefined)).toBe(true);
   });
 
   it('packages the build output into an image for ECS environments', () => {

@@ -21,18 +21,10 @@
  */
 import { DELIVERY_DEFAULTS } from '../../model/delivery-defaults.ts';
 import type { EcsDeployStep } from '../../model/delivery.ts';
-import { deployLockName } from '../../model/delivery-defaults.ts';
+import { deployLockName, deployScriptTimeoutMinutes } from '../../model/delivery-defaults.ts';
 import { archiveStep, lockStep, shStep, timeoutStep, unstashStep, withAws, withEnv, type EnvVars } from './jenkins.ts';
 import { bashScript, CHECK_AWS_ACCOUNT, READ_IMAGE_REF, UTC_NOW, VERIFY_SIGNATURE } from './shell.ts';
 import type { DeliveryLowering } from './types.ts';
-
-/**
- * Minutes the Jenkins `timeout` allows beyond the rollout deadline: the rollback's own wait (up to
- * 10 minutes, both for `aws ecs wait services-stable` and for `pipewright ecs-deploy`'s rollback)
- * plus verification and the smoke test. If Jenkins killed the script mid-rollback, only the post
- * safety net would be left to restore the service.
- */
-const JENKINS_TIMEOUT_MARGIN_MINUTES = 20;
 
 const PRIMARY_QUERY = "\"services[0].deployments[?status=='PRIMARY']|[0].[taskDefinition,rolloutState,runningCount,desiredCount]\"";
 const CURRENT_TD = [
@@ -216,7 +208,9 @@ const SAFETY_NET_SCRIPT = bashScript([
 export function lowerEcsDeploy(step: EcsDeployStep): DeliveryLowering {
   const engine = step.engine ?? DELIVERY_DEFAULTS.ecs.engine;
   const rolloutMinutes = step.timeoutMinutes ?? DELIVERY_DEFAULTS.ecs.timeoutMinutes;
-  const jenkinsMinutes = rolloutMinutes + JENKINS_TIMEOUT_MARGIN_MINUTES;
+  // Room for the rollback's own wait: if Jenkins killed the script mid-rollback, only the post
+  // safety net would be left to restore the service (DEPLOY_TIMEOUT_MARGIN_MINUTES).
+  const jenkinsMinutes = deployScriptTimeoutMinutes(step)!;
   const env: EnvVars = [
     ['DEPLOY_ENV', step.environment],
     ['ECS_CLUSTER', step.cluster],

@@ -1,5 +1,5 @@
 /** EKS deploys (helm or kubectl, by digest) and GitOps digest bumps. */
-import { DELIVERY_DEFAULTS, deployLockName } from '../../model/delivery-defaults.ts';
+import { DELIVERY_DEFAULTS, deployLockName, deployScriptTimeoutMinutes } from '../../model/delivery-defaults.ts';
 import type { EksDeployStep, GitopsBumpStep } from '../../model/delivery.ts';
 import {
   archiveStep,
@@ -103,7 +103,7 @@ export function lowerEksDeploy(step: EksDeployStep): DeliveryLowering {
     'result="SUCCESS"',
     'echo "$PW_K8S_WORKLOAD in $DEPLOY_ENV runs $image_ref"',
   ]);
-  const jenkinsMinutes = minutes + 10;
+  const jenkinsMinutes = deployScriptTimeoutMinutes(step)!;
   return {
     steps: [
       unstashStep(step.imageStash ?? DELIVERY_DEFAULTS.imageStash),
