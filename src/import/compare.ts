@@ -406,12 +406,11 @@ function compareStatements(x: CanonStatement, y: CanonStatement, at: string[]): 
     }
     case 'Call': {
       const other = y as typeof x;
-      if (x.name !== other.name) return difference(at, renderStatement(x), renderStatement(other));
+      // A different shape (a block on one side only, a missing argument): show both statements.
+      const shape = (c: typeof x) => `${c.body === undefined}/${c.args.positional.length}/${c.args.named.map(([k]) => k).join(',')}`;
+      if (x.name !== other.name || shape(x) !== shape(other)) return difference(at, renderStatement(x), renderStatement(other));
       const args = compareArguments(x.args, other.args, at);
       if (args) return args;
-      if ((x.body === undefined) !== (other.body === undefined)) {
-        return difference([...at, 'block'], x.body ? '{ … }' : '(no block)', other.body ? '{ … }' : '(no block)');
-      }
       return x.body && other.body ? compareStatementLists(x.body, other.body, at) : undefined;
     }
   }

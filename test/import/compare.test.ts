@@ -96,6 +96,14 @@ describe('compareJenkinsfileAsts reports', () => {
     });
   });
 
+  it('a statement of another shape (block or not, other arguments) as a whole', () => {
+    expect(diff(pipeline("agent { label 'linux' }"), pipeline('agent none'))).toEqual({ path: 'pipeline › [1] agent', original: 'agent { … }', compiled: 'agent(none)' });
+    expect(diff(pipeline('agent any', "steps { junit 'a' }"), pipeline('agent any', "steps { junit 'a', allowEmptyResults: true }"))).toMatchObject({
+      original: "junit('a')",
+      compiled: "junit('a', allowEmptyResults: true)",
+    });
+  });
+
   it('environment order, value types and script bodies', () => {
     expect(diff(pipeline("agent any\nenvironment { A = '1'; B = '2' }"), pipeline("agent any\nenvironment { B = '2'; A = '1' }"))).toBeDefined();
     expect(diff(pipeline("agent any\nenvironment { A = '1' }"), pipeline('agent any\nenvironment { A = 1 }'))).toMatchObject({ original: "'1'", compiled: '1' });
