@@ -2,7 +2,6 @@
  * Watch mode: an initial full compile, then, on each change, recompile only the pipelines that
  * the changed files affect (following the import graph from the loader), write them, and report.
  */
-import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
@@ -12,6 +11,7 @@ import type { Diagnostic } from './diagnostics.ts';
 import { readHeader } from './emit/header.ts';
 import { writeRun, type WriteReport } from './emit/index.ts';
 import { readIfExists } from './emit/write.ts';
+import { createFileWatcher, type FileWatcher } from './fs-watcher.ts';
 
 /** What one rebuild did. */
 export interface RebuildEvent {
@@ -56,7 +56,7 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
   const graph = new Map<string, Set<string>>();
   /** Absolute pipeline file → its last compiled state. */
   const pipelines = new Map<string, CompiledPipeline>();
-  let watcher: FSWatcher | undefined;
+  let watcher: FileWatcher | undefined;
   let pending = new Set<string>();
   let burstStarted = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -93,16 +93,13 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
     return event;
   }
 
-  /**
-   * Adds dependencies outside the pipelines directory that are not watched yet. Re-adding a
-   * watched path makes chokidar re-create its watcher, and a save in that window is lost.
-   */
+  /** Adds dependencies outside the pipelines directory that are not watched yet. */
   const watchedOutside = new Set<string>();
   function watchNewDependencies() {
     const dir = pipelinesDir() + sep;
-    const fresh = watchedFiles().filter((f) => !f.startsWith(dir) && !watchedOutside.has(f) && existsSync(f));
+    const fresh = watchedFiles().filter((f) => !f.startsWith(dir) && !watchedOutside.has(f));
     for (const f of fresh) watchedOutside.add(f);
-    if (fresh.length > 0) watcher?.add(fresh);
+    if (fresh.length > 0) watcher?.addFiles(fresh);
   }
 
   /** Deletes the output of a deleted pipeline, but only a file pipewright generated from it. */
@@ -158,9 +155,9 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
   }
 
   /**
-   * chokidar drops a `change` for a path within 50 ms of the previous one (and sends no trailing
-   * event), so a quick second save would be lost. After each event, look again once that window
-   * has passed: if the file differs from what the last rebuild read, rebuild again.
+   * A save may arrive as several events, the last of them after the rebuild has read the file
+   * (a slow writer, or an editor's write-then-rename). After each event, look again once the
+   * burst has surely ended: if the file differs from what the last rebuild read, rebuild again.
    */
   const compiledStats = new Map<string, string>();
   const statKey = (path: string) => {
@@ -207,18 +204,15 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
     config = (await loadConfig(root)).config;
     const initial = await build('initial', undefined, [], started);
     const dir = pipelinesDir();
-    const outside = watchedFiles().filter((f) => existsSync(f) && !f.startsWith(dir + sep));
+    const outside = watchedFiles().filter((f) => !f.startsWith(dir + sep));
     for (const f of outside) watchedOutside.add(f);
-    watcher = chokidarWatch([dir, ...outside], {
-      ignoreInitial: true,
+    watcher = createFileWatcher({
+      onChange: (path) => schedule(path),
+      onError: (error) => options.onError?.(error),
       ignored: (path: string) => path.includes(`${sep}node_modules${sep}`) || path.endsWith('.tmp'),
     });
-    watcher.on('all', (event, path) => {
-      if (event === 'addDir' || event === 'unlinkDir') return;
-      schedule(path);
-    });
-    watcher.on('error', (error) => options.onError?.(error));
-    await new Promise<void>((resolveReady) => watcher!.once('ready', () => resolveReady()));
+    watcher.addTree(dir);
+    watcher.addFiles(outside);
     return initial;
   })();
 
@@ -230,7 +224,7 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
       for (const t of recheckTimers.values()) clearTimeout(t);
       await ready.catch(() => undefined);
       await building;
-      await watcher?.close();
+      watcher?.close();
     },
   };
 }

@@ -115,8 +115,8 @@ describe('watchProject (real file events)', () => {
     expect((await rebuilt).removed).toEqual(['generated/new/Jenkinsfile']);
     expect(existsSync(project.path('generated/new/Jenkinsfile'))).toBe(false);
 
-    // chokidar reports the new name at once and the old one's unlink shortly after (it waits to
-    // tell atomic saves from deletions), so a rename may take one rebuild or two.
+    // The two names of a rename may arrive in one burst of events or in two, so a rename may
+    // take one rebuild or two.
     const seen: RebuildEvent[] = [];
     while (!seen.some((e) => e.removed.length > 0) || !seen.some((e) => e.recompiled.length > 0)) {
       rebuilt = next();
@@ -127,6 +127,21 @@ describe('watchProject (real file events)', () => {
     expect(seen.flatMap((e) => e.removed)).toEqual(['generated/a/Jenkinsfile']);
     expect(existsSync(project.path('generated/a/Jenkinsfile'))).toBe(false);
     expect(readFileSync(project.path('generated/renamed/Jenkinsfile'), 'utf8')).toContain("echo 'a'");
+  });
+
+  it('watches directories created after the start, and the files already in them', async () => {
+    project = createTempProject({ 'pipelines/a.pipeline.ts': helloPipeline('a') });
+    const { next } = await startWatching(project.root);
+    let rebuilt = next();
+    // Directory and file appear together (as with a checkout or a copy).
+    project.write('pipelines/team/deep/b.pipeline.ts', helloPipeline('b'));
+    expect((await rebuilt).recompiled).toEqual(['pipelines/team/deep/b.pipeline.ts']);
+    expect(readFileSync(project.path('generated/b/Jenkinsfile'), 'utf8')).toContain("echo 'b'");
+    // Edits inside the new directory are seen too.
+    rebuilt = next();
+    project.write('pipelines/team/deep/b.pipeline.ts', helloPipeline('b, edited'));
+    expect((await rebuilt).recompiled).toEqual(['pipelines/team/deep/b.pipeline.ts']);
+    expect(readFileSync(project.path('generated/b/Jenkinsfile'), 'utf8')).toContain("echo 'b, edited'");
   });
 
   it('does not delete a hand-written Jenkinsfile when its namesake pipeline is removed', async () => {
