@@ -1,5 +1,5 @@
 import { definePipeline, nodeService, type Stage } from 'pipewright';
-import { ecsEnvironments, evidenceExportPending, notifyTo, org } from './shared/org-defaults.ts';
+import { ecsEnvironments, notifyTo, org } from './shared/org-defaults.ts';
 
 /** Database migrations after a deploy, with the environment's DB credentials bound to the stage only. */
 function migrate(env: 'dev' | 'stage' | 'prod', afterStage: Stage): Stage {
@@ -7,6 +7,8 @@ function migrate(env: 'dev' | 'stage' | 'prod', afterStage: Stage): Stage {
     name: `Migrate ${env}`,
     agent: { type: 'label', label: env === 'prod' ? 'prod-deployer' : `deploy-${env}` },
     when: { ...afterStage.when, environment: { name: 'RUN_MIGRATIONS', value: 'true' } },
+    // Bounded like every top-level stage (BASE-001): a migration waiting on a lock fails the run.
+    options: { timeout: { time: 30, unit: 'MINUTES' } },
     // credentials(): Jenkins binds DB_USR / DB_PSW for this stage only; the migration tool reads
     // DB_PSW from its environment, Groovy never sees either.
     environment: { DB: { credentials: `ledger-db-${env}` }, DB_HOST: `ledger-${env}.internal` },
@@ -18,6 +20,7 @@ function migrate(env: 'dev' | 'stage' | 'prod', afterStage: Stage): Stage {
 /** Runs the unit tests on every supported Node.js version, each cell on its own agent. */
 const compatibility: Stage = {
   name: 'Compatibility',
+  options: { timeout: { time: 30, unit: 'MINUTES' } },
   matrix: {
     agent: { type: 'label', label: org.buildAgent },
     axes: [{ name: 'NODE_VERSION', values: ['20', '22'] }],
@@ -38,13 +41,18 @@ const compatibility: Stage = {
 
 /**
  * ledger-service: Node.js service with PostgreSQL migrations, on ECS Fargate like payments-api.
- * Overrides visible here: an extra compatibility matrix, and a migration stage after each deploy.
+ * Overrides visible here: an extra compatibility matrix, and a migration stage after each deploy
+ * (both with their own stage timeout, like the preset's stages).
  */
 const pipeline = nodeService({
   ...org,
   name: 'ledger-service',
   environments: ecsEnvironments('ledger-service', { approvers: ['ledger-release-managers'], timeoutMinutes: 720 }),
   notifications: notifyTo('#ledger'),
+  // Read-only checks after each rollout (health, a balance read of the synthetic smoke account);
+  // a failure rolls the release back. It runs before the migration stage, so it also proves the
+  // new release works with the current schema (migrations are expand/contract).
+  smokeTest: './scripts/smoke.sh',
   overrides: {
     stages: (stages) =>
       stages.flatMap((stage) => {
@@ -59,13 +67,4 @@ export default definePipeline({
   ...pipeline,
   parameters: [{ type: 'booleanParam', name: 'RUN_MIGRATIONS', defaultValue: true, description: 'Apply database migrations after each deploy' }],
   triggers: { pollSCM: 'H/15 * * * *' },
-  suppressions: [
-    evidenceExportPending,
-    {
-      rule: 'DEPLOY-002',
-      reason: 'ledger-service has no smoke-test script yet; ecsDeploy still verifies that the new PRIMARY deployment COMPLETED and rolls back otherwise',
-      owner: 'ledger-team',
-      expires: '2027-01-31',
-    },
-  ],
 });

@@ -1,9 +1,9 @@
 import { definePipeline, reactApp } from 'pipewright';
-import { evidenceExportPending, notifyTo, org, siteEnvironments } from './shared/org-defaults.ts';
+import { notifyTo, org, siteEnvironments } from './shared/org-defaults.ts';
 
 /** web: the React front end, built once and published to S3 + CloudFront in dev → stage → prod. */
-export default definePipeline({
-  ...reactApp({
+export default definePipeline(
+  reactApp({
     ...org,
     name: 'web',
     environments: siteEnvironments(
@@ -15,5 +15,4 @@ export default definePipeline({
     // The web repository has no type-check script; tsc runs inside `npm run lint`.
     overrides: { typecheck: false },
   }),
-  suppressions: [evidenceExportPending],
-});
+);

@@ -3,11 +3,15 @@
  * scanners, signing, notifications and the standard environments. A change here recompiles
  * every pipeline that imports it.
  */
-import type { DeliveryEnvironment, NotificationSettings, NodeServiceOptions, Suppression } from 'pipewright';
+import type { DeliveryEnvironment, NotificationSettings, NodeServiceOptions } from 'pipewright';
 
-/** One AWS account per environment (IAM-002), plus the tooling account that owns ECR and KMS. */
+/**
+ * One AWS account per environment (IAM-002), plus the tooling account that owns ECR and KMS and
+ * the audit account that holds the evidence archive.
+ */
 export const accounts = {
   tooling: { accountId: '999999999999', region: 'eu-west-1' },
+  audit: { accountId: '444444444444', region: 'eu-west-1' },
   dev: { accountId: '111111111111', region: 'eu-west-1' },
   stage: { accountId: '222222222222', region: 'eu-west-1' },
   prod: { accountId: '333333333333', region: 'eu-west-1' },
@@ -16,11 +20,22 @@ export const accounts = {
 /** Ephemeral build agents with Docker; never the built-in node. */
 export const buildAgentLabel = 'linux && docker && ephemeral';
 
-/** Settings every service shares: registry and push role, SonarQube, cosign key, pinned scanners. */
+/**
+ * Settings every service shares: registry and push role, SonarQube, cosign key, pinned scanners,
+ * and the evidence archive (AUDIT-002): every deploy stage exports its evidence and the scan
+ * reports to an S3 bucket with Object Lock in the audit account, each object locked in COMPLIANCE
+ * mode for 400 days (about 13 months; PCI DSS 10.5.1 asks for 12). `evidence-writer` may only put
+ * objects (with retention) under `deploys/`: it can neither delete nor shorten a lock.
+ */
 export const org = {
   registry: { accountId: accounts.tooling.accountId, region: accounts.tooling.region, pushRole: 'ecr-pusher' },
   sonar: { installation: 'sonarqube-prod' },
   signing: { key: 'awskms:///alias/ci-cosign', role: 'cosign-signer' },
+  evidenceExport: {
+    bucket: 'fintech-audit-evidence',
+    prefix: 'deploys',
+    aws: { role: 'evidence-writer', account: accounts.audit.accountId, region: accounts.audit.region },
+  },
   toolVersions: { trivy: '0.58.1', snyk: '1.1293.1' },
   snykOrg: 'fintech',
   buildAgent: buildAgentLabel,
@@ -119,16 +134,3 @@ export function siteEnvironments(site: string, distributions: Record<'dev' | 'st
     });
   return [s3('dev'), s3('stage'), { ...s3('prod'), approval: { submitters: prod.approvers }, releaseFrom: { branches: ['main'] } }];
 }
-
-/**
- * Policy exception shared by the service pipelines (AUDIT-002): the presets archive deploy
- * evidence in Jenkins but do not yet export it to the S3 Object Lock audit bucket, and the build
- * discarder keeps runs by count. Time-boxed; remove it once the presets export the evidence.
- */
-export const evidenceExportPending: Suppression = {
-  rule: 'AUDIT-002',
-  reason:
-    'Deploy evidence is archived in Jenkins only (numToKeep 200) until the presets export evidence/** to the S3 Object Lock audit bucket',
-  owner: 'platform-team',
-  expires: '2027-02-28',
-};
