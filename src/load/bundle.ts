@@ -1,12 +1,17 @@
 /**
- * The esbuild side of loading: one bundle for many pipeline modules.
+ * The esbuild side of loading: one bundle for many pipeline modules, in one of two shapes.
  *
- * The synthetic entry `export const modules = [() => import("/abs/a.pipeline.ts"), ...]` makes
+ * Eager (the fast path): `import * as m0 from "/abs/a.pipeline.ts"; ...; export const
+ * namespaces = [m0, ...]`. Importing the bundle evaluates every pipeline at once, as plain ESM;
+ * one throwing module fails the whole import.
+ *
+ * Lazy (isolating): `export const modules = [() => import("/abs/a.pipeline.ts"), ...]` makes
  * esbuild wrap every pipeline (and every local module it imports) in a lazy initialiser, so
  * `await modules[i]()` evaluates exactly one pipeline and its imports, each module once, and a
  * module that throws fails only the pipelines that import it (esbuild's `__esm` wrapper remembers
  * the error and rethrows it to later importers). `import()` rather than `require()`: esbuild then
- * awaits modules that use top-level await and hands out the real export object.
+ * awaits modules that use top-level await and hands out the real export object. The wrappers cost
+ * about a third more evaluation time, so the loader only uses this shape when the eager one fails.
  *
  * `pipewright` (and `pipewright/...`) resolves to this package's own DSL module, which is bundled
  * in; other bare imports (npm packages, Node built-ins) stay external and are resolved by Node
@@ -41,7 +46,10 @@ export interface BundleFailure {
 /** The synthetic entry's name in esbuild messages and in the metafile. */
 export const ENTRY_NAME = '<pipewright-entry>';
 
-/** Line 1 opens the array; entry `i` sits on line `i + 2` (esbuild lines are 1-based). */
+/** Bundle shape, see above. */
+export type BundleMode = 'eager' | 'lazy';
+
+/** In both shapes line 1 is a header and entry `i` sits on line `i + 2` (esbuild lines are 1-based). */
 const FIRST_ENTRY_LINE = 2;
 
 /** Which entry a message located in the synthetic entry belongs to, if any. */
@@ -148,20 +156,32 @@ async function loadEsbuild(): Promise<typeof import('esbuild')> {
   return esbuildModule;
 }
 
+function entrySource(entries: readonly string[], mode: BundleMode): string {
+  if (mode === 'lazy') {
+    return ['export const modules = [', ...entries.map((file) => `() => import(${JSON.stringify(file)}),`), '];'].join('\n');
+  }
+  return [
+    '// pipewright: every pipeline, evaluated on import',
+    ...entries.map((file, index) => `import * as m${index} from ${JSON.stringify(file)};`),
+    `export const namespaces = [${entries.map((_, index) => `m${index}`).join(', ')}];`,
+  ].join('\n');
+}
+
 /**
- * Bundles `entries` (absolute paths) behind the synthetic `modules` entry into `outfile` (in
- * memory; the caller writes it, the path only fixes the source map's relative paths). Files in
- * `stubs` (known to fail to compile) are replaced by a stub that throws if evaluated.
+ * Bundles `entries` (absolute paths) behind the synthetic entry into `outfile` (in memory; the
+ * caller writes it, the path only fixes the source map's relative paths). The bundle exports
+ * `namespaces` (eager) or `modules` (lazy). Files in `stubs` (known to fail to compile) are
+ * replaced by a stub that throws if evaluated: lazy bundles only.
  */
 export async function bundleEntries(
   entries: readonly string[],
-  options: { root: string; outfile: string; stubs?: ReadonlySet<string> },
+  options: { root: string; outfile: string; mode: BundleMode; stubs?: ReadonlySet<string> },
 ): Promise<BundleSuccess | BundleFailure> {
   const esbuild = await loadEsbuild();
   const base = baseOptions(options.root);
   const plugins = [...(base.plugins ?? [])];
   if (options.stubs && options.stubs.size > 0) plugins.push(stubPlugin(options.stubs));
-  const contents = ['export const modules = [', ...entries.map((file) => `() => import(${JSON.stringify(file)}),`), '];'].join('\n');
+  const contents = entrySource(entries, options.mode);
   try {
     const result = await esbuild.build({
       ...base,

@@ -12,9 +12,10 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { BundleMode } from './bundle.ts';
 
 /** Bump when the bundle layout or the manifest format changes. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 export interface CacheLocation {
   directory: string;
@@ -86,7 +87,8 @@ export interface BundleManifest {
   /** The DSL module bundled for `pipewright` (differs between source and built package). */
   dslPath: string;
   bundle: string;
-  /** Bundled entries, in `modules[]` order. */
+  mode: BundleMode;
+  /** Bundled entries, in the bundle's order. */
   entries: string[];
   /** Absolute path -> `[mtimeMs, size]`, or `null` for a file that did not exist. */
   inputs: Record<string, [number, number] | null>;

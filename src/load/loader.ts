@@ -2,14 +2,17 @@
  * The load phase: pipeline files (`*.pipeline.ts`) to JS values, with every failure turned into a
  * Diagnostic that points at the TypeScript source.
  *
- * One esbuild bundle serves the whole load (see `bundle.ts`); each pipeline is then evaluated on
+ * One esbuild bundle serves the whole load (see `bundle.ts`). The eager bundle evaluates all
+ * pipelines in one import; if anything in it throws, the lazy bundle evaluates each pipeline on
  * its own, so one broken pipeline never hides the others:
  * - a syntax or resolve error fails only the pipelines that reach the broken file (PW1001);
  * - a module that throws fails the pipelines that import it (PW1002, at the throwing line), and
  *   so does an npm import that cannot be loaded (at the import);
  * - a missing or wrong default export is reported per pipeline (PW1003, PW1004).
  * When nothing changed since the last load (same entries, same input sizes and mtimes), the
- * previous bundle is reused and esbuild does not run (`cache.ts`).
+ * previous bundle is reused and esbuild does not run (`cache.ts`). After a failure the modules
+ * that did evaluate in the eager attempt run a second time in the lazy one: top-level side
+ * effects (logging) can repeat on that path.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,6 +28,7 @@ import {
   ENTRY_NAME,
   entryIndexOfLine,
   reachable,
+  type BundleMode,
   type BundleSuccess,
   type ExternalImports,
   type ImportEdges,
@@ -100,7 +104,8 @@ interface LoadContext {
 interface PreparedBundle {
   /** Absolute path of the bundle; `undefined` when no entry could be bundled. */
   bundle: string | undefined;
-  /** Bundled entries in `modules[]` order. */
+  mode: BundleMode;
+  /** Bundled entries in the bundle's order. */
   bundled: string[];
   /** Bundled entries that must not be evaluated (they reach a module that failed to compile). */
   broken: Set<string>;
@@ -164,10 +169,19 @@ async function withSlotLock<T>(slot: string, work: () => Promise<T>): Promise<T>
 /** How often a bundle deleted under our feet (by another process) is rebuilt before giving up. */
 const MAX_BUNDLE_ATTEMPTS = 3;
 
+/**
+ * Reuses or builds an eager bundle and evaluates it; if that fails (some module throws), builds
+ * and evaluates the lazy one, which pins every failure on the pipelines it concerns.
+ */
 async function prepareAndEvaluate(context: LoadContext, entries: readonly string[]): Promise<PreparedBundle> {
   for (let attempt = 1; ; attempt += 1) {
-    const prepared = (attempt === 1 ? reuseBundle(context, entries) : undefined) ?? (await buildBundle(context, entries));
-    if ((await evaluateBundle(context, prepared)) === 'done') return prepared;
+    let prepared = (attempt === 1 ? reuseBundle(context, entries) : undefined) ?? (await buildBundle(context, entries, 'eager'));
+    let outcome = await evaluateBundle(context, prepared);
+    if (outcome === 'needs-lazy') {
+      prepared = await buildBundle(context, entries, 'lazy');
+      outcome = await evaluateBundle(context, prepared);
+    }
+    if (outcome === 'done') return prepared;
     // Another process replaced and deleted the bundle between our build (or check) and our import.
     forgetBundle(context.location);
     if (attempt >= MAX_BUNDLE_ATTEMPTS) throw new Error(`pipewright: the bundle ${prepared.bundle} kept disappearing before it could be loaded`);
@@ -214,6 +228,7 @@ function reuseBundle(context: LoadContext, entries: readonly string[]): Prepared
   context.maps.register(manifest.bundle, `${manifest.bundle}.map`);
   return {
     bundle: manifest.bundle,
+    mode: manifest.mode,
     bundled: manifest.entries,
     broken: new Set(),
     edges: fromRecord(manifest.edges),
@@ -227,18 +242,21 @@ function reuseBundle(context: LoadContext, entries: readonly string[]): Prepared
 
 /**
  * Bundles all entries. When esbuild reports errors, the files they are in are replaced by stubs
- * and the build is repeated (errors that only appear once others are gone, such as missing
- * exports, take another round); the final metafile then shows exactly which entries reach a
- * broken file, and those get its errors (PW1001) instead of being evaluated.
+ * and the build is repeated, lazily (errors that only appear once others are gone, such as
+ * missing exports, take another round); the final metafile then shows exactly which entries
+ * reach a broken file, and those get its errors (PW1001) instead of being evaluated.
  */
-async function buildBundle(context: LoadContext, entries: readonly string[]): Promise<PreparedBundle> {
+async function buildBundle(context: LoadContext, entries: readonly string[], requestedMode: BundleMode): Promise<PreparedBundle> {
   let remaining = [...entries];
   const brokenFiles = new Map<string, Message[]>();
+  const none = (broken: Set<string>): PreparedBundle => ({ bundle: undefined, mode: 'lazy', bundled: [], broken, edges: new Map(), externals: new Map() });
   for (;;) {
-    if (remaining.length === 0) return { bundle: undefined, bundled: [], broken: new Set(), edges: new Map(), externals: new Map() };
+    if (remaining.length === 0) return none(new Set());
+    // Stubs throw when evaluated: only a lazy bundle can skip them.
+    const mode = brokenFiles.size > 0 ? 'lazy' : requestedMode;
     const bundlePath = newBundlePath(context.location);
-    const result = await bundleEntries(remaining, { root: context.root, outfile: bundlePath, stubs: new Set(brokenFiles.keys()) });
-    if (result.ok) return finishBuild(context, result, bundlePath, remaining, brokenFiles);
+    const result = await bundleEntries(remaining, { root: context.root, outfile: bundlePath, mode, stubs: new Set(brokenFiles.keys()) });
+    if (result.ok) return finishBuild(context, result, bundlePath, mode, remaining, brokenFiles);
 
     let progress = false;
     const unplaced: Message[] = [];
@@ -268,7 +286,7 @@ async function buildBundle(context: LoadContext, entries: readonly string[]): Pr
     if (unplaced.length > 0 || (!progress && droppedEntries.size === 0)) {
       // Errors esbuild does not tie to a file (or no way forward): every remaining entry fails.
       for (const entry of remaining) for (const error of unplaced.length > 0 ? unplaced : result.errors) report(context, entry, buildErrorDiagnostic(context, error, entry));
-      return { bundle: undefined, bundled: [], broken: new Set(remaining), edges: new Map(), externals: new Map() };
+      return none(new Set(remaining));
     }
   }
 }
@@ -277,6 +295,7 @@ function finishBuild(
   context: LoadContext,
   result: BundleSuccess,
   bundlePath: string,
+  mode: BundleMode,
   bundled: string[],
   brokenFiles: Map<string, Message[]>,
 ): PreparedBundle {
@@ -297,6 +316,7 @@ function finishBuild(
     ? {
         dslPath: context.dslPath,
         bundle: bundlePath,
+        mode,
         entries: bundled,
         inputs: fingerprintInputs(context.root, result.edges.keys()),
         edges: toRecord(result.edges),
@@ -305,7 +325,7 @@ function finishBuild(
     : undefined;
   storeBundle(context.location, result, manifest, bundlePath);
   context.maps.register(bundlePath, `${bundlePath}.map`);
-  return { bundle: bundlePath, bundled, broken, edges: result.edges, externals: result.externals };
+  return { bundle: bundlePath, mode, bundled, broken, edges: result.edges, externals: result.externals };
 }
 
 function buildErrorDiagnostic(context: LoadContext, error: Message, entry: string): Diagnostic {
@@ -373,6 +393,22 @@ function nativeImport(directory: string): NativeImport {
   return importer;
 }
 
+/**
+ * Imports an eager bundle: every pipeline evaluates during the import. Any failure (a module or
+ * an npm import throws) means the lazy bundle must sort out who failed; nothing is reported here.
+ */
+async function evaluateEager(context: LoadContext, prepared: PreparedBundle): Promise<'done' | 'bundle-missing' | 'needs-lazy'> {
+  if (!prepared.bundle) return 'done';
+  let namespaces: Record<string, unknown>[];
+  try {
+    namespaces = ((await nativeImport(context.location.directory)(pathToFileURL(prepared.bundle).href)) as { namespaces: Record<string, unknown>[] }).namespaces;
+  } catch {
+    return existsSync(prepared.bundle) ? 'needs-lazy' : 'bundle-missing';
+  }
+  for (const [index, entry] of prepared.bundled.entries()) accept(context, entry, namespaces[index]!);
+  return 'done';
+}
+
 /** Runs a thunk, turning a synchronous throw into a rejection. */
 function settle(thunk: ModuleThunk): Promise<Record<string, unknown>> {
   try {
@@ -390,7 +426,8 @@ const MAX_EXTERNAL_ROUNDS = 10;
  * (only external packages can cause that), reports the entries whose imports cause it and
  * retries without them; as a last resort, loads each remaining entry from its own bundle.
  */
-async function evaluateBundle(context: LoadContext, prepared: PreparedBundle): Promise<'done' | 'bundle-missing'> {
+async function evaluateBundle(context: LoadContext, prepared: PreparedBundle): Promise<'done' | 'bundle-missing' | 'needs-lazy'> {
+  if (prepared.mode === 'eager') return evaluateEager(context, prepared);
   let bundle = prepared.bundle;
   let bundled = prepared.bundled.filter((entry) => !prepared.broken.has(entry));
   for (let round = 0; bundle && bundled.length > 0; round += 1) {
@@ -409,7 +446,7 @@ async function evaluateBundle(context: LoadContext, prepared: PreparedBundle): P
       bundled = bundled.filter((entry) => !failed.has(entry));
       if (bundled.length === 0) return 'done';
       const bundlePath = newBundlePath(context.location);
-      const rebuilt = await bundleEntries(bundled, { root: context.root, outfile: bundlePath });
+      const rebuilt = await bundleEntries(bundled, { root: context.root, outfile: bundlePath, mode: 'lazy' });
       if (!rebuilt.ok) throw new Error(`pipewright: rebuilding ${bundled.length} modules that built before failed: ${rebuilt.errors[0]?.text}`);
       storeBundle(context.location, rebuilt, undefined, bundlePath);
       context.maps.register(bundlePath, `${bundlePath}.map`);

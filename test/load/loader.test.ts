@@ -1,4 +1,4 @@
-import { readdirSync, statSync, utimesSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -424,10 +424,17 @@ export default definePipeline({ agent: { type: 'any' }, stages: [{ name: 'Hi', s
     const cacheDirectory = p.file('.pipewright-cache');
     const bundles = () => readdirSync(cacheDirectory).filter((name) => name.endsWith('.mjs')).sort();
 
+    const manifestModes = () =>
+      readdirSync(cacheDirectory)
+        .filter((name) => name.endsWith('.json'))
+        .map((name) => (JSON.parse(readFileSync(path.join(cacheDirectory, name), 'utf8')) as { mode: string }).mode);
+
     const first = await load(p, ['pipelines/a.pipeline.ts']);
     expect(first.modules[0]!.value).toMatchObject({ agent: { label: 'one' } });
     const built = bundles();
     expect(built).toHaveLength(1);
+    // Nothing failed: the fast eager bundle is what the cache keeps.
+    expect(manifestModes()).toEqual(['eager']);
 
     const second = await load(p, ['pipelines/a.pipeline.ts']);
     expect(bundles()).toEqual(built);
@@ -444,11 +451,17 @@ export default definePipeline({ agent: { type: 'any' }, stages: [{ name: 'Hi', s
     expect(rebuilt).toHaveLength(1);
     expect(rebuilt).not.toEqual(built);
 
-    // A different entry set has its own cache slot and does not evict this one.
-    await p.write({ 'pipelines/b.pipeline.ts': `import { definePipeline } from 'pipewright';\nexport default definePipeline({ agent: { type: 'any' }, stages: [] });\n` });
-    await load(p, ['pipelines/b.pipeline.ts']);
+    // A different entry set has its own cache slot and does not evict this one. This one throws,
+    // so the eager bundle fails and the cache keeps the lazy one (and the next load uses it).
+    await p.write({ 'pipelines/b.pipeline.ts': `import { definePipeline } from 'pipewright';\nif (Math.PI > 3) throw new Error('b is broken');\nexport default definePipeline({ agent: { type: 'any' }, stages: [] });\n` });
+    const failing = await load(p, ['pipelines/b.pipeline.ts']);
+    expect(failing.modules[0]!.diagnostics).toMatchObject([{ code: 'PW1002', message: 'Loading the pipeline module failed: Error: b is broken', location: { line: 2 } }]);
     const fourth = await load(p, ['pipelines/a.pipeline.ts']);
     expect(fourth.modules[0]!.value).toBe(third.modules[0]!.value);
+    expect(bundles()).toHaveLength(2);
+    expect(manifestModes().sort()).toEqual(['eager', 'lazy']);
+    const failingAgain = await load(p, ['pipelines/b.pipeline.ts']);
+    expect(failingAgain.modules[0]!.diagnostics).toEqual(failing.modules[0]!.diagnostics);
     expect(bundles()).toHaveLength(2);
   });
 
