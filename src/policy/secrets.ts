@@ -74,7 +74,8 @@ export function findSecret(value: string, name?: string): SecretMatch | undefine
       if (match) return { kind, redacted: redact(match[0]) };
     }
   }
-  if (name && SECRET_NAME.test(name) && !REFERENCE_NAME.test(name)) {
+  // `credentials` (exactly) is the key of the DSL's credentials('id') reference: its value is an id.
+  if (name && name !== 'credentials' && SECRET_NAME.test(name) && !REFERENCE_NAME.test(name)) {
     const candidate = value.trim();
     const isReference = /^\$\{?[A-Za-z_]|^\{\{|^arn:|^(?:file|credentials?):/i.test(candidate) || /\s/.test(candidate);
     if (!isReference && candidate.length >= 12 && shannonEntropy(candidate) >= 3.2) {

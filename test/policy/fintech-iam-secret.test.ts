@@ -108,11 +108,18 @@ tester.run(rule('SECRET-001'), {
   valid: [
     compliant(),
     pipeline({ environment: { SNYK_TOKEN_ID: 'snyk-token', IMAGE: 'registry/app@sha256:' + 'ab12'.repeat(16), GIT: 'e83c5163316f89bfbde7d9ab23ca2e25604af290' } }),
+    // credentials('id') is a reference: its id is not a secret, however random it looks.
+    pipeline({ environment: { SNYK: { credentials: 'snyk-api-token' }, NPM: { credentials: 'npm-publish-token-7f3a9c' } } }),
   ],
   invalid: [
     {
       pipeline: pipeline({ environment: { SLACK_HOOK: slackWebhook, DB_PASSWORD: 'Zx9!kQ2#pL7w' } }),
       errors: [{ path: ['environment', 'SLACK_HOOK'], message: /Slack webhook URL/ }, { path: ['environment', 'DB_PASSWORD'], message: /high-entropy value of DB_PASSWORD/ }],
+    },
+    {
+      name: 'an environment variable named CREDENTIALS still holds a value, not a reference',
+      pipeline: pipeline({ environment: { CREDENTIALS: 'Zx9!kQ2#pL7wQ4' } }),
+      errors: [{ path: ['environment', 'CREDENTIALS'], message: /high-entropy value of CREDENTIALS/ }],
     },
     {
       pipeline: pipeline({ stages: [{ name: 'A', steps: [sh(`aws configure set aws_access_key_id ${awsKeyId}`)] }] }),
