@@ -33,6 +33,16 @@ function buildId() {
 }
 
 const id = buildId();
+
+// npm packages stay external, except zod: bundled, it loads as part of a chunk instead of as
+// ~100 separate modules (~50 ms less start-up for every command). Nothing crosses the package
+// boundary as a zod object (user configs and pipelines hand over plain values), so a private copy
+// is safe.
+const BUNDLED_PACKAGES = new Set(['zod']);
+const { dependencies = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const external = Object.keys(dependencies)
+  .filter((name) => !BUNDLED_PACKAGES.has(name))
+  .flatMap((name) => [name, `${name}/*`]);
 rmSync(`${root}/dist`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -44,7 +54,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  external,
   sourcemap: true,
   define: { __PIPEWRIGHT_BUILD_ID__: JSON.stringify(id) },
   logLevel: 'warning',
