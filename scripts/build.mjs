@@ -1,5 +1,5 @@
 // Builds dist/ from src/ with esbuild: the CLI, the library API and the authoring DSL as ESM entry
-// points sharing chunks; npm packages stay external. Runs on `npm ci` (prepare) in ~0.1 s, so a
+// points sharing chunks; npm packages stay external (zod excepted, see below). Runs on `npm ci` (prepare) in ~0.1 s, so a
 // fresh clone can run `npm run compile-pipelines` straight away. Type declarations for publishing
 // come from `npm run build:types` (tsc), which is slower and not needed to run the tool.
 //
