@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { BUILD_ID } from './cache/build-id.ts';
-import { CompileCache, type CompileDependencies } from './cache/compile-cache.ts';
+import { CompileCache, makeModelsLazy, type CompileDependencies } from './cache/compile-cache.ts';
 import { compileModule, pipelineNameFromFile, resolveOutput, type PipelineCompileContext } from './compile-pipeline.ts';
 import { defaultConfig, ConfigSchema, CONFIG_FILE, type ResolvedConfig } from './config.ts';
 import type { Diagnostic } from './diagnostics.ts';
@@ -61,6 +61,12 @@ export interface CompileOptions {
    * running from source. `false` turns it off; `{ buildId }` turns it on with that build id.
    */
   resultCache?: false | { buildId: string };
+  /**
+   * Results hold `model`, `ast` and `lineOrigins` as accessors that recompute them (once) on first
+   * read, instead of keeping them: much less memory for callers that only need the Jenkinsfiles
+   * and diagnostics (compile, lint, watch). Results served from the cache are always like this.
+   */
+  lazyModels?: boolean;
 }
 
 export interface CompileRun {
@@ -169,15 +175,16 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
         diagnostics: loaded.diagnostics,
       };
     }
+    const recompute = () => compileModule(context, loaded.file, source, loaded.value, { reads: new Map() });
     const key = cache?.keyOf(source, loaded.value);
     if (key !== undefined) {
-      const hit = cache!.lookup(key, source, policy.rules, () => compileModule(context, loaded.file, source, loaded.value, { reads: new Map() }));
+      const hit = cache!.lookup(key, source, policy.rules, recompute);
       if (hit) return hit;
     }
     const dependencies: CompileDependencies = { reads: new Map() };
     const result = compileModule(context, loaded.file, source, loaded.value, dependencies);
     if (key !== undefined) cache!.store(key, result, dependencies);
-    return result;
+    return options.lazyModels ? makeModelsLazy(result, recompute) : result;
   });
   cache?.flush();
   return finishRun(root, config, pipelines, runDiagnostics, graph, !options.files);

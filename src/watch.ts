@@ -78,7 +78,7 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
   }
 
   async function build(trigger: RebuildEvent['trigger'], files: string[] | undefined, removed: string[], started: number) {
-    const run = await compileProject({ root, config, ...(files ? { files } : {}) });
+    const run = await compileProject({ root, config, lazyModels: true, ...(files ? { files } : {}) });
     remember(run);
     const report = await writeRun(run, { force: Boolean(options.force), removeOrphans: false });
     const event: RebuildEvent = {

@@ -208,8 +208,25 @@ export function restoreCompiled(
   const result: CompiledPipeline = { source, name: cached.name, output: cached.output, diagnostics };
   if (cached.jenkinsfile !== undefined) result.jenkinsfile = cached.jenkinsfile;
   if (policy) result.policy = policy;
+  defineLazyFields(result, cached.lazy, recompute);
+  return result;
+}
+
+/**
+ * Replaces `model`, `ast` and `lineOrigins` of a freshly compiled pipeline (those it has) by
+ * accessors that call `recompute` once, on first read: the result then holds its outputs only,
+ * as one served from the cache does. Returns the same object.
+ */
+export function makeModelsLazy(pipeline: CompiledPipeline, recompute: () => Pick<CompiledPipeline, LazyField>): CompiledPipeline {
+  const present = LAZY_FIELDS.filter((field) => pipeline[field] !== undefined);
+  for (const field of LAZY_FIELDS) delete pipeline[field];
+  defineLazyFields(pipeline, present, recompute);
+  return pipeline;
+}
+
+function defineLazyFields(result: CompiledPipeline, fields: readonly LazyField[], recompute: () => Pick<CompiledPipeline, LazyField>): void {
   let fresh: Pick<CompiledPipeline, LazyField> | undefined;
-  for (const field of cached.lazy) {
+  for (const field of fields) {
     let own: unknown;
     let assigned = false;
     Object.defineProperty(result, field, {
@@ -222,5 +239,4 @@ export function restoreCompiled(
       },
     });
   }
-  return result;
 }

@@ -63,8 +63,10 @@ export async function runCompileCli(argv: string[], io: CliIo): Promise<number> 
   }
   const colors = colorsFor(io.stdout, io.env);
   const started = performance.now();
+  // The CLI needs the Jenkinsfiles and diagnostics only: models are not kept (lazyModels).
   const run = await compileProject({
     root,
+    lazyModels: true,
     ...(positionals.length > 0 ? { files: positionals.map((f) => resolve(io.cwd, f)) } : {}),
   });
   const seconds = () => ((performance.now() - started) / 1000).toFixed(2);

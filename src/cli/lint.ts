@@ -114,6 +114,7 @@ export async function runLintCli(argv: string[], io: CliIo): Promise<number> {
   const run = await compileProject({
     root,
     config,
+    lazyModels: true,
     ...(args.positionals.length > 0 ? { files: args.positionals.map((f) => resolve(io.cwd, f)) } : {}),
   });
   run.diagnostics.unshift(...loaded.diagnostics);

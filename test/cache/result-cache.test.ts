@@ -167,6 +167,18 @@ describe('compile result cache', () => {
     expect(plain(await compileProject({ root: project.root, resultCache: CACHE }))).toEqual(plain(fresh));
   });
 
+  it('lazyModels: fresh results keep only their outputs; model, ast and lineOrigins come back on first read', async () => {
+    project = createTempProject({ 'pipelines/a.pipeline.ts': helloPipeline('a'), 'pipelines/scan.pipeline.ts': scanPipeline(), '.trivyignore': 'CVE-2024-1\n' });
+    const lazy = await compileProject({ root: project.root, resultCache: false, lazyModels: true });
+    const eager = await compileProject({ root: project.root, resultCache: false });
+    expect(lazy.pipelines.every(fromCache)).toBe(true);
+    expect(eager.pipelines.some(fromCache)).toBe(false);
+    expect(plain(lazy)).toEqual(plain(eager));
+    const scan = bySource(lazy, 'pipelines/scan.pipeline.ts');
+    expect(scan.diagnostics).toContain(scan.policy!.findings[0]);
+    expect(scan.model).toBe(scan.model); // computed once
+  });
+
   it('is off when running from source unless a build id is given', async () => {
     project = createTempProject({ 'pipelines/a.pipeline.ts': helloPipeline('a') });
     await compileProject({ root: project.root });
