@@ -255,8 +255,9 @@ async function buildBundle(context: LoadContext, entries: readonly string[], req
     // Stubs throw when evaluated: only a lazy bundle can skip them.
     const mode = brokenFiles.size > 0 ? 'lazy' : requestedMode;
     const bundlePath = newBundlePath(context.location);
+    const started = Date.now();
     const result = await bundleEntries(remaining, { root: context.root, outfile: bundlePath, mode, stubs: new Set(brokenFiles.keys()) });
-    if (result.ok) return finishBuild(context, result, bundlePath, mode, remaining, brokenFiles);
+    if (result.ok) return finishBuild(context, result, { path: bundlePath, mode, started }, remaining, brokenFiles);
 
     let progress = false;
     const unplaced: Message[] = [];
@@ -294,8 +295,7 @@ async function buildBundle(context: LoadContext, entries: readonly string[], req
 function finishBuild(
   context: LoadContext,
   result: BundleSuccess,
-  bundlePath: string,
-  mode: BundleMode,
+  build: { path: string; mode: BundleMode; started: number },
   bundled: string[],
   brokenFiles: Map<string, Message[]>,
 ): PreparedBundle {
@@ -310,22 +310,26 @@ function finishBuild(
     }
   }
   // A bundle built around errors is not reused: a fix elsewhere (creating a missing file) would
-  // not change any fingerprint.
-  const reusable = brokenFiles.size === 0 && bundled.length === context.diagnostics.size;
-  const manifest = reusable
+  // not change any fingerprint. Nor is one whose inputs changed while esbuild was reading them.
+  // (Modified "during" the build means an mtime inside the build's time window; a future mtime,
+  // from clock skew or an archive, must not disable the cache for good.)
+  const inputs = brokenFiles.size === 0 && bundled.length === context.diagnostics.size ? fingerprintInputs(context.root, result.edges.keys()) : undefined;
+  const fingerprinted = Date.now();
+  const settled = inputs && Object.values(inputs).every((print) => print === null || print[0] < build.started || print[0] > fingerprinted);
+  const manifest = settled
     ? {
         dslPath: context.dslPath,
-        bundle: bundlePath,
-        mode,
+        bundle: build.path,
+        mode: build.mode,
         entries: bundled,
-        inputs: fingerprintInputs(context.root, result.edges.keys()),
+        inputs,
         edges: toRecord(result.edges),
         externals: toRecord(result.externals),
       }
     : undefined;
-  storeBundle(context.location, result, manifest, bundlePath);
-  context.maps.register(bundlePath, `${bundlePath}.map`);
-  return { bundle: bundlePath, mode, bundled, broken, edges: result.edges, externals: result.externals };
+  storeBundle(context.location, result, manifest, build.path);
+  context.maps.register(build.path, `${build.path}.map`);
+  return { bundle: build.path, mode: build.mode, bundled, broken, edges: result.edges, externals: result.externals };
 }
 
 function buildErrorDiagnostic(context: LoadContext, error: Message, entry: string): Diagnostic {

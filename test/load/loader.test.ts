@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { symlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { formatDiagnostic, type Diagnostic } from '../../src/diagnostics.ts';
@@ -421,6 +422,9 @@ export default definePipeline({ agent: { type: 'any' }, stages: [{ name: 'Hi', s
       'pipelines/shared/defaults.ts': `export const label = 'one';\n`,
       'pipelines/a.pipeline.ts': `import { definePipeline } from 'pipewright';\nimport { label } from './shared/defaults.ts';\nexport default definePipeline({ agent: { type: 'label', label }, stages: [] });\n`,
     });
+    // A file written in the very millisecond a build starts might have changed while esbuild read
+    // it, so such a build is not cached; the files here were written just now.
+    await sleep(5);
     const cacheDirectory = p.file('.pipewright-cache');
     const bundles = () => readdirSync(cacheDirectory).filter((name) => name.endsWith('.mjs')).sort();
 
@@ -454,6 +458,7 @@ export default definePipeline({ agent: { type: 'any' }, stages: [{ name: 'Hi', s
     // A different entry set has its own cache slot and does not evict this one. This one throws,
     // so the eager bundle fails and the cache keeps the lazy one (and the next load uses it).
     await p.write({ 'pipelines/b.pipeline.ts': `import { definePipeline } from 'pipewright';\nif (Math.PI > 3) throw new Error('b is broken');\nexport default definePipeline({ agent: { type: 'any' }, stages: [] });\n` });
+    await sleep(5);
     const failing = await load(p, ['pipelines/b.pipeline.ts']);
     expect(failing.modules[0]!.diagnostics).toMatchObject([{ code: 'PW1002', message: 'Loading the pipeline module failed: Error: b is broken', location: { line: 2 } }]);
     const fourth = await load(p, ['pipelines/a.pipeline.ts']);
