@@ -18,7 +18,7 @@
  * recently used few results are kept (alternating configurations stay warm), and results unused
  * for a month are dropped.
  */
-import { createHash, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -33,11 +33,11 @@ const MAX_IDLE_DAYS = 30;
 /** SHA-256 of a string, hex. */
 export const sha256 = (text: string): string => hash('sha256', text, 'hex');
 
-/** Incremental SHA-256 of several parts (separated, so part boundaries count). */
+/** SHA-256 of several parts, each prefixed with its length (so part boundaries count). */
 export function sha256Parts(parts: readonly string[]): string {
-  const digest = createHash('sha256');
-  for (const part of parts) digest.update(`${part.length}:`).update(part);
-  return digest.digest('hex');
+  let text = '';
+  for (const part of parts) text += `${part.length}:${part}`;
+  return sha256(text);
 }
 
 interface StoredEntry {
