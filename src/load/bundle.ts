@@ -30,10 +30,13 @@ export type ExternalImports = Map<string, Set<string>>;
 
 export interface BundleSuccess {
   ok: true;
-  /** Bundle source; its last line links `<outfile>.map`. */
+  /** Bundle source; for a lazy bundle its last line links `<outfile>.map`. */
   code: string;
-  /** Source map (JSON), sources relative to the bundle's directory. */
-  map: string;
+  /**
+   * Source map (JSON, sources relative to the bundle's directory), lazy bundles only: stack
+   * traces are only mapped there (an eager bundle that throws is replaced by a lazy one).
+   */
+  map?: string;
   edges: ImportEdges;
   externals: ExternalImports;
 }
@@ -185,6 +188,7 @@ export async function bundleEntries(
   try {
     const result = await esbuild.build({
       ...base,
+      sourcemap: options.mode === 'lazy' ? 'linked' : false,
       stdin: { contents, loader: 'js', resolveDir: options.root, sourcefile: ENTRY_NAME },
       outfile: options.outfile,
       plugins,
@@ -192,8 +196,8 @@ export async function bundleEntries(
     const outputs = result.outputFiles ?? [];
     const code = outputs.find((file) => file.path === options.outfile);
     const map = outputs.find((file) => file.path === `${options.outfile}.map`);
-    if (!code || !map || !result.metafile) throw new Error('esbuild returned no bundle');
-    return { ok: true, code: code.text, map: map.text, ...graphOf(result.metafile, options.root) };
+    if (!code || !result.metafile || (options.mode === 'lazy' && !map)) throw new Error('esbuild returned no bundle');
+    return { ok: true, code: code.text, ...(map ? { map: map.text } : {}), ...graphOf(result.metafile, options.root) };
   } catch (error) {
     if (!isBuildFailure(error)) throw error;
     return { ok: false, errors: error.errors };

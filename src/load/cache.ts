@@ -153,11 +153,11 @@ export function findReusableBundle(location: CacheLocation, entries: readonly st
 /** Writes bundle, map and manifest (manifest last, atomically), then deletes older bundles of this root. */
 export function storeBundle(
   location: CacheLocation,
-  files: { code: string; map: string },
+  files: { code: string; map?: string },
   manifest: Omit<BundleManifest, 'format'> | undefined,
   bundlePath: string,
 ): void {
-  writeFileSync(`${bundlePath}.map`, files.map);
+  if (files.map !== undefined) writeFileSync(`${bundlePath}.map`, files.map);
   writeFileSync(bundlePath, files.code);
   const key = manifestPath(location);
   if (manifest) {
