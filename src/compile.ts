@@ -67,6 +67,12 @@ export interface CompileOptions {
    * and diagnostics (compile, lint, watch). Results served from the cache are always like this.
    */
   lazyModels?: boolean;
+  /**
+   * Called with each pipeline's result as soon as it is compiled, in run order (e.g. a
+   * `RunWriter`'s `offer`, to write while compiling). The run's final check, that no two
+   * pipelines write the same file, comes after: it may still fail a later pipeline (PW4003).
+   */
+  onResult?: (pipeline: CompiledPipeline) => void;
 }
 
 export interface CompileRun {
@@ -164,7 +170,7 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
   const resolvedConfig = config;
   const context: PipelineCompileContext = { root, config, policy, now };
 
-  const pipelines = modules.map((loaded): CompiledPipeline => {
+  const compileOne = (loaded: (typeof modules)[number]): CompiledPipeline => {
     const source = toPosix(relative(root, loaded.file));
     if (loaded.diagnostics.length > 0 || loaded.value === undefined) {
       const fallbackName = pipelineNameFromFile(loaded.file);
@@ -185,7 +191,17 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     const result = compileModule(context, loaded.file, source, loaded.value, dependencies);
     if (key !== undefined) cache!.store(key, result, dependencies);
     return options.lazyModels ? makeModelsLazy(result, recompute) : result;
-  });
+  };
+  const pipelines: CompiledPipeline[] = [];
+  for (const loaded of modules) {
+    const result = compileOne(loaded);
+    pipelines.push(result);
+    if (options.onResult) {
+      options.onResult(result);
+      // Let the I/O that onResult started make progress (its next steps run on this thread).
+      if (pipelines.length % 32 === 0) await new Promise((resolveYield) => setImmediate(resolveYield));
+    }
+  }
   cache?.flush();
   return finishRun(root, config, pipelines, runDiagnostics, graph, !options.files);
 }

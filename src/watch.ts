@@ -9,7 +9,7 @@ import { compileProject, loadConfig, type CompileRun, type CompiledPipeline } fr
 import { CONFIG_FILE, type ResolvedConfig } from './config.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { readHeader } from './emit/header.ts';
-import { writeRun, type WriteReport } from './emit/index.ts';
+import { createRunWriter, type WriteReport } from './emit/index.ts';
 import { readIfExists } from './emit/write.ts';
 import { createFileWatcher, type FileWatcher } from './fs-watcher.ts';
 
@@ -78,9 +78,10 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
   }
 
   async function build(trigger: RebuildEvent['trigger'], files: string[] | undefined, removed: string[], started: number) {
-    const run = await compileProject({ root, config, lazyModels: true, ...(files ? { files } : {}) });
+    const writer = createRunWriter(root, { force: Boolean(options.force), removeOrphans: false });
+    const run = await compileProject({ root, config, lazyModels: true, onResult: writer.offer, ...(files ? { files } : {}) });
     remember(run);
-    const report = await writeRun(run, { force: Boolean(options.force), removeOrphans: false });
+    const report = await writer.finish(run);
     const event: RebuildEvent = {
       trigger,
       recompiled: run.pipelines.map((p) => p.source),

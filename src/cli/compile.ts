@@ -7,7 +7,7 @@ import { compileProject } from '../compile.ts';
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import { atLeast } from '../policy/config.ts';
 import type { CompiledPipeline } from '../compile.ts';
-import { checkRun, writeRun } from '../emit/index.ts';
+import { checkRun, createRunWriter } from '../emit/index.ts';
 import { colorsFor, EXIT, renderDiagnostic, type CliIo } from './io.ts';
 
 export const COMPILE_USAGE = `Usage: pipewright compile [files...] [options]
@@ -63,10 +63,13 @@ export async function runCompileCli(argv: string[], io: CliIo): Promise<number> 
   }
   const colors = colorsFor(io.stdout, io.env);
   const started = performance.now();
-  // The CLI needs the Jenkinsfiles and diagnostics only: models are not kept (lazyModels).
+  // The CLI needs the Jenkinsfiles and diagnostics only: models are not kept (lazyModels). Files
+  // are written while the rest compiles (writer.offer), unless this is a check.
+  const writer = values.check ? undefined : createRunWriter(root, { force: Boolean(values.force), removeOrphans: true });
   const run = await compileProject({
     root,
     lazyModels: true,
+    ...(writer ? { onResult: writer.offer } : {}),
     ...(positionals.length > 0 ? { files: positionals.map((f) => resolve(io.cwd, f)) } : {}),
   });
   const seconds = () => ((performance.now() - started) / 1000).toFixed(2);
@@ -95,7 +98,7 @@ export async function runCompileCli(argv: string[], io: CliIo): Promise<number> 
     return invalid > 0 ? EXIT.invalid : EXIT.findings;
   }
 
-  const report = await writeRun(run, { force: Boolean(values.force), removeOrphans: true });
+  const report = await writer!.finish(run);
   const counts = { created: 0, updated: 0, unchanged: 0, refused: 0, invalid: 0 };
   const width = Math.max(0, ...run.pipelines.map((p) => p.name.length));
   for (const outcome of report.outcomes) {

@@ -27,23 +27,48 @@ export interface WriteReport {
 
 const toPosix = (path: string) => path.split(sep).join('/');
 
+export interface WriteOptions {
+  /** Overwrite files that pipewright did not generate. */
+  force?: boolean;
+  /** Delete pipewright-generated files no pipeline of the run writes any more (complete runs only). */
+  removeOrphans?: boolean;
+}
+
 /**
  * Writes every valid pipeline of a run. Files are written atomically, skipped when unchanged, and
  * a file without pipewright's header is never overwritten unless `force` is set. An invalid
  * pipeline writes nothing (its last good output stays). With `removeOrphans`, pipewright-generated
  * files that no pipeline of the run writes any more are deleted.
  */
-export async function writeRun(
-  run: CompileRun,
-  options: { force?: boolean; removeOrphans?: boolean } = {},
-): Promise<WriteReport> {
+export async function writeRun(run: CompileRun, options: WriteOptions = {}): Promise<WriteReport> {
+  const writer = createRunWriter(run.root, options);
+  for (const pipeline of run.pipelines) writer.offer(pipeline);
+  return writer.finish(run);
+}
+
+/**
+ * Writes a run's pipelines while it is still compiling: pass `offer` as `compileProject`'s
+ * `onResult`, then call `finish` with the run. Same files and same report as `writeRun`; the file
+ * system work (creating output directories is slow on some disks) overlaps the compile.
+ */
+export interface RunWriter {
+  /** A compiled pipeline, in run order: its write starts at once when its outcome is certain. */
+  offer(pipeline: CompiledPipeline): void;
+  /** Writes the rest, waits for every write, removes orphans; the report `writeRun` gives. */
+  finish(run: CompileRun): Promise<WriteReport>;
+}
+
+/** A writer for the run of project `root` (see {@link RunWriter}). */
+export function createRunWriter(root: string, options: WriteOptions = {}): RunWriter {
   // Reads are synchronous: a run is many small files, and a thread-pool round trip per read costs
   // more than the read (1,000 reads: ~10 ms synchronously, ~100 ms through promises). Writes go
   // through the pool in parallel: creating files waits on the file system, and those waits overlap.
   const writes: Promise<void>[] = [];
-  const outcomes = run.pipelines.map((pipeline): WriteOutcome => {
+  const decided = new Map<CompiledPipeline, WriteOutcome>();
+  const claimed = new Set<string>();
+  const decide = (pipeline: CompiledPipeline): WriteOutcome => {
     if (hasErrors(pipeline.diagnostics) || pipeline.jenkinsfile === undefined) return { pipeline, status: 'invalid' };
-    const target = resolve(run.root, pipeline.output);
+    const target = resolve(root, pipeline.output);
     const existing = readIfExistsSync(target);
     const plan = planWrite(existing, pipeline.jenkinsfile);
     if (plan === 'unchanged') return { pipeline, status: 'unchanged' };
@@ -56,16 +81,34 @@ export async function writeRun(
     }
     writes.push(writeAtomic(target, pipeline.jenkinsfile, existing !== undefined));
     return { pipeline, status: plan === 'create' ? 'created' : 'updated' };
-  });
-  await Promise.all(writes);
-  const removedOrphans: string[] = [];
-  if (options.removeOrphans && run.complete) {
-    for (const orphan of await findOrphans(run)) {
-      await rm(resolve(run.root, orphan.file), { force: true });
-      removedOrphans.push(orphan.file);
-    }
-  }
-  return { outcomes, removedOrphans };
+  };
+  return {
+    offer(pipeline) {
+      // Of several pipelines with one output, compileProject keeps the first and fails the others
+      // (PW4003) once all are compiled: only a first claimant's outcome is certain now.
+      const first = !claimed.has(pipeline.output);
+      claimed.add(pipeline.output);
+      if (first && !hasErrors(pipeline.diagnostics) && pipeline.jenkinsfile !== undefined) decided.set(pipeline, decide(pipeline));
+    },
+    async finish(run) {
+      const outcomes = run.pipelines.map((pipeline) => {
+        const early = decided.get(pipeline);
+        if (early && (hasErrors(pipeline.diagnostics) || pipeline.jenkinsfile === undefined)) {
+          throw new Error(`pipewright: ${pipeline.source} was written, then found invalid (a bug in the run writer)`);
+        }
+        return early ?? decide(pipeline);
+      });
+      await Promise.all(writes);
+      const removedOrphans: string[] = [];
+      if (options.removeOrphans && run.complete) {
+        for (const orphan of await findOrphans(run)) {
+          await rm(resolve(run.root, orphan.file), { force: true });
+          removedOrphans.push(orphan.file);
+        }
+      }
+      return { outcomes, removedOrphans };
+    },
+  };
 }
 
 export type CheckProblemKind = 'stale' | 'missing' | 'orphan' | 'hand-edited' | 'foreign' | 'invalid';
