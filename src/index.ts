@@ -78,3 +78,5 @@ export {
   type LintSummary,
   type ReportFormat,
 } from './policy/report/index.ts';
+export { parseJenkinsfile } from './jenkinsfile/parse.ts';
+export { validateJenkinsfile } from './jenkinsfile/validate.ts';
