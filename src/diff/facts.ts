@@ -9,7 +9,7 @@
  */
 import type { ModelPath } from '../diagnostics.ts';
 import { controlKindsOf, DELIVERY_DEFAULTS, isDeliveryStep } from '../model/delivery-defaults.ts';
-import type { Agent, Stage, ValidPipeline, When } from '../model/schema.ts';
+import { WHEN_CONDITION_KEYS, type Agent, type Stage, type ValidPipeline, type When } from '../model/schema.ts';
 
 /** A step as plain data: the `step` discriminator plus its fields. */
 export type StepLike = { readonly step: string } & { readonly [field: string]: unknown };
@@ -836,22 +836,8 @@ function describeCondition(key: string, value: unknown): string {
   }
 }
 
-const WHEN_KEYS = [
-  'branch',
-  'buildingTag',
-  'changelog',
-  'changeset',
-  'changeRequest',
-  'environment',
-  'equals',
-  'expression',
-  'tag',
-  'triggeredBy',
-  'isRestartedRun',
-  'allOf',
-  'anyOf',
-  'not',
-] as const;
+/** The condition keys of `when`, in emission order (the model's own list). */
+const WHEN_KEYS = WHEN_CONDITION_KEYS;
 
 /** A `when` in words, e.g. `branch main and not changeRequest`. */
 export function describeWhen(when: Record<string, unknown> | When | undefined, nested = false): string {

@@ -5,7 +5,7 @@
  * 40 rules costs one walk, not forty.
  */
 import type { ModelPath } from '../diagnostics.ts';
-import type { Agent, PostCondition, Stage, Step, ValidPipeline, When } from '../model/schema.ts';
+import { POST_CONDITIONS, type Agent, type PostCondition, type Stage, type Step, type ValidPipeline, type When } from '../model/schema.ts';
 
 /**
  * A `post` block. (`Stage['post']` is typed from the schema's input side, where step lists are
@@ -67,19 +67,7 @@ export interface PipelineIndex {
   stageAt(path: ModelPath): StageInfo | undefined;
 }
 
-const POST_ORDER: readonly PostCondition[] = [
-  'always',
-  'changed',
-  'fixed',
-  'regression',
-  'aborted',
-  'success',
-  'unsuccessful',
-  'unstable',
-  'failure',
-  'notBuilt',
-  'cleanup',
-];
+const POST_ORDER: readonly PostCondition[] = POST_CONDITIONS;
 
 const isStepLike = (value: unknown): value is Step =>
   typeof value === 'object' && value !== null && typeof (value as { step?: unknown }).step === 'string';
