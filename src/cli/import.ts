@@ -31,6 +31,8 @@ Options:
   --format text|json   report format (default: text)
   --force              overwrite existing modules
   --keep-failed        keep a module whose round trip failed, for inspection
+  --keep-outside-code  keep code outside the pipeline block (def helpers, imports) verbatim as
+                       groovyPrologue/groovyEpilogue (an escape hatch) instead of refusing
   --check              write nothing: check that each existing module still compiles to the
                        same pipeline as its Jenkinsfile (while both live side by side)
   -h, --help           show this help
@@ -65,6 +67,7 @@ export async function runImportCli(argv: string[], io: CliIo): Promise<number> {
         format: { type: 'string' },
         force: { type: 'boolean' },
         'keep-failed': { type: 'boolean' },
+        'keep-outside-code': { type: 'boolean' },
         check: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -129,6 +132,7 @@ export async function runImportCli(argv: string[], io: CliIo): Promise<number> {
     root: cwd,
     force: values.force ?? false,
     keepFailed: values['keep-failed'] ?? false,
+    keepOutsideCode: values['keep-outside-code'] ?? false,
     check: values.check ?? false,
   });
   const success = values.check ? 'same' : 'imported';

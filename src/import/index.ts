@@ -50,6 +50,11 @@ export interface ImportOptions {
    * being edited towards typed steps.
    */
   check?: boolean;
+  /**
+   * Keep code outside the pipeline block (`def` helpers, `import`s) verbatim as
+   * `groovyPrologue`/`groovyEpilogue`, an escape hatch policy flags, instead of refusing the file.
+   */
+  keepOutsideCode?: boolean;
 }
 
 /**
@@ -135,7 +140,7 @@ export async function importJenkinsfiles(inputs: readonly ImportInput[], options
       pending.push({ report, original: parsed.ast, file });
       continue;
     }
-    const raised = raiseJenkinsfile(parsed.ast);
+    const raised = raiseJenkinsfile(parsed.ast, { keepOutsideCode: options.keepOutsideCode ?? false });
     Object.assign(report, { notes: raised.notes, infos: raised.infos, counts: raised.counts, typedStepNames: raised.typedStepNames });
     if (!raised.pipeline) {
       report.refusals = raised.refusals;

@@ -113,8 +113,8 @@ export interface RaiseResult {
  * Raises a parsed declarative Jenkinsfile into a pipeline model value. Never throws for
  * unsupported input: it is refused with reasons (`pipeline` is then absent).
  */
-export function raiseJenkinsfile(ast: JenkinsfileAst): RaiseResult {
-  const raiser = new Raiser();
+export function raiseJenkinsfile(ast: JenkinsfileAst, options: { keepOutsideCode?: boolean } = {}): RaiseResult {
+  const raiser = new Raiser(options.keepOutsideCode ?? false);
   const pipeline = raiser.pipeline(ast);
   const result: RaiseResult = {
     notes: raiser.notes,
@@ -317,6 +317,8 @@ function head(call: Statement): Statement {
 // ------------------------------------------------------------------------------- the raiser
 
 class Raiser {
+  constructor(private readonly keepOutsideCode: boolean) {}
+
   readonly notes: ImportNote[] = [];
   readonly infos: ImportInfo[] = [];
   readonly refusals: ImportRefusal[] = [];
@@ -393,14 +395,23 @@ class Raiser {
   pipeline(ast: JenkinsfileAst): Pipeline {
     const prologue = analyzeOutsideCode(ast.prologue);
     const epilogue = analyzeOutsideCode(ast.epilogue);
-    if (prologue.hasCode) {
+    // Code outside the pipeline block cannot be typed: it is kept verbatim (groovyPrologue /
+    // groovyEpilogue, an escape hatch policy flags), never dropped.
+    const outside: Record<string, string> = {};
+    if (prologue.hasCode && !this.keepOutsideCode) {
       this.refuse(`code before the pipeline block (${summarizeCode(ast.prologue!)}) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks (or delete unused code), then import again`, { loc: { line: 1, column: 1 } });
+    } else if (prologue.hasCode) {
+      outside.groovyPrologue = ast.prologue!;
+      this.infos.push({ message: `code before the pipeline block (${summarizeCode(ast.prologue!)}) kept verbatim as groovyPrologue (raw Groovy: move helpers into a shared library to type them)`, line: 1 });
     }
-    if (epilogue.hasCode) {
+    if (epilogue.hasCode && !this.keepOutsideCode) {
       this.refuse(`code after the pipeline block (${summarizeCode(ast.epilogue!)}) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks (or delete unused code), then import again`);
+    } else if (epilogue.hasCode) {
+      outside.groovyEpilogue = ast.epilogue!;
+      this.infos.push({ message: `code after the pipeline block (${summarizeCode(ast.epilogue!)}) kept verbatim as groovyEpilogue (raw Groovy: move helpers into a shared library to type them)` });
     }
-    const annotated = [...prologue.libraries, ...epilogue.libraries];
-    if (annotated.length > 0 && !prologue.hasCode && !epilogue.hasCode) {
+    const annotated = prologue.hasCode || epilogue.hasCode ? [] : [...prologue.libraries, ...epilogue.libraries];
+    if (annotated.length > 0) {
       this.infos.push({
         message: `@Library annotation${annotated.length > 1 ? 's' : ''} imported as libraries: ${annotated.map((l) => `'${l}'`).join(', ')} (the library's steps work the same; a script { } block that names a class from its src/ would need the annotation)`,
         ...(prologue.line !== undefined ? { line: prologue.line } : {}),
@@ -453,9 +464,10 @@ class Raiser {
       }
     }
     if (libraries) pipeline.libraries = libraries;
+    Object.assign(pipeline, outside);
     if (pipeline.agent === undefined) this.refuse('the pipeline has no agent');
     if (pipeline.stages === undefined) this.refuse('the pipeline has no stages');
-    return orderKeys(pipeline, ['agent', 'libraries', 'parameters', 'triggers', 'options', 'tools', 'environment', 'stages', 'post']) as Pipeline;
+    return orderKeys(pipeline, ['groovyPrologue', 'agent', 'libraries', 'parameters', 'triggers', 'options', 'tools', 'environment', 'stages', 'post', 'groovyEpilogue']) as Pipeline;
   }
 
   // ----------------------------------------------------------------- agent

@@ -96,7 +96,10 @@ export function lowerPipeline(pipeline: ValidPipeline): JenkinsfileAst {
   if (pipeline.environment) body.push(lowerEnvironment(pipeline.environment, ['environment']));
   body.push(lowerStages(pipeline.stages, ['stages']));
   pushPost(body, pipeline.post, ['post']);
-  return { type: 'Jenkinsfile', pipeline: block('pipeline', body, []) };
+  const ast: JenkinsfileAst = { type: 'Jenkinsfile', pipeline: block('pipeline', body, []) };
+  if (pipeline.groovyPrologue !== undefined) ast.prologue = pipeline.groovyPrologue;
+  if (pipeline.groovyEpilogue !== undefined) ast.epilogue = pipeline.groovyEpilogue;
+  return ast;
 }
 
 // ------------------------------------------------------------------------------- agent

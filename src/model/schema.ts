@@ -938,6 +938,13 @@ export const PipelineSchema = z.strictObject({
   tools: ToolsSchema.optional(),
   /** Shared libraries, e.g. `['pipeline-lib@v1.4.2']`. Pin them to a tag or commit. */
   libraries: z.array(nonEmpty('library')).optional(),
+  /**
+   * Raw Groovy emitted verbatim before the `pipeline` block (`import`s, `def` helpers). An escape
+   * hatch for imported Jenkinsfiles: policy flags it (PIPE-001). Prefer `libraries` and typed steps.
+   */
+  groovyPrologue: nonEmpty('groovyPrologue').optional(),
+  /** Raw Groovy emitted verbatim after the `pipeline` block (`def` helpers). An escape hatch, like `groovyPrologue`. */
+  groovyEpilogue: nonEmpty('groovyEpilogue').optional(),
   /** The stages, in order. */
   stages: z.array(StageSchema),
   post: PostSchema.optional(),

@@ -345,6 +345,8 @@ class StructureChecker {
     }
     if (p.tools) this.tools(p.tools, ['tools']);
     if (p.libraries && p.libraries.length === 0) this.report('PW3010', ['libraries'], 'libraries can not be empty');
+    if (p.groovyPrologue !== undefined) this.rawGroovy(p.groovyPrologue, ['groovyPrologue'], 'block', 'code before the pipeline block');
+    if (p.groovyEpilogue !== undefined) this.rawGroovy(p.groovyEpilogue, ['groovyEpilogue'], 'block', 'code after the pipeline block');
     this.stageList(p.stages, ['stages'], false);
     if (p.post) this.post(p.post, ['post']);
     this.rawGroovyAndUffff(p);

@@ -30,8 +30,10 @@ export default defineRule({
       good: "ecsDeploy({ environment: 'prod', ... })",
     },
   },
-  *check({ index }) {
+  *check({ index, pipeline }) {
     const sources: [ModelPath, string, string][] = [];
+    if (pipeline.groovyPrologue !== undefined) sources.push([['groovyPrologue'], pipeline.groovyPrologue, 'code before the pipeline block']);
+    if (pipeline.groovyEpilogue !== undefined) sources.push([['groovyEpilogue'], pipeline.groovyEpilogue, 'code after the pipeline block']);
     for (const info of index.steps) {
       if (info.step.step === 'script') sources.push([info.path, info.step.groovy, 'script block']);
     }
@@ -41,14 +43,15 @@ export default defineRule({
     }
     for (const [path, groovy, what] of sources) {
       const dangerous = DANGEROUS_GROOVY.filter(([re]) => re.test(groovy)).map(([, name]) => name);
-      if (what === 'script block' || dangerous.length > 0) {
+      const freeForm = what !== 'Groovy expression' && what !== 'when expression';
+      if (freeForm || dangerous.length > 0) {
         yield {
           path,
           message:
             dangerous.length > 0
               ? `${what} uses ${dangerous.join(', ')}: code outside the reviewed pipeline`
-              : 'script block: free-form Groovy in the pipeline; use typed steps',
-          found: dangerous.length > 0 ? dangerous.join(', ') : 'script',
+              : `${what}: free-form Groovy in the pipeline; use typed steps`,
+          found: dangerous.length > 0 ? dangerous.join(', ') : what === 'script block' ? 'script' : what,
         };
       }
     }
