@@ -176,6 +176,14 @@ tester.run(rule('PIPE-001'), {
         { path: ['stages', 0, 'when', 'expression'], message: /Jenkins.instance/ },
       ],
     },
+    {
+      name: 'code kept outside the pipeline block (an imported Jenkinsfile)',
+      pipeline: pipeline({ groovyPrologue: "def version(String b) { return b + '-1' }\n", groovyEpilogue: 'def cfg = load "ci/config.groovy"\n' }),
+      errors: [
+        { path: ['groovyPrologue'], message: 'code before the pipeline block: free-form Groovy in the pipeline; use typed steps' },
+        { path: ['groovyEpilogue'], message: /code after the pipeline block uses load/ },
+      ],
+    },
   ],
 });
 

@@ -318,6 +318,15 @@ describe('checkStructure', () => {
   });
 
   describe('PW3023 raw Groovy must keep the generated structure intact', () => {
+    it('in code kept before or after the pipeline block', () => {
+      const helpers = "import groovy.json.JsonOutput\ndef version(String b) { return b + '-1' }\n";
+      expect(check(pipeline([stage('A')], { groovyPrologue: helpers, groovyEpilogue: 'def x() { 1 }\n' }))).toEqual([]);
+      expect(check(pipeline([stage('A')], { groovyPrologue: 'def broken() {\n' }))).toEqual([
+        ['PW3023', ['groovyPrologue'], 'code before the pipeline block: "{" is never closed (line 1, column 14)'],
+      ]);
+      expect(check(pipeline([stage('A')], { groovyEpilogue: '}\npipeline { agent any }' }))[0]?.slice(0, 2)).toEqual(['PW3023', ['groovyEpilogue']]);
+    });
+
     it('in a script body', () => {
       expect(check(withSteps([{ step: 'script', groovy: 'echo "a"\n}\nstage("evil") {' }]))).toEqual([
         [
