@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { pipelineSource, writeBenchProject } from './bench-project.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -23,77 +24,6 @@ const { values } = parseArgs({
 });
 const count = Number(values.pipelines);
 const runs = Number(values.runs);
-
-const SHARED = `import type { Agent, PipelineOptions, Stage } from 'pipewright';
-import { junit, sh } from 'pipewright';
-
-export const agent: Agent = { type: 'label', label: 'linux && docker' };
-export const options: PipelineOptions = {
-  timeout: { time: 30, unit: 'MINUTES' },
-  buildDiscarder: { numToKeep: 20 },
-  disableConcurrentBuilds: true,
-  timestamps: true,
-};
-export function testStage(name: string): Stage {
-  return {
-    name,
-    steps: [sh('npm ci --no-audit', { label: 'install' }), sh('npm test', { label: 'test' })],
-    post: { always: [junit('reports/**/*.xml', { allowEmptyResults: true })] },
-  };
-}
-`;
-
-const pipelineSource = (i) => `import { definePipeline, sh, echo, withCredentials, bind, archiveArtifacts } from 'pipewright';
-import { agent, options, testStage } from './shared/defaults.ts';
-
-// Synthetic pipeline ${i}
-export default definePipeline({
-  agent,
-  options,
-  environment: {
-    SERVICE: 'service-${i}',
-    AWS_REGION: 'eu-west-1',
-    TEAM: 'team-${i % 17}',
-  },
-  parameters: [{ type: 'string', name: 'TARGET', defaultValue: 'dev', description: 'Target environment' }],
-  stages: [
-    testStage('Test'),
-    {
-      name: 'Checks',
-      parallel: [
-        { name: 'Lint', steps: [sh('npm run lint')] },
-        { name: 'Types', steps: [sh('npx tsc --noEmit')] },
-        {
-          name: 'Audit',
-          steps: [
-            withCredentials([bind.string('snyk-token', 'SNYK_TOKEN')], [
-              sh('snyk test --severity-threshold=high', { label: 'snyk' }),
-            ]),
-          ],
-        },
-      ],
-    },
-    {
-      name: 'Package',
-      when: { branch: 'main' },
-      steps: [
-        sh('npm run build'),
-        archiveArtifacts('dist/**', { fingerprint: true }),
-        echo('packaged service-${i}'),
-      ],
-    },
-    {
-      name: 'Deploy',
-      when: { allOf: [{ branch: 'main' }, { not: { changeRequest: true } }] },
-      steps: [sh('./deploy.sh "$TARGET"', { label: 'deploy' })],
-    },
-  ],
-  post: {
-    failure: [echo('pipeline ${i} failed')],
-    cleanup: [sh('rm -rf dist', { label: 'clean' })],
-  },
-});
-`;
 
 const work = mkdtempSync(join(tmpdir(), 'pw-bench-load-'));
 const pkg = join(work, 'pkg');
@@ -118,11 +48,9 @@ await build({
 });
 
 // The project: N pipelines + shared defaults; an (empty) node_modules, as in a real project.
-mkdirSync(join(project, 'pipelines', 'shared'), { recursive: true });
+writeBenchProject(project, count);
 mkdirSync(join(project, 'node_modules'));
-writeFileSync(join(project, 'pipelines', 'shared', 'defaults.ts'), SHARED);
 const pipelineFile = (i) => join(project, 'pipelines', `p${String(i).padStart(5, '0')}.pipeline.ts`);
-for (let i = 0; i < count; i++) writeFileSync(pipelineFile(i), pipelineSource(i));
 const cacheDirectory = join(project, 'node_modules', '.cache');
 
 const RUNNER = `

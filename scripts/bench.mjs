@@ -8,11 +8,12 @@
 // and, in process, watch-mode latency from a source write to the rewritten Jenkinsfile for a
 // single-pipeline edit (50 edits, p50/p95) and for an edit of the shared module.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { SHARED, writeBenchProject } from './bench-project.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -29,87 +30,9 @@ const scale = Number(values.scale);
 const edits = Number(values.edits);
 const cli = join(repo, 'bin', 'pipewright.js');
 
-const SHARED = `import type { Agent, PipelineOptions, Stage } from 'pipewright';
-import { junit, sh } from 'pipewright';
-
-export const agent: Agent = { type: 'label', label: 'linux && docker' };
-export const options: PipelineOptions = {
-  timeout: { time: 30, unit: 'MINUTES' },
-  buildDiscarder: { numToKeep: 20 },
-  disableConcurrentBuilds: true,
-  timestamps: true,
-};
-export function testStage(name: string): Stage {
-  return {
-    name,
-    steps: [sh('npm ci --no-audit', { label: 'install' }), sh('npm test', { label: 'test' })],
-    post: { always: [junit('reports/**/*.xml', { allowEmptyResults: true })] },
-  };
-}
-export const VERSION = 1;
-`;
-
-function pipelineSource(i) {
-  return `import { definePipeline, sh, echo, withCredentials, bind, archiveArtifacts } from 'pipewright';
-import { agent, options, testStage } from './shared/defaults.ts';
-
-// Synthetic pipeline ${i}
-export default definePipeline({
-  agent,
-  options,
-  environment: {
-    SERVICE: 'service-${i}',
-    AWS_REGION: 'eu-west-1',
-    TEAM: 'team-${i % 17}',
-  },
-  parameters: [{ type: 'string', name: 'TARGET', defaultValue: 'dev', description: 'Target environment' }],
-  stages: [
-    testStage('Test'),
-    {
-      name: 'Checks',
-      parallel: [
-        { name: 'Lint', steps: [sh('npm run lint')] },
-        { name: 'Types', steps: [sh('npx tsc --noEmit')] },
-        {
-          name: 'Audit',
-          steps: [
-            withCredentials([bind.string('licence-api-token', 'LICENCE_TOKEN')], [
-              sh('./scripts/licence-check.sh', { label: 'licences' }),
-            ]),
-          ],
-        },
-      ],
-    },
-    {
-      name: 'Package',
-      when: { branch: 'main' },
-      steps: [
-        sh('npm run build'),
-        archiveArtifacts('dist/**', { fingerprint: true }),
-        echo('packaged service-${i}'),
-      ],
-    },
-    {
-      name: 'Deploy',
-      when: { allOf: [{ branch: 'main' }, { not: { changeRequest: true } }] },
-      steps: [sh('./deploy.sh "$TARGET"', { label: 'deploy' })],
-    },
-  ],
-  post: {
-    failure: [echo('pipeline ${i} failed')],
-    cleanup: [sh('rm -rf dist', { label: 'clean' })],
-  },
-});
-`;
-}
-
 function makeProject(n) {
   const root = mkdtempSync(join(tmpdir(), `pipewright-bench-${n}-`));
-  mkdirSync(join(root, 'pipelines', 'shared'), { recursive: true });
-  writeFileSync(join(root, 'pipelines', 'shared', 'defaults.ts'), SHARED);
-  for (let i = 0; i < n; i++) {
-    writeFileSync(join(root, 'pipelines', `p${String(i).padStart(5, '0')}.pipeline.ts`), pipelineSource(i));
-  }
+  writeBenchProject(root, n);
   return root;
 }
 
