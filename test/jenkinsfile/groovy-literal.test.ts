@@ -10,6 +10,7 @@ import {
 } from '../../src/jenkinsfile/groovy-literal.ts';
 import { groovyStringConstants } from '../groovy/client.ts';
 import { trickyMultilineString, trickyString } from './arbitraries.ts';
+import { referenceMultilineStringLiteral, referenceStringLiteral } from './groovy-literal-reference.ts';
 
 const PRINTABLE_ASCII_LINES = /^[\x20-\x7e\n]*$/;
 
@@ -142,6 +143,55 @@ describe('round trip through the real Groovy 2.4.21 parser', () => {
         },
       ),
       { numRuns: 8 },
+    );
+  });
+});
+
+describe('the fast escaper (issue #14) writes exactly what the unit-by-unit one wrote', () => {
+  /** Long values too: the fast path copies runs, so run boundaries and long runs matter. */
+  const longTricky = fc
+    .array(fc.oneof(trickyString, trickyMultilineString, fc.string({ unit: 'grapheme-ascii', maxLength: 200 })), { maxLength: 30 })
+    .map((pieces) => pieces.join(''));
+
+  it('single-line literals', () => {
+    fc.assert(
+      fc.property(fc.oneof(trickyString, longTricky), (value) => {
+        expect(groovyStringLiteral(value)).toBe(referenceStringLiteral(value));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('multi-line literals', () => {
+    fc.assert(
+      fc.property(fc.oneof(trickyMultilineString, longTricky), (value) => {
+        expect(groovyMultilineStringLiteral(value)).toBe(referenceMultilineStringLiteral(value));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('refuses U+FFFF at the same index as before, wherever it is', () => {
+    fc.assert(
+      fc.property(trickyString, trickyString, (before, after) => {
+        const value = `${before}\uffff${after}`;
+        for (const [fast, reference] of [
+          [groovyStringLiteral, referenceStringLiteral],
+          [groovyMultilineStringLiteral, referenceMultilineStringLiteral],
+        ] as const) {
+          const thrown = (write: (v: string) => string) => {
+            try {
+              write(value);
+            } catch (error) {
+              return error;
+            }
+            return undefined;
+          };
+          const expected = thrown(reference) as UnrepresentableStringError;
+          expect(thrown(fast)).toMatchObject({ name: 'UnrepresentableStringError', index: expected.index, message: expected.message });
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });
