@@ -31,6 +31,62 @@ export class UnrepresentableStringError extends Error {
   }
 }
 
+/**
+ * The largest string constant a JVM class file holds: 65,535 bytes of modified UTF-8 (a
+ * `CONSTANT_Utf8_info` has a 16-bit length). Groovy turns every string literal into such a
+ * constant at class generation, the phase Jenkins runs, and fails beyond it ("String too long" /
+ * "UTF8 string too large"), although the file parses. The only place that knows the limit.
+ */
+export const MAX_STRING_CONSTANT_BYTES = 65_535;
+
+/**
+ * Length of `value` in the JVM's modified UTF-8, unit by unit: U+0001–U+007F take 1 byte,
+ * U+0000 and U+0080–U+07FF 2, every other UTF-16 unit 3 (so a supplementary character, two
+ * surrogates, takes 6).
+ */
+export function modifiedUtf8Length(value: string): number {
+  let bytes = value.length;
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit === 0 || unit >= 0x80) bytes += unit >= 0x800 ? 2 : 1;
+  }
+  return bytes;
+}
+
+/** Whether a Groovy string constant with this value fits in a class file ({@link MAX_STRING_CONSTANT_BYTES}). */
+export function fitsStringConstant(value: string): boolean {
+  // At most 3 bytes per unit: short strings need no count.
+  if (value.length <= MAX_STRING_CONSTANT_BYTES / 3) return true;
+  return value.length <= MAX_STRING_CONSTANT_BYTES && modifiedUtf8Length(value) <= MAX_STRING_CONSTANT_BYTES;
+}
+
+/** Thrown for a string too long for a class file's string constant (see {@link MAX_STRING_CONSTANT_BYTES}). */
+export class StringConstantTooLongError extends Error {
+  /** Length of the value in modified UTF-8. */
+  readonly bytes: number;
+  /** Model path of the value, when known (set by the printer, as for {@link UnrepresentableStringError}). */
+  origin?: readonly (string | number)[];
+
+  constructor(bytes: number) {
+    super(stringTooLongMessage(bytes));
+    this.name = 'StringConstantTooLongError';
+    this.bytes = bytes;
+  }
+}
+
+/** Why a string of `bytes` (modified UTF-8) cannot be in a Jenkinsfile, and what to do instead. */
+export function stringTooLongMessage(bytes: number): string {
+  return (
+    `this string is ${bytes} bytes in UTF-8 as Java counts it, more than the ${MAX_STRING_CONSTANT_BYTES} a Groovy string ` +
+    'constant can hold: Jenkins would fail to compile the Jenkinsfile ("String too long"); ' +
+    'put the text in a file in the repository (e.g. a script run with sh) or split it'
+  );
+}
+
+function requireFitsStringConstant(value: string): void {
+  if (!fitsStringConstant(value)) throw new StringConstantTooLongError(modifiedUtf8Length(value));
+}
+
 const SPACE = 0x20;
 const END_OF_FILE_FOR_ANTLR2 = 0xffff;
 
@@ -95,8 +151,10 @@ function escapeMatch(unit: string, index: number): string {
  * as UTF-16 units), written in printable ASCII only.
  *
  * @throws UnrepresentableStringError if `value` contains U+FFFF.
+ * @throws StringConstantTooLongError if `value` is too long for a class file (see {@link fitsStringConstant}).
  */
 export function groovyStringLiteral(value: string): string {
+  requireFitsStringConstant(value);
   // Most values are printable ASCII without quote or backslash: nothing to escape.
   if (NOTHING_TO_ESCAPE.test(value)) return `'${value}'`;
   // Otherwise the regular expression engine finds the units to escape and copies the runs between
@@ -116,8 +174,10 @@ export function groovyStringLiteral(value: string): string {
  * own line without adding a character (a value that itself starts with LF stays exact).
  *
  * @throws UnrepresentableStringError if `value` contains U+FFFF.
+ * @throws StringConstantTooLongError if `value` is too long for a class file (see {@link fitsStringConstant}).
  */
 export function groovyMultilineStringLiteral(value: string): string {
+  requireFitsStringConstant(value);
   const body = PRINTABLE_ASCII_LINES.test(value)
     ? value.replace(QUOTE_OR_BACKSLASH, '\\$&').replace(SPACE_BEFORE_LF, '\\u0020')
     : value.replace(NEEDS_ESCAPE_MULTILINE, escapeMatch);
@@ -158,5 +218,6 @@ export function isGroovyIdentifier(name: string): boolean {
  * @throws UnrepresentableStringError if `key` contains U+FFFF.
  */
 export function groovyKeyLiteral(key: string): string {
+  requireFitsStringConstant(key);
   return isGroovyIdentifier(key) ? key : groovyStringLiteral(key);
 }

@@ -34,6 +34,7 @@ import type {
   Statement,
 } from './ast.ts';
 import {
+  StringConstantTooLongError,
   UnrepresentableStringError,
   groovyKeyLiteral,
   groovyMultilineStringLiteral,
@@ -98,6 +99,8 @@ function normalizeLineEndings(text: string): string {
  * bytes.
  *
  * @throws UnrepresentableStringError (with `origin` set when known) for a string containing U+FFFF.
+ * @throws StringConstantTooLongError (with `origin` set when known) for a string longer than a
+ *   class file's string constant can be (Jenkins would fail at class generation).
  * @throws JenkinsfilePrintError for names that are not Groovy identifiers, duplicate named
  *   arguments (a Groovy parse error), or a comment that could end or escape its line.
  */
@@ -391,12 +394,16 @@ function commandStyleIsUnambiguous(args: Arguments): boolean {
   }
 }
 
-/** Runs a groovy-literal writer, crediting an UnrepresentableStringError to the node's origin. */
+/**
+ * Runs a groovy-literal writer, crediting an UnrepresentableStringError or a
+ * StringConstantTooLongError to the node's origin.
+ */
 function literal(write: (value: string) => string, value: string, by: Attribution): string {
   try {
     return write(value);
   } catch (error) {
-    if (error instanceof UnrepresentableStringError && error.origin === undefined && by.origin !== undefined) {
+    const credited = error instanceof UnrepresentableStringError || error instanceof StringConstantTooLongError;
+    if (credited && error.origin === undefined && by.origin !== undefined) {
       error.origin = by.origin;
     }
     throw error;

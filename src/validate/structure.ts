@@ -26,6 +26,8 @@ import { POST_CONDITIONS, type PostCondition } from '../model/schema.ts';
 import { quoteBrief } from './describe.ts';
 import { findUnicodeEscapes, scanGroovy, type GroovyEmbedding } from './groovy-scan.ts';
 import { type AnyOptions, lowerOptions } from '../lower/index.ts';
+import { fitsStringConstant, MAX_STRING_CONSTANT_BYTES, modifiedUtf8Length, stringTooLongMessage } from '../jenkinsfile/groovy-literal.ts';
+import { lexGroovy, SourceText } from '../jenkinsfile/groovy-lexer.ts';
 
 /** One structural rule, for the docs. */
 export interface StructureRule {
@@ -278,6 +280,15 @@ export const STRUCTURE_RULES = [
     message: '"output" must be a relative file path inside the project: <problem>',
     source: 'pipewright',
   },
+  {
+    code: 'PW3034',
+    id: 'string-too-long',
+    summary:
+      'No string (value, key, or string literal inside raw Groovy) is longer than 65,535 bytes in UTF-8 as Java counts it: Groovy cannot make a class-file constant of it, and Jenkins fails to compile the Jenkinsfile.',
+    message:
+      'this string is <n> bytes in UTF-8 as Java counts it, more than the 65535 a Groovy string constant can hold: Jenkins would fail to compile the Jenkinsfile ("String too long"); put the text in a file in the repository (e.g. a script run with sh) or split it',
+    source: 'pipewright',
+  },
 ] as const satisfies readonly StructureRule[];
 
 type RuleCode = (typeof STRUCTURE_RULES)[number]['code'];
@@ -328,6 +339,8 @@ type AnyPost = Partial<Record<PostCondition, readonly unknown[]>>;
 
 class StructureChecker {
   readonly diagnostics: Diagnostic[] = [];
+  /** Paths of the raw Groovy sources checked so far (their text is code, not a string constant). */
+  private readonly rawGroovyPaths = new Set<string>();
 
   private report(code: RuleCode, path: Path, message: string, extra: Pick<Diagnostic, 'expected' | 'found'> = {}): void {
     this.diagnostics.push({ code, severity: 'error', message, path: [...path] as ModelPath, ...extra });
@@ -643,6 +656,7 @@ class StructureChecker {
 
   /** Checks one raw Groovy source: structure (PW3023) and `\u` escapes (PW3024). */
   private rawGroovy(source: string, path: Path, embedding: GroovyEmbedding, where: string, blockName?: string): void {
+    this.rawGroovyPaths.add(pathKey(path));
     const problem = scanGroovy(source, embedding, blockName);
     if (problem) this.report('PW3023', path, `${where}: ${problem.message}`);
     for (const escape of findUnicodeEscapes(source)) {
@@ -654,20 +668,43 @@ class StructureChecker {
           : `${where}: "${escape.text}" at line ${escape.line}, column ${escape.column} is read by Groovy as a broken unicode escape; write "\\\\u" for a backslash followed by u`,
       );
     }
+    if (!problem) this.rawGroovyStringLiterals(source, path, where);
   }
 
   /**
-   * Every `{ $groovy }` value anywhere in the pipeline (PW3023/PW3024, reported first), and U+FFFF
-   * in any string or object key (PW3025). One walk with one path stack: paths are copied only
-   * for what is reported.
+   * PW3034 for each string literal (or GString fragment) in raw Groovy too long for a class-file
+   * constant. Raw Groovy itself is code, not a constant, so only its literals count.
+   */
+  private rawGroovyStringLiterals(source: string, path: Path, where: string): void {
+    // A literal's value has at most as many units as its source text, each at most 3 bytes.
+    if (source.length <= MAX_STRING_CONSTANT_BYTES / 3) return;
+    const text = new SourceText(source);
+    for (const token of lexGroovy(text).tokens) {
+      if (token.value === undefined || fitsStringConstant(token.value)) continue;
+      const { line, column } = text.position(token.start);
+      this.report('PW3034', path, `${where}: the string literal at line ${line}, column ${column}: ${stringTooLongMessage(modifiedUtf8Length(token.value))}`);
+    }
+  }
+
+  /**
+   * Every `{ $groovy }` value anywhere in the pipeline (PW3023/PW3024, reported first), U+FFFF
+   * in any string or object key (PW3025), and strings or keys too long for a class-file constant
+   * (PW3034; raw Groovy is checked for its literals instead). One walk with one path stack:
+   * paths are copied only for what is reported. Runs after every other check, so that the raw
+   * Groovy paths are known.
    */
   private rawGroovyAndUffff(root: unknown): void {
     const rawValues: [string, Path][] = [];
     const uffff: Path[] = [];
+    const tooLong: [Path, number][] = [];
     const path: (string | number)[] = [];
+    const checkLength = (text: string, at: Path, isRaw: boolean) => {
+      if (!fitsStringConstant(text) && !(isRaw || this.rawGroovyPaths.has(pathKey(at)))) tooLong.push([[...at], modifiedUtf8Length(text)]);
+    };
     const visit = (value: unknown): void => {
       if (typeof value === 'string') {
         if (value.includes('\uffff')) uffff.push([...path]);
+        checkLength(value, path, path[path.length - 1] === '$groovy');
         return;
       }
       if (typeof value !== 'object' || value === null) return;
@@ -684,6 +721,7 @@ class StructureChecker {
       for (const key of Object.keys(record)) {
         if (key.includes('\uffff')) uffff.push([...path, key]);
         path.push(key);
+        checkLength(key, path, false);
         visit(record[key]);
         path.pop();
       }
@@ -691,6 +729,7 @@ class StructureChecker {
     visit(root);
     for (const [source, at] of rawValues) this.rawGroovy(source, at, 'expression', 'Groovy expression');
     for (const at of uffff) this.report('PW3025', at, 'U+FFFF cannot appear in a Jenkinsfile: Groovy 2.4 reads it as the end of the file');
+    for (const [at, bytes] of tooLong) this.report('PW3034', at, stringTooLongMessage(bytes));
   }
 
   // ------------------------------------------------------------------------------- pipeline file
@@ -704,6 +743,11 @@ class StructureChecker {
       });
     }
   }
+}
+
+/** A Set key for a model path. */
+function pathKey(path: Path): string {
+  return path.join('\u0000');
 }
 
 /** Why `output` is not a clean relative file path inside the project, or `undefined` if it is. */

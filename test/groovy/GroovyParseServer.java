@@ -6,8 +6,15 @@
  *
  *   java -cp groovy.jar:antlr.jar:asm.jar test/groovy/GroovyParseServer.java
  *
+ * COMPILE goes further, to Phases.CLASS_GENERATION (bytecode in memory, nothing written): the
+ * phase Jenkins reaches when it runs a Jenkinsfile, where class-file limits apply (a string
+ * constant of more than 65,535 bytes of modified UTF-8 fails there although the file parses).
+ * Names must resolve by then, so only sources without unknown classes or annotations (no
+ * `@Library`) compile; calls to unknown methods such as `pipeline`/`sh` are fine (dynamic).
+ *
  * Protocol (stdin/stdout, one request and one response per line, strictly in turn):
  *   request   PARSE <name> <text> [<name> <text> ...]   parse each file independently
+ *             COMPILE <name> <text> [<name> <text> ...] compile each file to CLASS_GENERATION
  *             CONSTANTS <text>                          parse one source, list its String constants
  *             every <name>/<text> is base64 of the UTF-16LE code units of the string, decoded here
  *             unit by unit so that lone surrogates survive (Java's charset decoders would replace
@@ -16,6 +23,7 @@
  *             \\uXXXX, so the line is pure ASCII and any UTF-16 string (NUL, CR, U+2028, lone
  *             surrogates) comes back exactly through JSON.parse.
  *     PARSE      {"results":[{"name":N,"ok":B,"errors":[{"line":L,"column":C,"message":M}]}]}
+ *     COMPILE    the same shape as PARSE
  *     CONSTANTS  {"ok":true,"constants":[S...]}  or  {"ok":false,"errors":[...]}
  *     failure    {"failure":M}  (a bad request or a crash of this server, never a syntax error)
  * The server writes "READY <groovy version>" once warmed up. Anything Groovy itself prints goes
@@ -71,6 +79,7 @@ public class GroovyParseServer {
 
     // Warm up the parser so the first real request is not the slow one.
     parse("warmup.groovy", "@Library('x@1') _\npipeline { agent any\n stages { stage('a') { steps { sh 'x' } } } }\n");
+    compile("warmup.groovy", "pipeline { agent any\n stages { stage('a') { steps { sh 'x' } } } }\n", Phases.CLASS_GENERATION);
     protocolOut.println("READY " + groovy.lang.GroovySystem.getVersion());
 
     String line;
@@ -91,12 +100,14 @@ public class GroovyParseServer {
   static String handle(String line) {
     String[] parts = line.split(" ", -1);
     switch (parts[0]) {
-      case "PARSE": {
-        if (parts.length % 2 != 1) throw new IllegalArgumentException("PARSE needs name/text pairs");
+      case "PARSE":
+      case "COMPILE": {
+        if (parts.length % 2 != 1) throw new IllegalArgumentException(parts[0] + " needs name/text pairs");
+        int phase = parts[0].equals("PARSE") ? Phases.CONVERSION : Phases.CLASS_GENERATION;
         StringBuilder out = new StringBuilder("{\"results\":[");
         for (int i = 1; i < parts.length; i += 2) {
           String name = decode(parts[i]);
-          Parsed parsed = parse(name, decode(parts[i + 1]));
+          Parsed parsed = compile(name, decode(parts[i + 1]), phase);
           if (i > 1) out.append(',');
           out.append("{\"name\":").append(json(name))
               .append(",\"ok\":").append(parsed.errors().isEmpty())
@@ -125,11 +136,16 @@ public class GroovyParseServer {
 
   /** Parses (never runs) one source up to CONVERSION: syntax and AST construction only. */
   static Parsed parse(String name, String text) {
+    return compile(name, text, Phases.CONVERSION);
+  }
+
+  /** Compiles (never runs, never writes) one source up to `phase` of Groovy's CompilationUnit. */
+  static Parsed compile(String name, String text, int phase) {
     CompilationUnit unit = new CompilationUnit(new CompilerConfiguration());
     SourceUnit source = unit.addSource(name, text);
     List<ParseError> errors = new ArrayList<>();
     try {
-      unit.compile(Phases.CONVERSION);
+      unit.compile(phase);
     } catch (MultipleCompilationErrorsException e) {
       for (Object m : e.getErrorCollector().getErrors()) errors.add(toError((Message) m));
     } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 /**
  * The Groovy 2.4.21 oracle every test uses: parses (never runs) sources with the real Groovy
- * compiler up to Phases.CONVERSION, through the JVM started once by test/groovy/global-setup.ts.
+ * compiler up to Phases.CONVERSION, or compiles them to Phases.CLASS_GENERATION, through the JVM
+ * started once by test/groovy/global-setup.ts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +44,21 @@ async function post(path: string, body: unknown): Promise<unknown> {
 /** Parses each file independently with Groovy 2.4.21; results are in input order. */
 export async function groovyParse(files: GroovySource[]): Promise<GroovyParseResult[]> {
   const answer = (await post('/parse', { files })) as { results: GroovyParseResult[] };
+  if (answer.results.length !== files.length) {
+    throw new Error(`Groovy parse server answered ${answer.results.length} results for ${files.length} files`);
+  }
+  return answer.results;
+}
+
+/**
+ * Compiles each file independently with Groovy 2.4.21 up to Phases.CLASS_GENERATION (bytecode in
+ * memory, nothing written, nothing run): what Jenkins does before running a Jenkinsfile, where
+ * class-file limits such as the 65,535-byte string constant apply. Sources must not need classes
+ * Groovy cannot resolve (no `@Library`); unknown method calls (`pipeline`, `sh`) are fine.
+ * Results are in input order.
+ */
+export async function groovyCompile(files: GroovySource[]): Promise<GroovyParseResult[]> {
+  const answer = (await post('/compile', { files })) as { results: GroovyParseResult[] };
   if (answer.results.length !== files.length) {
     throw new Error(`Groovy parse server answered ${answer.results.length} results for ${files.length} files`);
   }

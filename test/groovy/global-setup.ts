@@ -7,6 +7,7 @@
  *
  * HTTP API (JSON in, JSON out, requests handled one at a time by the JVM):
  *   POST /parse      {"files":[{"name":..., "text":...}]} → {"results":[{name, ok, errors}]}
+ *   POST /compile    the same, compiled to Phases.CLASS_GENERATION instead of parsed
  *   POST /constants  {"text":...}                         → {"ok":true,"constants":[...]} | {"ok":false,"errors":[...]}
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -161,7 +162,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Turns an HTTP request body into the JVM protocol line, or throws a message for a 400. */
 function toProtocolLine(path: string | undefined, body: unknown): string {
-  if (path === '/parse') {
+  if (path === '/parse' || path === '/compile') {
     const files = isRecord(body) ? body['files'] : undefined;
     if (!Array.isArray(files)) throw new Error('expected {"files":[{"name","text"}]}');
     const parts = files.map((file: unknown) => {
@@ -170,7 +171,7 @@ function toProtocolLine(path: string | undefined, body: unknown): string {
       }
       return `${utf16Base64(file['name'])} ${utf16Base64(file['text'])}`;
     });
-    return ['PARSE', ...parts].join(' ');
+    return [path === '/parse' ? 'PARSE' : 'COMPILE', ...parts].join(' ');
   }
   if (path === '/constants') {
     if (!isRecord(body) || typeof body['text'] !== 'string') throw new Error('expected {"text":string}');

@@ -544,6 +544,15 @@ describe('checkStructure', () => {
     expect(check(pipeline([stage('S')], { output: 'generated/app/Jenkinsfile' }))).toEqual([]);
   });
 
+  it('PW3034 strings too long for a class-file constant (65,535 bytes of modified UTF-8)', () => {
+    const found = check(withSteps([sh('a'.repeat(65_535)), sh('é'.repeat(32_768)), { step: 'script', groovy: `echo '${'a'.repeat(65_536)}'` }]));
+    expect(found.map(([code, path]) => [code, path])).toEqual([
+      ['PW3034', ['stages', 0, 'steps', 2, 'groovy']],
+      ['PW3034', ['stages', 0, 'steps', 1, 'script']],
+    ]);
+    expect(found[1]![2]).toMatch(/^this string is 65536 bytes in UTF-8 as Java counts it, more than the 65535/);
+  });
+
   it('reports violations in several places at once, in model order', () => {
     const found = check(
       pipeline([stage('A', { steps: [] }), stage('A', { environment: {} })], { environment: { 'X-Y': '1' }, post: {} }),
