@@ -11,7 +11,7 @@ import type { Diagnostic } from './diagnostics.ts';
 import { hasErrors } from './diagnostics.ts';
 import { HEADER_LINES, withHeader } from './emit/header.ts';
 import { printJenkinsfile } from './jenkinsfile/print.ts';
-import { createSourceLocator } from './load/locate.ts';
+import { createSourceLocator, locateDiagnostics } from './load/locate.ts';
 import { lowerPipeline } from './lower/index.ts';
 import type { ValidPipeline } from './model/schema.ts';
 import type { PolicyRunner } from './policy/engine.ts';
@@ -148,7 +148,7 @@ export function compileModule(
     const text = readProjectText(root, source);
     if (text !== undefined) dependencies.locatedText = text;
     const locator = createSourceLocator(file, root, text);
-    for (const d of needLocation) d.location = locator.locate(d.path!);
+    locateDiagnostics(locator, diagnostics, value);
     for (const s of suppressed) {
       s.finding.location = locator.locate(s.finding.path);
       s.suppressionLocation = locator.locate(s.suppressionPath);

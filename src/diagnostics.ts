@@ -29,6 +29,13 @@ export interface Diagnostic {
   location?: Location;
   /** Path of the offending property in the pipeline value. */
   path?: ModelPath;
+  /**
+   * The option the author wrote, when the value was built by a function such as a preset:
+   * `reactApp({ registry.region })`. `path` is then where the preset put it in the model.
+   */
+  sourcePath?: string;
+  /** Further model paths with the same problem from the same source (a preset copied the option there too). */
+  otherPaths?: ModelPath[];
   /** What was expected, when that is a short phrase. */
   expected?: string;
   /** What was found instead. */
@@ -53,15 +60,22 @@ export function formatLocation(location: Location | undefined): string {
   return `${location.file}:${location.line}:${location.column}`;
 }
 
-/** One-line rendering: `file:line:col - error PW2001 at stages[0].name: message (expected X, found Y)`. */
+/**
+ * One-line rendering: `file:line:col - error PW2001 at stages[0].name: message (expected X, found Y)`.
+ * A problem traced to a preset option is shown at the option, with the model path after it:
+ * `… error PW2005 at reactApp({ registry.region }): message (…); in the model at stages[2]… and 2 more places`.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.location ? `${formatLocation(d.location)} - ` : '';
-  const at = d.path ? ` at ${formatPath(d.path)}` : '';
+  const at = d.sourcePath !== undefined ? ` at ${d.sourcePath}` : d.path ? ` at ${formatPath(d.path)}` : '';
   const detail =
     d.expected !== undefined || d.found !== undefined
       ? ` (expected ${d.expected ?? '?'}, found ${d.found ?? '?'})`
       : '';
-  return `${where}${d.severity} ${d.code}${at}: ${d.message}${detail}`;
+  const others = d.otherPaths?.length ?? 0;
+  const more = others === 0 ? '' : others === 1 ? ' and 1 more place' : ` and ${others} more places`;
+  const model = d.sourcePath !== undefined && d.path ? `; in the model at ${formatPath(d.path)}${more}` : more ? `; also at ${d.otherPaths!.map((p) => formatPath(p)).join(', ')}` : '';
+  return `${where}${d.severity} ${d.code}${at}: ${d.message}${detail}${model}`;
 }
 
 export const hasErrors = (diagnostics: readonly Diagnostic[]): boolean =>

@@ -3,9 +3,18 @@
  *
  * Given a model path such as `['stages', 2, 'steps', 0, 'script']`, walks the syntax tree of the
  * pipeline file from its default export: object literal -> property, array literal -> element,
- * DSL helper call -> its object-literal argument, same-file `const` -> its initializer. Where the
- * value was built somewhere this walk cannot follow (another module, a function's result), the
- * deepest node reached is returned, so a location is always available. Never throws.
+ * same-file `const` -> its initializer, DSL helper call -> the argument the helper stores under
+ * that property (`withCredentials(bindings, steps)`: `.steps` is the second argument; the table
+ * is derived from the DSL itself, see {@link helperSignature}). Where the value was built
+ * somewhere this walk cannot follow (another module, a function's result), the deepest node
+ * reached is returned, so a location is always available. Never throws.
+ *
+ * When the walk stops at a call the DSL does not describe (a preset such as
+ * `reactApp({ ... })`) and the value at the path is known, the literal the author wrote that
+ * produced it is looked for among that call's arguments: same value, and as many trailing
+ * property names in common with the model path as possible (`...steps[0].aws.region` ← the
+ * author's `registry: { region: 'eu-west1' }`). {@link locateDiagnostics} uses this and reports a
+ * problem the preset copied to several places once, at the option.
  *
  * Parsing uses the TypeScript compiler's parser only (no program, no type checking); `typescript`
  * is loaded on first use, since only error reporting needs locations.
@@ -14,7 +23,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as TS from 'typescript';
-import type { Location, ModelPath } from '../diagnostics.ts';
+import { formatPath, type Diagnostic, type Location, type ModelPath } from '../diagnostics.ts';
+import * as dsl from '../dsl/index.ts';
 
 export interface SourceLocator {
   /** Absolute path of the pipeline file. */
@@ -25,6 +35,128 @@ export interface SourceLocator {
    * file cannot be read or has no default export.
    */
   locate(path: ModelPath): Location;
+  /**
+   * Like {@link locate}, given also the value found at `path`: where the walk stops at a call it
+   * cannot see into (a preset), the location is that of the literal among the call's arguments
+   * that produced `value`, if one can be told apart, and `sourcePath` says which option it is
+   * (`reactApp({ registry.region })`).
+   */
+  locateValue(path: ModelPath, value: unknown): LocatedValue;
+}
+
+/** Result of {@link SourceLocator.locateValue}. */
+export interface LocatedValue {
+  location: Location;
+  /** The option the author wrote, when the value was traced through a preset call. */
+  sourcePath?: string;
+}
+
+/**
+ * Sets `location` on every diagnostic that has a model `path` and no location, using `value`
+ * (the pipeline value the paths point into) to trace values presets copied from their options
+ * back to the option the author wrote. Schema and structure diagnostics (`PW…` codes) that end
+ * up identical at the same source span (one option a preset copied to several places, one
+ * same-file const used twice) are reported once: the first is kept, in place, and lists the
+ * other model paths in `otherPaths`. Mutates `diagnostics`.
+ */
+export function locateDiagnostics(locator: SourceLocator, diagnostics: Diagnostic[], value: unknown): void {
+  const kept = new Map<string, Diagnostic>();
+  let write = 0;
+  for (const d of diagnostics) {
+    if (!d.location && d.path) {
+      const found = valueAt(value, d.path);
+      const located = found.present ? locator.locateValue(d.path, found.value) : { location: locator.locate(d.path) };
+      d.location = located.location;
+      if (located.sourcePath !== undefined) d.sourcePath = located.sourcePath;
+      if (d.code.startsWith('PW')) {
+        const { file, line, column, endLine, endColumn } = d.location;
+        const key = JSON.stringify([d.code, d.severity, d.message, d.expected, d.found, file, line, column, endLine, endColumn]);
+        const first = kept.get(key);
+        if (first) {
+          // The shortest model path is the one shown first (`environments[0].region` rather than
+          // where a preset copied it to).
+          let other = d.path;
+          if (other.length < first.path!.length) [other, first.path] = [first.path!, other];
+          (first.otherPaths ??= []).push(other);
+          first.sourcePath ??= d.sourcePath;
+          continue;
+        }
+        kept.set(key, d);
+      }
+    }
+    diagnostics[write++] = d;
+  }
+  diagnostics.length = write;
+}
+
+/** The value at `path` inside `root`, if every step of the way exists. */
+function valueAt(root: unknown, path: ModelPath): { present: true; value: unknown } | { present: false } {
+  let current = root;
+  for (const segment of path) {
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return { present: false };
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return { present: true, value: current };
+}
+
+/**
+ * How a DSL helper builds its result from its arguments, learnt by calling it once with marker
+ * objects (so the table cannot drift from the DSL): `sh(script, options)` stores argument 0 as
+ * `script` and copies the properties of argument 1; `definePipeline(p)` returns argument 0.
+ */
+interface HelperSignature {
+  /** The helper returns this argument itself. */
+  identity?: number;
+  /** Result property -> the argument stored there unchanged. */
+  positional: ReadonlyMap<string, number>;
+  /** Arguments whose properties are copied into the result (options objects). */
+  spread: readonly number[];
+}
+
+/** Arguments tried per helper; no DSL helper takes more. */
+const PROBE_ARITY = 4;
+const MARKER_PREFIX = '\u0000pipewright-argument-';
+
+let helperSignatures: Map<string, HelperSignature> | undefined;
+
+/** The signature of DSL helper `name` (`sh`, `bind.string`), if it is one with a plain-data result. */
+function helperSignature(name: string): HelperSignature | undefined {
+  if (!helperSignatures) {
+    helperSignatures = new Map();
+    for (const [exportName, exported] of Object.entries(dsl)) {
+      if (typeof exported === 'function') probeHelper(exportName, exported, helperSignatures);
+      else if (typeof exported === 'object' && exported !== null) {
+        for (const [member, value] of Object.entries(exported)) {
+          if (typeof value === 'function') probeHelper(`${exportName}.${member}`, value, helperSignatures);
+        }
+      }
+    }
+  }
+  return helperSignatures.get(name);
+}
+
+function probeHelper(name: string, helper: Function, into: Map<string, HelperSignature>): void {
+  const markers = Array.from({ length: PROBE_ARITY }, (_, index) => ({ [MARKER_PREFIX + index]: index }));
+  let result: unknown;
+  try {
+    result = (helper as (...args: unknown[]) => unknown)(...markers);
+  } catch {
+    return; // a preset or helper that computes with its options: not a plain-data helper
+  }
+  const identity = markers.findIndex((marker) => marker === result);
+  if (identity >= 0) {
+    into.set(name, { identity, positional: new Map(), spread: [] });
+    return;
+  }
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) return;
+  const positional = new Map<string, number>();
+  const spread: number[] = [];
+  for (const [key, value] of Object.entries(result)) {
+    const index = markers.findIndex((marker) => marker === value);
+    if (index >= 0) positional.set(key, index);
+    else if (key.startsWith(MARKER_PREFIX)) spread.push(Number(key.slice(MARKER_PREFIX.length)));
+  }
+  if (positional.size > 0 || spread.length > 0) into.set(name, { positional, spread: spread.sort((a, b) => a - b) });
 }
 
 let typescriptModule: typeof TS | undefined;
@@ -62,6 +194,7 @@ class Locator implements SourceLocator {
   #sourceText: string | undefined;
   #sourceFile: TS.SourceFile | null | undefined;
   #constantMap: Map<string, TS.Expression> | undefined;
+  #aliases: Map<string, string> | undefined;
 
   constructor(file: string, root: string, sourceText: string | undefined) {
     this.file = file;
@@ -70,14 +203,124 @@ class Locator implements SourceLocator {
   }
 
   locate(modelPath: ModelPath): Location {
+    return this.#locate(modelPath, { present: false });
+  }
+
+  locateValue(modelPath: ModelPath, value: unknown): LocatedValue {
+    const traced: { sourcePath?: string } = {};
+    const location = this.#locate(modelPath, { present: true, value }, traced);
+    return traced.sourcePath !== undefined ? { location, sourcePath: traced.sourcePath } : { location };
+  }
+
+  #locate(modelPath: ModelPath, value: { present: true; value: unknown } | { present: false }, traced?: { sourcePath?: string }): Location {
     try {
       const sourceFile = this.#parse();
       if (!sourceFile) return this.#fileStart();
       const exported = this.#defaultExport(sourceFile);
       if (!exported) return this.#fileStart();
-      return this.#location(sourceFile, this.#follow(exported, modelPath));
+      const reached = this.#follow(exported, modelPath);
+      if (traced && reached.complete && reached.through) {
+        traced.sourcePath = optionPath(reached.through.callee, reached.through.argument, modelPath.slice(reached.through.from));
+      }
+      if (reached.complete || !value.present || !traced) return this.#location(sourceFile, reached.node);
+      const origin = this.#literalOrigin(reached.node, modelPath, value.value);
+      if (!origin) return this.#location(sourceFile, reached.node);
+      if (origin.sourcePath !== undefined) traced.sourcePath = origin.sourcePath;
+      return this.#location(sourceFile, origin.node);
     } catch {
       return this.#fileStart();
+    }
+  }
+
+  /**
+   * The literal that produced `value` at `modelPath`, when the walk stopped at `stop`, a call
+   * (or a spread of one) this file cannot see into: among the literals equal to `value` written
+   * in the call's arguments, the one whose property path ends like `modelPath` in the most
+   * segments (`registry.region` for `...steps[0].aws.region`: one), first in source order. A
+   * string matched by value alone must be the only candidate; numbers and booleans need a
+   * property name in common.
+   */
+  #literalOrigin(stop: TS.Node, modelPath: ModelPath, value: unknown): { node: TS.Node; sourcePath?: string } | undefined {
+    const ts = typescript();
+    if (typeof value !== 'string' && typeof value !== 'boolean' && !(typeof value === 'number' && Number.isFinite(value))) return undefined;
+    let call = ts.isSpreadAssignment(stop) || ts.isSpreadElement(stop) ? stop.expression : stop;
+    call = this.#resolve(call);
+    if (!ts.isCallExpression(call)) return undefined;
+    const candidates: LiteralCandidate[] = [];
+    this.#collectLiterals(call, [], undefined, value, candidates, 0);
+    let best: LiteralCandidate | undefined;
+    let bestScore = -1;
+    let tied = 0;
+    for (const candidate of candidates) {
+      const score = commonSuffix(modelPath, candidate.chain);
+      if (score > bestScore) {
+        best = candidate;
+        bestScore = score;
+        tied = 1;
+      } else if (score === bestScore) tied += 1;
+    }
+    if (!best || (bestScore === 0 && (typeof value !== 'string' || tied > 1))) return undefined;
+    const sourcePath = best.call ? optionPath(best.call.callee, best.call.argument, best.chain) : undefined;
+    return sourcePath !== undefined ? { node: best.node, sourcePath } : { node: best.node };
+  }
+
+  /**
+   * Collects the literals equal to `value` in the expression `node` evaluates to, with the
+   * property path from the innermost enclosing function call's argument (`chain`). DSL helpers
+   * are seen through (their arguments continue the chain); other calls start a new one.
+   */
+  #collectLiterals(
+    node: TS.Node,
+    chain: ModelPath,
+    call: LiteralCandidate['call'],
+    value: unknown,
+    into: LiteralCandidate[],
+    depth: number,
+  ): void {
+    const ts = typescript();
+    if (depth > MAX_RESOLVE_DEPTH) return;
+    const resolved = this.#resolve(node);
+    if (isLiteralEqual(ts, resolved, value)) {
+      into.push({ node: resolved, chain, ...(call ? { call } : {}) });
+      return;
+    }
+    if (ts.isConditionalExpression(resolved)) {
+      this.#collectLiterals(resolved.whenTrue, chain, call, value, into, depth + 1);
+      this.#collectLiterals(resolved.whenFalse, chain, call, value, into, depth + 1);
+      return;
+    }
+    if (ts.isObjectLiteralExpression(resolved)) {
+      for (const property of resolved.properties) {
+        if (ts.isSpreadAssignment(property)) this.#collectLiterals(property.expression, chain, call, value, into, depth + 1);
+        else if (ts.isPropertyAssignment(property) || ts.isShorthandPropertyAssignment(property)) {
+          const key = this.#propertyName(property.name);
+          if (key === undefined) continue;
+          const child = ts.isPropertyAssignment(property) ? property.initializer : property.name;
+          this.#collectLiterals(child, [...chain, key], call, value, into, depth + 1);
+        }
+      }
+      return;
+    }
+    if (ts.isArrayLiteralExpression(resolved)) {
+      resolved.elements.forEach((element, index) => {
+        if (ts.isSpreadElement(element)) this.#collectLiterals(element.expression, chain, call, value, into, depth + 1);
+        else this.#collectLiterals(element, [...chain, index], call, value, into, depth + 1);
+      });
+      return;
+    }
+    if (ts.isCallExpression(resolved)) {
+      const signature = this.#signature(resolved);
+      resolved.arguments.forEach((argument, index) => {
+        if (ts.isSpreadElement(argument)) return;
+        if (signature) {
+          const key = [...signature.positional].find(([, i]) => i === index)?.[0];
+          if (key !== undefined) this.#collectLiterals(argument, [...chain, key], call, value, into, depth + 1);
+          else if (signature.spread.includes(index)) this.#collectLiterals(argument, chain, call, value, into, depth + 1);
+          return;
+        }
+        const callee = resolved.expression.getText(this.#sourceFile!);
+        this.#collectLiterals(argument, [], { callee, argument: index }, value, into, depth + 1);
+      });
     }
   }
 
@@ -148,16 +391,73 @@ class Locator implements SourceLocator {
     return constants;
   }
 
-  #follow(start: TS.Node, modelPath: ModelPath): TS.Node {
+  /** The node `modelPath` leads to; `complete` when the whole path was followed. */
+  /**
+   * The node `modelPath` leads to; `complete` when the whole path was followed; `through` the
+   * last call into which the walk went without knowing the function (a preset it assumed copies
+   * its options), and from which path segment on.
+   */
+  #follow(start: TS.Node, modelPath: ModelPath): { node: TS.Node; complete: boolean; through?: ThroughCall } {
+    const ts = typescript();
     let node = start;
-    for (const segment of modelPath) {
+    let through: ThroughCall | undefined;
+    for (const [index, segment] of modelPath.entries()) {
       const container = this.#resolve(node);
       const next = this.#child(container, segment);
-      if (!next) return container;
+      if (!next) return { node: container, complete: false, ...(through ? { through } : {}) };
+      if (ts.isCallExpression(container) && !this.#signature(container)) {
+        const argument = container.arguments.findIndex((a) => a.pos <= next.node.pos && next.node.end <= a.end);
+        through = { callee: container.expression.getText(this.#sourceFile!), argument: Math.max(argument, 0), from: index };
+      }
       node = next.node;
-      if (next.final) return node;
+      if (next.final) return { node, complete: index === modelPath.length - 1, ...(through ? { through } : {}) };
     }
-    return node;
+    return { node, complete: true, ...(through ? { through } : {}) };
+  }
+
+  /** Local name -> DSL name for `import { sh as shell } from 'pipewright'`; namespace imports map to ''. */
+  #importAliases(): Map<string, string> {
+    if (this.#aliases) return this.#aliases;
+    const ts = typescript();
+    const aliases = new Map<string, string>();
+    for (const statement of this.#sourceFile?.statements ?? []) {
+      if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+      if (statement.moduleSpecifier.text !== 'pipewright') continue;
+      const bindings = statement.importClause?.namedBindings;
+      if (bindings && ts.isNamespaceImport(bindings)) aliases.set(bindings.name.text, '');
+      if (bindings && ts.isNamedImports(bindings)) {
+        for (const element of bindings.elements) aliases.set(element.name.text, (element.propertyName ?? element.name).text);
+      }
+    }
+    this.#aliases = aliases;
+    return aliases;
+  }
+
+  /** `sh`, `bind.string` (through import aliases and `pw.` namespaces), or undefined. */
+  #calleeName(expression: TS.Expression): string | undefined {
+    const ts = typescript();
+    if (ts.isIdentifier(expression)) return this.#importAliases().get(expression.text) ?? expression.text;
+    if (ts.isPropertyAccessExpression(expression)) {
+      const base = this.#calleeName(expression.expression);
+      if (base === undefined) return undefined;
+      return base === '' ? expression.name.text : `${base}.${expression.name.text}`;
+    }
+    return undefined;
+  }
+
+  /** The DSL signature of a call, when its arguments can be matched to parameters (no spread before them). */
+  #signature(call: TS.CallExpression): HelperSignature | undefined {
+    const name = this.#calleeName(call.expression);
+    return name === undefined ? undefined : helperSignature(name);
+  }
+
+  /** Argument `index` of a call, unless a spread argument makes positions unknowable. */
+  #argument(call: TS.CallExpression, index: number): TS.Expression | undefined {
+    const ts = typescript();
+    for (let i = 0; i <= index && i < call.arguments.length; i += 1) {
+      if (ts.isSpreadElement(call.arguments[i]!)) return undefined;
+    }
+    return call.arguments[index];
   }
 
   /**
@@ -188,6 +488,12 @@ class Locator implements SourceLocator {
       const found = ts.isObjectLiteralExpression(base) ? this.#property(base, key, depth + 1) : undefined;
       return found && !found.final ? this.#resolve(found.node, depth + 1) : node;
     }
+    if (ts.isCallExpression(node)) {
+      // Identity helpers (`definePipeline(x)`, `defineStage(x)`) are their argument.
+      const identity = this.#signature(node)?.identity;
+      const argument = identity === undefined ? undefined : this.#argument(node, identity);
+      return argument ? this.#resolve(argument, depth + 1) : node;
+    }
     return node;
   }
 
@@ -200,10 +506,22 @@ class Locator implements SourceLocator {
       return 'found' in search ? search.found : undefined;
     }
     if (ts.isCallExpression(container) && typeof segment === 'string') {
-      // DSL helpers (`sh('x', { label })`, `stage({...})`) copy their options object into the
+      const signature = this.#signature(container);
+      let searched: readonly TS.Expression[] = container.arguments;
+      if (signature) {
+        // A DSL helper: the argument it stores under `segment` (`withCredentials(b, steps)`),
+        // else the options objects it copies into its result.
+        const index = signature.positional.get(segment);
+        if (index !== undefined) {
+          const argument = this.#argument(container, index);
+          return argument ? { node: argument } : undefined;
+        }
+        searched = signature.spread.map((i) => this.#argument(container, i)).filter((a): a is TS.Expression => a !== undefined);
+      }
+      // Otherwise functions (`stage({...})`) are assumed to copy their options objects into the
       // result; later arguments win, as in `{ ...defaults, ...options }`.
       let throughSpread: Step | undefined;
-      for (const argument of [...container.arguments].reverse()) {
+      for (const argument of [...searched].reverse()) {
         const value = this.#resolve(argument);
         if (!ts.isObjectLiteralExpression(value)) continue;
         const found = this.#property(value, segment, 0);
@@ -274,6 +592,49 @@ class Locator implements SourceLocator {
     }
     return { counted };
   }
+}
+
+/** A call the walk went into without knowing the function (see `#follow`). */
+interface ThroughCall {
+  callee: string;
+  argument: number;
+  /** Index of the first model-path segment looked up in the call's argument. */
+  from: number;
+}
+
+/** A literal that may have produced a value: where, and its property path inside a call's argument. */
+interface LiteralCandidate {
+  node: TS.Node;
+  chain: ModelPath;
+  call?: { callee: string; argument: number };
+}
+
+/** How many trailing segments two paths share. */
+function commonSuffix(a: ModelPath, b: ModelPath): number {
+  let count = 0;
+  while (count < a.length && count < b.length && a[a.length - 1 - count] === b[b.length - 1 - count]) count += 1;
+  return count;
+}
+
+/** `reactApp({ registry.region })`, `siteEnvironments(…, { approvers[0] })`, `notifyTo(argument 1)`. */
+function optionPath(callee: string, argument: number, chain: ModelPath): string {
+  const before = '…, '.repeat(argument);
+  if (chain.length === 0) return `${callee}(argument ${argument + 1})`;
+  if (typeof chain[0] === 'number') return `${callee}(${before}${formatPath(chain)})`;
+  return `${callee}(${before}{ ${formatPath(chain)} })`;
+}
+
+/** Whether `node` is a string, number or boolean literal with this value. */
+function isLiteralEqual(ts: typeof TS, node: TS.Node, value: unknown): boolean {
+  if (typeof value === 'string') return (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) && node.text === value;
+  if (typeof value === 'boolean') return node.kind === (value ? ts.SyntaxKind.TrueKeyword : ts.SyntaxKind.FalseKeyword);
+  if (typeof value === 'number') {
+    if (ts.isNumericLiteral(node)) return Number(node.text) === value;
+    if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(node.operand)) {
+      return -Number(node.operand.text) === value;
+    }
+  }
+  return false;
 }
 
 function isDefaultExport(ts: typeof TS, node: TS.FunctionDeclaration | TS.ClassDeclaration): boolean {

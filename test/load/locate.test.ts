@@ -93,15 +93,83 @@ describe('createSourceLocator().locate', () => {
     expect(locate(['parameters', 1, 'name'])).toMatchObject(at("'HOLE'"));
   });
 
-  test('helper calls: their object-literal argument is followed; otherwise the call is the answer', () => {
+  test('helper calls: options objects and positional arguments are followed to the argument', () => {
     expect(locate(['stages', 0, 'steps', 2, 'label'])).toMatchObject(at("'unit tests'"));
     expect(locate(['stages', 0, 'steps', 2, 'returnStatus'])).toMatchObject(at('false'));
-    // `script` is a positional argument: the call is the deepest node.
-    expect(locate(['stages', 0, 'steps', 2, 'script'])).toMatchObject(at("sh('npm test'"));
+    // `script` is sh's first argument, `testResults` junit's.
+    expect(locate(['stages', 0, 'steps', 2, 'script'])).toMatchObject(at("'npm test'"));
     // Through parentheses and `satisfies`, into defineStage's argument.
     expect(locate(['stages', 1, 'name'])).toMatchObject(at("'Report'"));
-    expect(locate(['stages', 1, 'steps', 0, 'testResults'])).toMatchObject(at("junit('reports/*.xml')"));
-    expect(locate(['stages', 1, 'steps', 1, 'steps', 0])).toMatchObject(at("dir('sub'"));
+    expect(locate(['stages', 1, 'steps', 0, 'testResults'])).toMatchObject(at("'reports/*.xml'"));
+    // Nested steps: dir(path, steps) keeps its steps in `.steps`.
+    expect(locate(['stages', 1, 'steps', 1, 'steps', 0])).toMatchObject(at("sh('ls')"));
+    expect(locate(['stages', 1, 'steps', 1, 'path'])).toMatchObject(at("'sub'"));
+  });
+
+  test('nested steps inside every wrapping helper, through import aliases and namespace imports', () => {
+    const nested = [
+      `import { definePipeline, sh, withCredentials as creds, bind, dir, timeout, lock, retry, step } from 'pipewright';`,
+      `import * as pw from 'pipewright';`,
+      `export default definePipeline({`,
+      `  stages: [{ name: 'S', steps: [`,
+      `    creds([bind.string('npm-token', 'NPM_TOKEN')], [`,
+      `      sh('echo one'),`,
+      `      sh('echo $NPM_TOKEN', { label: 'two' }),`,
+      `    ]),`,
+      `    dir('web', [timeout(5, [lock('db', [retry(3, [sh('deep')])])], { unit: 'SECONDS' })]),`,
+      `    pw.withCredentials([pw.bind.usernamePassword('reg', 'U', 'P')], [pw.sh('ns')]),`,
+      `    step('recordIssues', { tools: 'x' }, [sh('in body')]),`,
+      `  ] }],`,
+      `});`,
+    ].join('\n');
+    const at = (needle: string) => positionOf(nested, needle);
+    const steps = ['stages', 0, 'steps'] as const;
+    expect(locate([...steps, 0, 'steps', 1], nested)).toMatchObject(at("sh('echo $NPM_TOKEN'"));
+    expect(locate([...steps, 0, 'steps', 1, 'script'], nested)).toMatchObject(at("'echo $NPM_TOKEN'"));
+    expect(locate([...steps, 0, 'steps', 1, 'label'], nested)).toMatchObject(at("'two'"));
+    expect(locate([...steps, 0, 'bindings', 0, 'variable'], nested)).toMatchObject(at("'NPM_TOKEN'"));
+    expect(locate([...steps, 1, 'steps', 0, 'steps', 0, 'steps', 0, 'steps', 0, 'script'], nested)).toMatchObject(at("'deep'"));
+    expect(locate([...steps, 1, 'steps', 0, 'unit'], nested)).toMatchObject(at("'SECONDS'"));
+    expect(locate([...steps, 1, 'steps', 0, 'time'], nested)).toMatchObject(at('5,'));
+    expect(locate([...steps, 2, 'steps', 0, 'script'], nested)).toMatchObject(at("'ns'"));
+    expect(locate([...steps, 2, 'bindings', 0, 'passwordVariable'], nested)).toMatchObject(at("'P'"));
+    expect(locate([...steps, 3, 'body', 0, 'script'], nested)).toMatchObject(at("'in body'"));
+    expect(locate([...steps, 3, 'args', 'tools'], nested)).toMatchObject(at("'x'"));
+  });
+
+  test('locateValue: a value built by a preset is traced to the literal in the call, with the option path', () => {
+    const preset = [
+      `import { definePipeline, nodeService } from 'pipewright';`,
+      `const REGION = 'eu-west1';`,
+      `export default definePipeline(`,
+      `  nodeService({`,
+      `    name: 'api',`,
+      `    registry: { accountId: '1', region: REGION, pushRole: 'pusher' },`,
+      `    environments: [{ name: 'dev', region: 'eu-west-1', timeoutMinutes: 5 }],`,
+      `    overrides: { lint: { script: 'lint:ci' } },`,
+      `  }),`,
+      `);`,
+    ].join('\n');
+    const locator = createSourceLocator(file, project.root, preset);
+    const at = (needle: string) => positionOf(preset, needle);
+    // Copied under another name by the preset: the last key (`region`) and the value decide.
+    expect(locator.locateValue(['stages', 2, 'stages', 2, 'steps', 0, 'aws', 'region'], 'eu-west1')).toEqual({
+      location: expect.objectContaining(at("'eu-west1'")),
+      sourcePath: 'nodeService({ registry.region })',
+    });
+    // Copied as is: the walk follows the call's object argument.
+    expect(locator.locateValue(['environments', 0, 'region'], 'eu-west-1')).toEqual({
+      location: expect.objectContaining(at("'eu-west-1'")),
+      sourcePath: 'nodeService({ environments[0].region })',
+    });
+    // A string found by value alone, when it is the only literal with that value.
+    expect(locator.locateValue(['stages', 0, 'stages', 1, 'parallel', 0, 'steps', 0, 'script'], 'lint:ci').location).toMatchObject(at("'lint:ci'"));
+    // A number needs a property name in common; a value the file does not contain stays at the call.
+    expect(locator.locateValue(['stages', 0, 'options', 'timeout', 'time'], 5).location).toMatchObject(at('nodeService({'));
+    expect(locator.locateValue(['stages', 3, 'environments', 0, 'timeoutMinutes'], 5).location).toMatchObject(at('5 }'));
+    expect(locator.locateValue(['stages', 0, 'agent', 'label'], 'linux && docker').location).toMatchObject(at('nodeService({'));
+    // Without a value, `locate` stops at the preset call.
+    expect(locator.locate(['stages', 2, 'stages', 2, 'steps', 0, 'aws', 'region'])).toMatchObject(at('nodeService({'));
   });
 
   test('a path that cannot be followed ends at the deepest node reached', () => {
