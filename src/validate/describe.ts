@@ -92,7 +92,8 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `input`, if it is close enough to be a plausible typo: equal ignoring
- * case, or within a third of the input's length (at least one edit).
+ * case, or within a third of the input's length (at least one edit), or else the only candidate
+ * that starts with an input of three or more characters (`trivy` → `trivyScan`).
  */
 export function closestMatch(input: string, candidates: readonly string[]): string | undefined {
   const lower = input.toLowerCase();
@@ -108,8 +109,14 @@ export function closestMatch(input: string, candidates: readonly string[]): stri
       bestDistance = distance;
     }
   }
-  return bestDistance <= limit ? best : undefined;
+  if (bestDistance <= limit) return best;
+  if (lower.length < MIN_PREFIX_CHARS) return undefined;
+  const extensions = candidates.filter((c) => c.toLowerCase().startsWith(lower));
+  return extensions.length === 1 ? extensions[0] : undefined;
 }
+
+/** Shortest input {@link closestMatch} completes to a longer candidate. */
+const MIN_PREFIX_CHARS = 3;
 
 /** `a`, `a or b`, `a, b or c`. */
 export function joinAlternatives(items: readonly string[], conjunction = 'or'): string {

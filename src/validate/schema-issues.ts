@@ -250,10 +250,9 @@ class IssueConverter {
     const allowed = values.map(literalText);
     let message = custom;
     if (!message) {
-      message =
-        values.length === 1
-          ? `${subjectOf(path)} must be ${allowed[0]}`
-          : `${subjectOf(path)} must be one of ${allowed.join(', ')}`;
+      if (values.length === 1) message = `${subjectOf(path)} must be ${allowed[0]}`;
+      else if (isLongList(values)) message = unknownValueMessage(path, found.kind === 'present', value);
+      else message = `${subjectOf(path)} must be one of ${allowed.join(', ')}`;
       message += this.suggestion(value, values);
     }
     this.push({
@@ -280,16 +279,20 @@ class IssueConverter {
       this.push({
         code: SCHEMA_CODES.invalidValue,
         path,
-        message: `missing required property \`${key}\` (one of ${allowed.join(', ')})`,
+        // A long list is shown once, as `expected`.
+        message: isLongList(options)
+          ? `missing required property \`${key}\` (${options.length} allowed values)`
+          : `missing required property \`${key}\` (one of ${allowed.join(', ')})`,
         expected: allowed.join(' | '),
         found: 'nothing',
       });
       return;
     }
+    const must = isLongList(options) ? unknownValueMessage(path, true, found.value) : `\`${key}\` must be one of ${allowed.join(', ')}`;
     this.push({
       code: SCHEMA_CODES.invalidValue,
       path,
-      message: `\`${key}\` must be one of ${allowed.join(', ')}${this.suggestion(found.value, options)}`,
+      message: `${must}${this.suggestion(found.value, options)}`,
       expected: allowed.join(' | '),
       found: describeValue(found.value),
     });
@@ -421,6 +424,20 @@ class IssueConverter {
   }
 }
 
+/**
+ * Lists longer than this (the 33 step kinds) are not spelt out in messages: `expected` lists
+ * them, once, and the message says what was wrong and what was probably meant.
+ */
+const MAX_LISTED_VALUES = 8;
+
+const isLongList = (values: readonly unknown[]): boolean => values.length > MAX_LISTED_VALUES;
+
+/** `unknown \`step\` 'shh'` (the suggestion, if any, is appended by the caller). */
+function unknownValueMessage(path: ModelPath, present: boolean, value: unknown): string {
+  if (!present) return `missing required property ${subjectOf(path)}`;
+  return `unknown ${subjectOf(path)} ${typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? literalText(value) : withArticle(kindNoun(value))}`;
+}
+
 function kindNoun(value: unknown): string {
   if (value === undefined) return 'undefined value';
   if (value === null) return 'null value';
@@ -477,14 +494,14 @@ function alternativeExpected(a: Alternative): string {
 }
 
 function alternativePhrase(a: Alternative): string {
+  const discriminated = (key: string, options: readonly Primitive[]) =>
+    isLongList(options) ? `an object with a known \`${key}\`` : `an object with \`${key}\` ${joinAlternatives(options.map(literalText))}`;
   switch (a.kind) {
     case 'type':
-      return a.discriminator
-        ? `an object with \`${a.discriminator.key}\` ${joinAlternatives(a.discriminator.options.map(literalText))}`
-        : withArticle(a.expected);
+      return a.discriminator ? discriminated(a.discriminator.key, a.discriminator.options) : withArticle(a.expected);
     case 'value':
-      return joinAlternatives(a.values.map(literalText));
+      return isLongList(a.values) ? `one of ${a.values.length} allowed values` : joinAlternatives(a.values.map(literalText));
     case 'discriminator':
-      return `an object with \`${a.key}\` ${joinAlternatives(a.options.map(literalText))}`;
+      return discriminated(a.key, a.options);
   }
 }

@@ -99,16 +99,20 @@ describe('validateSchema', () => {
     expect(g?.found).toBe("string 'it\\'s\\n'");
   });
 
-  it('reports a bad discriminator with the allowed values and a suggestion', () => {
+  it('reports an unknown step kind in one short message with a suggestion; the 33 kinds are listed once, as expected', () => {
     expect(issues(withStep({ step: 'shh', script: 'make' }))).toEqual([
       {
         code: 'PW2003',
         path: ['stages', 0, 'steps', 0, 'step'],
-        message: `\`step\` must be one of ${STEP_KINDS.replaceAll(' |', ',')} - did you mean 'sh'?`,
+        message: "unknown `step` 'shh' - did you mean 'sh'?",
         expected: STEP_KINDS,
         found: "string 'shh'",
       },
     ]);
+    // A prefix of exactly one kind is completed; nothing plausible, no suggestion.
+    expect(issues(withStep({ step: 'trivy' }))[0]?.message).toBe("unknown `step` 'trivy' - did you mean 'trivyScan'?");
+    expect(issues(withStep({ step: 'deployEverything' }))[0]?.message).toBe("unknown `step` 'deployEverything'");
+    expect(issues(withStep({ step: 42 }))[0]?.message).toBe('unknown `step` 42');
   });
 
   it('reports a missing discriminator', () => {
@@ -116,11 +120,12 @@ describe('validateSchema', () => {
       {
         code: 'PW2003',
         path: ['stages', 0, 'steps', 0, 'step'],
-        message: `missing required property \`step\` (one of ${STEP_KINDS.replaceAll(' |', ',')})`,
+        message: 'missing required property `step` (33 allowed values)',
         expected: STEP_KINDS,
         found: 'nothing',
       },
     ]);
+    expect(STEP_KINDS.split(' | ')).toHaveLength(33);
   });
 
   it('reports a non-object where a discriminated object is expected', () => {
@@ -131,7 +136,8 @@ describe('validateSchema', () => {
       expected: `{ step: ${STEP_KINDS}, … }`,
       found: "string 'sh make'",
     });
-    expect(d?.message).toMatch(/^`steps\[0\]` must be an object with `step` 'sh', 'echo', .* or '\w+', not a string$/);
+    // The 33 kinds are in `expected` only.
+    expect(d?.message).toBe('`steps[0]` must be an object with a known `step`, not a string');
   });
 
   describe('agent (a union) gets ONE diagnostic', () => {
