@@ -8,6 +8,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { importJenkinsfiles, type ImportInput, type ImportReport } from '../import/index.ts';
+import { PIPELINE_NAME, pickPipelineName } from '../import/names.ts';
 import { formatImportReport, formatImportSummary } from '../import/report.ts';
 import { colorsFor, EXIT, type CliIo } from './io.ts';
 
@@ -17,7 +18,11 @@ Imports hand-written declarative Jenkinsfiles as typed pipeline modules. Each mo
 loaded, compiled and compared with the original Jenkinsfile; it is kept only when both are the
 same pipeline (layout, comments and orders Jenkins ignores aside). Constructs the DSL does not
 type go to escape hatches (step(), script(), groovy(), custom entries), never dropped; the report
-says which and why. A Jenkinsfile with code outside its pipeline block is refused.
+says which and why. Code outside the pipeline block (def helpers, imports, classes) is refused by
+default, naming the code; with --keep-outside-code it is kept verbatim as groovyPrologue /
+groovyEpilogue (raw Groovy that policy flags) and the file is imported. A #! line is dropped
+either way (Jenkins does not need it). Comments and @Library(...) _ annotations are not code:
+the annotations become the libraries directive.
 
 A directory is searched for files named Jenkinsfile or *.Jenkinsfile (skipping node_modules and
 dot directories); give several directories to import a list of service repos.
@@ -26,13 +31,14 @@ Options:
   --out FILE           module path, for a single Jenkinsfile
                        (default: <out-dir>/<name>.pipeline.ts)
   --out-dir DIR        directory for the modules (default: pipelines)
-  --name NAME          pipeline name, for a single Jenkinsfile (default: NAME.Jenkinsfile → NAME,
-                       DIR/Jenkinsfile → DIR's name)
+  --name NAME          pipeline name, for a single Jenkinsfile (default from the file name:
+                       NAME.Jenkinsfile, Jenkinsfile.NAME, NAME.groovy → NAME; DIR/Jenkinsfile →
+                       DIR's name; a name taken in this run gets the directory path, then -2, -3)
   --format text|json   report format (default: text)
   --force              overwrite existing modules
   --keep-failed        keep a module whose round trip failed, for inspection
   --keep-outside-code  keep code outside the pipeline block (def helpers, imports) verbatim as
-                       groovyPrologue/groovyEpilogue (an escape hatch) instead of refusing
+                       groovyPrologue/groovyEpilogue (an escape hatch) instead of refusing the file
   --check              write nothing: check that each existing module still compiles to the
                        same pipeline as its Jenkinsfile (while both live side by side)
   -h, --help           show this help
@@ -41,8 +47,6 @@ Exit codes: 0 every Jenkinsfile imported with its round trip OK (--check: every 
 same); 1 some Jenkinsfile refused or failed its round trip (--check: a module differs or is
 missing); 2 an input could not be read, or bad usage.
 `;
-
-const PIPELINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 interface Found {
   /** As shown in reports: relative to the working directory. */
@@ -111,7 +115,7 @@ export async function runImportCli(argv: string[], io: CliIo): Promise<number> {
   }
 
   const inputs: ImportInput[] = [];
-  const names = new Set<string>();
+  const taken = new Set<string>();
   for (const file of found) {
     let text: string;
     try {
@@ -120,8 +124,7 @@ export async function runImportCli(argv: string[], io: CliIo): Promise<number> {
       unreadable.push(`cannot read ${file.display}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       continue;
     }
-    const name = values.name ?? uniqueName(file, cwd, names);
-    names.add(name);
+    const name = values.name ?? pickPipelineName(file.absolute, cwd, taken);
     const out = values.out ?? path.join(values['out-dir'] ?? 'pipelines', `${name}.pipeline.ts`);
     const input: ImportInput = { source: file.display, text, out };
     if (values.name !== undefined || (values.out !== undefined && path.basename(out).replace(/\.pipeline\.ts$/, '') !== name)) input.name = name;
@@ -174,28 +177,4 @@ async function findJenkinsfiles(directory: string): Promise<string[]> {
 function relativeDisplay(cwd: string, file: string): string {
   const relative = path.relative(cwd, file);
   return (path.isAbsolute(relative) ? file : relative).split(path.sep).join('/');
-}
-
-/** A valid pipeline name from text: other characters become `-`. */
-function sanitize(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').replace(/-+$/, '');
-}
-
-/**
- * The pipeline name of a Jenkinsfile: `NAME.Jenkinsfile` → NAME, `DIR/Jenkinsfile` → DIR's name;
- * when that is taken in this run, the directory path joined with `-`, then a numeric suffix.
- */
-function uniqueName(file: Found, cwd: string, taken: ReadonlySet<string>): string {
-  const base = path.basename(file.absolute);
-  const directory = path.dirname(file.absolute);
-  const own = base === 'Jenkinsfile' ? path.basename(directory) : base.slice(0, -'.Jenkinsfile'.length);
-  const candidates = [sanitize(own)];
-  const relativeDirectory = path.relative(cwd, directory);
-  if (relativeDirectory && !relativeDirectory.startsWith('..')) {
-    const parts = relativeDirectory.split(path.sep);
-    candidates.push(sanitize(base === 'Jenkinsfile' ? parts.join('-') : [...parts, own].join('-')));
-  }
-  for (const candidate of candidates) if (candidate !== '' && !taken.has(candidate)) return candidate;
-  const stem = candidates.find((c) => c !== '') ?? 'pipeline';
-  for (let i = 2; ; i++) if (!taken.has(`${stem}-${i}`)) return `${stem}-${i}`;
 }

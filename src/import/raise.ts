@@ -399,13 +399,20 @@ class Raiser {
     // groovyEpilogue, an escape hatch policy flags), never dropped.
     const outside: Record<string, string> = {};
     if (prologue.hasCode && !this.keepOutsideCode) {
-      this.refuse(`code before the pipeline block (${summarizeCode(ast.prologue!)}) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks (or delete unused code), then import again`, { loc: { line: 1, column: 1 } });
+      this.refuse(`code before the pipeline block (${summarizeCode(ast.prologue!)}) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks (or delete unused code), then import again; or import with --keep-outside-code to keep it verbatim as groovyPrologue (raw Groovy)`, { loc: { line: 1, column: 1 } });
     } else if (prologue.hasCode) {
-      outside.groovyPrologue = ast.prologue!;
+      // A `#!` line is legal only on line 1, and line 1 of a compiled Jenkinsfile is its header:
+      // kept in the prologue it would break the file. Jenkins never executes the file, so it
+      // does not need one; dropping it changes nothing (comments do not count in the round trip).
+      const shebang = SHEBANG_LINE.exec(ast.prologue!);
+      outside.groovyPrologue = shebang ? ast.prologue!.slice(shebang[0].length) : ast.prologue!;
+      if (shebang) {
+        this.infos.push({ message: `the ${shebang[0].trim()} line is dropped: Groovy allows #! only on line 1, which holds the compiled Jenkinsfile's header, and Jenkins does not need it`, line: 1 });
+      }
       this.infos.push({ message: `code before the pipeline block (${summarizeCode(ast.prologue!)}) kept verbatim as groovyPrologue (raw Groovy: move helpers into a shared library to type them)`, line: 1 });
     }
     if (epilogue.hasCode && !this.keepOutsideCode) {
-      this.refuse(`code after the pipeline block (${summarizeCode(ast.epilogue!)}) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks (or delete unused code), then import again`);
+      this.refuse(`code after the pipeline block (${summarizeCode(ast.epilogue!)}) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks (or delete unused code), then import again; or import with --keep-outside-code to keep it verbatim as groovyEpilogue (raw Groovy)`);
     } else if (epilogue.hasCode) {
       outside.groovyEpilogue = ast.epilogue!;
       this.infos.push({ message: `code after the pipeline block (${summarizeCode(ast.epilogue!)}) kept verbatim as groovyEpilogue (raw Groovy: move helpers into a shared library to type them)` });
@@ -1649,6 +1656,9 @@ function orderKeys<T extends Record<string, unknown>>(value: T, order: readonly 
   for (const [key, v] of Object.entries(value)) if (!(key in out) && v !== undefined) out[key] = v;
   return out as T;
 }
+
+/** The `#!` line Groovy allows at the very start of a file, with its line break. */
+const SHEBANG_LINE = /^#![^\r\n]*(?:\r\n|\r|\n)?/;
 
 /** A short description of outside code for a refusal: its first statements. */
 function summarizeCode(text: string): string {

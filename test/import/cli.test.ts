@@ -177,4 +177,52 @@ describe('pipewright import', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes: 0 every Jenkinsfile imported with its round trip OK');
   });
+  it('names modules after the Jenkinsfile: Jenkinsfile.prod → prod, deploy.groovy → deploy, x.Jenkinsfile → x, DIR/Jenkinsfile → DIR', async () => {
+    project = createTempProject({
+      'Jenkinsfile.prod': simple('prod'),
+      'deploy.groovy': simple('deploy'),
+      'x.Jenkinsfile': simple('x'),
+      'payments api/Jenkinsfile': simple('payments'),
+      'ci/Prod.Jenkinsfile': simple('case-insensitive twin of prod'),
+      'ci/deploy.groovy': simple('twin of deploy'),
+    });
+    const files = ['Jenkinsfile.prod', 'deploy.groovy', 'x.Jenkinsfile', 'payments api/Jenkinsfile', 'ci/Prod.Jenkinsfile', 'ci/deploy.groovy'];
+    const { code, stdout } = await runCli(['import', ...files, '--format', 'json'], project.root);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { files: { source: string; name: string; out: string; status: string }[] };
+    expect(report.files.map((f) => [f.source, f.name, f.out, f.status])).toEqual([
+      ['Jenkinsfile.prod', 'prod', 'pipelines/prod.pipeline.ts', 'imported'],
+      ['deploy.groovy', 'deploy', 'pipelines/deploy.pipeline.ts', 'imported'],
+      ['x.Jenkinsfile', 'x', 'pipelines/x.pipeline.ts', 'imported'],
+      // Sanitised to a valid pipeline name.
+      ['payments api/Jenkinsfile', 'payments-api', 'pipelines/payments-api.pipeline.ts', 'imported'],
+      // Prod collides with prod on case-insensitive file systems: the directory path is prefixed.
+      ['ci/Prod.Jenkinsfile', 'ci-Prod', 'pipelines/ci-Prod.pipeline.ts', 'imported'],
+      ['ci/deploy.groovy', 'ci-deploy', 'pipelines/ci-deploy.pipeline.ts', 'imported'],
+    ]);
+    for (const file of report.files) expect(existsSync(project.path(file.out))).toBe(true);
+  });
+
+  it('drops a #! line with --keep-outside-code (the round trip holds) and says so', async () => {
+    project = createTempProject({ 'svc/Jenkinsfile': `#!/usr/bin/env groovy\n${WITH_HELPER}` });
+    const { code, stdout } = await runCli(['import', 'svc/Jenkinsfile', '--keep-outside-code'], project.root);
+    expect(stdout).toContain('svc/Jenkinsfile → pipelines/svc.pipeline.ts: imported, round trip OK');
+    expect(stdout).toContain("note: line 1: the #!/usr/bin/env groovy line is dropped: Groovy allows #! only on line 1, which holds the compiled Jenkinsfile's header, and Jenkins does not need it");
+    expect(code).toBe(0);
+    const module = readFileSync(project.path('pipelines/svc.pipeline.ts'), 'utf8');
+    expect(module).toContain("groovyPrologue: `def greeting() { 'hi' }\n\n`,");
+    expect(module).not.toContain('#!');
+  });
+
+  it('a refusal for outside code names --keep-outside-code; --help describes both modes', async () => {
+    project = createTempProject({ 'legacy/Jenkinsfile': WITH_HELPER });
+    const refused = await runCli(['import', 'legacy/Jenkinsfile'], project.root);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('or import with --keep-outside-code to keep it verbatim as groovyPrologue (raw Groovy)');
+    const help = await runCli(['import', '--help'], project.root);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('refused by\ndefault');
+    expect(help.stdout).toContain('with --keep-outside-code it is kept verbatim as groovyPrologue /\ngroovyEpilogue');
+    expect(help.stdout).not.toContain('outside its pipeline block is refused.');
+  });
 });

@@ -161,9 +161,9 @@ describe('raiseJenkinsfile refuses what the model cannot hold', () => {
 
   it('code outside the pipeline block', () => {
     expect(refusals(`import groovy.json.JsonOutput\n${withSteps("echo 'x'")}`)).toEqual([
-      '1: code before the pipeline block (import groovy.json.JsonOutput) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks (or delete unused code), then import again',
+      '1: code before the pipeline block (import groovy.json.JsonOutput) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks (or delete unused code), then import again; or import with --keep-outside-code to keep it verbatim as groovyPrologue (raw Groovy)',
     ]);
-    expect(refusals(`${withSteps("echo 'x'")}\ndef helper() { 1 }\n`)[0]).toMatch(/^-: code after the pipeline block \(def helper\(\) \{ 1 \}\)/);
+    expect(refusals(`${withSteps("echo 'x'")}\ndef helper() { 1 }\n`)[0]).toMatch(/^-: code after the pipeline block \(def helper\(\) \{ 1 \}\).*; or import with --keep-outside-code to keep it verbatim as groovyEpilogue \(raw Groovy\)$/);
   });
 
   it('unknown when conditions, mixed step arguments and non-literal fields the model only takes as literals', () => {
