@@ -22,6 +22,7 @@
  * reported with Jenkins' own message for that place (ModelParser rules that quote source text)
  * and left out of the AST. Comments are skipped; `comments` lists them with positions.
  */
+import { normalizeGroovyBlockSource } from './groovy-block.ts';
 import type {
   Arguments,
   CallStatement,
@@ -202,28 +203,11 @@ function propertyChainName(expr: GExpr): string | undefined {
 }
 
 /**
- * Groovy source text normalised as the printer re-indents `script { }` bodies: LF line endings,
- * outer blank lines dropped, common leading whitespace removed, whitespace-only lines emptied.
+ * Groovy source text normalised as the printer lays out `script { }` bodies (groovy-block.ts):
+ * LF line endings, outer blank lines dropped, common leading whitespace of code lines removed,
+ * whitespace-only code lines emptied; lines inside multi-line string literals kept exactly.
  */
-export function normalizeGroovyBlockSource(text: string): string {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  const isBlank = (line: string): boolean => /^[ \t]*$/.test(line);
-  while (lines.length > 0 && isBlank(lines[0]!)) lines.shift();
-  while (lines.length > 0 && isBlank(lines[lines.length - 1]!)) lines.pop();
-  let common: string | undefined;
-  for (const line of lines) {
-    if (isBlank(line)) continue;
-    const leading = /^[ \t]*/.exec(line)![0];
-    if (common === undefined) common = leading;
-    else {
-      let length = 0;
-      while (length < common.length && length < leading.length && common[length] === leading[length]) length++;
-      common = common.slice(0, length);
-    }
-  }
-  const strip = common?.length ?? 0;
-  return lines.map((line) => (isBlank(line) ? '' : line.slice(strip))).join('\n');
-}
+export { normalizeGroovyBlockSource };
 
 class DeclarativeReader {
   readonly diagnostics: Diagnostic[] = [];

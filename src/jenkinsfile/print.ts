@@ -17,9 +17,11 @@
  * - A String containing a line feed that is a direct argument (positional or named) of a
  *   statement call without a block prints as a `'''\` multi-line literal (readable `sh`
  *   scripts); every other String prints as a single-line `'…'` literal.
- * - `script { }` / `expression { }` bodies are re-indented line by line: line endings become
- *   LF, leading and trailing blank lines go, the common leading whitespace is stripped and the
- *   relative indentation kept; whitespace-only lines print empty; nothing else changes.
+ * - `script { }` / `expression { }` bodies are re-indented line by line (groovy-block.ts): line
+ *   endings become LF, leading and trailing blank lines go, the common leading whitespace is
+ *   stripped and the relative indentation kept; whitespace-only lines print empty. Lines that
+ *   start inside a multi-line string literal are printed exactly as written, unindented, so every
+ *   string value in the body stays the same.
  * - The prologue and epilogue are printed verbatim (line endings normalised to LF) before and
  *   after the pipeline block; include blank lines in them if you want separation.
  */
@@ -41,6 +43,7 @@ import {
   groovyStringLiteral,
   isGroovyIdentifier,
 } from './groovy-literal.ts';
+import { groovyBlockLines } from './groovy-block.ts';
 
 /** Model path of the pipeline value a node was lowered from. */
 export type Origin = readonly (string | number)[];
@@ -247,13 +250,21 @@ class Printer {
   }
 
   private groovyBlock(node: GroovyBlock, indent: number, by: Attribution): void {
-    const lines = reindent(node.source);
+    const lines = groovyBlockLines(node.source);
     if (lines.length === 0) {
       this.line(indent, `${node.keyword} { }`, by);
       return;
     }
     this.line(indent, `${node.keyword} {`, by);
-    for (const line of lines) this.line(indent + 1, line, by);
+    for (const line of lines) {
+      if (line.verbatim) {
+        // The line continues a multi-line string literal: its text is part of the value.
+        this.lines.push(line.text);
+        this.origins.push(by.origin);
+      } else {
+        this.line(indent + 1, line.text, by);
+      }
+    }
     this.line(indent, '}', by);
   }
 
@@ -343,30 +354,6 @@ class Printer {
         throw new JenkinsfilePrintError(`unknown expression type ${JSON.stringify((node as { type: unknown }).type)}`, by.origin);
     }
   }
-}
-
-/**
- * Groovy source lines with LF endings, outer blank lines dropped, the common leading whitespace
- * removed (relative indentation kept) and whitespace-only lines emptied.
- */
-function reindent(source: string): string[] {
-  const lines = normalizeLineEndings(source).split('\n');
-  const isBlank = (line: string) => /^[ \t]*$/.test(line);
-  while (lines.length > 0 && isBlank(lines[0] as string)) lines.shift();
-  while (lines.length > 0 && isBlank(lines[lines.length - 1] as string)) lines.pop();
-  let common: string | undefined;
-  for (const line of lines) {
-    if (isBlank(line)) continue;
-    const leading = /^[ \t]*/.exec(line)?.[0] ?? '';
-    if (common === undefined) common = leading;
-    else {
-      let length = 0;
-      while (length < common.length && length < leading.length && common[length] === leading[length]) length++;
-      common = common.slice(0, length);
-    }
-  }
-  const strip = common?.length ?? 0;
-  return lines.map((line) => (isBlank(line) ? '' : line.slice(strip)));
 }
 
 /**

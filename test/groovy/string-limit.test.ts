@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileProject } from '../../src/compile.ts';
-import type { JenkinsfileAst } from '../../src/jenkinsfile/ast.ts';
+import { block, call, positional, str, type JenkinsfileAst } from '../../src/jenkinsfile/ast.ts';
 import {
   MAX_STRING_CONSTANT_BYTES,
   StringConstantTooLongError,
@@ -79,19 +79,8 @@ describe('the 65,535-byte string constant limit, with the real Groovy at CLASS_G
 
   it('the printer credits a too-long string to the node it came from (safety net behind the structure rule)', () => {
     const ast: JenkinsfileAst = {
-      pipeline: {
-        type: 'Call',
-        name: 'pipeline',
-        args: { positional: [], named: [] },
-        body: [
-          {
-            type: 'Call',
-            name: 'sh',
-            origin: ['stages', 0, 'steps', 0],
-            args: { positional: [{ type: 'String', value: 'a'.repeat(65_536) }], named: [] },
-          },
-        ],
-      },
+      type: 'Jenkinsfile',
+      pipeline: block('pipeline', [call('sh', positional(str('a'.repeat(65_536))), undefined, ['stages', 0, 'steps', 0])]),
     };
     let thrown: unknown;
     try {
