@@ -8,8 +8,9 @@
  * join (and a stat when a directory may have appeared), whatever the directory size.
  *
  * Trees are watched recursively (one watcher per directory, new subdirectories picked up as they
- * appear, `node_modules` and dot-directories skipped); single files are watched through their
- * directory, filtered by name. Events for a path are reported as they come (several per save
+ * appear, `node_modules` and dot-directories skipped), reporting only files that can be modules
+ * (see `isWatchableSource`: editors' temp files are not reported); single files are watched
+ * through their directory, filtered by name. Events for a path are reported as they come (several per save
  * is normal): the caller debounces.
  */
 import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
@@ -33,6 +34,17 @@ export interface FileWatcherOptions {
 }
 
 const skippedDirectory = (name: string) => name === 'node_modules' || name.startsWith('.');
+
+/**
+ * Whether a file in a watched tree can be a module some pipeline loads (a pipeline source, a module
+ * it imports, the config): TypeScript, JavaScript or JSON. Editors save through files that are
+ * none of these (`sed -i`'s `sedZpcpt6`, vim's `4913` probe, `.swp`, `~` backups, emacs `#x#`
+ * and `.#x` locks); reporting them would log changes nobody made to a pipeline.
+ */
+export function isWatchableSource(name: string): boolean {
+  if (name.startsWith('.#') || name.startsWith('#')) return false;
+  return /\.(?:[cm]?[jt]sx?|json)$/.test(name);
+}
 
 /** Starts an empty watcher; add trees and files to it. */
 export function createFileWatcher(options: FileWatcherOptions): FileWatcher {
@@ -78,8 +90,12 @@ export function createFileWatcher(options: FileWatcherOptions): FileWatcher {
         }
         return;
       }
-      if (!stats && treeDirectories.has(file)) forgetTree(file);
-      options.onChange(file);
+      if (!stats && treeDirectories.has(file)) {
+        forgetTree(file);
+        options.onChange(file);
+        return;
+      }
+      if (isWatchableSource(name)) options.onChange(file);
       return;
     }
     if (fileNames.get(directory)?.has(name)) options.onChange(file);
@@ -120,7 +136,7 @@ export function createFileWatcher(options: FileWatcherOptions): FileWatcher {
         if (ignored(full)) continue;
         if (entry.isDirectory()) {
           if (!skippedDirectory(entry.name)) pending.push(full);
-        } else files.push(full);
+        } else if (isWatchableSource(entry.name)) files.push(full);
       }
     }
     return files;

@@ -7,7 +7,8 @@ import { compileProject } from '../compile.ts';
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import { atLeast } from '../policy/config.ts';
 import type { CompiledPipeline } from '../compile.ts';
-import { checkRun, createRunWriter } from '../emit/index.ts';
+import { checkRun, createRunWriter, type RunWriter } from '../emit/index.ts';
+import { describeFsError, isFsError } from '../emit/fs-errors.ts';
 import { colorsFor, EXIT, renderDiagnostic, type CliIo } from './io.ts';
 
 export const COMPILE_USAGE = `Usage: pipewright compile [files...] [options]
@@ -17,12 +18,18 @@ Compiles pipelines/**/*.pipeline.ts to Jenkinsfiles (default generated/<name>/Je
 Options:
   --check        compile in memory and compare with the files on disk; write nothing
   --watch        recompile affected pipelines on every change
-  --force        overwrite files that pipewright did not generate
+  --force        overwrite files that pipewright did not generate or that were edited by hand
+                 (the discarded edits are shown as a diff)
   --root DIR     project root (default: current directory)
   --quiet        print only problems and the summary
   -h, --help     show this help
 
-Exit codes: 0 ok, 1 check failures or refused writes, 2 invalid pipelines or usage.
+Exit codes: 0 ok, 1 check failures or files not written (refused or failed), 2 invalid
+pipelines or usage.
+
+Runs that write take a lock (.pipewright.lock in the project root) and wait for another run's
+lock up to 60 s (PIPEWRIGHT_LOCK_TIMEOUT_MS). Outputs are never written outside the project or
+through a symbolic link.
 `;
 
 /** ` (2 policy findings below failOn: pipewright lint)`, or nothing. */
@@ -61,11 +68,36 @@ export async function runCompileCli(argv: string[], io: CliIo): Promise<number> 
     const { runWatch } = await import('./watch.ts');
     return runWatch({ root, force: Boolean(values.force) }, io);
   }
-  const colors = colorsFor(io.stdout, io.env);
   const started = performance.now();
   // The CLI needs the Jenkinsfiles and diagnostics only: models are not kept (lazyModels). Files
   // are written while the rest compiles (writer.offer), unless this is a check.
   const writer = values.check ? undefined : createRunWriter(root, { force: Boolean(values.force), removeOrphans: true });
+  try {
+    return await compileAndReport(root, positionals, values, writer, io, started);
+  } catch (error) {
+    // A file-system failure outside any one output (the cache directory, the pipelines directory,
+    // the project root): one line naming the path, not a stack trace.
+    const written = writer?.abandon() ?? [];
+    if (!isFsError(error)) throw error;
+    io.stderr.write(`pipewright compile: ${describeFsError(error)}\n`);
+    for (const outcome of written) {
+      io.stderr.write(`  ${outcome.pipeline.output}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}\n`);
+    }
+    const what = values.check ? 'nothing was checked' : `${written.length > 0 ? 'only the files listed above were touched; ' : ''}no other file was written`;
+    io.stderr.write(`pipewright compile: stopped; ${what}\n`);
+    return EXIT.findings;
+  }
+}
+
+async function compileAndReport(
+  root: string,
+  positionals: string[],
+  values: { check?: boolean; quiet?: boolean },
+  writer: RunWriter | undefined,
+  io: CliIo,
+  started: number,
+): Promise<number> {
+  const colors = colorsFor(io.stdout, io.env);
   const run = await compileProject({
     root,
     lazyModels: true,
@@ -99,13 +131,13 @@ export async function runCompileCli(argv: string[], io: CliIo): Promise<number> 
   }
 
   const report = await writer!.finish(run);
-  const counts = { created: 0, updated: 0, unchanged: 0, refused: 0, invalid: 0 };
+  const counts = { created: 0, updated: 0, unchanged: 0, refused: 0, failed: 0, invalid: 0 };
   const width = Math.max(0, ...run.pipelines.map((p) => p.name.length));
   for (const outcome of report.outcomes) {
     counts[outcome.status]++;
     const { pipeline, status } = outcome;
     const mark =
-      status === 'invalid' || status === 'refused'
+      status === 'invalid' || status === 'refused' || status === 'failed'
         ? colors.red('x')
         : status === 'unchanged'
           ? colors.dim('=')
@@ -113,20 +145,28 @@ export async function runCompileCli(argv: string[], io: CliIo): Promise<number> 
     const detail =
       status === 'invalid'
         ? `${pipeline.diagnostics.filter((d) => d.severity === 'error').length} error(s)${pipeline.policy?.failed ? ` (policy fails at ${pipeline.policy.failOn})` : ''} in ${pipeline.source}; nothing written`
-        : status === 'refused'
+        : status === 'refused' || status === 'failed'
           ? (outcome.reason ?? '')
-          : `${pipeline.output} ${status}${policyNote(pipeline)}`;
-    if (!values.quiet || status === 'invalid' || status === 'refused') {
+          : outcome.handEdited
+            ? `${pipeline.output} ${status}, overwriting hand edits (--force: ${outcome.handEdited}); discarded:`
+            : `${pipeline.output} ${status}${policyNote(pipeline)}`;
+    if (!values.quiet || status === 'invalid' || status === 'refused' || status === 'failed' || outcome.handEdited) {
       io.stdout.write(`  ${mark} ${pipeline.name.padEnd(width)}  ${detail}\n`);
+      if (outcome.discarded) io.stdout.write(outcome.discarded);
     }
   }
   for (const orphan of report.removedOrphans) io.stdout.write(`  - removed ${orphan} (its pipeline is gone)\n`);
+  for (const directory of report.removedDirectories ?? []) io.stdout.write(`  - removed empty directory ${directory}/\n`);
+  const temps = report.removedTempFiles ?? [];
+  if (temps.length > 0) io.stdout.write(`  - removed ${temps.length} temp file(s) left by interrupted runs\n`);
+  const leftAlone = report.leftAlone ?? [];
+  for (const left of leftAlone) io.stdout.write(`  ${colors.red('!')} ${left.reason}\n`);
   const summary = Object.entries(counts)
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${status}`)
     .join(', ');
   io.stdout.write(`pipewright compile: ${run.pipelines.length} pipeline(s): ${summary || 'nothing to do'} (${seconds()} s)\n`);
   if (invalid > 0) return EXIT.invalid;
-  if (counts.refused > 0) return EXIT.findings;
+  if (counts.refused > 0 || counts.failed > 0 || leftAlone.length > 0) return EXIT.findings;
   return EXIT.ok;
 }

@@ -11,12 +11,43 @@ export interface CliIo {
   cwd: string;
 }
 
-export const processIo = (): CliIo => ({
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-});
+/**
+ * A process stream that ends quietly when its reader goes away (`pipewright compile --check |
+ * head -1`): EPIPE is not a failure of the command, whose exit code stays what the command decides.
+ * Later writes to the closed stream are dropped.
+ */
+export function pipeSafe(stream: NodeJS.WriteStream): CliIo['stdout'] {
+  let closed = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') {
+      closed = true;
+      return;
+    }
+    throw error;
+  });
+  return {
+    get isTTY() {
+      return stream.isTTY;
+    },
+    write(text: string) {
+      if (closed || stream.destroyed) return false;
+      try {
+        return stream.write(text);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+        closed = true;
+        return false;
+      }
+    },
+  };
+}
+
+let processStreams: { stdout: CliIo['stdout']; stderr: CliIo['stderr'] } | undefined;
+
+export const processIo = (): CliIo => {
+  processStreams ??= { stdout: pipeSafe(process.stdout), stderr: pipeSafe(process.stderr) };
+  return { ...processStreams, env: process.env, cwd: process.cwd() };
+};
 
 export interface Colors {
   red(text: string): string;

@@ -18,6 +18,12 @@ export interface GeneratedHeader {
   actualHash: string;
   /** The body (everything after the header). */
   body: string;
+  /**
+   * Set when the source name in the first line is not valid percent-encoding (pipewright never
+   * writes that, so the header was edited): `source` is then the raw text, and the file is treated
+   * like a hand-edited one.
+   */
+  malformedSource?: string;
 }
 
 export function hashBody(body: string): string {
@@ -60,12 +66,26 @@ export function readHeader(text: string): GeneratedHeader | undefined {
   const first = text.slice(FIRST_LINE_PREFIX.length, firstEnd);
   const sourceEnd = first.indexOf('. Do not edit');
   const body = text.slice(secondEnd + 1);
-  return {
-    source: decodeURIComponent(sourceEnd >= 0 ? first.slice(0, sourceEnd) : first),
+  const rawSource = sourceEnd >= 0 ? first.slice(0, sourceEnd) : first;
+  const header: GeneratedHeader = {
+    source: rawSource,
     recordedHash: second.slice(HASH_PREFIX.length).trim(),
     actualHash: hashBody(body),
     body,
   };
+  try {
+    header.source = decodeURIComponent(rawSource);
+  } catch {
+    header.malformedSource = `its header names the source as "${rawSource}", which is not valid percent-encoding`;
+  }
+  return header;
+}
+
+/** Why a pipewright file is not as pipewright wrote it (body or header edited), or `undefined`. */
+export function handEditReason(header: GeneratedHeader): string | undefined {
+  if (header.malformedSource) return header.malformedSource;
+  if (header.recordedHash !== header.actualHash) return 'its body no longer matches the hash in its header';
+  return undefined;
 }
 
 export const isGeneratedByPipewright = (text: string): boolean => readHeader(text) !== undefined;

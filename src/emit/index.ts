@@ -1,44 +1,67 @@
 /**
  * Emit: writing a compile run to disk, and checking disk against a compile run (`--check`).
+ *
+ * Every write and delete stays inside the project (see `safe-path.ts`), happens under the project
+ * lock (see `lock.ts`), and a failure is reported for the file it concerns, never as a crash.
  */
-import { readdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { CompileRun, CompiledPipeline } from '../compile.ts';
 import { hasErrors } from '../diagnostics.ts';
-import { readHeader } from './header.ts';
+import { describeFsError } from './fs-errors.ts';
+import { handEditReason, readHeader } from './header.ts';
+import { acquireProjectLock, isTempInFlight, tempFileOwner, type ProjectLock } from './lock.ts';
+import { createPathGuard, isInside, type EntryKind, type PathGuard } from './safe-path.ts';
 import { unifiedDiff } from './unified-diff.ts';
-import { planWrite, readIfExistsSync, writeAtomic } from './write.ts';
+import { planWrite, writeAtomicSync } from './write.ts';
 
-export type WriteStatus = 'created' | 'updated' | 'unchanged' | 'refused' | 'invalid';
+export type WriteStatus = 'created' | 'updated' | 'unchanged' | 'refused' | 'invalid' | 'failed';
 
 export interface WriteOutcome {
   pipeline: CompiledPipeline;
   status: WriteStatus;
-  /** Why a file was refused. */
+  /** Why a file was refused or could not be written (one line, naming the file). */
   reason?: string;
+  /** Set when an update replaced a hand-edited file (with `force`): why it counts as hand-edited. */
+  handEdited?: string;
+  /** With `handEdited`: unified diff from the file that was replaced to what was written (what was discarded). */
+  discarded?: string;
+}
+
+/** A file the run left alone, and why (one line). */
+export interface LeftAlone {
+  file: string;
+  reason: string;
 }
 
 export interface WriteReport {
   outcomes: WriteOutcome[];
   /** Generated files whose pipeline no longer exists, removed (project-relative). */
   removedOrphans: string[];
+  /** Directories below the output directory that removing orphans left empty, removed. */
+  removedDirectories?: string[];
+  /** Temp files of interrupted runs (killed mid-write), removed. */
+  removedTempFiles?: string[];
+  /** Files the orphan and temp-file sweeps did not remove, and why. */
+  leftAlone?: LeftAlone[];
 }
 
 const toPosix = (path: string) => path.split(sep).join('/');
 
 export interface WriteOptions {
-  /** Overwrite files that pipewright did not generate. */
+  /** Overwrite files that pipewright did not generate, and generated files edited by hand. */
   force?: boolean;
   /** Delete pipewright-generated files no pipeline of the run writes any more (complete runs only). */
   removeOrphans?: boolean;
+  /** How long to wait for another run's project lock (default 60 s, or `PIPEWRIGHT_LOCK_TIMEOUT_MS`). */
+  lockTimeoutMs?: number;
 }
 
 /**
  * Writes every valid pipeline of a run. Files are written atomically, skipped when unchanged, and
- * a file without pipewright's header is never overwritten unless `force` is set. An invalid
- * pipeline writes nothing (its last good output stays). With `removeOrphans`, pipewright-generated
- * files that no pipeline of the run writes any more are deleted.
+ * a file without pipewright's header, or one edited by hand, is never overwritten unless `force`
+ * is set. An invalid pipeline writes nothing (its last good output stays). With `removeOrphans`,
+ * pipewright-generated files that no pipeline of the run writes any more are deleted.
  */
 export async function writeRun(run: CompileRun, options: WriteOptions = {}): Promise<WriteReport> {
   const writer = createRunWriter(run.root, options);
@@ -48,29 +71,149 @@ export async function writeRun(run: CompileRun, options: WriteOptions = {}): Pro
 
 /**
  * Writes a run's pipelines while it is still compiling: pass `offer` as `compileProject`'s
- * `onResult`, then call `finish` with the run. Same files and same report as `writeRun`; the file
- * system work (creating output directories is slow on some disks) overlaps the compile.
+ * `onResult`, then call `finish` with the run. Same files and same report as `writeRun`.
  */
 export interface RunWriter {
-  /** A compiled pipeline, in run order: its write starts at once when its outcome is certain. */
+  /** A compiled pipeline, in run order: it is written at once when its outcome is certain. */
   offer(pipeline: CompiledPipeline): void;
-  /** Writes the rest, waits for every write, removes orphans; the report `writeRun` gives. */
+  /** Writes the rest, removes orphans and leftover temp files, releases the lock; the report `writeRun` gives. */
   finish(run: CompileRun): Promise<WriteReport>;
+  /** The run failed before `finish`: releases the lock and returns what was written (or not) so far. */
+  abandon(): WriteOutcome[];
+}
+
+/** An entry found by listing a directory tree (symbolic links are listed, never followed). */
+interface ListedEntry {
+  absolute: string;
+  kind: EntryKind;
+}
+
+/**
+ * Every entry below `directory`, in one synchronous call: one listing costs less than a failing
+ * read per output that does not exist yet. Symbolic links are reported as such, never descended.
+ */
+function listTree(directory: string): ListedEntry[] {
+  let entries;
+  try {
+    entries = readdirSync(directory, { withFileTypes: true, recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw error;
+  }
+  return entries.map((e) => ({
+    absolute: join(e.parentPath, e.name),
+    kind: e.isSymbolicLink() ? 'symlink' : e.isFile() ? 'file' : e.isDirectory() ? 'directory' : 'other',
+  }));
+}
+
+/**
+ * The real path of directory `relativeDirectory` of the project when it is inside the project
+ * (through every symbolic link), else why not.
+ */
+function realDirectoryInside(guard: PathGuard, relativeDirectory: string): { real: string } | { reason: string } {
+  const probe = guard.target(join(relativeDirectory, '.probe'), 'absent');
+  return probe.ok ? { real: dirname(probe.path) } : { reason: probe.reason };
+}
+
+/**
+ * What is on disk below one top-level directory of the project (e.g. `generated/`), listed once,
+ * so that outputs there need no failing read or lstat each.
+ */
+class ListingCache {
+  readonly #guard: PathGuard;
+  readonly #listed = new Map<string, Map<string, EntryKind> | undefined>();
+
+  constructor(guard: PathGuard) {
+    this.#guard = guard;
+  }
+
+  /** What is at project-relative `file`, when a listing covers it; `undefined` when unknown. */
+  kindOf(file: string): EntryKind | undefined {
+    const parts = file.split('/');
+    if (parts.length < 2) return undefined;
+    const top = parts[0]!;
+    if (!this.#listed.has(top)) this.#listed.set(top, this.#list(top));
+    const entries = this.#listed.get(top);
+    if (!entries) return undefined;
+    const absolute = join(this.#guard.realRoot, file);
+    // The file's directory is safe without a realpath when every component between the listed
+    // (real) top directory and it is a listed directory or does not exist yet.
+    const topDirectory = join(this.#guard.realRoot, top);
+    let directory = dirname(absolute);
+    const start = directory;
+    for (; directory !== topDirectory; directory = dirname(directory)) {
+      const kind = entries.get(directory);
+      if (kind === 'directory') break;
+      if (kind !== undefined) return undefined;
+    }
+    this.#guard.knowDirectory(start);
+    return entries.get(absolute) ?? 'absent';
+  }
+
+  #list(top: string): Map<string, EntryKind> | undefined {
+    const textual = join(this.#guard.realRoot, top);
+    const checked = realDirectoryInside(this.#guard, top);
+    // Only a directory that is itself real (no symbolic link on the way) maps listed paths to
+    // output paths one to one; anything else is checked file by file.
+    if ('reason' in checked || checked.real !== textual) return undefined;
+    let stats;
+    try {
+      stats = statSync(textual, { throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+    const entries = new Map<string, EntryKind>();
+    if (!stats?.isDirectory()) return stats ? undefined : entries;
+    this.#guard.knowDirectory(textual);
+    for (const entry of listTree(textual)) {
+      entries.set(entry.absolute, entry.kind);
+      if (entry.kind === 'directory') this.#guard.knowDirectory(entry.absolute);
+    }
+    return entries;
+  }
 }
 
 /** A writer for the run of project `root` (see {@link RunWriter}). */
 export function createRunWriter(root: string, options: WriteOptions = {}): RunWriter {
-  // Reads are synchronous: a run is many small files, and a thread-pool round trip per read costs
-  // more than the read (1,000 reads: ~10 ms synchronously, ~100 ms through promises). Writes go
-  // through the pool in parallel: creating files waits on the file system, and those waits overlap.
-  const writes: Promise<void>[] = [];
+  // Writes are synchronous: a run is many small files, and a thread-pool round trip per file
+  // costs more than the write. The lock is taken at the first write (or at finish).
   const decided = new Map<CompiledPipeline, WriteOutcome>();
   const claimed = new Set<string>();
+  let lock: ProjectLock | undefined;
+  let lockFailure: string | undefined;
+  let guard: PathGuard | undefined;
+  let listing: ListingCache | undefined;
+
+  /** Takes the project lock once; afterwards tells whether the run may touch files (else why not). */
+  const ensureLock = (): string | undefined => {
+    if (lock || lockFailure) return lockFailure;
+    try {
+      lock = acquireProjectLock(resolve(root), options.lockTimeoutMs);
+      guard = createPathGuard(root);
+      listing = new ListingCache(guard);
+    } catch (error) {
+      lock?.release();
+      lock = undefined;
+      lockFailure = error instanceof Error && error.name === 'LockTimeoutError' ? error.message : describeFsError(error);
+    }
+    return lockFailure;
+  };
+
   const decide = (pipeline: CompiledPipeline): WriteOutcome => {
-    if (hasErrors(pipeline.diagnostics) || pipeline.jenkinsfile === undefined) return { pipeline, status: 'invalid' };
-    const target = resolve(root, pipeline.output);
-    const existing = readIfExistsSync(target);
-    const plan = planWrite(existing, pipeline.jenkinsfile);
+    const text = pipeline.jenkinsfile;
+    if (hasErrors(pipeline.diagnostics) || text === undefined) return { pipeline, status: 'invalid' };
+    const locked = ensureLock();
+    if (locked) return { pipeline, status: 'failed', reason: `${pipeline.output} not written: ${locked}` };
+    const target = guard!.target(pipeline.output, listing!.kindOf(pipeline.output));
+    if (!target.ok) return { pipeline, status: 'refused', reason: target.reason };
+    let existing: string | undefined;
+    try {
+      existing = target.kind === 'file' ? readFileSync(target.path, 'utf8') : undefined;
+    } catch (error) {
+      return { pipeline, status: 'failed', reason: `not written: ${describeFsError(error, pipeline.output)}` };
+    }
+    const plan = planWrite(existing, text);
     if (plan === 'unchanged') return { pipeline, status: 'unchanged' };
     if (plan === 'foreign' && !options.force) {
       return {
@@ -79,9 +222,27 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
         reason: `${pipeline.output} exists and was not generated by pipewright; move it away or pass --force`,
       };
     }
-    writes.push(writeAtomic(target, pipeline.jenkinsfile, existing !== undefined));
-    return { pipeline, status: plan === 'create' ? 'created' : 'updated' };
+    const outcome: WriteOutcome = { pipeline, status: plan === 'create' ? 'created' : 'updated' };
+    if (plan === 'hand-edited') {
+      const why = handEditReason(readHeader(existing!)!)!;
+      if (!options.force) {
+        return {
+          pipeline,
+          status: 'refused',
+          reason: `${pipeline.output} was edited by hand (${why}); change ${pipeline.source} instead, or pass --force to overwrite it and discard the edits`,
+        };
+      }
+      outcome.handEdited = why;
+      outcome.discarded = unifiedDiff(existing!, text, `${pipeline.output} (hand-edited, discarded)`, `${pipeline.output} (generated)`);
+    }
+    try {
+      writeAtomicSync(target.path, text, existing !== undefined);
+    } catch (error) {
+      return { pipeline, status: 'failed', reason: `not written: ${describeFsError(error, pipeline.output)}` };
+    }
+    return outcome;
   };
+
   return {
     offer(pipeline) {
       // Of several pipelines with one output, compileProject keeps the first and fails the others
@@ -90,28 +251,155 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
       claimed.add(pipeline.output);
       if (first && !hasErrors(pipeline.diagnostics) && pipeline.jenkinsfile !== undefined) decided.set(pipeline, decide(pipeline));
     },
+    abandon() {
+      lock?.release();
+      return [...decided.values()];
+    },
     async finish(run) {
-      const outcomes = run.pipelines.map((pipeline) => {
-        const early = decided.get(pipeline);
-        if (early && (hasErrors(pipeline.diagnostics) || pipeline.jenkinsfile === undefined)) {
-          throw new Error(`pipewright: ${pipeline.source} was written, then found invalid (a bug in the run writer)`);
+      try {
+        const outcomes = run.pipelines.map((pipeline) => {
+          const early = decided.get(pipeline);
+          if (early && (hasErrors(pipeline.diagnostics) || pipeline.jenkinsfile === undefined)) {
+            throw new Error(`pipewright: ${pipeline.source} was written, then found invalid (a bug in the run writer)`);
+          }
+          return early ?? decide(pipeline);
+        });
+        const report: WriteReport = { outcomes, removedOrphans: [], removedDirectories: [], removedTempFiles: [], leftAlone: [] };
+        const locked = ensureLock();
+        if (locked) {
+          report.leftAlone!.push({ file: run.config.outDir, reason: `not swept: ${locked}` });
+          return report;
         }
-        return early ?? decide(pipeline);
-      });
-      await Promise.all(writes);
-      const removedOrphans: string[] = [];
-      if (options.removeOrphans && run.complete) {
-        for (const orphan of await findOrphans(run)) {
-          await rm(resolve(run.root, orphan.file), { force: true });
-          removedOrphans.push(orphan.file);
-        }
+        sweep(run, guard!, options, report);
+        return report;
+      } finally {
+        lock?.release();
       }
-      return { outcomes, removedOrphans };
     },
   };
 }
 
-export type CheckProblemKind = 'stale' | 'missing' | 'orphan' | 'hand-edited' | 'foreign' | 'invalid';
+/**
+ * Under the lock, after the writes: removes leftover temp files of interrupted runs and (with
+ * `removeOrphans`, on a complete run) generated files no pipeline writes any more, then the
+ * directories that removing them left empty. Nothing through a symbolic link or outside the project.
+ */
+function sweep(run: CompileRun, guard: PathGuard, options: WriteOptions, report: WriteReport): void {
+  const outDir = realDirectoryInside(guard, run.config.outDir);
+  if ('reason' in outDir) {
+    report.leftAlone!.push({ file: run.config.outDir, reason: `not swept: ${outDir.reason}` });
+    return;
+  }
+  const tree = findOutputFiles(run, guard, outDir.real);
+  const emptied = new Set<string>();
+  const remove = (file: string, absolute: string, into: string[]) => {
+    try {
+      unlinkSync(absolute);
+      into.push(file);
+      emptied.add(dirname(absolute));
+    } catch (error) {
+      report.leftAlone!.push({ file, reason: `not removed: ${describeFsError(error, file)}` });
+    }
+  };
+  for (const temp of tree.staleTemps) remove(temp.file, temp.absolute, report.removedTempFiles!);
+  if (options.removeOrphans && run.complete) {
+    for (const orphan of tree.orphans) {
+      if (orphan.handEdited && !options.force) {
+        report.leftAlone!.push({
+          file: orphan.file,
+          reason: `${orphan.file} looks generated from ${orphan.source}, which no longer produces it, but was edited by hand (${orphan.handEdited}); not removed without --force`,
+        });
+        continue;
+      }
+      remove(orphan.file, orphan.absolute, report.removedOrphans);
+    }
+  }
+  // Directories emptied by the removals, up to (not including) the output directory. rmdir
+  // removes only empty directories, and never follows a symbolic link.
+  for (const start of [...emptied].sort((a, b) => b.length - a.length)) {
+    for (let directory = start; directory !== outDir.real && isInside(outDir.real, directory); directory = dirname(directory)) {
+      try {
+        rmdirSync(directory);
+        report.removedDirectories!.push(toPosix(relative(guard.realRoot, directory)));
+      } catch {
+        break;
+      }
+    }
+  }
+}
+
+interface FoundFile {
+  /** Project-relative, `/` separators. */
+  file: string;
+  absolute: string;
+}
+
+interface Orphan extends FoundFile {
+  source: string;
+  /** Why it counts as hand-edited, when it does. */
+  handEdited?: string;
+}
+
+/** Orphans and leftover temp files below the (checked) output directory. */
+function findOutputFiles(
+  run: CompileRun,
+  guard: PathGuard,
+  realOutDir: string,
+): { orphans: Orphan[]; staleTemps: (FoundFile & { pid: number })[]; unreadable: LeftAlone[] } {
+  const outputs = new Set(run.pipelines.map((p) => p.output));
+  const orphans: Orphan[] = [];
+  const staleTemps: (FoundFile & { pid: number })[] = [];
+  const unreadable: LeftAlone[] = [];
+  for (const entry of listTree(realOutDir)) {
+    if (entry.kind !== 'file') continue;
+    const file = toPosix(relative(guard.realRoot, entry.absolute));
+    const name = entry.absolute.slice(entry.absolute.lastIndexOf(sep) + 1);
+    const pid = tempFileOwner(name);
+    if (pid !== undefined) {
+      let mtimeMs = 0;
+      try {
+        mtimeMs = statSync(entry.absolute).mtimeMs;
+      } catch {
+        continue;
+      }
+      if (!isTempInFlight(name, mtimeMs)) staleTemps.push({ file, absolute: entry.absolute, pid });
+      continue;
+    }
+    if (outputs.has(file)) continue;
+    let text: string;
+    try {
+      text = readFileSync(entry.absolute, 'utf8');
+    } catch (error) {
+      unreadable.push({ file, reason: describeFsError(error, file) });
+      continue;
+    }
+    const header = readHeader(text);
+    if (!header) continue;
+    const handEdited = handEditReason(header);
+    orphans.push({ file, absolute: entry.absolute, source: header.source, ...(handEdited ? { handEdited } : {}) });
+  }
+  const byFile = (a: FoundFile, b: FoundFile) => a.file.localeCompare(b.file);
+  return { orphans: orphans.sort(byFile), staleTemps: staleTemps.sort(byFile), unreadable };
+}
+
+/** pipewright-generated files under the output directory that no pipeline of the run writes. */
+export async function findOrphans(run: CompileRun): Promise<{ file: string; source: string }[]> {
+  const guard = createPathGuard(run.root);
+  const outDir = realDirectoryInside(guard, run.config.outDir);
+  if ('reason' in outDir) return [];
+  return findOutputFiles(run, guard, outDir.real).orphans.map(({ file, source }) => ({ file, source }));
+}
+
+export type CheckProblemKind =
+  | 'stale'
+  | 'missing'
+  | 'orphan'
+  | 'hand-edited'
+  | 'foreign'
+  | 'invalid'
+  | 'unsafe'
+  | 'unreadable'
+  | 'temp';
 
 export interface CheckProblem {
   kind: CheckProblemKind;
@@ -124,34 +412,8 @@ export interface CheckProblem {
   diff?: string;
 }
 
-/** Every file below `dir` (synchronous, like the reads: one call instead of one per directory). */
-function walkFiles(dir: string): string[] {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true, recursive: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
-
-/** pipewright-generated files under the output directory that no pipeline of the run writes. */
-export async function findOrphans(run: CompileRun): Promise<{ file: string; source: string }[]> {
-  const outputs = new Set(run.pipelines.map((p) => p.output));
-  const orphans: { file: string; source: string }[] = [];
-  for (const absolute of walkFiles(resolve(run.root, run.config.outDir))) {
-    const file = toPosix(relative(run.root, absolute));
-    if (outputs.has(file)) continue;
-    const text = readIfExistsSync(absolute);
-    const header = text === undefined ? undefined : readHeader(text);
-    if (header) orphans.push({ file, source: header.source });
-  }
-  return orphans.sort((a, b) => a.file.localeCompare(b.file));
-}
-
 /** What is wrong on disk for one pipeline of a run, if anything (reads its output synchronously). */
-function checkPipeline(run: CompileRun, pipeline: CompiledPipeline): CheckProblem | undefined {
+function checkPipeline(pipeline: CompiledPipeline, guard: PathGuard, listing: ListingCache): CheckProblem | undefined {
   if (hasErrors(pipeline.diagnostics) || pipeline.jenkinsfile === undefined) {
     return {
       kind: 'invalid',
@@ -160,40 +422,36 @@ function checkPipeline(run: CompileRun, pipeline: CompiledPipeline): CheckProble
       message: `${pipeline.source} does not compile (${pipeline.diagnostics.length} diagnostic(s))`,
     };
   }
-  const onDisk = readIfExistsSync(resolve(run.root, pipeline.output));
+  const at = { file: pipeline.output, source: pipeline.source };
+  const target = guard.target(pipeline.output, listing.kindOf(pipeline.output));
+  if (!target.ok) return { kind: 'unsafe', ...at, message: target.reason };
+  let onDisk: string | undefined;
+  try {
+    onDisk = target.kind === 'file' ? readFileSync(target.path, 'utf8') : undefined;
+  } catch (error) {
+    return { kind: 'unreadable', ...at, message: `${describeFsError(error, pipeline.output)}; not checked` };
+  }
   if (onDisk === undefined) {
-    return {
-      kind: 'missing',
-      file: pipeline.output,
-      source: pipeline.source,
-      message: `${pipeline.output} is missing; run \`npm run compile-pipelines\``,
-    };
+    return { kind: 'missing', ...at, message: `${pipeline.output} is missing; run \`npm run compile-pipelines\`` };
   }
   if (onDisk === pipeline.jenkinsfile) return undefined;
   const header = readHeader(onDisk);
   const diff = unifiedDiff(onDisk, pipeline.jenkinsfile, `${pipeline.output} (on disk)`, `${pipeline.output} (generated)`);
   if (!header) {
-    return {
-      kind: 'foreign',
-      file: pipeline.output,
-      source: pipeline.source,
-      message: `${pipeline.output} was not generated by pipewright (no header)`,
-      diff,
-    };
+    return { kind: 'foreign', ...at, message: `${pipeline.output} was not generated by pipewright (no header)`, diff };
   }
-  if (header.recordedHash !== header.actualHash) {
+  const handEdited = handEditReason(header);
+  if (handEdited) {
     return {
       kind: 'hand-edited',
-      file: pipeline.output,
-      source: pipeline.source,
-      message: `${pipeline.output} was edited by hand (its body no longer matches the hash in its header); change ${pipeline.source} instead`,
+      ...at,
+      message: `${pipeline.output} was edited by hand (${handEdited}); change ${pipeline.source} instead`,
       diff,
     };
   }
   return {
     kind: 'stale',
-    file: pipeline.output,
-    source: pipeline.source,
+    ...at,
     message: `${pipeline.output} is out of date with ${pipeline.source}; run \`npm run compile-pipelines\``,
     diff,
   };
@@ -201,22 +459,43 @@ function checkPipeline(run: CompileRun, pipeline: CompiledPipeline): CheckProble
 
 /**
  * Compares the files on disk with a compile run without writing anything: stale, missing,
- * hand-edited and foreign files, orphans, and pipelines that do not compile.
+ * hand-edited and foreign files, orphans, leftover temp files of interrupted runs, outputs that
+ * lead outside the project or cannot be read, and pipelines that do not compile.
  */
 export async function checkRun(run: CompileRun): Promise<CheckProblem[]> {
   const problems: CheckProblem[] = [];
+  const guard = createPathGuard(run.root);
+  const listing = new ListingCache(guard);
   for (const pipeline of run.pipelines) {
-    const problem = checkPipeline(run, pipeline);
+    const problem = checkPipeline(pipeline, guard, listing);
     if (problem) problems.push(problem);
   }
-  for (const orphan of run.complete ? await findOrphans(run) : []) {
-    problems.push({
-      kind: 'orphan',
-      file: orphan.file,
-      source: orphan.source,
-      message: `${orphan.file} was generated from ${orphan.source}, which no longer produces it; delete it or run \`npm run compile-pipelines\``,
-    });
+  const outDir = realDirectoryInside(guard, run.config.outDir);
+  if ('reason' in outDir) {
+    problems.push({ kind: 'unsafe', file: run.config.outDir, message: outDir.reason });
+  } else {
+    const found = findOutputFiles(run, guard, outDir.real);
+    for (const orphan of run.complete ? found.orphans : []) {
+      problems.push({
+        kind: 'orphan',
+        file: orphan.file,
+        source: orphan.source,
+        message: orphan.handEdited
+          ? `${orphan.file} looks generated from ${orphan.source}, which no longer produces it, and was edited by hand (${orphan.handEdited}); delete it`
+          : `${orphan.file} was generated from ${orphan.source}, which no longer produces it; delete it or run \`npm run compile-pipelines\``,
+      });
+    }
+    for (const temp of found.staleTemps) {
+      problems.push({
+        kind: 'temp',
+        file: temp.file,
+        message: `${temp.file} is a temp file left by an interrupted run (pid ${temp.pid}); the next compile removes it`,
+      });
+    }
+    for (const unreadable of found.unreadable) {
+      problems.push({ kind: 'unreadable', file: unreadable.file, message: `${unreadable.reason}; not checked` });
+    }
   }
-  const order: CheckProblemKind[] = ['invalid', 'hand-edited', 'foreign', 'stale', 'missing', 'orphan'];
+  const order: CheckProblemKind[] = ['invalid', 'unsafe', 'unreadable', 'hand-edited', 'foreign', 'stale', 'missing', 'orphan', 'temp'];
   return problems.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.file.localeCompare(b.file));
 }

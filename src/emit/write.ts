@@ -2,16 +2,19 @@
  * Writing Jenkinsfiles safely: atomic (temp file + rename in the same directory), skipped when the
  * bytes are unchanged, and never over a file that pipewright did not generate unless forced.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { isGeneratedByPipewright } from './header.ts';
+import { handEditReason, readHeader } from './header.ts';
+import { tempNameFor } from './lock.ts';
 
 export type WritePlan =
   /** No file yet. */
   | 'create'
   /** A pipewright file with other content. */
   | 'update'
+  /** A pipewright file edited by hand since (its body or header no longer as written). */
+  | 'hand-edited'
   /** Same bytes already on disk. */
   | 'unchanged'
   /** A file pipewright did not generate is in the way. */
@@ -44,7 +47,9 @@ export function readIfExistsSync(path: string): string | undefined {
 export function planWrite(existing: string | undefined, text: string): WritePlan {
   if (existing === undefined) return 'create';
   if (existing === text) return 'unchanged';
-  return isGeneratedByPipewright(existing) ? 'update' : 'foreign';
+  const header = readHeader(existing);
+  if (!header) return 'foreign';
+  return handEditReason(header) === undefined ? 'update' : 'hand-edited';
 }
 
 /**
@@ -53,12 +58,30 @@ export function planWrite(existing: string | undefined, text: string): WritePlan
  */
 export async function writeAtomic(path: string, text: string, directoryExists = false): Promise<void> {
   if (!directoryExists) await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.pipewright-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
+  const temp = tempNameFor(path);
   try {
-    await writeFile(temp, text, 'utf8');
+    await writeFile(temp, text, { encoding: 'utf8', flag: 'wx' });
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * `writeAtomic`, synchronously: a run writes many small files, and a thread-pool round trip per
+ * step costs more than the step. The temp file is created exclusively (`wx`: never through an
+ * existing file or symbolic link), and the rename replaces the final component itself, never
+ * what a symbolic link there points to.
+ */
+export function writeAtomicSync(path: string, text: string, directoryExists = false): void {
+  if (!directoryExists) mkdirSync(dirname(path), { recursive: true });
+  const temp = tempNameFor(path);
+  try {
+    writeFileSync(temp, text, { encoding: 'utf8', flag: 'wx' });
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
     throw error;
   }
 }
