@@ -14,6 +14,7 @@ import { discoverPipelineFiles } from './load/discover.ts';
 import { cacheLocation } from './load/cache.ts';
 import { loadPipelineModules } from './load/loader.ts';
 import { createSourceLocator } from './load/locate.ts';
+import { configIssuesToDiagnostics, markDefaultMessage } from './validate/schema-issues.ts';
 import type { ValidPipeline } from './model/schema.ts';
 import { checkPolicyConfig, createPolicyRunner, type PolicyResult } from './policy/engine.ts';
 import { isoDate } from './policy/suppressions.ts';
@@ -102,7 +103,7 @@ export async function loadConfig(root: string): Promise<{ config: ResolvedConfig
   const { modules, graph } = await loadPipelineModules([file], { root });
   const loaded = modules[0]!;
   if (loaded.diagnostics.length > 0) return { config: defaultConfig(), diagnostics: loaded.diagnostics };
-  const parsed = ConfigSchema.safeParse(loaded.value ?? {});
+  const parsed = ConfigSchema.safeParse(loaded.value ?? {}, { error: markDefaultMessage });
   if (parsed.success) {
     configSources.set(parsed.data, [...(graph.get(file) ?? [file])]);
     return { config: parsed.data, diagnostics: [] };
@@ -110,13 +111,7 @@ export async function loadConfig(root: string): Promise<{ config: ResolvedConfig
   const locator = createSourceLocator(file, root);
   return {
     config: defaultConfig(),
-    diagnostics: parsed.error.issues.map((issue) => ({
-      code: 'PW2100',
-      severity: 'error' as const,
-      message: `invalid configuration: ${issue.message}`,
-      path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-      location: locator.locate(issue.path.filter((p): p is string | number => typeof p !== 'symbol')),
-    })),
+    diagnostics: configIssuesToDiagnostics(loaded.value ?? {}, parsed.error.issues).map((d) => ({ ...d, location: locator.locate(d.path ?? []) })),
   };
 }
 
@@ -153,8 +148,9 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     config = loaded.config;
     runDiagnostics.push(...loaded.diagnostics);
   }
+  const configLocator = createSourceLocator(resolve(root, CONFIG_FILE), root);
   for (const problem of checkPolicyConfig(config.policy)) {
-    runDiagnostics.push({ ...problem, location: { file: CONFIG_FILE, line: 1, column: 1 } });
+    runDiagnostics.push({ ...problem, location: configLocator.locate(problem.path ?? []) });
   }
   const files = options.files
     ? options.files.map((f) => resolve(root, f))

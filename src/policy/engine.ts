@@ -16,6 +16,7 @@ import {
 } from './config.ts';
 import { indexPipeline, isPathWithin } from './model-index.ts';
 import { allRules } from './registry.ts';
+import { closestMatch } from '../validate/describe.ts';
 import type { Rule, RuleContext, RuleFinding } from './rule.ts';
 import {
   RULE_FAILED,
@@ -94,10 +95,11 @@ export function checkPolicyConfig(config: ResolvedPolicyConfig): Diagnostic[] {
   }
   const unknown = (id: string, where: string, path: ModelPath) => {
     if (!known.has(id)) {
+      const suggestion = closestMatch(id, [...known]);
       problems.push({
         code: 'PW2101',
         severity: 'error',
-        message: `${where} names rule ${id}, which does not exist (see \`pipewright rules\`)`,
+        message: `${where} names rule ${id}, which does not exist${suggestion !== undefined ? ` - did you mean ${suggestion}?` : ''} (see \`pipewright rules\`)`,
         path,
       });
     }

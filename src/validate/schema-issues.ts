@@ -54,6 +54,18 @@ export function schemaIssuesToDiagnostics(root: unknown, issues: readonly z.core
   return converter.diagnostics;
 }
 
+/** Code of a problem in `pipewright.config.ts` found by its schema. */
+export const CONFIG_SCHEMA_CODE = 'PW2100';
+
+/**
+ * Converts the zod issues of `pipewright.config.ts` (parsed with `{ error: markDefaultMessage }`)
+ * into `PW2100` diagnostics that say what was expected and found:
+ * `invalid configuration: \`ART-003\` must be 'error', 'warning', 'info', 'off' or an object`.
+ */
+export function configIssuesToDiagnostics(root: unknown, issues: readonly z.core.$ZodIssue[]): Diagnostic[] {
+  return schemaIssuesToDiagnostics(root, issues).map((d) => ({ ...d, code: CONFIG_SCHEMA_CODE, message: `invalid configuration: ${d.message}` }));
+}
+
 /**
  * A zod error map. zod calls it only for issues the schema has no message of its own for; it
  * marks them (so the converter writes its own message) and passes along what the final issue
@@ -365,7 +377,7 @@ class IssueConverter {
     const literalValues = alternatives.flatMap((a) => (a.kind === 'value' ? a.values : []));
     const message =
       custom ??
-      `${subjectOf(path)} must be ${joinAlternatives(alternatives.map(alternativePhrase).filter(unique))}` +
+      `${subjectOf(path)} must be ${joinAlternatives(alternativePhrases(alternatives))}` +
         this.suggestion(value, literalValues);
     this.push({
       code: SCHEMA_CODES.invalidValue,
@@ -480,6 +492,16 @@ function classifyBranch(branch: readonly Issue[], value: unknown): Alternative[]
     }
   }
   return alternatives;
+}
+
+/**
+ * The phrases of a union's alternatives, literals one by one, so that one `or` joins them all:
+ * `'error', 'warning', 'info', 'off' or an object`, not `'error', 'warning' or 'info', 'off' or an object`.
+ */
+function alternativePhrases(alternatives: readonly Alternative[]): string[] {
+  return alternatives
+    .flatMap((a) => (a.kind === 'value' && !isLongList(a.values) ? a.values.map(literalText) : [alternativePhrase(a)]))
+    .filter(unique);
 }
 
 function alternativeExpected(a: Alternative): string {
