@@ -8,8 +8,9 @@
  * previous revision (explicit UpdateService unless ECS already rolled back) and wait for it.
  * Every run yields an evidence record (policy DEPLOY-001..004, AUDIT-001); see docs/ecs-deploy.md.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   DescribeServicesCommand,
@@ -36,6 +37,19 @@ export const DEFAULT_TIMEOUT_MS = 15 * 60_000;
 export const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 /** SDK attempts per call (1 try + 5 retries, standard retry mode with exponential backoff). */
 export const DEFAULT_MAX_ATTEMPTS = 6;
+/**
+ * Bound on one HTTP attempt (request sent to response read). ECS control-plane calls answer in
+ * well under a second; an endpoint that accepts the connection and never answers must not hold
+ * the release (the SDK default is no bound at all).
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+/** Bound on opening the TCP/TLS connection of one attempt. */
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
+/**
+ * After SIGTERM/SIGINT (Jenkins abort), how long the rollback may take before the run stops and
+ * writes its final evidence: a rollback is started, not necessarily seen to completion.
+ */
+export const DEFAULT_ABORT_GRACE_MS = 30_000;
 
 /**
  * Task-definition fields DescribeTaskDefinition returns that RegisterTaskDefinition does not
@@ -79,14 +93,26 @@ export interface EcsDeployOptions {
   pollIntervalMs?: number;
   /** Bound on waiting for the previous revision after a failure; default {@link DEFAULT_ROLLBACK_TIMEOUT_MS}. */
   rollbackTimeoutMs?: number;
-  /** Where to write the evidence JSON (written at start, after UpdateService and at the end). */
+  /**
+   * Where to write the evidence JSON (written at start, after UpdateService and at the end),
+   * relative to {@link EcsDeployOptions.workingDirectory}. Checked before any AWS call (see
+   * {@link checkEvidencePath}).
+   */
   evidenceFile?: string;
+  /** Resolves a relative `evidenceFile`; missing evidence directories are created only inside it. Default `process.cwd()`. */
+  workingDirectory?: string;
   /** AWS region; default from the provider chain (AWS_REGION, profile, ...). Only used without `deps.client`. */
   region?: string;
   /** Environment for the build fields of the evidence (BUILD_URL, JOB_NAME, BUILD_NUMBER, GIT_COMMIT); default `process.env`. */
   env?: Record<string, string | undefined>;
-  /** Aborting during the rollout counts as a failure and rolls back (Jenkins abort → SIGTERM). */
+  /**
+   * Aborting (Jenkins abort → SIGTERM) cancels the AWS call in flight and rolls back within
+   * {@link EcsDeployOptions.abortGraceMs}. The abort reason, when an Error or a string, is quoted
+   * in the evidence (`received SIGTERM`).
+   */
   signal?: AbortSignal;
+  /** Bound on the rollback once `signal` has fired; default {@link DEFAULT_ABORT_GRACE_MS}. */
+  abortGraceMs?: number;
 }
 
 /** Injection points; all optional. */
@@ -99,8 +125,11 @@ export interface EcsDeployDeps {
   log?: (line: string) => void;
 }
 
-/** How a release ended. */
-export type EcsDeployOutcome = 'success' | 'rolled-back' | 'rollback-failed' | 'failed-before-update';
+/**
+ * How a release ended. `aborted`: stopped by `signal` after UpdateService; the rollback to the
+ * previous revision was started (see `rollback`) but not seen COMPLETED within the abort grace.
+ */
+export type EcsDeployOutcome = 'success' | 'rolled-back' | 'rollback-failed' | 'failed-before-update' | 'aborted';
 
 /** The deploy record (AUDIT-001). Unknown values are `null`. */
 export interface EcsDeployEvidence {
@@ -165,10 +194,24 @@ class ReleaseError extends Error {
 }
 
 const DIGEST_IMAGE = /^(?<repository>[^\s@]+)@(?<digest>sha256:[0-9a-f]{64})$/;
+/** `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]`. */
+const ECR_REGISTRY = /^\d{12}\.dkr\.ecr(?:-fips)?\.[a-z]{2}(?:-[a-z]+)+-\d\.amazonaws\.com(?:\.cn)?$/;
+/** ECR's repository-name pattern (CreateRepository `repositoryName`), 2–256 characters. */
+const ECR_REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+/** Path of a non-ECR registry (OCI distribution spec: `_`, `__` or runs of `-` also separate). */
+const OCI_REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+/** A DNS host name, optionally with a port. */
+const REGISTRY_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::\d{1,5})?$/;
 
 /**
- * Splits `REPO@sha256:<64 hex>`. Throws {@link EcsDeployUsageError} for tags, tag+digest and
- * malformed digests: releases go by digest (ART-002), tags can be moved.
+ * Splits and checks `[REGISTRY/]REPOSITORY@sha256:<64 hex>`. Throws {@link EcsDeployUsageError}
+ * for tags, tag+digest, malformed digests (releases go by digest, ART-002: tags can be moved),
+ * and for a registry or repository name no registry would accept, so that nothing but an image
+ * reference reaches the task definition. An ECR registry must be
+ * `<12-digit account>.dkr.ecr.<region>.amazonaws.com` and its repository must follow ECR's
+ * repository-name rules (2–256 characters,
+ * `(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*`); other registries (a host
+ * with a dot or a port, or `localhost`; none means Docker Hub) follow the OCI distribution rules.
  */
 export function parseDigestImageRef(image: string): { repository: string; digest: string } {
   const match = DIGEST_IMAGE.exec(image);
@@ -184,6 +227,34 @@ export function parseDigestImageRef(image: string): { repository: string; digest
       `image must not carry a tag next to the digest (the tag is ignored and misleads reviewers); got "${image}"`,
     );
   }
+  const slash = repository.indexOf('/');
+  const first = slash < 0 ? '' : repository.slice(0, slash);
+  // The Docker rule: the first component is a registry host when it has a dot or a port, or is localhost.
+  const hasHost = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const host = hasHost ? first : undefined;
+  const path = hasHost ? repository.slice(slash + 1) : repository;
+  const looksLikeEcr = host !== undefined && /\.dkr\.ecr|amazonaws\.com/i.test(host);
+  if (looksLikeEcr && !ECR_REGISTRY.test(host)) {
+    throw new EcsDeployUsageError(
+      `image registry "${host}" is not an ECR registry host (<12-digit account>.dkr.ecr.<region>.amazonaws.com); got "${image}"`,
+    );
+  }
+  if (host !== undefined && !looksLikeEcr && !REGISTRY_HOST.test(host)) {
+    throw new EcsDeployUsageError(`image registry "${host}" is not a host name (with an optional port); got "${image}"`);
+  }
+  if (looksLikeEcr) {
+    if (path.length < 2 || path.length > 256 || !ECR_REPOSITORY.test(path)) {
+      throw new EcsDeployUsageError(
+        `image repository "${path}" is not a valid ECR repository name (2-256 characters: lowercase letters and digits, ` +
+          `separated by single ".", "_" or "-", in "/"-separated parts); got "${image}"`,
+      );
+    }
+  } else if (path.length < 1 || path.length > 256 || !OCI_REPOSITORY.test(path)) {
+    throw new EcsDeployUsageError(
+      `image repository "${path}" is not a valid repository name (lowercase letters and digits, separated by ".", "_", "__" or "-", ` +
+        `in "/"-separated parts); got "${image}"`,
+    );
+  }
   return { repository, digest: match.groups.digest as string };
 }
 
@@ -195,11 +266,31 @@ export interface EcsClientSettings {
   credentials?: ECSClientConfig['credentials'];
   /** Default {@link DEFAULT_MAX_ATTEMPTS}. */
   maxAttempts?: number;
+  /** Bound on one HTTP attempt; default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
+  requestTimeoutMs?: number;
+  /** Bound on connecting; default {@link DEFAULT_CONNECTION_TIMEOUT_MS}. */
+  connectionTimeoutMs?: number;
+}
+
+/**
+ * Request-handler settings for every AWS SDK client pipewright creates: a bound on connecting and
+ * on each attempt. `throwOnRequestTimeout` matters: without it the Node handler of this SDK only
+ * logs a warning when `requestTimeout` passes and keeps waiting.
+ */
+export function sdkRequestHandlerOptions(
+  settings: { requestTimeoutMs?: number; connectionTimeoutMs?: number } = {},
+): { requestTimeout: number; connectionTimeout: number; throwOnRequestTimeout: true } {
+  return {
+    requestTimeout: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    connectionTimeout: settings.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    throwOnRequestTimeout: true,
+  };
 }
 
 /**
  * The ECS client `ecs-deploy` uses: standard retry mode (exponential backoff with jitter,
- * throttling and transient errors retried) with {@link DEFAULT_MAX_ATTEMPTS} attempts. Region,
+ * throttling and transient errors retried) with {@link DEFAULT_MAX_ATTEMPTS} attempts, each
+ * bounded by {@link DEFAULT_REQUEST_TIMEOUT_MS} (see {@link sdkRequestHandlerOptions}). Region,
  * credentials (including a role assumed by `withAWS`) and the endpoint override come from the
  * SDK's default chains unless given.
  */
@@ -210,6 +301,7 @@ export function createEcsClient(settings: EcsClientSettings = {}): ECSClient {
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     maxAttempts: settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     retryMode: 'standard',
+    requestHandler: sdkRequestHandlerOptions(settings),
   });
 }
 
@@ -259,14 +351,18 @@ export function renderTaskDefinitionInput(
 /**
  * Releases `options.image` to an ECS service and verifies the result; never throws for release
  * problems (they end up in `outcome`/`reason`). Throws {@link EcsDeployUsageError} for invalid
- * options, before any AWS call.
+ * options and an unusable evidence path, before any AWS call.
  */
 export async function ecsDeploy(options: EcsDeployOptions, deps: EcsDeployDeps = {}): Promise<EcsDeployResult> {
   validateOptions(options);
+  const resolvedOptions = { ...options };
+  if (options.evidenceFile !== undefined) {
+    resolvedOptions.evidenceFile = await checkEvidencePath(options.evidenceFile, options.workingDirectory ?? process.cwd());
+  }
   const ownClient = !deps.client;
   const client = deps.client ?? createEcsClient(options.region ? { region: options.region } : {});
   try {
-    return await new Release(options, client, deps).run();
+    return await new Release(resolvedOptions, client, deps).run();
   } finally {
     if (ownClient) client.destroy();
   }
@@ -280,10 +376,103 @@ function validateOptions(options: EcsDeployOptions): void {
   if (options.container !== undefined && !options.container.trim()) {
     throw new EcsDeployUsageError('container must not be empty');
   }
-  for (const key of ['timeoutMs', 'pollIntervalMs', 'rollbackTimeoutMs'] as const) {
+  if (options.evidenceFile !== undefined && !options.evidenceFile.trim()) {
+    throw new EcsDeployUsageError('evidence file must not be empty');
+  }
+  for (const key of ['timeoutMs', 'pollIntervalMs', 'rollbackTimeoutMs', 'abortGraceMs'] as const) {
     const value = options[key];
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
       throw new EcsDeployUsageError(`${key} must be a positive number of milliseconds; got ${value}`);
+    }
+  }
+}
+
+/**
+ * Checks, before anything else happens, that the evidence record can be written at `file`
+ * (resolved against `workingDirectory`); returns the absolute path. The file must not be a
+ * directory (or anything but a regular file); its directory must exist and take a probe file, or
+ * be missing only below an existing directory inside `workingDirectory` (created at the first
+ * write). Throws {@link EcsDeployUsageError} with the reason otherwise, e.g. for
+ * `/proc/nope/x.json` (Node's recursive mkdir loops forever under `/proc`).
+ */
+export async function checkEvidencePath(file: string, workingDirectory: string): Promise<string> {
+  const target = resolve(workingDirectory, file);
+  const problem = (why: string) => new EcsDeployUsageError(`evidence file "${file}": ${why}`);
+  const existing = await statOrMissing(target);
+  if (existing instanceof Error) throw problem(`cannot check it (${describeError(existing)})`);
+  if (existing?.isDirectory()) throw problem('is a directory; give a file path such as evidence/deploy-record.json');
+  if (existing && !existing.isFile()) throw problem('exists and is not a regular file');
+
+  let ancestor = dirname(target);
+  const missing: string[] = [];
+  for (;;) {
+    const found = await statOrMissing(ancestor);
+    if (found instanceof Error) throw problem(`cannot check ${ancestor} (${describeError(found)})`);
+    if (found) {
+      if (!found.isDirectory()) throw problem(`${ancestor} is not a directory`);
+      break;
+    }
+    missing.unshift(ancestor);
+    const parent = dirname(ancestor);
+    if (parent === ancestor) throw problem('no existing directory above it');
+    ancestor = parent;
+  }
+  if (missing.length > 0) {
+    const inside = relative(resolve(workingDirectory), ancestor);
+    if (inside.startsWith('..') || isAbsolute(inside)) {
+      throw problem(
+        `directory ${missing[0]} does not exist (only directories inside the working directory ${resolve(workingDirectory)} are created)`,
+      );
+    }
+    try {
+      await access(ancestor, fsConstants.W_OK | fsConstants.X_OK);
+    } catch (error) {
+      throw problem(`directory ${ancestor} is not writable (${describeError(error)})`);
+    }
+    return target;
+  }
+  // The directory exists: a probe file proves it takes files (access() says yes to root everywhere).
+  const probe = `${target}.${process.pid}.probe`;
+  try {
+    await (await open(probe, 'wx')).close();
+  } catch (error) {
+    throw problem(`cannot create files in ${ancestor} (${describeError(error)})`);
+  } finally {
+    await rm(probe, { force: true }).catch(() => undefined);
+  }
+  return target;
+}
+
+async function statOrMissing(path: string): Promise<import('node:fs').Stats | undefined | Error> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? undefined : asError(error);
+  }
+}
+
+/**
+ * Creates `directory` and its missing parents one level at a time. Not `mkdir({recursive})`: on
+ * some file systems (`/proc`) Node's recursive mkdir retries ENOENT forever at 100% CPU.
+ */
+async function ensureDirectory(directory: string): Promise<void> {
+  const missing: string[] = [];
+  for (let current = directory; ; current = dirname(current)) {
+    const found = await statOrMissing(current);
+    if (found instanceof Error) throw found;
+    if (found) {
+      if (!found.isDirectory()) throw new Error(`${current} is not a directory`);
+      break;
+    }
+    missing.unshift(current);
+    if (dirname(current) === current) break;
+  }
+  for (const level of missing) {
+    try {
+      await mkdir(level);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
 }
@@ -304,8 +493,23 @@ class Release {
   private readonly pollIntervalMs: number;
   private readonly evidence: EcsDeployEvidence;
   private readonly startMs: number;
+  private readonly deadlineMs: number;
   private readonly seenEventIds = new Set<string>();
   private polls = 0;
+  /** Fires at the release deadline (`timeoutMs` after the start). */
+  private readonly deadline = new AbortController();
+  /** Fires `abortGraceMs` after the caller's signal: the end of the rollback after an abort. */
+  private readonly grace = new AbortController();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly onCallerAbort = () => {
+    const graceMs = this.options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS;
+    this.later(graceMs, () => this.grace.abort(new ReleaseError(`the abort grace of ${formatMs(graceMs)} is used up`)));
+  };
+  /**
+   * Cancels the AWS call in flight and the waits of the current phase. Release phase: the
+   * caller's signal or the deadline. Rollback phase: the rollback bound or the abort grace.
+   */
+  private phaseSignal: AbortSignal;
 
   constructor(
     private readonly options: EcsDeployOptions,
@@ -319,6 +523,12 @@ class Release {
     const env = options.env ?? process.env;
     const started = this.now();
     this.startMs = started.getTime();
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.deadlineMs = this.startMs + timeoutMs;
+    this.later(timeoutMs, () => this.deadline.abort(new ReleaseError(`the release timeout of ${formatMs(timeoutMs)} is reached`)));
+    this.phaseSignal = options.signal ? AbortSignal.any([options.signal, this.deadline.signal]) : this.deadline.signal;
+    if (options.signal?.aborted) this.onCallerAbort();
+    else options.signal?.addEventListener('abort', this.onCallerAbort, { once: true });
     this.evidence = {
       schemaVersion: 1,
       tool: 'pipewright ecs-deploy',
@@ -346,6 +556,15 @@ class Release {
   }
 
   async run(): Promise<EcsDeployResult> {
+    try {
+      return await this.release();
+    } finally {
+      for (const timer of this.timers) clearTimeout(timer);
+      this.options.signal?.removeEventListener('abort', this.onCallerAbort);
+    }
+  }
+
+  private async release(): Promise<EcsDeployResult> {
     // Written first so a run killed midway (SIGKILL, agent lost) still leaves a record behind,
     // and an unwritable evidence path stops the release before it touches AWS.
     const initialWriteError = await this.writeEvidence();
@@ -354,6 +573,8 @@ class Release {
     }
 
     let updateSent = false;
+    let failure: string;
+    let lastSeen: WaitResult | undefined;
     try {
       const previous = await this.prepare();
       updateSent = true;
@@ -365,30 +586,30 @@ class Release {
       }
       await this.writeEvidence();
 
-      const deadline = this.startMs + (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-      const rollout = await this.waitForCompleted(newArn, deadline, this.options.signal);
+      const rollout = await this.waitForCompleted(newArn, this.deadlineMs);
       if (rollout.kind === 'completed') {
         return this.finish(
           'success',
           `service ${this.options.service} runs ${shortTaskDefinition(newArn)} (deployment ${rollout.primary.id}, rolloutState COMPLETED)`,
         );
       }
-      return await this.rollBack(this.describeFailure(rollout, newArn), rollout);
+      failure = this.describeFailure(rollout, newArn);
+      lastSeen = rollout;
     } catch (error) {
-      const reason = describeError(error);
       if (!updateSent) {
         this.evidence.region ??= await this.clientRegion();
-        return this.finish('failed-before-update', reason);
+        return this.finish('failed-before-update', describeError(error));
       }
       // The service may already run the new revision: put it back on the known-good one.
-      try {
-        return await this.rollBack(reason, undefined);
-      } catch (rollbackError) {
-        return this.finish(
-          'rollback-failed',
-          `${reason}; rollback to ${this.previousLabel()} not confirmed: ${describeError(rollbackError)}`,
-        );
-      }
+      failure = describeError(error);
+    }
+    try {
+      return await this.rollBack(failure, lastSeen);
+    } catch (rollbackError) {
+      return this.finish(
+        'rollback-failed',
+        `${failure}; rollback to ${this.previousLabel()} not confirmed: ${describeError(rollbackError)}`,
+      );
     }
   }
 
@@ -427,8 +648,8 @@ class Release {
     }
     for (const event of service.events ?? []) if (event.id) this.seenEventIds.add(event.id);
 
-    const described = await this.client.send(
-      new DescribeTaskDefinitionCommand({ taskDefinition: previousArn, include: ['TAGS'] }),
+    const described = await this.aws('DescribeTaskDefinition', (options) =>
+      this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: previousArn, include: ['TAGS'] }), options),
     );
     if (!described.taskDefinition) throw new ReleaseError(`DescribeTaskDefinition returned nothing for ${previousArn}`);
     const rendered = renderTaskDefinitionInput(
@@ -444,14 +665,16 @@ class Release {
     if (rendered.previousImage === this.options.image) {
       this.log('note: the image is unchanged; registering a new revision anyway (redeploy of the same digest)');
     }
-    this.throwIfAborted('before RegisterTaskDefinition');
+    this.throwIfStopped('before RegisterTaskDefinition');
 
-    const registered = await this.client.send(new RegisterTaskDefinitionCommand(rendered.input));
+    const registered = await this.aws('RegisterTaskDefinition', (options) =>
+      this.client.send(new RegisterTaskDefinitionCommand(rendered.input), options),
+    );
     const newArn = registered.taskDefinition?.taskDefinitionArn;
     if (!newArn) throw new ReleaseError('RegisterTaskDefinition returned no task definition ARN');
     this.evidence.newTaskDefinitionArn = newArn;
     this.log(`registered ${shortTaskDefinition(newArn)} (${newArn})`);
-    this.throwIfAborted('before UpdateService');
+    this.throwIfStopped('before UpdateService');
     return { service };
   }
 
@@ -459,6 +682,7 @@ class Release {
    * UpdateService to the new revision with the circuit breaker on, other deployment settings kept.
    * Returns true when the service now points at the new revision; the error when it certainly
    * does not (ECS rejected the call, or a retried call failed and the service is unchanged).
+   * Throws when that cannot be told (the check itself failed or was cancelled).
    */
   private async updateToNewRevision(service: Service, newArn: string): Promise<true | Error> {
     const deploymentConfiguration: DeploymentConfiguration = {
@@ -466,13 +690,16 @@ class Release {
       deploymentCircuitBreaker: { enable: true, rollback: true },
     };
     try {
-      const response = await this.client.send(
-        new UpdateServiceCommand({
-          cluster: this.options.cluster,
-          service: this.options.service,
-          taskDefinition: newArn,
-          deploymentConfiguration,
-        }),
+      const response = await this.aws('UpdateService', (options) =>
+        this.client.send(
+          new UpdateServiceCommand({
+            cluster: this.options.cluster,
+            service: this.options.service,
+            taskDefinition: newArn,
+            deploymentConfiguration,
+          }),
+          options,
+        ),
       );
       const deployment = response.service?.deployments?.find(
         (candidate) => candidate.status === 'PRIMARY' && candidate.taskDefinition === newArn,
@@ -482,7 +709,9 @@ class Release {
     } catch (error) {
       const status = httpStatus(error);
       if (status !== undefined && status >= 400 && status < 500) return asError(error);
-      // 5xx or network failure after the SDK's retries: the update may or may not have happened.
+      // 5xx, network failure after the SDK's retries, or cancelled: the update may or may not have
+      // happened. Once cancelled, the check below cannot run either; the rollback sorts it out.
+      if (this.phaseSignal.aborted) throw error;
       const { service: now } = await this.describeService();
       if (now?.taskDefinition !== newArn) return asError(error);
       this.evidence.deploymentId = primaryDeployment(now)?.id ?? null;
@@ -497,18 +726,28 @@ class Release {
   /**
    * Makes sure the service ends on the previous revision: waits for ECS's own circuit-breaker
    * rollback when there is one, otherwise issues UpdateService to the previous ARN, then waits
-   * (bounded) for it to be PRIMARY and COMPLETED.
+   * (bounded) for it to be PRIMARY and COMPLETED. Bounded by `rollbackTimeoutMs` and, once the
+   * caller's signal has fired, by the abort grace: every call and wait is cancelled at either.
    */
   private async rollBack(reason: string, lastSeen: WaitResult | undefined): Promise<EcsDeployResult> {
     const previousArn = this.evidence.previousTaskDefinitionArn as string;
-    const rollbackDeadline = this.now().getTime() + (this.options.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS);
+    const rollbackTimeoutMs = this.options.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS;
+    const bound = new AbortController();
+    this.later(rollbackTimeoutMs, () =>
+      bound.abort(new ReleaseError(`the rollback timeout of ${formatMs(rollbackTimeoutMs)} is reached`)),
+    );
+    this.phaseSignal = AbortSignal.any([this.grace.signal, bound.signal]);
+    const rollbackDeadline = this.now().getTime() + rollbackTimeoutMs;
     this.log(`release failed: ${reason}`);
+    if (this.options.signal?.aborted) {
+      this.log(`rolling back within the abort grace of ${formatMs(this.options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS)}`);
+    }
 
     let primary = lastSeen?.kind === 'replaced' ? lastSeen.primary : primaryDeployment((await this.describeService()).service);
     if (lastSeen?.kind === 'failed' && primary?.taskDefinition !== previousArn) {
       // The circuit breaker marks the deployment FAILED and then starts its own rollback; give it
       // one poll before starting a competing deployment.
-      await this.pause(this.pollIntervalMs, undefined);
+      await this.pause(this.pollIntervalMs);
       primary = primaryDeployment((await this.describeService()).service);
     }
 
@@ -522,8 +761,11 @@ class Release {
       this.log(`ECS is rolling back to ${shortTaskDefinition(previousArn)} (deployment ${primary.id ?? '?'}); waiting for it`);
     } else {
       this.log(`rolling back: UpdateService ${this.options.service} -> ${shortTaskDefinition(previousArn)}`);
-      const response = await this.client.send(
-        new UpdateServiceCommand({ cluster: this.options.cluster, service: this.options.service, taskDefinition: previousArn }),
+      const response = await this.aws('UpdateService', (options) =>
+        this.client.send(
+          new UpdateServiceCommand({ cluster: this.options.cluster, service: this.options.service, taskDefinition: previousArn }),
+          options,
+        ),
       );
       const deployment = response.service?.deployments?.find(
         (candidate) => candidate.status === 'PRIMARY' && candidate.taskDefinition === previousArn,
@@ -538,10 +780,16 @@ class Release {
     }
     await this.writeEvidence();
 
-    const back = await this.waitForCompleted(previousArn, rollbackDeadline, undefined);
+    const back = await this.waitForCompleted(previousArn, rollbackDeadline);
     if (back.kind === 'completed') {
       this.evidence.rollback.completed = true;
       return this.finish('rolled-back', `${reason}; service is back on ${shortTaskDefinition(previousArn)} (COMPLETED)`);
+    }
+    if (this.options.signal?.aborted && (back.kind === 'aborted' || back.kind === 'timeout')) {
+      return this.finish(
+        'aborted',
+        `${reason}; rollback to ${shortTaskDefinition(previousArn)} started (deployment ${this.evidence.rollback.deploymentId ?? '?'}, by ${this.evidence.rollback.initiatedBy}) but not seen COMPLETED before stopping: ${this.describeFailure(back, previousArn)}`,
+      );
     }
     return this.finish(
       'rollback-failed',
@@ -549,12 +797,11 @@ class Release {
     );
   }
 
-  /** Polls until `taskDefinitionArn` is the PRIMARY deployment with rolloutState COMPLETED, or not. */
-  private async waitForCompleted(
-    taskDefinitionArn: string,
-    deadlineMs: number,
-    signal: AbortSignal | undefined,
-  ): Promise<WaitResult> {
+  /**
+   * Polls until `taskDefinitionArn` is the PRIMARY deployment with rolloutState COMPLETED, or not:
+   * another deployment took over, `deadlineMs` passed, or the phase signal fired.
+   */
+  private async waitForCompleted(taskDefinitionArn: string, deadlineMs: number): Promise<WaitResult> {
     let primary: Deployment | undefined;
     for (;;) {
       const observed = await this.poll();
@@ -567,20 +814,28 @@ class Release {
           return { kind: 'replaced', primary };
         }
       }
-      if (signal?.aborted) return { kind: 'aborted', primary };
-      if (this.now().getTime() >= deadlineMs) return { kind: 'timeout', primary };
-      await this.pause(Math.min(this.pollIntervalMs, Math.max(0, deadlineMs - this.now().getTime())), signal);
-      if (signal?.aborted) return { kind: 'aborted', primary };
+      const stopped = this.stopKind(deadlineMs);
+      if (stopped) return { kind: stopped, primary };
+      await this.pause(Math.min(this.pollIntervalMs, Math.max(0, deadlineMs - this.now().getTime())));
+      const stoppedWhileWaiting = this.stopKind(deadlineMs);
+      if (stoppedWhileWaiting) return { kind: stoppedWhileWaiting, primary };
     }
   }
 
-  /** One DescribeServices with a progress line; undefined after a transient error (already retried by the SDK). */
+  /** Why waiting has to stop now, if it has to: the caller aborted, or a deadline passed. */
+  private stopKind(deadlineMs: number): 'aborted' | 'timeout' | undefined {
+    if (this.phaseSignal.aborted) return this.options.signal?.aborted ? 'aborted' : 'timeout';
+    return this.now().getTime() >= deadlineMs ? 'timeout' : undefined;
+  }
+
+  /** One DescribeServices with a progress line; undefined after a transient error (already retried by the SDK) or a cancellation. */
   private async poll(): Promise<Service | undefined> {
     this.polls += 1;
     let service: Service | undefined;
     try {
       service = (await this.describeService()).service;
     } catch (error) {
+      if (this.phaseSignal.aborted) return undefined;
       if (!isTransient(error)) throw error;
       this.log(`${this.elapsed()} poll ${this.polls}: DescribeServices failed after retries (${describeError(error)}); polling on`);
       return undefined;
@@ -608,10 +863,26 @@ class Release {
   }
 
   private async describeService(): Promise<{ service: Service | undefined; failureArn: string | undefined }> {
-    const response = await this.client.send(
-      new DescribeServicesCommand({ cluster: this.options.cluster, services: [this.options.service] }),
+    const response = await this.aws('DescribeServices', (options) =>
+      this.client.send(new DescribeServicesCommand({ cluster: this.options.cluster, services: [this.options.service] }), options),
     );
     return { service: response.services?.[0], failureArn: response.failures?.[0]?.arn };
+  }
+
+  /**
+   * Sends one AWS call with the phase signal, so the deadline, the caller's abort and the rollback
+   * bounds cancel it mid-flight (each HTTP attempt is also bounded by the client's request
+   * timeout). A cancelled call becomes a {@link ReleaseError} saying which call and why.
+   */
+  private async aws<Output>(operation: string, send: (options: { abortSignal: AbortSignal }) => Promise<Output>): Promise<Output> {
+    const signal = this.phaseSignal;
+    try {
+      signal.throwIfAborted();
+      return await send({ abortSignal: signal });
+    } catch (error) {
+      if (signal.aborted) throw new ReleaseError(`${operation} cancelled: ${abortCause(signal)}`);
+      throw error;
+    }
   }
 
   private describeFailure(result: WaitResult, taskDefinitionArn: string): string {
@@ -626,7 +897,7 @@ class Release {
       case 'timeout':
         return `${name} did not reach COMPLETED in time (rolloutState ${result.primary?.rolloutState ?? '?'}, running ${result.primary?.runningCount ?? '?'}/${result.primary?.desiredCount ?? '?'})`;
       case 'aborted':
-        return `aborted while waiting for ${name}`;
+        return `aborted while waiting for ${name} (${abortCause(this.phaseSignal)})`;
     }
   }
 
@@ -647,28 +918,39 @@ class Release {
   private async writeEvidence(): Promise<string | undefined> {
     const file = this.options.evidenceFile;
     if (!file) return undefined;
+    const temporary = `${file}.${process.pid}.tmp`;
     try {
-      await mkdir(dirname(file), { recursive: true });
-      const temporary = `${file}.${process.pid}.tmp`;
+      await ensureDirectory(dirname(file));
       await writeFile(temporary, `${JSON.stringify(this.evidence, null, 2)}\n`, 'utf8');
       await rename(temporary, file);
       return undefined;
     } catch (error) {
+      await rm(temporary, { force: true }).catch(() => undefined);
       return describeError(error);
     }
   }
 
   /**
-   * Waits between polls. `signal` cuts the wait short during the rollout; the rollback wait passes
-   * none, so an abort that already happened does not turn it into a busy loop.
+   * Waits between polls; the phase signal cuts the wait short. The rollback phase has its own
+   * signal, so an abort that already happened does not turn the rollback wait into a busy loop.
    */
-  private async pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  private async pause(ms: number): Promise<void> {
     if (this.injectedSleep) return this.injectedSleep(ms);
-    await delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
+    await delay(ms, undefined, { signal: this.phaseSignal }).catch(() => undefined);
   }
 
-  private throwIfAborted(where: string): void {
-    if (this.options.signal?.aborted) throw new ReleaseError(`aborted ${where}`);
+  private throwIfStopped(where: string): void {
+    if (this.phaseSignal.aborted) throw new ReleaseError(`stopped ${where}: ${abortCause(this.phaseSignal)}`);
+  }
+
+  /** A timer that does not keep the process alive and is cleared when the run ends. */
+  private later(ms: number, action: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      action();
+    }, ms);
+    timer.unref();
+    this.timers.add(timer);
   }
 
   private async clientRegion(): Promise<string | null> {
@@ -686,6 +968,24 @@ class Release {
   private elapsed(): string {
     return `+${Math.round((this.now().getTime() - this.startMs) / 1000)}s`;
   }
+}
+
+/** Why a signal fired: its reason's message (`received SIGTERM`, `the release timeout of 5s is reached`). */
+function abortCause(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (typeof reason === 'string' && reason) return reason;
+  if (reason instanceof Error && reason.message) return reason.message;
+  return 'aborted';
+}
+
+/** `90000` → `1m30s`, `500` → `500ms`. */
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const totalSeconds = Math.round(ms / 1000);
+  const minutes = Math.floor(totalSeconds / 60);
+  const seconds = totalSeconds % 60;
+  if (minutes === 0) return `${seconds}s`;
+  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
 }
 
 function primaryDeployment(service: Service | undefined): Deployment | undefined {

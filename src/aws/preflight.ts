@@ -39,7 +39,7 @@ import type { Diagnostic, ModelPath, Severity } from '../diagnostics.ts';
 import { createSourceLocator, type SourceLocator } from '../load/locate.ts';
 import type { CosignSignStep, EcrPushStep, EcsDeployStep } from '../model/delivery.ts';
 import { indexPipeline } from '../policy/model-index.ts';
-import { DEFAULT_MAX_ATTEMPTS, createEcsClient } from './ecs-deploy.ts';
+import { DEFAULT_MAX_ATTEMPTS, createEcsClient, sdkRequestHandlerOptions } from './ecs-deploy.ts';
 
 /** The SDK clients preflight uses for one region. */
 export interface PreflightClients {
@@ -333,7 +333,7 @@ function pipelineTargets(pipeline: CompiledPipeline): PreflightTargets {
 export function createPreflightClients(region: string): PreflightClients {
   return {
     ecs: createEcsClient({ region }),
-    ecr: new ECRClient({ region, maxAttempts: DEFAULT_MAX_ATTEMPTS, retryMode: 'standard' }),
+    ecr: new ECRClient({ region, maxAttempts: DEFAULT_MAX_ATTEMPTS, retryMode: 'standard', requestHandler: sdkRequestHandlerOptions() }),
   };
 }
 

@@ -5,7 +5,9 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  DEFAULT_ABORT_GRACE_MS,
   DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_ROLLBACK_TIMEOUT_MS,
   DEFAULT_TIMEOUT_MS,
   EcsDeployUsageError,
   ecsDeploy,
@@ -23,17 +25,25 @@ back to the previous revision otherwise.
 Options:
   --cluster C            ECS cluster name or ARN (required)
   --service S            ECS service name or ARN (required)
-  --image REF            image by digest, REPO@sha256:<64 hex> (required; tags are refused)
+  --image REF            image by digest, REGISTRY/REPOSITORY@sha256:<64 hex> (required; tags
+                         are refused; an ECR repository must follow ECR's repository-name rules)
   --container NAME       container to update (required when the task has several)
-  --timeout D            bound on the rollout, e.g. 15m (default ${DEFAULT_TIMEOUT_MS / 60_000}m)
+  --timeout D            bound on the release, every AWS call included, e.g. 15m (default ${DEFAULT_TIMEOUT_MS / 60_000}m)
+  --rollback-timeout D   bound on the rollback after a failure (default ${DEFAULT_ROLLBACK_TIMEOUT_MS / 60_000}m)
+  --abort-grace D        bound on the rollback after SIGTERM/SIGINT (default ${DEFAULT_ABORT_GRACE_MS / 1000}s)
   --poll-interval D      time between polls, e.g. 15s (default ${DEFAULT_POLL_INTERVAL_MS / 1000}s)
-  --evidence FILE        write the deploy evidence JSON here
+  --evidence FILE        write the deploy evidence JSON here; its directory must exist and be
+                         writable, or lie inside the current directory (then it is created)
   --region R             AWS region (default: the AWS provider chain)
   -h, --help             show this help
 
 Durations: <n>ms, <n>s, <n>m or <n>h. Credentials, region and endpoint (AWS_ENDPOINT_URL_ECS)
-come from the standard AWS SDK configuration.
-Exit codes: 0 released and verified, 1 release failed (rolled back or not), 2 usage error.
+come from the standard AWS SDK configuration. The run ends within --timeout plus
+--rollback-timeout (each AWS call is cancelled at those bounds). On SIGTERM or SIGINT (Jenkins
+abort) the call in flight is cancelled and the service is rolled back within --abort-grace; a
+second signal ends the process at once.
+Exit codes: 0 released and verified, 1 release failed (rolled back, rollback failed or aborted),
+2 usage error (including an unusable --evidence path).
 `;
 
 /** Thrown for command-line mistakes; becomes exit code 2. */
@@ -74,9 +84,11 @@ export async function runEcsDeployCli(
       io.stdout.write(ECS_DEPLOY_USAGE);
       return EXIT.ok;
     }
+    const workingDirectory = io.cwd ?? process.cwd();
     options = {
       ...parsed,
-      ...(parsed.evidenceFile ? { evidenceFile: resolve(io.cwd ?? process.cwd(), parsed.evidenceFile) } : {}),
+      ...(parsed.evidenceFile ? { evidenceFile: resolve(workingDirectory, parsed.evidenceFile) } : {}),
+      workingDirectory,
       env: io.env,
     };
   } catch (error) {
@@ -92,9 +104,12 @@ export async function runEcsDeployCli(
   // explicit setting in the environment still wins.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const abort = new AbortController();
+  // `once`: a second signal gets Node's default handling and ends the process at once.
   const onSignal = (signal: NodeJS.Signals) => {
-    io.stderr.write(`ecs-deploy: received ${signal}; stopping the rollout and rolling back\n`);
-    abort.abort();
+    io.stderr.write(
+      `ecs-deploy: received ${signal}; cancelling the AWS call in flight and rolling back (at most ${formatGrace(options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS)}; send it again to stop at once)\n`,
+    );
+    abort.abort(new Error(`received ${signal}`));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -118,7 +133,7 @@ export async function runEcsDeployCli(
     return EXIT.findings;
   } catch (error) {
     if (error instanceof EcsDeployUsageError) {
-      io.stderr.write(`ecs-deploy: usage error: ${error.message}\n\n${ECS_DEPLOY_USAGE}`);
+      io.stderr.write(`ecs-deploy: usage error: ${error.message}\n(see pipewright ecs-deploy --help)\n`);
       return EXIT.invalid;
     }
     throw error;
@@ -129,7 +144,7 @@ export async function runEcsDeployCli(
 }
 
 /** Parses and checks the arguments; `'help'` for -h/--help. */
-function parseEcsDeployArgs(argv: string[]): Omit<EcsDeployOptions, 'env' | 'signal'> | 'help' {
+function parseEcsDeployArgs(argv: string[]): Omit<EcsDeployOptions, 'env' | 'signal' | 'workingDirectory'> | 'help' {
   const { values, positionals } = parseArgs({
     args: argv,
     strict: true,
@@ -140,6 +155,8 @@ function parseEcsDeployArgs(argv: string[]): Omit<EcsDeployOptions, 'env' | 'sig
       image: { type: 'string' },
       container: { type: 'string' },
       timeout: { type: 'string' },
+      'rollback-timeout': { type: 'string' },
+      'abort-grace': { type: 'string' },
       'poll-interval': { type: 'string' },
       evidence: { type: 'string' },
       region: { type: 'string' },
@@ -150,7 +167,7 @@ function parseEcsDeployArgs(argv: string[]): Omit<EcsDeployOptions, 'env' | 'sig
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const missing = (['cluster', 'service', 'image'] as const).filter((name) => !values[name]?.trim());
   if (missing.length > 0) throw new UsageError(`missing ${missing.map((name) => `--${name}`).join(', ')}`);
-  for (const name of ['container', 'evidence', 'region', 'timeout', 'poll-interval'] as const) {
+  for (const name of ['container', 'evidence', 'region', 'timeout', 'rollback-timeout', 'abort-grace', 'poll-interval'] as const) {
     if (values[name] !== undefined && !values[name].trim()) throw new UsageError(`--${name} must not be empty`);
   }
   const image = values.image as string;
@@ -161,12 +178,20 @@ function parseEcsDeployArgs(argv: string[]): Omit<EcsDeployOptions, 'env' | 'sig
     image,
     ...(values.container !== undefined ? { container: values.container } : {}),
     ...(values.timeout !== undefined ? { timeoutMs: parseDuration(values.timeout, '--timeout') } : {}),
+    ...(values['rollback-timeout'] !== undefined
+      ? { rollbackTimeoutMs: parseDuration(values['rollback-timeout'], '--rollback-timeout') }
+      : {}),
+    ...(values['abort-grace'] !== undefined ? { abortGraceMs: parseDuration(values['abort-grace'], '--abort-grace') } : {}),
     ...(values['poll-interval'] !== undefined
       ? { pollIntervalMs: parseDuration(values['poll-interval'], '--poll-interval') }
       : {}),
     ...(values.evidence !== undefined ? { evidenceFile: values.evidence } : {}),
     ...(values.region !== undefined ? { region: values.region } : {}),
   };
+}
+
+function formatGrace(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 /** `node:util` parseArgs reports unknown options and missing values with ERR_PARSE_ARGS_* codes. */

@@ -115,6 +115,7 @@ function baseOptions(overrides: Partial<EcsDeployOptions> = {}): EcsDeployOption
     timeoutMs: 10_000,
     rollbackTimeoutMs: 10_000,
     env: BUILD_ENV,
+    workingDirectory: workDir,
     ...overrides,
   };
 }
@@ -482,9 +483,9 @@ describe('ecsDeploy with the SDK client pointed at the fake endpoint', () => {
   it('an unwritable evidence path stops the release before any AWS call', async () => {
     const blocker = join(workDir, 'not-a-dir');
     writeFileSync(blocker, 'x');
-    const result = await ecsDeploy(baseOptions({ evidenceFile: join(blocker, 'evidence.json') }), { client, log });
-    expect(result.outcome).toBe('failed-before-update');
-    expect(result.reason).toMatch(/^cannot write evidence file: /);
+    await expect(ecsDeploy(baseOptions({ evidenceFile: join(blocker, 'evidence.json') }), { client, log })).rejects.toThrow(
+      /^evidence file ".*not-a-dir\/evidence\.json": .*not-a-dir is not a directory$/,
+    );
     expect(fake.calls).toHaveLength(0);
   });
 });
@@ -575,6 +576,7 @@ describe('runEcsDeployCli through AWS_ENDPOINT_URL_ECS', () => {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
     env: BUILD_ENV,
+    cwd: workDir,
   });
   const lastLine = (text: string) => text.trimEnd().split('\n').at(-1);
   const required = () => ['--cluster', CLUSTER, '--service', SERVICE, '--container', 'app', '--poll-interval', '5ms'];

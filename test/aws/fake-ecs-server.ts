@@ -42,7 +42,7 @@ export interface FakeEcsCall {
   sdkRequest: string | undefined;
   /** The SigV4 `Authorization` header (to check which credentials signed the call). */
   authorization: string | undefined;
-  /** HTTP status the fake answered with. */
+  /** HTTP status the fake answered with; 0 for a request it swallowed (see {@link FakeEcs.blackHoleAfter}). */
   status: number;
   /** `__type` of the error answered, if any. */
   errorType?: string;
@@ -186,6 +186,8 @@ export class FakeEcs {
   private readonly families = new Map<string, TaskDefinitionRecord[]>();
   private readonly injectedErrors: InjectedError[] = [];
   private nextId = 1;
+  /** Black-hole mode: after this many more answered calls of the operation, nothing is answered. */
+  private blackHole: { operation: string; remaining: number; active: boolean } | undefined;
 
   private constructor(
     private readonly server: http.Server,
@@ -301,6 +303,15 @@ export class FakeEcs {
     this.serviceState(cluster, service).queuedScenarios.push(...scenarios);
   }
 
+  /**
+   * A black-holed endpoint: after the next `count` calls of `operation` have been answered, every
+   * request is read and recorded (status 0) but never answered, and the connection stays open, as
+   * with a dropped route or a hung load balancer. `count` 0: `operation` itself is swallowed.
+   */
+  blackHoleAfter(operation: string, count = 1): void {
+    this.blackHole = { operation, remaining: count, active: false };
+  }
+
   /** Answers the next `count` matching calls with an error instead of processing them. */
   injectErrors(error: InjectedError): void {
     this.injectedErrors.push({ ...error });
@@ -344,6 +355,16 @@ export class FakeEcs {
         status: 200,
       };
       this.calls.push(call);
+      const hole = this.blackHole;
+      let swallow = hole?.active ?? false;
+      if (hole && !hole.active && operation === hole.operation) {
+        if (hole.remaining === 0) hole.active = swallow = true;
+        else if (--hole.remaining === 0) hole.active = true; // this one is answered, the ones after it are not
+      }
+      if (swallow) {
+        call.status = 0;
+        return; // never answered; close() drops the connection
+      }
       let payload: unknown;
       try {
         if (req.method !== 'POST') throw new EcsError('UnknownOperationException', `unsupported method ${req.method}`);
