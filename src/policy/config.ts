@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Severity } from '../diagnostics.ts';
+import { editDistance } from '../validate/describe.ts';
 import { RULE_ID_PATTERN, type Rule } from './rule.ts';
 
 export const SeveritySchema = z.enum(['error', 'warning', 'info']);
@@ -181,6 +182,27 @@ export function environmentPolicy(config: ResolvedPolicyConfig, name: string): E
     approvalTimeoutMinutes: configured.approvalTimeoutMinutes ?? defaults.approvalTimeoutMinutes,
     awsAccountIds: configured.awsAccountIds ?? [],
   };
+}
+
+/**
+ * The rule id `id` was probably meant to be, for "did you mean" messages: the same id in other
+ * case (`scan-001`), the same number written differently (`SCAN-0001`, `SCAN-1`), or a one-letter
+ * slip in the pack prefix with the same number (`SACN-001`). Numbers are not guessed (`SCAN-999`
+ * suggests nothing): near numbers are different rules.
+ */
+export function suggestRuleId(id: string, known: Iterable<string>): string | undefined {
+  const parse = (value: string) => /^([A-Za-z][A-Za-z0-9]*)-(\d+)$/.exec(value);
+  const wanted = parse(id);
+  let slip: string | undefined;
+  for (const candidate of known) {
+    if (candidate.toLowerCase() === id.toLowerCase()) return candidate;
+    const parts = parse(candidate);
+    if (!wanted || !parts || Number(parts[2]) !== Number(wanted[2])) continue;
+    const prefix = wanted[1]!.toUpperCase();
+    if (parts[1] === prefix) return candidate;
+    if (slip === undefined && editDistance(prefix, parts[1]!) === 1) slip = candidate;
+  }
+  return slip;
 }
 
 /** Severity ordering: `atLeast('error', 'warning')` is true. */

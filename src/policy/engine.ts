@@ -13,10 +13,10 @@ import {
   type PolicyConfig,
   type ResolvedPolicyConfig,
   type SeverityOrOff,
+  suggestRuleId,
 } from './config.ts';
 import { indexPipeline, isPathWithin } from './model-index.ts';
 import { allRules } from './registry.ts';
-import { closestMatch } from '../validate/describe.ts';
 import type { Rule, RuleContext, RuleFinding } from './rule.ts';
 import {
   RULE_FAILED,
@@ -95,7 +95,7 @@ export function checkPolicyConfig(config: ResolvedPolicyConfig): Diagnostic[] {
   }
   const unknown = (id: string, where: string, path: ModelPath) => {
     if (!known.has(id)) {
-      const suggestion = closestMatch(id, [...known]);
+      const suggestion = suggestRuleId(id, known);
       problems.push({
         code: 'PW2101',
         severity: 'error',

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { compileProject } from '../../src/compile.ts';
 import { formatDiagnostic, type Diagnostic } from '../../src/diagnostics.ts';
+import { suggestRuleId } from '../../src/policy/config.ts';
 import { positionOf } from '../load/project.ts';
 import { createTempProject, runCli, type TempProject } from '../support/temp-project.ts';
 
@@ -202,4 +203,14 @@ export default definePipeline({
   expect(d).toMatchObject({ code: 'PW2003', message: "unknown `step` 'npmrun' - did you mean 'npmRun'?", location: at(text, "'npmrun'") });
   const line = formatDiagnostic(d!);
   expect(line.split("'withCredentials'")).toHaveLength(2);
+});
+
+test('rule id suggestions: other case, the same number written differently, a slip in the pack; never a guessed number', () => {
+  const known = ['SCAN-001', 'SCAN-009', 'FLOW-001', 'IAM-002'];
+  expect(suggestRuleId('scan-001', known)).toBe('SCAN-001');
+  expect(suggestRuleId('SCAN-0001', known)).toBe('SCAN-001');
+  expect(suggestRuleId('SCAN-1', known)).toBe('SCAN-001');
+  expect(suggestRuleId('SACN-009', known)).toBe('SCAN-009');
+  expect(suggestRuleId('SCAN-999', known)).toBeUndefined();
+  expect(suggestRuleId('NOPE-1', known)).toBeUndefined();
 });
