@@ -1,11 +1,11 @@
 /**
  * Compiling one pipeline, in memory: schema, structure, lowering, printing, output path, policy,
- * diagnostic locations. Used by `compileProject` on the main thread and by the compile worker
- * (`compile-worker.ts`), so it depends on nothing but its arguments and the project files.
+ * diagnostic locations. Used by `compileProject` (compile.ts) for each pipeline as its value
+ * arrives from the sandbox; it depends on nothing but its arguments and the project files.
  */
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { readProjectText, type CompileDependencies } from './cache/compile-cache.ts';
-import type { CompiledPipeline } from './compile.ts';
+import type { CompiledPipeline } from './compiled.ts';
 import type { ResolvedConfig } from './config.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { hasErrors } from './diagnostics.ts';

@@ -5,49 +5,25 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { BUILD_ID } from './cache/build-id.ts';
+import type { CompiledPipeline } from './compiled.ts';
 import { CompileCache, makeModelsLazy, type CompileDependencies } from './cache/compile-cache.ts';
 import { compileModule, pipelineNameFromFile, resolveOutput, type PipelineCompileContext } from './compile-pipeline.ts';
 import { defaultConfig, ConfigSchema, CONFIG_FILE, type ResolvedConfig } from './config.ts';
 import type { Diagnostic } from './diagnostics.ts';
-import type { JenkinsfileAst } from './jenkinsfile/ast.ts';
 import { discoverPipelineFiles } from './load/discover.ts';
 import { cacheLocation } from './load/cache.ts';
-import { loadPipelineModules } from './load/loader.ts';
+import { attachSandboxedRules, sandboxedRuleIndexes } from './load/config-rules.ts';
+import { loadModules, loadPipelineModules, type LoadedModule } from './load/loader.ts';
+import { sandboxLimits, type SandboxLimits } from './load/sandbox.ts';
 import { createSourceLocator } from './load/locate.ts';
 import { configIssuesToDiagnostics, markDefaultMessage } from './validate/schema-issues.ts';
 import type { ValidPipeline } from './model/schema.ts';
-import { checkPolicyConfig, createPolicyRunner, type PolicyResult } from './policy/engine.ts';
+import { checkPolicyConfig, createPolicyRunner } from './policy/engine.ts';
 import { isoDate } from './policy/suppressions.ts';
 
 export { compilePipelineValue, pipelineNameFromFile } from './compile-pipeline.ts';
 
-/**
- * The result of compiling one pipeline source file.
- *
- * A result served from the persistent result cache (see {@link CompileOptions.resultCache}) is the
- * same as a fresh one; its `model`, `ast` and `lineOrigins` are computed from the loaded value
- * on first access (accessor properties), so callers that never read them never pay for them.
- */
-export interface CompiledPipeline {
-  /** Source file, relative to the project root, `/` separators. */
-  source: string;
-  /** Pipeline name (from `name`, else the file name without `.pipeline.ts`). */
-  name: string;
-  /** Output path, relative to the project root, `/` separators. */
-  output: string;
-  /** Errors and warnings, with TypeScript source locations. */
-  diagnostics: Diagnostic[];
-  /** The validated model (absent when the source did not load or failed the schema). */
-  model?: ValidPipeline;
-  /** The lowered Jenkinsfile AST (absent when there are errors). */
-  ast?: JenkinsfileAst;
-  /** The complete Jenkinsfile text, header included (absent when there are errors). */
-  jenkinsfile?: string;
-  /** For each line of `jenkinsfile`, the model path that produced it (for source maps). */
-  lineOrigins?: (readonly (string | number)[] | undefined)[];
-  /** Policy result (absent when the pipeline did not get as far as the policy). Its active findings are also in `diagnostics`. */
-  policy?: PolicyResult;
-}
+export type { CompiledPipeline } from './compiled.ts';
 
 export interface CompileOptions {
   /** Project root (where `pipelines/`, `generated/` and `pipewright.config.ts` are). */
@@ -74,6 +50,21 @@ export interface CompileOptions {
    * pipelines write the same file, comes after: it may still fail a later pipeline (PW4003).
    */
   onResult?: (pipeline: CompiledPipeline) => void;
+  /**
+   * Whether results and bundles cached by earlier runs may be used. A gate must not pass on the
+   * cache's word (anyone who can write `node_modules/.cache` could forge an entry), so `--check`,
+   * `lint` and `diff` pass `false`: everything is computed from source, and the result cache is
+   * neither read nor written. Default: `true`, except in CI (the `CI` environment variable set).
+   * Even when true, cached results are only used when they carry this user's key (see
+   * `src/cache/cache-key.ts`).
+   */
+  reuseCache?: boolean;
+  /**
+   * Limits for evaluating pipeline modules and the configuration in the sandbox worker: time per
+   * module (ms) and heap (MB). Default: `PIPEWRIGHT_LOAD_TIMEOUT` (seconds) and
+   * `PIPEWRIGHT_LOAD_MEMORY_MB`, else 60 s and 2,048 MB.
+   */
+  loadLimits?: Partial<SandboxLimits>;
 }
 
 export interface CompileRun {
@@ -96,13 +87,42 @@ const toPosix = (path: string) => path.split(sep).join('/');
  */
 const configSources = new WeakMap<ResolvedConfig, readonly string[]>();
 
-/** Loads `pipewright.config.ts` (if any) and applies defaults. */
-export async function loadConfig(root: string): Promise<{ config: ResolvedConfig; diagnostics: Diagnostic[] }> {
+/** Whether this run may use caches by default: not in CI (see {@link CompileOptions.reuseCache}). */
+export const cacheTrustedByDefault = (env: NodeJS.ProcessEnv = process.env): boolean => !env.CI;
+
+/**
+ * Loads `pipewright.config.ts` (if any) and applies defaults. The module runs in the sandbox
+ * worker like a pipeline; its custom rules keep running there (see `load/config-rules.ts`).
+ */
+export async function loadConfig(
+  root: string,
+  options: { reuseCache?: boolean; loadLimits?: Partial<SandboxLimits> } = {},
+): Promise<{ config: ResolvedConfig; diagnostics: Diagnostic[] }> {
+  root = resolve(root);
   const file = resolve(root, CONFIG_FILE);
   if (!existsSync(file)) return { config: defaultConfig(), diagnostics: [] };
-  const { modules, graph } = await loadPipelineModules([file], { root });
+  const limits = sandboxLimits(options.loadLimits);
+  const { result, sources } = await loadModules([file], { root, reuseBundles: options.reuseCache ?? cacheTrustedByDefault(), limits });
+  const { modules, graph } = result;
   const loaded = modules[0]!;
   if (loaded.diagnostics.length > 0) return { config: defaultConfig(), diagnostics: loaded.diagnostics };
+  const ruleIndexes = sandboxedRuleIndexes(loaded.value);
+  const unit = sources.get(file);
+  try {
+    if (unit) await attachSandboxedRules(loaded.value, ruleIndexes, { root, unit, limits });
+  } catch (error) {
+    return {
+      config: defaultConfig(),
+      diagnostics: [
+        {
+          code: 'PW2102',
+          severity: 'error',
+          message: `the custom rules of ${CONFIG_FILE} could not be loaded in the sandbox: ${(error as Error).message ?? String(error)}`,
+          location: { file: CONFIG_FILE, line: 1, column: 1 },
+        },
+      ],
+    };
+  }
   const parsed = ConfigSchema.safeParse(loaded.value ?? {}, { error: markDefaultMessage });
   if (parsed.success) {
     configSources.set(parsed.data, [...(graph.get(file) ?? [file])]);
@@ -156,12 +176,13 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     ? options.files.map((f) => resolve(root, f))
     : await discoverPipelineFiles(root, { dir: config.pipelinesDir });
 
-  const { modules, graph } = await loadPipelineModules(files, { root });
+  const reuse = options.reuseCache ?? cacheTrustedByDefault();
 
   // One date for the whole run: suppression expiry is judged against it, and it is part of the
   // cache key.
   const now = new Date();
-  const cache = openResultCache(root, config, options.resultCache, isoDate(now));
+  // A run that cannot reuse results does not build the cache either (no key, no writes).
+  const cache = reuse ? openResultCache(root, config, options.resultCache, isoDate(now)) : undefined;
   const policy = createPolicyRunner(config.policy);
   const resolvedConfig = config;
   const context: PipelineCompileContext = { root, config, policy, now };
@@ -188,18 +209,66 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     if (key !== undefined) cache!.store(key, result, dependencies);
     return options.lazyModels ? makeModelsLazy(result, recompute) : result;
   };
-  const pipelines: CompiledPipeline[] = [];
-  for (const loaded of modules) {
-    const result = compileOne(loaded);
-    pipelines.push(result);
-    if (options.onResult) {
-      options.onResult(result);
-      // Let the I/O that onResult started make progress (its next steps run on this thread).
-      if (pipelines.length % 32 === 0) await new Promise((resolveYield) => setImmediate(resolveYield));
-    }
+  // Pipelines compile as their values arrive from the sandbox, while later modules still
+  // evaluate. Results are offered to `onResult` (which may write them) only once every value is
+  // known, and never when two pipelines claim one output: neither of those may be touched.
+  const results = new Map<string, CompiledPipeline>();
+  const claims = new Map<string, string>();
+  let claimCounts: Map<string, number> | undefined;
+  const held: { file: string; result: CompiledPipeline }[] = [];
+  const offer = (file: string, result: CompiledPipeline) => {
+    if (!options.onResult) return;
+    if (!claimCounts) held.push({ file, result });
+    else if ((claimCounts.get(result.output) ?? 0) <= 1 && (claimCounts.get(claims.get(file)!) ?? 0) <= 1) options.onResult(result);
+  };
+  let failure: { error: unknown } | undefined;
+  const { modules, graph } = await loadPipelineModules(files, {
+    root,
+    reuseBundles: reuse,
+    ...(options.loadLimits ? { limits: options.loadLimits } : {}),
+    onModule: (loaded) => {
+      if (failure) return;
+      try {
+        claims.set(loaded.file, claimedOutput(root, loaded, resolvedConfig));
+        const result = compileOne(loaded);
+        results.set(loaded.file, result);
+        offer(loaded.file, result);
+      } catch (error) {
+        // Thrown from a message handler it would end the process; rethrown below instead.
+        failure = { error };
+      }
+    },
+  });
+  if (failure) throw failure.error;
+  claimCounts = new Map();
+  for (const output of claims.values()) claimCounts.set(output, (claimCounts.get(output) ?? 0) + 1);
+  for (const [index, { file, result }] of held.entries()) {
+    offer(file, result);
+    // Let the I/O that onResult started make progress (its next steps run on this thread).
+    if (index % 32 === 31) await new Promise((resolveYield) => setImmediate(resolveYield));
   }
   cache?.flush();
+  const seen = new Set<string>();
+  const pipelines: CompiledPipeline[] = [];
+  for (const loaded of modules) {
+    if (seen.has(loaded.file)) continue;
+    seen.add(loaded.file);
+    pipelines.push(results.get(loaded.file)!);
+  }
   return finishRun(root, config, pipelines, runDiagnostics, graph, !options.files);
+}
+
+/**
+ * The output a loaded module claims, from its raw value (before validation): what it will be
+ * compiled to if it compiles. Known as soon as the value arrives, so that writes can wait for
+ * every claim to be known.
+ */
+function claimedOutput(root: string, loaded: LoadedModule, config: ResolvedConfig): string {
+  const value = loaded.value as { name?: unknown; output?: unknown } | undefined;
+  const usable = loaded.diagnostics.length === 0 && typeof value === 'object' && value !== null;
+  const name = usable && typeof value.name === 'string' ? value.name : pipelineNameFromFile(loaded.file);
+  const model = usable && typeof value.output === 'string' ? ({ output: value.output } as ValidPipeline) : undefined;
+  return resolveOutput(root, name, model, config).output;
 }
 
 /** Flags pipelines that write the same file, and assembles the run. */
@@ -211,21 +280,30 @@ function finishRun(
   graph: Map<string, Set<string>>,
   complete: boolean,
 ): CompileRun {
-  // Two pipelines must not write the same file.
-  const byOutput = new Map<string, CompiledPipeline>();
+  // Two pipelines must not write the same file (a copied pipeline whose `name` was not changed):
+  // an error for each, at its `name`, and neither is written.
+  const byOutput = new Map<string, CompiledPipeline[]>();
   for (const pipeline of pipelines) {
-    const other = byOutput.get(pipeline.output);
-    if (other) {
+    const claimants = byOutput.get(pipeline.output);
+    if (claimants) claimants.push(pipeline);
+    else byOutput.set(pipeline.output, [pipeline]);
+  }
+  for (const [output, claimants] of byOutput) {
+    if (claimants.length < 2) continue;
+    for (const pipeline of claimants) {
+      const others = claimants.filter((other) => other !== pipeline).map((other) => other.source);
       pipeline.diagnostics.push({
         code: 'PW4003',
         severity: 'error',
-        message: `pipelines ${other.source} and ${pipeline.source} both write ${pipeline.output}`,
-        location: { file: pipeline.source, line: 1, column: 1 },
+        message: `${pipeline.source} and ${others.join(', ')} both write ${output}; neither is written (give each pipeline its own name or output)`,
+        path: ['name'],
+        location: createSourceLocator(resolve(root, pipeline.source), root).locate(['name']),
         expected: 'a unique name or output per pipeline',
-        found: `duplicate output ${pipeline.output}`,
+        found: `duplicate output ${output}`,
       });
       delete pipeline.jenkinsfile;
-    } else byOutput.set(pipeline.output, pipeline);
+      delete pipeline.ast;
+    }
   }
   return { root, config, pipelines, diagnostics, graph, complete };
 }

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { CompiledPipeline } from '../compile.ts';
+import type { CompiledPipeline } from '../compiled.ts';
 import type { ResolvedConfig } from '../config.ts';
 import type { Diagnostic, Severity } from '../diagnostics.ts';
 import type { ActiveRule, PolicyFinding, SuppressedFinding } from '../policy/engine.ts';

@@ -20,7 +20,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildOptions, Message, Metafile, Plugin } from 'esbuild';
 
 /** Absolute file -> absolute files it imports directly (bundled modules only). */
@@ -278,4 +278,33 @@ export function reachable(start: string, edges: ImportEdges): Set<string> {
     }
   }
   return seen;
+}
+
+let runtimeUrl: Promise<string> | undefined;
+
+/**
+ * The module custom rules need inside the sandbox (`sandbox-policy.ts`: the model index and
+ * per-environment policy), as a URL the worker can import. In the built package it is the build's
+ * own `dist/load/sandbox-policy.js`. From source (tests) a worker cannot run TypeScript, so it is
+ * bundled here, in memory, and handed over as a `data:` URL: never a file in the cache
+ * directory, which anyone who can write the project's node_modules could replace.
+ */
+export function policyRuntimeUrl(): Promise<string> {
+  runtimeUrl ??= (async () => {
+    const dsl = dslModulePath();
+    const base = path.dirname(path.dirname(dsl));
+    if (!dsl.endsWith('.ts')) return pathToFileURL(path.join(base, 'load', 'sandbox-policy.js')).href;
+    const esbuild = await loadEsbuild();
+    const result = await esbuild.build({
+      entryPoints: [path.join(base, 'load', 'sandbox-policy.ts')],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: `node${process.versions.node}`,
+      write: false,
+      logLevel: 'silent',
+    });
+    return `data:text/javascript;base64,${Buffer.from(result.outputFiles[0]!.text).toString('base64')}`;
+  })();
+  return runtimeUrl;
 }

@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { BundleMode } from './bundle.ts';
 
 /** Bump when the bundle layout or the manifest format changes. */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 
 export interface CacheLocation {
   directory: string;

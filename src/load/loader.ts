@@ -1,26 +1,26 @@
 /**
- * The load phase: pipeline files (`*.pipeline.ts`) to JS values, with every failure turned into a
+ * The load phase: pipeline files (`*.pipeline.ts`) to plain data, with every failure turned into a
  * Diagnostic that points at the TypeScript source.
  *
- * One esbuild bundle serves the whole load (see `bundle.ts`). The eager bundle evaluates all
- * pipelines in one import; if anything in it throws, the lazy bundle evaluates each pipeline on
- * its own, so one broken pipeline never hides the others:
+ * esbuild bundles every pipeline into one lazy bundle (see `bundle.ts`), in this process. The
+ * bundle is evaluated in a sandbox worker (`sandbox.ts`), never in this realm: each pipeline in
+ * turn, its default export copied into plain data and streamed back as soon as it is evaluated,
+ * so a caller can compile while later modules still evaluate (`onModule`). So:
  * - a syntax or resolve error fails only the pipelines that reach the broken file (PW1001);
  * - a module that throws fails the pipelines that import it (PW1002, at the throwing line), and
  *   so does an npm import that cannot be loaded (at the import);
- * - a missing or wrong default export is reported per pipeline (PW1003, PW1004).
- * When nothing changed since the last load (same entries, same input sizes and mtimes), the
- * previous bundle is reused and esbuild does not run (`cache.ts`). After a failure the modules
- * that did evaluate in the eager attempt run a second time in the lazy one: top-level side
- * effects (logging) can repeat on that path.
+ * - a missing or wrong default export is reported per pipeline (PW1003, PW1004), and so is one
+ *   that is not plain data: a function, a cycle, a throwing getter (PW1006, at the property);
+ * - a module that exits the worker, runs out of time or memory, or awaits forever is stopped and
+ *   reported (PW1005); the others still load.
+ * When nothing changed since the last load (same entries, same input sizes and mtimes), and the
+ * caller trusts the cache, the previous bundle is reused and esbuild does not run (`cache.ts`).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Message } from 'esbuild';
-import type { Diagnostic, Location } from '../diagnostics.ts';
-import { PIPELINE_MARKER } from '../dsl/index.ts';
+import { formatPath, type Diagnostic, type Location } from '../diagnostics.ts';
 import {
   bundleEntries,
   bundleIsolated,
@@ -48,13 +48,17 @@ import {
 import { PIPELINE_FILE_SUFFIX } from './discover.ts';
 import { diagnoseExternalFailure, findImportSite } from './externals.ts';
 import { createSourceLocator } from './locate.ts';
+import { evaluateUnits, probeImport, reviveError, sandboxLimits, ThrownValue, type EvaluationUnit, type SandboxLimits, type UnitOutcome } from './sandbox.ts';
 import { BundleSourceMaps, parseStack, type StackPosition } from './stack.ts';
 
 /** One pipeline file after loading. */
 export interface LoadedModule {
   /** Absolute path. */
   file: string;
-  /** The module's default export, when it has one (even if PW1004 rejects it). */
+  /**
+   * The module's default export as plain data (a fresh copy made for this load), when it has
+   * one (even if PW1004 rejects it).
+   */
   value?: unknown;
   /** Load problems of this file; empty when it loaded cleanly. */
   diagnostics: Diagnostic[];
@@ -73,6 +77,21 @@ export interface LoadResult {
 export interface LoadOptions {
   /** Project root: locations are relative to it, the bundle cache lives below it. */
   root: string;
+  /**
+   * Whether a bundle from the cache may be reused (default true). Runs that must not take the
+   * cache's word (CI, `--check`, `lint`, `--no-cache`) pass `false` and always bundle afresh.
+   */
+  reuseBundles?: boolean;
+  /**
+   * Limits for evaluating user code: time per module (ms) and the worker's heap (MB). Default:
+   * `PIPEWRIGHT_LOAD_TIMEOUT` (seconds) and `PIPEWRIGHT_LOAD_MEMORY_MB`, else 60 s and 2,048 MB.
+   */
+  limits?: Partial<SandboxLimits>;
+  /**
+   * Called with each module as soon as it is final (values stream while later modules still
+   * evaluate). Every input file is reported exactly once, in no particular order.
+   */
+  onModule?: (module: LoadedModule) => void;
 }
 
 /** Load diagnostic codes. */
@@ -85,6 +104,10 @@ export const LoadCodes = {
   noDefaultExport: 'PW1003',
   /** The default export is not a pipeline made by `definePipeline` (for other modules: not an object). */
   notAPipeline: 'PW1004',
+  /** Evaluation was stopped: the module exited the worker, hung, ran out of memory or never settled. */
+  stopped: 'PW1005',
+  /** The default export holds something that is not plain data (function, cycle, throwing getter, class instance). */
+  notData: 'PW1006',
 } as const;
 
 interface LoadContext {
@@ -98,6 +121,11 @@ interface LoadContext {
   values: Map<string, unknown>;
   /** Memo for `isUserFile`. */
   userFiles: Map<string, boolean>;
+  limits: SandboxLimits;
+  /** Called once per entry when its outcome is final. */
+  onModule?: (entry: string) => void;
+  /** Where each evaluated entry came from (for re-evaluating a configuration's custom rules). */
+  sources?: Map<string, EvaluationUnit>;
 }
 
 /** A bundle ready to evaluate, from a build or from the warm cache. */
@@ -114,18 +142,25 @@ interface PreparedBundle {
 }
 
 /**
- * Loads pipeline modules: `value` is each file's default export. Never throws for problems in
- * the pipeline files: those become Diagnostics on the modules they affect. Throws only when the
- * environment fails (e.g. the cache directory cannot be written).
- *
- * Values of unchanged files may be the very objects an earlier load in this process returned
- * (the bundle is reused, and Node keeps evaluated modules): treat them as read-only.
+ * Loads pipeline modules: `value` is each file's default export, as plain data. The modules run
+ * in a sandbox worker (see `sandbox.ts`), so nothing they do ends or hangs this process. Never
+ * throws for problems in the pipeline files: those become Diagnostics on the modules they
+ * affect. Throws only when the environment fails (e.g. the cache directory cannot be written).
  */
 export async function loadPipelineModules(files: readonly string[], options: LoadOptions): Promise<LoadResult> {
+  return (await loadModules(files, options)).result;
+}
+
+/**
+ * {@link loadPipelineModules}, plus where each evaluated entry came from (the unit that evaluated
+ * it), for loading a configuration's custom rules into their own worker.
+ */
+export async function loadModules(files: readonly string[], options: LoadOptions): Promise<{ result: LoadResult; sources: Map<string, EvaluationUnit> }> {
   const root = path.resolve(options.root);
   const inputs = files.map((file) => path.resolve(root, file));
   const entries = [...new Set(inputs)];
-  if (entries.length === 0) return { modules: [], graph: new Map() };
+  const sources = new Map<string, EvaluationUnit>();
+  if (entries.length === 0) return { result: { modules: [], graph: new Map() }, sources };
 
   const dslPath = dslModulePath();
   const context: LoadContext = {
@@ -137,18 +172,30 @@ export async function loadPipelineModules(files: readonly string[], options: Loa
     diagnostics: new Map(entries.map((entry) => [entry, []])),
     values: new Map(),
     userFiles: new Map(),
+    limits: sandboxLimits(options.limits),
+    sources,
   };
-
-  const prepared = await withSlotLock(context.location.prefix, () => prepareAndEvaluate(context, entries));
-
-  const graph = new Map<string, Set<string>>();
-  for (const entry of entries) graph.set(entry, localDependencies(context, entry, prepared.edges));
-  const modules = inputs.map((file): LoadedModule => {
+  const moduleOf = (file: string): LoadedModule => {
     const loaded: LoadedModule = { file, diagnostics: [...(context.diagnostics.get(file) ?? [])] };
     if (context.values.has(file)) loaded.value = context.values.get(file);
     return loaded;
-  });
-  return { modules, graph };
+  };
+  const streamed = new Set<string>();
+  if (options.onModule) {
+    const onModule = options.onModule;
+    context.onModule = (entry) => {
+      if (streamed.has(entry)) return;
+      streamed.add(entry);
+      onModule(moduleOf(entry));
+    };
+  }
+
+  const prepared = await withSlotLock(context.location.prefix, () => prepareAndEvaluate(context, entries, options.reuseBundles ?? true));
+
+  const graph = new Map<string, Set<string>>();
+  for (const entry of entries) graph.set(entry, localDependencies(context, entry, prepared.edges));
+  if (options.onModule) for (const entry of entries) if (!streamed.has(entry)) context.onModule!(entry);
+  return { result: { modules: inputs.map(moduleOf), graph }, sources };
 }
 
 /** Loads of the same entry set in this process run one after the other (they share cache files). */
@@ -169,18 +216,11 @@ async function withSlotLock<T>(slot: string, work: () => Promise<T>): Promise<T>
 /** How often a bundle deleted under our feet (by another process) is rebuilt before giving up. */
 const MAX_BUNDLE_ATTEMPTS = 3;
 
-/**
- * Reuses or builds an eager bundle and evaluates it; if that fails (some module throws), builds
- * and evaluates the lazy one, which pins every failure on the pipelines it concerns.
- */
-async function prepareAndEvaluate(context: LoadContext, entries: readonly string[]): Promise<PreparedBundle> {
+/** Reuses (when allowed) or builds the bundle and evaluates it in the sandbox. */
+async function prepareAndEvaluate(context: LoadContext, entries: readonly string[], reuse: boolean): Promise<PreparedBundle> {
   for (let attempt = 1; ; attempt += 1) {
-    let prepared = (attempt === 1 ? reuseBundle(context, entries) : undefined) ?? (await buildBundle(context, entries, 'eager'));
-    let outcome = await evaluateBundle(context, prepared);
-    if (outcome === 'needs-lazy') {
-      prepared = await buildBundle(context, entries, 'lazy');
-      outcome = await evaluateBundle(context, prepared);
-    }
+    const prepared = (attempt === 1 && reuse ? reuseBundle(context, entries) : undefined) ?? (await buildBundle(context, entries));
+    const outcome = await evaluateBundle(context, prepared);
     if (outcome === 'done') return prepared;
     // Another process replaced and deleted the bundle between our build (or check) and our import.
     forgetBundle(context.location);
@@ -246,14 +286,14 @@ function reuseBundle(context: LoadContext, entries: readonly string[]): Prepared
  * missing exports, take another round); the final metafile then shows exactly which entries
  * reach a broken file, and those get its errors (PW1001) instead of being evaluated.
  */
-async function buildBundle(context: LoadContext, entries: readonly string[], requestedMode: BundleMode): Promise<PreparedBundle> {
+async function buildBundle(context: LoadContext, entries: readonly string[]): Promise<PreparedBundle> {
   let remaining = [...entries];
   const brokenFiles = new Map<string, Message[]>();
   const none = (broken: Set<string>): PreparedBundle => ({ bundle: undefined, mode: 'lazy', bundled: [], broken, edges: new Map(), externals: new Map() });
   for (;;) {
     if (remaining.length === 0) return none(new Set());
-    // Stubs throw when evaluated: only a lazy bundle can skip them.
-    const mode = brokenFiles.size > 0 ? 'lazy' : requestedMode;
+    // Always lazy: each pipeline evaluates on its own, so progress and failures are per pipeline.
+    const mode: BundleMode = 'lazy';
     const bundlePath = newBundlePath(context.location);
     const started = Date.now();
     const result = await bundleEntries(remaining, { root: context.root, outfile: bundlePath, mode, stubs: new Set(brokenFiles.keys()) });
@@ -365,128 +405,82 @@ function esbuildLocation(context: LoadContext, where: NonNullable<Message['locat
 }
 
 // ---------------------------------------------------------------------------------------------
-// Evaluation
+// Evaluation (in the sandbox worker, see sandbox.ts)
 // ---------------------------------------------------------------------------------------------
 
-type ModuleThunk = () => Promise<Record<string, unknown>>;
-type NativeImport = (specifier: string) => Promise<unknown>;
-
-const NATIVE_IMPORT_SOURCE = 'module.exports = (specifier) => import(specifier);\n';
-const nativeImports = new Map<string, NativeImport>();
-
-/**
- * Node's own `import()`, out of reach of tools that rewrite `import()` in the code they run (a
- * test runner would otherwise transform the bundle itself, with other semantics and cost). A tiny
- * CommonJS file, loaded with Node's `require`, does the import; `new Function` cannot, because
- * code compiled by such runners has no dynamic-import callback.
- */
-function nativeImport(directory: string): NativeImport {
-  let importer = nativeImports.get(directory);
-  if (!importer) {
-    const file = path.join(directory, 'import-native.cjs');
-    let current: string | undefined;
-    try {
-      current = readFileSync(file, 'utf8');
-    } catch {
-      current = undefined;
-    }
-    if (current !== NATIVE_IMPORT_SOURCE) writeFileSync(file, NATIVE_IMPORT_SOURCE);
-    importer = createRequire(import.meta.url)(file) as NativeImport;
-    nativeImports.set(directory, importer);
-  }
-  return importer;
-}
-
-/**
- * Imports an eager bundle: every pipeline evaluates during the import. Any failure (a module or
- * an npm import throws) means the lazy bundle must sort out who failed; nothing is reported here.
- */
-async function evaluateEager(context: LoadContext, prepared: PreparedBundle): Promise<'done' | 'bundle-missing' | 'needs-lazy'> {
-  if (!prepared.bundle) return 'done';
-  let namespaces: Record<string, unknown>[];
-  try {
-    namespaces = ((await nativeImport(context.location.directory)(pathToFileURL(prepared.bundle).href)) as { namespaces: Record<string, unknown>[] }).namespaces;
-  } catch {
-    return existsSync(prepared.bundle) ? 'needs-lazy' : 'bundle-missing';
-  }
-  for (const [index, entry] of prepared.bundled.entries()) accept(context, entry, namespaces[index]!);
-  return 'done';
-}
-
-/** Runs a thunk, turning a synchronous throw into a rejection. */
-function settle(thunk: ModuleThunk): Promise<Record<string, unknown>> {
-  try {
-    return thunk();
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
+const kindOf = (entry: string): EvaluationUnit['kind'] => (entry.endsWith(PIPELINE_FILE_SUFFIX) ? 'pipeline' : 'config');
 
 /** Rounds of "report the entries an npm import breaks, rebuild without them" before isolating. */
 const MAX_EXTERNAL_ROUNDS = 10;
 
 /**
- * Imports the bundle and evaluates each pipeline in turn. If the bundle itself cannot be imported
- * (only external packages can cause that), reports the entries whose imports cause it and
- * retries without them; as a last resort, loads each remaining entry from its own bundle.
+ * Evaluates each pipeline of the lazy bundle in the sandbox, in turn. If the bundle itself cannot
+ * be imported (only external packages can cause that), reports the entries whose imports cause
+ * it and retries without them; as a last resort, loads each remaining entry from its own bundle.
  */
-async function evaluateBundle(context: LoadContext, prepared: PreparedBundle): Promise<'done' | 'bundle-missing' | 'needs-lazy'> {
-  if (prepared.mode === 'eager') return evaluateEager(context, prepared);
+async function evaluateBundle(context: LoadContext, prepared: PreparedBundle): Promise<'done' | 'bundle-missing'> {
   let bundle = prepared.bundle;
-  let bundled = prepared.bundled.filter((entry) => !prepared.broken.has(entry));
-  for (let round = 0; bundle && bundled.length > 0; round += 1) {
-    let modules: ModuleThunk[];
-    try {
-      const namespace = (await nativeImport(context.location.directory)(pathToFileURL(bundle).href)) as { modules: ModuleThunk[] };
-      modules = namespace.modules;
-    } catch (error) {
-      if (!existsSync(bundle)) return 'bundle-missing';
-      forgetBundle(context.location);
-      const failed = round < MAX_EXTERNAL_ROUNDS ? await reportExternalFailures(context, prepared, bundled, error, bundle) : new Set<string>();
-      if (failed.size === 0) {
-        await evaluateIsolated(context, prepared, bundled);
-        return 'done';
-      }
-      bundled = bundled.filter((entry) => !failed.has(entry));
-      if (bundled.length === 0) return 'done';
-      const bundlePath = newBundlePath(context.location);
-      const rebuilt = await bundleEntries(bundled, { root: context.root, outfile: bundlePath, mode: 'lazy' });
-      if (!rebuilt.ok) throw new Error(`pipewright: rebuilding ${bundled.length} modules that built before failed: ${rebuilt.errors[0]?.text}`);
-      storeBundle(context.location, rebuilt, undefined, bundlePath);
-      context.maps.register(bundlePath, `${bundlePath}.map`);
-      bundle = bundlePath;
-      continue;
+  // Entries with their thunk index in the current bundle.
+  let targets = prepared.bundled.map((entry, thunk) => ({ entry, thunk })).filter(({ entry }) => !prepared.broken.has(entry));
+  for (let round = 0; bundle && targets.length > 0; round += 1) {
+    if (!existsSync(bundle)) return 'bundle-missing';
+    const url = pathToFileURL(bundle).href;
+    const bundleFile = bundle;
+    const units = targets.map(({ entry, thunk }): EvaluationUnit => ({ url, thunk, kind: kindOf(entry) }));
+    const result = await evaluateUnits(units, context.limits, (index, outcome) => {
+      const entry = targets[index]!.entry;
+      if (context.sources) context.sources.set(entry, units[index]!);
+      settleEntry(context, entry, outcome, prepared, bundleFile);
+    });
+    if (!result.bundleFailed) return 'done';
+    if (!existsSync(bundle)) return 'bundle-missing';
+    forgetBundle(context.location);
+    const pending = targets.filter((_, index) => !result.evaluated.has(index)).map(({ entry }) => entry);
+    const error = reviveError(result.bundleFailed);
+    const failed = round < MAX_EXTERNAL_ROUNDS ? await reportExternalFailures(context, prepared, pending, error, bundle) : new Set<string>();
+    if (failed.size === 0) {
+      await evaluateIsolated(context, prepared, pending);
+      return 'done';
     }
-    // `bundled` is a subset of the bundle's entries after a rebuild; the rebuilt bundle holds
-    // exactly `bundled`, the original one `prepared.bundled`.
-    const order = bundle === prepared.bundle ? prepared.bundled : bundled;
-    // Calling every thunk up front still evaluates the modules one by one, in order (each waits
-    // for one microtask), without a full await round trip per pipeline.
-    const evaluated = order.map((entry, index) => (prepared.broken.has(entry) ? undefined : settle(modules[index]!)));
-    const settled = await Promise.allSettled(evaluated);
-    for (const [index, entry] of order.entries()) {
-      const outcome = settled[index]!;
-      if (evaluated[index] === undefined) continue;
-      if (outcome.status === 'fulfilled') accept(context, entry, outcome.value as Record<string, unknown>);
-      else report(context, entry, threwDiagnostic(context, entry, outcome.reason, prepared, bundle));
-    }
-    return 'done';
+    const remaining = pending.filter((entry) => !failed.has(entry));
+    if (remaining.length === 0) return 'done';
+    const bundlePath = newBundlePath(context.location);
+    const rebuilt = await bundleEntries(remaining, { root: context.root, outfile: bundlePath, mode: 'lazy' });
+    if (!rebuilt.ok) throw new Error(`pipewright: rebuilding ${remaining.length} modules that built before failed: ${rebuilt.errors[0]?.text}`);
+    storeBundle(context.location, rebuilt, undefined, bundlePath);
+    context.maps.register(bundlePath, `${bundlePath}.map`);
+    bundle = bundlePath;
+    targets = remaining.map((entry, thunk) => ({ entry, thunk }));
   }
   return 'done';
 }
 
+/** Turns one unit's outcome into the entry's value or diagnostics, and streams it. */
+function settleEntry(context: LoadContext, entry: string, outcome: UnitOutcome, prepared: PreparedBundle, bundleFile: string): void {
+  if (outcome.kind === 'exported') accept(context, entry, outcome);
+  else if (outcome.kind === 'threw') report(context, entry, threwDiagnostic(context, entry, reviveError(outcome.error), prepared, bundleFile));
+  else {
+    report(context, entry, {
+      code: LoadCodes.stopped,
+      severity: 'error',
+      message: `Evaluating the module was stopped: ${outcome.message}.`,
+      location: fileStart(context, entry),
+    });
+  }
+  context.onModule?.(entry);
+}
+
 /**
  * Finds the npm imports that make the bundle fail to import, reports PW1002 on every entry that
- * reaches them, and returns those entries.
+ * reaches them, and returns those entries. Probes run in the sandbox too (a package is user code).
  */
 async function reportExternalFailures(context: LoadContext, prepared: PreparedBundle, bundled: string[], error: unknown, bundle: string): Promise<Set<string>> {
-  const probeImport = nativeImport(context.location.directory);
   let probes = 0;
   const probe = (specifier: string) => {
     probes += 1;
     const file = bundle.replace(/\.mjs$/, `.probe-${probes}.mjs`);
     writeFileSync(file, `import ${JSON.stringify(specifier)};\n`);
-    return probeImport(pathToFileURL(file).href);
+    return probeImport(pathToFileURL(file).href, context.limits);
   };
   const failures = await diagnoseExternalFailure(error, prepared.externals, probe);
   const failed = new Set<string>();
@@ -505,6 +499,7 @@ async function reportExternalFailures(context: LoadContext, prepared: PreparedBu
       message: `Loading the pipeline module failed: ${text}`,
       location: { file: relative(context, cause.site.file), line: cause.site.line, column: cause.site.column },
     });
+    context.onModule?.(entry);
   }
   return failed;
 }
@@ -516,6 +511,7 @@ async function evaluateIsolated(context: LoadContext, prepared: PreparedBundle, 
   if (errors.length > 0) {
     // These entries built before, together; report rather than hide it if they do not now.
     for (const entry of entries) for (const error of errors) report(context, entry, buildErrorDiagnostic(context, error, entry));
+    for (const entry of entries) context.onModule?.(entry);
     return;
   }
   mkdirSync(outdir, { recursive: true });
@@ -524,23 +520,22 @@ async function evaluateIsolated(context: LoadContext, prepared: PreparedBundle, 
     writeFileSync(bundle.file, bundle.code);
     context.maps.register(bundle.file, `${bundle.file}.map`);
   }
-  const importer = nativeImport(context.location.directory);
-  const settled = await Promise.allSettled(bundles.map((bundle) => importer(pathToFileURL(bundle.file).href) as Promise<Record<string, unknown>>));
-  for (const [index, bundle] of bundles.entries()) {
-    const outcome = settled[index]!;
-    if (outcome.status === 'fulfilled') accept(context, bundle.entry, outcome.value);
-    else report(context, bundle.entry, threwDiagnostic(context, bundle.entry, outcome.reason, prepared, bundle.file));
-  }
+  const units = bundles.map((bundle): EvaluationUnit => ({ url: pathToFileURL(bundle.file).href, kind: kindOf(bundle.entry) }));
+  await evaluateUnits(units, context.limits, (index, outcome) => {
+    const bundle = bundles[index]!;
+    if (context.sources) context.sources.set(bundle.entry, units[index]!);
+    settleEntry(context, bundle.entry, outcome, prepared, bundle.file);
+  });
 }
 
 /**
  * Records the default export, or reports why it is unusable. A `*.pipeline.ts` module must export
  * a pipeline made by `definePipeline` (its marker proves it); any other module loaded this way
- * (e.g. `pipewright.config.ts`) must export an object.
+ * (e.g. `pipewright.config.ts`) must export an object. Either must be plain data (PW1006).
  */
-function accept(context: LoadContext, entry: string, exports: Record<string, unknown>): void {
+function accept(context: LoadContext, entry: string, exported: Extract<UnitOutcome, { kind: 'exported' }>): void {
   const pipeline = entry.endsWith(PIPELINE_FILE_SUFFIX);
-  if (!('default' in exports)) {
+  if (!exported.hasDefault) {
     report(context, entry, {
       code: LoadCodes.noDefaultExport,
       severity: 'error',
@@ -551,10 +546,23 @@ function accept(context: LoadContext, entry: string, exports: Record<string, unk
     });
     return;
   }
-  const value = exports.default;
-  context.values.set(entry, value);
+  if (exported.problem) {
+    const { path: where, found } = exported.problem;
+    report(context, entry, {
+      code: LoadCodes.notData,
+      severity: 'error',
+      message: `The default export must be plain data (objects, arrays, strings, numbers, booleans); found ${found} at ${formatPath(where) || 'the top level'}.`,
+      location: createSourceLocator(entry, context.root).locate(where),
+      path: where,
+      expected: 'plain data',
+      found,
+    });
+    return;
+  }
+  const value = exported.value;
+  if ('value' in exported) context.values.set(entry, value);
   const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
-  if (pipeline ? isObject && (value as Record<symbol, unknown>)[PIPELINE_MARKER] === true : isObject) return;
+  if (pipeline ? isObject && exported.marked : isObject) return;
   let message: string;
   if (!pipeline) message = 'The default export must be an object.';
   else if (isObject) message = 'The default export was not created with definePipeline(...).';
@@ -565,7 +573,7 @@ function accept(context: LoadContext, entry: string, exports: Record<string, unk
     message,
     location: createSourceLocator(entry, context.root).locate([]),
     expected: pipeline ? 'definePipeline({ ... })' : 'an object',
-    found: describeValue(value),
+    found: exported.topLevel ?? describeValue(value),
   });
 }
 
@@ -635,6 +643,7 @@ function importSiteIn(context: LoadContext, entry: string, local: Set<string>, e
 
 function describeThrown(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (error instanceof ThrownValue) return `a non-Error value was thrown: ${error.text}`;
   try {
     return `a non-Error value was thrown: ${typeof error === 'string' ? JSON.stringify(error) : String(error)}`;
   } catch {
