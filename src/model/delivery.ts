@@ -22,12 +22,11 @@
  * it) and applied by the lowering; the schemas here do not fill them in, so a validated model is
  * exactly what its author wrote.
  *
- * This module imports only `SuppressionSchema` from `schema.ts`, and only lazily: `schema.ts`
- * imports this module for the `StepSchema` union, and a lazy reference keeps the cycle safe
- * whichever module loads first.
+ * Shared pieces (suppressions, author-keyed maps) come from `common.ts`; `schema.ts` imports this
+ * module for the `StepSchema` union, and this module does not import `schema.ts`.
  */
 import { z } from 'zod';
-import { SuppressionSchema } from './schema.ts';
+import { dataRecord, SuppressionSchema } from './common.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Field patterns. A value that matches one of these may be written into script text; everything
@@ -105,8 +104,7 @@ const nonEmpty = (what: string) => z.string().min(1, `${what} must not be empty`
 const positiveInt = z.number().int().positive();
 const minutes = (max: number) => z.number().int().min(1).max(max);
 
-/** Suppressions, referenced lazily (see the module comment on the import cycle). */
-const suppressions = z.lazy(() => z.array(SuppressionSchema)).optional();
+const suppressions = z.array(SuppressionSchema).optional();
 
 /** A reason for a risk decision; auditors read it, so it must say something. */
 const rationale = z.string().min(20, 'a rationale must be at least 20 characters: auditors read it');
@@ -469,7 +467,7 @@ export const DockerBuildStepSchema = z.strictObject({
    * Non-secret build args (`--build-arg NAME`); values pass through the environment. Names that
    * look like secrets are refused by the policy engine (SECRET-004): use `secrets`.
    */
-  buildArgs: z.record(matching(P.identifier, 'build-arg name'), z.string()).optional(),
+  buildArgs: dataRecord(matching(P.identifier, 'build-arg name'), z.string()).optional(),
   /**
    * BuildKit secrets from Jenkins file credentials: `--secret id=<id>,src=<file>`; mounted only
    * in `RUN --mount=type=secret,id=<id>` and never stored in the image.
@@ -496,7 +494,7 @@ export const DockerBuildStepSchema = z.strictObject({
    * Extra labels. The OCI labels revision, source, created and version are always set (ART-006);
    * keys are checked, values pass through the environment.
    */
-  labels: z.record(matching(/^[a-z0-9][a-z0-9._-]*(?:\.[a-z0-9][a-z0-9._-]*)*$/, 'label key'), z.string()).optional(),
+  labels: dataRecord(matching(/^[a-z0-9][a-z0-9._-]*(?:\.[a-z0-9][a-z0-9._-]*)*$/, 'label key'), z.string()).optional(),
   suppressions,
 });
 export type DockerBuildStep = z.input<typeof DockerBuildStepSchema>;

@@ -8,6 +8,7 @@
  * can use Jenkins' own message text.
  */
 import { z } from 'zod';
+import { dataRecord, SuppressionSchema, type Suppression } from './common.ts';
 import { DELIVERY_STEP_SCHEMAS, DeliveryEnvironmentSchema, type DeliveryStep } from './delivery.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -44,7 +45,7 @@ export const GroovyValueSchema: z.ZodType<GroovyValue, GroovyValue> = z.lazy(() 
     z.null(),
     GroovyExpressionSchema,
     z.array(GroovyValueSchema).readonly(),
-    z.record(z.string(), GroovyValueSchema).readonly(),
+    dataRecord(z.string(), GroovyValueSchema).readonly(),
   ]),
 );
 
@@ -67,22 +68,7 @@ export type TimeUnit = z.infer<typeof TimeUnitSchema>;
 // Suppressions (consumed by the policy engine; declared here so every node can carry them)
 // ---------------------------------------------------------------------------------------------
 
-export const SuppressionSchema = z.strictObject({
-  /** Rule id to suppress, e.g. `SCAN-001`. */
-  rule: nonEmpty('rule'),
-  /** Why this is acceptable. At least 10 characters: auditors read this. */
-  reason: z.string().min(10, 'a suppression reason must be at least 10 characters'),
-  /** Who owns the exception (a person or team). */
-  owner: nonEmpty('owner'),
-  /** Ticket that tracks the exception, e.g. `SEC-1234`. */
-  ticket: z.string().optional(),
-  /** Last day (YYYY-MM-DD) on which the suppression applies; afterwards it is itself a finding. */
-  expires: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-    .optional(),
-});
-export type Suppression = z.input<typeof SuppressionSchema>;
+export { SuppressionSchema, type Suppression };
 
 const suppressions = z.array(SuppressionSchema).optional();
 
@@ -166,7 +152,7 @@ export const AgentSchema = z.union([
       /** One-argument form: `agent { name value }`. */
       value: GroovyValueSchema.optional(),
       /** Block form: `agent { name { key value ... } }`, in this order (wins over `value`). */
-      block: z.record(z.string(), GroovyValueSchema).optional(),
+      block: dataRecord(z.string(), GroovyValueSchema).optional(),
     }),
   ]),
 ]);
@@ -190,7 +176,7 @@ export const EnvironmentValueSchema = z.union([
   GroovyExpressionSchema,
 ]);
 /** Environment variables; keys must be Java identifiers. Values are literal (never interpolated). */
-export const EnvironmentSchema = z.record(z.string(), EnvironmentValueSchema);
+export const EnvironmentSchema = dataRecord(z.string(), EnvironmentValueSchema);
 export type Environment = z.input<typeof EnvironmentSchema>;
 
 const paramCommon = {
@@ -224,7 +210,7 @@ export const ParameterSchema = z.discriminatedUnion('type', [
     symbol: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a Groovy identifier'),
     ...paramCommon,
     /** Further named arguments, emitted after `name` and `description`. */
-    args: z.record(z.string(), GroovyValueSchema).optional(),
+    args: dataRecord(z.string(), GroovyValueSchema).optional(),
   }),
 ]);
 export type Parameter = z.input<typeof ParameterSchema>;
@@ -248,7 +234,7 @@ export const TriggersSchema = z.strictObject({
 export type Triggers = z.input<typeof TriggersSchema>;
 
 /** Tool installations by tool type, e.g. `{ nodejs: 'node-20' }`. */
-export const ToolsSchema = z.record(z.string(), nonEmpty('tool version'));
+export const ToolsSchema = dataRecord(z.string(), nonEmpty('tool version'));
 export type Tools = z.input<typeof ToolsSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -278,7 +264,7 @@ export const CustomCallSchema = z.strictObject({
   /** Symbol name of the option/step. */
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a Groovy identifier'),
   /** Named arguments (object) or positional arguments (array). */
-  args: z.union([z.array(GroovyValueSchema), z.record(z.string(), GroovyValueSchema)]).optional(),
+  args: z.union([z.array(GroovyValueSchema), dataRecord(z.string(), GroovyValueSchema)]).optional(),
 });
 export type CustomCall = z.input<typeof CustomCallSchema>;
 
@@ -601,7 +587,7 @@ export const StepSchema: z.ZodType<Step, Step> = z.lazy(() =>
     z.strictObject({
       step: z.literal('step'),
       name: identifier('step name'),
-      args: z.union([z.array(GroovyValueSchema).readonly(), z.record(z.string(), GroovyValueSchema).readonly()]).optional(),
+      args: z.union([z.array(GroovyValueSchema).readonly(), dataRecord(z.string(), GroovyValueSchema).readonly()]).optional(),
       body: z.array(StepSchema).optional(),
       ...stepBase,
     }),
@@ -952,8 +938,7 @@ export const PipelineSchema = z.strictObject({
    * Delivery environments in promotion order (dev → stage → prod). Not emitted: the deploy stages
    * carry their own settings; the policy engine checks them against this list (IAM-002, FLOW-006).
    */
-  // Lazy: delivery.ts imports this module too, and either may load first.
-  environments: z.lazy(() => z.array(DeliveryEnvironmentSchema)).optional(),
+  environments: z.array(DeliveryEnvironmentSchema).optional(),
   /** Policy suppressions that apply to the whole pipeline. */
   suppressions,
 });
