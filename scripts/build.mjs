@@ -1,15 +1,21 @@
 // Builds dist/ from src/ with esbuild: the CLI, the library API and the authoring DSL as ESM entry
-// points sharing chunks; npm packages stay external (zod excepted, see below). Runs on `npm ci` (prepare) in ~0.1 s, so a
-// fresh clone can run `npm run compile-pipelines` straight away. Type declarations for publishing
-// come from `npm run build:types` (tsc), which is slower and not needed to run the tool.
+// points sharing chunks; npm packages stay external (zod excepted, see below). Then emits the type
+// declarations consumers compile against (dist/**/*.d.ts, see tsconfig.build.json). Runs on
+// `npm ci` (prepare), so a fresh clone can run `npm run compile-pipelines` straight away, and on
+// `npm pack`/`npm publish`. `--no-types` skips the declarations (~0.1 s instead of several
+// seconds), for benchmarks and quick local rebuilds.
+//
+// The package version is compiled in as `__PIPEWRIGHT_VERSION__` (src/version.ts): a chunk under
+// dist/ cannot find package.json by a fixed relative URL.
 //
 // The build id (a hash of src/ and the lockfile) is compiled into dist/ as
 // `__PIPEWRIGHT_BUILD_ID__` and written to dist/BUILD_ID: the persistent compile-result cache
 // keys on it, so results of another compiler build are never reused.
 import { build } from 'esbuild';
+import ts from 'typescript';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -39,7 +45,7 @@ const id = buildId();
 // boundary as a zod object (user configs and pipelines hand over plain values), so a private copy
 // is safe.
 const BUNDLED_PACKAGES = new Set(['zod']);
-const { dependencies = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const { dependencies = {}, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const external = Object.keys(dependencies)
   .filter((name) => !BUNDLED_PACKAGES.has(name))
   .flatMap((name) => [name, `${name}/*`]);
@@ -56,7 +62,39 @@ await build({
   target: 'node20',
   external,
   sourcemap: true,
-  define: { __PIPEWRIGHT_BUILD_ID__: JSON.stringify(id) },
+  define: { __PIPEWRIGHT_BUILD_ID__: JSON.stringify(id), __PIPEWRIGHT_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 });
 writeFileSync(join(root, 'dist', 'BUILD_ID'), `${id}\n`);
+
+/**
+ * A relative module specifier in emitted declarations: `from './x.ts'`, `import('./x.ts')`,
+ * `import './x.ts'`. The sources import with `.ts` extensions (rewriteRelativeImportExtensions
+ * rewrites them in JavaScript only), so declarations keep them; consumers resolve `.js`.
+ */
+const TS_SPECIFIER = /((?:\bfrom|\bimport\s*\(|\bimport)\s*)(['"])(\.{1,2}\/[^'"\n]*?)\.ts\2/g;
+
+/** Emits dist/**\/*.d.ts with tsc's API; exits non-zero on any error. */
+function emitDeclarations() {
+  const configPath = join(root, 'tsconfig.build.json');
+  const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+    },
+  });
+  if (!parsed) throw new Error(`cannot read ${configPath}`);
+  const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options });
+  const result = program.emit(undefined, (fileName, text) => {
+    mkdirSync(dirname(fileName), { recursive: true });
+    writeFileSync(fileName, text.replace(TS_SPECIFIER, (_, keyword, quote, path) => `${keyword}${quote}${path}.js${quote}`));
+  }, undefined, true);
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics];
+  if (diagnostics.length > 0) {
+    const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
+    process.stderr.write(ts.formatDiagnosticsWithColorAndContext(diagnostics, host));
+    process.exit(1);
+  }
+}
+
+if (!process.argv.includes('--no-types')) emitDeclarations();

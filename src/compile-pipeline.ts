@@ -56,7 +56,7 @@ export function resolveOutput(
 export function compilePipelineValue(
   value: unknown,
   source: string,
-  options: { name?: string; output?: string } = {},
+  options: { name?: string; output?: string; compileCommand?: string } = {},
 ): Omit<CompiledPipeline, 'output'> & { output?: string } {
   const name = options.name ?? pipelineNameFromFile(source);
   const schema = validateSchema(value);
@@ -74,7 +74,7 @@ export function compilePipelineValue(
   try {
     const printed = printJenkinsfile(ast);
     result.ast = ast;
-    result.jenkinsfile = withHeader(printed.text, source);
+    result.jenkinsfile = withHeader(printed.text, source, options.compileCommand);
     result.lineOrigins = printed.lineOrigins;
   } catch (error) {
     // The printer refuses text Groovy cannot represent (U+FFFF); say where it came from.
@@ -96,6 +96,8 @@ export interface PipelineCompileContext {
   policy: PolicyRunner;
   /** The run's date (suppression expiry). */
   now: Date;
+  /** The header's "run …" hint for this project (see `compileCommandFor`); default `npx pipewright compile`. */
+  compileCommand?: string;
 }
 
 /**
@@ -112,7 +114,10 @@ export function compileModule(
 ): CompiledPipeline {
   const { root, config, policy, now } = context;
   const fallbackName = pipelineNameFromFile(file);
-  const compiled = compilePipelineValue(value, source, { name: fallbackName });
+  const compiled = compilePipelineValue(value, source, {
+    name: fallbackName,
+    ...(context.compileCommand !== undefined ? { compileCommand: context.compileCommand } : {}),
+  });
   const { output, diagnostic } = resolveOutput(root, compiled.name, compiled.model, config);
   const diagnostics = [...compiled.diagnostics];
   if (diagnostic) diagnostics.push(diagnostic);

@@ -6,10 +6,11 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { BUILD_ID } from './cache/build-id.ts';
 import type { CompiledPipeline } from './compiled.ts';
-import { CompileCache, makeModelsLazy, type CompileDependencies } from './cache/compile-cache.ts';
+import { CompileCache, makeModelsLazy, readProjectText, type CompileDependencies } from './cache/compile-cache.ts';
 import { compileModule, pipelineNameFromFile, resolveOutput, type PipelineCompileContext } from './compile-pipeline.ts';
 import { defaultConfig, ConfigSchema, CONFIG_FILE, type ResolvedConfig } from './config.ts';
 import type { Diagnostic } from './diagnostics.ts';
+import { compileCommandFor } from './emit/header.ts';
 import { discoverPipelineFiles } from './load/discover.ts';
 import { cacheLocation } from './load/cache.ts';
 import { attachSandboxedRules, sandboxedRuleIndexes } from './load/config-rules.ts';
@@ -150,7 +151,8 @@ function openResultCache(root: string, config: ResolvedConfig, option: CompileOp
   // A configuration with custom rules that did not come from loadConfig: the helpers its rules
   // call cannot be fingerprinted, so its results are not cached.
   if (configFiles === undefined && config.policy.customRules.length > 0) return undefined;
-  return CompileCache.open({ root, directory, buildId, config, configFiles: configFiles ?? [], today });
+  // package.json decides the header's "run …" hint (compileCommandFor), so it is part of the key.
+  return CompileCache.open({ root, directory, buildId, config, configFiles: [...(configFiles ?? []), join(root, 'package.json')], today });
 }
 
 /**
@@ -185,7 +187,7 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
   const cache = reuse ? openResultCache(root, config, options.resultCache, isoDate(now)) : undefined;
   const policy = createPolicyRunner(config.policy);
   const resolvedConfig = config;
-  const context: PipelineCompileContext = { root, config, policy, now };
+  const context: PipelineCompileContext = { root, config, policy, now, compileCommand: compileCommandFor(readProjectText(root, 'package.json')) };
 
   const compileOne = (loaded: (typeof modules)[number]): CompiledPipeline => {
     const source = toPosix(relative(root, loaded.file));

@@ -53,9 +53,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return name === undefined ? EXIT.invalid : EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
-    const { readFile } = await import('node:fs/promises');
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    io.stdout.write(`${pkg.version}\n`);
+    const { PIPEWRIGHT_VERSION } = await import('../version.ts');
+    io.stdout.write(`${PIPEWRIGHT_VERSION}\n`);
     return EXIT.ok;
   }
   const load = commands[name];

@@ -4,7 +4,7 @@
  * `lint`'s reporters (`src/policy/report/`).
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { preflight, preflightEnvironments, preflightTargets, type PreflightOptions } from '../aws/preflight.ts';
@@ -165,12 +165,7 @@ function parsePreflightArgs(argv: string[]): PreflightArgs | 'help' {
 }
 
 async function packageVersion(): Promise<string> {
-  try {
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
+  return (await import('../version.ts')).PIPEWRIGHT_VERSION;
 }
 
 /** `node:util` parseArgs reports unknown options and missing values with ERR_PARSE_ARGS_* codes. */

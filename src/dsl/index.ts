@@ -57,15 +57,19 @@ export const PIPELINE_MARKER = Symbol.for('pipewright.pipeline');
 
 /**
  * Declares a pipeline. Returns its argument unchanged (marked for the loader); it exists for type
- * inference and editor completion. Export the result as the module's default export.
+ * checking and editor completion. Export the result as the module's default export.
+ *
+ * The parameter is typed `Pipeline`, not a generic `P extends Pipeline`: only a non-generic
+ * parameter gets TypeScript's excess-property check, which is what turns a misspelt key
+ * (`stpes`) into a compile error.
  */
-export function definePipeline<const P extends Pipeline>(pipeline: P): P {
+export function definePipeline(pipeline: Pipeline): Pipeline {
   Object.defineProperty(pipeline, PIPELINE_MARKER, { value: true, enumerable: false });
   return pipeline;
 }
 
 /** Declares a stage (identity helper for completion in shared modules). */
-export function defineStage<const S extends Stage>(stage: S): S {
+export function defineStage(stage: Stage): Stage {
   return stage;
 }
 

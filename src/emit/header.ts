@@ -42,10 +42,28 @@ export function commentSafePath(path: string): string {
   );
 }
 
-/** Prepends the header to a printed Jenkinsfile body. */
-export function withHeader(body: string, sourceFile: string): string {
+/** The command the header tells readers to run when the project has no `compile-pipelines` script. */
+export const DEFAULT_COMPILE_COMMAND = 'npx pipewright compile';
+
+/**
+ * The command that recompiles a project's pipelines, from the text of its package.json:
+ * `npm run compile-pipelines` when it defines that script (as this repository does), otherwise
+ * `npx pipewright compile`.
+ */
+export function compileCommandFor(packageJsonText: string | undefined): string {
+  try {
+    const scripts = (JSON.parse(packageJsonText ?? '') as { scripts?: Record<string, unknown> } | null)?.scripts;
+    if (typeof scripts?.['compile-pipelines'] === 'string') return 'npm run compile-pipelines';
+  } catch {
+    // no package.json, or not JSON
+  }
+  return DEFAULT_COMPILE_COMMAND;
+}
+
+/** Prepends the header to a printed Jenkinsfile body; `compileCommand` is the "run …" hint. */
+export function withHeader(body: string, sourceFile: string, compileCommand: string = DEFAULT_COMPILE_COMMAND): string {
   return (
-    `${FIRST_LINE_PREFIX}${commentSafePath(sourceFile)}. Do not edit: change the source and run \`npm run compile-pipelines\`.\n` +
+    `${FIRST_LINE_PREFIX}${commentSafePath(sourceFile)}. Do not edit: change the source and run \`${compileCommand}\`.\n` +
     `${HASH_PREFIX}${hashBody(body)}\n` +
     body
   );
