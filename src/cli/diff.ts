@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { formatJson, formatMarkdown, formatText, type DiffFormat } from '../diff/format.ts';
 import { GitBaseError } from '../diff/git-base.ts';
-import { diffAgainstRef, hasSecurityChanges } from '../diff/project.ts';
+import { diffAgainstRef, hasSecurityChanges, type SideHealth } from '../diff/project.ts';
 import { colorsFor, EXIT, type CliIo } from './io.ts';
 
 export const DIFF_USAGE = `Usage: pipewright diff --base <git-ref> [options]
@@ -26,8 +26,11 @@ Options:
   --root DIR           project root (default: current directory)
   -h, --help           show this help
 
-Exit codes: 0 ok, 1 security-relevant changes with --fail-on-security, 2 usage error, unknown
-ref, or a pipeline of the working tree that does not compile.
+Pipelines of either side that do not compile or fail policy are reported with their errors.
+Exit codes (the working tree decides, as with compile and lint; a failing base is reported only):
+  0 ok
+  1 a pipeline of the working tree fails policy, or security-relevant changes with --fail-on-security
+  2 usage error, unknown ref, or a pipeline of the working tree that does not load or validate
 `;
 
 const FORMATS: readonly DiffFormat[] = ['markdown', 'json', 'text'];
@@ -85,14 +88,36 @@ export async function runDiffCli(argv: string[], io: CliIo): Promise<number> {
         : formatText(diff, options, colorsFor(io.stdout, io.env));
   io.stdout.write(text);
 
-  // A broken base (the target branch) does not fail the diff: the pull request may be fixing it.
-  if (diff.headBroken) {
-    io.stderr.write('pipewright diff: some pipelines of the working tree do not compile; their changes are not shown\n');
+  // The base (the target branch) is reported but does not decide the exit code: the change may be
+  // fixing it. The working tree decides it, as compile and lint would: 2 invalid, 1 policy.
+  const names = (list: string[]) => list.join(', ');
+  const base = diff.baseHealth;
+  if (base.configErrors > 0 || base.invalid.length > 0 || base.failingPolicy.length > 0) {
+    io.stderr.write(
+      `pipewright diff: the base ${values.base} has problems (reported above, not counted in the exit code): ` +
+        `${describeSide(base)}\n`,
+    );
+  }
+  if (diff.headBroken || diff.head.invalid.length > 0) {
+    io.stderr.write(`pipewright diff: the working tree does not compile: ${describeSide(diff.head)}; changes of invalid pipelines are not shown\n`);
     return EXIT.invalid;
+  }
+  if (diff.head.failingPolicy.length > 0) {
+    io.stderr.write(`pipewright diff: the working tree fails policy: ${names(diff.head.failingPolicy)} (findings listed above)\n`);
+    return EXIT.findings;
   }
   if (values['fail-on-security'] && hasSecurityChanges(diff)) {
     io.stderr.write('pipewright diff: security-relevant pipeline changes (--fail-on-security)\n');
     return EXIT.findings;
   }
   return EXIT.ok;
+}
+
+/** `2 pipeline(s) invalid (a, b); 1 fail(s) policy (c)`. */
+function describeSide(side: SideHealth): string {
+  const parts: string[] = [];
+  if (side.configErrors > 0) parts.push(`${side.configErrors} configuration error(s)`);
+  if (side.invalid.length > 0) parts.push(`${side.invalid.length} pipeline(s) invalid (${side.invalid.join(', ')})`);
+  if (side.failingPolicy.length > 0) parts.push(`${side.failingPolicy.length} pipeline(s) fail policy (${side.failingPolicy.join(', ')})`);
+  return parts.join('; ');
 }

@@ -38,8 +38,25 @@ export const SECURITY_TITLES: Record<SecurityCategory, string> = {
 const visibleChanges = (pipeline: PipelineDiff, options: FormatOptions): PipelineChange[] =>
   options.securityOnly ? pipeline.changes.filter((c) => c.security) : pipeline.changes;
 
+/** Pipelines with problems are always shown, also with --security-only: a failing side must not look clean. */
 const visiblePipelines = (diff: ProjectDiff, options: FormatOptions): PipelineDiff[] =>
-  diff.pipelines.filter((p) => (options.securityOnly ? p.changes.some((c) => c.security) : p.status !== 'unchanged' || p.problems.length > 0));
+  diff.pipelines.filter(
+    (p) => p.problems.length > 0 || (options.securityOnly ? p.changes.some((c) => c.security) : p.status !== 'unchanged'),
+  );
+
+/** One line per side that compile or lint would reject, e.g. `working tree: 1 pipeline(s) fail policy (payments)`. */
+function healthLines(diff: ProjectDiff): string[] {
+  const lines: string[] = [];
+  for (const [label, side] of [['working tree', diff.head], [`base ${diff.base}`, diff.baseHealth]] as const) {
+    if (!side) continue;
+    const parts: string[] = [];
+    if (side.configErrors > 0) parts.push(`${side.configErrors} configuration error(s)`);
+    if (side.invalid.length > 0) parts.push(`${side.invalid.length} pipeline(s) do not compile (${side.invalid.join(', ')})`);
+    if (side.failingPolicy.length > 0) parts.push(`${side.failingPolicy.length} pipeline(s) fail policy (${side.failingPolicy.join(', ')})`);
+    if (parts.length > 0) lines.push(`${label}: ${parts.join('; ')}`);
+  }
+  return lines;
+}
 
 const countSecurity = (diff: ProjectDiff) => diff.pipelines.reduce((n, p) => n + p.changes.filter((c) => c.security).length, 0);
 
@@ -71,6 +88,8 @@ export function formatJson(diff: ProjectDiff, options: FormatOptions = {}): stri
       },
       pipelines,
       problems: diff.problems,
+      ...(diff.head ? { head: diff.head } : {}),
+      ...(diff.baseHealth ? { baseHealth: diff.baseHealth } : {}),
     },
     null,
     2,
@@ -102,6 +121,7 @@ export function formatText(diff: ProjectDiff, options: FormatOptions = {}, color
     `pipewright diff against ${baseLabel(diff)}: ${diff.pipelines.filter((p) => p.status !== 'unchanged').length} of ${diff.pipelines.length} pipeline(s) changed, ` +
       (security ? colors.red(`${security} security-relevant change(s)`) : 'no security-relevant changes'),
   );
+  for (const line of healthLines(diff)) out.push(colors.red(line));
   for (const problem of diff.problems) out.push(colors.red(`error: ${problem}`));
   for (const pipeline of pipelines) {
     const changes = visibleChanges(pipeline, options);
@@ -230,6 +250,8 @@ function renderMarkdown(diff: ProjectDiff, options: FormatOptions, graphs: boole
   } else {
     out.push(`No security-relevant changes. ${changed.length} of ${diff.pipelines.length} pipeline(s) changed.`, '');
   }
+  const health = healthLines(diff);
+  if (health.length > 0) out.push('> [!CAUTION]', ...health.map((line) => `> ${escapeMarkdown(line)}  `), '');
   for (const problem of diff.problems) out.push(`> [!CAUTION]\n> ${escapeMarkdown(problem)}`, '');
 
   if (pipelines.length > 0) {

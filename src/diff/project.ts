@@ -6,8 +6,9 @@
 import { resolve } from 'node:path';
 import type { CompiledPipeline, CompileRun } from '../compile.ts';
 import { compileProject } from '../compile.ts';
-import { formatDiagnostic } from '../diagnostics.ts';
+import { formatDiagnostic, type Diagnostic } from '../diagnostics.ts';
 import type { ValidPipeline } from '../model/schema.ts';
+import { atLeast } from '../policy/config.ts';
 import { compileAtRef } from './git-base.ts';
 import { diffPipelines, type PipelineChange } from './semantic-diff.ts';
 
@@ -32,6 +33,20 @@ export interface PipelineDiff {
   problems: string[];
 }
 
+/**
+ * How one side of the diff fares under the project's own checks, counted as `compile`/`lint` count
+ * them: a pipeline is invalid when it does not load, fails the schema or the structure rules
+ * (exit 2), and fails policy when it has findings at or above the configured `failOn` (exit 1).
+ */
+export interface SideHealth {
+  /** Names of the pipelines that are invalid. */
+  invalid: string[];
+  /** Names of the (otherwise valid) pipelines that fail policy. */
+  failingPolicy: string[];
+  /** Configuration errors (not tied to one pipeline): the side is invalid as a whole. */
+  configErrors: number;
+}
+
 /** The diff of every pipeline of a project. */
 export interface ProjectDiff {
   /** The base, as given (`origin/main`). */
@@ -43,19 +58,53 @@ export interface ProjectDiff {
   problems: string[];
   /** Whether the new side has errors that hide changes (a pipeline or the configuration does not load). */
   headBroken: boolean;
+  /** The new side (working tree): what `compile`/`lint` would reject. Decides the exit code. */
+  head: SideHealth;
+  /** The base side: reported, but it does not decide the exit code (the change may be fixing it). */
+  baseHealth: SideHealth;
 }
 
 type Side = Pick<CompileRun, 'pipelines' | 'diagnostics'>;
 
+/** A pipeline's errors split as compile and lint count them: invalid (exit 2) and policy (exit 1). */
+function failuresOf(pipeline: CompiledPipeline): { invalid: Diagnostic[]; policy: Diagnostic[] } {
+  const findings = new Set<Diagnostic>(pipeline.policy?.findings ?? []);
+  const invalid = pipeline.diagnostics.filter((d) => d.severity === 'error' && !findings.has(d));
+  const policy = pipeline.policy?.failed
+    ? pipeline.policy.findings.filter((f) => atLeast(f.severity, pipeline.policy!.failOn))
+    : [];
+  return { invalid, policy };
+}
+
 /**
- * Why a side could not be compared: its errors, when it has no model (it did not load or failed
- * the schema). Structure and policy findings of a pipeline that has a model do not stop the
- * comparison; `compile --check` and `lint` report them.
+ * What stops a pipeline on one side, one line each: load, schema and structure errors, and policy
+ * findings at or above `failOn`. A pipeline without a model cannot be compared; one with a model
+ * is compared, and its errors are still reported (a pull request that fails policy must not look
+ * clean in the diff).
  */
-const errorsOf = (pipeline: CompiledPipeline, side: 'base' | 'head'): string[] =>
-  pipeline.model
-    ? []
-    : pipeline.diagnostics.filter((d) => d.severity === 'error').map((d) => `${side === 'base' ? 'base: ' : ''}${formatDiagnostic(d)}`);
+const errorsOf = (pipeline: CompiledPipeline, side: 'base' | 'head'): string[] => {
+  const { invalid, policy } = failuresOf(pipeline);
+  const prefix = side === 'base' ? 'base: ' : '';
+  const failOn = pipeline.policy?.failOn;
+  return [
+    ...invalid.map((d) => `${prefix}${formatDiagnostic(d)}`),
+    ...policy.map((d) => `${prefix}policy (fails at ${failOn}): ${formatDiagnostic(d)}`),
+  ];
+};
+
+function healthOf(run: Side): SideHealth {
+  const health: SideHealth = {
+    invalid: [],
+    failingPolicy: [],
+    configErrors: run.diagnostics.filter((d) => d.severity === 'error').length,
+  };
+  for (const pipeline of run.pipelines) {
+    const { invalid, policy } = failuresOf(pipeline);
+    if (!pipeline.model || invalid.length > 0) health.invalid.push(pipeline.name);
+    else if (policy.length > 0) health.failingPolicy.push(pipeline.name);
+  }
+  return health;
+}
 
 /** Pairs the pipelines of two compiles and diffs each pair. Pipelines keep the new compile's order. */
 export function diffRuns(base: Side, head: Side, baseName: string): Omit<ProjectDiff, 'baseCommit'> {
@@ -96,9 +145,9 @@ export function diffRuns(base: Side, head: Side, baseName: string): Omit<Project
     ...base.diagnostics.filter((d) => d.severity === 'error').map((d) => `base: ${formatDiagnostic(d)}`),
     ...head.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d)),
   ];
-  const headBroken =
-    head.diagnostics.some((d) => d.severity === 'error') || pipelines.some((p) => p.status === 'error');
-  return { base: baseName, pipelines, problems, headBroken };
+  const headHealth = healthOf(head);
+  const headBroken = headHealth.configErrors > 0 || pipelines.some((p) => p.status === 'error');
+  return { base: baseName, pipelines, problems, headBroken, head: headHealth, baseHealth: healthOf(base) };
 }
 
 /**

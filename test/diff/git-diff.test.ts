@@ -93,7 +93,9 @@ describe('pipewright diff --base (real git commits)', () => {
     write(path.join(repo, 'README.md'), 'service repo\n');
     git(repo, 'add', '-A');
     git(repo, 'commit', '-q', '-m', 'before pipewright');
-    write(path.join(project, 'pipewright.config.ts'), "export default { pipelinesDir: 'pipelines', outDir: 'generated' };\n");
+    // No policy packs: these tests are about the diff itself; test/diff/git-diff-policy.test.ts
+    // covers sides that fail policy (which now fail the diff).
+    write(path.join(project, 'pipewright.config.ts'), "export default { pipelinesDir: 'pipelines', outDir: 'generated', policy: { packs: [] } };\n");
     write(path.join(project, 'pipelines/shared/scans.ts'), scanModule);
     write(path.join(project, 'pipelines/payments.pipeline.ts'), pipelineSource(true));
     // npm packages come from this repository's node_modules, one link per package (untracked).
@@ -190,7 +192,7 @@ describe('pipewright diff --base (real git commits)', () => {
       expect(result.code).toBe(2);
       expect(result.stdout).toContain('payments (pipelines/payments.pipeline.ts): error, 0 change(s)');
       expect(result.stdout).toMatch(/\n  error: pipelines\/payments\.pipeline\.ts:\d+:\d+ - error PW1\d{3}/);
-      expect(result.stderr).toContain('some pipelines of the working tree do not compile');
+      expect(result.stderr).toContain('pipewright diff: the working tree does not compile: 1 pipeline(s) invalid (payments)');
     } finally {
       writeFileSync(file, pipelineSource(false));
     }
