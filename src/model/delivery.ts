@@ -98,8 +98,21 @@ export const DELIVERY_PATTERNS = {
 } as const;
 
 const P = DELIVERY_PATTERNS;
-const matching = (pattern: RegExp, what: string) =>
-  z.string().regex(pattern, `${what} must match ${pattern.source}`);
+
+/**
+ * Values of these patterns (paths, directories, stash and image names) reach command lines as
+ * positional arguments (`docker build … "$PW_DOCKER_CONTEXT"`, `trivy fs "$target"`, `jq …
+ * "$PW_TASKDEF_TEMPLATE"`, `helm upgrade … "$PW_HELM_CHART"`), where a leading `-` would be read
+ * as an option: they must not start with one.
+ */
+const REACHES_COMMAND_LINE: ReadonlySet<RegExp> = new Set([P.relativePath, P.path, P.token]);
+const NOT_AN_OPTION = /^[^-]/;
+const notAnOptionMessage = (what: string) => `${what} must not start with "-": a command would read it as an option`;
+
+const matching = (pattern: RegExp, what: string) => {
+  const field = z.string().regex(pattern, `${what} must match ${pattern.source}`);
+  return REACHES_COMMAND_LINE.has(pattern) ? field.regex(NOT_AN_OPTION, notAnOptionMessage(what)) : field;
+};
 const nonEmpty = (what: string) => z.string().min(1, `${what} must not be empty`);
 const positiveInt = z.number().int().positive();
 const minutes = (max: number) => z.number().int().min(1).max(max);
@@ -599,7 +612,7 @@ export const EcsDeployStepSchema = z
      * It is the pipeline author's own shell command, passed through the environment and run with
      * `bash -c`, with `IMAGE_REF`, `DEPLOY_ENV`, `ECS_CLUSTER`, `ECS_SERVICE` set.
      */
-    smokeTest: z.string().min(1).optional(),
+    smokeTest: z.string().min(1).regex(NOT_AN_OPTION, notAnOptionMessage('smokeTest')).optional(),
     /** Verify the cosign signature of the digest before registering a task definition (ART-005). */
     verifySignature: z.strictObject({ key: matching(P.kmsKeyRef, 'key') }).optional(),
     suppressions,
@@ -765,7 +778,7 @@ export const EvidenceExportStepSchema = z.strictObject({
   /** Environment whose deploy evidence is exported: a key component and the receipt's name. */
   environment: matching(P.environmentName, 'environment').optional(),
   /** Workspace files or directories to export (default `['evidence', 'reports']`). */
-  paths: z.array(matching(P.relativePath, 'path').regex(/^[^-]/, 'a path must not start with "-"')).min(1).optional(),
+  paths: z.array(matching(P.relativePath, 'path')).min(1).optional(),
   /** Stashes to restore first, e.g. the scan reports of the build stages (the presets' `reports-*`). */
   stashes: z.array(matching(P.token, 'stash')).optional(),
   /**
