@@ -17,6 +17,7 @@ import type { ValidPipeline } from './model/schema.ts';
 import type { PolicyRunner } from './policy/engine.ts';
 import { jenkinsfileLocation } from './policy/jenkinsfile-lines.ts';
 import { checkStructure, validateSchema } from './validate/index.ts';
+import { checkPresetOptions, mayCallPreset } from './validate/preset-options.ts';
 
 const toPosix = (path: string) => path.split(sep).join('/');
 
@@ -121,6 +122,12 @@ export function compileModule(
   const { output, diagnostic } = resolveOutput(root, compiled.name, compiled.model, config);
   const diagnostics = [...compiled.diagnostics];
   if (diagnostic) diagnostics.push(diagnostic);
+  // Options a preset would silently ignore (a misspelt key) are errors at the key.
+  const presetText = readProjectText(root, source);
+  const callsPreset = presetText !== undefined && mayCallPreset(presetText);
+  if (callsPreset) dependencies.locatedText = presetText;
+  const presetProblems = callsPreset ? checkPresetOptions(createSourceLocator(file, root, presetText)) : [];
+  diagnostics.push(...presetProblems);
   const result: CompiledPipeline = { ...compiled, output, diagnostics };
   // Policy runs on models that passed the schema and structure checks; a finding at or above
   // `failOn` means nothing is written for this pipeline.
@@ -142,7 +149,7 @@ export function compileModule(
       delete result.ast;
     }
   }
-  if (diagnostic) {
+  if (diagnostic || hasErrors(presetProblems)) {
     delete result.jenkinsfile;
     delete result.ast;
   }

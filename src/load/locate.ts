@@ -25,6 +25,7 @@ import path from 'node:path';
 import type * as TS from 'typescript';
 import { formatPath, type Diagnostic, type Location, type ModelPath } from '../diagnostics.ts';
 import * as dsl from '../dsl/index.ts';
+import type { OptionKeyTree } from '../presets/option-keys.ts';
 
 export interface SourceLocator {
   /** Absolute path of the pipeline file. */
@@ -42,6 +43,23 @@ export interface SourceLocator {
    * (`reactApp({ registry.region })`).
    */
   locateValue(path: ModelPath, value: unknown): LocatedValue;
+  /**
+   * Keys the file writes in the options object of a call to one of `calls` (by the name the
+   * function is imported under from `pipewright`) that its key tree does not know. Only keys
+   * written in this file are seen: object literals, same-file consts and spreads of them.
+   */
+  unknownOptionKeys(calls: Readonly<Record<string, OptionKeyTree>>): UnknownOptionKey[];
+}
+
+/** A key of a call's options object that the function does not read (see {@link SourceLocator.unknownOptionKeys}). */
+export interface UnknownOptionKey {
+  /** `reactApp({ registry.regoin })` */
+  sourcePath: string;
+  /** The misspelt key, and the keys known where it was written. */
+  key: string;
+  known: readonly string[];
+  /** The property (key and value). */
+  location: Location;
 }
 
 /** Result of {@link SourceLocator.locateValue}. */
@@ -321,6 +339,59 @@ class Locator implements SourceLocator {
         const callee = resolved.expression.getText(this.#sourceFile!);
         this.#collectLiterals(argument, [], { callee, argument: index }, value, into, depth + 1);
       });
+    }
+  }
+
+  unknownOptionKeys(calls: Readonly<Record<string, OptionKeyTree>>): UnknownOptionKey[] {
+    const found: UnknownOptionKey[] = [];
+    try {
+      const sourceFile = this.#parse();
+      if (!sourceFile) return found;
+      const ts = typescript();
+      const visit = (node: TS.Node): void => {
+        if (ts.isCallExpression(node)) {
+          const name = this.#calleeName(node.expression);
+          const tree = name !== undefined && Object.hasOwn(calls, name) ? calls[name] : undefined;
+          const options = tree ? this.#argument(node, 0) : undefined;
+          if (tree && options) this.#checkKeys(sourceFile, options, tree, node.expression.getText(sourceFile), [], found, 0);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(sourceFile);
+    } catch {
+      // Best effort, like locations: a file the parser cannot read has no checkable options.
+    }
+    return found;
+  }
+
+  #checkKeys(
+    sourceFile: TS.SourceFile,
+    expression: TS.Node,
+    tree: OptionKeyTree,
+    callee: string,
+    chain: ModelPath,
+    into: UnknownOptionKey[],
+    depth: number,
+  ): void {
+    const ts = typescript();
+    if (depth > MAX_RESOLVE_DEPTH) return;
+    const object = this.#resolve(expression);
+    if (!ts.isObjectLiteralExpression(object)) return;
+    for (const property of object.properties) {
+      if (ts.isSpreadAssignment(property)) {
+        this.#checkKeys(sourceFile, property.expression, tree, callee, chain, into, depth + 1);
+        continue;
+      }
+      const key = this.#propertyName(property.name);
+      if (key === undefined) continue;
+      const known = Object.hasOwn(tree, key) ? tree[key] : undefined;
+      if (known === undefined) {
+        into.push({ sourcePath: optionPath(callee, 0, [...chain, key]), key, known: Object.keys(tree), location: this.#location(sourceFile, property) });
+      } else if (known !== true && ts.isPropertyAssignment(property)) {
+        this.#checkKeys(sourceFile, property.initializer, known, callee, [...chain, key], into, depth + 1);
+      } else if (known !== true && ts.isShorthandPropertyAssignment(property)) {
+        this.#checkKeys(sourceFile, property.name, known, callee, [...chain, key], into, depth + 1);
+      }
     }
   }
 

@@ -103,6 +103,47 @@ describe('a typo inside a preset call', () => {
   });
 });
 
+describe('an option key the preset does not read', () => {
+  test('a misspelt key is an error at the key, with the option path and a did-you-mean; nothing is written', async () => {
+    const text = presetPipeline('reactApp')
+      .replace("region: 'eu-west1'", "regoin: 'eu-west-1'")
+      .replace("    sonar: {", "    snykOrgg: 'fintech',\n    overrides: { lnt: false },\n    sonar: {");
+    const { pipeline } = await compile({ [FILE]: text });
+    const unknown = pipeline.filter((d) => d.code === 'PW2002');
+    expect(unknown.map((d) => [d.sourcePath, d.location!.line, d.location!.column, d.message])).toEqual([
+      ['reactApp({ registry.regoin })', at(text, 'regoin').line, at(text, 'regoin').column, 'unknown option `regoin`: the preset does not read it - did you mean `region`?'],
+      ['reactApp({ snykOrgg })', at(text, 'snykOrgg').line, at(text, 'snykOrgg').column, 'unknown option `snykOrgg`: the preset does not read it - did you mean `snykOrg`?'],
+      ['reactApp({ overrides.lnt })', at(text, 'lnt').line, at(text, 'lnt').column, 'unknown option `lnt`: the preset does not read it - did you mean `lint`?'],
+    ]);
+    const compiled = await compileProject({ root: project!.root, resultCache: false });
+    expect(compiled.pipelines[0]!.jenkinsfile).toBeUndefined();
+  });
+
+  test('keys from same-file consts are checked, imported ones and the correct spelling are not reported', async () => {
+    const text = `import { definePipeline, nodeService as service } from 'pipewright';
+import { org } from './shared/org.ts';
+
+const settings = { snykOrg: 'fintech', toolVersion: { trivy: '0.58.1' } };
+
+export default definePipeline(
+  service({
+    ...org,
+    ...settings,
+    name: 'm19',
+    registry: { accountId: '999999999999', region: 'eu-west-1', pushRole: 'ecr-pusher' },
+    sonar: { installation: 'sonarqube-prod' },
+    signing: { key: 'awskms:///alias/ci-cosign' },
+    environments: ${ENVIRONMENTS},
+  }),
+);
+`;
+    const { pipeline } = await compile({ [FILE]: text, 'pipelines/shared/org.ts': `export const org = { buildAgnt: 'linux' } as Record<string, string>;\n` });
+    expect(pipeline.filter((d) => d.code === 'PW2002')).toMatchObject([
+      { sourcePath: 'service({ toolVersion })', location: at(text, 'toolVersion'), message: expect.stringContaining('did you mean `toolVersions`?') },
+    ]);
+  });
+});
+
 describe('nested steps', () => {
   const nested = `import { definePipeline, sh, withCredentials, bind } from 'pipewright';
 
