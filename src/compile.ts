@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { BUILD_ID } from './cache/build-id.ts';
+import { cacheSecret } from './cache/cache-key.ts';
 import type { CompiledPipeline } from './compiled.ts';
 import { CompileCache, makeModelsLazy, readProjectText, type CompileDependencies } from './cache/compile-cache.ts';
 import { compileModule, pipelineNameFromFile, resolveOutput, type PipelineCompileContext } from './compile-pipeline.ts';
@@ -53,11 +54,12 @@ export interface CompileOptions {
   onResult?: (pipeline: CompiledPipeline) => void;
   /**
    * Whether results and bundles cached by earlier runs may be used. A gate must not pass on the
-   * cache's word (anyone who can write `node_modules/.cache` could forge an entry), so `--check`,
-   * `lint` and `diff` pass `false`: everything is computed from source, and the result cache is
-   * neither read nor written. Default: `true`, except in CI (the `CI` environment variable set).
-   * Even when true, cached results are only used when they carry this user's key (see
-   * `src/cache/cache-key.ts`).
+   * cache's word (anyone who can write `node_modules/.cache` could plant an entry), so by default
+   * only runs that write Jenkinsfiles (`onResult` given: compile, watch) reuse anything, and not in
+   * CI (the `CI` environment variable set); runs that only read (`compile --check`, `lint`,
+   * `diff`) compute everything from source, and do not build a result cache they cannot reuse.
+   * An explicit `resultCache: { buildId }` also turns reuse on. Even then, entries are only used
+   * when signed with this user's key (see `src/cache/cache-key.ts`).
    */
   reuseCache?: boolean;
   /**
@@ -94,6 +96,8 @@ export const cacheTrustedByDefault = (env: NodeJS.ProcessEnv = process.env): boo
 /**
  * Loads `pipewright.config.ts` (if any) and applies defaults. The module runs in the sandbox
  * worker like a pipeline; its custom rules keep running there (see `load/config-rules.ts`).
+ * `reuseCache` (default false) allows a cached bundle of the configuration (signed, see
+ * {@link CompileOptions.reuseCache}).
  */
 export async function loadConfig(
   root: string,
@@ -103,7 +107,7 @@ export async function loadConfig(
   const file = resolve(root, CONFIG_FILE);
   if (!existsSync(file)) return { config: defaultConfig(), diagnostics: [] };
   const limits = sandboxLimits(options.loadLimits);
-  const { result, sources } = await loadModules([file], { root, reuseBundles: options.reuseCache ?? cacheTrustedByDefault(), limits });
+  const { result, sources } = await loadModules([file], { root, reuseBundles: options.reuseCache ?? false, limits });
   const { modules, graph } = result;
   const loaded = modules[0]!;
   if (loaded.diagnostics.length > 0) return { config: defaultConfig(), diagnostics: loaded.diagnostics };
@@ -147,12 +151,15 @@ function openResultCache(root: string, config: ResolvedConfig, option: CompileOp
   } catch {
     return undefined;
   }
+  // Without the user's key nothing read from the cache directory can be trusted.
+  const secret = cacheSecret();
+  if (secret === undefined) return undefined;
   const configFiles = configSources.get(config);
   // A configuration with custom rules that did not come from loadConfig: the helpers its rules
   // call cannot be fingerprinted, so its results are not cached.
   if (configFiles === undefined && config.policy.customRules.length > 0) return undefined;
   // package.json decides the header's "run …" hint (compileCommandFor), so it is part of the key.
-  return CompileCache.open({ root, directory, buildId, config, configFiles: [...(configFiles ?? []), join(root, 'package.json')], today });
+  return CompileCache.open({ root, directory, buildId, config, configFiles: [...(configFiles ?? []), join(root, 'package.json')], today, secret });
 }
 
 /**
@@ -162,11 +169,15 @@ function openResultCache(root: string, config: ResolvedConfig, option: CompileOp
  * {@link CompileOptions.resultCache}); the results are the same either way.
  */
 export async function compileProject(options: CompileOptions): Promise<CompileRun> {
+  const reuse = options.reuseCache ?? (typeof options.resultCache === 'object' || (options.onResult !== undefined && cacheTrustedByDefault()));
   const root = resolve(options.root);
   const runDiagnostics: Diagnostic[] = [];
   let config = options.config;
   if (!config) {
-    const loaded = await loadConfig(root);
+    const loaded = await loadConfig(root, {
+      reuseCache: reuse,
+      ...(options.loadLimits ? { loadLimits: options.loadLimits } : {}),
+    });
     config = loaded.config;
     runDiagnostics.push(...loaded.diagnostics);
   }
@@ -177,8 +188,6 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
   const files = options.files
     ? options.files.map((f) => resolve(root, f))
     : await discoverPipelineFiles(root, { dir: config.pipelinesDir });
-
-  const reuse = options.reuseCache ?? cacheTrustedByDefault();
 
   // One date for the whole run: suppression expiry is judged against it, and it is part of the
   // cache key.

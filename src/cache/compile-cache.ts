@@ -87,6 +87,8 @@ export class CompileCache {
     config: ResolvedConfig;
     configFiles: readonly string[];
     today: string;
+    /** Signs the stored shards (see `cache-key.ts`). */
+    secret: Buffer;
   }): CompileCache | undefined {
     const configText = serializeValue(options.config, { functions: 'source' });
     if (configText === undefined) return undefined;
@@ -108,7 +110,7 @@ export class CompileCache {
       configText,
       ...configSources,
     ]);
-    return new CompileCache(options.root, runKey, new ResultCache(options.directory, options.buildId));
+    return new CompileCache(options.root, runKey, new ResultCache(options.directory, options.buildId, options.secret));
   }
 
   /** The key of a loaded pipeline value, or `undefined` when the value is not plain data. */

@@ -12,18 +12,20 @@
  * those files' content hashes, and a hit is only used while they still match.
  *
  * Storage: 16 shard files (by source path) below the loader's cache directory,
- * `<cache>/results/<root hash>/<nn>.json`. Each shard starts with a SHA-256 of its body, and is
- * written atomically (temp file + rename); a shard that is unreadable, truncated, from another
- * format or build, or fails its checksum is ignored and rebuilt. Per source path the most
+ * `<cache>/results/<root hash>/<nn>.json`. Each shard starts with an HMAC-SHA-256 of its body
+ * under the user's cache key (`cache-key.ts`, kept outside the project), and is written
+ * atomically (temp file + rename); a shard that is unreadable, truncated, from another format or
+ * build, or not signed with this user's key (a forged or foreign entry) is ignored and rebuilt. Per source path the most
  * recently used few results are kept (alternating configurations stay warm), and results unused
  * for a month are dropped.
  */
 import { hash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { signText } from './cache-key.ts';
 
 /** Bump when the stored shape changes. */
-export const RESULT_CACHE_FORMAT = 1;
+export const RESULT_CACHE_FORMAT = 2;
 
 const SHARDS = 16;
 const RESULTS_PER_SOURCE = 4;
@@ -85,13 +87,18 @@ function fnv(text: string): number {
 export class ResultCache<T> {
   readonly #directory: string;
   readonly #buildId: string;
+  readonly #secret: Buffer;
   readonly #shards = new Map<number, Shard>();
   readonly #today = Math.floor(Date.now() / DAY_MS);
 
-  /** `directory` holds this project's shards (created on the first write). */
-  constructor(directory: string, buildId: string) {
+  /**
+   * `directory` holds this project's shards (created on the first write); `secret` signs them
+   * (see `cache-key.ts`).
+   */
+  constructor(directory: string, buildId: string, secret: Buffer) {
     this.#directory = directory;
     this.#buildId = buildId;
+    this.#secret = secret;
   }
 
   /** The cached value for `key`, or `undefined` (also for an entry that no longer parses). */
@@ -152,7 +159,7 @@ export class ResultCache<T> {
       const temporary = `${shard.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
       try {
         mkdirSync(this.#directory, { recursive: true });
-        writeFileSync(temporary, `${sha256(body)}\n${body}`);
+        writeFileSync(temporary, `${signText(this.#secret, body)}\n${body}`);
         renameSync(temporary, shard.file);
         const stamp = statStamp(shard.file);
         if (stamp) remembered.set(shard.file, { stamp, entries: shard.entries });
@@ -184,7 +191,7 @@ export class ResultCache<T> {
       const text = readFileSync(file, 'utf8');
       const newline = text.indexOf('\n');
       const body = text.slice(newline + 1);
-      if (newline !== 64 || sha256(body) !== text.slice(0, newline)) return new Map();
+      if (newline !== 64 || signText(this.#secret, body) !== text.slice(0, newline)) return new Map();
       const parsed = JSON.parse(body) as Partial<ShardFile>;
       if (parsed.format !== RESULT_CACHE_FORMAT || parsed.buildId !== this.#buildId || typeof parsed.entries !== 'object' || parsed.entries === null) {
         return new Map();

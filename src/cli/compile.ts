@@ -18,6 +18,8 @@ Compiles pipelines/**/*.pipeline.ts to Jenkinsfiles (default generated/<name>/Je
 Options:
   --check        compile in memory and compare with the files on disk; write nothing
   --watch        recompile affected pipelines on every change
+  --no-cache     compute everything from source (no cached results or bundles; also in CI,
+                 i.e. when CI is set, and always for --check)
   --force        overwrite files that pipewright did not generate or that were edited by hand
                  (the discarded edits are shown as a diff)
   --root DIR     project root (default: current directory)
@@ -49,6 +51,7 @@ export async function runCompileCli(argv: string[], io: CliIo): Promise<number> 
         check: { type: 'boolean' },
         watch: { type: 'boolean' },
         force: { type: 'boolean' },
+        'no-cache': { type: 'boolean' },
         root: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -92,7 +95,7 @@ export async function runCompileCli(argv: string[], io: CliIo): Promise<number> 
 async function compileAndReport(
   root: string,
   positionals: string[],
-  values: { check?: boolean; quiet?: boolean },
+  values: { check?: boolean; quiet?: boolean; 'no-cache'?: boolean },
   writer: RunWriter | undefined,
   io: CliIo,
   started: number,
@@ -101,6 +104,8 @@ async function compileAndReport(
   const run = await compileProject({
     root,
     lazyModels: true,
+    // Only a run that writes may reuse cached results and bundles; --check never takes their word.
+    reuseCache: Boolean(writer) && !values['no-cache'] && !io.env.CI,
     ...(writer ? { onResult: writer.offer } : {}),
     ...(positionals.length > 0 ? { files: positionals.map((f) => resolve(io.cwd, f)) } : {}),
   });

@@ -7,15 +7,20 @@
  * node_modules symlink), so every file name starts with a hash of the root.
  *
  * A manifest next to the bundle records the entries and the size and mtime of every input file
- * (plus the root's tsconfig.json and package.json, which change how esbuild compiles). If all
- * still match, the bundle is reused as is.
+ * (plus the root's tsconfig.json and package.json, which change how esbuild compiles), and a
+ * SHA-256 of the bundle and its map. If all still match, the bundle is reused as is. The manifest
+ * is signed with the user's cache key (`../cache/cache-key.ts`, outside the project): a bundle is
+ * code that runs, so one planted in `node_modules/.cache` (by a pull request's build, say) must
+ * not be taken for ours. Runs that may not trust the cache (CI, --check, lint) never reuse one.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hash } from 'node:crypto';
 import path from 'node:path';
+import { signText } from '../cache/cache-key.ts';
 import type { BundleMode } from './bundle.ts';
 
 /** Bump when the bundle layout or the manifest format changes. */
-const CACHE_FORMAT = 3;
+const CACHE_FORMAT = 4;
 
 export interface CacheLocation {
   directory: string;
@@ -94,6 +99,8 @@ export interface BundleManifest {
   inputs: Record<string, [number, number] | null>;
   edges: Record<string, string[]>;
   externals: Record<string, string[]>;
+  /** SHA-256 of the bundle's text followed by its map's (empty when it has none). */
+  contentHash: string;
 }
 
 function manifestPath(location: CacheLocation): string {
@@ -125,12 +132,16 @@ const remembered = new Map<string, BundleManifest>();
  * The manifest of a bundle built from exactly `entries` whose inputs are all unchanged, or
  * `undefined` (then the caller rebuilds).
  */
-export function findReusableBundle(location: CacheLocation, entries: readonly string[], dslPath: string): BundleManifest | undefined {
+export function findReusableBundle(location: CacheLocation, entries: readonly string[], dslPath: string, secret: Buffer): BundleManifest | undefined {
   const key = manifestPath(location);
   let manifest = remembered.get(key);
   if (!manifest) {
     try {
-      manifest = JSON.parse(readFileSync(key, 'utf8')) as BundleManifest;
+      const text = readFileSync(key, 'utf8');
+      const newline = text.indexOf('\n');
+      const body = text.slice(newline + 1);
+      if (newline !== 64 || signText(secret, body) !== text.slice(0, newline)) return undefined;
+      manifest = JSON.parse(body) as BundleManifest;
     } catch {
       return undefined;
     }
@@ -145,25 +156,49 @@ export function findReusableBundle(location: CacheLocation, entries: readonly st
       return undefined;
     }
   }
-  if (!statSync(manifest.bundle, { throwIfNoEntry: false })) return undefined;
+  // The bundle is what runs: it must be the very text the signed manifest describes.
+  if (contentHashOf(manifest.bundle) !== manifest.contentHash) return undefined;
   remembered.set(key, manifest);
   return manifest;
 }
 
-/** Writes bundle, map and manifest (manifest last, atomically), then deletes older bundles of this root. */
+/** SHA-256 of a bundle's text and its map's, or `undefined` when the bundle cannot be read. */
+function contentHashOf(bundle: string): string | undefined {
+  let code: string;
+  try {
+    code = readFileSync(bundle, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let map = '';
+  try {
+    map = readFileSync(`${bundle}.map`, 'utf8');
+  } catch {
+    // An eager-style bundle without a map.
+  }
+  return hash('sha256', `${code.length}:${code}${map}`, 'hex');
+}
+
+/**
+ * Writes bundle, map and manifest (manifest last, atomically, signed with `secret`), then deletes
+ * older bundles of this root. Without a manifest or a secret the bundle is not reusable.
+ */
 export function storeBundle(
   location: CacheLocation,
   files: { code: string; map?: string },
-  manifest: Omit<BundleManifest, 'format'> | undefined,
+  manifest: Omit<BundleManifest, 'format' | 'contentHash'> | undefined,
   bundlePath: string,
+  secret?: Buffer,
 ): void {
   if (files.map !== undefined) writeFileSync(`${bundlePath}.map`, files.map);
   writeFileSync(bundlePath, files.code);
   const key = manifestPath(location);
-  if (manifest) {
-    const full: BundleManifest = { format: CACHE_FORMAT, ...manifest };
+  if (manifest && secret) {
+    const contentHash = hash('sha256', `${files.code.length}:${files.code}${files.map ?? ''}`, 'hex');
+    const full: BundleManifest = { format: CACHE_FORMAT, ...manifest, contentHash };
     const temporary = `${key}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(full));
+    const body = JSON.stringify(full);
+    writeFileSync(temporary, `${signText(secret, body)}\n${body}`);
     renameSync(temporary, key);
     remembered.set(key, full);
   } else {

@@ -45,6 +45,7 @@ import {
   toRecord,
   type CacheLocation,
 } from './cache.ts';
+import { cacheSecret } from '../cache/cache-key.ts';
 import { PIPELINE_FILE_SUFFIX } from './discover.ts';
 import { diagnoseExternalFailure, findImportSite } from './externals.ts';
 import { createSourceLocator } from './locate.ts';
@@ -126,6 +127,11 @@ interface LoadContext {
   onModule?: (entry: string) => void;
   /** Where each evaluated entry came from (for re-evaluating a configuration's custom rules). */
   sources?: Map<string, EvaluationUnit>;
+  /**
+   * The user's cache key, when this load may reuse and record bundles (`../cache/cache-key.ts`);
+   * without it no manifest is read or written.
+   */
+  secret?: Buffer;
 }
 
 /** A bundle ready to evaluate, from a build or from the warm cache. */
@@ -175,6 +181,10 @@ export async function loadModules(files: readonly string[], options: LoadOptions
     limits: sandboxLimits(options.limits),
     sources,
   };
+  if (options.reuseBundles ?? true) {
+    const secret = cacheSecret();
+    if (secret) context.secret = secret;
+  }
   const moduleOf = (file: string): LoadedModule => {
     const loaded: LoadedModule = { file, diagnostics: [...(context.diagnostics.get(file) ?? [])] };
     if (context.values.has(file)) loaded.value = context.values.get(file);
@@ -190,7 +200,7 @@ export async function loadModules(files: readonly string[], options: LoadOptions
     };
   }
 
-  const prepared = await withSlotLock(context.location.prefix, () => prepareAndEvaluate(context, entries, options.reuseBundles ?? true));
+  const prepared = await withSlotLock(context.location.prefix, () => prepareAndEvaluate(context, entries));
 
   const graph = new Map<string, Set<string>>();
   for (const entry of entries) graph.set(entry, localDependencies(context, entry, prepared.edges));
@@ -217,9 +227,9 @@ async function withSlotLock<T>(slot: string, work: () => Promise<T>): Promise<T>
 const MAX_BUNDLE_ATTEMPTS = 3;
 
 /** Reuses (when allowed) or builds the bundle and evaluates it in the sandbox. */
-async function prepareAndEvaluate(context: LoadContext, entries: readonly string[], reuse: boolean): Promise<PreparedBundle> {
+async function prepareAndEvaluate(context: LoadContext, entries: readonly string[]): Promise<PreparedBundle> {
   for (let attempt = 1; ; attempt += 1) {
-    const prepared = (attempt === 1 && reuse ? reuseBundle(context, entries) : undefined) ?? (await buildBundle(context, entries));
+    const prepared = (attempt === 1 ? reuseBundle(context, entries) : undefined) ?? (await buildBundle(context, entries));
     const outcome = await evaluateBundle(context, prepared);
     if (outcome === 'done') return prepared;
     // Another process replaced and deleted the bundle between our build (or check) and our import.
@@ -263,7 +273,8 @@ function fileStart(context: LoadContext, file: string): Location {
 // ---------------------------------------------------------------------------------------------
 
 function reuseBundle(context: LoadContext, entries: readonly string[]): PreparedBundle | undefined {
-  const manifest = findReusableBundle(context.location, entries, context.dslPath);
+  if (!context.secret) return undefined;
+  const manifest = findReusableBundle(context.location, entries, context.dslPath, context.secret);
   if (!manifest) return undefined;
   context.maps.register(manifest.bundle, `${manifest.bundle}.map`);
   return {
@@ -353,7 +364,7 @@ function finishBuild(
   // not change any fingerprint. Nor is one whose inputs changed while esbuild was reading them.
   // (Modified "during" the build means an mtime inside the build's time window; a future mtime,
   // from clock skew or an archive, must not disable the cache for good.)
-  const inputs = brokenFiles.size === 0 && bundled.length === context.diagnostics.size ? fingerprintInputs(context.root, result.edges.keys()) : undefined;
+  const inputs = context.secret && brokenFiles.size === 0 && bundled.length === context.diagnostics.size ? fingerprintInputs(context.root, result.edges.keys()) : undefined;
   const fingerprinted = Date.now();
   const settled = inputs && Object.values(inputs).every((print) => print === null || print[0] < build.started || print[0] > fingerprinted);
   const manifest = settled
@@ -367,7 +378,7 @@ function finishBuild(
         externals: toRecord(result.externals),
       }
     : undefined;
-  storeBundle(context.location, result, manifest, build.path);
+  storeBundle(context.location, result, manifest, build.path, context.secret);
   context.maps.register(build.path, `${build.path}.map`);
   return { bundle: build.path, mode: build.mode, bundled, broken, edges: result.edges, externals: result.externals };
 }

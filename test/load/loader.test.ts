@@ -435,7 +435,9 @@ export default definePipeline({ agent: { type: 'any' }, stages: [{ name: 'Hi', s
     const manifestModes = () =>
       readdirSync(cacheDirectory)
         .filter((name) => name.endsWith('.json'))
-        .map((name) => (JSON.parse(readFileSync(path.join(cacheDirectory, name), 'utf8')) as { mode: string }).mode);
+        .map((name) => readFileSync(path.join(cacheDirectory, name), 'utf8'))
+        // A manifest is its signature (64 hex digits), a newline, and the JSON.
+        .map((text) => (JSON.parse(text.slice(65)) as { mode: string }).mode);
 
     const first = await load(p, ['pipelines/a.pipeline.ts']);
     expect(first.modules[0]!.value).toMatchObject({ agent: { label: 'one' } });
