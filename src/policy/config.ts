@@ -16,7 +16,14 @@ export type SeverityOrOff = z.infer<typeof SeverityOrOffSchema>;
 export const ScanSeveritySchema = z.enum(['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
 export type ScanSeverity = z.infer<typeof ScanSeveritySchema>;
 
-const ruleId = z.string().regex(RULE_ID_PATTERN, 'expected a rule id such as SCAN-001');
+const ruleId = z.string().regex(RULE_ID_PATTERN, {
+  // `scan-001` is SCAN-001 in the wrong case: say so.
+  error: (issue) => {
+    const upper = typeof issue.input === 'string' ? issue.input.toUpperCase() : undefined;
+    const suggestion = upper !== undefined && RULE_ID_PATTERN.test(upper) ? ` - did you mean ${upper}?` : '';
+    return `expected a rule id such as SCAN-001${suggestion}`;
+  },
+});
 
 /** `'warning'`, `'off'`, or `{ severity, options, environments }` for one rule. */
 export const RuleSettingSchema = z.union([

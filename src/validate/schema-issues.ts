@@ -192,9 +192,16 @@ class IssueConverter {
           expected: `a multiple of ${issue.divisor}`,
           found: this.found(path),
         });
-      case 'invalid_key':
+      case 'invalid_key': {
+        // A bad record key: report the nested issues, with the key (not its value) as found.
+        const first = this.diagnostics.length;
+        for (const nested of issue.issues) this.convert(nested, path);
+        const key = path[path.length - 1];
+        for (const d of this.diagnostics.slice(first)) if (key !== undefined) d.found = describeValue(String(key));
+        return;
+      }
       case 'invalid_element':
-        // Problems with a record key or a map/set element: report the nested issues.
+        // Problems with a map/set element: report the nested issues.
         for (const nested of issue.issues) this.convert(nested, path);
         return;
       default:

@@ -206,6 +206,30 @@ export default defineConfig({
     expect(d!.message).toContain('did you mean SCAN-001?');
   });
 
+  test('a rule id in the wrong case: did-you-mean, and a bad rules key is reported as the key', async () => {
+    const config = `import { defineConfig } from 'pipewright';
+
+export default defineConfig({
+  policy: {
+    mandatory: ['scan-001'],
+    rules: { 'flow-001': 'off' },
+  },
+});
+`;
+    const { run } = await compile({ [FILE]: pipeline, 'pipewright.config.ts': config });
+    expect(run.find((d) => d.path?.join('.') === 'policy.mandatory.0')).toMatchObject({
+      code: 'PW2100',
+      message: 'invalid configuration: expected a rule id such as SCAN-001 - did you mean SCAN-001?',
+      found: "string 'scan-001'",
+      location: at(config, "'scan-001'", 'pipewright.config.ts'),
+    });
+    expect(run.find((d) => d.path?.join('.') === 'policy.rules.flow-001')).toMatchObject({
+      code: 'PW2100',
+      message: 'invalid configuration: expected a rule id such as SCAN-001 - did you mean FLOW-001?',
+      found: "string 'flow-001'",
+    });
+  });
+
   test('a bad rule severity says what is allowed and what was found, at the value', async () => {
     const config = `import { defineConfig } from 'pipewright';
 
