@@ -52,7 +52,7 @@ const external = Object.keys(dependencies)
 rmSync(`${root}/dist`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/index.ts', 'src/cli/main.ts', 'src/dsl/index.ts'],
+  entryPoints: ['src/index.ts', 'src/cli/main.ts', 'src/dsl/index.ts', 'src/load/sandbox-policy.ts'],
   outdir: 'dist',
   outbase: 'src',
   bundle: true,
