@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Diagnostic } from '../diagnostics.ts';
+import { isStackOverflow } from '../jenkinsfile/groovy-parser.ts';
 import { parseJenkinsfile } from '../jenkinsfile/parse.ts';
 import { validateJenkinsfile, type JenkinsfileAllowLists } from '../jenkinsfile/validate.ts';
 
@@ -128,9 +129,17 @@ export async function runValidateCli(
 
 /** Parses and validates one Jenkinsfile text; diagnostics sorted by position. */
 export function validateText(text: string, file: string, allow?: JenkinsfileAllowLists): ValidateFileResult {
-  const parsed = parseJenkinsfile(text, file);
-  const diagnostics = [...parsed.diagnostics];
-  if (parsed.ast) diagnostics.push(...validateJenkinsfile(parsed.ast, allow ? { file, allow } : { file }));
+  const diagnostics: Diagnostic[] = [];
+  try {
+    const parsed = parseJenkinsfile(text, file);
+    diagnostics.push(...parsed.diagnostics);
+    if (parsed.ast) diagnostics.push(...validateJenkinsfile(parsed.ast, allow ? { file, allow } : { file }));
+  } catch (error) {
+    // The parser's nesting limit keeps this from happening; a one-line error should it still.
+    if (!isStackOverflow(error)) throw error;
+    diagnostics.length = 0;
+    diagnostics.push({ code: 'PW5005', severity: 'error', message: 'pipewright ran out of stack space validating this file (too deeply nested)', location: { file, line: 1, column: 1 } });
+  }
   const ordered = diagnostics
     .map((d, order) => ({ d, order }))
     .sort((a, b) =>

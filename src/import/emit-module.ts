@@ -22,6 +22,11 @@ export interface EmitModuleOptions {
   header?: string[];
   /** Where the module will be written: its prettier configuration applies, if any. */
   file?: string;
+  /**
+   * Called when prettier cannot format the module (it recurses once per level of nesting and runs
+   * out of stack on very deeply nested steps): the module is then returned as printed, unformatted.
+   */
+  onUnformatted?: (reason: string) => void;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -41,7 +46,13 @@ export async function emitPipelineModule(pipeline: Pipeline, options: EmitModule
   }
   const text = file.getFullText();
   const config = options.file ? ((await prettier.resolveConfig(options.file)) ?? {}) : {};
-  return prettier.format(text, { singleQuote: true, printWidth: 120, trailingComma: 'all', ...config, parser: 'typescript' });
+  try {
+    return await prettier.format(text, { singleQuote: true, printWidth: 120, trailingComma: 'all', ...config, parser: 'typescript' });
+  } catch (error) {
+    if (!(error instanceof RangeError && /call stack/i.test(error.message))) throw error;
+    options.onUnformatted?.('prettier ran out of stack space on its nesting');
+    return text.endsWith('\n') ? text : `${text}\n`;
+  }
 }
 
 let project: Project | undefined;

@@ -13,6 +13,7 @@ import { pipelineNameFromFile } from '../compile.ts';
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import { writeAtomic } from '../emit/write.ts';
 import type { JenkinsfileAst } from '../jenkinsfile/ast.ts';
+import { MAX_NESTING_DEPTH, isStackOverflow } from '../jenkinsfile/groovy-parser.ts';
 import { parseJenkinsfile } from '../jenkinsfile/parse.ts';
 import { validateJenkinsfile } from '../jenkinsfile/validate.ts';
 import type { AstDifference } from './compare.ts';
@@ -119,53 +120,62 @@ export async function importJenkinsfiles(inputs: readonly ImportInput[], options
     };
     reports.push(report);
 
-    const parsed = parseJenkinsfile(input.text, input.source);
-    const problems = parsed.ast ? [...parsed.diagnostics, ...validateJenkinsfile(parsed.ast, { file: input.source })] : parsed.diagnostics;
-    if (!parsed.ast && parsed.diagnostics.some((d) => d.code === 'PW5002')) {
-      // Jenkins' own message quotes the whole file: say it shortly.
-      report.refusals = [{ reason: 'not a declarative Jenkinsfile (no top-level pipeline { } block; scripted pipelines are not imported)', line: 1, column: 1 }];
-      continue;
-    }
-    if (!parsed.ast || hasErrors(problems)) {
-      report.refusals = problems
-        .filter((d) => d.severity === 'error')
-        .map((d) => ({ reason: `not a valid declarative Jenkinsfile: ${d.code} ${d.message}`, ...(d.location ? { line: d.location.line, column: d.location.column } : {}) }));
-      continue;
-    }
-    if (options.check) {
-      if (!existsSync(file)) {
-        report.refusals = [{ reason: `${input.out} does not exist: nothing to compare (import it first)` }];
+    // Nesting within the parser's limit (MAX_NESTING_DEPTH) fits the stack; should some later
+    // stage still run out, the file is refused with a reason instead of ending the whole run.
+    try {
+      const parsed = parseJenkinsfile(input.text, input.source);
+      const problems = parsed.ast ? [...parsed.diagnostics, ...validateJenkinsfile(parsed.ast, { file: input.source })] : parsed.diagnostics;
+      if (!parsed.ast && parsed.diagnostics.some((d) => d.code === 'PW5002')) {
+        // Jenkins' own message quotes the whole file: say it shortly.
+        report.refusals = [{ reason: 'not a declarative Jenkinsfile (no top-level pipeline { } block; scripted pipelines are not imported)', line: 1, column: 1 }];
         continue;
       }
+      if (!parsed.ast || hasErrors(problems)) {
+        report.refusals = problems
+          .filter((d) => d.severity === 'error')
+          .map((d) => ({ reason: `not a valid declarative Jenkinsfile: ${d.code} ${d.message}`, ...(d.location ? { line: d.location.line, column: d.location.column } : {}) }));
+        continue;
+      }
+      if (options.check) {
+        if (!existsSync(file)) {
+          report.refusals = [{ reason: `${input.out} does not exist: nothing to compare (import it first)` }];
+          continue;
+        }
+        pending.push({ report, original: parsed.ast, file });
+        continue;
+      }
+      const raised = raiseJenkinsfile(parsed.ast, { keepOutsideCode: options.keepOutsideCode ?? false });
+      Object.assign(report, { notes: raised.notes, infos: raised.infos, counts: raised.counts, typedStepNames: raised.typedStepNames });
+      if (!raised.pipeline) {
+        report.refusals = raised.refusals;
+        continue;
+      }
+      if (claimed.has(file)) {
+        report.refusals = [{ reason: `another Jenkinsfile of this run is imported to ${input.out}` }];
+        continue;
+      }
+      if (!options.force && existsSync(file)) {
+        report.refusals = [{ reason: `${input.out} exists (use --force to overwrite it)` }];
+        continue;
+      }
+      claimed.add(file);
+      const pipeline = input.name !== undefined && input.name !== pipelineNameFromFile(file) ? { name: input.name, ...raised.pipeline } : raised.pipeline;
+      const text = await emitPipelineModule(pipeline, {
+        file,
+        onUnformatted: (reason) => report.infos.push({ message: `the module is written unformatted: ${reason} (run your formatter on it, or flatten the nesting)` }),
+        header: [
+          `Imported from ${input.source.replace(/[\r\n\u2028\u2029]+/g, ' ')} by \`pipewright import\`; the round trip was checked (compiling this module gives the same Jenkinsfile).`,
+          'Escape hatches (step(), script(), groovy(), custom entries) mark what is not typed yet: see the import report.',
+        ],
+      });
+      await writeAtomic(file, text);
+      report.written = true;
       pending.push({ report, original: parsed.ast, file });
-      continue;
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error;
+      report.status = 'refused';
+      report.refusals = [{ reason: `too deeply nested to import: pipewright ran out of stack space (flatten the nesting; the parser takes up to ${MAX_NESTING_DEPTH} levels)` }];
     }
-    const raised = raiseJenkinsfile(parsed.ast, { keepOutsideCode: options.keepOutsideCode ?? false });
-    Object.assign(report, { notes: raised.notes, infos: raised.infos, counts: raised.counts, typedStepNames: raised.typedStepNames });
-    if (!raised.pipeline) {
-      report.refusals = raised.refusals;
-      continue;
-    }
-    if (claimed.has(file)) {
-      report.refusals = [{ reason: `another Jenkinsfile of this run is imported to ${input.out}` }];
-      continue;
-    }
-    if (!options.force && existsSync(file)) {
-      report.refusals = [{ reason: `${input.out} exists (use --force to overwrite it)` }];
-      continue;
-    }
-    claimed.add(file);
-    const pipeline = input.name !== undefined && input.name !== pipelineNameFromFile(file) ? { name: input.name, ...raised.pipeline } : raised.pipeline;
-    const text = await emitPipelineModule(pipeline, {
-      file,
-      header: [
-        `Imported from ${input.source.replace(/[\r\n\u2028\u2029]+/g, ' ')} by \`pipewright import\`; the round trip was checked (compiling this module gives the same Jenkinsfile).`,
-        'Escape hatches (step(), script(), groovy(), custom entries) mark what is not typed yet: see the import report.',
-      ],
-    });
-    await writeAtomic(file, text);
-    report.written = true;
-    pending.push({ report, original: parsed.ast, file });
   }
 
   const results = await verifyRoundTrips(

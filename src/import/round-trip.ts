@@ -10,6 +10,7 @@ import path from 'node:path';
 import { compilePipelineValue } from '../compile.ts';
 import { formatPath, hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { JenkinsfileAst } from '../jenkinsfile/ast.ts';
+import { isStackOverflow } from '../jenkinsfile/groovy-parser.ts';
 import { parseJenkinsfile } from '../jenkinsfile/parse.ts';
 import { loadPipelineModules } from '../load/loader.ts';
 import { createSourceLocator } from '../load/locate.ts';
@@ -49,7 +50,15 @@ export async function verifyRoundTrips(entries: readonly RoundTripEntry[], root:
   const projectRoot = path.resolve(root);
   const files = entries.map((entry) => path.resolve(projectRoot, entry.module));
   const { modules } = await loadPipelineModules(files, { root: projectRoot });
-  return entries.map((entry, index) => compareOne(entry, files[index]!, modules[index]!, projectRoot));
+  return entries.map((entry, index) => {
+    try {
+      return compareOne(entry, files[index]!, modules[index]!, projectRoot);
+    } catch (error) {
+      // Compiling and comparing recurse once per level of nesting, like the parser.
+      if (!isStackOverflow(error)) throw error;
+      return { ok: false, problem: 'the module is too deeply nested to compile and compare: pipewright ran out of stack space', diagnostics: [] };
+    }
+  });
 }
 
 /** Loads one module, compiles it and compares the result with `original`. */

@@ -149,6 +149,37 @@ class ParseFailure extends GroovySyntaxError {
   }
 }
 
+/**
+ * How deeply constructs may nest: every `{ }` block or closure, `( )` group, argument list,
+ * `[ ]` list, map or index, GString `${ }`, cast, brace-less statement body (`if (a) if (b) x`,
+ * `else if` chains), label, nested `switch`, ternary/elvis branch and assignment value opens one
+ * level. A declarative stage nested in another costs two (`stage('x') {` and `stages {`).
+ *
+ * Chains are not nesting and have no limit: property and method chains (`a.b().c`), binary
+ * operator chains (`a + b + c`), runs of prefix operators (`!!x`) and command chains are parsed
+ * by loops, and every walker of the trees handles them by loops too.
+ *
+ * Why 256: 100 nested stages (about 205 levels) must pass, and that is about what compile emits
+ * for deep models. Measured cold (a fresh `node`, default ~1 MB stack), the parser itself runs
+ * out at about 445 nested closures or 590 parentheses, so 256 leaves room for the caller's frames
+ * and the walkers after it (declarative reader, validator, importer; see
+ * test/jenkinsfile/parse-nesting.test.ts). Groovy 2.4.21 on Jenkins' default 1 MB thread stack
+ * throws StackOverflowError from about 60 nested stages, 100-150 nested closures, parentheses or
+ * brackets, or 100 nested GStrings, so nothing Jenkins can load is refused; with an 8 MB stack it
+ * reaches about 1,000 nested closures, which pipewright refuses beyond 256 (documented).
+ */
+export const MAX_NESTING_DEPTH = 256;
+
+/**
+ * Nesting beyond {@link MAX_NESTING_DEPTH}: a hard stop (syntactic predicates never backtrack
+ * from it), reported at the opening token of the first level too many.
+ */
+export class NestingTooDeepError extends GroovySyntaxError {
+  constructor(index: number, message = `nesting deeper than ${MAX_NESTING_DEPTH} levels: pipewright's parser stops here (each block, closure, bracket, parenthesis and \${ } opens a level; Groovy 2.4 on a 1 MB thread stack already fails at about 60 nested stages)`) {
+    super(message, index);
+  }
+}
+
 const MODIFIERS = new Set([
   'private', 'public', 'protected', 'static', 'transient', 'final', 'abstract', 'native', 'threadsafe',
   'synchronized', 'volatile', 'strictfp',
@@ -171,7 +202,20 @@ const LC_INIT = 2;
 
 /** Parses a whole compilation unit (a Jenkinsfile). Throws GroovySyntaxError on the first error. */
 export function parseGroovy(tokens: Token[], source: SourceText): GStmt[] {
-  return new GroovyParser(tokens, source).compilationUnit();
+  const parser = new GroovyParser(tokens, source);
+  try {
+    return parser.compilationUnit();
+  } catch (error) {
+    // MAX_NESTING_DEPTH keeps the parser far inside the stack; should a caller's own stack be
+    // nearly used up, stopping at the current token still beats a RangeError with a stack trace.
+    if (isStackOverflow(error)) throw new NestingTooDeepError(parser.position(), 'the parser ran out of stack space here');
+    throw error;
+  }
+}
+
+/** Whether `error` is V8's "Maximum call stack size exceeded". */
+export function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
 class GroovyParser {
@@ -182,10 +226,17 @@ class GroovyParser {
   private lastPathExpression: GExpr | undefined;
   /** Statement separator seen before the current statement: 'NLS', ';', or 'EOF' (start). */
   private sepToken = 'EOF';
+  /** Levels of nesting open at the current token (see MAX_NESTING_DEPTH). */
+  private depth = 0;
 
   constructor(tokens: Token[], source: SourceText) {
     this.tokens = tokens;
     this.source = source;
+  }
+
+  /** Start index of the current token (for errors raised outside the parser's own checks). */
+  position(): number {
+    return this.tokens[Math.min(this.i, this.tokens.length - 1)]!.start;
   }
 
   // ---------------------------------------------------------------- token access
@@ -261,11 +312,22 @@ class GroovyParser {
     if (this.la() === 'NLS') this.next();
   }
 
+  /** Opens one level of nesting at `at` (default: the current token); throws past MAX_NESTING_DEPTH. */
+  private enter(at?: number): void {
+    if (++this.depth > MAX_NESTING_DEPTH) throw new NestingTooDeepError(at ?? this.tok().start);
+  }
+
+  /** Closes the level opened by the matching `enter()` (failures restore it in attempt/predicate). */
+  private leave(): void {
+    this.depth--;
+  }
+
   /** Runs `parse` speculatively; on a parse failure restores the position and returns undefined. */
   private attempt<T>(parse: () => T): T | undefined {
     const saved = this.i;
     const savedPath = this.lastPathExpression;
     const savedSep = this.sepToken;
+    const savedDepth = this.depth;
     try {
       return parse();
     } catch (error) {
@@ -273,6 +335,7 @@ class GroovyParser {
       this.i = saved;
       this.lastPathExpression = savedPath;
       this.sepToken = savedSep;
+      this.depth = savedDepth;
       return undefined;
     }
   }
@@ -282,6 +345,7 @@ class GroovyParser {
     const saved = this.i;
     const savedPath = this.lastPathExpression;
     const savedSep = this.sepToken;
+    const savedDepth = this.depth;
     try {
       parse();
       return true;
@@ -292,6 +356,7 @@ class GroovyParser {
       this.i = saved;
       this.lastPathExpression = savedPath;
       this.sepToken = savedSep;
+      this.depth = savedDepth;
     }
   }
 
@@ -376,7 +441,11 @@ class GroovyParser {
       this.next();
       this.nls();
       if (this.la() === '{') this.openOrClosableBlock();
-      else this.statement(':');
+      else {
+        this.enter();
+        this.statement(':');
+        this.leave();
+      }
       return other('labeled');
     }
     switch (t) {
@@ -478,7 +547,11 @@ class GroovyParser {
 
   private compatibleBodyStatement(): void {
     if (this.la() === '{') this.openBlock();
-    else this.statement('EOF');
+    else {
+      this.enter();
+      this.statement('EOF');
+      this.leave();
+    }
   }
 
   private forStatement(): void {
@@ -515,6 +588,7 @@ class GroovyParser {
   }
 
   private switchStatement(): void {
+    this.enter();
     this.expect('switch');
     this.expect('(');
     this.strictContextExpression(false);
@@ -536,6 +610,7 @@ class GroovyParser {
       }
     }
     this.expect('}');
+    this.leave();
   }
 
   private tryStatement(): void {
@@ -707,8 +782,10 @@ class GroovyParser {
   }
 
   private annotationMemberValue(): void {
+    this.enter();
     if (this.la() === '@') this.annotation();
     else this.conditionalExpression(LC_NONE);
+    this.leave();
   }
 
   private identifier(): void {
@@ -977,10 +1054,12 @@ class GroovyParser {
   // ---------------------------------------------------------------- blocks
 
   private openBlock(): GStmt[] {
+    this.enter();
     this.expect('{');
     this.nls();
     const body = this.blockBody();
     this.expect('}');
+    this.leave();
     return body;
   }
 
@@ -1018,11 +1097,13 @@ class GroovyParser {
   }
 
   private closableBlock(): GClosure {
+    this.enter();
     const open = this.expect('{');
     this.nls();
     const hasParams = this.closableBlockParams();
     const body = this.blockBody();
     const close = this.expect('}');
+    this.leave();
     return { kind: 'closure', hasParams, body, bodyStart: open.end, bodyEnd: close.start, start: open.start, end: close.end };
   }
 
@@ -1125,10 +1206,13 @@ class GroovyParser {
       const start = this.tok().start;
       // Typecast: ( typeSpec ) expression
       const cast = this.attempt(() => {
+        this.enter();
         this.next();
         this.typeSpec();
         this.expect(')');
-        return this.expression(lc);
+        const operand = this.expression(lc);
+        this.leave();
+        return operand;
       });
       if (cast) return { kind: 'other', what: 'cast', start, end: this.lastEnd() };
       // Multiple assignment: ( a, b ) = value
@@ -1163,7 +1247,9 @@ class GroovyParser {
       this.checkAssignmentTarget(left, opToken);
       const op = this.next().type;
       this.nls();
+      this.enter();
       const value = this.expressionStatementNoCheck();
+      this.leave();
       return { kind: 'assign', op, target: left, value, start: left.start, end: this.lastEnd() };
     }
     return left;
@@ -1226,79 +1312,85 @@ class GroovyParser {
     if (this.la() === '?:') {
       this.next();
       this.nls();
+      this.enter();
       this.conditionalExpression(LC_NONE);
+      this.leave();
       return { kind: 'other', what: 'elvis', start: test.start, end: this.lastEnd() };
     }
     if (this.la() === '?') {
       this.next();
       this.nls();
+      this.enter();
       this.assignmentExpression(LC_NONE);
       this.nls();
       this.expect(':');
       this.nls();
       this.conditionalExpression(LC_NONE);
+      this.leave();
       return { kind: 'other', what: 'ternary', start: test.start, end: this.lastEnd() };
     }
     return test;
   }
 
-  /** A left-associative binary level: operand (op nls operand)*. */
-  private binaryLevel(lc: number, ops: ReadonlySet<string>, operand: (lc: number) => GExpr): GExpr {
-    let left = operand(lc);
-    while (ops.has(this.la())) {
-      const op = this.next().type;
-      this.nls();
-      const right = operand(LC_NONE);
-      left = { kind: 'binary', op, left, right, start: left.start, end: this.lastEnd() };
-    }
-    return left;
-  }
-
   private logicalOrExpression(lc: number): GExpr {
-    return this.binaryLevel(lc, OPS_LOR, (l) => this.logicalAndExpression(l));
-  }
-  private logicalAndExpression(lc: number): GExpr {
-    return this.binaryLevel(lc, OPS_LAND, (l) => this.inclusiveOrExpression(l));
-  }
-  private inclusiveOrExpression(lc: number): GExpr {
-    return this.binaryLevel(lc, OPS_BOR, (l) => this.exclusiveOrExpression(l));
-  }
-  private exclusiveOrExpression(lc: number): GExpr {
-    return this.binaryLevel(lc, OPS_BXOR, (l) => this.andExpression(l));
-  }
-  private andExpression(lc: number): GExpr {
-    return this.binaryLevel(lc, OPS_BAND, (l) => this.regexExpression(l));
-  }
-  private regexExpression(lc: number): GExpr {
-    return this.binaryLevel(lc, OPS_REGEX, (l) => this.equalityExpression(l));
-  }
-  private equalityExpression(lc: number): GExpr {
-    return this.binaryLevel(lc, OPS_EQUALITY, (l) => this.relationalExpression(l));
-  }
-
-  private relationalExpression(lc: number): GExpr {
-    const left = this.shiftExpression(lc);
-    const t = this.la();
-    if (t === '<' || t === '>' || t === '<=' || t === '>=' || t === 'in') {
-      this.next();
-      this.nls();
-      const right = this.shiftExpression(LC_NONE);
-      return { kind: 'binary', op: t, left, right, start: left.start, end: this.lastEnd() };
-    }
-    if (t === 'instanceof' || t === 'as') {
-      this.next();
-      this.nls();
-      this.typeSpec();
-      return { kind: 'other', what: t, start: left.start, end: this.lastEnd() };
-    }
-    return left;
+    return this.binaryExpression(lc, PRECEDENCE_LOR);
   }
 
   shiftExpression(lc: number): GExpr {
-    return this.binaryLevel(lc, OPS_SHIFT, (l) => this.additiveExpression(l));
+    return this.binaryExpression(lc, PRECEDENCE_SHIFT);
   }
-  private additiveExpression(lc: number): GExpr {
-    return this.binaryLevel(lc, OPS_ADDITIVE, (l) => this.multiplicativeExpression(l));
+
+  /**
+   * The grammar's binary levels from `||` down to `+ -` (logicalOr, logicalAnd, inclusiveOr,
+   * exclusiveOr, and, regex, equality, relational, shift, additive), by precedence climbing: the
+   * same trees as one recursive function per level, but one stack frame for all of them, so that
+   * nested brackets cost a few frames per level instead of a few dozen. Every level is
+   * left-associative (`operand (op nls operand)*`) except relational, which takes at most one
+   * operator (`a < b < c` leaves the second `<` to the caller, as the grammar does).
+   * `minPrecedence` is the loosest level parsed (PRECEDENCE_LOR for a whole expression).
+   */
+  private binaryExpression(lc: number, minPrecedence: number): GExpr {
+    // Operands and the operators between them not yet folded: `operators[k]` has precedence
+    // above every operator before it in the list, so the stack stays short for left-assoc chains.
+    const operands: GExpr[] = [this.multiplicativeExpression(lc)];
+    const operators: { op: string; precedence: number }[] = [];
+    /** Whether the operand on top of the stack already holds a relational operator. */
+    const relationalOnTop: boolean[] = [false];
+    const fold = (): void => {
+      const right = operands.pop()!;
+      const left = operands.pop()!;
+      const { op } = operators.pop()!;
+      relationalOnTop.pop();
+      relationalOnTop[relationalOnTop.length - 1] = BINARY_PRECEDENCE.get(op) === PRECEDENCE_RELATIONAL;
+      operands.push({ kind: 'binary', op, left, right, start: left.start, end: right.end });
+    };
+    for (;;) {
+      const op = this.la();
+      const precedence = BINARY_PRECEDENCE.get(op);
+      if (precedence === undefined || precedence < minPrecedence) break;
+      // Fold what binds at least as tightly (left associativity).
+      while (operators.length > 0 && operators[operators.length - 1]!.precedence >= precedence) fold();
+      if (precedence === PRECEDENCE_RELATIONAL) {
+        // At most one relational operator per relational expression.
+        if (relationalOnTop[relationalOnTop.length - 1]) break;
+        if (op === 'instanceof' || op === 'as') {
+          this.next();
+          this.nls();
+          this.typeSpec();
+          const left = operands.pop()!;
+          operands.push({ kind: 'other', what: op, start: left.start, end: this.lastEnd() });
+          relationalOnTop[relationalOnTop.length - 1] = true;
+          continue;
+        }
+      }
+      this.next();
+      this.nls();
+      operators.push({ op, precedence });
+      operands.push(this.multiplicativeExpression(LC_NONE));
+      relationalOnTop.push(false);
+    }
+    while (operators.length > 0) fold();
+    return operands[0]!;
   }
 
   private multiplicativeExpression(lc: number): GExpr {
@@ -1345,39 +1437,55 @@ class GroovyParser {
 
   private unaryExpression(lc: number): GExpr {
     const t = this.la();
-    if (t === '++' || t === '--' || t === '-' || t === '+') {
-      const start = this.next().start;
-      this.nls();
-      const operand = this.unaryExpression(LC_NONE);
-      return { kind: 'unary', op: t, operand, start, end: this.lastEnd() };
-    }
+    if (t === '++' || t === '--' || t === '-' || t === '+') return this.prefixOperators();
     return this.unaryExpressionNotPlusMinus(lc);
+  }
+
+  /**
+   * A run of prefix operators (`! - ~ + ++ --`) and its operand: unaryExpression and
+   * unaryExpressionNotPlusMinus call each other once per operator in the grammar; a loop gives
+   * the same tree without a stack frame per operator.
+   */
+  private prefixOperators(): GExpr {
+    const operators: { op: string; start: number }[] = [];
+    while (PREFIX_OPERATORS.has(this.la())) {
+      const token = this.next();
+      operators.push({ op: token.type, start: token.start });
+      this.nls();
+    }
+    let operand = this.unaryExpressionNotPlusMinus(LC_NONE);
+    const end = this.lastEnd();
+    for (let k = operators.length - 1; k >= 0; k--) {
+      operand = { kind: 'unary', op: operators[k]!.op, operand, start: operators[k]!.start, end };
+    }
+    return operand;
   }
 
   private unaryExpressionNotPlusMinus(lc: number): GExpr {
     const t = this.la();
-    if (t === '~' || t === '!') {
-      const start = this.next().start;
-      this.nls();
-      const operand = this.unaryExpression(LC_NONE);
-      return { kind: 'unary', op: t, operand, start, end: this.lastEnd() };
-    }
+    if (t === '~' || t === '!') return this.prefixOperators();
     if (t === '(') {
       const start = this.tok().start;
       if (BUILTIN_TYPES.has(this.la(1))) {
         const cast = this.attempt(() => {
+          this.enter();
           this.next();
           this.typeSpec();
           this.expect(')');
-          return this.unaryExpression(LC_NONE);
+          const operand = this.unaryExpression(LC_NONE);
+          this.leave();
+          return operand;
         });
         if (cast) return { kind: 'other', what: 'cast', start, end: this.lastEnd() };
       } else if (this.la(1) === 'IDENT') {
         const cast = this.attempt(() => {
+          this.enter();
           this.next();
           this.typeSpec();
           this.expect(')');
-          return this.unaryExpressionNotPlusMinus(LC_NONE);
+          const operand = this.unaryExpressionNotPlusMinus(LC_NONE);
+          this.leave();
+          return operand;
         });
         if (cast) return { kind: 'other', what: 'cast', start, end: this.lastEnd() };
       }
@@ -1540,6 +1648,7 @@ class GroovyParser {
   }
 
   private parenthesizedExpression(): GExpr {
+    this.enter();
     const open = this.expect('(');
     const declarationToken = this.tok();
     const first = this.strictContextExpression(true);
@@ -1553,6 +1662,7 @@ class GroovyParser {
     if (closureList) {
       throw new ParseFailure('Expression list of the form (a; b; c) is not supported in this context.', open.start);
     }
+    this.leave();
     return first;
   }
 
@@ -1631,9 +1741,11 @@ class GroovyParser {
     else this.classOrInterfaceType();
     if (this.la() === '[') {
       while (this.la() === '[') {
+        this.enter();
         this.next();
         if (this.la() !== ']') this.expression(LC_NONE);
         this.expect(']');
+        this.leave();
       }
     } else {
       this.nls();
@@ -1647,6 +1759,14 @@ class GroovyParser {
 
   /** argList inside ( ) or [ ]: labelled, spread and plain arguments, one trailing comma allowed. */
   private argList(close: string): GArg[] {
+    // Every caller has just consumed the opening bracket: the level opens there.
+    this.enter(this.tokens[this.i - 1]!.start);
+    const args = this.argListItems(close);
+    this.leave();
+    return args;
+  }
+
+  private argListItems(close: string): GArg[] {
     const args: GArg[] = [];
     if (this.la() === close) return args;
     args.push(this.argument());
@@ -1717,15 +1837,26 @@ class GroovyParser {
 }
 
 const DOT_OPERATORS = new Set(['.', '?.', '*.', '.&']);
-const OPS_LOR = new Set(['||']);
-const OPS_LAND = new Set(['&&']);
-const OPS_BOR = new Set(['|']);
-const OPS_BXOR = new Set(['^']);
-const OPS_BAND = new Set(['&']);
-const OPS_REGEX = new Set(['=~', '==~']);
-const OPS_EQUALITY = new Set(['!=', '==', '===', '!==', '<=>']);
-const OPS_SHIFT = new Set(['<<', '>>', '>>>', '..', '..<']);
-const OPS_ADDITIVE = new Set(['+', '-']);
+/**
+ * Binary operators handled by precedence climbing, loosest first (groovy.g: logicalOrExpression
+ * down to additiveExpression). Multiplicative and power operators have their own rules below.
+ */
+const PRECEDENCE_LOR = 1;
+const PRECEDENCE_RELATIONAL = 8;
+const PRECEDENCE_SHIFT = 9;
+const BINARY_PRECEDENCE: ReadonlyMap<string, number> = new Map([
+  ['||', PRECEDENCE_LOR],
+  ['&&', 2],
+  ['|', 3],
+  ['^', 4],
+  ['&', 5],
+  ...['=~', '==~'].map((op) => [op, 6] as const),
+  ...['!=', '==', '===', '!==', '<=>'].map((op) => [op, 7] as const),
+  ...['<', '>', '<=', '>=', 'in', 'instanceof', 'as'].map((op) => [op, PRECEDENCE_RELATIONAL] as const),
+  ...['<<', '>>', '>>>', '..', '..<'].map((op) => [op, PRECEDENCE_SHIFT] as const),
+  ...['+', '-'].map((op) => [op, 10] as const),
+]);
+const PREFIX_OPERATORS = new Set(['++', '--', '-', '+', '~', '!']);
 const OPS_MULTIPLICATIVE = new Set(['*', '/', '%']);
 
 /**

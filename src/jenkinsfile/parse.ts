@@ -18,6 +18,9 @@
  *   (GStrings, closures, operators, ...) is a `Raw` expression holding the original source text;
  * - code before and after the pipeline block is kept verbatim in `prologue` / `epilogue`.
  *
+ * Nesting is limited to MAX_NESTING_DEPTH levels (groovy-parser.ts; PW5005 at the first level too
+ * many); chains of any length (`a.b.c`, `a + b + c`) are fine.
+ *
  * Statements the AST cannot hold in their place (e.g. `def x = 1` directly in `steps`) are
  * reported with Jenkins' own message for that place (ModelParser rules that quote source text)
  * and left out of the AST. Comments are skipped; `comments` lists them with positions.
@@ -34,7 +37,7 @@ import type {
 } from './ast.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { GroovySyntaxError, SourceText, lexGroovy } from './groovy-lexer.ts';
-import { parseGroovy, type GArg, type GCall, type GClosure, type GExpr, type GStmt } from './groovy-parser.ts';
+import { NestingTooDeepError, parseGroovy, type GArg, type GCall, type GClosure, type GExpr, type GStmt } from './groovy-parser.ts';
 import { JENKINSFILE_RULES, REPORTED_STATEMENT_NAME, type JenkinsfileRuleCode } from './rules.ts';
 
 /** A comment found in the Jenkinsfile (comments are not part of the AST). */
@@ -55,11 +58,12 @@ export interface ParseJenkinsfileResult {
 /**
  * Parses a declarative Jenkinsfile.
  *
- * @param text the Jenkinsfile contents.
+ * @param text the Jenkinsfile contents; a leading byte order mark (U+FEFF) is ignored, as Groovy does.
  * @param file the file name used in diagnostic locations (default `Jenkinsfile`).
  */
 export function parseJenkinsfile(text: string, file = 'Jenkinsfile'): ParseJenkinsfileResult {
-  const source = new SourceText(text);
+  // Groovy skips a BOM; without this the file would have no top-level pipeline step (PW5002).
+  const source = new SourceText(text.startsWith('\uFEFF') ? text.slice(1) : text);
   const lexed = lexGroovy(source);
   const comments = lexed.comments.map((c) => ({ loc: source.position(c.start), text: source.originalSlice(c.start, c.end) }));
   let statements: GStmt[];
@@ -68,7 +72,7 @@ export function parseJenkinsfile(text: string, file = 'Jenkinsfile'): ParseJenki
   } catch (error) {
     if (!(error instanceof GroovySyntaxError)) throw error;
     const at = error.originalOffset !== undefined ? source.positionOfOriginal(error.originalOffset) : source.position(error.index);
-    return { diagnostics: [diagnostic('PW5001', error.message, at, file)], comments };
+    return { diagnostics: [diagnostic(error instanceof NestingTooDeepError ? 'PW5005' : 'PW5001', error.message, at, file)], comments };
   }
   const reader = new DeclarativeReader(source, file);
   const ast = reader.read(statements);
@@ -192,14 +196,18 @@ function calleeName(callee: GExpr): string | undefined {
   return undefined;
 }
 
-/** `a.b.c` for a chain of plain names joined by `.`, else undefined. */
+/** `a.b.c` for a chain of plain names joined by `.`, else undefined. A loop: chains have no length limit. */
 function propertyChainName(expr: GExpr): string | undefined {
-  if (expr.kind === 'ident') return expr.name;
-  if (expr.kind === 'property' && expr.op === '.' && expr.name !== undefined && IDENTIFIER.test(expr.name)) {
-    const target = propertyChainName(expr.target);
-    return target === undefined ? undefined : `${target}.${expr.name}`;
+  const names: string[] = [];
+  let node = expr;
+  while (node.kind === 'property') {
+    if (node.op !== '.' || node.name === undefined || !IDENTIFIER.test(node.name)) return undefined;
+    names.push(node.name);
+    node = node.target;
   }
-  return undefined;
+  if (node.kind !== 'ident') return undefined;
+  names.push(node.name);
+  return names.reverse().join('.');
 }
 
 /**

@@ -6,10 +6,11 @@
  * `stage` says which part reports it: `groovy` = Groovy 2.4 itself would refuse to compile the
  * file; `parser` = rules Jenkins' ModelParser applies while reading the declarative structure
  * (reported by `parseJenkinsfile`, because several messages quote source text); `validator` =
- * rules checked on the AST by `validateJenkinsfile`.
+ * rules checked on the AST by `validateJenkinsfile`; `limit` = a documented limit of pipewright's
+ * parser (Groovy on Jenkins' default thread stack fails well before it).
  */
 
-export type RuleStage = 'groovy' | 'parser' | 'validator';
+export type RuleStage = 'groovy' | 'parser' | 'validator' | 'limit';
 
 export interface JenkinsfileRule {
   code: string;
@@ -40,6 +41,9 @@ export const JENKINSFILE_RULES = {
   PW5002: rule('PW5002', 'parser', 'No top-level `pipeline` step', "Jenkinsfile content '<text>' did not contain the 'pipeline' step"),
   PW5003: rule('PW5003', 'parser', '`pipeline` nested in another block', 'pipeline block must be at the top-level, not within another block.'),
   PW5004: rule('PW5004', 'validator', '`pipeline` without a block', 'Expected a block with the "pipeline" step'),
+  PW5005: rule('PW5005', 'limit', 'Nesting deeper than the parser\'s limit (256 levels of blocks, brackets, parentheses, interpolations)',
+    'nesting deeper than <n> levels: pipewright\'s parser stops here (each block, closure, bracket, parenthesis and ${ } opens a level; Groovy 2.4 on a 1 MB thread stack already fails at about 60 nested stages)',
+    'the parser ran out of stack space here', 'pipewright ran out of stack space validating this file (too deeply nested)'),
   PW5010: rule('PW5010', 'parser', 'A statement that is not a method call where a section is expected (pipeline, matrix, input)',
     'Not a valid section definition: "<src>". Some extra configuration is required.'),
   PW5011: rule('PW5011', 'parser', 'A statement that is not a method call in a stage',

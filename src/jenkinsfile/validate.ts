@@ -585,16 +585,25 @@ class Validator {
     }
   }
 
-  /** `'a' + "b" + 'c'`: only quoted strings, joined with `+`. */
+  /**
+   * `'a' + "b" + 'c'`: only quoted strings, joined with `+`. Operands are checked left to right,
+   * by a loop down the left spine (`+` chains have no length limit).
+   */
   private concatenation(expr: Extract<GExpr, { kind: 'binary' }>, raw: ParsedRaw): void {
-    const left = unwrapParens(expr.left);
-    if (left.kind === 'binary') {
-      if (left.op === '+') this.concatenation(left, raw);
-      else this.error('PW5117', 'Environment variable values can only be joined together with ‘+’s.', raw.position(left.start));
-    } else {
-      this.concatenationOperand(left, raw);
+    const rights: GExpr[] = [];
+    let node = expr;
+    for (;;) {
+      rights.push(unwrapParens(node.right));
+      const left = unwrapParens(node.left);
+      if (left.kind === 'binary' && left.op === '+') {
+        node = left;
+        continue;
+      }
+      if (left.kind === 'binary') this.error('PW5117', 'Environment variable values can only be joined together with ‘+’s.', raw.position(left.start));
+      else this.concatenationOperand(left, raw);
+      break;
     }
-    this.concatenationOperand(unwrapParens(expr.right), raw);
+    for (let k = rights.length - 1; k >= 0; k--) this.concatenationOperand(rights[k]!, raw);
   }
 
   private concatenationOperand(operand: GExpr, raw: ParsedRaw): void {

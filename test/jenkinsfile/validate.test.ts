@@ -52,8 +52,10 @@ describe('rule table', () => {
       }
     }
     expect(problems).toEqual([]);
-    // Every documented rule is exercised by at least one invalid Jenkinsfile.
-    expect(Object.keys(JENKINSFILE_RULES).filter((code) => !used.has(code))).toEqual([]);
+    // Every documented rule is exercised by at least one invalid Jenkinsfile, except PW5005
+    // (nesting limit): such a file overflows the Groovy oracle's stack, which the corpus test
+    // consults for every file; test/jenkinsfile/nesting.test.ts exercises it instead.
+    expect(Object.keys(JENKINSFILE_RULES).filter((code) => !used.has(code))).toEqual(['PW5005']);
   });
 
   it('uses PW5xxx codes with a summary and at least one message', () => {
