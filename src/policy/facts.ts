@@ -59,8 +59,13 @@ export interface DeliveryFacts {
   readonly shell: readonly (StepInfo & { step: ShStep })[];
   /** Shell steps whose script matches `pattern`. */
   shellMatching(pattern: RegExp): (StepInfo & { step: ShStep })[];
-  /** Deploys and traffic changes, typed and by hand. */
+  /**
+   * Deploys and traffic changes, typed and by hand, wherever they run (stage steps, `post` blocks of
+   * stages and the pipeline, wrappers, steps called from raw Groovy).
+   */
   readonly deploys: readonly DeployFact[];
+  /** Hand-written rollbacks to the previous version in `post { failure | unsuccessful | aborted }`: back-out, not release. */
+  readonly rollbacks: readonly (StepInfo & { step: ShStep })[];
   /** Image pushes: typed `ecrPush`, and `docker push` / `buildx --push` by hand. */
   readonly pushes: readonly StepInfo[];
   readonly approvals: readonly ApprovalFact[];
@@ -82,10 +87,17 @@ export const SHELL_DEPLOY_COMMANDS: readonly { pattern: RegExp; command: string;
   { pattern: /\baws\s+ecs\s+deploy\b/, command: 'aws ecs deploy', kind: 'deploy' },
   { pattern: /\bpipewright\s+ecs-deploy\b/, command: 'pipewright ecs-deploy', kind: 'deploy' },
   { pattern: /\bhelm\s+(?:upgrade|install)\b/, command: 'helm upgrade', kind: 'deploy' },
-  { pattern: /\bkubectl\s+(?:set\s+image|apply|replace|patch)\b/, command: 'kubectl', kind: 'deploy' },
+  // Global flags may sit between `kubectl` and the verb (`kubectl --context prod apply`).
+  { pattern: /\bkubectl(?:\s+-{1,2}[\w-]+(?:[ =](?!(?:set|apply|replace|patch)\b)[^\s-][^\s]*)?)*\s+(?:set\s+image|apply|replace|patch)\b/, command: 'kubectl', kind: 'deploy' },
   { pattern: /\baws\s+route53\s+change-resource-record-sets\b/, command: 'aws route53 change-resource-record-sets', kind: 'traffic' },
   { pattern: /\baws\s+elbv2\s+modify-(?:listener|rule)\b/, command: 'aws elbv2 modify-listener', kind: 'traffic' },
 ];
+
+/** `post` conditions a rollback belongs in. */
+const ROLLBACK_CONDITIONS: ReadonlySet<string> = new Set(['failure', 'unsuccessful', 'aborted']);
+
+/** A shell rollback: back to the captured previous version, `rollout undo`, `helm rollback`. */
+export const ROLLBACK_SHELL = /\bupdate-service\b[^\n]*PREV|\brollout\s+undo\b|\bhelm\s+rollback\b|\brollback\b/i;
 
 const SHELL_PUSH = /\bdocker\s+push\b|\bdocker\s+buildx\s+build\b[^\n]*--push\b/;
 
@@ -129,6 +141,7 @@ function computeFacts(index: PipelineIndex): DeliveryFacts {
   const declaredNames = [...environments.keys()];
 
   const deploys: DeployFact[] = [];
+  const rollbacks: (StepInfo & { step: ShStep })[] = [];
   for (const info of index.steps) {
     const step = info.step;
     if (isDeliveryStep(step)) {
@@ -145,14 +158,19 @@ function computeFacts(index: PipelineIndex): DeliveryFacts {
         default:
           break;
       }
-    } else if (step.step === 'sh' && info.post === undefined) {
-      // Shell in `post` blocks is rollback or cleanup, not a release (DEPLOY-003 looks for it there).
+    } else if (step.step === 'sh') {
       const found = SHELL_DEPLOY_COMMANDS.find((c) => c.pattern.test(step.script));
-      if (found) {
-        const environment =
-          (info.stage ? environmentIn(info.stage.stage.name, declaredNames) : undefined) ?? environmentIn(step.script, declaredNames);
-        deploys.push({ info, kind: 'shell', command: found.command, environment, aws: undefined });
+      if (!found) continue;
+      // A rollback to the captured previous version in a failure `post` is the back-out procedure
+      // (DEPLOY-003 looks for it there), not a release. Any other deploy in a `post` block is one:
+      // `post { success }` runs after every stage, with the same reach.
+      if (info.post !== undefined && ROLLBACK_CONDITIONS.has(info.post) && ROLLBACK_SHELL.test(step.script)) {
+        rollbacks.push(info as StepInfo & { step: ShStep });
+        continue;
       }
+      const environment =
+        (info.stage ? environmentIn(info.stage.stage.name, declaredNames) : undefined) ?? environmentIn(step.script, declaredNames);
+      deploys.push({ info, kind: 'shell', command: found.command, environment, aws: undefined });
     }
   }
 
@@ -205,10 +223,14 @@ function computeFacts(index: PipelineIndex): DeliveryFacts {
 
   const approvalBefore = (info: StepInfo, environment: string | undefined): ApprovalFact | undefined => {
     const matches = (a: ApprovalFact) => environment === undefined || a.environment === undefined || a.environment === environment;
-    const stageChain = info.stage ? [...info.stage.ancestors, info.stage] : [];
-    return approvals.find(
-      (a) => matches(a) && (stageChain.includes(a.stage) || (info.stage !== undefined && stageRunsBefore(a.stage, info.stage))),
-    );
+    if (!info.stage) {
+      // The pipeline's own `post { success | fixed }` runs after every stage succeeded, so after a
+      // top-level approval that was answered; under other conditions the approval may never have run.
+      if (info.post !== 'success' && info.post !== 'fixed') return undefined;
+      return approvals.find((a) => matches(a) && a.stage.ancestors.length === 0 && !a.stage.stage.when);
+    }
+    const stageChain = [...info.stage.ancestors, info.stage];
+    return approvals.find((a) => matches(a) && (stageChain.includes(a.stage) || stageRunsBefore(a.stage, info.stage!)));
   };
 
   return {
@@ -219,6 +241,7 @@ function computeFacts(index: PipelineIndex): DeliveryFacts {
     shell,
     shellMatching: (pattern) => shell.filter((s) => pattern.test(s.step.script)),
     deploys,
+    rollbacks,
     pushes,
     approvals,
     environments,

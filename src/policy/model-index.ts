@@ -1,11 +1,17 @@
 /**
  * One traversal of a validated pipeline, shared by every rule: all stages in execution order with
- * their effective agent and `when` chain, all steps (nested and in `post`) with their model paths
- * and enclosing block steps, and (lazily) every string value. Built once per pipeline, so a pack of
- * 40 rules costs one walk, not forty.
+ * their effective agent, `when` chain and environment blocks; every step site wherever it can run
+ * (stage steps, stage and pipeline `post` under every condition, `parallel`/`matrix` branches and
+ * their `post`, nested stages, wrapper bodies, and steps called from raw Groovy in `script`
+ * bodies, `when` expressions, `groovy()` values and the prologue/epilogue), each with its model
+ * path, enclosing wrappers and what it has in scope (agent, credentials, AWS sessions); every raw
+ * Groovy source; and (lazily) every string value. Built once per pipeline, so a pack of 40 rules
+ * costs one walk, not forty, and no rule needs a traversal of its own.
  */
 import type { ModelPath } from '../diagnostics.ts';
-import { POST_CONDITIONS, type Agent, type PostCondition, type Stage, type Step, type ValidPipeline, type When } from '../model/schema.ts';
+import type { Agent, Environment, PostCondition, Stage, Step, ValidPipeline, When } from '../model/schema.ts';
+import { POST_CONDITIONS } from '../model/schema.ts';
+import { groovyCalls, SHELL_STEP_NAMES, shellScriptOf, type GroovyCall } from './groovy-calls.ts';
 
 /**
  * A `post` block. (`Stage['post']` is typed from the schema's input side, where step lists are
@@ -13,6 +19,30 @@ import { POST_CONDITIONS, type Agent, type PostCondition, type Stage, type Step,
  */
 type Post = Partial<Record<PostCondition, readonly Step[]>>;
 const postOf = (post: unknown) => post as Post | undefined;
+
+/** An `environment` block: the pipeline's, a stage's or a matrix's. */
+export interface EnvironmentBlockInfo {
+  readonly environment: Environment;
+  /** e.g. `['environment']`, `['stages', 2, 'environment']`, `['stages', 1, 'matrix', 'environment']`. */
+  readonly path: ModelPath;
+  /** The stage declaring it (for a matrix block, the stage holding the matrix); absent for the pipeline's. */
+  readonly stage: StageInfo | undefined;
+}
+
+/** An `agent` declaration: the pipeline's, a stage's or a matrix's. */
+export interface AgentInfo {
+  readonly agent: Agent;
+  readonly path: ModelPath;
+  /** The stage declaring it (for a matrix agent, the stage holding the matrix); absent for the pipeline's. */
+  readonly stage: StageInfo | undefined;
+}
+
+/** `options.custom` plugin options of the pipeline or a stage. */
+export interface CustomOptionsInfo {
+  readonly custom: readonly { name: string }[];
+  /** Path of the `custom` list. */
+  readonly path: ModelPath;
+}
 
 /** A stage with the context rules need. */
 export interface StageInfo {
@@ -31,20 +61,93 @@ export interface StageInfo {
   readonly agentPath: ModelPath;
   /** The `when` blocks that gate the stage: its ancestors' and its own, outermost first. */
   readonly whens: readonly When[];
+  /** The `environment` blocks in effect in the stage (pipeline, ancestors, matrix, its own), outermost first. */
+  readonly environments: readonly EnvironmentBlockInfo[];
 }
 
-/** A step with the context rules need. */
+/** A Jenkins credential a step can use where it runs. */
+export interface CredentialInScope {
+  /** Jenkins credentials id. */
+  readonly id: string;
+  /** Where it is bound: the binding, environment entry or wrapper argument. */
+  readonly path: ModelPath;
+  /** How: `environment` (`credentials('id')`), `withCredentials`, or another wrapper step (`withAWS`, `sshagent`, ...). */
+  readonly via: string;
+}
+
+/** An AWS session a step runs in (`withAWS`). */
+export interface AwsSessionInScope {
+  readonly role: string | undefined;
+  readonly account: string | undefined;
+  readonly credentialsId: string | undefined;
+  readonly profile: string | undefined;
+  /** Path of the `withAWS` step. */
+  readonly path: ModelPath;
+}
+
+/** What a step has in scope where it runs: the reach it gets without doing anything itself. */
+export interface StepScope {
+  /** The agent it runs on (for the pipeline's `post`, the pipeline's agent). */
+  readonly agent: Agent;
+  readonly agentPath: ModelPath;
+  /** Credentials bound around it: environment blocks in effect and enclosing wrappers, outermost first. */
+  readonly credentials: readonly CredentialInScope[];
+  /** AWS sessions of enclosing `withAWS` wrappers, outermost first. */
+  readonly aws: readonly AwsSessionInScope[];
+}
+
+/** A step site: a step with the context rules need. */
 export interface StepInfo {
   readonly step: Step;
+  /**
+   * Model path of the step; for a step called from raw Groovy, the path of the Groovy source
+   * (findings and suppressions attach there).
+   */
   readonly path: ModelPath;
-  /** The innermost stage the step belongs to (absent for the pipeline's own `post`). */
+  /** The innermost stage the step belongs to (absent for the pipeline's own `post`, environment and prologue). */
   readonly stage: StageInfo | undefined;
   /** The `post` condition the step runs under, if it is in a `post` block (of a stage or the pipeline). */
   readonly post: PostCondition | undefined;
-  /** Block steps wrapping this one (`withCredentials`, `lock`, `timeout`, ...), outermost first. */
+  /** Block steps wrapping this one (`withCredentials`, `lock`, `timeout`, a `script` step, ...), outermost first. */
   readonly enclosing: readonly StepInfo[];
   /** Position among all steps in document order. */
   readonly order: number;
+  /** `model` for steps written in the model; `groovy` for steps called from raw Groovy. */
+  readonly origin: 'model' | 'groovy';
+  /** For steps called from raw Groovy: the source and the call. */
+  readonly groovy?: { readonly source: GroovySourceInfo; readonly call: GroovyCall };
+  /** What the step has in scope where it runs. */
+  readonly scope: StepScope;
+}
+
+/** Where a raw Groovy source sits. */
+export type GroovySourceKind =
+  /** A `script` step's body. */
+  | 'script'
+  /** `when { expression }` or a `groovy()` value inside a `when` (`equals`, ...). */
+  | 'when'
+  /** A `groovy()` value in an `environment` block. */
+  | 'environment'
+  /** A `groovy()` value anywhere else (step or option arguments, parameters, agents). */
+  | 'value'
+  /** `groovyPrologue` / `groovyEpilogue`. */
+  | 'prologue'
+  | 'epilogue';
+
+/** A raw Groovy source in the model, with the step calls it makes. */
+export interface GroovySourceInfo {
+  readonly kind: GroovySourceKind;
+  readonly source: string;
+  /** Path of the string itself (`…groovy`, `…expression`, `…$groovy`, `groovyPrologue`). */
+  readonly path: ModelPath;
+  /** Path of the node findings attach to: the `script` step, the `{ $groovy }` value, the expression. */
+  readonly nodePath: ModelPath;
+  readonly stage: StageInfo | undefined;
+  readonly post: PostCondition | undefined;
+  /** The step sites of the calls it makes (outermost calls and their closures' calls). */
+  readonly calls: readonly StepInfo[];
+  /** All calls it makes, including calls of helper functions that are not known steps. */
+  readonly allCalls: readonly GroovyCall[];
 }
 
 /** A string value somewhere in the model. */
@@ -58,10 +161,19 @@ export interface StringInfo {
 export interface PipelineIndex {
   readonly pipeline: ValidPipeline;
   readonly stages: readonly StageInfo[];
+  /** Every step site in document order, including steps called from raw Groovy (`origin: 'groovy'`). */
   readonly steps: readonly StepInfo[];
+  /** Every raw Groovy source in document order. */
+  readonly groovy: readonly GroovySourceInfo[];
+  /** Every `environment` block (pipeline, stages, matrices). */
+  readonly environmentBlocks: readonly EnvironmentBlockInfo[];
+  /** Every `agent` declaration (pipeline, stages, matrices). */
+  readonly agents: readonly AgentInfo[];
+  /** Every non-empty `options.custom` list (pipeline and stages). */
+  readonly customOptions: readonly CustomOptionsInfo[];
   /** Every string in the model except inside `suppressions` (computed on first use). */
   strings(): readonly StringInfo[];
-  /** Steps of one stage (including nested block steps and the stage's `post`). */
+  /** Steps of one stage (including nested block steps, Groovy calls and the stage's `post`). */
   stepsOf(stage: StageInfo): readonly StepInfo[];
   /** The stage at exactly this path, if any. */
   stageAt(path: ModelPath): StageInfo | undefined;
@@ -84,12 +196,180 @@ function nestedStepLists(step: Step): [string, Step[]][] {
 
 const pathKey = (path: ModelPath) => path.join('\u0000');
 
+const EMPTY: readonly never[] = Object.freeze([]);
+
+/** Credentials an environment block binds (`NAME: credentials('id')`). */
+function environmentCredentials(block: EnvironmentBlockInfo): CredentialInScope[] {
+  const out: CredentialInScope[] = [];
+  for (const [name, value] of Object.entries(block.environment)) {
+    if (typeof value === 'object' && value !== null && 'credentials' in value) {
+      out.push({ id: value.credentials, path: [...block.path, name], via: 'environment' });
+    }
+  }
+  return out;
+}
+
+const CREDENTIAL_KEY = /^credentials?(?:Id)?$/i;
+
+/** Credentials and AWS sessions a wrapper step adds for its body. */
+function wrapperScope(info: { step: Step; path: ModelPath }): { credentials: CredentialInScope[]; aws: AwsSessionInScope[] } {
+  const step = info.step;
+  const credentials: CredentialInScope[] = [];
+  const aws: AwsSessionInScope[] = [];
+  if (step.step === 'withCredentials') {
+    step.bindings.forEach((b, i) => credentials.push({ id: b.credentialsId, path: [...info.path, 'bindings', i], via: 'withCredentials' }));
+  } else if (step.step === 'step' && step.body) {
+    const args = step.args;
+    if (Array.isArray(args)) {
+      // Positional ids: `sshagent(['deploy-key'])`.
+      const ids = args.flat().filter((a): a is string => typeof a === 'string');
+      if (/^(?:sshagent|withCredentials)$/.test(step.name)) ids.forEach((id) => credentials.push({ id, path: [...info.path, 'args'], via: step.name }));
+    } else if (args) {
+      const record = args as Record<string, unknown>;
+      for (const [key, value] of Object.entries(record)) {
+        if (!CREDENTIAL_KEY.test(key)) continue;
+        const ids = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+        ids.forEach((id) => credentials.push({ id, path: [...info.path, 'args', key], via: step.name }));
+      }
+      if (step.name === 'withAWS') {
+        const text = (key: string) => (typeof record[key] === 'string' ? (record[key] as string) : undefined);
+        aws.push({ role: text('role'), account: text('roleAccount'), credentialsId: text('credentials'), profile: text('profile'), path: info.path });
+      }
+    }
+  }
+  return { credentials, aws };
+}
+
+/** The model step standing for a Groovy call: shells become `sh`, everything else a generic step. */
+function stepOfCall(call: GroovyCall): Step {
+  if (SHELL_STEP_NAMES.has(call.name)) {
+    const script = shellScriptOf(call);
+    const text = typeof script?.value === 'string' ? script.value : script ? `\${${script.text}}` : '';
+    return { step: 'sh', script: text || '${?}' };
+  }
+  const named = call.args.filter((a) => a.name !== undefined);
+  const value = (a: (typeof call.args)[number]) => (a.value !== undefined ? (a.value as string | string[]) : { $groovy: a.text });
+  const args =
+    named.length > 0
+      ? Object.fromEntries(named.map((a) => [a.name!, value(a)]))
+      : call.args.map(value);
+  if (call.name === 'withCredentials') {
+    // `withCredentials([string(credentialsId: 'x', variable: 'Y')])`: keep the ids visible.
+    const ids = [...call.args.map((a) => a.text).join(' ').matchAll(/credentialsId\s*:\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+    return { step: 'step', name: call.name, args: { credentialsId: ids }, body: [] };
+  }
+  return { step: 'step', name: call.name, args, ...(call.body.length > 0 ? { body: [] } : {}) } as Step;
+}
+
 /** Builds the index of a validated pipeline. */
 export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
   const stages: StageInfo[] = [];
   const steps: StepInfo[] = [];
+  const groovy: GroovySourceInfo[] = [];
+  const environmentBlocks: EnvironmentBlockInfo[] = [];
+  const agents: AgentInfo[] = [];
+  const customOptions: CustomOptionsInfo[] = [];
   const stepsByStage = new Map<StageInfo, StepInfo[]>();
   const stageByPath = new Map<string, StageInfo>();
+
+  const pipelineEnvironment: EnvironmentBlockInfo[] = pipeline.environment
+    ? [{ environment: pipeline.environment, path: ['environment'], stage: undefined }]
+    : [];
+  environmentBlocks.push(...pipelineEnvironment);
+  agents.push({ agent: pipeline.agent, path: ['agent'], stage: undefined });
+  if (pipeline.options?.custom?.length) customOptions.push({ custom: pipeline.options.custom, path: ['options', 'custom'] });
+
+  /** Scope of a site: the stage's (or pipeline's) agent and environment credentials, then its wrappers'. */
+  const scopeOf = (stage: StageInfo | undefined, enclosing: readonly StepInfo[]): StepScope => {
+    const blocks = stage ? stage.environments : pipelineEnvironment;
+    const credentials: CredentialInScope[] = blocks.flatMap(environmentCredentials);
+    const aws: AwsSessionInScope[] = [];
+    for (const wrapper of enclosing) {
+      const added = wrapperScope(wrapper);
+      credentials.push(...added.credentials);
+      aws.push(...added.aws);
+    }
+    return {
+      agent: stage ? stage.agent : pipeline.agent,
+      agentPath: stage ? stage.agentPath : ['agent'],
+      credentials: credentials.length > 0 ? credentials : EMPTY,
+      aws: aws.length > 0 ? aws : EMPTY,
+    };
+  };
+
+  const push = (info: StepInfo) => {
+    steps.push(info);
+    if (info.stage) stepsByStage.get(info.stage)!.push(info);
+  };
+
+  /** Registers a Groovy source and a step site for each step it calls. */
+  const addGroovy = (
+    kind: GroovySourceKind,
+    source: string,
+    path: ModelPath,
+    nodePath: ModelPath,
+    stage: StageInfo | undefined,
+    post: PostCondition | undefined,
+    enclosing: readonly StepInfo[],
+  ) => {
+    const allCalls = groovyCalls(source);
+    const calls: StepInfo[] = [];
+    const info: GroovySourceInfo = { kind, source, path, nodePath, stage, post, calls, allCalls };
+    groovy.push(info);
+    const visit = (list: readonly GroovyCall[], outer: readonly StepInfo[]) => {
+      for (const call of list) {
+        if (!call.knownStep) {
+          visit(call.body, outer);
+          continue;
+        }
+        const site: StepInfo = {
+          step: stepOfCall(call),
+          path,
+          stage,
+          post,
+          enclosing: outer,
+          order: steps.length,
+          origin: 'groovy',
+          groovy: { source: info, call },
+          scope: scopeOf(stage, outer),
+        };
+        calls.push(site);
+        push(site);
+        if (call.body.length > 0) visit(call.body, [...outer, site]);
+      }
+    };
+    visit(allCalls, enclosing);
+  };
+
+  /** Raw Groovy inside a value: `{ $groovy }` objects, and `expression` strings inside `when`. */
+  const addGroovyValues = (
+    value: unknown,
+    path: ModelPath,
+    kind: GroovySourceKind,
+    stage: StageInfo | undefined,
+    post: PostCondition | undefined,
+    enclosing: readonly StepInfo[],
+  ) => {
+    if (typeof value !== 'object' || value === null) return;
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => addGroovyValues(item, [...path, i], kind, stage, post, enclosing));
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    if (typeof record['$groovy'] === 'string') {
+      addGroovy(kind, record['$groovy'], [...path, '$groovy'], path, stage, post, enclosing);
+      return;
+    }
+    for (const key in record) {
+      if (key === 'suppressions') continue;
+      const item = record[key];
+      if (kind === 'when' && key === 'expression' && typeof item === 'string') {
+        addGroovy(kind, item, [...path, key], [...path, key], stage, post, enclosing);
+      } else if (typeof item === 'object' && item !== null && !(Array.isArray(item) && item.length > 0 && item.every(isStepLike))) {
+        addGroovyValues(item, [...path, key], kind, stage, post, enclosing);
+      }
+    }
+  };
 
   const addSteps = (
     list: readonly Step[],
@@ -99,9 +379,12 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
     enclosing: readonly StepInfo[],
   ) => {
     list.forEach((step, i) => {
-      const info: StepInfo = { step, path: [...base, i], stage, post, enclosing, order: steps.length };
-      steps.push(info);
-      if (stage) stepsByStage.get(stage)!.push(info);
+      const path = [...base, i];
+      // Arguments are evaluated where the step is called, before it runs.
+      if (step.step !== 'script') addGroovyValues(step, path, 'value', stage, post, enclosing);
+      const info: StepInfo = { step, path, stage, post, enclosing, order: steps.length, origin: 'model', scope: scopeOf(stage, enclosing) };
+      push(info);
+      if (step.step === 'script') addGroovy('script', step.groovy, [...path, 'groovy'], path, stage, post, [...enclosing, info]);
       for (const [key, nested] of nestedStepLists(step)) addSteps(nested, [...info.path, key], stage, post, [...enclosing, info]);
     });
   };
@@ -114,6 +397,23 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
     }
   };
 
+  /** `when`, `environment`, `input`, `options`, `agent` and `tools` of a stage or matrix: values evaluated around its steps. */
+  const addStageValues = (holder: Record<string, unknown>, path: ModelPath, stage: StageInfo) => {
+    if (holder['when']) addGroovyValues(holder['when'], [...path, 'when'], 'when', stage, undefined, []);
+    if (holder['environment']) addGroovyValues(holder['environment'], [...path, 'environment'], 'environment', stage, undefined, []);
+    for (const key of ['input', 'options', 'agent', 'tools']) {
+      if (holder[key]) addGroovyValues(holder[key], [...path, key], 'value', stage, undefined, []);
+    }
+  };
+
+  if (pipeline.environment) addGroovyValues(pipeline.environment, ['environment'], 'environment', undefined, undefined, []);
+  for (const key of ['agent', 'options', 'parameters', 'triggers', 'tools'] as const) {
+    if (pipeline[key]) addGroovyValues(pipeline[key], [key], 'value', undefined, undefined, []);
+  }
+  if (pipeline.groovyPrologue !== undefined) {
+    addGroovy('prologue', pipeline.groovyPrologue, ['groovyPrologue'], ['groovyPrologue'], undefined, undefined, []);
+  }
+
   const addStages = (
     list: readonly Stage[],
     base: ModelPath,
@@ -121,6 +421,7 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
     concurrent: boolean,
     inherited: { agent: Agent; agentPath: ModelPath },
     whens: readonly When[],
+    environments: readonly EnvironmentBlockInfo[],
   ) => {
     list.forEach((stage, i) => {
       const path = [...base, i];
@@ -135,33 +436,59 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
         agent: own.agent,
         agentPath: own.agentPath,
         whens: ownWhens,
+        environments,
       };
+      if (stage.environment) {
+        const block: EnvironmentBlockInfo = { environment: stage.environment, path: [...path, 'environment'], stage: info };
+        environmentBlocks.push(block);
+        (info as { environments: readonly EnvironmentBlockInfo[] }).environments = [...environments, block];
+      }
+      if (stage.agent !== undefined) agents.push({ agent: stage.agent, path: [...path, 'agent'], stage: info });
+      if (stage.options?.custom?.length) customOptions.push({ custom: stage.options.custom, path: [...path, 'options', 'custom'] });
       stages.push(info);
       stageByPath.set(pathKey(path), info);
       stepsByStage.set(info, []);
+      addStageValues(stage as unknown as Record<string, unknown>, path, info);
       if (stage.steps) addSteps(stage.steps, [...path, 'steps'], info, undefined, []);
       const inner = [...ancestors, info];
-      if (stage.stages) addStages(stage.stages, [...path, 'stages'], inner, concurrent, own, ownWhens);
-      if (stage.parallel) addStages(stage.parallel, [...path, 'parallel'], inner, true, own, ownWhens);
+      if (stage.stages) addStages(stage.stages, [...path, 'stages'], inner, concurrent, own, ownWhens, info.environments);
+      if (stage.parallel) addStages(stage.parallel, [...path, 'parallel'], inner, true, own, ownWhens, info.environments);
       if (stage.matrix) {
         const m = stage.matrix;
-        const matrixAgent = m.agent !== undefined ? { agent: m.agent, agentPath: [...path, 'matrix', 'agent'] } : own;
+        const matrixPath = [...path, 'matrix'];
+        const matrixAgent = m.agent !== undefined ? { agent: m.agent, agentPath: [...matrixPath, 'agent'] } : own;
+        if (m.agent !== undefined) agents.push({ agent: m.agent, path: [...matrixPath, 'agent'], stage: info });
         const matrixWhens = m.when ? [...ownWhens, m.when] : ownWhens;
-        addStages(m.stages, [...path, 'matrix', 'stages'], inner, true, matrixAgent, matrixWhens);
-        addPost(postOf(m.post), [...path, 'matrix'], info);
+        let matrixEnvironments = info.environments;
+        if (m.environment) {
+          const block: EnvironmentBlockInfo = { environment: m.environment, path: [...matrixPath, 'environment'], stage: info };
+          environmentBlocks.push(block);
+          matrixEnvironments = [...matrixEnvironments, block];
+        }
+        if (m.options?.custom?.length) customOptions.push({ custom: m.options.custom, path: [...matrixPath, 'options', 'custom'] });
+        addStageValues(m as unknown as Record<string, unknown>, matrixPath, info);
+        addStages(m.stages, [...matrixPath, 'stages'], inner, true, matrixAgent, matrixWhens, matrixEnvironments);
+        addPost(postOf(m.post), matrixPath, info);
       }
       addPost(postOf(stage.post), path, info);
     });
   };
 
-  addStages(pipeline.stages, ['stages'], [], false, { agent: pipeline.agent, agentPath: ['agent'] }, []);
+  addStages(pipeline.stages, ['stages'], [], false, { agent: pipeline.agent, agentPath: ['agent'] }, [], pipelineEnvironment);
   addPost(postOf(pipeline.post), [], undefined);
+  if (pipeline.groovyEpilogue !== undefined) {
+    addGroovy('epilogue', pipeline.groovyEpilogue, ['groovyEpilogue'], ['groovyEpilogue'], undefined, undefined, []);
+  }
 
   let strings: StringInfo[] | undefined;
   return {
     pipeline,
     stages,
     steps,
+    groovy,
+    environmentBlocks,
+    agents,
+    customOptions,
     strings: () => (strings ??= collectStrings(pipeline)),
     stepsOf: (stage) => stepsByStage.get(stage) ?? [],
     stageAt: (path) => stageByPath.get(pathKey(path)),

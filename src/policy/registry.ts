@@ -24,6 +24,7 @@ import iam001 from './rules/fintech/iam-001.ts';
 import iam002 from './rules/fintech/iam-002.ts';
 import iam003 from './rules/fintech/iam-003.ts';
 import iam004 from './rules/fintech/iam-004.ts';
+import iam005 from './rules/fintech/iam-005.ts';
 import secret001 from './rules/fintech/secret-001.ts';
 import secret002 from './rules/fintech/secret-002.ts';
 import secret003 from './rules/fintech/secret-003.ts';
@@ -52,6 +53,7 @@ import audit001 from './rules/fintech/audit-001.ts';
 import audit002 from './rules/fintech/audit-002.ts';
 import pipe001 from './rules/fintech/pipe-001.ts';
 import pipe002 from './rules/fintech/pipe-002.ts';
+import pipe003 from './rules/fintech/pipe-003.ts';
 import notify001 from './rules/fintech/notify-001.ts';
 
 /** The `baseline` pack: Jenkins hygiene. */
@@ -70,6 +72,7 @@ export const fintechRules: readonly Rule[] = [
   iam002,
   iam003,
   iam004,
+  iam005,
   secret001,
   secret002,
   secret003,
@@ -98,6 +101,7 @@ export const fintechRules: readonly Rule[] = [
   audit002,
   pipe001,
   pipe002,
+  pipe003,
   notify001,
 ];
 

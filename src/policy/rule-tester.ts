@@ -93,6 +93,14 @@ export class RuleTester {
               `${rule.meta.id}: expected ${count} finding(s), got ${findings.length}:\n${findings.map(describeFinding).join('\n') || '  (none)'}`,
             );
           }
+          // Reporters print "(expected X, found Y)": a finding gives both or neither, never a `?`.
+          findings.forEach((f, j) => {
+            if ((f.expected === undefined) !== (f.found === undefined)) {
+              throw new RuleTesterError(
+                `${rule.meta.id} finding #${j + 1} gives ${f.expected === undefined ? 'found' : 'expected'} without ${f.expected === undefined ? 'expected' : 'found'}: ${f.message}`,
+              );
+            }
+          });
           expected?.forEach((want, j) => {
             const got = findings[j]!;
             const problems: string[] = [];

@@ -53,9 +53,12 @@ export interface RuleFinding {
    * `nonProductionSeverity` and per-environment severity overrides.
    */
   environment?: string;
-  /** What was expected, when that is a short phrase. */
+  /**
+   * What was expected, when that is a short phrase. Give `expected` and `found` together or not at
+   * all: reporters print "(expected X, found Y)" (RuleTester checks this).
+   */
   expected?: string;
-  /** What was found instead. */
+  /** What was found instead (together with `expected`). */
   found?: string;
 }
 

@@ -170,10 +170,11 @@ tester.run(rule('PIPE-001'), {
         stages: [{ name: 'A', when: { expression: 'Jenkins.instance.isQuietingDown() == false' }, steps: [{ step: 'script', groovy: 'echo "hi"' }, { step: 'script', groovy: 'def lib = load "ci/lib.groovy"' }] }],
       }),
       errors: [
-        { path: ['stages', 0, 'steps', 0], message: 'script block: free-form Groovy in the pipeline; use typed steps' },
-        { path: ['stages', 0, 'steps', 1], message: /uses load/ },
+        // In document order: the pipeline's environment, the stage's when, then its steps.
         { path: ['environment', 'CFG'], message: /Groovy expression uses evaluate/ },
         { path: ['stages', 0, 'when', 'expression'], message: /Jenkins.instance/ },
+        { path: ['stages', 0, 'steps', 0], message: 'script block: free-form Groovy in the pipeline; use typed steps' },
+        { path: ['stages', 0, 'steps', 1], message: /uses load/ },
       ],
     },
     {

@@ -25,12 +25,11 @@ beforeAll(async () => {
 });
 
 describe('text', () => {
-  it('prints findings with code frames, Jenkinsfile lines, suppressions and the verdict', () => {
+  it('prints findings with code frames, suppressions and the verdict (no Jenkinsfile lines: policy failed, nothing was written)', () => {
     expect(formatText(report, { colors: plain, readSource })).toBe(
       [
         'pipelines/demo.pipeline.ts',
         '  5:12    warning BASE-002   no build discarder: set options.buildDiscarder so retention is a deliberate choice (options)',
-        '          Jenkinsfile: generated/demo/Jenkinsfile:10:1',
         '    3 | export default definePipeline({',
         "    4 |   agent: { type: 'label', label: 'linux' },",
         '  > 5 |   options: { timeout: { time: 10 } },',
@@ -38,7 +37,6 @@ describe('text', () => {
         "    6 |   libraries: ['pipeline-lib@main'],",
         '    7 |   stages: [',
         "  6:15    error   BASE-005   shared library 'pipeline-lib@main' is loaded from 'main', not a release tag or commit (libraries[0])",
-        '          Jenkinsfile: generated/demo/Jenkinsfile:8:1',
         "    4 |   agent: { type: 'label', label: 'linux' },",
         '    5 |   options: { timeout: { time: 10 } },',
         "  > 6 |   libraries: ['pipeline-lib@main'],",
@@ -71,8 +69,8 @@ describe('github', () => {
   it('emits one workflow command per finding with file, line and title', () => {
     expect(formatGithub(report)).toBe(
       [
-        '::warning file=pipelines/demo.pipeline.ts,line=5,col=12,endLine=5,endColumn=37,title=BASE-002 Configure a build discarder::no build discarder: set options.buildDiscarder so retention is a deliberate choice (options; Jenkinsfile generated/demo/Jenkinsfile:10:1)',
-        "::error file=pipelines/demo.pipeline.ts,line=6,col=15,endLine=6,endColumn=34,title=BASE-005 Pin shared libraries to a tag or commit::shared library 'pipeline-lib@main' is loaded from 'main', not a release tag or commit (libraries[0]; Jenkinsfile generated/demo/Jenkinsfile:8:1)",
+        '::warning file=pipelines/demo.pipeline.ts,line=5,col=12,endLine=5,endColumn=37,title=BASE-002 Configure a build discarder::no build discarder: set options.buildDiscarder so retention is a deliberate choice (options)',
+        "::error file=pipelines/demo.pipeline.ts,line=6,col=15,endLine=6,endColumn=34,title=BASE-005 Pin shared libraries to a tag or commit::shared library 'pipeline-lib@main' is loaded from 'main', not a release tag or commit (libraries[0])",
         'pipewright lint: 1 pipeline(s): 1 error, 1 warning, 0 info; 1 suppressed; failed (failOn: error)',
         '',
       ].join('\n'),
@@ -111,7 +109,7 @@ describe('junit', () => {
 });
 
 describe('json', () => {
-  it('carries summary, findings with both locations, and suppressions', () => {
+  it('carries summary, findings at the TS source, and suppressions', () => {
     const json = JSON.parse(formatJson(report));
     expect(json.summary).toEqual({ errors: 1, warnings: 1, infos: 0, suppressed: 1, invalid: 0, failed: true });
     expect(json.pipelines[0].findings[1]).toEqual({
@@ -120,7 +118,6 @@ describe('json', () => {
       message: "shared library 'pipeline-lib@main' is loaded from 'main', not a release tag or commit",
       path: 'libraries[0]',
       location: { file: 'pipelines/demo.pipeline.ts', line: 6, column: 15, endLine: 6, endColumn: 34 },
-      jenkinsfile: { file: 'generated/demo/Jenkinsfile', line: 8, column: 1 },
       expected: 'name@vX.Y.Z or name@<40-hex commit>',
       found: 'pipeline-lib@main',
     });
@@ -159,7 +156,7 @@ describe('sarif', () => {
     expect(sarifSchemaErrors({ version: '2.1.0' })).not.toEqual([]);
   });
 
-  it('has rules with help, results at the TS source with the Jenkinsfile as related location, and suppressions', () => {
+  it('has rules with help, results at the TS source, and suppressions', () => {
     const run = parse().runs[0];
     expect(run.tool.driver.name).toBe('pipewright');
     expect(run.originalUriBaseIds).toEqual({ '%SRCROOT%': { uri: 'file:///project/' } });
@@ -178,8 +175,9 @@ describe('sarif', () => {
           logicalLocations: [{ fullyQualifiedName: 'libraries[0]', kind: 'member' }],
         },
       ],
-      relatedLocations: [{ id: 1, physicalLocation: { artifactLocation: { uri: 'generated/demo/Jenkinsfile' }, region: { startLine: 8 } } }],
     });
+    // Policy failed, so no Jenkinsfile was written: nothing may point into it.
+    expect(error.relatedLocations).toBeUndefined();
     expect(run.tool.driver.rules[error.ruleIndex].id).toBe('BASE-005');
     expect(suppressed.suppressions).toEqual([
       {
@@ -195,5 +193,31 @@ describe('sarif', () => {
 
   it('is deterministic', () => {
     expect(formatSarif(report, { root: '/project' })).toBe(formatSarif(report, { root: '/project' }));
+  });
+});
+
+describe('Jenkinsfile locations', () => {
+  /** The demo project with BASE-005 as a warning: the policy passes and the Jenkinsfile is produced. */
+  let written: LintReport;
+  beforeAll(async () => {
+    const policy = resolvePolicyConfig({ packs: ['baseline'], rules: { 'BASE-005': 'warning' } });
+    written = lintReportFromRun(await compileProject({ root, config: { ...defaultConfig(), policy } }), { name: 'pipewright', version: '0.0.0-test' });
+  });
+
+  it('a pipeline whose Jenkinsfile is produced cites its lines in every format', () => {
+    expect(formatText(written, { colors: plain })).toContain('          Jenkinsfile: generated/demo/Jenkinsfile:8:1');
+    expect(formatGithub(written)).toContain('(libraries[0]; Jenkinsfile generated/demo/Jenkinsfile:8:1)');
+    expect(JSON.parse(formatJson(written)).pipelines[0].findings[1].jenkinsfile).toEqual({ file: 'generated/demo/Jenkinsfile', line: 8, column: 1 });
+    const result = JSON.parse(formatSarif(written, { root: '/project' })).runs[0].results.find((r: { ruleId: string }) => r.ruleId === 'BASE-005');
+    expect(result.relatedLocations).toEqual([
+      { id: 1, physicalLocation: { artifactLocation: { uri: 'generated/demo/Jenkinsfile', uriBaseId: '%SRCROOT%' }, region: { startLine: 8, startColumn: 1 } }, message: { text: 'generated Jenkinsfile (generated/demo/Jenkinsfile:8:1)' } },
+    ]);
+  });
+
+  it('a pipeline that failed policy cites only its TypeScript source', () => {
+    const all = [formatText(report, { colors: plain }), formatGithub(report), formatJson(report), formatSarif(report, { root: '/project' }), formatJunit(report)].join('\n');
+    expect(all).not.toContain('Jenkinsfile:');
+    expect(all).not.toMatch(/generated\/demo\/Jenkinsfile:\d/);
+    expect(all).toContain('pipelines/demo.pipeline.ts');
   });
 });

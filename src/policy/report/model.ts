@@ -19,7 +19,7 @@ export interface LintedPipeline {
   /** Source file, project-relative. */
   source: string;
   name: string;
-  /** Generated Jenkinsfile path, project-relative. */
+  /** Generated Jenkinsfile path, project-relative (where it would be written). */
   output?: string;
   /** Problems that kept the policy from running or are not policy findings (load, schema, structure). */
   diagnostics: Diagnostic[];
@@ -59,13 +59,21 @@ export function lintReportFromRun(run: CompileRun, tool: { name: string; version
     const policy = p.policy;
     const policyFindings = new Set<Diagnostic>(policy?.findings ?? []);
     for (const r of policy?.rules ?? []) if (!rules.has(r.rule.meta.id)) rules.set(r.rule.meta.id, { meta: r.rule.meta, severity: r.severity });
+    // A pipeline that failed (policy at failOn, or an error) gets no Jenkinsfile: its findings
+    // cite the TypeScript source only, never a line of a file that was not written.
+    const written = p.jenkinsfile !== undefined;
+    const cite = (finding: PolicyFinding): PolicyFinding => {
+      if (written || finding.jenkinsfile === undefined) return finding;
+      const { jenkinsfile: _notWritten, ...rest } = finding;
+      return rest;
+    };
     return {
       source: p.source,
       name: p.name,
       output: p.output,
       diagnostics: p.diagnostics.filter((d) => !policyFindings.has(d)),
-      findings: policy?.findings ?? [],
-      suppressed: policy?.suppressed ?? [],
+      findings: (policy?.findings ?? []).map(cite),
+      suppressed: (policy?.suppressed ?? []).map((s) => ({ ...s, finding: cite(s.finding) })),
       rules: (policy?.rules ?? []).map((r) => r.rule.meta.id),
     };
   });

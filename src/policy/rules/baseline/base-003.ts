@@ -21,11 +21,24 @@ export default defineRule({
     const seen = new Set<unknown>();
     for (const deploy of deliveryFacts(index).deploys) {
       const stage = deploy.info.stage;
-      if (!stage || seen.has(stage)) continue;
-      seen.add(stage);
-      const label = agentLabel(stage.agent);
-      const isAny = stage.agent === 'any';
+      const agent = deploy.info.scope.agent;
+      const label = agentLabel(agent);
+      const isAny = agent === 'any';
       const isBuiltIn = label !== undefined && BUILT_IN_LABEL.test(label);
+      if (!stage) {
+        // A deploy in the pipeline's own post runs on the pipeline's agent.
+        if (!isAny && !isBuiltIn) continue;
+        yield {
+          path: deploy.info.path,
+          message: `the pipeline's post deploys on ${describeAgent(agent)} (the pipeline's agent); deploy from a stage with a dedicated agent label`,
+          expected: 'a dedicated agent label',
+          found: describeAgent(agent),
+          ...(deploy.environment ? { environment: deploy.environment } : {}),
+        };
+        continue;
+      }
+      if (seen.has(stage)) continue;
+      seen.add(stage);
       if (!isAny && !isBuiltIn) continue;
       const own = stage.stage.agent !== undefined;
       yield {

@@ -18,17 +18,16 @@ export default defineRule({
     },
   },
   *check({ index }) {
-    for (const s of index.strings()) {
-      const isGroovy = s.key === '$groovy';
-      const isExpression = s.key === 'expression' && s.path.includes('when');
-      if (!isGroovy && !isExpression) continue;
-      const path = isGroovy ? s.path.slice(0, -1) : s.path;
+    for (const source of index.groovy) {
+      if (source.kind !== 'when' && source.kind !== 'environment' && source.kind !== 'value') continue;
+      const isExpression = source.path[source.path.length - 1] === 'expression';
       yield {
-        path,
-        message: isGroovy
-          ? `raw Groovy expression \`${s.value.slice(0, 60)}\` is emitted verbatim`
-          : `when.expression \`${s.value.slice(0, 60)}\` is raw Groovy; prefer a typed condition`,
-        found: s.value.slice(0, 80),
+        path: source.nodePath,
+        message: isExpression
+          ? `when.expression \`${source.source.slice(0, 60)}\` is raw Groovy; prefer a typed condition`
+          : `raw Groovy expression \`${source.source.slice(0, 60)}\` is emitted verbatim`,
+        expected: isExpression ? 'a typed when condition' : 'a typed value',
+        found: source.source.slice(0, 80),
       };
     }
   },

@@ -1,5 +1,3 @@
-import type { ModelPath } from '../../../diagnostics.ts';
-import type { Agent } from '../../../model/schema.ts';
 import { BUILT_IN_LABEL, agentLabel } from '../../facts.ts';
 import { defineRule } from '../../rule.ts';
 
@@ -16,16 +14,11 @@ export default defineRule({
     standards: ['Jenkins security: controller isolation', 'CIS Software Supply Chain 3.1 (build environment)'],
     example: { bad: "agent: { type: 'label', label: 'built-in' }", good: "agent: { type: 'label', label: 'linux && ephemeral' }" },
   },
-  *check({ pipeline, index }) {
-    const agents: [ModelPath, Agent][] = [[['agent'], pipeline.agent]];
-    for (const s of index.stages) {
-      if (s.stage.agent !== undefined) agents.push([[...s.path, 'agent'], s.stage.agent]);
-      if (s.stage.matrix?.agent !== undefined) agents.push([[...s.path, 'matrix', 'agent'], s.stage.matrix.agent]);
-    }
-    for (const [path, agent] of agents) {
+  *check({ index }) {
+    for (const { path, agent } of index.agents) {
       const label = agentLabel(agent);
       if (label === undefined || !BUILT_IN_LABEL.test(label)) continue;
-      yield { path, message: `agent label '${label}' selects the controller's built-in node`, found: label };
+      yield { path, message: `agent label '${label}' selects the controller's built-in node`, expected: 'a label of build agents', found: label };
     }
   },
 });

@@ -1,5 +1,3 @@
-import type { ModelPath } from '../../../diagnostics.ts';
-import type { Agent } from '../../../model/schema.ts';
 import { deliveryFacts, shellLines } from '../../facts.ts';
 import { defineRule, type RuleFinding } from '../../rule.ts';
 
@@ -21,15 +19,10 @@ export default defineRule({
       good: "agent: { type: 'docker', image: 'node:20@sha256:0123…' }",
     },
   },
-  *check({ pipeline, index }) {
+  *check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
-    const agents: [ModelPath, Agent][] = [[['agent'], pipeline.agent]];
-    for (const s of index.stages) {
-      if (s.stage.agent !== undefined) agents.push([[...s.path, 'agent'], s.stage.agent]);
-      if (s.stage.matrix?.agent !== undefined) agents.push([[...s.path, 'matrix', 'agent'], s.stage.matrix.agent]);
-    }
-    for (const [path, agent] of agents) {
+    for (const { path, agent } of index.agents) {
       if (typeof agent !== 'object' || agent.type !== 'docker' || /@sha256:[0-9a-f]{64}$/.test(agent.image)) continue;
       findings.push({ path: [...path, 'image'], message: `agent image '${agent.image}' is not pinned by digest`, expected: 'image@sha256:<digest>', found: agent.image });
     }
@@ -39,7 +32,7 @@ export default defineRule({
     for (const info of facts.shell) {
       for (const line of shellLines(info.step.script)) {
         if (/\bdocker\s+(?:buildx\s+)?build\b/.test(line) && !/--pull\b/.test(line)) {
-          findings.push({ path: [...info.path, 'script'], message: 'docker build without --pull may use a stale base image', expected: '--pull' });
+          findings.push({ path: [...info.path, 'script'], message: 'docker build without --pull may use a stale base image', expected: '--pull', found: 'no --pull' });
           break;
         }
       }

@@ -26,14 +26,14 @@ export default defineRule({
     for (const info of facts.ofKind('dockerBuild')) {
       for (const key of Object.keys(info.step.labels ?? {})) {
         if (OCI_KEYS.includes(key)) {
-          findings.push({ path: [...info.path, 'labels', key], message: `labels override ${key}, which dockerBuild sets from the build itself`, found: key });
+          findings.push({ path: [...info.path, 'labels', key], message: `labels override ${key}, which dockerBuild sets from the build itself`, expected: 'labels without the OCI keys', found: key });
         }
       }
     }
     for (const info of facts.shell) {
       for (const line of shellLines(info.step.script)) {
         if (/\bdocker\s+(?:buildx\s+)?build\b/.test(line) && !/org\.opencontainers\.image\.revision=/.test(line)) {
-          findings.push({ path: [...info.path, 'script'], message: 'docker build without --label org.opencontainers.image.revision="$GIT_COMMIT"', expected: 'OCI revision label' });
+          findings.push({ path: [...info.path, 'script'], message: 'docker build without --label org.opencontainers.image.revision="$GIT_COMMIT"', expected: 'OCI revision label', found: 'no revision label' });
           break;
         }
       }

@@ -38,6 +38,7 @@ export default defineRule({
         message: `${problem}: a failed rollout stays broken`,
         ...(deploy.environment ? { environment: deploy.environment } : {}),
         expected: 'automatic rollback',
+        found: problem,
       });
     }
     yield* findings;

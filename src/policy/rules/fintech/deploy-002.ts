@@ -40,6 +40,7 @@ export default defineRule({
         message: 'aws ecs update-service is not followed by a wait and a check that the PRIMARY deployment is COMPLETED',
         ...(deploy.environment ? { environment: deploy.environment } : {}),
         expected: 'wait services-stable + rolloutState check',
+        found: 'no verification of the rollout',
       });
     }
     yield* findings;

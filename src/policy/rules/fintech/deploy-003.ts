@@ -1,9 +1,8 @@
 import type { StepInfo } from '../../model-index.ts';
-import { deliveryFacts } from '../../facts.ts';
+import { deliveryFacts, ROLLBACK_SHELL } from '../../facts.ts';
 import { defineRule, type RuleFinding } from '../../rule.ts';
 
 const NOTIFY_STEPS = new Set(['slackSend', 'office365ConnectorSend', 'mail', 'emailext']);
-const ROLLBACK_SHELL = /\bupdate-service\b[^\n]*PREV|\brollout\s+undo\b|\bhelm\s+rollback\b|\brollback\b/i;
 
 const notifies = (s: StepInfo) => s.step.step === 'notify' || (s.step.step === 'step' && NOTIFY_STEPS.has(s.step.name));
 
@@ -56,6 +55,7 @@ export default defineRule({
           message: `'${deploy.command}' has no rollback to the previous version in post { failure }`,
           ...(env ? { environment: env } : {}),
           expected: 'capture the previous version and restore it on failure',
+          found: 'no rollback in post { failure }',
         });
       }
     }

@@ -42,6 +42,7 @@ export default defineRule({
           message: 'the release is a --force-new-deployment: no new task-definition revision records what changed',
           ...(deploy.environment ? { environment: deploy.environment } : {}),
           expected: 'register-task-definition from the template, then update-service --task-definition',
+          found: '--force-new-deployment',
         });
       }
     }

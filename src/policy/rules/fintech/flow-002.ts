@@ -36,7 +36,7 @@ export default defineRule({
       }
       for (const entry of entries) {
         if (EVERYONE.has(entry.toLowerCase())) {
-          yield { path: at, message: `approval '${approval.stage.stage.name}' lets '${entry}' approve, i.e. everyone`, found: entry, ...extra };
+          yield { path: at, message: `approval '${approval.stage.stage.name}' lets '${entry}' approve, i.e. everyone`, expected: 'named approver groups', found: entry, ...extra };
         } else if (allowed.length > 0 && !allowed.includes(entry)) {
           yield {
             path: at,

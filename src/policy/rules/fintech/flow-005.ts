@@ -1,8 +1,16 @@
 import { branchPatternAllowed, deliveryFacts, excludesChangeRequests, restrictsToRefs } from '../../facts.ts';
 import { defineRule } from '../../rule.ts';
-import type { StageInfo } from '../../model-index.ts';
+import { actsWithScope, cachedProductionReach, productionCapabilities, productionCredentialGlobs } from '../../capabilities.ts';
+import type { StageInfo, StepInfo } from '../../model-index.ts';
 
 const CREDENTIALED_STEPS = new Set(['ecrPush', 'cosignSign', 'ecsDeploy', 'eksDeploy', 'gitopsBump', 'trafficShift', 's3Publish', 'evidenceExport']);
+
+/** Where a stage-less step runs: the pipeline's `post { x }`, environment or prologue. */
+function pipelineLevel(info: StepInfo): string {
+  if (info.post) return `the pipeline's post { ${info.post} }`;
+  if (info.groovy) return info.groovy.source.kind === 'environment' ? "the pipeline's environment" : 'code outside the stages';
+  return 'the pipeline level';
+}
 
 /** FLOW-005: production deploys only from protected refs; pull-request builds never push or deploy. */
 export default defineRule({
@@ -22,14 +30,28 @@ export default defineRule({
       good: "{ name: 'Deploy prod', when: { branch: 'main' }, steps: [ecsDeploy({ environment: 'prod', ... })] }",
     },
   },
-  *check({ index, pipeline, environment }) {
+  *check(context) {
+    const { index, pipeline, environment } = context;
     const facts = deliveryFacts(index);
     const reported = new Set<StageInfo>();
     for (const deploy of facts.deploys) {
       const env = deploy.environment;
+      if (!env || !environment(env).production) continue;
       const stage = deploy.info.stage;
-      if (!env || !stage || !environment(env).production || reported.has(stage)) continue;
       const allowed = environment(env).protectedBranches;
+      if (!stage) {
+        // The pipeline's own `post` runs for every build, pull requests included; no `when` can gate it.
+        const what = deploy.kind === 'shell' ? `'${deploy.command}'` : deploy.info.step.step;
+        yield {
+          path: deploy.info.path,
+          message: `${what} deploys to ${env} from ${pipelineLevel(deploy.info)}, which runs for every branch and pull request; deploy from a stage with a when restricting it to ${allowed.join(', ')} or a release tag`,
+          environment: env,
+          expected: `a deploy stage with when: { branch: '${allowed[0] ?? 'main'}' } or a tag condition`,
+          found: pipelineLevel(deploy.info),
+        };
+        continue;
+      }
+      if (reported.has(stage)) continue;
       if (stage.whens.some((w) => restrictsToRefs(w, allowed))) continue;
       reported.add(stage);
       yield {
@@ -54,15 +76,33 @@ export default defineRule({
         };
       }
     }
+    // Steps with credentials: the typed ones that assume AWS roles, and any step holding a
+    // production capability (role, credential, production agent) wherever it runs.
+    const reach = cachedProductionReach(index, context, productionCredentialGlobs(context.policy));
     const seen = new Set<StageInfo>();
     for (const info of index.steps) {
+      const typed = CREDENTIALED_STEPS.has(info.step.step);
+      const capabilities = typed || !actsWithScope(info) ? [] : productionCapabilities(info, reach);
+      if (!typed && capabilities.length === 0) continue;
+      const what = typed ? `${info.step.step} with AWS credentials` : `'${info.origin === 'groovy' ? info.groovy!.call.name : info.step.step === 'step' ? info.step.name : info.step.step}' with ${capabilities[0]!.environment} access (${capabilities[0]!.description})`;
       const stage = info.stage;
-      if (!stage || seen.has(stage) || !CREDENTIALED_STEPS.has(info.step.step)) continue;
+      if (!stage) {
+        yield {
+          path: info.path,
+          message: `${pipelineLevel(info)} runs ${what}, also in pull-request builds; move it into a stage restricted with when (branch, tag or not changeRequest)`,
+          ...(capabilities[0] ? { environment: capabilities[0].environment } : {}),
+          expected: 'a stage with when: { not: { changeRequest: true } } or a branch/tag condition',
+          found: pipelineLevel(info),
+        };
+        continue;
+      }
+      if (seen.has(stage)) continue;
       seen.add(stage);
       if (reported.has(stage) || excludesChangeRequests(stage.whens)) continue;
       yield {
         path: stage.stage.when ? [...stage.path, 'when'] : stage.path,
-        message: `stage '${stage.stage.name}' runs ${info.step.step} with AWS credentials in pull-request builds too; restrict it with when (branch, tag or not changeRequest)`,
+        message: `stage '${stage.stage.name}' runs ${what} in pull-request builds too; restrict it with when (branch, tag or not changeRequest)`,
+        ...(capabilities[0] ? { environment: capabilities[0].environment } : {}),
         expected: "when: { not: { changeRequest: true } } or a branch/tag condition",
         found: 'no such condition',
       };

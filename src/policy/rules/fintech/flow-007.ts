@@ -35,7 +35,7 @@ export default defineRule({
           found: parameters.length > 0 ? parameters.map((p) => p.name).join(', ') : 'no parameters',
         };
       } else if (parameters[ticket]!.type !== 'string') {
-        yield { path: [...approval.inputPath, 'parameters', ticket], message: `${parameterName} must be a string parameter`, environment: env, found: parameters[ticket]!.type };
+        yield { path: [...approval.inputPath, 'parameters', ticket], message: `${parameterName} must be a string parameter`, environment: env, expected: 'string', found: parameters[ticket]!.type };
       }
     }
   },

@@ -1,8 +1,8 @@
-import type { ModelPath } from '../../../diagnostics.ts';
 import { shellLines } from '../../facts.ts';
 import { defineRule, type RuleFinding } from '../../rule.ts';
 
 const STATIC_KEY_VARIABLES = /^AWS_(?:ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)$/;
+const ASSUMED_ROLE = 'an assumed role (withAWS role and roleAccount)';
 const SHELL_STATIC_KEYS = /\baws\s+configure\s+set\s+aws_(?:access_key_id|secret_access_key)\b|\bexport\s+AWS_(?:ACCESS_KEY_ID|SECRET_ACCESS_KEY)=/;
 
 /** IAM-001: AWS access only through short-lived assumed roles. */
@@ -23,16 +23,12 @@ export default defineRule({
       good: "ecsDeploy({ environment: 'prod', aws: { role: 'ecs-deployer-prod', account: '333333333333', region: 'eu-west-1' }, ... })",
     },
   },
-  *check({ pipeline, index }) {
+  *check({ index }) {
     const findings: RuleFinding[] = [];
-    const envBlocks: [ModelPath, Record<string, unknown> | undefined][] = [
-      [['environment'], pipeline.environment],
-      ...index.stages.map((s) => [[...s.path, 'environment'], s.stage.environment] as [ModelPath, Record<string, unknown> | undefined]),
-    ];
-    for (const [path, block] of envBlocks) {
-      for (const name of Object.keys(block ?? {})) {
+    for (const block of index.environmentBlocks) {
+      for (const name of Object.keys(block.environment)) {
         if (STATIC_KEY_VARIABLES.test(name)) {
-          findings.push({ path: [...path, name], message: `${name} is set in the environment: use an assumed role (withAWS) instead of static keys`, found: name });
+          findings.push({ path: [...block.path, name], message: `${name} is set in the environment: use an assumed role (withAWS) instead of static keys`, expected: ASSUMED_ROLE, found: name });
         }
       }
     }
@@ -47,6 +43,7 @@ export default defineRule({
             findings.push({
               path: [...info.path, 'bindings', i],
               message: `credential '${binding.credentialsId}' binds static AWS keys${awsVariable ? ` to ${awsVariable}` : ''}; assume a role with withAWS instead`,
+              expected: ASSUMED_ROLE,
               found: binding.credentialsId,
             });
           }
@@ -55,20 +52,20 @@ export default defineRule({
         const args = step.args && !Array.isArray(step.args) ? (step.args as Record<string, unknown>) : {};
         const text = JSON.stringify(step.args ?? '');
         if (step.name === 'withAWS' && args['credentials'] !== undefined) {
-          findings.push({ path: [...info.path, 'args', 'credentials'], message: 'withAWS(credentials: ...) uses static keys; use role and roleAccount', found: 'credentials' });
+          findings.push({ path: [...info.path, 'args', 'credentials'], message: 'withAWS(credentials: ...) uses static keys; use role and roleAccount', expected: 'role and roleAccount', found: 'credentials' });
         }
         if (step.name === 'withAWS' && typeof args['duration'] === 'number' && args['duration'] > 3600) {
           findings.push({ path: [...info.path, 'args', 'duration'], message: `withAWS session of ${args['duration']} s is longer than 3600 s`, expected: '≤ 3600', found: String(args['duration']) });
         }
         if (step.name === 'withAWS' && args['role'] === undefined && args['credentials'] === undefined && args['profile'] === undefined) {
-          findings.push({ path: info.path, message: 'withAWS without a role: give role and roleAccount', expected: 'role, roleAccount' });
+          findings.push({ path: info.path, message: 'withAWS without a role: give role and roleAccount', expected: 'role, roleAccount', found: 'no role' });
         }
         if (/AmazonWebServicesCredentialsBinding/.test(text)) {
-          findings.push({ path: info.path, message: 'AmazonWebServicesCredentialsBinding binds static AWS keys; assume a role with withAWS instead' });
+          findings.push({ path: info.path, message: 'AmazonWebServicesCredentialsBinding binds static AWS keys; assume a role with withAWS instead', expected: ASSUMED_ROLE, found: 'AmazonWebServicesCredentialsBinding' });
         }
       } else if (step.step === 'sh') {
         if (shellLines(step.script).some((line) => SHELL_STATIC_KEYS.test(line))) {
-          findings.push({ path: [...info.path, 'script'], message: 'the script configures static AWS keys; assume a role with withAWS instead' });
+          findings.push({ path: [...info.path, 'script'], message: 'the script configures static AWS keys; assume a role with withAWS instead', expected: ASSUMED_ROLE, found: 'static keys in the script' });
         }
       }
     }

@@ -30,6 +30,7 @@ export default defineRule({
           path: ['environments', i, 'awsAccountId'],
           message: `environments ${other} and ${env.name} share AWS account ${env.awsAccountId}; give each environment its own account`,
           environment: env.name,
+          expected: `an account of ${env.name}'s own`,
           found: env.awsAccountId,
         };
       } else byAccount.set(env.awsAccountId, env.name);

@@ -31,13 +31,14 @@ export default defineRule({
         path: [...info.path, 'aws', 'role'],
         message: `${info.step.step} uses ${env}'s deploy role ${aws.role}; give it its own least-privilege role`,
         environment: env,
+        expected: `a role of its own, not ${env}'s deploy role`,
         found: aws.role,
       };
     }
     const pushRoles = new Set(facts.ofKind('ecrPush').map((p) => key(p.step.aws)));
     for (const info of facts.ofKind('cosignSign')) {
       if (!pushRoles.has(key(info.step.aws))) continue;
-      yield { path: [...info.path, 'aws', 'role'], message: `cosignSign uses the ECR push role ${info.step.aws.role}; give signing its own role (kms:Sign only)`, found: info.step.aws.role };
+      yield { path: [...info.path, 'aws', 'role'], message: `cosignSign uses the ECR push role ${info.step.aws.role}; give signing its own role (kms:Sign only)`, expected: 'a signing role (kms:Sign only)', found: info.step.aws.role };
     }
   },
 });

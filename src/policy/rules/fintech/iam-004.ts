@@ -25,7 +25,20 @@ export default defineRule({
     for (const deploy of facts.deploys) {
       const env = deploy.environment;
       const stage = deploy.info.stage;
-      if (!env || !stage || !environment(env).production || seen.has(stage)) continue;
+      if (!env || !environment(env).production) continue;
+      if (!stage) {
+        // A deploy in the pipeline's own post runs on the pipeline's agent, which builds too.
+        const agent = deploy.info.scope.agent;
+        yield {
+          path: deploy.info.path,
+          message: `the pipeline's post deploys to ${env} on the pipeline's agent (${describeAgent(agent)}); deploy from a stage on ${env}'s dedicated agent`,
+          environment: env,
+          expected: facts.environments.get(env)?.env.agentLabel ?? 'a dedicated label',
+          found: describeAgent(agent),
+        };
+        continue;
+      }
+      if (seen.has(stage)) continue;
       seen.add(stage);
       const label = agentLabel(stage.agent);
       const own = stage.agentPath.length > 1;

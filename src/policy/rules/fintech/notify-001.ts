@@ -32,10 +32,10 @@ export default defineRule({
     if (deploys.length > 0) {
       const onFailure = events((s) => s.post === 'failure' || s.post === 'unsuccessful');
       if (!onFailure.has('failure') && !legacyFailure) {
-        findings.push({ path: index.pipeline.post ? ['post'] : [], message: "the pipeline deploys but sends no failure notification (notify({ event: 'failure' }) in post { failure })", expected: 'failure notification' });
+        findings.push({ path: index.pipeline.post ? ['post'] : [], message: "the pipeline deploys but sends no failure notification (notify({ event: 'failure' }) in post { failure })", expected: 'failure notification', found: 'none' });
       }
       if (!events(() => true).has('rolled-back')) {
-        findings.push({ path: deploys[0]!.info.path, message: "no notification announces a rollback (notify({ event: 'rolled-back' }) in the deploy stage's post { failure })", expected: 'rolled-back notification', ...(deploys[0]!.environment ? { environment: deploys[0]!.environment } : {}) });
+        findings.push({ path: deploys[0]!.info.path, message: "no notification announces a rollback (notify({ event: 'rolled-back' }) in the deploy stage's post { failure })", expected: 'rolled-back notification', found: 'none', ...(deploys[0]!.environment ? { environment: deploys[0]!.environment } : {}) });
       }
     }
     for (const approval of facts.approvals) {
@@ -53,7 +53,7 @@ export default defineRule({
       if (step.step !== 'step' || !step.args || Array.isArray(step.args)) continue;
       const args = step.args as Record<string, unknown>;
       if (step.name === 'slackSend' && args['tokenCredentialId'] === undefined) {
-        findings.push({ path: info.path, message: 'slackSend without tokenCredentialId relies on a global token (or a literal one)', expected: 'tokenCredentialId' });
+        findings.push({ path: info.path, message: 'slackSend without tokenCredentialId relies on a global token (or a literal one)', expected: 'tokenCredentialId', found: 'none' });
       }
     }
     yield* findings;

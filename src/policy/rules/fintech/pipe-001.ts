@@ -1,4 +1,4 @@
-import type { ModelPath } from '../../../diagnostics.ts';
+import type { GroovySourceInfo } from '../../model-index.ts';
 import { defineRule } from '../../rule.ts';
 
 const DANGEROUS_GROOVY: readonly [RegExp, string][] = [
@@ -12,6 +12,20 @@ const DANGEROUS_GROOVY: readonly [RegExp, string][] = [
   [/\bnew\s+File\s*\(/, 'new File'],
   [/\bRuntime\s*\.\s*getRuntime\b/, 'Runtime.getRuntime'],
 ];
+
+/** How a Groovy source is named in messages. */
+function describeSource(source: GroovySourceInfo): string {
+  switch (source.kind) {
+    case 'prologue':
+      return 'code before the pipeline block';
+    case 'epilogue':
+      return 'code after the pipeline block';
+    case 'script':
+      return 'script block';
+    default:
+      return source.path[source.path.length - 1] === 'expression' ? 'when expression' : 'Groovy expression';
+  }
+}
 
 /** PIPE-001: declarative only; no free-form Groovy. */
 export default defineRule({
@@ -30,28 +44,20 @@ export default defineRule({
       good: "ecsDeploy({ environment: 'prod', ... })",
     },
   },
-  *check({ index, pipeline }) {
-    const sources: [ModelPath, string, string][] = [];
-    if (pipeline.groovyPrologue !== undefined) sources.push([['groovyPrologue'], pipeline.groovyPrologue, 'code before the pipeline block']);
-    if (pipeline.groovyEpilogue !== undefined) sources.push([['groovyEpilogue'], pipeline.groovyEpilogue, 'code after the pipeline block']);
-    for (const info of index.steps) {
-      if (info.step.step === 'script') sources.push([info.path, info.step.groovy, 'script block']);
-    }
-    for (const s of index.strings()) {
-      if (s.key === '$groovy') sources.push([s.path.slice(0, -1), s.value, 'Groovy expression']);
-      else if (s.key === 'expression' && s.path.includes('when')) sources.push([s.path, s.value, 'when expression']);
-    }
-    for (const [path, groovy, what] of sources) {
-      const dangerous = DANGEROUS_GROOVY.filter(([re]) => re.test(groovy)).map(([, name]) => name);
-      const freeForm = what !== 'Groovy expression' && what !== 'when expression';
+  *check({ index }) {
+    for (const source of index.groovy) {
+      const what = describeSource(source);
+      const dangerous = DANGEROUS_GROOVY.filter(([re]) => re.test(source.source)).map(([, name]) => name);
+      const freeForm = source.kind === 'script' || source.kind === 'prologue' || source.kind === 'epilogue';
       if (freeForm || dangerous.length > 0) {
         yield {
-          path,
+          path: source.nodePath,
           message:
             dangerous.length > 0
               ? `${what} uses ${dangerous.join(', ')}: code outside the reviewed pipeline`
               : `${what}: free-form Groovy in the pipeline; use typed steps`,
-          found: dangerous.length > 0 ? dangerous.join(', ') : what === 'script block' ? 'script' : what,
+          expected: dangerous.length > 0 ? `Groovy without ${dangerous.join(', ')}` : 'typed steps instead of free-form Groovy',
+          found: dangerous.length > 0 ? dangerous.join(', ') : source.kind === 'script' ? 'script' : what,
         };
       }
     }

@@ -1,4 +1,3 @@
-import type { ModelPath } from '../../../diagnostics.ts';
 import { defineRule } from '../../rule.ts';
 
 /** Plugin steps pipewright's typed steps themselves rely on, allowed unless the config narrows the list. */
@@ -46,15 +45,15 @@ export default defineRule({
     const allowedSteps = stringList(options['allowedSteps']) ?? DEFAULT_ALLOWED_STEPS;
     const allowedLibraries = stringList(options['allowedLibraries']);
     for (const info of index.steps) {
+      // Plugin steps wherever they run, including calls from raw Groovy (`script`, `when` expressions).
       if (info.step.step !== 'step' || allowedSteps.includes(info.step.name)) continue;
-      yield { path: info.path, message: `plugin step '${info.step.name}' is not on the allowlist`, expected: 'an allowed step (rule option allowedSteps)', found: info.step.name };
+      const from = info.origin === 'groovy' ? ' (called from raw Groovy)' : '';
+      yield { path: info.path, message: `plugin step '${info.step.name}'${from} is not on the allowlist`, expected: 'an allowed step (rule option allowedSteps)', found: info.step.name };
     }
-    const customs: [ModelPath, { name: string }[] | undefined][] = [[['options', 'custom'], pipeline.options?.custom]];
-    for (const s of index.stages) customs.push([[...s.path, 'options', 'custom'], s.stage.options?.custom]);
-    for (const [path, list] of customs) {
-      for (const [i, call] of (list ?? []).entries()) {
+    for (const { custom, path } of index.customOptions) {
+      for (const [i, call] of custom.entries()) {
         if (allowedSteps.includes(call.name)) continue;
-        yield { path: [...path, i], message: `plugin option '${call.name}' is not on the allowlist`, found: call.name };
+        yield { path: [...path, i], message: `plugin option '${call.name}' is not on the allowlist`, expected: 'an allowed option (rule option allowedSteps)', found: call.name };
       }
     }
     if (!allowedLibraries) return;

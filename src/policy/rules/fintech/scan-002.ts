@@ -49,7 +49,7 @@ export default defineRule({
       for (const line of shellLines(info.step.script)) {
         if (!SCANNER_COMMAND.test(line)) continue;
         if (SWALLOW.test(line)) {
-          findings.push({ path: [...info.path, 'script'], message: `'${line.slice(0, 60)}' ignores the scanner's exit code`, found: line.slice(0, 80) });
+          findings.push({ path: [...info.path, 'script'], message: `'${line.slice(0, 60)}' ignores the scanner's exit code`, expected: "the scanner's exit code failing the step", found: line.slice(0, 80) });
           break;
         }
         if (/\btrivy\s+(?:image|fs|filesystem|repo|config)\b/.test(line) && !/--exit-code[ =]["']?[1-9]/.test(line) && !/--format[ =](?:cyclonedx|spdx)/.test(line)) {

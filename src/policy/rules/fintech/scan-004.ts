@@ -49,7 +49,7 @@ export default defineRule({
       if (text === undefined) return;
       const problems = lintIgnoreFile(text, today);
       if (problems.length > 0) {
-        findings.push({ path, message: `${file}: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`, found: `${problems.length} problem(s)` });
+        findings.push({ path, message: `${file}: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`, expected: 'entries with exp:YYYY-MM-DD and a ticket', found: `${problems.length} problem(s)` });
       }
     };
     const linted = new Set<string>();
@@ -64,7 +64,7 @@ export default defineRule({
       for (const line of shellLines(info.step.script)) {
         if (!/\btrivy\b/.test(line)) continue;
         if (/--ignore-unfixed\b/.test(line)) {
-          findings.push({ path: [...info.path, 'script'], message: 'trivy --ignore-unfixed without a recorded rationale; use trivyScan({ ignoreUnfixed: { rationale } })', found: '--ignore-unfixed' });
+          findings.push({ path: [...info.path, 'script'], message: 'trivy --ignore-unfixed without a recorded rationale; use trivyScan({ ignoreUnfixed: { rationale } })', expected: 'trivyScan({ ignoreUnfixed: { rationale } })', found: '--ignore-unfixed' });
         }
         const file = /--ignorefile[ =]["']?([^\s"']+)/.exec(line)?.[1];
         if (file && !linted.has(file)) {

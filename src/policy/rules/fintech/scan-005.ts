@@ -40,7 +40,7 @@ export default defineRule({
         const args = match[1]!;
         const ref = args.split(/\s+/).filter((a) => a && !a.startsWith('-')).pop();
         if (ref && (/:latest["']?$/.test(ref) || (!/\$/.test(ref) && !/@sha256:/.test(ref)))) {
-          findings.push({ path: [...info.path, 'script'], message: `the image scan looks at '${ref}', not the image this run built or pushed`, found: ref });
+          findings.push({ path: [...info.path, 'script'], message: `the image scan looks at '${ref}', not the image this run built or pushed`, expected: 'the built image or the pushed digest', found: ref });
           break;
         }
       }

@@ -40,7 +40,7 @@ export default defineRule({
     for (const info of facts.shell) {
       if (!/\bsonar-scanner\b/.test(info.step.script)) continue;
       if (wrappedBy(info, ['withSonarQubeEnv']) || /sonar\.qualitygate\.wait=true/.test(info.step.script)) continue;
-      findings.push({ path: [...info.path, 'script'], message: 'sonar-scanner runs outside withSonarQubeEnv, so no quality gate can attach to it', expected: "withSonarQubeEnv or sonarScan({ installation })" });
+      findings.push({ path: [...info.path, 'script'], message: 'sonar-scanner runs outside withSonarQubeEnv, so no quality gate can attach to it', expected: "withSonarQubeEnv or sonarScan({ installation })", found: 'sonar-scanner outside withSonarQubeEnv' });
     }
     yield* findings;
   },

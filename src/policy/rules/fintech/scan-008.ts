@@ -1,5 +1,3 @@
-import type { ModelPath } from '../../../diagnostics.ts';
-import type { Agent } from '../../../model/schema.ts';
 import { deliveryFacts, shellLines } from '../../facts.ts';
 import { defineRule, type RuleFinding } from '../../rule.ts';
 
@@ -23,23 +21,21 @@ export default defineRule({
       good: "snykScan({ mode: 'test', version: '1.1294.0' })",
     },
   },
-  *check({ pipeline, index }) {
+  *check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     for (const info of facts.ofKind('snykScan')) {
       if (!info.step.version) findings.push({ path: info.path, message: 'snykScan does not pin the Snyk CLI version', expected: "version: 'x.y.z'", found: 'none' });
     }
-    const agents: [ModelPath, Agent][] = [[['agent'], pipeline.agent]];
-    for (const s of index.stages) if (s.stage.agent !== undefined) agents.push([[...s.path, 'agent'], s.stage.agent]);
-    for (const [path, agent] of agents) {
+    for (const { path, agent } of index.agents) {
       if (typeof agent !== 'object' || agent.type !== 'docker' || !SCANNER_IMAGE.test(agent.image)) continue;
       const pinned = /@sha256:[0-9a-f]{64}$/.test(agent.image) || /:(?!latest$)[\w.-]*\d[\w.-]*$/.test(agent.image);
-      if (!pinned) findings.push({ path: [...path, 'image'], message: `scanner image '${agent.image}' is not pinned to a version or digest`, found: agent.image });
+      if (!pinned) findings.push({ path: [...path, 'image'], message: `scanner image '${agent.image}' is not pinned to a version or digest`, expected: 'image:<version> or image@sha256:<digest>', found: agent.image });
     }
     for (const info of facts.shell) {
       for (const line of shellLines(info.step.script)) {
         if (/\btrivy\b/.test(line) && /--skip-(?:db-)?update\b/.test(line) && !/--cache-dir\b/.test(line)) {
-          findings.push({ path: [...info.path, 'script'], message: 'trivy --skip-db-update without --cache-dir: the scan may run against a missing or stale database', expected: '--cache-dir <warm cache>' });
+          findings.push({ path: [...info.path, 'script'], message: 'trivy --skip-db-update without --cache-dir: the scan may run against a missing or stale database', expected: '--cache-dir <warm cache>', found: '--skip-db-update without --cache-dir' });
           break;
         }
       }

@@ -26,24 +26,23 @@ export default defineRule({
       if (step.step === 'dockerBuild') {
         for (const name of Object.keys(step.buildArgs ?? {})) {
           if (!SECRET_ARG.test(name)) continue;
-          yield { path: [...info.path, 'buildArgs', name], message: `build arg ${name} looks like a secret; pass it as a BuildKit secret (secrets: [...])`, found: name };
+          yield { path: [...info.path, 'buildArgs', name], message: `build arg ${name} looks like a secret; pass it as a BuildKit secret (secrets: [...])`, expected: 'a BuildKit secret', found: name };
         }
       } else if (step.step === 'sh') {
         for (const line of shellLines(step.script)) {
           if (!/\bdocker\s+(?:buildx\s+)?build\b/.test(line)) continue;
           const name = [...line.matchAll(/--build-arg[ =]["']?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!).find((n) => SECRET_ARG.test(n));
           if (name) {
-            yield { path: [...info.path, 'script'], message: `docker build passes ${name} as a build arg; use --secret (BuildKit) instead`, found: name };
+            yield { path: [...info.path, 'script'], message: `docker build passes ${name} as a build arg; use --secret (BuildKit) instead`, expected: 'a BuildKit secret (--secret)', found: name };
             break;
           }
         }
       }
     }
-    for (const s of index.stages) {
-      const agent = s.stage.agent;
+    for (const { agent, path } of index.agents) {
       if (typeof agent === 'object' && agent.type === 'dockerfile' && agent.additionalBuildArgs) {
         const name = [...agent.additionalBuildArgs.matchAll(/--build-arg[ =]["']?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!).find((n) => SECRET_ARG.test(n));
-        if (name) yield { path: [...s.path, 'agent', 'additionalBuildArgs'], message: `the dockerfile agent passes ${name} as a build arg`, found: name };
+        if (name) yield { path: [...path, 'additionalBuildArgs'], message: `the dockerfile agent passes ${name} as a build arg`, expected: 'a BuildKit secret', found: name };
       }
     }
   },
