@@ -30,7 +30,7 @@ const compatibility: Stage = {
         steps: [
           {
             step: 'sh',
-            label: 'npm test on Node.js $NODE_VERSION',
+            label: 'npm test (Node.js version: matrix axis NODE_VERSION)',
             script: 'docker run --rm -v "$PWD:/app" -w /app "node:$NODE_VERSION-alpine" sh -c \'npm ci --no-audit && npm test\'',
           },
         ],

@@ -75,6 +75,13 @@ export const DELIVERY_PATTERNS = {
   gitUrl: /^(?:https:\/\/[A-Za-z0-9.-]+(?::\d+)?\/[A-Za-z0-9._~/-]+|ssh:\/\/git@[A-Za-z0-9.-]+(?::\d+)?\/[A-Za-z0-9._~/-]+|git@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+)$/,
   /** Git branch name. */
   gitBranch: /^[A-Za-z0-9][A-Za-z0-9._/-]*$/,
+  /**
+   * A branch name or an Ant-style glob over branch names, as Jenkins' `when { branch pattern: …,
+   * comparator: 'GLOB' }` matches them: `*` within one `/`-separated segment, `**` across
+   * segments, `?` one character (e.g. `release/*`, `hotfix/**`). Otherwise the characters of
+   * `gitBranch`.
+   */
+  gitBranchGlob: /^[A-Za-z0-9*?][A-Za-z0-9._/*?-]*$/,
   /** yq path expression, e.g. `.image.digest` or `.spec.template.spec.containers[0].image`. */
   yqPath: /^(?:\.[A-Za-z0-9_-]+|\[\d+\])+$/,
   /** S3 bucket name. */
@@ -178,8 +185,21 @@ export type ApprovalPolicy = z.input<typeof ApprovalPolicySchema>;
 
 /** Which refs may deploy into an environment. Pull-request builds never deploy (FLOW-005). */
 export const ReleasePolicySchema = z.strictObject({
-  /** Branches (exact names) that may deploy, default `['main']`. */
-  branches: z.array(matching(P.gitBranch, 'branch')).optional(),
+  /**
+   * Branches that may deploy, default `['main']`: exact names, or Ant-style globs such as
+   * `release/*` (`*` within a path segment, `**` across segments, `?` one character), emitted as
+   * `when { branch pattern: …, comparator: 'GLOB' }`.
+   */
+  branches: z
+    .array(
+      z
+        .string()
+        .regex(
+          P.gitBranchGlob,
+          'a release branch is a branch name or an Ant-style glob such as "release/*": letters, digits, ".", "_", "/", "-", "*" and "?", starting with a letter, a digit, "*" or "?"',
+        ),
+    )
+    .optional(),
   /** Glob of release tags that may deploy, e.g. `v*` (default none). */
   tags: z.string().min(1).optional(),
 });

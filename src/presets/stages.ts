@@ -9,12 +9,16 @@ import { approvalCheck, ecsDeploy, eksDeploy, gitopsBump, notify, s3Publish, son
 
 /**
  * The `when` of a deploy into `environment`: never for pull requests (FLOW-005), and only from
- * the environment's release branches (default `main`) or release tags. `beforeAgent` so no agent
+ * the environment's release branches (default `main`; exact names compared with EQUALS, globs
+ * such as `release/*` with GLOB) or release tags. `beforeAgent` so no agent
  * is allocated for a skipped deploy.
  */
 export function releaseWhen(environment: Pick<DeliveryEnvironment, 'releaseFrom'>, extra: Partial<When> = {}): When {
   const branches = environment.releaseFrom?.branches ?? DELIVERY_DEFAULTS.releaseFrom.branches;
-  const refs: WhenCondition[] = branches.map((branch) => ({ branch: { pattern: branch, comparator: 'EQUALS' as const } }));
+  // A name with `*` or `?` is an Ant-style glob (`release/*`); any other name must match exactly.
+  const refs: WhenCondition[] = branches.map((branch) => ({
+    branch: { pattern: branch, comparator: /[*?]/.test(branch) ? ('GLOB' as const) : ('EQUALS' as const) },
+  }));
   if (environment.releaseFrom?.tags !== undefined) {
     refs.push({ tag: { pattern: environment.releaseFrom.tags, comparator: 'GLOB' as const } });
   }

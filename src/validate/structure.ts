@@ -6,7 +6,7 @@
  * for the message finds the Jenkins documentation and issues.
  *
  * Runs on a schema-valid pipeline (see `validateSchema`); every diagnostic is an error with a
- * `path` to the offending property.
+ * `path` to the offending property, except PW3035 (a warning).
  */
 import type { Diagnostic, ModelPath } from '../diagnostics.ts';
 import type {
@@ -289,6 +289,14 @@ export const STRUCTURE_RULES = [
       'this string is <n> bytes in UTF-8 as Java counts it, more than the 65535 a Groovy string constant can hold: Jenkins would fail to compile the Jenkinsfile ("String too long"); put the text in a file in the repository (e.g. a script run with sh) or split it',
     source: 'pipewright',
   },
+  {
+    code: 'PW3035',
+    id: 'label-with-variable',
+    summary: 'A warning: an sh label contains "$VAR" or "${VAR}", which Jenkins shows literally (labels are not expanded by the shell).',
+    message:
+      'a step label is shown as written, not expanded by the shell: "<$VAR>" will appear literally in the Jenkins UI; leave it out (a matrix cell\'s axis values are shown with its stages)',
+    source: 'pipewright',
+  },
 ] as const satisfies readonly StructureRule[];
 
 type RuleCode = (typeof STRUCTURE_RULES)[number]['code'];
@@ -344,6 +352,20 @@ class StructureChecker {
 
   private report(code: RuleCode, path: Path, message: string, extra: Pick<Diagnostic, 'expected' | 'found'> = {}): void {
     this.diagnostics.push({ code, severity: 'error', message, path: [...path] as ModelPath, ...extra });
+  }
+
+  /** PW3035 (a warning): a step label is shown as written, so `$VAR` in it is never expanded. */
+  private labelWithVariable(label: string, path: Path): void {
+    const variable = /\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)/.exec(label)?.[0];
+    if (variable === undefined) return;
+    this.diagnostics.push({
+      code: 'PW3035',
+      severity: 'warning',
+      message: `a step label is shown as written, not expanded by the shell: "${variable}" will appear literally in the Jenkins UI; leave it out (a matrix cell's axis values are shown with its stages)`,
+      path: [...path] as ModelPath,
+      expected: 'a label without shell variables',
+      found: quoteBrief(label),
+    });
   }
 
   pipeline(p: ValidPipeline): void {
@@ -623,6 +645,7 @@ class StructureChecker {
             },
           );
         }
+        if (step.label !== undefined) this.labelWithVariable(step.label, [...path, 'label']);
         return;
       case 'lock':
         this.lockTarget(step, path);

@@ -553,6 +553,18 @@ describe('checkStructure', () => {
     expect(found[1]![2]).toMatch(/^this string is 65536 bytes in UTF-8 as Java counts it, more than the 65535/);
   });
 
+  it('PW3035 (a warning) an sh label with a shell variable, which Jenkins shows literally', () => {
+    const labelled = (label: string): Step => ({ step: 'sh', script: 'npm test', label });
+    const result = validateSchema(withSteps([labelled('npm test on Node.js $NODE_VERSION'), labelled('tests ${SUITE}'), labelled('costs $5')]));
+    const diagnostics = checkStructure(result.pipeline!);
+    for (const d of diagnostics) exercised.add(d.code);
+    expect(diagnostics.map((d) => [d.code, d.severity, d.path, d.found])).toEqual([
+      ['PW3035', 'warning', ['stages', 0, 'steps', 0, 'label'], "'npm test on Node.js $NODE_VERSION'"],
+      ['PW3035', 'warning', ['stages', 0, 'steps', 1, 'label'], "'tests ${SUITE}'"],
+    ]);
+    expect(diagnostics[0]!.message).toMatch(/^a step label is shown as written, not expanded by the shell: "\$NODE_VERSION" will appear literally/);
+  });
+
   it('reports violations in several places at once, in model order', () => {
     const found = check(
       pipeline([stage('A', { steps: [] }), stage('A', { environment: {} })], { environment: { 'X-Y': '1' }, post: {} }),
