@@ -123,6 +123,7 @@ function realDirectoryInside(guard: PathGuard, relativeDirectory: string): { rea
 class ListingCache {
   readonly #guard: PathGuard;
   readonly #listed = new Map<string, Map<string, EntryKind> | undefined>();
+  readonly #entries = new Map<string, ListedEntry[]>();
 
   constructor(guard: PathGuard) {
     this.#guard = guard;
@@ -151,6 +152,20 @@ class ListingCache {
     return entries.get(absolute) ?? 'absent';
   }
 
+  /**
+   * Every entry below the real directory `realDirectory` (checked to be inside the project): the
+   * listing already taken when it is a listed top-level directory, else a new one.
+   */
+  entriesBelow(realDirectory: string): ListedEntry[] {
+    const top = relative(this.#guard.realRoot, realDirectory);
+    if (top !== '' && !top.includes(sep) && !top.startsWith('..')) {
+      if (!this.#listed.has(top)) this.#listed.set(top, this.#list(top));
+      const entries = this.#entries.get(top);
+      if (entries) return entries;
+    }
+    return listTree(realDirectory);
+  }
+
   #list(top: string): Map<string, EntryKind> | undefined {
     const textual = join(this.#guard.realRoot, top);
     const checked = realDirectoryInside(this.#guard, top);
@@ -166,7 +181,9 @@ class ListingCache {
     const entries = new Map<string, EntryKind>();
     if (!stats?.isDirectory()) return stats ? undefined : entries;
     this.#guard.knowDirectory(textual);
-    for (const entry of listTree(textual)) {
+    const listed = listTree(textual);
+    this.#entries.set(top, listed);
+    for (const entry of listed) {
       entries.set(entry.absolute, entry.kind);
       if (entry.kind === 'directory') this.#guard.knowDirectory(entry.absolute);
     }
@@ -270,7 +287,7 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
           report.leftAlone!.push({ file: run.config.outDir, reason: `not swept: ${locked}` });
           return report;
         }
-        sweep(run, guard!, options, report);
+        sweep(run, guard!, listing!, options, report);
         return report;
       } finally {
         lock?.release();
@@ -284,13 +301,15 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
  * `removeOrphans`, on a complete run) generated files no pipeline writes any more, then the
  * directories that removing them left empty. Nothing through a symbolic link or outside the project.
  */
-function sweep(run: CompileRun, guard: PathGuard, options: WriteOptions, report: WriteReport): void {
+function sweep(run: CompileRun, guard: PathGuard, listing: ListingCache, options: WriteOptions, report: WriteReport): void {
   const outDir = realDirectoryInside(guard, run.config.outDir);
   if ('reason' in outDir) {
     report.leftAlone!.push({ file: run.config.outDir, reason: `not swept: ${outDir.reason}` });
     return;
   }
-  const tree = findOutputFiles(run, guard, outDir.real);
+  // The listing taken before the writes serves: under the lock, only this run's outputs (which are
+  // not candidates) can have appeared since.
+  const tree = findOutputFiles(run, guard, listing.entriesBelow(outDir.real));
   const emptied = new Set<string>();
   const remove = (file: string, absolute: string, into: string[]) => {
     try {
@@ -344,13 +363,13 @@ interface Orphan extends FoundFile {
 function findOutputFiles(
   run: CompileRun,
   guard: PathGuard,
-  realOutDir: string,
+  entries: ListedEntry[],
 ): { orphans: Orphan[]; staleTemps: (FoundFile & { pid: number })[]; unreadable: LeftAlone[] } {
   const outputs = new Set(run.pipelines.map((p) => p.output));
   const orphans: Orphan[] = [];
   const staleTemps: (FoundFile & { pid: number })[] = [];
   const unreadable: LeftAlone[] = [];
-  for (const entry of listTree(realOutDir)) {
+  for (const entry of entries) {
     if (entry.kind !== 'file') continue;
     const file = toPosix(relative(guard.realRoot, entry.absolute));
     const name = entry.absolute.slice(entry.absolute.lastIndexOf(sep) + 1);
@@ -387,7 +406,7 @@ export async function findOrphans(run: CompileRun): Promise<{ file: string; sour
   const guard = createPathGuard(run.root);
   const outDir = realDirectoryInside(guard, run.config.outDir);
   if ('reason' in outDir) return [];
-  return findOutputFiles(run, guard, outDir.real).orphans.map(({ file, source }) => ({ file, source }));
+  return findOutputFiles(run, guard, listTree(outDir.real)).orphans.map(({ file, source }) => ({ file, source }));
 }
 
 export type CheckProblemKind =
@@ -474,7 +493,7 @@ export async function checkRun(run: CompileRun): Promise<CheckProblem[]> {
   if ('reason' in outDir) {
     problems.push({ kind: 'unsafe', file: run.config.outDir, message: outDir.reason });
   } else {
-    const found = findOutputFiles(run, guard, outDir.real);
+    const found = findOutputFiles(run, guard, listing.entriesBelow(outDir.real));
     for (const orphan of run.complete ? found.orphans : []) {
       problems.push({
         kind: 'orphan',
