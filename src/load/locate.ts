@@ -44,9 +44,10 @@ export interface SourceLocator {
    */
   locateValue(path: ModelPath, value: unknown): LocatedValue;
   /**
-   * Keys the file writes in the options object of a call to one of `calls` (by the name the
-   * function is imported under from `pipewright`) that its key tree does not know. Only keys
-   * written in this file are seen: object literals, same-file consts and spreads of them.
+   * Keys the file writes in the options object (first argument) of a call to one of `calls`
+   * (by the function's `pipewright` name, through `import { x as y }` aliases) that its key tree
+   * does not know. Only keys written in this file are seen: object literals, same-file consts
+   * and spreads of them.
    */
   unknownOptionKeys(calls: Readonly<Record<string, OptionKeyTree>>): UnknownOptionKey[];
 }
@@ -74,8 +75,8 @@ export interface LocatedValue {
  * (the pipeline value the paths point into) to trace values presets copied from their options
  * back to the option the author wrote. Schema and structure diagnostics (`PW…` codes) that end
  * up identical at the same source span (one option a preset copied to several places, one
- * same-file const used twice) are reported once: the first is kept, in place, and lists the
- * other model paths in `otherPaths`. Mutates `diagnostics`.
+ * same-file const used twice) are reported once: the first is kept, in place, with the
+ * shortest of the model paths as `path` and the others in `otherPaths`. Mutates `diagnostics`.
  */
 export function locateDiagnostics(locator: SourceLocator, diagnostics: Diagnostic[], value: unknown): void {
   const kept = new Map<string, Diagnostic>();
@@ -86,7 +87,8 @@ export function locateDiagnostics(locator: SourceLocator, diagnostics: Diagnosti
       const located = found.present ? locator.locateValue(d.path, found.value) : { location: locator.locate(d.path) };
       d.location = located.location;
       if (located.sourcePath !== undefined) d.sourcePath = located.sourcePath;
-      if (d.code.startsWith('PW')) {
+      // Only a real span merges: 1:1 (no source) says nothing about where two problems come from.
+      if (d.code.startsWith('PW') && d.location.endLine !== undefined) {
         const { file, line, column, endLine, endColumn } = d.location;
         const key = JSON.stringify([d.code, d.severity, d.message, d.expected, d.found, file, line, column, endLine, endColumn]);
         const first = kept.get(key);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ModelPath } from '../../src/diagnostics.ts';
-import { createSourceLocator } from '../../src/load/locate.ts';
+import { createSourceLocator, locateDiagnostics } from '../../src/load/locate.ts';
+import type { Diagnostic } from '../../src/diagnostics.ts';
 import { createProject, positionOf, type TempProject } from './project.ts';
 
 // Positions below are computed from this text with `positionOf(needle)`; a few are also spelled
@@ -202,5 +203,26 @@ describe('createSourceLocator().locate', () => {
     const cyclic = `const a = b;\nconst b = a;\nexport default a;\n`;
     expect([1, 2]).toContain(locate(['x', 'y'], cyclic).line);
     expect(locate(['x'], 'export default {{{ broken')).toMatchObject({ file: 'pipelines/app.pipeline.ts' });
+  });
+
+  test('locateDiagnostics: identical PW diagnostics at one span are reported once; at 1:1 (no source) they are not merged', () => {
+    const text = `import { definePipeline } from 'pipewright';\nconst step = { step: 'sh', script: 42 };\nexport default definePipeline({ stages: [{ name: 'A', steps: [step, step] }] });\n`;
+    const value = { stages: [{ name: 'A', steps: [{ step: 'sh', script: 42 }, { step: 'sh', script: 42 }] }] };
+    const problem = (path: (string | number)[], code = 'PW2001'): Diagnostic => ({ code, severity: 'error', message: '`script` must be a string', path, found: 'number 42' });
+    const diagnostics = [
+      problem(['stages', 0, 'steps', 1, 'script']),
+      problem(['stages', 0, 'steps', 0, 'script']),
+      problem(['stages', 0, 'steps', 0, 'script'], 'SECRET-001'),
+    ];
+    locateDiagnostics(createSourceLocator(file, project.root, text), diagnostics, value);
+    expect(diagnostics.map((d) => [d.code, d.location?.line, d.location?.column, d.otherPaths])).toEqual([
+      ['PW2001', 2, positionOf(text, '42').column, [['stages', 0, 'steps', 0, 'script']]],
+      // Policy findings keep their own identity.
+      ['SECRET-001', 2, positionOf(text, '42').column, undefined],
+    ]);
+
+    const nowhere = [problem(['stages', 0, 'steps', 1, 'script']), problem(['stages', 0, 'steps', 0, 'script'])];
+    locateDiagnostics(createSourceLocator(project.file('pipelines/missing.pipeline.ts'), project.root), nowhere, value);
+    expect(nowhere).toHaveLength(2);
   });
 });
