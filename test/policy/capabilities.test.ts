@@ -11,7 +11,7 @@ import { indexPipeline } from '../../src/policy/model-index.ts';
 import { findRule } from '../../src/policy/registry.ts';
 import { RuleTester } from '../../src/policy/rule-tester.ts';
 import { accounts, compliant } from './fintech-fixture.ts';
-import { pipeline, sh, validPipeline } from './fixtures.ts';
+import { MISSED_DEPLOYS, pipeline, sh, validPipeline } from './fixtures.ts';
 
 const tester = new RuleTester({ describe, it });
 const rule = (id: string) => findRule(id)!;
@@ -24,18 +24,6 @@ const prodRole = (body: Step[]) => withAWS('ecs-deployer-prod', accounts.prod, b
 /** A pipeline with the fintech environments declared and one stage. */
 const withStage = (stage: Stage, over: Partial<Pipeline> = {}): Pipeline => pipeline({ environments, stages: [stage], ...over });
 const oneStep = (step: Step, over: Partial<Stage> = {}): Pipeline => withStage({ name: 'Release', steps: [step], ...over });
-
-/** The deploys the policy missed by command name (issue #10): each holds a production role here. */
-export const MISSED_DEPLOYS: readonly string[] = [
-  'kubectl --context prod apply -f k8s/',
-  'terraform apply -auto-approve',
-  'aws s3 sync dist/ s3://web-assets-prod --delete',
-  'aws lambda update-function-code --function-name api --zip-file fileb://api.zip',
-  'aws cloudformation deploy --template-file stack.yml --stack-name api',
-  'git push origin HEAD:production',
-  './scripts/release.sh production',
-  '$CMD',
-];
 
 tester.run(rule('IAM-005'), {
   valid: [

@@ -25,3 +25,15 @@ export function validPipeline(value: Pipeline): ValidPipeline {
   if (!parsed.success) throw new Error(`invalid fixture: ${JSON.stringify(parsed.error.issues, null, 2)}`);
   return parsed.data;
 }
+
+/** The deploys the policy missed by command name (issue #10): each holds a production role here. */
+export const MISSED_DEPLOYS: readonly string[] = [
+  'kubectl --context prod apply -f k8s/',
+  'terraform apply -auto-approve',
+  'aws s3 sync dist/ s3://web-assets-prod --delete',
+  'aws lambda update-function-code --function-name api --zip-file fileb://api.zip',
+  'aws cloudformation deploy --template-file stack.yml --stack-name api',
+  'git push origin HEAD:production',
+  './scripts/release.sh production',
+  '$CMD',
+];
