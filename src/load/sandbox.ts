@@ -97,6 +97,12 @@ interface WorkerMessage {
 
 let jobCounter = 0;
 
+/**
+ * Before the first module starts, the worker is booting and importing the bundle (no user code
+ * runs yet): on a busy machine that can outlast a short time limit, which is for modules.
+ */
+const STARTUP_GRACE_MS = 30_000;
+
 /** One sandbox worker with its private port and shared cells. */
 class SandboxWorker {
   readonly worker: Worker;
@@ -296,7 +302,7 @@ function runOnWorker(
         if (value !== seen) {
           seen = value;
           since = now;
-        } else if (now - since > limits.timeoutMs) {
+        } else if (now - since > (value === 0 ? Math.max(limits.timeoutMs, STARTUP_GRACE_MS) : limits.timeoutMs)) {
           stop({
             kind: 'stopped',
             reason: 'timeout',
@@ -329,7 +335,8 @@ export async function probeImport(url: string, limits: SandboxLimits): Promise<v
   const job = (jobCounter += 1);
   try {
     const error = await new Promise<SandboxError | undefined>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`importing ${url} did not finish within ${seconds(limits.timeoutMs)}`)), limits.timeoutMs);
+      const limit = Math.max(limits.timeoutMs, STARTUP_GRACE_MS);
+      const timer = setTimeout(() => reject(new Error(`importing ${url} did not finish within ${seconds(limit)}`)), limit);
       worker.port.on('message', (message: WorkerMessage) => {
         if (message.op === 'probed' && message.job === job) {
           clearTimeout(timer);
@@ -414,7 +421,9 @@ export class RuleHost {
     this.#worker = worker;
     const job = (jobCounter += 1);
     this.#loading = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`loading the custom rules did not finish within ${seconds(this.#limits.timeoutMs)}`)), this.#limits.timeoutMs);
+      // Worker start-up and the import of the compiler's policy code count too: not only user code.
+      const limit = Math.max(this.#limits.timeoutMs, STARTUP_GRACE_MS);
+      const timer = setTimeout(() => reject(new Error(`loading the custom rules did not finish within ${seconds(limit)}`)), limit);
       const onMessage = (message: WorkerMessage) => {
         if (message.op !== 'rules-loaded' || message.job !== job) return;
         clearTimeout(timer);

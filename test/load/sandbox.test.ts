@@ -65,10 +65,10 @@ describe('sandboxed evaluation through the CLI', () => {
       'pipelines/loops.pipeline.ts': pipeline('while (Date.now() > 0) {}'),
       'pipelines/good.pipeline.ts': GOOD,
     });
-    const run = await runPackagedCli(cli, ['compile'], p.root, { PIPEWRIGHT_LOAD_TIMEOUT: '1.5' });
+    const run = await runPackagedCli(cli, ['compile'], p.root, { PIPEWRIGHT_LOAD_TIMEOUT: '3' });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('pipelines/loops.pipeline.ts:1:1 - error PW1005: Evaluating the module was stopped: the module did not finish within the time limit of 1.5 s');
-    expect(run.seconds).toBeLessThan(20);
+    expect(run.stderr).toContain('pipelines/loops.pipeline.ts:1:1 - error PW1005: Evaluating the module was stopped: the module did not finish within the time limit of 3 s');
+    expect(run.seconds).toBeLessThan(25);
     expect(readFileSync(p.file('generated/good/Jenkinsfile'), 'utf8')).toContain("sh 'npm ci'");
     expect(existsSync(p.file('generated/loops/Jenkinsfile'))).toBe(false);
   }, 60_000);
@@ -131,5 +131,51 @@ export default definePipeline({
       expect(output).toMatch(/1:1 +(- )?error:? +PW1005:? +Evaluating the module was stopped: the module ended the evaluation with process\.exit\(0\)/);
       expect(run.stderr).not.toContain('    at ');
     }
+  }, 60_000);
+
+  test('a custom rule runs in the sandbox: process.exit or an endless loop in check fails that rule, and the built-in findings stand', async () => {
+    const rule = (id: string, body: string) => `import { defineRule } from 'pipewright';
+export default defineRule({
+  meta: {
+    id: '${id}',
+    title: 'A rule that misbehaves',
+    pack: 'acme',
+    severity: 'error',
+    rationale: 'Exercises the sandbox: a custom rule must not be able to end or stall the run.',
+    standards: ['none'],
+    example: { bad: "sh('x')", good: "sh('y')" },
+  },
+  *check({ index }) {
+    ${body}
+    for (const info of index.steps) yield { path: info.path, message: 'seen' };
+  },
+});
+`;
+    const p = await project({
+      'policy/exits.ts': rule('ACME-001', 'process.exit(0);'),
+      'policy/loops.ts': rule('ACME-002', 'while (Date.now() > 0) {}'),
+      'policy/counts.ts': rule('ACME-003', ''),
+      'pipewright.config.ts': `import { defineConfig } from 'pipewright';
+import exits from './policy/exits.ts';
+import loops from './policy/loops.ts';
+import counts from './policy/counts.ts';
+export default defineConfig({ policy: { customRules: [counts, exits, loops] } });
+`,
+      'pipelines/secrets.pipeline.ts': POLICY_ERRORS,
+    });
+    const lint = await runPackagedCli(cli, ['lint', '--format', 'json'], p.root, { PIPEWRIGHT_LOAD_TIMEOUT: '3' });
+    expect(lint.stderr).toBe('');
+    expect(lint.code).toBe(1);
+    const findings = (JSON.parse(lint.stdout) as { pipelines: { findings: { rule: string; message: string }[] }[] }).pipelines[0]!.findings;
+    const rules = findings.map((finding) => finding.rule);
+    expect(rules).toContain('IAM-001');
+    expect(rules).toContain('SECRET-001');
+    // The well-behaved custom rule ran in the worker and its finding came back as data.
+    expect(findings).toContainEqual(expect.objectContaining({ rule: 'ACME-003', message: 'seen' }));
+    const failed = findings.filter((finding) => /^rule ACME-00[12] failed/.test(finding.message)).map((finding) => finding.message);
+    expect(failed).toEqual([
+      expect.stringMatching(/^rule ACME-001 failed: it ended the custom rules worker/),
+      expect.stringMatching(/^rule ACME-002 failed: the custom rules worker has stopped/),
+    ]);
   }, 60_000);
 });
