@@ -3,14 +3,11 @@
  * the changed files affect (following the import graph from the loader), write them, and report.
  */
 import { existsSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { compileProject, loadConfig, type CompileRun, type CompiledPipeline } from './compile.ts';
 import { CONFIG_FILE, type ResolvedConfig } from './config.ts';
 import type { Diagnostic } from './diagnostics.ts';
-import { readHeader } from './emit/header.ts';
-import { createRunWriter, type WriteReport } from './emit/index.ts';
-import { readIfExists } from './emit/write.ts';
+import { createRunWriter, removeGeneratedOutput, type WriteReport } from './emit/index.ts';
 import { createFileWatcher, type FileWatcher } from './fs-watcher.ts';
 import { closeRuleHosts } from './load/config-rules.ts';
 import { disposeSandbox, prepareSandbox } from './load/sandbox.ts';
@@ -114,12 +111,8 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
     pipelines.delete(file);
     graph.delete(file);
     if (!previous) return [];
-    const target = resolve(root, previous.output);
-    const text = await readIfExists(target);
-    const header = text === undefined ? undefined : readHeader(text);
-    if (!header || header.source !== previous.source) return [];
-    await rm(target, { force: true });
-    return [previous.output];
+    // Only a file generated from it, under the project lock, never through a symlink (emit).
+    return removeGeneratedOutput(root, previous.output, { source: previous.source, outDir: config.outDir }).removed;
   }
 
   async function rebuild(changed: Set<string>, started: number) {

@@ -297,6 +297,66 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
 }
 
 /**
+ * Deletes the output of a pipeline whose source was deleted (watch mode), under the project lock:
+ * only a file pipewright generated from `source`, not edited by hand since, not through a symbolic
+ * link or outside the project; then the directories below `outDir` that this left empty.
+ * Returns the removed file (project-relative) or, when it stays, why.
+ */
+export function removeGeneratedOutput(
+  root: string,
+  output: string,
+  options: { source: string; outDir: string; lockTimeoutMs?: number },
+): { removed: string[]; removedDirectories: string[]; leftAlone?: LeftAlone } {
+  const none = { removed: [], removedDirectories: [] };
+  let lock: ProjectLock;
+  try {
+    lock = acquireProjectLock(resolve(root), options.lockTimeoutMs);
+  } catch (error) {
+    return { ...none, leftAlone: { file: output, reason: `not removed: ${error instanceof Error ? error.message : String(error)}` } };
+  }
+  try {
+    const guard = createPathGuard(root);
+    const target = guard.target(output);
+    if (!target.ok) return { ...none, leftAlone: { file: output, reason: `not removed: ${target.reason}` } };
+    if (target.kind === 'absent') return none;
+    let header;
+    try {
+      header = readHeader(readFileSync(target.path, 'utf8'));
+    } catch (error) {
+      return { ...none, leftAlone: { file: output, reason: `not removed: ${describeFsError(error, output)}` } };
+    }
+    if (!header || header.source !== options.source) return none;
+    const handEdited = handEditReason(header);
+    if (handEdited) return { ...none, leftAlone: { file: output, reason: `${output} was edited by hand (${handEdited}); not removed` } };
+    try {
+      unlinkSync(target.path);
+    } catch (error) {
+      return { ...none, leftAlone: { file: output, reason: `not removed: ${describeFsError(error, output)}` } };
+    }
+    const removedDirectories: string[] = [];
+    const outDir = realDirectoryInside(guard, options.outDir);
+    if (!('reason' in outDir)) removeEmptiedDirectories(guard, outDir.real, [dirname(target.path)], removedDirectories);
+    return { removed: [output], removedDirectories };
+  } finally {
+    lock.release();
+  }
+}
+
+/** rmdir's each directory (and its parents) below `realOutDir` while empty; never follows a symbolic link. */
+function removeEmptiedDirectories(guard: PathGuard, realOutDir: string, emptied: Iterable<string>, removed: string[]): void {
+  for (const start of [...emptied].sort((a, b) => b.length - a.length)) {
+    for (let directory = start; directory !== realOutDir && isInside(realOutDir, directory); directory = dirname(directory)) {
+      try {
+        rmdirSync(directory);
+        removed.push(toPosix(relative(guard.realRoot, directory)));
+      } catch {
+        break;
+      }
+    }
+  }
+}
+
+/**
  * Under the lock, after the writes: removes leftover temp files of interrupted runs and (with
  * `removeOrphans`, on a complete run) generated files no pipeline writes any more, then the
  * directories that removing them left empty. Nothing through a symbolic link or outside the project.
@@ -333,18 +393,8 @@ function sweep(run: CompileRun, guard: PathGuard, listing: ListingCache, options
       remove(orphan.file, orphan.absolute, report.removedOrphans);
     }
   }
-  // Directories emptied by the removals, up to (not including) the output directory. rmdir
-  // removes only empty directories, and never follows a symbolic link.
-  for (const start of [...emptied].sort((a, b) => b.length - a.length)) {
-    for (let directory = start; directory !== outDir.real && isInside(outDir.real, directory); directory = dirname(directory)) {
-      try {
-        rmdirSync(directory);
-        report.removedDirectories!.push(toPosix(relative(guard.realRoot, directory)));
-      } catch {
-        break;
-      }
-    }
-  }
+  // Directories emptied by the removals, up to (not including) the output directory.
+  removeEmptiedDirectories(guard, outDir.real, emptied, report.removedDirectories!);
 }
 
 interface FoundFile {

@@ -4,8 +4,11 @@
  * changes to a pipeline. Real editors' file operations on a real watched tree.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { withHeader } from '../../src/emit/header.ts';
 import { createFileWatcher, isWatchableSource } from '../../src/fs-watcher.ts';
 import { watchProject, type RebuildEvent } from '../../src/watch.ts';
 import { createTempProject, helloPipeline, type TempProject } from '../support/temp-project.ts';
@@ -66,6 +69,32 @@ describe('watching a pipelines directory', () => {
       expect(event.trigger).toEqual(['pipelines/hello.pipeline.ts']);
       expect(event.recompiled).toEqual(['pipelines/hello.pipeline.ts']);
     }
+  });
+
+  it('removes a deleted pipeline\'s output and the directory it leaves empty, but never through a symlink', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'pipewright-outside-'));
+    cleanups.push(() => rmSync(outside, { recursive: true, force: true }));
+    const elsewhere = withHeader('pipeline {\n  agent any\n}\n', 'pipelines/linked.pipeline.ts');
+    writeFileSync(join(outside, 'Jenkinsfile'), elsewhere);
+    const project = createTempProject({
+      'pipelines/hello.pipeline.ts': helloPipeline('hello'),
+      'pipelines/linked.pipeline.ts': helloPipeline('linked'),
+    });
+    cleanups.push(() => project.remove());
+    mkdirSync(project.path('generated'), { recursive: true });
+    symlinkSync(outside, project.path('generated/linked'));
+    const events: RebuildEvent[] = [];
+    const watcher = watchProject({ root: project.root, debounceMs: 50, onRebuild: (e) => events.push(e) });
+    cleanups.push(() => watcher.close());
+    const initial = await watcher.ready;
+    expect(initial.report.outcomes.find((o) => o.pipeline.name === 'linked')?.status).toBe('refused');
+    rmSync(project.path('pipelines/hello.pipeline.ts'));
+    rmSync(project.path('pipelines/linked.pipeline.ts'));
+    await until(() => events.some((e) => e.removed.includes('generated/hello/Jenkinsfile')), 'the removal');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(existsSync(project.path('generated/hello'))).toBe(false);
+    expect(readFileSync(join(outside, 'Jenkinsfile'), 'utf8')).toBe(elsewhere);
+    expect(events.flatMap((e) => e.removed)).toEqual(['generated/hello/Jenkinsfile']);
   });
 
   it('tells module names from editor artefacts', () => {
