@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { importJenkinsfiles, type ImportInput, type ImportReport } from '../import/index.ts';
 import { PIPELINE_NAME, pickPipelineName } from '../import/names.ts';
+import { JenkinsfileEncodingError, decodeJenkinsfile, parseJenkinsfileEncoding, type JenkinsfileEncoding } from '../jenkinsfile/decode.ts';
 import { formatImportReport, formatImportSummary } from '../import/report.ts';
 import { colorsFor, EXIT, type CliIo } from './io.ts';
 
@@ -35,6 +36,10 @@ Options:
                        NAME.Jenkinsfile, Jenkinsfile.NAME, NAME.groovy → NAME; DIR/Jenkinsfile →
                        DIR's name; a name taken in this run gets the directory path, then -2, -3)
   --format text|json   report format (default: text)
+  --encoding NAME      the Jenkinsfiles' encoding: utf-8 (default), latin1 or windows-1252. A
+                       file that is not valid UTF-8 is refused (exit 2) naming the first invalid
+                       byte, never imported with U+FFFD in place of its characters; with latin1
+                       or windows-1252 it is converted and the report says so
   --force              overwrite existing modules
   --keep-failed        keep a module whose round trip failed, for inspection
   --keep-outside-code  keep code outside the pipeline block (def helpers, imports) verbatim as
@@ -69,6 +74,7 @@ export async function runImportCli(argv: string[], io: CliIo): Promise<number> {
         'out-dir': { type: 'string' },
         name: { type: 'string' },
         format: { type: 'string' },
+        encoding: { type: 'string' },
         force: { type: 'boolean' },
         'keep-failed': { type: 'boolean' },
         'keep-outside-code': { type: 'boolean' },
@@ -87,6 +93,8 @@ export async function runImportCli(argv: string[], io: CliIo): Promise<number> {
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') return usage(io, `--format must be text or json, not ${JSON.stringify(format)}`);
   if (positionals.length === 0) return usage(io, 'no Jenkinsfile or directory given');
+  const encoding: JenkinsfileEncoding | undefined = values.encoding === undefined ? 'utf-8' : parseJenkinsfileEncoding(values.encoding);
+  if (encoding === undefined) return usage(io, `--encoding must be utf-8, latin1 or windows-1252, not ${JSON.stringify(values.encoding)}`);
   if (values.out !== undefined && values['out-dir'] !== undefined) return usage(io, '--out and --out-dir cannot be combined');
   if (values.name !== undefined && !PIPELINE_NAME.test(values.name)) {
     return usage(io, `--name ${JSON.stringify(values.name)}: a pipeline name may use letters, digits, ".", "_" and "-"`);
@@ -117,16 +125,23 @@ export async function runImportCli(argv: string[], io: CliIo): Promise<number> {
   const inputs: ImportInput[] = [];
   const taken = new Set<string>();
   for (const file of found) {
-    let text: string;
+    let decoded;
     try {
-      text = await readFile(file.absolute, 'utf8');
+      decoded = decodeJenkinsfile(await readFile(file.absolute), encoding);
     } catch (error) {
-      unreadable.push(`cannot read ${file.display}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      const reason = error instanceof JenkinsfileEncodingError ? error.message : ((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+      unreadable.push(`cannot read ${file.display}: ${reason}`);
       continue;
     }
+    const text = decoded.text;
     const name = values.name ?? pickPipelineName(file.absolute, cwd, taken);
     const out = values.out ?? path.join(values['out-dir'] ?? 'pipelines', `${name}.pipeline.ts`);
     const input: ImportInput = { source: file.display, text, out };
+    if (encoding !== 'utf-8' && /[^\x00-\x7f]/.test(text)) {
+      input.infos = [{ message: `read as ${encoding} and converted: the module and the Jenkinsfile compiled from it are UTF-8` }];
+    } else if (decoded.bom) {
+      input.infos = [{ message: 'UTF-8 byte order mark dropped (Groovy ignores it)', line: 1 }];
+    }
     if (values.name !== undefined || (values.out !== undefined && path.basename(out).replace(/\.pipeline\.ts$/, '') !== name)) input.name = name;
     inputs.push(input);
   }

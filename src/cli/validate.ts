@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Diagnostic } from '../diagnostics.ts';
 import { isStackOverflow } from '../jenkinsfile/groovy-parser.ts';
+import { JenkinsfileEncodingError, decodeJenkinsfile, parseJenkinsfileEncoding, type JenkinsfileEncoding } from '../jenkinsfile/decode.ts';
 import { parseJenkinsfile } from '../jenkinsfile/parse.ts';
 import { validateJenkinsfile, type JenkinsfileAllowLists } from '../jenkinsfile/validate.ts';
 
@@ -18,6 +19,10 @@ Jenkins' declarative pipeline plugin, reported with Jenkins' own messages.
 
 Options:
   --format text|json    output format (default: text)
+  --encoding NAME       the files' encoding: utf-8 (default), latin1 or windows-1252. A file
+                        that is not valid UTF-8 is refused (exit 2) naming the first invalid
+                        byte, since Jenkins would read U+FFFD in its place; a UTF-8 byte order
+                        mark is ignored, as Groovy does
   --allow-list FILE     JSON file with the names your Jenkins knows, e.g.
                         {"steps": [...], "options": [...], "triggers": [...], "tools": [...],
                          "agentTypes": [...], "whenConditions": [...]}; names outside a given
@@ -61,6 +66,7 @@ export async function runValidateCli(
       allowPositionals: true,
       options: {
         format: { type: 'string' },
+        encoding: { type: 'string' },
         'allow-list': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -83,6 +89,11 @@ export async function runValidateCli(
     io.stderr.write(`pipewright validate: no Jenkinsfile given\n\n${VALIDATE_USAGE}`);
     return 2;
   }
+  const encoding: JenkinsfileEncoding | undefined = values.encoding === undefined ? 'utf-8' : parseJenkinsfileEncoding(values.encoding);
+  if (encoding === undefined) {
+    io.stderr.write(`pipewright validate: --encoding must be utf-8, latin1 or windows-1252, not ${JSON.stringify(values.encoding)}\n\n${VALIDATE_USAGE}`);
+    return 2;
+  }
   const cwd = io.cwd ?? process.cwd();
   let allow: JenkinsfileAllowLists | undefined;
   if (values['allow-list'] !== undefined) {
@@ -98,9 +109,10 @@ export async function runValidateCli(
   for (const file of positionals) {
     let text: string;
     try {
-      text = await readFile(resolve(cwd, file), 'utf8');
+      text = decodeJenkinsfile(await readFile(resolve(cwd, file)), encoding).text;
     } catch (error) {
-      results.push({ file, valid: false, diagnostics: [], error: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+      const reason = error instanceof JenkinsfileEncodingError ? error.message : ((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+      results.push({ file, valid: false, diagnostics: [], error: reason });
       continue;
     }
     results.push(validateText(text, file, allow));

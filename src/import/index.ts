@@ -36,6 +36,8 @@ export interface ImportInput {
   out: string;
   /** Pipeline name; default: the module file name without `.pipeline.ts`. */
   name?: string;
+  /** Things the caller noticed reading the file (e.g. the encoding it was converted from). */
+  infos?: ImportInfo[];
 }
 
 export interface ImportOptions {
@@ -145,7 +147,7 @@ export async function importJenkinsfiles(inputs: readonly ImportInput[], options
         continue;
       }
       const raised = raiseJenkinsfile(parsed.ast, { keepOutsideCode: options.keepOutsideCode ?? false });
-      Object.assign(report, { notes: raised.notes, infos: raised.infos, counts: raised.counts, typedStepNames: raised.typedStepNames });
+      Object.assign(report, { notes: raised.notes, infos: [...(input.infos ?? []), ...raised.infos], counts: raised.counts, typedStepNames: raised.typedStepNames });
       if (!raised.pipeline) {
         report.refusals = raised.refusals;
         continue;
