@@ -69,7 +69,13 @@ interface Shard {
 const remembered = new Map<string, { stamp: string; entries: Map<string, StoredEntry> }>();
 
 const statStamp = (file: string): string | undefined => {
-  const stats = statSync(file, { throwIfNoEntry: false });
+  let stats;
+  try {
+    stats = statSync(file, { throwIfNoEntry: false });
+  } catch {
+    // ENOTDIR (a cache path that is a file), EACCES: no cache, not a failed run.
+    return undefined;
+  }
   return stats ? `${stats.mtimeMs}:${stats.size}:${stats.ino}` : undefined;
 };
 
@@ -164,7 +170,11 @@ export class ResultCache<T> {
         const stamp = statStamp(shard.file);
         if (stamp) remembered.set(shard.file, { stamp, entries: shard.entries });
       } catch {
-        rmSync(temporary, { force: true });
+        try {
+          rmSync(temporary, { force: true });
+        } catch {
+          // The directory itself is unusable (a file in its place): nothing was written.
+        }
         remembered.delete(shard.file);
       }
     }

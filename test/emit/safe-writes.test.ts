@@ -8,7 +8,9 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { compileProject } from '../../src/compile.ts';
 import { describeFsError } from '../../src/emit/fs-errors.ts';
+import { writeRun } from '../../src/emit/index.ts';
 import { readHeader, withHeader } from '../../src/emit/header.ts';
 import { createTempProject, helloPipeline, runCli, type TempProject } from '../support/temp-project.ts';
 
@@ -235,5 +237,17 @@ describe('file-system failures', () => {
     );
     expect(describeFsError(error('EROFS', 'mkdir', '/p/generated/a'))).toBe('/p/generated/a: read-only file system (mkdir EROFS)');
     expect(describeFsError(new TypeError('not a file-system error'), 'x')).toBe('x: not a file-system error');
+  });
+
+  it('a result-cache path that exists as a file means no cache, not a failed run', async () => {
+    const p = project({ 'pipelines/hello.pipeline.ts': helloPipeline() });
+    p.write('node_modules/.cache/pipewright/results', 'a file where the results directory should be\n');
+    for (let round = 0; round < 2; round++) {
+      const run = await compileProject({ root: p.root, resultCache: { buildId: 'test-build' }, reuseCache: true });
+      expect(run.pipelines[0]!.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      const report = await writeRun(run, { removeOrphans: true });
+      expect(report.outcomes.map((o) => o.status)).toEqual([round === 0 ? 'created' : 'unchanged']);
+    }
+    expect(readFileSync(p.path('node_modules/.cache/pipewright/results'), 'utf8')).toBe('a file where the results directory should be\n');
   });
 });
