@@ -15,12 +15,12 @@ import { lexGroovy, SourceText } from './groovy-lexer.ts';
 /** One line of a body, as the printer writes it. */
 export interface GroovyBlockLine {
   /** The line without its line ending; code lines without the body's common indentation. */
-  text: string;
+  readonly text: string;
   /**
    * The line starts inside a string literal: print it exactly as `text`, without indentation.
    * Otherwise it is code: print it at the block's indentation (empty lines stay empty).
    */
-  verbatim: boolean;
+  readonly verbatim: boolean;
 }
 
 const STRING_TOKENS: ReadonlySet<string> = new Set(['STRING', 'GSTRING_START', 'GSTRING_MIDDLE', 'GSTRING_END']);
@@ -32,7 +32,24 @@ const BLANK = /^[ \t]*$/;
  * the last code line go, code lines lose the indentation they all share and whitespace-only code
  * lines become empty. Lines that start inside a string literal are kept exactly.
  */
-export function groovyBlockLines(source: string): GroovyBlockLine[] {
+export function groovyBlockLines(source: string): readonly GroovyBlockLine[] {
+  let lines = recentLayouts.get(source);
+  if (lines === undefined) {
+    if (recentLayouts.size >= RECENT_LAYOUTS_LIMIT) recentLayouts.clear();
+    lines = layOut(source);
+    recentLayouts.set(source, lines);
+  }
+  return lines;
+}
+
+/**
+ * Layouts of recently printed bodies. A fleet of services built from the same presets prints
+ * the same generator-owned `script { }` snippets over and over, and laying one out means lexing it.
+ */
+const recentLayouts = new Map<string, readonly GroovyBlockLine[]>();
+const RECENT_LAYOUTS_LIMIT = 500;
+
+function layOut(source: string): readonly GroovyBlockLine[] {
   const text = source.includes('\r') ? source.replace(/\r\n?/g, '\n') : source;
   const rawLines = text.split('\n');
   const inString = linesStartingInStrings(text, rawLines);
@@ -55,7 +72,7 @@ export function groovyBlockLines(source: string): GroovyBlockLine[] {
   for (const line of lines) {
     if (!line.verbatim) line.text = BLANK.test(line.text) ? '' : line.text.slice(strip);
   }
-  return lines;
+  return Object.freeze(lines.map((line) => Object.freeze(line)));
 }
 
 /**

@@ -178,9 +178,14 @@ export function groovyStringLiteral(value: string): string {
  */
 export function groovyMultilineStringLiteral(value: string): string {
   requireFitsStringConstant(value);
-  const body = PRINTABLE_ASCII_LINES.test(value)
-    ? value.replace(QUOTE_OR_BACKSLASH, '\\$&').replace(SPACE_BEFORE_LF, '\\u0020')
-    : value.replace(NEEDS_ESCAPE_MULTILINE, escapeMatch);
+  let body: string;
+  if (PRINTABLE_ASCII_LINES.test(value)) {
+    body = value.replace(QUOTE_OR_BACKSLASH, '\\$&');
+    // A space before a line break is rare: look for one before running a second replace.
+    if (body.includes(' \n')) body = body.replace(SPACE_BEFORE_LF, '\\u0020');
+  } else {
+    body = value.replace(NEEDS_ESCAPE_MULTILINE, escapeMatch);
+  }
   return `'''\\\n${body}'''`;
 }
 
