@@ -17,7 +17,7 @@ import {
 } from '../../src/jenkinsfile/groovy-literal.ts';
 import { printJenkinsfile } from '../../src/jenkinsfile/print.ts';
 import { createTempProject, type TempProject } from '../support/temp-project.ts';
-import { groovyCompile, groovyParse } from './client.ts';
+import { groovyCompile, groovyParse, jenkinsfilesBelow } from './client.ts';
 
 /** `sh '<value>'` with the value's characters written raw (NUL as `\u0000`): no escaping helper involved. */
 function shSource(value: string): string {
@@ -178,5 +178,15 @@ export default definePipeline({
     expect(compiled!.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const [result] = await groovyCompile([{ name: 'Jenkinsfile', text: compiled!.jenkinsfile! }]);
     expect(result).toMatchObject({ ok: true, errors: [] });
+  });
+});
+
+describe('the Jenkinsfiles this repository generates and keeps as golden files', () => {
+  it('compile with Groovy 2.4.21 to class generation, not only parse', async () => {
+    const root = new URL('../../', import.meta.url).pathname;
+    const files = [...jenkinsfilesBelow(`${root}generated`), ...jenkinsfilesBelow(`${root}test/golden`)];
+    expect(files.length).toBeGreaterThan(20);
+    const failed = (await groovyCompile(files)).filter((result) => !result.ok);
+    expect(failed).toEqual([]);
   });
 });
