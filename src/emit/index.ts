@@ -180,8 +180,14 @@ class ListingCache {
     }
     const entries = new Map<string, EntryKind>();
     if (!stats?.isDirectory()) return stats ? undefined : entries;
+    let listed: ListedEntry[];
+    try {
+      listed = listTree(textual);
+    } catch {
+      // Unreadable (EACCES, ...): outputs there are checked one by one, and fail one by one.
+      return undefined;
+    }
     this.#guard.knowDirectory(textual);
-    const listed = listTree(textual);
     this.#entries.set(top, listed);
     for (const entry of listed) {
       entries.set(entry.absolute, entry.kind);
@@ -222,7 +228,12 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
     if (hasErrors(pipeline.diagnostics) || text === undefined) return { pipeline, status: 'invalid' };
     const locked = ensureLock();
     if (locked) return { pipeline, status: 'failed', reason: `${pipeline.output} not written: ${locked}` };
-    const target = guard!.target(pipeline.output, listing!.kindOf(pipeline.output));
+    let target;
+    try {
+      target = guard!.target(pipeline.output, listing!.kindOf(pipeline.output));
+    } catch (error) {
+      return { pipeline, status: 'failed', reason: `not written: ${describeFsError(error, pipeline.output)}` };
+    }
     if (!target.ok) return { pipeline, status: 'refused', reason: target.reason };
     let existing: string | undefined;
     try {
@@ -369,7 +380,14 @@ function sweep(run: CompileRun, guard: PathGuard, listing: ListingCache, options
   }
   // The listing taken before the writes serves: under the lock, only this run's outputs (which are
   // not candidates) can have appeared since.
-  const tree = findOutputFiles(run, guard, listing.entriesBelow(outDir.real));
+  let entries: ListedEntry[];
+  try {
+    entries = listing.entriesBelow(outDir.real);
+  } catch (error) {
+    report.leftAlone!.push({ file: run.config.outDir, reason: `not swept: ${describeFsError(error, run.config.outDir)}` });
+    return;
+  }
+  const tree = findOutputFiles(run, guard, entries);
   const emptied = new Set<string>();
   const remove = (file: string, absolute: string, into: string[]) => {
     try {
@@ -492,7 +510,12 @@ function checkPipeline(pipeline: CompiledPipeline, guard: PathGuard, listing: Li
     };
   }
   const at = { file: pipeline.output, source: pipeline.source };
-  const target = guard.target(pipeline.output, listing.kindOf(pipeline.output));
+  let target;
+  try {
+    target = guard.target(pipeline.output, listing.kindOf(pipeline.output));
+  } catch (error) {
+    return { kind: 'unreadable', ...at, message: `${describeFsError(error, pipeline.output)}; not checked` };
+  }
   if (!target.ok) return { kind: 'unsafe', ...at, message: target.reason };
   let onDisk: string | undefined;
   try {
@@ -543,7 +566,13 @@ export async function checkRun(run: CompileRun): Promise<CheckProblem[]> {
   if ('reason' in outDir) {
     problems.push({ kind: 'unsafe', file: run.config.outDir, message: outDir.reason });
   } else {
-    const found = findOutputFiles(run, guard, listing.entriesBelow(outDir.real));
+    let entries: ListedEntry[] = [];
+    try {
+      entries = listing.entriesBelow(outDir.real);
+    } catch (error) {
+      problems.push({ kind: 'unreadable', file: run.config.outDir, message: `${describeFsError(error, run.config.outDir)}; orphans and temp files not checked` });
+    }
+    const found = findOutputFiles(run, guard, entries);
     for (const orphan of run.complete ? found.orphans : []) {
       problems.push({
         kind: 'orphan',

@@ -190,6 +190,17 @@ describe('permission denied', () => {
     expect(result.stdout).toContain('2 failed');
     expect(result.status).toBe(1);
 
+    // Outputs written (as root), then one made unreadable: --check says which, and fails.
+    chmodSync(project.path('generated'), 0o755);
+    expect(spawnSync(process.execPath, cliCommand(['compile']), { cwd: project.root, encoding: 'utf8' }).status).toBe(0);
+    chmodSync(project.path('generated/p0001'), 0o000);
+    const check = asNobody(['compile', '--check']);
+    expect(check.stderr).not.toMatch(/internal error|    at /);
+    expect(check.stdout).toMatch(/unreadable: generated\/p0001\/Jenkinsfile: permission denied .*EACCES\); not checked/);
+    expect(check.stdout).not.toContain('p0000');
+    expect(check.status).toBe(1);
+    chmodSync(project.path('generated/p0001'), 0o755);
+
     project.write('pipelines/private/x.pipeline.ts', helloPipeline('x'));
     chmodSync(project.path('pipelines/private'), 0o000);
     const unreadable = asNobody(['compile', '--check']);
