@@ -163,7 +163,8 @@ function describeExpression(expression: Expression): string {
     case 'Null':
       return 'null';
     case 'Identifier':
-      return `a variable or property reference (${expression.name})`;
+      // Property chains have no length limit: a report line shows the first 80 characters.
+      return `a variable or property reference (${expression.name.length > 80 ? `${expression.name.slice(0, 79)}…` : expression.name})`;
     case 'List':
       return 'a list';
     case 'Map':
