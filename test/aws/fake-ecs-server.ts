@@ -38,6 +38,8 @@ export interface FakeEcsCall {
   operation: string;
   /** Parsed JSON request body. */
   body: Record<string, any>;
+  /** `Date.now()` when the request was read. */
+  receivedAt: number;
   /** The SDK's `amz-sdk-request` header, for example `attempt=2; max=6`. */
   sdkRequest: string | undefined;
   /** The SigV4 `Authorization` header (to check which credentials signed the call). */
@@ -350,6 +352,7 @@ export class FakeEcs {
       const call: FakeEcsCall = {
         operation,
         body: {},
+        receivedAt: Date.now(),
         sdkRequest: header(req, 'amz-sdk-request'),
         authorization: header(req, 'authorization'),
         status: 200,
