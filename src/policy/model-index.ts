@@ -280,12 +280,17 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
   if (pipeline.options?.custom?.length) customOptions.push({ custom: pipeline.options.custom, path: ['options', 'custom'] });
 
   /** Scope of a site: the stage's (or pipeline's) agent and environment credentials, then its wrappers'. */
+  // Per stage and per wrapper, computed once: most sites share both.
+  const stageCredentials = new Map<StageInfo | undefined, CredentialInScope[]>();
+  const wrapperScopes = new Map<StepInfo, ReturnType<typeof wrapperScope>>();
   const scopeOf = (stage: StageInfo | undefined, enclosing: readonly StepInfo[]): StepScope => {
-    const blocks = stage ? stage.environments : pipelineEnvironment;
-    const credentials: CredentialInScope[] = blocks.flatMap(environmentCredentials);
+    let fromEnvironment = stageCredentials.get(stage);
+    if (!fromEnvironment) stageCredentials.set(stage, (fromEnvironment = (stage ? stage.environments : pipelineEnvironment).flatMap(environmentCredentials)));
+    const credentials: CredentialInScope[] = [...fromEnvironment];
     const aws: AwsSessionInScope[] = [];
     for (const wrapper of enclosing) {
-      const added = wrapperScope(wrapper);
+      let added = wrapperScopes.get(wrapper);
+      if (!added) wrapperScopes.set(wrapper, (added = wrapperScope(wrapper)));
       credentials.push(...added.credentials);
       aws.push(...added.aws);
     }
