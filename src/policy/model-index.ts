@@ -158,6 +158,11 @@ export interface StringInfo {
   readonly key: string | undefined;
 }
 
+/**
+ * The traversal every rule reads (`context.index`): built once per pipeline by
+ * {@link indexPipeline}, so rules never walk the model themselves and cannot miss a place a step
+ * can run.
+ */
 export interface PipelineIndex {
   readonly pipeline: ValidPipeline;
   readonly stages: readonly StageInfo[];
