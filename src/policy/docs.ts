@@ -28,6 +28,14 @@ export function renderRulesMarkdown(rules: readonly RuleMeta[]): string {
     `${rules.length} rules in ${packs.length} packs. Configure them in \`pipewright.config.ts\` (see [policy.md](policy.md)); ` +
       'run `pipewright explain <RULE-ID>` for one rule.',
     '',
+    // The examples are compiled by the test suite (test/docs/rule-examples.test.ts) with these in scope.
+    'Each violation and fix below compiles. The parts of a pipeline that are not an example\'s point have names: ' +
+      '`build` (a build-and-test stage), `buildAgent`, `registry` and `aws` (ECR and its push role), `prodAws` (the prod deploy ' +
+      'role), `prodService` (cluster, service, container, task definition), `deployDev`, `deployStage` and `deployProd` ' +
+      '(`ecsDeploy` stages on their own agents, from `main`), `approveProd` (`approvalStage` for prod), `approvalRequest` ' +
+      '(`notify(\'approval\', targets)`), `targets` (Slack), `prodShift` (an ALB weight change), `dev`, `stage`, `prod` and ' +
+      '`environments`.',
+    '',
     '| Rule | Title | Pack | Severity |',
     '| --- | --- | --- | --- |',
     ...rules.map((r) => `| [${r.id}](#${r.id.toLowerCase()}) | ${cell(r.title)} | ${r.pack} | ${severityText(r)} |`),

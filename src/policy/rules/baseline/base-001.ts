@@ -12,8 +12,8 @@ export default defineRule({
       'any locks (deploy locks included). Set `options.timeout` on the pipeline, or on every top-level stage.',
     standards: ['CIS Software Supply Chain 2.3 (build pipelines)', 'Jenkins declarative options.timeout'],
     example: {
-      bad: "definePipeline({ agent: buildAgent, stages: [...] })",
-      good: "definePipeline({ agent: buildAgent, options: { timeout: { time: 45, unit: 'MINUTES' } }, stages: [...] })",
+      bad: 'definePipeline({ agent: buildAgent, stages: [build] })',
+      good: "definePipeline({ agent: buildAgent, options: { timeout: { time: 45, unit: 'MINUTES' } }, stages: [build] })",
     },
   },
   *check({ pipeline }) {

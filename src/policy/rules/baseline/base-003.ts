@@ -13,8 +13,8 @@ export default defineRule({
       'the controller). A stage that holds deploy credentials must run on an agent chosen for it.',
     standards: ['OWASP CICD-SEC-5 (insufficient PBAC)', 'SLSA Build L3 (isolated builds)'],
     example: {
-      bad: "{ name: 'Deploy prod', steps: [ecsDeploy({...})] }  // pipeline agent: 'any'",
-      good: "{ name: 'Deploy prod', agent: { type: 'label', label: 'prod-deployer' }, steps: [ecsDeploy({...})] }",
+      bad: "agent: 'any', stages: [build, { name: 'Deploy prod', steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })] }]",
+      good: "agent: 'any', stages: [build, { name: 'Deploy prod', agent: { type: 'label', label: 'prod-deployer' }, steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })] }]",
     },
   },
   *check({ index }) {

@@ -12,7 +12,7 @@ export default defineRule({
       'type-checked and policy cannot see what they do. They are listed so that reviewers notice them; PIPE-002 checks ' +
       'them against the organisation’s allowlist.',
     standards: ['OWASP CICD-SEC-8 (ungoverned usage of 3rd-party services)'],
-    example: { bad: "step('httpRequest', { url: 'https://example.com/hook' })", good: "notify({ event: 'deployed', targets: [...] })" },
+    example: { bad: "step('httpRequest', { url: 'https://example.com/hook' })", good: "notify('deployed', targets)" },
   },
   *check({ index }) {
     for (const info of index.steps) {

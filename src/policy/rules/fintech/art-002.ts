@@ -16,7 +16,7 @@ export default defineRule({
     standards: ['SLSA Build L2', 'Sigstore cosign: sign and verify by digest', 'OWASP CICD-SEC-9'],
     example: {
       bad: "sh('kubectl set image deploy/api api=registry/api:1.4.2')",
-      good: "ecrPush({ ... }) ... eksDeploy({ environment: 'prod', ... })  // deploys registry/api@sha256:…",
+      good: "ecrPush({ repository: 'payments-api', registry, aws }), ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })  // deploys the pushed digest",
     },
   },
   *check({ index }) {

@@ -14,8 +14,8 @@ export default defineRule({
       'describes the pushed digest in CycloneDX or SPDX; the report is archived and can be attested with cosign.',
     standards: ['PCI DSS 4.0.1 6.3.2', 'CIS Software Supply Chain 2.4.6'],
     example: {
-      bad: "steps: [ecrPush({...})]",
-      good: "steps: [ecrPush({...}), sbom({ formats: ['cyclonedx'] })]",
+      bad: "steps: [dockerBuild({ repository: 'payments-api' }), ecrPush({ repository: 'payments-api', registry, aws })]",
+      good: "steps: [dockerBuild({ repository: 'payments-api' }), ecrPush({ repository: 'payments-api', registry, aws }), sbom({ formats: ['cyclonedx'] })]",
     },
   },
   *check({ index, isProduction }) {

@@ -17,8 +17,8 @@ export default defineRule({
       'commit.',
     standards: ['OWASP CICD-SEC-9', 'AWS DevOps Guidance DL.CS.3', 'SLSA Build L2'],
     example: {
-      bad: "ecrPush({...}), ecsDeploy({ environment: 'prod', ... })",
-      good: "ecrPush({...}), cosignSign({ key: 'awskms:///alias/ci-cosign', aws }), ecsDeploy({ environment: 'prod', verifySignature: { key: 'awskms:///alias/ci-cosign' }, ... })",
+      bad: "ecrPush({ repository: 'payments-api', registry, aws }), ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })",
+      good: "ecrPush({ repository: 'payments-api', registry, aws }), cosignSign({ key: 'awskms:///alias/ci-cosign', aws }), ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService, verifySignature: { key: 'awskms:///alias/ci-cosign' } })",
     },
   },
   *check({ index, isProduction }) {

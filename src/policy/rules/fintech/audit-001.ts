@@ -15,7 +15,7 @@ export default defineRule({
     standards: ['PCI DSS 4.0.1 10.2.2', 'OWASP CICD-SEC-10 (insufficient logging and visibility)', 'SOC 2 CC8.1'],
     example: {
       bad: "{ name: 'Deploy', steps: [sh('pipewright ecs-deploy ... --evidence evidence/deploy-prod.json')] }",
-      good: "{ name: 'Deploy', steps: [...], post: { always: [archiveArtifacts('evidence/**', { fingerprint: true })] } }",
+      good: "{ name: 'Deploy', steps: [sh('pipewright ecs-deploy ... --evidence evidence/deploy-prod.json')], post: { always: [archiveArtifacts('evidence/**', { fingerprint: true })] } }",
     },
   },
   *check({ index }) {

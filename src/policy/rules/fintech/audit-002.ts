@@ -49,8 +49,8 @@ export default defineRule({
       'the pipeline keeps its runs at least `minDays` (default 90) days without a count limit.',
     standards: ['PCI DSS 4.0.1 10.5.1'],
     example: {
-      bad: "options: { buildDiscarder: { numToKeep: 20 } }  // prod deploys, no export",
-      good: "{ name: 'Deploy prod', steps: [ecsDeploy({...})], post: { cleanup: [evidenceExport({ bucket: 'audit-evidence', aws, environment: 'prod' })] } }",
+      bad: 'stages: [build, approveProd, deployProd], options: { buildDiscarder: { numToKeep: 20 } }  // no evidence export',
+      good: "stages: [build, approveProd, { ...deployProd, post: { cleanup: [evidenceExport({ bucket: 'audit-evidence', environment: 'prod', aws: { role: 'evidence-writer', account: '444444444444', region: 'eu-west-1' } })] } }]",
     },
   },
   *check({ pipeline, index, isProduction, options }) {

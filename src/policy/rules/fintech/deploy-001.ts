@@ -16,7 +16,7 @@ export default defineRule({
     standards: ['PCI DSS 4.0.1 6.5.1', 'AWS Well-Architected REL08-BP05'],
     example: {
       bad: "sh('aws ecs update-service --cluster prod --service api --task-definition \"$TD\"')",
-      good: "ecsDeploy({ environment: 'prod', ... })  // circuit breaker with rollback",
+      good: "ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })  // circuit breaker with rollback",
     },
   },
   *check({ index }) {

@@ -14,8 +14,8 @@ export default defineRule({
       '`rolloutState=COMPLETED` (the typed `ecsDeploy` does), then runs a smoke test (`smokeTest`).',
     standards: ['PCI DSS 4.0.1 6.5.1', 'aws-actions/amazon-ecs-deploy-task-definition#191'],
     example: {
-      bad: "ecsDeploy({ environment: 'prod', cluster: 'prod-apps', service: 'api', ... })",
-      good: "ecsDeploy({ environment: 'prod', cluster: 'prod-apps', service: 'api', smokeTest: './scripts/smoke.sh', ... })",
+      bad: "ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })",
+      good: "ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService, smokeTest: './scripts/smoke.sh' })",
     },
   },
   *check({ index }) {

@@ -21,8 +21,8 @@ export default defineRule({
     standards: ['PCI DSS 4.0.1 6.5.1'],
     exception: 'For dev, the circuit-breaker rollback with DEPLOY-002 verification can be enough.',
     example: {
-      bad: "definePipeline({ stages: [..., deployProd] })  // no post failure",
-      good: "definePipeline({ stages: [..., deployProd], post: { failure: [notify({ event: 'failure', targets })] } })",
+      bad: "definePipeline({ agent: 'none', environments, stages: [build, approveProd, deployProd] })  // no post failure",
+      good: "definePipeline({ agent: 'none', environments, stages: [build, approveProd, deployProd], post: { failure: [notify('failure', targets)] } })",
     },
   },
   *check({ index }) {

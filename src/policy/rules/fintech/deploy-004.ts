@@ -17,8 +17,8 @@ export default defineRule({
     standards: ['PCI DSS 4.0.1 6.5.1', 'Amazon ECS task definition revisions'],
     exception: 'A secret-rotation redeploy of the same digest.',
     example: {
-      bad: "ecsDeploy({ environment: 'prod', engine: 'pipewright', ... })",
-      good: "ecsDeploy({ environment: 'prod', taskDefinition: 'deploy/taskdef.prod.json', ... })",
+      bad: "ecsDeploy({ environment: 'prod', aws: prodAws, cluster: 'prod-apps', service: 'payments-api', container: 'app', engine: 'pipewright' })",
+      good: "ecsDeploy({ environment: 'prod', aws: prodAws, cluster: 'prod-apps', service: 'payments-api', container: 'app', taskDefinition: 'deploy/taskdef.prod.json' })",
     },
   },
   *check({ index }) {

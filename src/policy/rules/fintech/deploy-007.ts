@@ -15,8 +15,8 @@ export default defineRule({
     standards: ['PCI DSS 4.0.1 6.5.1'],
     exception: 'A pre-approved canary schedule with fixed weights.',
     example: {
-      bad: "{ name: 'Shift traffic', steps: [trafficShift({ environment: 'prod', ... })] }",
-      good: "approvalStage({ environment: 'prod', ... }), { name: 'Shift traffic', steps: [trafficShift({ environment: 'prod', ... })] }",
+      bad: "{ name: 'Shift traffic', agent: { type: 'label', label: 'prod-deployer' }, when: { branch: 'main' }, steps: [trafficShift(prodShift)] }",
+      good: "approveProd, { name: 'Shift traffic', agent: { type: 'label', label: 'prod-deployer' }, when: { branch: 'main' }, steps: [trafficShift(prodShift)] }",
     },
   },
   *check({ index }) {

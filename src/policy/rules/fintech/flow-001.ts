@@ -15,8 +15,8 @@ export default defineRule({
     standards: ['OWASP CICD-SEC-1 (insufficient flow control)', 'PCI DSS 4.0.1 6.5.1', 'SOC 2 CC8.1'],
     exception: "Automated rollback to an already-approved digest: suppress on the rollback stage with the approved run's reference.",
     example: {
-      bad: "stages: [build, { name: 'Deploy prod', steps: [ecsDeploy({ environment: 'prod', ... })] }]",
-      good: "stages: [build, approvalStage({ environment: 'prod', submitters: ['release-managers'] }), { name: 'Deploy prod', steps: [ecsDeploy({ environment: 'prod', ... })] }]",
+      bad: "stages: [build, { name: 'Deploy prod', agent: { type: 'label', label: 'prod-deployer' }, when: { branch: 'main' }, steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })] }]",
+      good: "stages: [build, approvalStage({ environment: 'prod', policy: { submitters: ['release-managers'] } }), deployProd]  // deployProd: the stage above",
     },
   },
   *check({ index, environment }) {

@@ -17,7 +17,7 @@ export default defineRule({
     exception: 'A documented break-glass change, with a post-implementation review within 24–48 h.',
     example: {
       bad: "{ name: 'Approve prod', input: { message: 'Deploy?', submitter: ['release-managers'] }, steps: [echo('ok')] }",
-      good: "{ name: 'Approve prod', input: { message: 'Deploy?', submitter: ['release-managers'], submitterParameter: 'APPROVER' }, steps: [approvalCheck({ environment: 'prod' })] }",
+      good: "{ name: 'Approve prod', input: { message: 'Deploy?', submitter: ['release-managers'], submitterParameter: 'APPROVER' }, steps: [approvalCheck('prod')] }",
     },
   },
   *check({ index, pipeline }) {

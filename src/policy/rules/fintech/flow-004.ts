@@ -15,8 +15,8 @@ export default defineRule({
     standards: ['PCI DSS 4.0.1 6.5.1', 'Jenkins pipeline-input-step'],
     exception: 'A change window scheduled in advance.',
     example: {
-      bad: "{ name: 'Approve prod', input: {...}, steps: [...] }",
-      good: "{ name: 'Approve prod', agent: 'none', options: { timeout: { time: 24, unit: 'HOURS' } }, input: {...}, steps: [...] }",
+      bad: "{ name: 'Approve prod', input: { message: 'Deploy to prod?', submitter: ['release-managers'], submitterParameter: 'APPROVER' }, steps: [approvalCheck('prod')] }",
+      good: "{ name: 'Approve prod', agent: 'none', options: { timeout: { time: 24, unit: 'HOURS' } }, input: { message: 'Deploy to prod?', submitter: ['release-managers'], submitterParameter: 'APPROVER' }, steps: [approvalCheck('prod')] }",
     },
   },
   *check({ index, pipeline, environment }) {

@@ -26,8 +26,8 @@ export default defineRule({
     standards: ['OWASP CICD-SEC-1', 'OWASP CICD-SEC-4 (poisoned pipeline execution)', 'CIS Software Supply Chain 1.1.3, 1.1.9'],
     exception: 'A `hotfix/*` branch under the same approval gates (add it to protectedBranches in the config).',
     example: {
-      bad: "{ name: 'Deploy prod', steps: [ecsDeploy({ environment: 'prod', ... })] }",
-      good: "{ name: 'Deploy prod', when: { branch: 'main' }, steps: [ecsDeploy({ environment: 'prod', ... })] }",
+      bad: "{ name: 'Deploy prod', agent: { type: 'label', label: 'prod-deployer' }, steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })] }",
+      good: "{ name: 'Deploy prod', agent: { type: 'label', label: 'prod-deployer' }, when: { branch: 'main' }, steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })] }",
     },
   },
   *check(context) {

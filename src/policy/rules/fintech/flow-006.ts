@@ -15,8 +15,8 @@ export default defineRule({
     standards: ['OWASP CICD-SEC-9 (improper artifact integrity validation)', 'SLSA Build L2'],
     exception: 'A config-only change (same image, new task-definition settings).',
     example: {
-      bad: "environments: [dev, stage, prod], stages: [build, deployProd]  // skips dev and stage",
-      good: "environments: [dev, stage, prod], stages: [build, deployDev, deployStage, approveProd, deployProd]",
+      bad: 'environments: [dev, stage, prod], stages: [build, approveProd, deployProd]  // skips dev and stage',
+      good: 'environments: [dev, stage, prod], stages: [build, deployDev, deployStage, approveProd, deployProd]',
     },
   },
   *check({ index }) {

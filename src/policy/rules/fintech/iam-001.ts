@@ -20,7 +20,7 @@ export default defineRule({
     exception: 'A read-only bootstrap in a tooling account.',
     example: {
       bad: "environment: { AWS_ACCESS_KEY_ID: credentials('aws-deploy-key') }",
-      good: "ecsDeploy({ environment: 'prod', aws: { role: 'ecs-deployer-prod', account: '333333333333', region: 'eu-west-1' }, ... })",
+      good: "ecsDeploy({ environment: 'prod', aws: { role: 'ecs-deployer-prod', account: '333333333333', region: 'eu-west-1' }, ...prodService })",
     },
   },
   *check({ index }) {

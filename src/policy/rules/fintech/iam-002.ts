@@ -16,8 +16,8 @@ export default defineRule({
     standards: ['PCI DSS 4.0.1 6.5.3', 'OWASP CICD-SEC-5'],
     exception: 'A shared ECR tooling account for pulls only (its repository policy grants pull).',
     example: {
-      bad: "ecsDeploy({ environment: 'prod', aws: { role: 'ecs-deployer-dev', account: '111111111111', ... }, ... })",
-      good: "ecsDeploy({ environment: 'prod', aws: { role: 'ecs-deployer-prod', account: '333333333333', ... }, ... })",
+      bad: "ecsDeploy({ environment: 'prod', aws: { role: 'ecs-deployer-dev', account: '111111111111', region: 'eu-west-1' }, ...prodService })",
+      good: "ecsDeploy({ environment: 'prod', aws: { role: 'ecs-deployer-prod', account: '333333333333', region: 'eu-west-1' }, ...prodService })",
     },
   },
   *check({ pipeline, index, environment }) {

@@ -14,8 +14,8 @@ export default defineRule({
     standards: ['PCI DSS 4.0.1 7.2.5', 'OWASP CICD-SEC-5'],
     exception: 'A small internal service with one deployer, documented.',
     example: {
-      bad: "ecrPush({ aws: { role: 'ecs-deployer-prod', ... } }) ... ecsDeploy({ aws: { role: 'ecs-deployer-prod', ... } })",
-      good: "ecrPush({ aws: { role: 'ecr-pusher', ... } }) ... ecsDeploy({ aws: { role: 'ecs-deployer-prod', ... } })",
+      bad: "ecrPush({ repository: 'payments-api', registry, aws: prodAws }), ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })  // prodAws: role ecs-deployer-prod",
+      good: "ecrPush({ repository: 'payments-api', registry, aws: { role: 'ecr-pusher', account: '999999999999', region: 'eu-west-1' } }), ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })",
     },
   },
   *check({ index }) {

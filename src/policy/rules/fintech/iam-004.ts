@@ -15,8 +15,8 @@ export default defineRule({
       'The label must be the environment’s `agentLabel` and, where configured, one of `policy.environments.<env>.agentLabels`.',
     standards: ['SLSA Build L3 (isolation)', 'CIS Software Supply Chain 3.1 (build workers)'],
     example: {
-      bad: "{ name: 'Deploy prod', steps: [ecsDeploy({ environment: 'prod', ... })] }  // inherits the build agent",
-      good: "{ name: 'Deploy prod', agent: { type: 'label', label: 'prod-deployer' }, steps: [ecsDeploy({ environment: 'prod', ... })] }",
+      bad: "{ name: 'Deploy prod', when: { branch: 'main' }, steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })] }  // inherits the build agent",
+      good: "{ name: 'Deploy prod', agent: { type: 'label', label: 'prod-deployer' }, when: { branch: 'main' }, steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })] }",
     },
   },
   *check({ index, environment }) {

@@ -76,7 +76,7 @@ export default defineRule({
     exception: 'A production operation with no typed step (a one-off data fix): suppress on that step with the reason and an expiry.',
     example: {
       bad: "{ name: 'Release', steps: [step('withAWS', { role: 'ecs-deployer-prod', roleAccount: '333333333333' }, [sh('terraform apply -auto-approve')])] }",
-      good: "{ name: 'Deploy prod', steps: [ecsDeploy({ environment: 'prod', aws: { role: 'ecs-deployer-prod', account: '333333333333', region: 'eu-west-1' }, ... })] }",
+      good: "{ name: 'Deploy prod', agent: { type: 'label', label: 'prod-deployer' }, steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })] }",
     },
   },
   *check(context) {

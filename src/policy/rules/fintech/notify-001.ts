@@ -16,8 +16,8 @@ export default defineRule({
       'the request. Slack goes through `tokenCredentialId`; Teams webhook URLs come from a secret, never a literal.',
     standards: ['OWASP CICD-SEC-10', 'Office 365 connectors retirement (use Workflows)'],
     example: {
-      bad: "post: { failure: [echo('failed')] }",
-      good: "post: { failure: [notify({ event: 'failure', targets })] }, plus notify({ event: 'approval', targets }) before the approval",
+      bad: "stages: [build, approveProd, deployProd], post: { failure: [echo('failed')] }",
+      good: "stages: [build, approvalRequest, approveProd, { ...deployProd, post: { failure: [notify('rolled-back', targets)] } }], post: { failure: [notify('failure', targets)] }  // approvalRequest: notify('approval', targets)",
     },
   },
   *check({ index }) {

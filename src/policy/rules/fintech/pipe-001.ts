@@ -41,7 +41,7 @@ export default defineRule({
     standards: ['OWASP CICD-SEC-4 (poisoned pipeline execution)', 'Jenkins script security'],
     example: {
       bad: "script('def cfg = load \"ci/config.groovy\"; cfg.deploy()')",
-      good: "ecsDeploy({ environment: 'prod', ... })",
+      good: "ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })",
     },
   },
   *check({ index }) {

@@ -38,7 +38,7 @@ export default defineRule({
     standards: ['OWASP CICD-SEC-3', 'OWASP CICD-SEC-8', 'CIS Software Supply Chain 2.4.2'],
     example: {
       bad: "step('httpRequest', { url: 'https://example.com/deploy', httpMode: 'POST' })",
-      good: "notify({ event: 'deployed', targets: [{ kind: 'slack', channel: '#deploys', tokenCredentialId: 'slack-bot-token' }] })",
+      good: "notify('deployed', [slack('#deploys', 'slack-bot-token')])",
     },
   },
   *check({ pipeline, index, options }) {

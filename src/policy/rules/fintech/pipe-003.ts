@@ -23,7 +23,7 @@ export default defineRule({
     standards: ['OWASP CICD-SEC-4 (poisoned pipeline execution)', 'OWASP CICD-SEC-1 (insufficient flow control)', 'Jenkins script security'],
     example: {
       bad: "when: { expression: 'sh(\"./deploy.sh prod\"); return true' }",
-      good: "when: { branch: 'main' }, steps: [ecsDeploy({ environment: 'prod', ... })]",
+      good: "when: { branch: 'main' }, steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })]",
     },
   },
   *check({ index }) {

@@ -25,8 +25,8 @@ export default defineRule({
     standards: ['PCI DSS 4.0.1 6.2.3', 'CIS Software Supply Chain 3.2.2', 'OWASP CICD-SEC-3'],
     exception: 'A base-image-only rebuild that reuses the SAST result of the same commit.',
     example: {
-      bad: "steps: [dockerBuild({ repository: 'payments-api' }), ecrPush({...})]",
-      good: "stages: [sast, scans /* trivyScan fs, trivyScan image */, { name: 'Push', steps: [ecrPush({...})] }]",
+      bad: "steps: [dockerBuild({ repository: 'payments-api' }), ecrPush({ repository: 'payments-api', registry, aws })]",
+      good: "stages: [build, { name: 'Image', steps: [sonarScan({ installation: 'sonarqube', projectKey: 'payments-api' }), trivyScan('fs', { version: '0.58.1' }), dockerBuild({ repository: 'payments-api' }), trivyScan('image', { version: '0.58.1' }), ecrPush({ repository: 'payments-api', registry, aws })] }]",
     },
   },
   *check({ index, isProduction }) {

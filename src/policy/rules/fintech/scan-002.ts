@@ -19,8 +19,8 @@ export default defineRule({
     standards: ['OWASP CICD-SEC-1', 'PCI DSS 4.0.1 6.2.3'],
     exception: 'Time-boxed risk acceptance through the scanner’s ignore file (SCAN-004).',
     example: {
-      bad: "trivyScan({ target: 'image', version: '0.58.1', exitCode: 0 })",
-      good: "trivyScan({ target: 'image', version: '0.58.1' })  // exit code 1 by default",
+      bad: "trivyScan('image', { version: '0.58.1', exitCode: 0 })",
+      good: "trivyScan('image', { version: '0.58.1' })  // exit code 1 by default",
     },
   },
   *check({ index }) {

@@ -20,8 +20,8 @@ export default defineRule({
       'the pipeline deploys to (`policy.environments.<env>.scanSeverities`; production: HIGH and CRITICAL).',
     standards: ['PCI DSS 4.0.1 6.3.1', 'PCI DSS 4.0.1 6.3.3'],
     example: {
-      bad: "trivyScan({ target: 'image', version: '0.58.1', severity: ['CRITICAL'] })  // pipeline deploys to prod",
-      good: "trivyScan({ target: 'image', version: '0.58.1', severity: ['HIGH', 'CRITICAL'] })",
+      bad: "trivyScan('image', { version: '0.58.1', severity: ['CRITICAL'] })  // the pipeline deploys to prod",
+      good: "trivyScan('image', { version: '0.58.1', severity: ['HIGH', 'CRITICAL'] })",
     },
   },
   *check({ index, environment }) {

@@ -38,7 +38,7 @@ export default defineRule({
     standards: ['PCI DSS 4.0.1 6.3.1', 'SOC 2 CC8.1'],
     example: {
       bad: '.trivyignore:\nCVE-2024-1234',
-      good: '.trivyignore:\n# SEC-812: no fix upstream, not reachable (parser unused)\nCVE-2024-1234 exp:2026-03-31',
+      good: '.trivyignore:\n# SEC-812: no fix upstream, not reachable (parser unused)\nCVE-2024-1234 exp:2099-12-31',
     },
   },
   *check({ index, readFile, today }) {

@@ -15,7 +15,7 @@ export default defineRule({
     standards: ['OWASP CICD-SEC-9', 'SLSA Build L2'],
     example: {
       bad: "sh('trivy image --exit-code 1 registry/payments-api:latest')",
-      good: "trivyScan({ target: 'image', version: '0.58.1', image: 'built' })  // after dockerBuild",
+      good: "dockerBuild({ repository: 'payments-api' }), trivyScan('image', { version: '0.58.1', image: 'built' })",
     },
   },
   *check({ index }) {

@@ -15,7 +15,7 @@ export default defineRule({
     standards: ['PCI DSS 4.0.1 10.2.2', 'SOC 2 CC8.1'],
     example: {
       bad: "sh('trivy fs --exit-code 1 .')",
-      good: "trivyScan({ target: 'fs', version: '0.58.1' })  // reports/trivy-fs.json + .sarif, archived in post always",
+      good: "trivyScan('fs', { version: '0.58.1' })  // reports/trivy-fs.json + .sarif, archived in post always",
     },
   },
   *check({ index }) {

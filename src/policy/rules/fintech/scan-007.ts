@@ -15,8 +15,8 @@ export default defineRule({
     standards: ['SonarQube Jenkins integration', 'PCI DSS 4.0.1 6.2.3'],
     exception: 'Use `-Dsonar.qualitygate.wait=true` instead of the webhook.',
     example: {
-      bad: "{ name: 'Quality gate', steps: [sonarQualityGate()] }  // on the build agent",
-      good: "{ name: 'Quality gate', agent: 'none', steps: [sonarQualityGate({ timeoutMinutes: 15 })] }",
+      bad: "{ name: 'Analysis', steps: [sonarScan({ installation: 'sonarqube', projectKey: 'payments-api' })] }, { name: 'Quality gate', steps: [sonarQualityGate()] }  // on the build agent",
+      good: "{ name: 'Analysis', steps: [sonarScan({ installation: 'sonarqube', projectKey: 'payments-api' })] }, { name: 'Quality gate', agent: 'none', steps: [sonarQualityGate({ timeoutMinutes: 15 })] }",
     },
   },
   *check({ index }) {

@@ -17,8 +17,8 @@ export default defineRule({
     standards: ['CIS Software Supply Chain 2.4.2', 'Trivy: DB and air-gapped use'],
     exception: 'An air-gapped mirror with its own freshness check.',
     example: {
-      bad: "snykScan({ mode: 'test' })",
-      good: "snykScan({ mode: 'test', version: '1.1294.0' })",
+      bad: "snykScan('test')",
+      good: "snykScan('test', { version: '1.1294.0' })",
     },
   },
   *check({ index }) {

@@ -16,7 +16,7 @@ export default defineRule({
     exception: 'A test fixture that is not a secret: suppress on that node with the reason.',
     example: {
       bad: "environment: { SLACK_WEBHOOK: 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX' }",
-      good: "notify({ event: 'failure', targets: [{ kind: 'slack', channel: '#deploys', tokenCredentialId: 'slack-bot-token' }] })",
+      good: "notify('failure', [slack('#deploys', 'slack-bot-token')])",
     },
   },
   *check({ index }) {

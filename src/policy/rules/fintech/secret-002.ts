@@ -16,8 +16,8 @@ export default defineRule({
       'typed steps’ credential ids), and pass plugin steps a credential id, never the secret value.',
     standards: ['OWASP CICD-SEC-6', 'Jenkins credentials-binding'],
     example: {
-      bad: "definePipeline({ environment: { SNYK_TOKEN: credentials('snyk-token') }, ... })",
-      good: "snykScan({ mode: 'test', tokenCredentialId: 'snyk-token', ... })",
+      bad: "definePipeline({ agent: buildAgent, environment: { SNYK_TOKEN: credentials('snyk-token') }, stages: [build] })",
+      good: "snykScan('test', { tokenCredentialId: 'snyk-token', version: '1.1293.1' })",
     },
   },
   *check({ pipeline, index }) {
