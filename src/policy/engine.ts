@@ -302,6 +302,7 @@ function applySuppressions(
     const { suppression: s, path } = placed;
     if (!policy.known.has(s.rule)) {
       report(SUPPRESSION_UNKNOWN_RULE, [...path, 'rule'], `suppression names rule ${s.rule}, which does not exist`, {
+        expected: 'the id of an existing rule (pipewright rules)',
         found: s.rule,
       });
       continue;

@@ -160,7 +160,13 @@ describe('finding details (#13.2)', () => {
       ...rendered('PIPE-001', pipeline({ stages: [{ name: 'A', steps: [{ step: 'script', groovy: 'echo "x"' }, { step: 'script', groovy: 'load "x.groovy"' }] }] })),
       ...rendered('SECRET-003', pipeline({ stages: [{ name: 'A', steps: [withToken([sh('echo "$NPM_TOKEN" > .npmrc'), sh('set -x'), { step: 'script', groovy: 'sh "npm publish --token ${NPM_TOKEN}"' }])] }] })),
     ];
-    expect(lines.length).toBeGreaterThanOrEqual(7);
+    // The engine's own findings about suppressions follow the same rule.
+    lines.push(
+      ...runPolicy(validPipeline(pipeline({ suppressions: [{ rule: 'SCAN-01', reason: 'reuses the SAST result', owner: 'team-a' }] })), {}, { source: 'p.pipeline.ts' })
+        .findings.filter((f) => f.code === 'SUPP-004')
+        .map(formatDiagnostic),
+    );
+    expect(lines.length).toBeGreaterThanOrEqual(8);
     for (const line of lines) {
       expect(line).toMatch(/\(expected .+, found .+\)$/);
       expect(line).not.toMatch(/expected \?|found \?/);
