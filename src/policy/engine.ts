@@ -258,6 +258,14 @@ function runPrepared(policy: PreparedPolicy, pipeline: ValidPipeline, context: P
     }
   }
 
+  // A step called from raw Groovy has the Groovy string as its path; a rule that points into the
+  // step (`[...path, 'script']`) points into that string, which has no parts of its own.
+  if (index.groovy.length > 0) {
+    for (const finding of raw) {
+      const source = index.groovy.find((g) => finding.path.length > g.path.length && isPathWithin(finding.path, g.path));
+      if (source) finding.path = source.path;
+    }
+  }
   const { findings, suppressed } = applySuppressions(raw, collectSuppressions(index), policy, today);
   const failed = findings.some((f) => atLeast(f.severity, cfg.failOn));
   return { findings, suppressed, rules: policy.active, failOn: cfg.failOn, failed };

@@ -65,6 +65,36 @@ describe('a deploy in post { success } (issue #10 repro)', () => {
   });
 });
 
+describe('raw Groovy that runs steps, end to end', () => {
+  it('a deploy hidden in a when expression is an error at the expression line, for PIPE-003 and the deploy rules alike', async () => {
+    project = createTempProject({
+      'pipelines/hidden.pipeline.ts': `import { definePipeline, sh } from 'pipewright';
+
+export default definePipeline({
+  agent: { type: 'label', label: 'linux && docker' },
+  options: { timeout: { time: 30 }, buildDiscarder: { numToKeep: 10 } },
+  stages: [
+    {
+      name: 'Build',
+      when: {
+        expression: 'sh("aws ecs update-service --cluster prod-apps --service api --task-definition api:42"); return true',
+      },
+      steps: [sh('make')],
+    },
+  ],
+});
+`,
+    });
+    const run = await compileProject({ root: project.root, resultCache: false });
+    const findings = run.pipelines[0]!.policy!.findings;
+    const at = (code: string) => findings.find((f) => f.code === code);
+    for (const code of ['PIPE-003', 'FLOW-001', 'DEPLOY-002']) {
+      expect(at(code), code).toMatchObject({ severity: 'error', path: ['stages', 0, 'when', 'expression'], location: { file: 'pipelines/hidden.pipeline.ts', line: 10 } });
+    }
+    expect(run.pipelines[0]!.jenkinsfile).toBeUndefined();
+  });
+});
+
 describe('deploys by any command name, under a production role (issue #10 "missed deploys")', () => {
   const environments = compliant().environments;
   const release = (script: string) =>

@@ -79,7 +79,15 @@ tester.run(rule('IAM-004'), {
 
 tester.run(rule('DEPLOY-002'), {
   valid: [compliant()],
-  invalid: [{ name: 'a deploy in post { success } is verified like any other', pipeline: deployInPost(), errors: [{ path: ['post', 'success', 0, 'script'] }] }],
+  invalid: [
+    { name: 'a deploy in post { success } is verified like any other', pipeline: deployInPost(), errors: [{ path: ['post', 'success', 0, 'script'] }] },
+    {
+      // The finding attaches to the Groovy string the call is in (it has no `script` property of its own).
+      name: 'a deploy called from a script block',
+      pipeline: pipeline({ stages: [{ name: 'Build', steps: [{ step: 'script', groovy: `sh '${POST_DEPLOY}'` }] }] }),
+      errors: [{ path: ['stages', 0, 'steps', 0, 'groovy'] }],
+    },
+  ],
 });
 
 tester.run(rule('IAM-001'), {
