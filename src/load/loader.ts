@@ -49,7 +49,7 @@ import { cacheSecret } from '../cache/cache-key.ts';
 import { PIPELINE_FILE_SUFFIX } from './discover.ts';
 import { diagnoseExternalFailure, findImportSite } from './externals.ts';
 import { createSourceLocator } from './locate.ts';
-import { evaluateUnits, probeImport, reviveError, sandboxLimits, ThrownValue, type EvaluationUnit, type SandboxLimits, type UnitOutcome } from './sandbox.ts';
+import { evaluateUnits, prepareSandbox, probeImport, reviveError, sandboxLimits, ThrownValue, type EvaluationUnit, type SandboxLimits, type UnitOutcome } from './sandbox.ts';
 import { BundleSourceMaps, parseStack, type StackPosition } from './stack.ts';
 
 /** One pipeline file after loading. */
@@ -181,6 +181,8 @@ export async function loadModules(files: readonly string[], options: LoadOptions
     limits: sandboxLimits(options.limits),
     sources,
   };
+  // The worker boots while esbuild bundles (or the cache is checked).
+  prepareSandbox(context.limits);
   if (options.reuseBundles ?? true) {
     const secret = cacheSecret();
     if (secret) context.secret = secret;

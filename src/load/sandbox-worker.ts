@@ -58,6 +58,7 @@ export function sandboxWorkerMain(): void {
   const setDelete = Set.prototype.delete;
   const StringCtor = String;
   const jsonStringify = JSON.stringify;
+  const DateNow = Date.now;
   const ErrorCtor = Error;
   const PromiseCtor = Promise;
   const resolvePath = pathModule.resolve;
@@ -147,7 +148,9 @@ export function sandboxWorkerMain(): void {
    * once and stay shared. `ruleChecks`: in a configuration, `policy.customRules[i].check` may be
    * a function; it is replaced by a sentinel the parent turns into a call back into this worker.
    */
-  function copyValue(root: unknown, allowRuleChecks: boolean): unknown {
+  function copyValue(root: unknown, allowRuleChecks: boolean): { value: unknown; exotic: boolean } {
+    // Whether the copy holds what JSON cannot say: undefined, NaN, ±Infinity, -0, bigints, holes.
+    let exotic = false;
     const open = new SetCtor<object>();
     const done = new MapCtor<object, unknown>();
     const path: Path = [];
@@ -156,13 +159,21 @@ export function sandboxWorkerMain(): void {
     const copy = (value: unknown): unknown => {
       switch (typeof value) {
         case 'string':
-        case 'number':
         case 'boolean':
+          return value;
+        case 'number':
+          if (value !== value || value === Infinity || value === -Infinity || (value === 0 && 1 / value < 0)) exotic = true;
+          return value;
         case 'undefined':
         case 'bigint':
+          exotic = true;
           return value;
         case 'function':
-          if (isRuleCheck()) return { [RULE_CHECK_SENTINEL]: path[2] };
+          if (isRuleCheck()) {
+            // JSON would do, but the configuration is one module: keep it simple and exact.
+            exotic = true;
+            return { [RULE_CHECK_SENTINEL]: path[2] };
+          }
           throw new Uncopyable([...path], 'a function');
         case 'symbol':
           throw new Uncopyable([...path], 'a symbol');
@@ -194,7 +205,10 @@ export function sandboxWorkerMain(): void {
         const length = list.length;
         const out = new Array<unknown>(length);
         for (let index = 0; index < length; index += 1) {
-          if (!hasOwn(list, index)) continue;
+          if (!hasOwn(list, index)) {
+            exotic = true;
+            continue;
+          }
           path[path.length] = index;
           out[index] = copy(readProperty(list, index));
           path.length -= 1;
@@ -231,7 +245,8 @@ export function sandboxWorkerMain(): void {
         throw new Uncopyable([...path], `a property whose getter threw (${errorText(error)})`);
       }
     };
-    return copy(root);
+    const value = copy(root);
+    return { value, exotic };
   }
 
   function errorText(error: unknown): string {
@@ -257,7 +272,13 @@ export function sandboxWorkerMain(): void {
       }
     }
     try {
-      return { hasDefault: true, marked, value: copyValue(value, kind === 'config') };
+      const copied = copyValue(value, kind === 'config');
+      // Plain JSON data travels as one string (much cheaper to post than a structured clone),
+      // unless user code gave the prototypes a toJSON, which JSON.stringify would call.
+      if (!copied.exotic && !hasOwn(ObjectPrototype, 'toJSON') && !hasOwn(ArrayPrototype, 'toJSON')) {
+        return { hasDefault: true, marked, json: jsonStringify(copied.value) };
+      }
+      return { hasDefault: true, marked, value: copied.value };
     } catch (error) {
       if (error instanceof Uncopyable) {
         // A top-level value that is not an object is reported as such by the parent (PW1004).
@@ -287,6 +308,22 @@ export function sandboxWorkerMain(): void {
     kind: 'pipeline' | 'config';
   }
 
+  /** Outcomes not posted yet: modules are posted in batches (one message per module costs more than the copy). */
+  let batch: Record<string, unknown>[] = [];
+  let batchStarted = 0;
+  const BATCH_SIZE = 32;
+  const BATCH_MS = 10;
+  const flush = (job: number) => {
+    if (batch.length === 0) return;
+    send({ op: 'modules', job, items: batch });
+    batch = [];
+  };
+  const queueOutcome = (job: number, item: Record<string, unknown>) => {
+    if (batch.length === 0) batchStarted = DateNow();
+    batch[batch.length] = item;
+    if (batch.length >= BATCH_SIZE || DateNow() - batchStarted >= BATCH_MS) flush(job);
+  };
+
   async function evaluate(job: number, units: Unit[]): Promise<void> {
     // While modules evaluate, only they may keep this worker alive: a module that awaits something
     // that never happens then ends the worker (`beforeExit` below) instead of hanging.
@@ -304,16 +341,18 @@ export function sandboxWorkerMain(): void {
         }
       } catch (error) {
         if (unit.thunk !== undefined && !(await importBundle(unit.url).then(() => true, () => false))) {
+          flush(job);
           send({ op: 'bundle-failed', job, error: errorOf(error) });
           atomicsStore(progress, 0, 0);
           apply(portRef, port, []);
           return;
         }
-        send({ op: 'module', job, unit: unit.unit, threw: errorOf(error) });
+        queueOutcome(job, { unit: unit.unit, threw: errorOf(error) });
         continue;
       }
-      send({ op: 'module', job, unit: unit.unit, ...exportOf(namespace, unit.kind) });
+      queueOutcome(job, { unit: unit.unit, ...exportOf(namespace, unit.kind) });
     }
+    flush(job);
     atomicsStore(progress, 0, 0);
     apply(portRef, port, []);
     send({ op: 'done', job });
@@ -377,7 +416,7 @@ export function sandboxWorkerMain(): void {
       };
       const findings: unknown[] = [];
       for (const finding of rule.check(context)) findings[findings.length] = finding;
-      reply = { findings: copyValue(findings, false), reads };
+      reply = { findings: copyValue(findings, false).value, reads };
     } catch (error) {
       reply = { error: error instanceof Uncopyable ? `it returned ${error.found} at findings${error.path.map((key) => `[${jsonStringify(key)}]`).join('')}` : errorText(error), reads };
     }

@@ -111,6 +111,8 @@ class SandboxWorker {
   readonly signal = new Int32Array(new SharedArrayBuffer(4));
   readonly limits: SandboxLimits;
   exited = false;
+  /** Evaluations this worker has finished (see `release`). */
+  uses = 0;
   #onExit: ((code: number, error?: Error) => void) | undefined;
   #lastError: Error | undefined;
 
@@ -202,12 +204,26 @@ function stoppedOutcome(code: number | undefined, error: Error | undefined, limi
   };
 }
 
+/** How many evaluations one worker serves (the configuration and the pipelines of a run), so a
+ * long watch session never accumulates old bundles in a worker's module cache. */
+const EVALUATIONS_PER_WORKER = 2;
+
+/** A worker whose evaluation went well: kept as the spare while it has uses left. */
+function release(worker: SandboxWorker): void {
+  worker.uses += 1;
+  if (worker.uses < EVALUATIONS_PER_WORKER && !worker.exited && (!spare || spare.exited)) {
+    spare = worker;
+    return;
+  }
+  worker.terminate();
+}
+
 /**
  * Evaluates `units` in order in sandbox workers, calling `onOutcome(index, outcome)` for each as
  * soon as it is known (values stream while later modules still evaluate). A unit that stops its
- * worker gets a `stopped` outcome and the rest continue in a fresh worker. Resolves with
- * `bundleFailed` (and stops) when a lazy bundle itself cannot be imported (an npm import fails to
- * link); the units without an outcome then are the caller's to sort out.
+ * worker gets a `stopped` outcome and the others without an outcome continue in a fresh worker.
+ * Resolves with `bundleFailed` (and stops) when a lazy bundle itself cannot be imported (an npm
+ * import fails to link); the units without an outcome then are the caller's to sort out.
  */
 export async function evaluateUnits(
   units: readonly EvaluationUnit[],
@@ -215,21 +231,27 @@ export async function evaluateUnits(
   onOutcome: (index: number, outcome: UnitOutcome) => void,
 ): Promise<{ bundleFailed?: SandboxError; evaluated: Set<number> }> {
   const evaluated = new Set<number>();
-  let next = 0;
-  while (next < units.length) {
+  let remaining = units.map((_, index) => index);
+  while (remaining.length > 0) {
     const worker = takeWorker(limits);
-    const start = next;
-    const result = await runOnWorker(worker, units, start, limits, (index, outcome) => {
+    const result = await runOnWorker(worker, units, remaining, limits, (index, outcome) => {
       evaluated.add(index);
       onOutcome(index, outcome);
     });
+    if (result.bundleFailed) {
+      worker.terminate();
+      return { bundleFailed: result.bundleFailed, evaluated };
+    }
+    if (result.stopped === undefined) {
+      release(worker);
+      break;
+    }
     worker.terminate();
-    if (result.bundleFailed) return { bundleFailed: result.bundleFailed, evaluated };
-    if (result.stopped === undefined) break;
-    evaluated.add(result.stopped.index);
-    onOutcome(result.stopped.index, result.stopped.outcome);
-    next = result.stopped.index + 1;
-    while (next < units.length && evaluated.has(next)) next += 1;
+    const blamed = result.stopped.index;
+    evaluated.add(blamed);
+    onOutcome(blamed, result.stopped.outcome);
+    // Units evaluated but not yet posted when the worker stopped run again in the next one.
+    remaining = remaining.filter((index) => !evaluated.has(index));
   }
   return { evaluated };
 }
@@ -237,11 +259,12 @@ export async function evaluateUnits(
 function runOnWorker(
   worker: SandboxWorker,
   units: readonly EvaluationUnit[],
-  start: number,
+  indexes: readonly number[],
   limits: SandboxLimits,
   onOutcome: (index: number, outcome: UnitOutcome) => void,
 ): Promise<{ bundleFailed?: SandboxError; stopped?: { index: number; outcome: UnitOutcome } }> {
   const job = (jobCounter += 1);
+  const wanted = new Set(indexes);
   return new Promise((resolve) => {
     let settled = false;
     let seen = -1;
@@ -258,28 +281,33 @@ function runOnWorker(
     /** The unit the worker was running: the progress cell holds its index + 1. */
     const current = () => {
       const index = Atomics.load(worker.progress, 0) - 1;
-      return index >= start && index < units.length ? index : start;
+      return wanted.has(index) ? index : indexes[0]!;
     };
     const stop = (outcome: UnitOutcome) => {
       const index = current();
       worker.terminate();
       finish({ stopped: { index, outcome } });
     };
+    const receive = (item: WorkerMessage) => {
+      const index = item.unit!;
+      if (!wanted.has(index)) return;
+      if (item.threw) {
+        onOutcome(index, { kind: 'threw', error: item.threw });
+        return;
+      }
+      const outcome: UnitOutcome = { kind: 'exported', hasDefault: Boolean(item.hasDefault), marked: Boolean(item.marked) };
+      if (typeof item.json === 'string') outcome.value = JSON.parse(item.json);
+      else if ('value' in item) outcome.value = item.value;
+      if (typeof item.topLevel === 'string') outcome.topLevel = item.topLevel;
+      if (item.problem) outcome.problem = item.problem as { path: (string | number)[]; found: string };
+      onOutcome(index, outcome);
+    };
     const onMessage = (message: WorkerMessage) => {
       if (message.job !== undefined && message.job !== job) return;
       switch (message.op) {
-        case 'module': {
-          const index = message.unit!;
-          if (message.threw) onOutcome(index, { kind: 'threw', error: message.threw });
-          else {
-            const outcome: UnitOutcome = { kind: 'exported', hasDefault: Boolean(message.hasDefault), marked: Boolean(message.marked) };
-            if ('value' in message) outcome.value = message.value;
-            if (typeof message.topLevel === 'string') outcome.topLevel = message.topLevel;
-            if (message.problem) outcome.problem = message.problem as { path: (string | number)[]; found: string };
-            onOutcome(index, outcome);
-          }
+        case 'modules':
+          for (const item of message.items as WorkerMessage[]) receive(item);
           break;
-        }
         case 'done':
           finish({});
           break;
@@ -322,7 +350,7 @@ function runOnWorker(
       finish({ stopped: { index, outcome: stoppedOutcome(code, error, limits) } });
     });
     worker.busy();
-    worker.post({ op: 'evaluate', job, units: units.slice(start).map((unit, offset) => ({ ...unit, unit: start + offset })) });
+    worker.post({ op: 'evaluate', job, units: indexes.map((index) => ({ ...units[index]!, unit: index })) });
   });
 }
 
