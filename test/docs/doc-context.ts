@@ -1,11 +1,12 @@
 /**
  * Names the documentation's fragments use without defining them, because the prose around them
  * does (an organisation's defaults module, a service's environments, a step "as above"). Copied
- * into the example project next to `pipelines/shared/org-defaults.ts` (this repository's example of
- * such a module; the docs say it is not part of the package) by test/docs/examples.test.ts.
+ * into the example project at the same path, with `pipelines/shared/org-defaults.ts` (this
+ * repository's example of such a module; the docs say it is not part of the package), by
+ * test/docs/examples.test.ts.
  */
 import { ecrPush, ecsDeploy, slack, type DeliveryEnvironment, type Stage } from 'pipewright';
-import { accounts, ecsEnvironments, notifyTo, org } from './pipelines/shared/org-defaults.ts';
+import { accounts, ecsEnvironments, notifyTo, org } from '../../pipelines/shared/org-defaults.ts';
 
 export { accounts, ecsEnvironments, notifyTo, org };
 

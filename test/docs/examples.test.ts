@@ -31,6 +31,9 @@ interface Generated {
   offset: number;
 }
 
+/** Where the context module sits in the example project: where it sits in the repository, so its imports resolve in both. */
+const CONTEXT_MODULE = 'test/docs/doc-context.ts';
+
 const PIPEWRIGHT_VALUES = Object.keys(pipewright);
 const CONTEXT_VALUES = [
   ...readFileSync(join(import.meta.dirname, 'doc-context.ts'), 'utf8').matchAll(/^export (?:const|function) (\w+)/gm),
@@ -44,7 +47,7 @@ function importsFor(code: string, file: string): string[] {
   const used = (name: string) => new RegExp(`(?<![\\w$'"])${name.replace(/\$/g, '\\$')}\\b`).test(code);
   const context = CONTEXT_VALUES.filter(used);
   const values = PIPEWRIGHT_VALUES.filter((name) => used(name) && !context.includes(name));
-  const fromFile = relative(dirname(file), 'doc-context.ts');
+  const fromFile = relative(dirname(file), CONTEXT_MODULE);
   return [
     `import { ${values.join(', ')} } from 'pipewright';`,
     ...(context.length > 0 ? [`import { ${context.join(', ')} } from '${fromFile.startsWith('.') ? fromFile : `./${fromFile}`}';`] : []),
@@ -108,7 +111,8 @@ beforeAll(() => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'docs-examples', private: true, type: 'module' }));
   // The organisation module the cookbook builds on: this repository's example, copied.
   cpSync(join(repo, 'pipelines', 'shared'), join(project, 'pipelines', 'shared'), { recursive: true });
-  cpSync(join(import.meta.dirname, 'doc-context.ts'), join(project, 'doc-context.ts'));
+  mkdirSync(join(project, dirname(CONTEXT_MODULE)), { recursive: true });
+  cpSync(join(import.meta.dirname, 'doc-context.ts'), join(project, CONTEXT_MODULE));
   writeFileSync(
     join(project, 'tsconfig.json'),
     JSON.stringify({ extends: join(repo, 'tsconfig.json'), include: ['**/*.ts'], exclude: ['node_modules'] }),
