@@ -1,0 +1,126 @@
+/**
+ * Finds the commands in a generated shell script that talk to AWS, and maps each to the IAM
+ * actions it needs. The IAM generator reads the scripts of the compiled Jenkinsfile through this,
+ * so the policy follows what the pipeline really runs, not a hand-kept list.
+ */
+
+/** A command in a script that may call AWS: `aws …`, `docker push`, `cosign …`, `pipewright …`. */
+export interface ToolInvocation {
+  tool: 'aws' | 'docker' | 'cosign' | 'pipewright';
+  /** The leading bare words after the tool name, e.g. `['ecs', 'wait', 'services-stable']`. */
+  words: string[];
+  /** The whole command, continuation lines joined (for flags such as `--delete`). */
+  text: string;
+}
+
+// A tool name in command position: at the start of a line, after `$(`, a pipe, `;`, `&&`, `!` or a
+// shell keyword. `echo "to undo: aws …"` is text, not a command, and does not match.
+const COMMAND = /(?:^|[;&|(!]|\b(?:if|then|else|do|while|until)\s)\s*(aws|docker|cosign|pipewright)\s+([^|;)]*)/g;
+const BARE_WORD = /^[a-z0-9][a-z0-9-]*$/;
+
+/**
+ * The AWS-relevant commands of a bash script, in order. Comment lines are skipped and
+ * backslash-continued lines joined first.
+ */
+export function scanInvocations(script: string): ToolInvocation[] {
+  const lines = script
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'));
+  const found: ToolInvocation[] = [];
+  for (const line of lines) {
+    for (const match of line.matchAll(COMMAND)) {
+      const tool = match[1] as ToolInvocation['tool'];
+      const rest = match[2]!;
+      const words: string[] = [];
+      for (const token of rest.trim().split(/\s+/)) {
+        if (!BARE_WORD.test(token)) break;
+        words.push(token);
+      }
+      found.push({ tool, words, text: `${tool} ${rest}`.trim() });
+    }
+  }
+  return found;
+}
+
+/** CLI service names whose IAM service prefix differs. */
+const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
+  s3api: 's3',
+  elbv2: 'elasticloadbalancing',
+};
+
+/**
+ * CLI commands whose IAM actions are not the command name in PascalCase: waiters poll a describe
+ * call, high-level `s3` commands and `get-login-password` wrap other APIs, and some options need
+ * an extra permission (`--delete`, `--object-lock-mode`).
+ */
+const CLI_EXCEPTIONS: Readonly<Record<string, (text: string) => string[]>> = {
+  'ecr get-login-password': () => ['ecr:GetAuthorizationToken'],
+  'ecs wait services-stable': () => ['ecs:DescribeServices'],
+  'route53 wait resource-record-sets-changed': () => ['route53:GetChange'],
+  'cloudfront wait invalidation-completed': () => ['cloudfront:GetInvalidation'],
+  'eks update-kubeconfig': () => ['eks:DescribeCluster'],
+  's3 cp': () => ['s3:PutObject'],
+  's3 sync': (text) => ['s3:ListBucket', 's3:PutObject', ...(/\s--delete\b/.test(text) ? ['s3:DeleteObject'] : [])],
+  // S3 needs s3:PutObjectRetention for an upload that sets a retention period.
+  's3api put-object': (text) => ['s3:PutObject', ...(/\s--object-lock-mode\b/.test(text) ? ['s3:PutObjectRetention'] : [])],
+};
+
+/**
+ * The SDK calls of `pipewright ecs-deploy` (the `…Command` classes src/aws/ecs-deploy.ts sends;
+ * test/iam/actions.test.ts checks this list against the source).
+ */
+export const ECS_DEPLOY_SDK_ACTIONS: readonly string[] = [
+  'ecs:DescribeServices',
+  'ecs:DescribeTaskDefinition',
+  'ecs:RegisterTaskDefinition',
+  'ecs:UpdateService',
+];
+
+/** Registry calls of `docker push` to ECR (the Docker Registry API as ECR authorizes it). */
+export const DOCKER_PUSH_ECR_ACTIONS: readonly string[] = [
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:CompleteLayerUpload',
+  'ecr:InitiateLayerUpload',
+  'ecr:PutImage',
+  'ecr:UploadLayerPart',
+];
+
+/** `cosign … --key awskms://…`: sigstore's AWS KMS signer describes the key and fetches its public key. */
+const COSIGN_KMS_READ = ['kms:DescribeKey', 'kms:GetPublicKey'];
+
+function pascalCase(kebab: string): string {
+  return kebab
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/**
+ * The IAM actions one invocation needs, as `service:Action`; `[]` for commands that do not call
+ * AWS (`docker login`, `pipewright` subcommands other than `ecs-deploy`, `cosign` without an
+ * AWS KMS key). Unknown `aws` commands map by name (`describe-images` → `DescribeImages`); the
+ * generator validates every result against the AWS service reference.
+ */
+export function iamActionsFor(invocation: ToolInvocation): string[] {
+  const [first, second, third] = invocation.words;
+  switch (invocation.tool) {
+    case 'aws': {
+      if (first === undefined || second === undefined) return [];
+      const key = second === 'wait' && third !== undefined ? `${first} wait ${third}` : `${first} ${second}`;
+      const exception = CLI_EXCEPTIONS[key];
+      if (exception !== undefined) return exception(invocation.text);
+      return [`${SERVICE_PREFIXES[first] ?? first}:${pascalCase(second)}`];
+    }
+    case 'docker':
+      return first === 'push' ? [...DOCKER_PUSH_ECR_ACTIONS] : [];
+    case 'cosign': {
+      if (!/--key\s+"?(?:\$PW_COSIGN_KEY|awskms:)/.test(invocation.text)) return [];
+      if (first === 'sign' || first === 'attest') return ['kms:Sign', ...COSIGN_KMS_READ];
+      if (first === 'verify' || first === 'verify-attestation') return [...COSIGN_KMS_READ];
+      return [];
+    }
+    case 'pipewright':
+      return first === 'ecs-deploy' ? [...ECS_DEPLOY_SDK_ACTIONS] : [];
+  }
+}
