@@ -100,6 +100,11 @@ describe('a typo inside a preset call', () => {
     const lines = `${stdout}${stderr}`.split('\n').filter((l) => l.includes('PW2005'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`${FILE}:8:15 - error PW2005 at reactApp({ registry.region })`);
+    // lint: once, at the option, the model path second.
+    const lint = await runCli(['lint'], project.root);
+    const lintLines = lint.stdout.split('\n').filter((l) => l.includes('PW2005'));
+    expect(lintLines).toHaveLength(1);
+    expect(lintLines[0]).toMatch(/^\s+8:15\s+error\s+PW2005 .*\(reactApp\(\{ registry\.region \}\); model stages\[2\]/);
   });
 });
 

@@ -51,7 +51,9 @@ export function formatText(report: LintReport, options: TextReportOptions): stri
   };
   const item = (d: Diagnostic) => {
     const where = d.location ? `${d.location.line}:${d.location.column}` : '-';
-    const at = d.path ? colors.dim(` (${formatPath(d.path)})`) : '';
+    // A problem traced to a preset option names the option first, the model path second.
+    const model = d.path ? formatPath(d.path) : undefined;
+    const at = d.sourcePath !== undefined ? colors.dim(` (${d.sourcePath}${model ? `; model ${model}` : ''})`) : model ? colors.dim(` (${model})`) : '';
     out.push(`  ${where.padEnd(7)} ${severityLabel(d, colors)} ${colors.bold(d.code.padEnd(10))} ${d.message}${at}`);
     const jenkinsfile = (d as PolicyFinding).jenkinsfile;
     if (jenkinsfile) out.push(`  ${' '.repeat(7)} ${colors.dim(`Jenkinsfile: ${formatLocation(jenkinsfile)}`)}`);
