@@ -74,7 +74,7 @@ writeFileSync(join(root, 'dist', 'BUILD_ID'), `${id}\n`);
  */
 const TS_SPECIFIER = /((?:\bfrom|\bimport\s*\(|\bimport)\s*)(['"])(\.{1,2}\/[^'"\n]*?)\.ts\2/g;
 
-/** Emits dist/**\/*.d.ts with tsc's API; exits non-zero on any error. */
+/** Emits dist/**\/*.d.ts with tsc's API; exits non-zero when a declaration cannot be emitted. */
 function emitDeclarations() {
   const configPath = join(root, 'tsconfig.build.json');
   const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
@@ -89,7 +89,9 @@ function emitDeclarations() {
     mkdirSync(dirname(fileName), { recursive: true });
     writeFileSync(fileName, text.replace(TS_SPECIFIER, (_, keyword, quote, path) => `${keyword}${quote}${path}.js${quote}`));
   }, undefined, true);
-  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics];
+  // Declaration errors, not the whole type check: `npm run typecheck` does that, and a type error
+  // elsewhere should not stop `npm ci` (prepare) from building a runnable dist/.
+  const diagnostics = [...program.getOptionsDiagnostics(), ...program.getSyntacticDiagnostics(), ...result.diagnostics];
   if (diagnostics.length > 0) {
     const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
     process.stderr.write(ts.formatDiagnosticsWithColorAndContext(diagnostics, host));
