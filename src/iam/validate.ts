@@ -33,11 +33,12 @@ export async function validatePolicy(policy: PolicyDocument): Promise<void> {
         problems.push(`${statement.Sid}: ${action} is not an action in the AWS service authorization reference`);
         continue;
       }
-      const allowedKeys = [...details.conditionKeys, ...details.resourceTypes.flatMap((t) => t.conditionKeys)];
+      const allowedKeys = [...(details.conditionKeys ?? []), ...details.resourceTypes.flatMap((t) => t.conditionKeys ?? [])];
       const templates: string[] = [];
       for (const type of details.resourceTypes) {
-        templates.push((await iamResourceTypeDetails(service, type.name.replace(/\*$/, ''))).arn);
-        allowedKeys.push(...(await iamResourceTypeDetails(service, type.name.replace(/\*$/, ''))).conditionKeys);
+        const reference = await iamResourceTypeDetails(service, type.name.replace(/\*$/, ''));
+        templates.push(reference.arn);
+        allowedKeys.push(...(reference.conditionKeys ?? []));
       }
       for (const resource of statement.Resource ?? []) {
         if (resource === '*') {

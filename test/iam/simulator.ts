@@ -77,11 +77,11 @@ export function concreteRequest(action: string, resourceType: string | undefined
     case 'object': {
       if (step.step === 'evidenceExport') {
         context['s3:object-lock-mode'] = 'COMPLIANCE';
-        const prefix = step.prefix === undefined ? '' : `${step.prefix}/`;
+        const prefix = step.prefix === undefined ? '' : `${step.prefix.replace(/^\/+|\/+$/g, '')}/`;
         const env = step.environment === undefined ? '' : `${step.environment}/`;
         return { action, resource: `arn:aws:s3:::${step.bucket}/${prefix}${pipeline}/17/${env}evidence/ecs-release.json`, context };
       }
-      const prefix = step.prefix === undefined ? '' : `${step.prefix}/`;
+      const prefix = step.prefix === undefined ? '' : `${step.prefix.replace(/^\/+|\/+$/g, '')}/`;
       return { action, resource: `arn:aws:s3:::${step.bucket}/${prefix}assets/app.js`, context };
     }
     case 'bucket':
