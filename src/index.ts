@@ -54,6 +54,7 @@ export {
 export { diffAgainstRef, diffRuns, hasSecurityChanges, type PipelineDiff, type PipelineDiffStatus, type ProjectDiff } from './diff/project.ts';
 export { compileAtRef, GitBaseError, type BaseRun } from './diff/git-base.ts';
 export { formatJson, formatMarkdown, formatText, type DiffFormat, type FormatOptions } from './diff/format.ts';
+export * from './iam/index.ts';
 export { pipelineGraph, stageGraph, type GraphFormat, type GraphOptions, type StageGraph } from './graph/graph.ts';
 export {
   runPolicy,

@@ -14,6 +14,7 @@ Commands:
   preflight            check the AWS resources the pipelines name (read-only: ECS, ECR)
   diff --base <ref>    semantic diff of the pipelines against a git ref, security changes first
   graph <pipeline>     stage graph of a pipeline as Mermaid or DOT
+  iam [pipelines...]   least-privilege IAM policies of the roles the pipelines assume
   lint [files...]      check pipelines against the policy (--format text|json|sarif|junit|github)
   explain <RULE-ID>    a rule's rationale, standards, a violation and its fix
   rules                list every policy rule
@@ -39,6 +40,7 @@ const commands: Record<string, () => Promise<Command>> = {
   },
   diff: async () => (await import('./diff.ts')).runDiffCli,
   graph: async () => (await import('./graph.ts')).runGraphCli,
+  iam: async () => (await import('./iam.ts')).runIamCli,
   lint: async () => (await import('./lint.ts')).runLintCli,
   explain: async () => (await import('./lint.ts')).runExplainCli,
   rules: async () => (await import('./lint.ts')).runRulesCli,

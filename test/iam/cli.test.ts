@@ -1,0 +1,56 @@
+/** `pipewright iam` through the CLI dispatcher, on this repository's pipelines. */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { main } from '../../src/cli/main.ts';
+import type { CliIo } from '../../src/cli/io.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {}, cwd: ROOT };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+describe('pipewright iam', () => {
+  it('prints the policies of one pipeline in one environment, with the trust policy', async () => {
+    const { code, stdout, stderr } = await cli(['iam', 'payments-api', '--env', 'prod', '--principal', 'arn:aws:iam::555555555555:role/jenkins', '--external-id', 'ci']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const printed = JSON.parse(stdout) as { pipeline: string; environment: string; roles: { roleArn: string; identityPolicy: { Statement: { Sid: string; Resource: string[] }[] }; trustPolicy: unknown; calls?: unknown }[] }[];
+    expect(printed.map((p) => `${p.pipeline}/${p.environment}`)).toEqual(['payments-api/prod']);
+    expect(printed[0]!.roles.map((r) => r.roleArn)).toEqual(['arn:aws:iam::333333333333:role/ecs-deployer-prod', 'arn:aws:iam::444444444444:role/evidence-writer']);
+    const deploy = printed[0]!.roles[0]!;
+    expect(deploy.identityPolicy.Statement.find((s) => s.Sid === 'EcsDeployProdEcsRollbackProdEcsService')!.Resource).toEqual([
+      'arn:aws:ecs:eu-west-1:333333333333:service/prod-apps/payments-api',
+    ]);
+    expect(deploy.trustPolicy).toBeDefined();
+    expect(deploy.calls).toBeUndefined();
+  });
+
+  it('writes <out>/<pipeline>/<environment>.json for every pipeline that assumes a role', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'pipewright-iam-out-'));
+    try {
+      const { code, stdout } = await cli(['iam', '--out', out]);
+      expect(code).toBe(0);
+      expect(readdirSync(out).sort()).toEqual(['ledger-service', 'notifications-worker', 'payments-api', 'web']);
+      expect(readdirSync(join(out, 'web')).sort()).toEqual(['dev.json', 'prod.json', 'stage.json']);
+      expect(stdout.split('\n').filter(Boolean)).toHaveLength(4 * 3 + 3 * 1);
+      const web = JSON.parse(readFileSync(join(out, 'web', 'dev.json'), 'utf8'));
+      expect(web.roles[0].notes).toContain('no trust policy: give the Jenkins principal (--principal)');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an unknown pipeline and a format it does not have yet', async () => {
+    expect((await cli(['iam', 'nope'])).code).toBe(2);
+    const terraform = await cli(['iam', '--format', 'terraform']);
+    expect(terraform.code).toBe(2);
+    expect(terraform.stderr).toMatch(/not implemented yet/);
+  });
+});
