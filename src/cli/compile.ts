@@ -80,7 +80,7 @@ export async function runCompileCli(argv: string[], io: CliIo): Promise<number> 
   } catch (error) {
     // A file-system failure outside any one output (the cache directory, the pipelines directory,
     // the project root): one line naming the path, not a stack trace.
-    const written = writer?.abandon() ?? [];
+    const written = (await writer?.abandon()) ?? [];
     if (!isFsError(error)) throw error;
     io.stderr.write(`pipewright compile: ${describeFsError(error)}\n`);
     for (const outcome of written) {

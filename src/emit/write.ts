@@ -2,7 +2,7 @@
  * Writing Jenkinsfiles safely: atomic (temp file + rename in the same directory), skipped when the
  * bytes are unchanged, and never over a file that pipewright did not generate unless forced.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { handEditReason, readHeader } from './header.ts';
@@ -54,7 +54,9 @@ export function planWrite(existing: string | undefined, text: string): WritePlan
 
 /**
  * Writes `text` to `path` atomically, creating parent directories (unless the caller knows the
- * directory exists: `directoryExists`).
+ * directory exists: `directoryExists`). The temp file is created exclusively (`wx`: never through
+ * an existing file or symbolic link), and the rename replaces the final component itself, never
+ * what a symbolic link there points to.
  */
 export async function writeAtomic(path: string, text: string, directoryExists = false): Promise<void> {
   if (!directoryExists) await mkdir(dirname(path), { recursive: true });
@@ -63,25 +65,8 @@ export async function writeAtomic(path: string, text: string, directoryExists = 
     await writeFile(temp, text, { encoding: 'utf8', flag: 'wx' });
     await rename(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
-/**
- * `writeAtomic`, synchronously: a run writes many small files, and a thread-pool round trip per
- * step costs more than the step. The temp file is created exclusively (`wx`: never through an
- * existing file or symbolic link), and the rename replaces the final component itself, never
- * what a symbolic link there points to.
- */
-export function writeAtomicSync(path: string, text: string, directoryExists = false): void {
-  if (!directoryExists) mkdirSync(dirname(path), { recursive: true });
-  const temp = tempNameFor(path);
-  try {
-    writeFileSync(temp, text, { encoding: 'utf8', flag: 'wx' });
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
+    // The write's own error is the one to report, not a failure to clean up after it.
+    await rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
 }
