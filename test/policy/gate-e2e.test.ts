@@ -54,7 +54,7 @@ describe('a deploy in post { success } (issue #10 repro)', () => {
     expect(post.policy!.failed).toBe(true);
     expect(post.jenkinsfile).toBeUndefined();
     const report = lintReportFromRun(run, { name: 'pipewright', version: '0.0.0-test' });
-    const text = formatText(report, { colors: colorsFor({ isTTY: false }, {}) });
+    const text = formatText(report, { colors: colorsFor({ isTTY: false, write: () => true }, {}) });
     expect(text).toContain("10:15   error   FLOW-001   'aws ecs update-service' deploys to prod without an earlier approval");
     expect(text).not.toMatch(/Jenkinsfile: generated\//);
     const sarif = JSON.parse(formatSarif(report, { root: project.root }));
