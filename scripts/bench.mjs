@@ -5,10 +5,13 @@
 // RSS of the whole process, Node start-up included):
 //   cold compile (no cache, no outputs), warm compile (nothing changed), compile --check,
 //   lint (when the lint command exists), and cold compile of N×scale pipelines;
+// the real-service fleet (#14): F copies of pipelines/payments-api.pipeline.ts with distinct names,
+//   the repository's org defaults and pipewright.config.ts (so it follows the presets), cold and
+//   warm compile, --check and lint;
 // and, in process, watch-mode latency from a source write to the rewritten Jenkinsfile for a
 // single-pipeline edit (50 edits, p50/p95) and for an edit of the shared module.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +24,7 @@ const { values } = parseArgs({
     pipelines: { type: 'string', default: '1000' },
     scale: { type: 'string', default: '10' },
     edits: { type: 'string', default: '50' },
+    fleet: { type: 'string', default: '1000' },
     json: { type: 'string' },
     keep: { type: 'boolean' },
   },
@@ -28,7 +32,23 @@ const { values } = parseArgs({
 const count = Number(values.pipelines);
 const scale = Number(values.scale);
 const edits = Number(values.edits);
+const fleet = Number(values.fleet);
 const cli = join(repo, 'bin', 'pipewright.js');
+
+/** F copies of the company's payments-api pipeline (distinct names), its org defaults and config. */
+function makeFleet(n) {
+  const root = mkdtempSync(join(tmpdir(), `pipewright-fleet-${n}-`));
+  mkdirSync(join(root, 'pipelines'), { recursive: true });
+  cpSync(join(repo, 'pipelines', 'shared'), join(root, 'pipelines', 'shared'), { recursive: true });
+  cpSync(join(repo, 'pipewright.config.ts'), join(root, 'pipewright.config.ts'));
+  const source = readFileSync(join(repo, 'pipelines', 'payments-api.pipeline.ts'), 'utf8');
+  if (!source.includes("name: 'payments-api',")) throw new Error('payments-api.pipeline.ts no longer sets name: the fleet generator needs updating');
+  for (let i = 0; i < n; i++) {
+    const name = `payments-api-${String(i).padStart(4, '0')}`;
+    writeFileSync(join(root, 'pipelines', `${name}.pipeline.ts`), source.replace("name: 'payments-api',", `name: '${name}',`));
+  }
+  return root;
+}
 
 function makeProject(n) {
   const root = mkdtempSync(join(tmpdir(), `pipewright-bench-${n}-`));
@@ -119,6 +139,22 @@ try {
 } finally {
   if (!values.keep) rmSync(root, { recursive: true, force: true });
 }
+if (fleet > 0) {
+  const root = makeFleet(fleet);
+  try {
+    const cold = [1, 2, 3].map(() => {
+      for (const dir of ['generated', '.pipewright-cache', 'node_modules/.cache']) rmSync(join(root, dir), { recursive: true, force: true });
+      return runCli(['compile', '--root', root, '--quiet']);
+    });
+    const warm = [1, 2, 3].map(() => runCli(['compile', '--root', root, '--quiet']));
+    const check = [1, 2, 3].map(() => runCli(['compile', '--check', '--root', root]));
+    const lint = [1, 2, 3].map(() => runCli(['lint', '--root', root, '--format', 'json', '--output', join(root, 'lint.json')]));
+    const summary = (runs) => ({ seconds: median(runs.map((r) => r.seconds)), peakRssMb: Math.max(...runs.map((r) => r.rssMb)), status: runs[0].status });
+    results.fleet = { pipelines: fleet, cold: summary(cold), warm: summary(warm), check: summary(check), lint: summary(lint) };
+  } finally {
+    if (!values.keep) rmSync(root, { recursive: true, force: true });
+  }
+}
 if (scale > 1) {
   const big = makeProject(count * scale);
   try {
@@ -134,12 +170,21 @@ const rows = [
   ['warm compile (no change)', `${count}`, results.warmCompile.seconds, results.warmCompile.peakRssMb, '≤ 0.5 s'],
   ['compile --check', `${count}`, results.check.seconds, results.check.peakRssMb, '≤ 1.0 s'],
   ...(results.lint ? [['lint', `${count}`, results.lint.seconds, results.lint.peakRssMb, '≤ 1.5 s']] : []),
+  ...(results.fleet
+    ? [
+        ['real-service fleet: cold compile', `${fleet}`, results.fleet.cold.seconds, results.fleet.cold.peakRssMb, `≤ 2.5 s, ≤ 400 MB (exit ${results.fleet.cold.status})`],
+        ['real-service fleet: warm compile', `${fleet}`, results.fleet.warm.seconds, results.fleet.warm.peakRssMb, `≤ 0.5 s (exit ${results.fleet.warm.status})`],
+        ['real-service fleet: compile --check', `${fleet}`, results.fleet.check.seconds, results.fleet.check.peakRssMb, `≤ 2.0 s (exit ${results.fleet.check.status})`],
+        ['real-service fleet: lint', `${fleet}`, results.fleet.lint.seconds, results.fleet.lint.peakRssMb, `≤ 2.0 s (exit ${results.fleet.lint.status})`],
+      ]
+    : []),
   ...(results.scaled
     ? [['cold compile', `${results.scaled.pipelines}`, results.scaled.seconds, results.scaled.peakRssMb, `≤ ${scale}× (${results.scaled.ratio.toFixed(1)}×)`]]
     : []),
 ];
 console.log(`pipewright bench — Node ${process.version}, ${results.machine.cpus} CPUs\n`);
 console.log('| task | pipelines | wall (s) | peak RSS (MB) | target |');
+// Peak RSS is the CLI process's (its sandbox worker threads included; esbuild's own service process is not).
 console.log('|---|---|---|---|---|');
 for (const [task, n, s, mb, target] of rows) console.log(`| ${task} | ${n} | ${s.toFixed(3)} | ${mb.toFixed(0)} | ${target} |`);
 console.log(

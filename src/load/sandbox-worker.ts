@@ -431,7 +431,13 @@ export function sandboxWorkerMain(): void {
     atomicsNotify(signal, 0);
   });
 
-  let queue: Promise<void> = PromiseCtor.resolve();
+  // Start Node's ESM loader now (compiling its internals costs tens of milliseconds in a fresh
+  // worker): a worker started ahead of time (watch, or while esbuild bundles) is then ready to
+  // import the bundle at once. Requests wait for it.
+  let queue: Promise<void> = nativeImport('data:text/javascript,export{}').then(
+    () => undefined,
+    () => undefined,
+  );
   port.on('message', (message: { op: string; job: number; units?: Unit[]; unit?: Unit; url?: string; runtime?: string; root?: string }) => {
     if (message.op === 'check') {
       check(message as never);
