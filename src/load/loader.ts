@@ -28,6 +28,7 @@ import {
   ENTRY_NAME,
   entryIndexOfLine,
   reachable,
+  releaseBundler,
   type BundleMode,
   type BundleSuccess,
   type ExternalImports,
@@ -225,6 +226,9 @@ async function withSlotLock<T>(slot: string, work: () => Promise<T>): Promise<T>
   }
 }
 
+/** Loads of at least this many entries stop esbuild's service once bundled (`releaseBundler`). */
+const LARGE_LOAD = 100;
+
 /** How often a bundle deleted under our feet (by another process) is rebuilt before giving up. */
 const MAX_BUNDLE_ATTEMPTS = 3;
 
@@ -232,6 +236,8 @@ const MAX_BUNDLE_ATTEMPTS = 3;
 async function prepareAndEvaluate(context: LoadContext, entries: readonly string[]): Promise<PreparedBundle> {
   for (let attempt = 1; ; attempt += 1) {
     const prepared = (attempt === 1 ? reuseBundle(context, entries) : undefined) ?? (await buildBundle(context, entries));
+    // A large load leaves esbuild's service holding its memory for the rest of the run: free it.
+    if (entries.length >= LARGE_LOAD) await releaseBundler();
     const outcome = await evaluateBundle(context, prepared);
     if (outcome === 'done') return prepared;
     // Another process replaced and deleted the bundle between our build (or check) and our import.
