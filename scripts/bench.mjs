@@ -292,7 +292,7 @@ console.log(`pipewright bench — Node ${process.version}, ${results.machine.cpu
 // process below it (esbuild's service), sampled every 10 ms.
 console.log('| task | pipelines | wall (s) | peak RSS (MB) | process tree (MB) | target |');
 console.log('|---|---|---|---|---|---|');
-for (const [task, n, row, target] of rows) const mb = (value) => (Number.isFinite(value) ? value.toFixed(0) : '–');
+const mb = (value) => (Number.isFinite(value) ? value.toFixed(0) : '–');
 for (const [task, n, row, target] of rows) console.log(`| ${task} | ${n} | ${row.seconds.toFixed(3)} | ${mb(row.peakRssMb)} | ${mb(row.treeMb)} | ${target} |`);
 const floorLine = (label, floor) =>
   `${label}: ${floor.seconds.toFixed(3)} s in one process (esbuild bundle ${floor.bundleMs.toFixed(0)} ms, writing ${floor.writeMs.toFixed(0)} ms of ${floor.averageJenkinsfileBytes} B files)`;
