@@ -101,6 +101,8 @@ async function compileAndReport(
   started: number,
 ): Promise<number> {
   const colors = colorsFor(io.stdout, io.env);
+  // Before any code of the project runs: --check compares only outputs that were not changed after this.
+  const beforeProjectCode = Date.now();
   const run = await compileProject({
     root,
     lazyModels: true,
@@ -121,7 +123,7 @@ async function compileAndReport(
   }
 
   if (values.check) {
-    const problems = await checkRun(run);
+    const problems = await checkRun(run, { unchangedSince: beforeProjectCode });
     for (const problem of problems) {
       io.stdout.write(`${colors.red(`${problem.kind}:`)} ${problem.message}\n`);
       if (problem.diff) io.stdout.write(problem.diff);

@@ -4,7 +4,7 @@
  * Every write and delete stays inside the project (see `safe-path.ts`), happens under the project
  * lock (see `lock.ts`), and a failure is reported for the file it concerns, never as a crash.
  */
-import { readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { CompileRun, CompiledPipeline } from '../compile.ts';
 import { hasErrors } from '../diagnostics.ts';
@@ -495,7 +495,8 @@ export type CheckProblemKind =
   | 'invalid'
   | 'unsafe'
   | 'unreadable'
-  | 'temp';
+  | 'temp'
+  | 'changed';
 
 export interface CheckProblem {
   kind: CheckProblemKind;
@@ -563,7 +564,40 @@ function checkPipeline(pipeline: CompiledPipeline, guard: PathGuard, listing: Li
  * hand-edited and foreign files, orphans, leftover temp files of interrupted runs, outputs that
  * lead outside the project or cannot be read, and pipelines that do not compile.
  */
-export async function checkRun(run: CompileRun): Promise<CheckProblem[]> {
+/** `changed` problems for the paths whose inode changed at or after `since` (lstat: links are not followed). */
+function changedSince(guard: PathGuard, paths: readonly string[], outDir: string, since: number): CheckProblem[] {
+  const problems: CheckProblem[] = [];
+  for (const path of paths) {
+    let changedAt: number;
+    try {
+      changedAt = lstatSync(path).ctimeMs;
+    } catch {
+      continue; // Absent now: reported as missing or orphan by the checks above, if it matters.
+    }
+    if (changedAt < since) continue;
+    const file = relative(guard.realRoot, path).split(sep).join('/') || outDir;
+    problems.push({
+      kind: 'changed',
+      file,
+      message: `${file} was changed while this check ran (after pipewright started, at ${new Date(changedAt).toISOString()}): something the run executed, such as pipeline or configuration code, modified it, so it is not compared; check a clean checkout`,
+    });
+  }
+  return problems;
+}
+
+export interface CheckOptions {
+  /**
+   * Wall-clock time (ms since the epoch) taken before any code of the project ran (pipeline
+   * modules, the configuration). Outputs, and the output directory's entries, whose inode changed
+   * at or after it (their `ctime`, which the kernel sets and no process can set back) are
+   * reported as `changed`: the comparison is only trusted for files as they were before the
+   * project's code ran, which could otherwise rewrite a committed Jenkinsfile to what --check
+   * expects.
+   */
+  unchangedSince?: number;
+}
+
+export async function checkRun(run: CompileRun, options: CheckOptions = {}): Promise<CheckProblem[]> {
   const problems: CheckProblem[] = [];
   const guard = createPathGuard(run.root);
   const listing = new ListingCache(guard);
@@ -602,7 +636,16 @@ export async function checkRun(run: CompileRun): Promise<CheckProblem[]> {
     for (const unreadable of found.unreadable) {
       problems.push({ kind: 'unreadable', file: unreadable.file, message: `${unreadable.reason}; not checked` });
     }
+    if (options.unchangedSince !== undefined) {
+      const paths = [outDir.real, ...entries.map((entry) => entry.absolute)];
+      problems.push(...changedSince(guard, paths, run.config.outDir, options.unchangedSince));
+    }
   }
-  const order: CheckProblemKind[] = ['invalid', 'unsafe', 'unreadable', 'hand-edited', 'foreign', 'stale', 'missing', 'orphan', 'temp'];
+  if (options.unchangedSince !== undefined) {
+    // Outputs outside the output directory (a pipeline's own `output`) are checked one by one.
+    const outside = run.pipelines.map((p) => join(guard.realRoot, p.output)).filter((path) => 'real' in outDir && !path.startsWith(outDir.real + sep));
+    problems.push(...changedSince(guard, outside, run.config.outDir, options.unchangedSince));
+  }
+  const order: CheckProblemKind[] = ['invalid', 'changed', 'unsafe', 'unreadable', 'hand-edited', 'foreign', 'stale', 'missing', 'orphan', 'temp'];
   return problems.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.file.localeCompare(b.file));
 }
