@@ -18,6 +18,7 @@ export {
 } from './compile.ts';
 export {
   checkRun,
+  type CheckOptions,
   findOrphans,
   writeRun,
   type CheckProblem,

@@ -559,11 +559,6 @@ function checkPipeline(pipeline: CompiledPipeline, guard: PathGuard, listing: Li
   };
 }
 
-/**
- * Compares the files on disk with a compile run without writing anything: stale, missing,
- * hand-edited and foreign files, orphans, leftover temp files of interrupted runs, outputs that
- * lead outside the project or cannot be read, and pipelines that do not compile.
- */
 /** `changed` problems for the paths whose inode changed at or after `since` (lstat: links are not followed). */
 function changedSince(guard: PathGuard, paths: readonly string[], outDir: string, since: number): CheckProblem[] {
   const problems: CheckProblem[] = [];
@@ -597,6 +592,12 @@ export interface CheckOptions {
   unchangedSince?: number;
 }
 
+/**
+ * Compares the files on disk with a compile run without writing anything: stale, missing,
+ * hand-edited and foreign files, orphans, leftover temp files of interrupted runs, outputs that
+ * lead outside the project or cannot be read, pipelines that do not compile, and (with
+ * {@link CheckOptions.unchangedSince}) outputs changed while the run was going.
+ */
 export async function checkRun(run: CompileRun, options: CheckOptions = {}): Promise<CheckProblem[]> {
   const problems: CheckProblem[] = [];
   const guard = createPathGuard(run.root);
