@@ -1,46 +1,13 @@
 // `pipewright diff` end to end: a real git repository in a temp directory, real commits, the real
 // loader and compiler on both sides, the real CLI dispatcher.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/io.ts';
+import { git, run, write } from './support.ts';
 
 const repoNodeModules = path.resolve(import.meta.dirname, '../../node_modules');
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'commit.gpgsign=false', '-c', 'core.autocrlf=false', ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'Test',
-      GIT_AUTHOR_EMAIL: 'test@example.invalid',
-      GIT_COMMITTER_NAME: 'Test',
-      GIT_COMMITTER_EMAIL: 'test@example.invalid',
-    },
-  });
-}
-
-async function run(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (text: string) => (stdout += text), isTTY: false },
-    stderr: { write: (text: string) => (stderr += text), isTTY: false },
-    env: { NO_COLOR: '1' },
-    cwd,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
-
-const write = (file: string, text: string) => {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-};
 
 const scanModule = `import { sh, type Stage } from 'pipewright';
 
