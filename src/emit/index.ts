@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { CompileRun, CompiledPipeline } from '../compile.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { describeFsError } from './fs-errors.ts';
-import { handEditReason, readHeader } from './header.ts';
+import { compileCommandFor, handEditReason, readHeader } from './header.ts';
 import { acquireProjectLock, isTempInFlight, tempFileOwner, type ProjectLock } from './lock.ts';
 import { createPathGuard, isInside, type EntryKind, type PathGuard } from './safe-path.ts';
 import { unifiedDiff } from './unified-diff.ts';
@@ -510,7 +510,7 @@ export interface CheckProblem {
 }
 
 /** What is wrong on disk for one pipeline of a run, if anything (reads its output synchronously). */
-function checkPipeline(pipeline: CompiledPipeline, guard: PathGuard, listing: ListingCache): CheckProblem | undefined {
+function checkPipeline(pipeline: CompiledPipeline, guard: PathGuard, listing: ListingCache, command: string): CheckProblem | undefined {
   if (hasErrors(pipeline.diagnostics) || pipeline.jenkinsfile === undefined) {
     return {
       kind: 'invalid',
@@ -534,7 +534,7 @@ function checkPipeline(pipeline: CompiledPipeline, guard: PathGuard, listing: Li
     return { kind: 'unreadable', ...at, message: `${describeFsError(error, pipeline.output)}; not checked` };
   }
   if (onDisk === undefined) {
-    return { kind: 'missing', ...at, message: `${pipeline.output} is missing; run \`npm run compile-pipelines\`` };
+    return { kind: 'missing', ...at, message: `${pipeline.output} is missing; run \`${command}\`` };
   }
   if (onDisk === pipeline.jenkinsfile) return undefined;
   const header = readHeader(onDisk);
@@ -554,9 +554,18 @@ function checkPipeline(pipeline: CompiledPipeline, guard: PathGuard, listing: Li
   return {
     kind: 'stale',
     ...at,
-    message: `${pipeline.output} is out of date with ${pipeline.source}; run \`npm run compile-pipelines\``,
+    message: `${pipeline.output} is out of date with ${pipeline.source}; run \`${command}\``,
     diff,
   };
+}
+
+/** A file's text, or `undefined` when it cannot be read. */
+function readTextIfAny(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** `changed` problems for the paths whose inode changed at or after `since` (lstat: links are not followed). */
@@ -602,8 +611,10 @@ export async function checkRun(run: CompileRun, options: CheckOptions = {}): Pro
   const problems: CheckProblem[] = [];
   const guard = createPathGuard(run.root);
   const listing = new ListingCache(guard);
+  // The fix the messages suggest, as the generated headers say it (npx for a consumer without the script).
+  const command = compileCommandFor(readTextIfAny(join(run.root, 'package.json')));
   for (const pipeline of run.pipelines) {
-    const problem = checkPipeline(pipeline, guard, listing);
+    const problem = checkPipeline(pipeline, guard, listing, command);
     if (problem) problems.push(problem);
   }
   const outDir = realDirectoryInside(guard, run.config.outDir);
@@ -624,7 +635,7 @@ export async function checkRun(run: CompileRun, options: CheckOptions = {}): Pro
         source: orphan.source,
         message: orphan.handEdited
           ? `${orphan.file} looks generated from ${orphan.source}, which no longer produces it, and was edited by hand (${orphan.handEdited}); delete it`
-          : `${orphan.file} was generated from ${orphan.source}, which no longer produces it; delete it or run \`npm run compile-pipelines\``,
+          : `${orphan.file} was generated from ${orphan.source}, which no longer produces it; delete it or run \`${command}\``,
       });
     }
     for (const temp of found.staleTemps) {

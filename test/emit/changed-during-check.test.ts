@@ -51,3 +51,15 @@ describe('compile --check and outputs changed by project code', () => {
     expect(result.code).toBe(0);
   });
 });
+
+describe('compile --check suggests the command the project has', () => {
+  it('says `npx pipewright compile` without a compile-pipelines script, `npm run compile-pipelines` with one', async () => {
+    project = createTempProject({ 'pipelines/hello.pipeline.ts': helloPipeline() });
+    const bare = await runCli(['compile', '--check', '--root', project.root], project.root);
+    expect(bare.code).toBe(1);
+    expect(bare.stdout).toContain('generated/hello/Jenkinsfile is missing; run `npx pipewright compile`');
+    project.write('package.json', JSON.stringify({ scripts: { 'compile-pipelines': 'pipewright compile' } }));
+    const scripted = await runCli(['compile', '--check', '--root', project.root], project.root);
+    expect(scripted.stdout).toContain('generated/hello/Jenkinsfile is missing; run `npm run compile-pipelines`');
+  });
+});
