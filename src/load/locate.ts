@@ -26,6 +26,7 @@ import type * as TS from 'typescript';
 import { formatPath, type Diagnostic, type Location, type ModelPath } from '../diagnostics.ts';
 import * as dsl from '../dsl/index.ts';
 import type { OptionKeyTree } from '../presets/option-keys.ts';
+import { SCHEMA_CODES } from '../validate/schema-issues.ts';
 
 export interface SourceLocator {
   /** Absolute path of the pipeline file. */
@@ -43,6 +44,11 @@ export interface SourceLocator {
    * (`reactApp({ registry.region })`).
    */
   locateValue(path: ModelPath, value: unknown): LocatedValue;
+  /**
+   * Location of the key of the property at `path` (`stpes` in `{ stpes: [...] }`), for problems
+   * with the key itself such as an unknown property; falls back to {@link locate}.
+   */
+  locateKey(path: ModelPath): Location;
   /**
    * Keys the file writes in the options object (first argument) of a call to one of `calls`
    * (by the function's `pipewright` name, through `import { x as y }` aliases) that its key tree
@@ -84,7 +90,12 @@ export function locateDiagnostics(locator: SourceLocator, diagnostics: Diagnosti
   for (const d of diagnostics) {
     if (!d.location && d.path) {
       const found = valueAt(value, d.path);
-      const located = found.present ? locator.locateValue(d.path, found.value) : { location: locator.locate(d.path) };
+      const located =
+        d.code === SCHEMA_CODES.unknownKey
+          ? { location: locator.locateKey(d.path) }
+          : found.present
+            ? locator.locateValue(d.path, found.value)
+            : { location: locator.locate(d.path) };
       d.location = located.location;
       if (located.sourcePath !== undefined) d.sourcePath = located.sourcePath;
       // Only a real span merges: 1:1 (no source) says nothing about where two problems come from.
@@ -224,6 +235,27 @@ class Locator implements SourceLocator {
 
   locate(modelPath: ModelPath): Location {
     return this.#locate(modelPath, { present: false });
+  }
+
+  locateKey(modelPath: ModelPath): Location {
+    try {
+      const sourceFile = this.#parse();
+      const exported = sourceFile ? this.#defaultExport(sourceFile) : undefined;
+      const key = modelPath.at(-1);
+      if (sourceFile && exported && typeof key === 'string') {
+        const ts = typescript();
+        const reached = this.#follow(exported, modelPath.slice(0, -1));
+        const container = reached.complete ? this.#resolve(reached.node) : undefined;
+        if (container && ts.isObjectLiteralExpression(container)) {
+          // The last property of that name wins, as at run time.
+          const property = [...container.properties].reverse().find((p) => p.name !== undefined && this.#propertyName(p.name) === key);
+          if (property?.name) return this.#location(sourceFile, property.name);
+        }
+      }
+    } catch {
+      // fall back to the value below
+    }
+    return this.locate(modelPath);
   }
 
   locateValue(modelPath: ModelPath, value: unknown): LocatedValue {

@@ -72,6 +72,18 @@ describe('createSourceLocator().locate', () => {
     expect(locate(['post', 'always', 0])).toMatchObject(at("sh('echo done')"));
   });
 
+  test('locateKey: the key of a property (for an unknown property), not its value', () => {
+    const locator = createSourceLocator(file, project.root);
+    expect(locator.locateKey(['agent', 'type'])).toMatchObject({ ...at("type: 'docker'"), endColumn: at("type: 'docker'").column + 4 });
+    expect(locator.locateKey(['environment', 'MODE'])).toMatchObject(at("MODE: 'ci'"));
+    expect(locator.locateKey(['stages', 1, 'name'])).toMatchObject(at("name: 'Report'"));
+    // Through a same-file stage constant, and the top level.
+    expect(locator.locateKey(['stages', 0, 'steps'])).toMatchObject(at('steps: [...installSteps'));
+    expect(locator.locateKey(['parameters'])).toMatchObject(at('parameters: ['));
+    // No property of that name: where locate() would point.
+    expect(locator.locateKey(['agent', 'nope'])).toEqual(locate(['agent', 'nope']));
+  });
+
   test('spreads: a same-file object literal is searched; an imported one stops at the spread', () => {
     // `options` comes from `...base`, a same-file const.
     expect(locate(['options', 'timeout', 'time'])).toMatchObject(at('30'));
