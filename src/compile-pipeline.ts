@@ -11,7 +11,7 @@ import type { Diagnostic } from './diagnostics.ts';
 import { hasErrors } from './diagnostics.ts';
 import { HEADER_LINES, withHeader } from './emit/header.ts';
 import { printJenkinsfile } from './jenkinsfile/print.ts';
-import { createSourceLocator, locateDiagnostics } from './load/locate.ts';
+import { createSourceLocator, locateDiagnostics, type SourceLocator } from './load/locate.ts';
 import { lowerPipeline } from './lower/index.ts';
 import type { ValidPipeline } from './model/schema.ts';
 import type { PolicyRunner } from './policy/engine.ts';
@@ -122,11 +122,14 @@ export function compileModule(
   const { output, diagnostic } = resolveOutput(root, compiled.name, compiled.model, config);
   const diagnostics = [...compiled.diagnostics];
   if (diagnostic) diagnostics.push(diagnostic);
+  // One read and one locator (one TypeScript parse) serve the preset-option check and locating.
+  const text = readProjectText(root, source);
+  let locator: SourceLocator | undefined;
+  const sourceLocator = () => (locator ??= createSourceLocator(file, root, text));
   // Options a preset would silently ignore (a misspelt key) are errors at the key.
-  const presetText = readProjectText(root, source);
-  const callsPreset = presetText !== undefined && mayCallPreset(presetText);
-  if (callsPreset) dependencies.locatedText = presetText;
-  const presetProblems = callsPreset ? checkPresetOptions(createSourceLocator(file, root, presetText)) : [];
+  const callsPreset = text !== undefined && mayCallPreset(text);
+  if (callsPreset) dependencies.locatedText = text;
+  const presetProblems = callsPreset ? checkPresetOptions(sourceLocator()) : [];
   diagnostics.push(...presetProblems);
   const result: CompiledPipeline = { ...compiled, output, diagnostics };
   // Policy runs on models that passed the schema and structure checks; a finding at or above
@@ -157,13 +160,11 @@ export function compileModule(
   const needLocation = diagnostics.filter((d) => !d.location && d.path);
   const suppressed = result.policy?.suppressed ?? [];
   if (needLocation.length > 0 || suppressed.length > 0) {
-    const text = readProjectText(root, source);
     if (text !== undefined) dependencies.locatedText = text;
-    const locator = createSourceLocator(file, root, text);
-    locateDiagnostics(locator, diagnostics, value);
+    locateDiagnostics(sourceLocator(), diagnostics, value);
     for (const s of suppressed) {
-      s.finding.location = locator.locate(s.finding.path);
-      s.suppressionLocation = locator.locate(s.suppressionPath);
+      s.finding.location = sourceLocator().locate(s.finding.path);
+      s.suppressionLocation = sourceLocator().locate(s.suppressionPath);
     }
   }
   for (const d of diagnostics) d.location ??= { file: source, line: 1, column: 1 };
