@@ -26,11 +26,30 @@ export type ParameterType =
    * names the kind in `describables` that supplies the candidates (or `baseClass` when the kind is
    * not one of ours). `symbols` lists the accepted symbols when known.
    */
-  | { kind: 'describable'; describableKind?: DescribableKind; baseClass?: string; symbols?: string[] }
+  | {
+      kind: 'describable';
+      describableKind?: DescribableKind;
+      baseClass?: string;
+      symbols?: string[];
+      /**
+       * The parameters of a nested type without a symbol, written as a map (`publishHTML`'s
+       * `target: [reportDir: ..., reportFiles: ...]`, an `HtmlPublisherTarget`), when known.
+       */
+      parameters?: NestedParameter[];
+    }
   /** A Groovy closure (a step body or a callback). */
   | { kind: 'closure' }
   /** Anything (`Object`, or a type the source of the catalog could not resolve). */
   | { kind: 'unknown'; javaType?: string };
+
+/** A parameter of a nested symbol-less type (same fields as a step parameter). */
+export interface NestedParameter {
+  name: string;
+  type: ParameterType;
+  required: boolean;
+  deprecated?: boolean;
+  doc?: string;
+}
 
 export const ParameterTypeSchema: z.ZodType<ParameterType> = z.lazy(() =>
   z.discriminatedUnion('kind', [
@@ -45,6 +64,7 @@ export const ParameterTypeSchema: z.ZodType<ParameterType> = z.lazy(() =>
       describableKind: z.lazy(() => DescribableKindSchema).optional(),
       baseClass: z.string().optional(),
       symbols: z.array(z.string()).optional(),
+      parameters: z.array(z.lazy(() => ParameterSchema)).optional(),
     }),
     z.strictObject({ kind: z.literal('closure') }),
     z.strictObject({ kind: z.literal('unknown'), javaType: z.string().optional() }),
