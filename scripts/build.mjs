@@ -49,6 +49,10 @@ const { dependencies = {}, version } = JSON.parse(readFileSync(join(root, 'packa
 const external = Object.keys(dependencies)
   .filter((name) => !BUNDLED_PACKAGES.has(name))
   .flatMap((name) => [name, `${name}/*`]);
+// The bundled controller catalog (src/catalog/index.ts): compiled in as one string literal, which
+// costs nothing until `defaultCatalog()` parses it (an imported JSON module would be evaluated as
+// an object literal on every start-up); minified, as the committed file is indented for review.
+const defaultCatalogText = JSON.stringify(JSON.parse(readFileSync(join(root, 'src/catalog/default-catalog.json'), 'utf8')));
 rmSync(`${root}/dist`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -62,10 +66,16 @@ await build({
   target: 'node20',
   external,
   sourcemap: true,
-  define: { __PIPEWRIGHT_BUILD_ID__: JSON.stringify(id), __PIPEWRIGHT_VERSION__: JSON.stringify(version) },
+  define: {
+    __PIPEWRIGHT_BUILD_ID__: JSON.stringify(id),
+    __PIPEWRIGHT_VERSION__: JSON.stringify(version),
+    __PIPEWRIGHT_DEFAULT_CATALOG__: JSON.stringify(defaultCatalogText),
+  },
   logLevel: 'warning',
 });
 writeFileSync(join(root, 'dist', 'BUILD_ID'), `${id}\n`);
+// The same catalog as a file, for tools that read it without pipewright's API.
+writeFileSync(join(root, 'dist', 'default-catalog.json'), `${defaultCatalogText}\n`);
 
 /**
  * A relative module specifier in emitted declarations: `from './x.ts'`, `import('./x.ts')`,

@@ -16,6 +16,12 @@ export const ConfigSchema = z.strictObject({
   outputs: z.record(z.string(), z.string().min(1)).default({}),
   /** Policy: rule packs, severities, per-environment options, failOn, mandatory and custom rules. */
   policy: PolicyConfigSchema.prefault({}),
+  /**
+   * The controller catalog pipelines are checked against and `pipewright plugins --check` compares
+   * with: path of a catalog JSON (`pipewright catalog import` writes one), relative to the project
+   * root. Default: the bundled catalog (see docs/catalog.md).
+   */
+  catalog: z.string().min(1).optional(),
 });
 
 /** What a `pipewright.config.ts` default-exports (see `defineConfig`). */
