@@ -55,6 +55,8 @@ export const DELIVERY_DEFAULTS = {
     changeIdParameter: 'CHANGE_ID',
   },
   releaseFrom: { branches: ['main'] },
+  /** `featureFlagDeploy`: minutes to wait for COMPLETE, and the Jenkins `timeout` beyond it (stop + evidence). */
+  featureFlags: { timeoutMinutes: 30, timeoutMarginMinutes: 5 },
 } as const;
 
 /** Every delivery step kind. */
@@ -77,6 +79,7 @@ export const DELIVERY_STEP_KINDS = [
   'evidenceExport',
   'approvalCheck',
   'notify',
+  'featureFlagDeploy',
 ] as const satisfies readonly DeliveryStepKind[];
 
 const kindSet: ReadonlySet<string> = new Set(DELIVERY_STEP_KINDS);
@@ -107,7 +110,9 @@ export type ControlKind =
   | 'dns'
   | 'approval'
   | 'evidenceExport'
-  | 'notify';
+  | 'notify'
+  /** A production change by configuration: a feature-flag deployment. */
+  | 'flags';
 
 /** The controls a delivery step provides. */
 export function controlKindsOf(step: DeliveryStep): ControlKind[] {
@@ -151,6 +156,8 @@ export function controlKindsOf(step: DeliveryStep): ControlKind[] {
       return ['approval'];
     case 'notify':
       return ['notify'];
+    case 'featureFlagDeploy':
+      return ['flags'];
   }
 }
 
@@ -180,4 +187,6 @@ export function deployScriptTimeoutMinutes(step: DeliveryStep): number | undefin
 /** Lock resource serializing deploys of one service into one environment (DEPLOY-006). */
 export function deployLockName(kind: 'ecs' | 'eks' | 'gitops' | 's3' | 'traffic', environment: string, target: string): string {
   return `${kind}-${environment}-${target}`;
+    case 'featureFlagDeploy':
+      return (step.timeoutMinutes ?? DELIVERY_DEFAULTS.featureFlags.timeoutMinutes) + DELIVERY_DEFAULTS.featureFlags.timeoutMarginMinutes;
 }

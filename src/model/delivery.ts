@@ -102,6 +102,25 @@ export const DELIVERY_PATTERNS = {
   slackChannel: /^[#@]?[A-Za-z0-9._-]+$/,
   /** Jenkins user or group name in an input `submitter` list (commas separate entries). */
   submitter: /^[^,*\s][^,*]*$/,
+  /** AWS AppConfig application, environment or configuration-profile id (e.g. `a1b2c3d`). */
+  appConfigId: /^[a-z0-9]{4,7}$/,
+  /**
+   * AWS AppConfig deployment strategy: a predefined one (`AppConfig.Linear50PercentEvery30Seconds`,
+   * `AppConfig.Canary10Percent20Minutes`, ...) or the id of the organisation's own.
+   */
+  appConfigStrategy: /^(?:AppConfig\.[A-Za-z0-9]+|[a-z0-9]{4,7})$/,
+  /** AppConfig configuration version: a hosted version number or an S3 object version id. */
+  appConfigVersion: /^[A-Za-z0-9._]{1,1024}$/,
+  /** SNS topic ARN (standard or FIFO topic). */
+  snsTopicArn: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/,
+  /** E-mail address (one recipient). */
+  emailAddress: /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/,
+  /** CloudWatch alarm name: 1-255 printable characters (no control characters, no leading `-`). */
+  cloudWatchAlarmName: /^[^\x00-\x1f\x7f-][^\x00-\x1f\x7f]{0,254}$/,
+  /** Resource tag key as ECS accepts it (1-128 letters, digits, spaces and `+ - = . _ : / @`). */
+  tagKey: /^[A-Za-z0-9 +\-=._:/@]{1,128}$/,
+  /** Resource tag value as ECS accepts it (0-256 letters, digits, spaces and `+ - = . _ : / @`). */
+  tagValue: /^[A-Za-z0-9 +\-=._:/@]{0,256}$/,
 } as const;
 
 const P = DELIVERY_PATTERNS;
@@ -851,6 +870,66 @@ export const NotifyTargetSchema = z.discriminatedUnion('kind', [
     /** Jenkins secret-text credential with the bot token (`slackSend tokenCredentialId`). */
     tokenCredentialId: nonEmpty('tokenCredentialId'),
     /** Slack workspace (`teamDomain`), when the global configuration does not set it. */
+// ---------------------------------------------------------------------------------------------
+// Feature flags
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Flags in AWS AppConfig: a configuration version of a (feature-flag) configuration profile,
+ * deployed to an AppConfig environment with a deployment strategy. Ids, as the AppConfig API takes
+ * them (`aws appconfig list-applications` shows them).
+ */
+export const AppConfigFlagsSchema = z.strictObject({
+  provider: z.literal('appconfig'),
+  /** AppConfig application id. */
+  application: matching(P.appConfigId, 'application'),
+  /** AppConfig environment id (its alarms are the monitors that roll a bad flag change back). */
+  environment: matching(P.appConfigId, 'environment'),
+  /** Configuration profile id (type `AWS.AppConfig.FeatureFlags` or freeform). */
+  configurationProfile: matching(P.appConfigId, 'configurationProfile'),
+  /** Configuration version to deploy (hosted configuration version number, e.g. `7`). */
+  version: matching(P.appConfigVersion, 'version'),
+  /**
+   * Deployment strategy id: linear (`AppConfig.Linear50PercentEvery30Seconds`,
+   * `AppConfig.Linear20PercentEvery6Minutes`), canary (`AppConfig.Canary10Percent20Minutes`),
+   * `AppConfig.AllAtOnce`, or an own strategy's id.
+   */
+  strategy: matching(P.appConfigStrategy, 'strategy'),
+});
+export type AppConfigFlags = z.input<typeof AppConfigFlagsSchema>;
+
+/** Where flags live, by `provider` (AppConfig today; room for LaunchDarkly or Unleash). */
+export const FeatureFlagSourceSchema = z.discriminatedUnion('provider', [AppConfigFlagsSchema]);
+export type FeatureFlagSource = z.input<typeof FeatureFlagSourceSchema>;
+
+export const FeatureFlagDeployStepSchema = z
+  .strictObject({
+    step: z.literal('featureFlagDeploy'),
+    /** Delivery environment (a `DeliveryEnvironment.name`): policy, evidence file name. */
+    environment: matching(P.environmentName, 'environment'),
+    /** Role in the environment's account allowed to deploy the configuration (IAM-002). */
+    aws: AwsRoleSchema,
+    /** The flags and how they roll out. */
+    flags: FeatureFlagSourceSchema,
+    /**
+     * Minutes to wait for the deployment to reach COMPLETE, bake time included (default 30, at
+     * most 50 so that one AWS session covers the wait and the stop). Past it the deployment is
+     * stopped (rolled back) and the step fails.
+     */
+    timeoutMinutes: minutes(50).optional(),
+    suppressions,
+  })
+  .refine((s) => s.aws.durationSeconds === undefined || s.aws.durationSeconds >= ((s.timeoutMinutes ?? 30) + 10) * 60, {
+    message: 'aws.durationSeconds must cover the flag timeout plus 10 minutes (stop and evidence), or be left out',
+    path: ['aws', 'durationSeconds'],
+  });
+/**
+ * A production change by configuration: starts a deployment of a flag configuration version,
+ * follows it until COMPLETE, stops it (AppConfig rolls back) on timeout or abort, fails when
+ * AppConfig rolls it back (an environment alarm fired), and writes evidence like a deploy.
+ */
+export type FeatureFlagDeployStep = z.input<typeof FeatureFlagDeployStepSchema>;
+
     teamDomain: matching(/^[a-z0-9-]+$/, 'teamDomain').optional(),
   }),
   z.strictObject({
@@ -927,6 +1006,30 @@ export type DeliveryStep =
   | S3PublishStep
   | EvidenceExportStep
   | ApprovalCheckStep
-  | NotifyStep;
+  | NotifyStep
+  | FeatureFlagDeployStep;
 
 export type DeliveryStepKind = DeliveryStep['step'];
+  z.strictObject({
+    kind: z.literal('sns'),
+    /**
+     * Topic to publish to (`snsPublish` inside `withAWS`, pipeline-aws plugin). One topic per
+     * environment, in the environment's account (IAM-002); subscribers (e-mail, chat bots,
+     * paging) are configured on the topic.
+     */
+    topicArn: matching(P.snsTopicArn, 'topicArn'),
+    /**
+     * Role allowed to `sns:Publish` to the topic (name or ARN); it is assumed in the topic's account
+     * and region, both read from `topicArn`.
+     */
+    role: matching(P.iamRole, 'role'),
+  }),
+  z.strictObject({
+    kind: z.literal('email'),
+    /**
+     * Recipients (`emailext to:`, Email Extension plugin): distribution lists rather than people,
+     * so a change of team does not need a pipeline change.
+     */
+    to: z.array(matching(P.emailAddress, 'to')).min(1),
+  }),
+  FeatureFlagDeployStepSchema,

@@ -11,6 +11,7 @@ import type {
   EcsDeployStep,
   EksDeployStep,
   EvidenceExportStep,
+  FeatureFlagDeployStep,
   GitopsBumpStep,
   NotifyEvent,
   NotifyStep,
@@ -153,4 +154,34 @@ export function slack(channel: string, tokenCredentialId: string, teamDomain?: s
 /** A Microsoft Teams notification target (Workflows webhook URL in a secret-text credential). */
 export function teams(webhookCredentialId: string): NotifyTarget {
   return { kind: 'teams', webhookCredentialId };
+}
+
+/**
+ * An SNS notification target: `snsPublish` to the topic under `role`, assumed in the topic's
+ * account and region (read from the ARN). Use one topic per environment, in its account.
+ *
+ * @example notify('failure', [sns('arn:aws:sns:eu-west-1:333333333333:payments-alerts', 'alerts-publisher-prod')])
+ */
+export function sns(topicArn: string, role: string): NotifyTarget {
+  return { kind: 'sns', topicArn, role };
+}
+
+/**
+ * An e-mail notification target (`emailext`, Email Extension plugin); prefer distribution lists.
+ *
+ * @example notify('failure', [email('payments-oncall@example.com')])
+ */
+export function email(...to: string[]): NotifyTarget {
+  return { kind: 'email', to };
+}
+
+/**
+ * Deploy a feature-flag configuration version (AWS AppConfig) with a deployment strategy; waits for
+ * COMPLETE, stops it on timeout or abort, fails when AppConfig rolls it back, writes evidence. A
+ * production flag change is a production change: same approval and branch rules as a deploy.
+ *
+ * @example featureFlagDeploy({ environment: 'prod', aws: prodAws, flags: { provider: 'appconfig', application: 'a1b2c3d', environment: 'e4f5g6h', configurationProfile: 'p7q8r9s', version: '7', strategy: 'AppConfig.Canary10Percent20Minutes' } })
+ */
+export function featureFlagDeploy(options: Options<FeatureFlagDeployStep>): FeatureFlagDeployStep {
+  return { step: 'featureFlagDeploy', ...options };
 }

@@ -10,7 +10,9 @@ import {
   ecrPush,
   ecsDeploy,
   eksDeploy,
+  email,
   evidenceExport,
+  featureFlagDeploy,
   gitopsBump,
   nodeService,
   notify,
@@ -21,6 +23,7 @@ import {
   s3Publish,
   sbom,
   slack,
+  sns,
   snykScan,
   sonarScan,
   teams,
@@ -239,6 +242,32 @@ export const STEP_FIXTURES: Record<string, Pipeline> = {
         policy: { submitters: ['payments-release-managers', 'sre-oncall'], timeoutMinutes: 240, changeIdPattern: '^CHG-[0-9]+$' },
       }),
     ],
+  },
+  'feature-flag-appconfig': around([
+    featureFlagDeploy({
+      environment: 'prod',
+      aws: { role: 'flags-deployer-prod', account: '333333333333', region: 'eu-west-1' },
+      flags: {
+        provider: 'appconfig',
+        application: 'a1b2c3d',
+        environment: 'e4f5g6h',
+        configurationProfile: 'p7q8r9s',
+        version: '7',
+        strategy: 'AppConfig.Canary10Percent20Minutes',
+      },
+      timeoutMinutes: 40,
+    }),
+  ]),
+  'notify-sns-email': {
+    agent: 'none',
+    stages: [{ name: 'Announce', agent: 'none', steps: [notify('approval', [email('payments-release@example.com')], { environment: 'prod', service: 'payments-api' })] }],
+    post: {
+      failure: [
+        notify('failure', [sns('arn:aws:sns:eu-west-1:999999999999:delivery-alerts', 'alerts-publisher'), email('payments-oncall@example.com', 'sre@example.com')], {
+          service: 'payments-api',
+        }),
+      ],
+    },
   },
   'notify-slack-teams': {
     agent: 'none',

@@ -40,6 +40,7 @@ export function lowerApprovalCheck(step: ApprovalCheckStep): DeliveryLowering {
   lines.push(
     'env.DEPLOY_APPROVER = pwApprover',
     'env.DEPLOY_CHANGE_ID = pwChangeId',
+    `env.${NOTIFY_APPROVAL_VARIABLE} = ' | approved by ' + pwApprover + ' (' + pwChangeId + ')'`,
     `currentBuild.description = ${lit(`${step.environment} approved by `)} + pwApprover + ', change ' + pwChangeId`,
     `echo(${lit(`${step.environment} approved by `)} + pwApprover + ' for change ' + pwChangeId)`,
   );
@@ -55,37 +56,74 @@ const WORDING: Record<NotifyEvent, { text: string; slackColor: string; teamsColo
 };
 
 /**
+ * Environment variable the approval check sets to ` | approved by <approver> (<change>)`, so a
+ * notification adds the approval with one `?:` instead of re-deriving it from two variables.
+ */
+export const NOTIFY_APPROVAL_VARIABLE = 'PW_NOTIFY_APPROVAL';
+
+/** Text of an e-mail body: Email Extension expands the `${...}` tokens when it sends (no Groovy). */
+function emailBody(headline: string): string {
+  return [headline, '', `Image: \${ENV,var="IMAGE_REF"}\${ENV,var="${NOTIFY_APPROVAL_VARIABLE}"}`, 'Build: ${BUILD_URL}'].join('\n');
+}
+
+/**
  * One message to each target: service, event, environment, image digest, approver and change when
  * known, and the build link. Slack by `tokenCredentialId`; Teams by a webhook URL bound from a
- * secret-text credential (NOTIFY-001).
+ * secret-text credential (NOTIFY-001); SNS by `snsPublish` under the topic account's role (it runs
+ * on the controller, so it also works in `agent none` stages and the pipeline's `post`, where an
+ * `sh` with `aws sns publish` has no workspace); e-mail by `emailext`, whose tokens fill in the
+ * run's values without any Groovy.
+ *
+ * Size (issue #11): the Groovy message is one expression of a few nodes (the approval arrives
+ * pre-formatted in {@link NOTIFY_APPROVAL_VARIABLE}); it is declared once only when more than one
+ * target uses it, and an e-mail-only notification has no Groovy expression at all.
  */
 export function lowerNotify(step: NotifyStep): DeliveryLowering {
   const wording = WORDING[step.event];
   const what = `${wording.text}${step.environment === undefined ? '' : ` in ${step.environment}`}`;
-  const headline = step.service === undefined ? `env.JOB_NAME + ${lit(` ${what}`)}` : lit(`${step.service} ${what}`);
-  const lines = [
-    `def pwMessage = ${headline} +`,
-    "  ' | image ' + (env.IMAGE_REF ?: 'not built') +",
-    "  (env.DEPLOY_APPROVER ? ' | approved by ' + env.DEPLOY_APPROVER + ' (' + env.DEPLOY_CHANGE_ID + ')' : '') +",
-    "  ' | build ' + env.BUILD_URL",
-  ];
+  const headline = step.service === undefined ? `env.JOB_NAME + ${lit(` ${what} | image `)}` : lit(`${step.service} ${what} | image `);
+  const groovyTargets = step.targets.filter((t) => t.kind !== 'email').length;
+  const expression = `${headline} + (env.IMAGE_REF ?: 'not built') + (env.${NOTIFY_APPROVAL_VARIABLE} ?: '') + ' | build ' + env.BUILD_URL`;
+  const message = groovyTargets > 1 ? 'pwMessage' : expression;
+  const lines = groovyTargets > 1 ? [`def pwMessage = ${expression}`] : [];
+  const subject = `${step.service ?? 'Jenkins job'} ${what}`;
   for (const target of step.targets) {
-    if (target.kind === 'slack') {
-      const args = [
-        `channel: ${lit(target.channel)}`,
-        `tokenCredentialId: ${lit(target.tokenCredentialId)}`,
-        'botUser: true',
-        ...(target.teamDomain !== undefined ? [`teamDomain: ${lit(target.teamDomain)}`] : []),
-        `color: ${lit(wording.slackColor)}`,
-        'message: pwMessage',
-      ];
-      lines.push(`slackSend(${args.join(', ')})`);
-    } else {
-      lines.push(
-        `withCredentials([string(credentialsId: ${lit(target.webhookCredentialId)}, variable: 'PW_TEAMS_WEBHOOK_URL')]) {`,
-        `  office365ConnectorSend(webhookUrl: env.PW_TEAMS_WEBHOOK_URL, adaptiveCards: true, status: ${lit(wording.status)}, color: ${lit(wording.teamsColor)}, message: pwMessage)`,
-        '}',
-      );
+    switch (target.kind) {
+      case 'slack': {
+        const args = [
+          `channel: ${lit(target.channel)}`,
+          `tokenCredentialId: ${lit(target.tokenCredentialId)}`,
+          'botUser: true',
+          ...(target.teamDomain !== undefined ? [`teamDomain: ${lit(target.teamDomain)}`] : []),
+          `color: ${lit(wording.slackColor)}`,
+          `message: ${message}`,
+        ];
+        lines.push(`slackSend(${args.join(', ')})`);
+        break;
+      }
+      case 'teams':
+        lines.push(
+          `withCredentials([string(credentialsId: ${lit(target.webhookCredentialId)}, variable: 'PW_TEAMS_WEBHOOK_URL')]) {`,
+          `  office365ConnectorSend(webhookUrl: env.PW_TEAMS_WEBHOOK_URL, adaptiveCards: true, status: ${lit(wording.status)}, color: ${lit(wording.teamsColor)}, message: ${message})`,
+          '}',
+        );
+        break;
+      case 'sns': {
+        // arn:aws:sns:<region>:<account>:<name>: the session goes to the topic's own account.
+        const [, , , region, account] = target.topicArn.split(':');
+        const session = [`role: ${lit(target.role)}`, `roleAccount: ${lit(account!)}`, `region: ${lit(region!)}`, `duration: ${DELIVERY_DEFAULTS.awsSessionSeconds}`];
+        lines.push(
+          `withAWS(${session.join(', ')}) {`,
+          `  snsPublish(topicArn: ${lit(target.topicArn)}, subject: ${lit(subject.slice(0, 100))}, message: ${message})`,
+          '}',
+        );
+        break;
+      }
+      case 'email':
+        lines.push(
+          `emailext(to: ${lit(target.to.join(', '))}, subject: ${lit(`${step.service ?? '$PROJECT_NAME'} ${what} (build #$BUILD_NUMBER)`)}, body: ${lit(emailBody(subject))}, mimeType: 'text/plain')`,
+        );
+        break;
     }
   }
   return { steps: [scriptBlock(lines.join('\n'))] };

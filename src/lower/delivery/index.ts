@@ -11,6 +11,7 @@ import { lowerApprovalCheck, lowerNotify } from './approval-notify.ts';
 import { lowerEcsDeploy } from './deploy-ecs.ts';
 import { lowerEksDeploy, lowerGitopsBump } from './deploy-k8s.ts';
 import { lowerEvidenceExport } from './evidence.ts';
+import { lowerFeatureFlagDeploy } from './feature-flag.ts';
 import { lowerCosignSign, lowerDockerBuild, lowerEcrPush, lowerSbom } from './image.ts';
 import { lowerNpmCi, lowerNpmRun } from './node.ts';
 import { lowerSnykScan, lowerSonarQualityGate, lowerSonarScan, lowerTrivyScan } from './scanners.ts';
@@ -59,6 +60,8 @@ function lowerByKind(step: DeliveryStep): DeliveryLowering {
       return lowerApprovalCheck(step);
     case 'notify':
       return lowerNotify(step);
+    case 'featureFlagDeploy':
+      return lowerFeatureFlagDeploy(step);
   }
 }
 
