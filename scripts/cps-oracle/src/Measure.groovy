@@ -118,6 +118,13 @@ class SizingClassWriter extends ClassWriter {
     byte[] toByteArray() {
         try {
             byte[] bytes = super.toByteArray()
+            String dump = System.getenv('CPS_ORACLE_DUMP_DIR') // set to keep the class files (javap -c -p)
+            if (dump) {
+                def names = ClassFileCodeLengths.read(bytes).keySet()
+                String cls = names ? names.first().substring(0, names.first().indexOf('.')) : 'unknown'
+                new File(dump).mkdirs()
+                new File(dump, cls.replace('/', '_') + '.class').bytes = bytes
+            }
             ClassFileCodeLengths.read(bytes).each { k, v -> sizes[k] = v }
             return bytes
         } catch (MethodTooLargeException e) {

@@ -1,0 +1,333 @@
+/**
+ * A byte-exact model of the bytecode groovy-cps makes for one Groovy AST node, as compiled by
+ * Groovy 2.4.21 (read from the class files the oracle in scripts/cps-oracle writes; see
+ * docs/limits.md). CpsTransformer turns every node of a method (closures included) into a call on
+ * a `Builder` local, `b.functionCall(line, b.javaThis_(), b.constant('sh'), false, b.constant('x'))`,
+ * and Groovy compiles each of those calls as a dynamic call site:
+ *
+ *   aload_0; ldc <call-site index>; aaload; aload_1; <arguments>; [invokestatic ArrayUtil.createArray]; invokeinterface CallSite.call
+ *
+ * so a node costs 11 bytes (12 with `ldc_w`, +3 above four arguments) plus its arguments: a boxed
+ * line number (`bipush n; Integer.valueOf`), a raw boolean (`iconst; Boolean.valueOf`), a string
+ * or class constant (`ldc`/`ldc_w`), a `createList` of raw constants, or child nodes.
+ *
+ * The constant pool is shared by the class: a constant costs `ldc` (2 bytes) while its pool index
+ * is at most 255 and `ldc_w` (3) after, and every call site adds an integer constant. The model
+ * allocates pool entries in emission order, as ASM does.
+ */
+
+/** Bytes of the per-method prologue and epilogue of a `___cps___N` method (Builder set-up, `new CpsFunction`, return). */
+export const CPS_METHOD_OVERHEAD = 104;
+/**
+ * Constant-pool index of the first entry the run() method's CPS body allocates: the entries of
+ * the script class's other members (constructors, `main`, `run`, `main`'s CPS body) come first.
+ */
+export const CPS_POOL_START = 150;
+/** Pool entries a script method definition (`def f() { }`) adds before the CPS bodies (its stub). */
+export const CPS_POOL_PER_SCRIPT_METHOD = 6;
+
+/** The class-wide constant pool, shared by all methods of the script class. */
+export class ConstantPool {
+  private readonly entries = new Map<string, number>();
+  private next: number;
+
+  constructor(start = CPS_POOL_START) {
+    this.next = start;
+  }
+
+  /** Bytes of an `ldc` of this constant: 2 while its index fits a byte, else 3 (`ldc_w`). */
+  ldc(key: string, slots: number): number {
+    let index = this.entries.get(key);
+    if (index === undefined) {
+      index = this.next;
+      this.entries.set(key, index);
+      this.next += slots;
+    }
+    return index <= 255 ? 2 : 3;
+  }
+
+  /** A fresh entry (call-site indices are all distinct integers). */
+  fresh(): number {
+    const index = this.next++;
+    return index <= 255 ? 2 : 3;
+  }
+}
+
+/** Bytes of pushing an int constant (iconst, bipush, sipush, else a pool constant). */
+export function pushInt(value: number, pool: ConstantPool): number {
+  if (value >= 0 && value <= 5) return 1;
+  if (value >= -128 && value <= 127) return 2;
+  if (value >= -32768 && value <= 32767) return 3;
+  return pool.ldc(`int:${value}`, 1);
+}
+
+/**
+ * One `___cps___N` method being sized. Emitters add bytes in the order Groovy generates them
+ * (call site, then arguments left to right), so pool indices come out as in the class file.
+ */
+export class CpsMethod {
+  bytes = CPS_METHOD_OVERHEAD;
+
+  constructor(
+    readonly name: string,
+    readonly pool: ConstantPool,
+  ) {}
+
+  /** A Builder call with `arity` arguments (the arguments are emitted separately). */
+  callSite(arity: number): void {
+    this.bytes += 3 + this.pool.fresh() + 5 + (arity > 4 ? 3 : 0);
+  }
+
+  /** `loc(node)`: the node's line number, boxed. Nodes made by Declarative's rewrite have line -1. */
+  line(line: number): void {
+    this.bytes += pushInt(line, this.pool) + 3;
+  }
+
+  /** A raw boolean argument (`isSafe` of calls and properties), boxed. */
+  rawBoolean(): void {
+    this.bytes += 4;
+  }
+
+  rawString(value: string): void {
+    this.bytes += this.pool.ldc(`str:${value}`, 2);
+  }
+
+  rawClass(name: string): void {
+    this.bytes += this.pool.ldc(`class:${name}`, 2);
+  }
+
+  /** `ScriptBytecodeAdapter.createList(new Object[] {...})` of raw constants (closure parameter types and names). */
+  rawList(items: readonly (() => void)[]): void {
+    this.bytes += (items.length <= 5 ? 1 : 2) + 3 + 3;
+    items.forEach((item, i) => {
+      this.bytes += 1 + (i <= 5 ? 1 : 2) + 1;
+      item();
+    });
+  }
+}
+
+/** Emits one node's bytes into a method. */
+export type Emit = (m: CpsMethod) => void;
+
+// ------------------------------------------------------------------ Builder nodes
+
+/** `b.constant(value)`. */
+export const constant =
+  (value: string | number | boolean | null): Emit =>
+  (m) => {
+    m.callSite(1);
+    if (value === null) m.bytes += 1;
+    else if (typeof value === 'boolean') m.bytes += 3; // getstatic Boolean.TRUE/FALSE
+    else if (typeof value === 'number') {
+      m.bytes += Number.isInteger(value) && Math.abs(value) <= 2 ** 31 ? pushInt(value, m.pool) + 3 : m.pool.ldc(`num:${value}`, 2) + 3;
+    } else m.rawString(value);
+  };
+
+/** `b.constant(SomeClass)` (a class literal used as a value). */
+export const classConstant =
+  (name: string): Emit =>
+  (m) => {
+    m.callSite(1);
+    m.rawClass(name);
+  };
+
+export const javaThis: Emit = (m) => m.callSite(0);
+
+export const noop: Emit = (m) => m.callSite(0);
+
+/** `name(args)` on `this` (receiver undefined) or on a receiver: `b.functionCall(line, recv, constant(name), false, args...)`. */
+export const functionCall =
+  (line: number, receiver: Emit | undefined, name: string, args: readonly Emit[]): Emit =>
+  (m) => {
+    m.callSite(4 + args.length);
+    m.line(line);
+    (receiver ?? javaThis)(m);
+    constant(name)(m);
+    m.rawBoolean();
+    for (const a of args) a(m);
+  };
+
+/** `Owner.name(args)` with a class receiver: `b.staticCall(line, Owner, 'name', args...)`. */
+export const staticCall =
+  (line: number, owner: string, name: string, args: readonly Emit[]): Emit =>
+  (m) => {
+    m.callSite(3 + args.length);
+    m.line(line);
+    m.rawClass(owner);
+    m.rawString(name);
+    for (const a of args) a(m);
+  };
+
+/** `new Type(args)`: `b.new_(line, Type, args...)`. */
+export const newInstance =
+  (line: number, type: string, args: readonly Emit[]): Emit =>
+  (m) => {
+    m.callSite(2 + args.length);
+    m.line(line);
+    m.rawClass(type);
+    for (const a of args) a(m);
+  };
+
+/** `[k: v, ...]`: `b.map(constant(k), v, ...)`. */
+export const map =
+  (entries: readonly (readonly [Emit, Emit])[]): Emit =>
+  (m) => {
+    m.callSite(2 * entries.length);
+    for (const [k, v] of entries) {
+      k(m);
+      v(m);
+    }
+  };
+
+/** `[a, b]`: `b.list(a, b)`. */
+export const list =
+  (items: readonly Emit[]): Emit =>
+  (m) => {
+    m.callSite(items.length);
+    for (const i of items) i(m);
+  };
+
+/** `b.block(statements...)`. */
+export const block =
+  (statements: readonly Emit[]): Emit =>
+  (m) => {
+    m.callSite(statements.length);
+    for (const s of statements) s(m);
+  };
+
+/** A method or closure body with the loop safepoint Jenkins configures: `block(staticCall(Safepoint.safepoint), body)`. */
+export const safepointed =
+  (line: number, body: Emit): Emit =>
+  (m) => {
+    m.callSite(2);
+    m.callSite(3);
+    m.line(line);
+    m.rawClass('org/jenkinsci/plugins/workflow/cps/Safepoint');
+    m.rawString('safepoint');
+    body(m);
+  };
+
+/**
+ * `{ statements }`: `b.closure(line, [types], [names], safepointed(block(statements)))`. A closure
+ * without declared parameters has the implicit `it` (`[Object]`, `['it']`); `params` lists
+ * declared ones; `null` is `{ -> }`.
+ */
+export const closure =
+  (line: number, statements: readonly Emit[], params: readonly string[] | null = []): Emit =>
+  (m) => {
+    m.callSite(4);
+    m.line(line);
+    const names = params === null ? [] : params.length === 0 ? ['it'] : params;
+    m.rawList(names.map(() => () => m.rawClass('java/lang/Object')));
+    m.rawList(names.map((n) => () => m.rawString(n)));
+    safepointed(line, block(statements))(m);
+  };
+
+export const returnStatement =
+  (value: Emit): Emit =>
+  (m) => {
+    m.callSite(1);
+    value(m);
+  };
+
+/** A name the script binding resolves (`env`, `params`, a step-less identifier): `b.property(line, javaThis_, 'name')`. */
+export const dynamicVariable =
+  (line: number, name: string): Emit =>
+  (m) => {
+    m.callSite(3);
+    m.line(line);
+    javaThis(m);
+    m.rawString(name);
+  };
+
+/** A local variable (`def x` earlier in the same method or closure): `b.localVariable(line, 'x')`. */
+export const localVariable =
+  (line: number, name: string): Emit =>
+  (m) => {
+    m.callSite(2);
+    m.line(line);
+    m.rawString(name);
+  };
+
+/** `this` as an explicit receiver. */
+export const thisReference: Emit = (m) => m.callSite(0);
+
+/** `target.name` (also `?.`): `b.property(line, target, constant(name), safe)`. */
+export const property =
+  (line: number, target: Emit, name: Emit): Emit =>
+  (m) => {
+    m.callSite(4);
+    m.line(line);
+    target(m);
+    name(m);
+    m.rawBoolean();
+  };
+
+/** A binary operator, assignment included: `b.plus(line, l, r)`, `b.assign(line, l, r)`, ... */
+export const binary =
+  (line: number, left: Emit, right: Emit): Emit =>
+  (m) => {
+    m.callSite(3);
+    m.line(line);
+    left(m);
+    right(m);
+  };
+
+/** `!x`, `-x`, `x++` and other one-operand nodes with a line: `b.not(line, x)`. */
+export const unary =
+  (line: number, operand: Emit): Emit =>
+  (m) => {
+    m.callSite(2);
+    m.line(line);
+    operand(m);
+  };
+
+/** `c ? a : b`: `b.ternaryOp(c, a, b)` (no line). */
+export const ternary =
+  (test: Emit, yes: Emit, no: Emit): Emit =>
+  (m) => {
+    m.callSite(3);
+    test(m);
+    yes(m);
+    no(m);
+  };
+
+/** `a ?: b`: `b.elvisOp(a, b)`. */
+export const elvis =
+  (value: Emit, fallback: Emit): Emit =>
+  (m) => {
+    m.callSite(2);
+    value(m);
+    fallback(m);
+  };
+
+/** `def name = init` (or `def name`): `b.declareVariable(line, Object, 'name', init)`. */
+export const declareVariable =
+  (line: number, name: string, init: Emit | undefined): Emit =>
+  (m) => {
+    m.callSite(init ? 4 : 2);
+    if (init) m.line(line);
+    m.rawClass('java/lang/Object');
+    m.rawString(name);
+    if (init) init(m);
+  };
+
+/** `if (c) a else b`: `b.if_(c, a, b)`; a missing else is `b.noop()`. */
+export const ifElse =
+  (test: Emit, then: Emit, otherwise: Emit | undefined): Emit =>
+  (m) => {
+    m.callSite(3);
+    test(m);
+    then(m);
+    (otherwise ?? noop)(m);
+  };
+
+/** `"a${x}b"`: `b.gstring(line, list(values), list(constant(strings)))`. */
+export const gstring =
+  (line: number, values: readonly Emit[], strings: readonly string[]): Emit =>
+  (m) => {
+    m.callSite(3);
+    m.line(line);
+    list(values)(m);
+    list(strings.map((s) => constant(s)))(m);
+  };

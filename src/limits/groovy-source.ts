@@ -1,0 +1,444 @@
+/**
+ * Sizing verbatim Groovy (`script { }` and `expression { }` bodies, raw expressions, the prologue
+ * and epilogue): the source is parsed with pipewright's Groovy 2.4 parser and each node is costed
+ * with the CPS bytecode model. The parser keeps some constructs only as spans (`for`, `try`,
+ * casts, indexing, `new`, ...); those are costed per token with averages of the model's node
+ * costs, which is where the estimate is least exact.
+ */
+import { lexGroovy, SourceText, type Token } from '../jenkinsfile/groovy-lexer.ts';
+import {
+  parseGroovy,
+  parseGroovyExpression,
+  type GArg,
+  type GExpr,
+  type GStmt,
+} from '../jenkinsfile/groovy-parser.ts';
+import {
+  binary,
+  closure,
+  constant,
+  declareVariable,
+  dynamicVariable,
+  elvis,
+  functionCall,
+  gstring,
+  ifElse,
+  list,
+  localVariable,
+  map,
+  property,
+  returnStatement,
+  ternary,
+  thisReference,
+  unary,
+  type CpsMethod,
+  type Emit,
+} from './cps-bytecode.ts';
+
+/** Average bytes per token of constructs the parser keeps only as spans (see the module comment). */
+const TOKEN_COST = { identifier: 30, literal: 14, operator: 18, keyword: 16 } as const;
+const IGNORED_TOKENS = new Set(['NLS', 'EOF', '(', ')', '[', ']', '{', '}', ',', ';', ':', 'ERROR']);
+
+/** Names declared with `def`/a type in enclosing bodies: they compile to local variables. */
+export class Scope {
+  private readonly names = new Set<string>();
+  constructor(private readonly parent?: Scope) {}
+  declare(name: string): void {
+    this.names.add(name);
+  }
+  has(name: string): boolean {
+    return this.names.has(name) || (this.parent?.has(name) ?? false);
+  }
+  child(): Scope {
+    return new Scope(this);
+  }
+}
+
+/** A script-level method definition found in verbatim Groovy (`def pwNotify1() { ... }`): its own CPS method. */
+export interface ScriptMethod {
+  name: string;
+  line: number;
+  params: string[];
+  body: Emit[];
+}
+
+/** What a piece of verbatim Groovy compiles to. */
+export interface GroovySource {
+  statements: Emit[];
+  methods: ScriptMethod[];
+  /** Whether it declares a script-level variable (`def x = ...`, `@Library(...) _`). */
+  declaresVariables: boolean;
+}
+
+/** One parse of a piece of source; nested bodies are re-parsed as slices of it. */
+class Snippet {
+  readonly source: SourceText;
+  readonly tokens: Token[];
+
+  constructor(
+    readonly text: string,
+    /** Jenkinsfile line of the text's first line. */
+    readonly firstLine: number,
+  ) {
+    this.source = new SourceText(text);
+    this.tokens = lexGroovy(this.source).tokens;
+  }
+
+  line(index: number): number {
+    return this.firstLine + this.source.position(index).line - 1;
+  }
+
+  slice(start: number, end: number): Snippet {
+    return new Snippet(this.source.chars.slice(start, end), this.line(start));
+  }
+
+  tokensIn(start: number, end: number): Token[] {
+    return this.tokens.filter((t) => t.start >= start && t.end <= end);
+  }
+}
+
+/** Costs a body of statements (a `script { }` block, a method body). Never throws: unparsable text is costed per token. */
+export function groovyStatements(text: string, firstLine: number, scope: Scope): Emit[] {
+  const snippet = new Snippet(text, firstLine);
+  let statements: GStmt[];
+  try {
+    statements = parseGroovy(snippet.tokens, snippet.source);
+  } catch {
+    return [tokenCost(snippet.tokens)];
+  }
+  const out: Emit[] = [];
+  for (const s of statements) out.push(...statement(snippet, s, scope, undefined));
+  return out;
+}
+
+/** Costs one verbatim expression (a `Raw` AST value). */
+export function groovyExpression(text: string, line: number, scope: Scope): Emit {
+  const snippet = new Snippet(text, line);
+  try {
+    const expr = parseGroovyExpression(snippet.source, snippet.tokens);
+    if (expr) return expression(snippet, expr, scope);
+  } catch {
+    // fall through to the token estimate
+  }
+  return tokenCost(snippet.tokens);
+}
+
+/** Costs a whole prologue or epilogue: top-level statements of run(), and script method definitions. */
+export function groovyScript(text: string, firstLine: number, scope: Scope): GroovySource {
+  const snippet = new Snippet(text, firstLine);
+  const result: GroovySource = { statements: [], methods: [], declaresVariables: false };
+  let statements: GStmt[];
+  try {
+    statements = parseGroovy(snippet.tokens, snippet.source);
+  } catch {
+    result.statements.push(tokenCost(snippet.tokens));
+    return result;
+  }
+  for (const s of statements) {
+    if (s.kind === 'other' && s.what === 'declaration') {
+      const method = methodDefinition(snippet, s.start, s.end, scope);
+      if (method) {
+        result.methods.push(method);
+        continue;
+      }
+      result.declaresVariables = true;
+    }
+    if (s.kind === 'other' && s.what === 'import') continue;
+    result.statements.push(...statement(snippet, s, scope, result));
+  }
+  return result;
+}
+
+// ------------------------------------------------------------------ statements
+
+function statement(snippet: Snippet, s: GStmt, scope: Scope, script: GroovySource | undefined): Emit[] {
+  if (s.kind === 'expr') return [expression(snippet, s.expr, scope)];
+  const tokens = snippet.tokensIn(s.start, s.end).filter((t) => t.type !== 'NLS');
+  switch (s.what) {
+    case 'declaration':
+      return [declaration(snippet, tokens, scope, script)];
+    case 'if':
+      return [ifStatement(snippet, tokens, scope)];
+    case 'return':
+    case 'throw': {
+      const rest = tokens.slice(1);
+      const value = rest.length > 0 ? subExpression(snippet, rest[0]!.start, rest[rest.length - 1]!.end, scope) : constant(null);
+      return [s.what === 'return' ? returnStatement(value) : unaryNoLine(value)];
+    }
+    case 'import':
+    case 'package':
+    case 'class':
+      return [];
+    default:
+      return [tokenCost(tokens)];
+  }
+}
+
+/** `b.throw_(line, e)`-like nodes: one call site with a line and the value. */
+function unaryNoLine(value: Emit): Emit {
+  return (m: CpsMethod) => {
+    m.callSite(2);
+    m.line(-1);
+    value(m);
+  };
+}
+
+/** `def x = v`, `String x = v`, `def x`, `@Library('l') _`. */
+function declaration(snippet: Snippet, tokens: Token[], scope: Scope, script: GroovySource | undefined): Emit {
+  const assign = tokens.findIndex((t) => t.type === '=');
+  const head = assign < 0 ? tokens : tokens.slice(0, assign);
+  const nameToken = [...head].reverse().find((t) => t.type === 'IDENT');
+  const name = nameToken?.text ?? '_';
+  if (script) script.declaresVariables = true;
+  scope.declare(name);
+  const line = snippet.line(tokens[0]?.start ?? 0);
+  if (assign < 0 || assign === tokens.length - 1) return declareVariable(line, name, undefined);
+  const init = subExpression(snippet, tokens[assign + 1]!.start, tokens[tokens.length - 1]!.end, scope);
+  return declareVariable(line, name, init);
+}
+
+/** `def name(params) { body }` at script level, else undefined. */
+function methodDefinition(snippet: Snippet, start: number, end: number, scope: Scope): ScriptMethod | undefined {
+  const tokens = snippet.tokensIn(start, end).filter((t) => t.type !== 'NLS');
+  const open = tokens.findIndex((t) => t.type === '(');
+  const brace = tokens.findIndex((t) => t.type === '{');
+  if (open < 1 || brace < open || tokens[open - 1]!.type !== 'IDENT' || tokens.slice(0, open).some((t) => t.type === '=')) return undefined;
+  const close = matching(tokens, open);
+  const params = tokens.slice(open + 1, close).filter((t, i, all) => t.type === 'IDENT' && (all[i + 1]?.type === ',' || all[i + 1]?.type === ')' || all[i + 1] === undefined || all[i + 1]?.type === '='));
+  const bodyClose = matching(tokens, brace);
+  const methodScope = new Scope();
+  for (const p of params) methodScope.declare(p.text);
+  void scope;
+  const bodyStart = tokens[brace]!.end;
+  const bodyEnd = tokens[bodyClose]?.start ?? end;
+  return {
+    name: tokens[open - 1]!.text,
+    line: snippet.line(tokens[0]!.start),
+    params: params.map((p) => p.text),
+    body: groovyStatementsOf(snippet.slice(bodyStart, bodyEnd), methodScope),
+  };
+}
+
+function groovyStatementsOf(snippet: Snippet, scope: Scope): Emit[] {
+  return groovyStatements(snippet.text, snippet.firstLine, scope);
+}
+
+/** `if (c) { a } else if (d) b else { c }`. */
+function ifStatement(snippet: Snippet, tokens: Token[], scope: Scope): Emit {
+  const open = tokens.findIndex((t) => t.type === '(');
+  const close = matching(tokens, open);
+  if (open < 0 || close < 0) return tokenCost(tokens);
+  const test = subExpression(snippet, tokens[open + 1]!.start, tokens[close - 1]!.end, scope);
+  const [then, afterThen] = body(snippet, tokens, close + 1, scope);
+  let otherwise: Emit | undefined;
+  if (tokens[afterThen]?.type === 'else') {
+    const rest = tokens.slice(afterThen + 1);
+    if (rest[0]?.type === 'if') otherwise = ifStatement(snippet, rest, scope);
+    else otherwise = body(snippet, tokens, afterThen + 1, scope)[0];
+  }
+  return ifElse(test, then, otherwise);
+}
+
+/** A `{ block }` or a single statement starting at tokens[at]; returns it and the index after it. */
+function body(snippet: Snippet, tokens: Token[], at: number, scope: Scope): [Emit, number] {
+  const first = tokens[at];
+  if (!first) return [(m) => m.callSite(0), at];
+  if (first.type === '{') {
+    const close = matching(tokens, at);
+    const inner = snippet.slice(first.end, tokens[close]?.start ?? first.end);
+    const statements = groovyStatementsOf(inner, scope.child());
+    return [(m) => {
+      m.callSite(statements.length);
+      for (const s of statements) s(m);
+    }, close + 1];
+  }
+  // A single statement: up to an `else` at this level, or the end.
+  let end = at;
+  let depth = 0;
+  for (; end < tokens.length; end++) {
+    const t = tokens[end]!.type;
+    if (t === '(' || t === '[' || t === '{') depth++;
+    else if (t === ')' || t === ']' || t === '}') depth--;
+    else if (t === 'else' && depth === 0) break;
+  }
+  const statements = groovyStatementsOf(snippet.slice(first.start, tokens[end - 1]!.end), scope);
+  return [(m) => {
+    m.callSite(statements.length);
+    for (const s of statements) s(m);
+  }, end];
+}
+
+/** Index of the bracket closing tokens[open], or -1. */
+function matching(tokens: Token[], open: number): number {
+  let depth = 0;
+  for (let i = open; i < tokens.length; i++) {
+    const t = tokens[i]!.type;
+    if (t === '(' || t === '[' || t === '{' || t === 'GSTRING_START') depth++;
+    else if (t === ')' || t === ']' || t === '}' || t === 'GSTRING_END') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+// ------------------------------------------------------------------ expressions
+
+function subExpression(snippet: Snippet, start: number, end: number, scope: Scope): Emit {
+  const sub = snippet.slice(start, end);
+  try {
+    const expr = parseGroovyExpression(sub.source, sub.tokens);
+    if (expr) return expression(sub, expr, scope);
+  } catch {
+    // fall through
+  }
+  return tokenCost(sub.tokens);
+}
+
+function expression(snippet: Snippet, e: GExpr, scope: Scope): Emit {
+  const line = snippet.line(e.start);
+  switch (e.kind) {
+    case 'ident':
+      return scope.has(e.name) ? localVariable(line, e.name) : dynamicVariable(line, e.name);
+    case 'string':
+      return constant(e.value);
+    case 'number':
+      return constant(Number(e.text.replace(/[_gGlLiIdDfF]$/g, '').replace(/_/g, '')) || 0);
+    case 'literal':
+      if (e.word === 'this' || e.word === 'super') return thisReference;
+      return constant(e.word === 'null' ? null : e.word === 'true');
+    case 'gstring':
+      return gstringExpression(snippet, e.start, e.end, scope);
+    case 'property': {
+      const target = expression(snippet, e.target, scope);
+      if (e.name === undefined) return property(line, target, tokenCost(snippet.tokensIn(e.target.end, e.end)));
+      return property(line, target, constant(e.name));
+    }
+    case 'call': {
+      const args = callArguments(snippet, e.args, scope);
+      for (const c of e.closures) args.push(closureExpression(snippet, c.start, c.end, c.hasParams, c.body, scope));
+      if (e.callee.kind === 'ident') return functionCall(line, undefined, e.callee.name, args);
+      if (e.callee.kind === 'property' && e.callee.name !== undefined) {
+        return functionCall(line, expression(snippet, e.callee.target, scope), e.callee.name, args);
+      }
+      return functionCall(line, expression(snippet, e.callee, scope), 'call', args);
+    }
+    case 'list':
+      return list(e.items.map((a) => expression(snippet, a.value, scope)));
+    case 'map':
+      return map(e.entries.map((a) => [a.label?.key !== undefined ? constant(a.label.key) : tokenCost([]), expression(snippet, a.value, scope)] as const));
+    case 'closure':
+      return closureExpression(snippet, e.start, e.end, e.hasParams, e.body, scope);
+    case 'assign': {
+      const target = e.target.kind === 'ident' && !scope.has(e.target.name) ? dynamicVariable(line, e.target.name) : expression(snippet, e.target, scope);
+      return binary(line, target, expression(snippet, e.value, scope));
+    }
+    case 'paren':
+      return expression(snippet, e.inner, scope);
+    case 'unary':
+      return unary(line, expression(snippet, e.operand, scope));
+    case 'binary':
+      return binary(line, expression(snippet, e.left, scope), expression(snippet, e.right, scope));
+    case 'other':
+      return otherExpression(snippet, e.what, e.start, e.end, scope);
+  }
+}
+
+/** Named arguments become one map, first; then the positional ones. */
+function callArguments(snippet: Snippet, args: GArg[], scope: Scope): Emit[] {
+  const named = args.filter((a) => a.label);
+  const positional = args.filter((a) => !a.label);
+  const out: Emit[] = [];
+  if (named.length > 0) {
+    out.push(map(named.map((a) => [a.label!.key !== undefined ? constant(a.label!.key) : tokenCost([]), expression(snippet, a.value, scope)] as const)));
+  }
+  for (const a of positional) out.push(expression(snippet, a.value, scope));
+  return out;
+}
+
+function closureExpression(snippet: Snippet, start: number, end: number, hasParams: boolean, statements: GStmt[], scope: Scope): Emit {
+  const inner = scope.child();
+  let params: string[] = [];
+  if (hasParams) {
+    const tokens = snippet.tokensIn(start, end);
+    const arrow = tokens.findIndex((t) => t.type === '->');
+    params = tokens.slice(1, arrow < 0 ? 1 : arrow).filter((t) => t.type === 'IDENT').map((t) => t.text);
+    params = params.filter((p, i, all) => i === all.length - 1 || !/^[A-Z]/.test(p));
+    for (const p of params) inner.declare(p);
+  }
+  const body: Emit[] = [];
+  for (const s of statements) body.push(...statement(snippet, s, inner, undefined));
+  return closure(snippet.line(start), body, hasParams && params.length === 0 ? null : params);
+}
+
+/** `"a ${x} b"`: string fragments and the value expressions between them. */
+function gstringExpression(snippet: Snippet, start: number, end: number, scope: Scope): Emit {
+  const tokens = snippet.tokensIn(start, end);
+  const strings: string[] = [];
+  const values: Emit[] = [];
+  let valueStart = -1;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.type === 'GSTRING_START' || t.type === 'GSTRING_MIDDLE' || t.type === 'GSTRING_END') {
+      if (valueStart >= 0 && valueStart < i) {
+        let from = valueStart;
+        let to = i - 1;
+        if (tokens[from]!.type === '{' && tokens[to]!.type === '}') {
+          from++;
+          to--;
+        }
+        values.push(from <= to ? subExpression(snippet, tokens[from]!.start, tokens[to]!.end, scope) : constant(null));
+      }
+      strings.push(t.value ?? '');
+      valueStart = i + 1;
+    }
+  }
+  return gstring(snippet.line(start), values, strings);
+}
+
+/** Constructs the parser keeps as spans: elvis and ternary are split; the rest is costed per token. */
+function otherExpression(snippet: Snippet, what: string, start: number, end: number, scope: Scope): Emit {
+  const tokens = snippet.tokensIn(start, end);
+  if (what === 'elvis' || what === 'ternary') {
+    const q = topLevelIndex(tokens, what === 'elvis' ? '?:' : '?');
+    if (q > 0) {
+      const test = subExpression(snippet, tokens[0]!.start, tokens[q - 1]!.end, scope);
+      if (what === 'elvis') return elvis(test, subExpression(snippet, tokens[q + 1]!.start, tokens[tokens.length - 1]!.end, scope));
+      const colon = topLevelIndex(tokens, ':', q + 1);
+      if (colon > q) {
+        return ternary(
+          test,
+          subExpression(snippet, tokens[q + 1]!.start, tokens[colon - 1]!.end, scope),
+          subExpression(snippet, tokens[colon + 1]!.start, tokens[tokens.length - 1]!.end, scope),
+        );
+      }
+    }
+  }
+  return tokenCost(tokens);
+}
+
+function topLevelIndex(tokens: Token[], type: string, from = 0): number {
+  let depth = 0;
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i]!.type;
+    if (t === '(' || t === '[' || t === '{' || t === 'GSTRING_START') depth++;
+    else if (t === ')' || t === ']' || t === '}' || t === 'GSTRING_END') depth--;
+    else if (t === type && depth === 0) return i;
+  }
+  return -1;
+}
+
+/** The per-token estimate for constructs the model does not parse. */
+function tokenCost(tokens: readonly Token[]): Emit {
+  let bytes = 0;
+  for (const t of tokens) {
+    if (IGNORED_TOKENS.has(t.type)) continue;
+    if (t.type === 'IDENT') bytes += TOKEN_COST.identifier;
+    else if (t.type === 'STRING' || t.type === 'NUM' || t.type.startsWith('GSTRING')) bytes += TOKEN_COST.literal;
+    else if (/^[a-z]+$/.test(t.type)) bytes += TOKEN_COST.keyword;
+    else bytes += TOKEN_COST.operator;
+  }
+  return (m) => {
+    m.bytes += bytes;
+  };
+}

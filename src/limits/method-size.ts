@@ -1,0 +1,843 @@
+/**
+ * The method-size budget: an estimate of the bytecode of the largest method Jenkins compiles a
+ * declarative Jenkinsfile into, from pipewright's Jenkinsfile AST, in one walk.
+ *
+ * On a controller, Declarative's `RuntimeASTTransformer` first rewrites `pipeline { }` into a tree
+ * of constructor calls (`new Root(agent, new Stages([new Stage(name, Utils.createStepsBlock({
+ * steps }), new Agent(...), ...)]), ...)`); then groovy-cps turns the whole script body, every
+ * closure included, into ONE method that builds that tree, and the JVM limits a method to 65,535
+ * bytes of bytecode ("Method too large", JENKINS-37984). `SCRIPT_SPLITTING_TRANSFORMATION`, which
+ * would split it, is off by default.
+ *
+ * This module walks the AST the way that rewrite would and costs each resulting Groovy node with
+ * the bytecode model in cps-bytecode.ts (byte-exact per node, calibrated against the oracle in
+ * scripts/cps-oracle). Cost follows the number of Groovy nodes, not text length: a 5 KB shell
+ * script costs the same as a short one. See docs/limits.md.
+ */
+import type { Arguments, CallStatement, Expression, JenkinsfileAst, MapEntry, SourcePosition, Statement } from '../jenkinsfile/ast.ts';
+import {
+  binary,
+  block,
+  closure,
+  classConstant,
+  constant,
+  ConstantPool,
+  CPS_POOL_PER_SCRIPT_METHOD,
+  CPS_POOL_START,
+  CpsMethod,
+  dynamicVariable,
+  functionCall,
+  list,
+  map,
+  newInstance,
+  property,
+  returnStatement,
+  safepointed,
+  staticCall,
+  type Emit,
+} from './cps-bytecode.ts';
+import { groovyExpression, groovyScript, groovyStatements, Scope, type GroovySource, type ScriptMethod } from './groovy-source.ts';
+
+/** The JVM's limit on one method's bytecode. */
+export const METHOD_SIZE_LIMIT = 65_535;
+
+/** Cost of one stage: everything its `new Stage(...)` subtree adds to the pipeline's method. */
+export interface StageCost {
+  /** Stage names from the outermost stage down to this one. */
+  path: string[];
+  /** Estimated bytes, this stage's nested stages included. */
+  bytes: number;
+  /** Nesting level: 1 for a stage directly in the pipeline's `stages`. */
+  depth: number;
+  /** The method the bytes are in: `pipeline`, or `matrix declarations` for stages inside a matrix (see {@link MethodCost}). */
+  method: string;
+  /** Model path of the stage (ASTs from lowering), for locating it in the pipeline's source. */
+  origin?: readonly (string | number)[];
+  /** Position of `stage(...)` in a parsed Jenkinsfile. */
+  loc?: SourcePosition;
+}
+
+/** One generated method and its estimated bytecode size. */
+export interface MethodCost {
+  /**
+   * `pipeline` (the script body with the whole `pipeline { }` block), `def <name>()` for a method
+   * defined in the prologue/epilogue, or `matrix declarations` (the method Declarative adds for
+   * matrix stages when the script declares no variables).
+   */
+  name: string;
+  bytes: number;
+}
+
+/** What {@link estimateMethodSize} returns. */
+export interface MethodSizeEstimate {
+  /** The largest method: the one the JVM limit applies to first. */
+  largest: MethodCost;
+  /** Every CPS method the script compiles to, largest first. */
+  methods: MethodCost[];
+  /** Every stage (matrix cells folded into their stage), in source order. */
+  stages: StageCost[];
+  /** Deepest stage nesting (1 = no nested stages; 0 = no stages). */
+  maxStageDepth: number;
+}
+
+/** Options of {@link estimateMethodSize}. */
+export interface EstimateOptions {
+  /**
+   * Line on which the AST's first line is printed, for ASTs without positions (lowering output;
+   * compile prints a 2-line header first). Line numbers below 128 are one byte cheaper. Default 1.
+   */
+  firstLine?: number;
+}
+
+/**
+ * Estimates the bytecode size of every CPS method a Jenkinsfile compiles to on a controller (with
+ * Declarative's default, no script splitting) and attributes the pipeline method's cost to
+ * stages. One walk over the AST; parsed ASTs (with `loc`) and lowered ones both work.
+ */
+export function estimateMethodSize(ast: JenkinsfileAst, options: EstimateOptions = {}): MethodSizeEstimate {
+  return new Estimator(options.firstLine ?? 1).run(ast);
+}
+
+// ------------------------------------------------------------------ names Declarative treats specially
+
+const MODEL = 'org/jenkinsci/plugins/pipeline/modeldefinition/model/';
+const UTILS = 'org/jenkinsci/plugins/pipeline/modeldefinition/Utils';
+const COMMON_UTILS = 'org/jenkinsci/plugins/pipeline/modeldefinition/CommonUtils';
+const RESOLVER = `${MODEL}Environment$EnvironmentResolver`;
+const EXPRESSION_CONDITIONAL = 'org/jenkinsci/plugins/pipeline/modeldefinition/when/impl/ExpressionConditional$DescriptorImpl';
+const ANONYMOUS_KEY = '$$anonymous';
+/** Options that are job properties (pipeline level only); as the oracle's approximation. */
+const JOB_PROPERTIES = new Set([
+  'buildDiscarder', 'disableConcurrentBuilds', 'disableResume', 'durabilityHint', 'rateLimitBuilds',
+  'copyArtifactPermission', 'overrideIndexTriggers', 'githubProjectProperty', 'pipelineTriggers', 'parameters',
+]);
+/** Options that are Declarative options; every other option is a step wrapper. */
+const DECLARATIVE_OPTIONS = new Set([
+  'skipDefaultCheckout', 'skipStagesAfterUnstable', 'checkoutToSubdirectory', 'newContainerPerStage',
+  'preserveStashes', 'quietPeriod', 'parallelsAlwaysFailFast', 'disableRestartFromStage',
+]);
+const COMBINING_CONDITIONS = new Map([['allOf', 2], ['anyOf', 2], ['not', 1]]);
+
+// ------------------------------------------------------------------ the walk
+
+class Estimator {
+  private readonly pool: ConstantPool;
+  private line: number;
+  private readonly stages: StageCost[] = [];
+  private maxDepth = 0;
+  /** Script-context handles Declarative adds (one per matrix: its shared stages). */
+  private readonly handles: Emit[] = [];
+  private handleCount = 0;
+  private main: CpsMethod | undefined;
+  private readonly scope = new Scope();
+
+  constructor(firstLine: number) {
+    this.pool = new ConstantPool(CPS_POOL_START);
+    this.line = firstLine;
+  }
+
+  run(ast: JenkinsfileAst): MethodSizeEstimate {
+    const prologue = this.verbatim(ast.prologue);
+    const pipelineLine = this.at(ast.pipeline);
+    this.line++;
+    const root = this.root(ast.pipeline.body ?? []);
+    this.line++;
+    const epilogue = this.verbatim(ast.epilogue);
+    const scriptMethods = [...prologue.methods, ...epilogue.methods];
+    const declaresVariables = prologue.declaresVariables || epilogue.declaresVariables;
+
+    // Script method stubs come before the CPS bodies in the class: their constants first.
+    for (let i = 0; i < scriptMethods.length; i++) this.pool.ldc(`def:${i}`, CPS_POOL_PER_SCRIPT_METHOD);
+
+    const pipelineBody: Emit[] = [];
+    let declarationMethod: Emit | undefined;
+    if (this.handles.length > 0) {
+      if (declaresVariables) {
+        // declareClosureScopedHandles: `{ handles }.call()` inside the pipeline closure
+        pipelineBody.push(functionCall(-1, closure(-1, this.handles), 'call', []));
+      } else {
+        // declareFunctionGroupedHandles: a script method of its own, called from the closure
+        pipelineBody.push(functionCall(-1, undefined, '__model__Declaration', []));
+        declarationMethod = safepointed(-1, block(this.handles));
+      }
+    }
+    pipelineBody.push(returnStatement(root));
+    const pipelineCall = functionCall(pipelineLine, undefined, 'pipeline', [closure(-1, pipelineBody)]);
+
+    this.main = new CpsMethod('pipeline', this.pool);
+    safepointed(-1, block([...prologue.statements, pipelineCall, ...epilogue.statements]))(this.main);
+    const methods: MethodCost[] = [{ name: 'pipeline', bytes: this.main.bytes }];
+    if (declarationMethod) {
+      const m = new CpsMethod('matrix declarations', this.pool);
+      declarationMethod(m);
+      methods.push({ name: m.name, bytes: m.bytes });
+    }
+    for (const def of scriptMethods) methods.push(this.scriptMethod(def));
+    methods.sort((a, b) => b.bytes - a.bytes);
+    return { largest: methods[0]!, methods, stages: this.stages, maxStageDepth: this.maxDepth };
+  }
+
+  private scriptMethod(def: ScriptMethod): MethodCost {
+    const m = new CpsMethod(`def ${def.name}()`, this.pool);
+    m.rawList(def.params.map((p) => () => m.rawString(p)));
+    safepointed(def.line, block(def.body))(m);
+    return { name: m.name, bytes: m.bytes };
+  }
+
+  private verbatim(text: string | undefined): GroovySource {
+    if (!text) return { statements: [], methods: [], declaresVariables: false };
+    const source = groovyScript(text, this.line, this.scope);
+    this.line += text.replace(/\n$/, '').split('\n').length;
+    return source;
+  }
+
+  private at(node: { loc?: SourcePosition }): number {
+    if (node.loc) this.line = node.loc.line;
+    return this.line;
+  }
+
+  // ---------------------------------------------------------------- sections
+
+  private root(body: Statement[]): Emit {
+    const s = sections(body);
+    return newInstance(-1, `${MODEL}Root`, [
+      this.agent(s.get('agent')),
+      this.stagesOf(s.get('stages'), 'Stages', []),
+      this.post(s.get('post'), 'PostBuild'),
+      this.environment(s.get('environment')),
+      this.tools(s.get('tools')),
+      this.options(s.get('options'), false),
+      this.describableContainer(s.get('triggers'), 'Triggers'),
+      this.describableContainer(s.get('parameters'), 'Parameters'),
+      this.libraries(s.get('libraries')),
+      constant('00000000-0000-0000-0000-000000000000'),
+    ]);
+  }
+
+  private stagesOf(section: CallStatement | undefined, container: 'Stages' | 'Parallel', parents: string[]): Emit {
+    if (!section) return constant(null);
+    this.section(section);
+    const stages = (section.body ?? []).filter((x): x is CallStatement => x.type === 'Call' && x.name === 'stage');
+    const emitted: Emit[] = [];
+    for (const statement of section.body ?? []) {
+      if (statement.type === 'Call' && statement.name === 'stage') emitted.push(this.stage(statement, parents));
+      else this.skip(statement);
+    }
+    this.line++;
+    if (stages.length === 0) return constant(null);
+    return newInstance(-1, `${MODEL}${container}`, [list(emitted)]);
+  }
+
+  private stage(stage: CallStatement, parents: string[]): Emit {
+    const loc = stage.loc;
+    this.at(stage);
+    this.line++;
+    const nameArg = stage.args.positional[0];
+    const name = nameArg?.type === 'String' ? nameArg.value : nameArg ? expressionText(nameArg) : '';
+    const path = [...parents, name];
+    this.maxDepth = Math.max(this.maxDepth, path.length);
+    const cost: StageCost = { path, bytes: 0, depth: path.length, method: 'pipeline' };
+    if (stage.origin) cost.origin = stage.origin;
+    if (loc) cost.loc = loc;
+    this.stages.push(cost);
+
+    const s = sections(stage.body ?? []);
+    const parts: Emit[] = [];
+    // Emitted in the order the sections are printed (lines), then assembled in Stage's argument order.
+    const built = new Map<string, Emit>();
+    for (const statement of stage.body ?? []) {
+      if (statement.type !== 'Call') {
+        this.skip(statement);
+        continue;
+      }
+      switch (statement.name) {
+        case 'steps':
+          built.set('steps', this.steps(statement));
+          break;
+        case 'agent':
+          built.set('agent', this.agent(statement));
+          break;
+        case 'post':
+          built.set('post', this.post(statement, 'PostStage'));
+          break;
+        case 'when':
+          built.set('when', this.when(statement));
+          break;
+        case 'tools':
+          built.set('tools', this.tools(statement));
+          break;
+        case 'environment':
+          built.set('environment', this.environment(statement));
+          break;
+        case 'options':
+          built.set('options', this.options(statement, true));
+          break;
+        case 'input':
+          built.set('input', this.input(statement, name));
+          break;
+        case 'stages':
+          built.set('stages', this.stagesOf(statement, 'Stages', path));
+          break;
+        case 'parallel':
+          built.set('parallel', this.stagesOf(statement, 'Parallel', path));
+          break;
+        case 'matrix':
+          built.set('parallel', this.matrix(statement, path));
+          break;
+        default:
+          this.skip(statement);
+      }
+    }
+    this.line++;
+    const failFast = s.get('failFast')?.args.positional[0];
+    parts.push(
+      constant(name),
+      built.get('steps') ?? constant(null),
+      built.get('agent') ?? constant(null),
+      built.get('post') ?? constant(null),
+      built.get('when') ?? constant(null),
+      built.get('tools') ?? constant(null),
+      built.get('environment') ?? constant(null),
+      constant(failFast?.type === 'Boolean' ? failFast.value : false),
+      built.get('options') ?? constant(null),
+      built.get('input') ?? constant(null),
+      built.get('stages') ?? constant(null),
+      built.get('parallel') ?? constant(null),
+      constant(null),
+    );
+    const emit = newInstance(-1, `${MODEL}Stage`, parts);
+    return (m) => {
+      const before = m.bytes;
+      emit(m);
+      cost.bytes += m.bytes - before;
+      cost.method = m.name;
+    };
+  }
+
+  /** `Utils.createStepsBlock({ steps })`: the steps closure is the user's, with its own line. */
+  private steps(steps: CallStatement): Emit {
+    const line = this.at(steps);
+    this.line++;
+    const body = this.stepStatements(steps.body ?? [], this.scope);
+    this.line++;
+    return staticCall(-1, UTILS, 'createStepsBlock', [closure(line, body)]);
+  }
+
+  private post(post: CallStatement | undefined, container: 'PostStage' | 'PostBuild'): Emit {
+    if (!post) return constant(null);
+    this.section(post);
+    const entries: (readonly [Emit, Emit])[] = [];
+    for (const condition of post.body ?? []) {
+      if (condition.type !== 'Call') {
+        this.skip(condition);
+        continue;
+      }
+      const line = this.at(condition);
+      this.line++;
+      const body = this.stepStatements(condition.body ?? [], this.scope);
+      this.line++;
+      entries.push([constant(condition.name), staticCall(-1, UTILS, 'createStepsBlock', [closure(line, body)])]);
+    }
+    this.line++;
+    if (entries.length === 0) return constant(null);
+    return newInstance(-1, `${MODEL}${container}`, [map(entries)]);
+  }
+
+  /** `new Agent({ [label: 'x'] })`: the agent block as a (nested) map in a closure. */
+  private agent(agent: CallStatement | undefined): Emit {
+    if (!agent) return constant(null);
+    this.at(agent);
+    let value: Emit;
+    if (agent.body) {
+      this.line++;
+      value = this.mappedClosure(agent.body);
+      this.line++;
+    } else {
+      this.line++;
+      const arg = agent.args.positional[0];
+      const type = arg ? expressionText(arg) : 'any';
+      value = map([[constant(type), constant(true)]]);
+    }
+    return newInstance(-1, `${MODEL}Agent`, [closure(-1, [returnStatement(value)])]);
+  }
+
+  private mappedClosure(body: Statement[]): Emit {
+    const entries: (readonly [Emit, Emit])[] = [];
+    for (const statement of body) {
+      if (statement.type !== 'Call') {
+        this.skip(statement);
+        continue;
+      }
+      this.at(statement);
+      const args = this.argumentCount(statement);
+      if (statement.body && args === 0) {
+        this.line++;
+        entries.push([constant(statement.name), this.mappedClosure(statement.body)]);
+        this.line++;
+      } else {
+        const line = this.line;
+        this.advance(statement);
+        if (args === 1) entries.push([constant(statement.name), this.singleArgument(statement.args, line)]);
+      }
+    }
+    return map(entries);
+  }
+
+  private when(when: CallStatement): Emit {
+    this.section(when);
+    let beforeAgent = false;
+    let beforeInput = false;
+    let beforeOptions = false;
+    const conditions: Emit[] = [];
+    for (const statement of when.body ?? []) {
+      if (statement.type === 'Call' && (statement.name === 'beforeAgent' || statement.name === 'beforeInput' || statement.name === 'beforeOptions')) {
+        const arg = statement.args.positional[0];
+        const value = arg?.type === 'Boolean' && arg.value;
+        if (statement.name === 'beforeAgent') beforeAgent = value;
+        else if (statement.name === 'beforeInput') beforeInput = value;
+        else beforeOptions = value;
+        this.advance(statement);
+        continue;
+      }
+      const condition = this.whenCondition(statement);
+      if (condition) conditions.push(condition);
+    }
+    this.line++;
+    if (conditions.length === 0) return constant(null);
+    return newInstance(-1, `${MODEL}StageConditionals`, [
+      closure(-1, [returnStatement(list(conditions))]),
+      constant(beforeAgent),
+      constant(beforeInput),
+      constant(beforeOptions),
+    ]);
+  }
+
+  private whenCondition(statement: Statement): Emit | undefined {
+    if (statement.type === 'GroovyBlock') {
+      const line = this.at(statement);
+      const body = groovyStatements(statement.source, line + 1, this.scope.child());
+      this.advance(statement);
+      return staticCall(-1, EXPRESSION_CONDITIONAL, 'instanceFromClosure', [closure(line, body)]);
+    }
+    if (statement.type !== 'Call') {
+      this.skip(statement);
+      return undefined;
+    }
+    const combining = COMBINING_CONDITIONS.get(statement.name);
+    if (combining !== undefined) {
+      this.section(statement);
+      const children = (statement.body ?? []).map((c) => this.whenCondition(c)).filter((c): c is Emit => c !== undefined);
+      this.line++;
+      const value = combining === 1 && children.length === 1 ? children[0]! : list(children);
+      return describable(statement.name, map([[constant(ANONYMOUS_KEY), value]]));
+    }
+    const line = this.line;
+    this.advance(statement);
+    return describable(statement.name, this.argsMap(statement.args, line));
+  }
+
+  private tools(tools: CallStatement | undefined): Emit {
+    if (!tools) return constant(null);
+    this.section(tools);
+    const entries: (readonly [Emit, Emit])[] = [];
+    for (const statement of tools.body ?? []) {
+      if (statement.type !== 'Call') {
+        this.skip(statement);
+        continue;
+      }
+      const line = this.line;
+      this.advance(statement);
+      entries.push([constant(statement.name), closure(-1, [returnStatement(this.singleArgument(statement.args, line))])]);
+    }
+    this.line++;
+    if (entries.length === 0) return constant(null);
+    return newInstance(-1, `${MODEL}Tools`, [map(entries)]);
+  }
+
+  /** `new Environment(EnvironmentResolver.instanceFromMap([K: { 'v' }]), ...instanceFromMap([creds]))`. */
+  private environment(environment: CallStatement | undefined): Emit {
+    if (!environment) return constant(null);
+    this.section(environment);
+    const values: [string, Expression, number][] = [];
+    for (const statement of environment.body ?? []) {
+      if (statement.type === 'Assignment') values.push([statement.name, statement.value, this.at(statement)]);
+      this.advance(statement);
+    }
+    this.line++;
+    if (values.length === 0) return constant(null);
+    return this.environmentFrom(values);
+  }
+
+  private environmentFrom(values: [string, Expression, number][]): Emit {
+    const plain: (readonly [Emit, Emit])[] = [];
+    const credentials: (readonly [Emit, Emit])[] = [];
+    for (const [name, value, line] of values) {
+      if (value.type === 'CallExpression' && value.name === 'credentials') {
+        const inner = value.args.positional.length === 1 && value.args.named.length === 0 ? value.args.positional[0]! : value;
+        credentials.push([constant(name), closure(-1, [returnStatement(this.expression(inner, line))])]);
+      } else {
+        plain.push([constant(name), closure(-1, [returnStatement(this.expression(value, line))])]);
+      }
+    }
+    return newInstance(-1, `${MODEL}Environment`, [
+      staticCall(-1, RESOLVER, 'instanceFromMap', [map(plain)]),
+      staticCall(-1, RESOLVER, 'instanceFromMap', [map(credentials)]),
+    ]);
+  }
+
+  private options(options: CallStatement | undefined, inStage: boolean): Emit {
+    if (!options) return constant(null);
+    this.section(options);
+    const jobProperties: Emit[] = [];
+    const declarative: (readonly [Emit, Emit])[] = [];
+    const wrappers: (readonly [Emit, Emit])[] = [];
+    for (const statement of options.body ?? []) {
+      if (statement.type !== 'Call') {
+        this.skip(statement);
+        continue;
+      }
+      const line = this.line;
+      this.advance(statement);
+      if (!inStage && JOB_PROPERTIES.has(statement.name)) jobProperties.push(describable(statement.name, this.argsMap(statement.args, line)));
+      else if (DECLARATIVE_OPTIONS.has(statement.name)) declarative.push([constant(statement.name), describable(statement.name, this.argsMap(statement.args, line))]);
+      else {
+        const args = this.groovyArguments(statement.args, line);
+        wrappers.push([constant(statement.name), args.length === 1 ? args[0]! : args.length > 1 ? list(args) : constant(null)]);
+      }
+    }
+    this.line++;
+    if (jobProperties.length + declarative.length + wrappers.length === 0) return constant(null);
+    return inStage
+      ? newInstance(-1, `${MODEL}StageOptions`, [map(declarative), map(wrappers)])
+      : newInstance(-1, `${MODEL}Options`, [list(jobProperties), map(declarative), map(wrappers)]);
+  }
+
+  private describableContainer(section: CallStatement | undefined, container: 'Triggers' | 'Parameters'): Emit {
+    const items = this.describableList(section);
+    return items ? newInstance(-1, `${MODEL}${container}`, [items]) : constant(null);
+  }
+
+  /** `[instantiateDescribable(...), ...]` for the calls of a triggers/parameters block; undefined when empty. */
+  private describableList(section: CallStatement | undefined): Emit | undefined {
+    if (!section) return undefined;
+    this.section(section);
+    const items: Emit[] = [];
+    for (const statement of section.body ?? []) {
+      if (statement.type !== 'Call') {
+        this.skip(statement);
+        continue;
+      }
+      const line = this.line;
+      this.advance(statement);
+      items.push(describable(statement.name, this.argsMap(statement.args, line)));
+    }
+    this.line++;
+    return items.length === 0 ? undefined : list(items);
+  }
+
+  private libraries(section: CallStatement | undefined): Emit {
+    if (!section) return constant(null);
+    this.section(section);
+    const items: Emit[] = [];
+    for (const statement of section.body ?? []) {
+      const line = this.line;
+      this.advance(statement);
+      if (statement.type === 'Call' && statement.args.positional[0]) items.push(this.expression(statement.args.positional[0], line));
+    }
+    this.line++;
+    if (items.length === 0) return constant(null);
+    return newInstance(-1, `${MODEL}Libraries`, [list(items)]);
+  }
+
+  private input(input: CallStatement, stageName: string): Emit {
+    this.section(input);
+    const values = new Map<string, Emit>();
+    let parameters: Emit = constant(null);
+    for (const statement of input.body ?? []) {
+      if (statement.type !== 'Call') {
+        this.skip(statement);
+        continue;
+      }
+      if (statement.name === 'parameters') {
+        parameters = this.describableList(statement) ?? constant(null);
+        continue;
+      }
+      const line = this.line;
+      this.advance(statement);
+      values.set(statement.name, this.singleArgument(statement.args, line));
+    }
+    this.line++;
+    const value = (key: string) => values.get(key) ?? constant(null);
+    return newInstance(-1, `${MODEL}StageInput`, [
+      value('message'),
+      values.get('id') ?? constant(`input:${stageName}`), // Declarative uses the MD5 of the stage name
+      value('ok'),
+      value('submitter'),
+      value('submitterParameter'),
+      parameters,
+    ]);
+  }
+
+  /** One synthetic Stage per matrix cell (agent/post/when/... repeated); the shared stages in one handle. */
+  private matrix(matrix: CallStatement, path: string[]): Emit {
+    this.section(matrix);
+    const s = sections(matrix.body ?? []);
+    let cells: [string, Expression][][] = [[]];
+    for (const axis of s.get('axes')?.body ?? []) {
+      if (axis.type !== 'Call' || axis.name !== 'axis') continue;
+      const a = sections(axis.body ?? []);
+      const axisName = a.get('name')?.args.positional[0];
+      const values = a.get('values')?.args.positional ?? [];
+      const next: [string, Expression][][] = [];
+      for (const v of values) for (const cell of cells) next.push([...cell, [axisName ? expressionText(axisName) : '', v]]);
+      cells = next;
+    }
+    for (const exclude of s.get('excludes')?.body ?? []) {
+      if (exclude.type !== 'Call' || exclude.name !== 'exclude') continue;
+      let excluded = [...cells];
+      for (const axis of exclude.body ?? []) {
+        if (axis.type !== 'Call' || axis.name !== 'axis') continue;
+        const a = sections(axis.body ?? []);
+        const axisName = expressionText(a.get('name')?.args.positional[0] ?? { type: 'Null' });
+        const inverse = a.has('notValues');
+        const values = new Set((a.get('values') ?? a.get('notValues'))?.args.positional.map(expressionText) ?? []);
+        excluded = excluded.filter((cell) => {
+          const v = cell.find(([k]) => k === axisName)?.[1];
+          return !(!inverse !== values.has(v ? expressionText(v) : ''));
+        });
+      }
+      cells = cells.filter((c) => !excluded.includes(c));
+    }
+    // Sections in print order; the cell-level ones are re-emitted per cell.
+    let agent: CallStatement | undefined;
+    let post: CallStatement | undefined;
+    let when: CallStatement | undefined;
+    let tools: CallStatement | undefined;
+    let environment: CallStatement | undefined;
+    let options: CallStatement | undefined;
+    let input: CallStatement | undefined;
+    let stages: Emit = constant(null);
+    const sectionLines = new Map<CallStatement, number>();
+    for (const statement of matrix.body ?? []) {
+      if (statement.type !== 'Call') {
+        this.skip(statement);
+        continue;
+      }
+      sectionLines.set(statement, this.line);
+      if (statement.name === 'stages') {
+        stages = this.stagesOf(statement, 'Stages', path);
+        continue;
+      }
+      if (statement.name === 'agent') agent = statement;
+      else if (statement.name === 'post') post = statement;
+      else if (statement.name === 'when') when = statement;
+      else if (statement.name === 'tools') tools = statement;
+      else if (statement.name === 'environment') environment = statement;
+      else if (statement.name === 'options') options = statement;
+      else if (statement.name === 'input') input = statement;
+      this.skip(statement);
+    }
+    this.line++;
+    const handle = `__model__Closure_${this.handleCount++}__`;
+    this.handles.push(binary(-1, dynamicVariable(-1, handle), closure(-1, [returnStatement(stages)])));
+    const after = this.line;
+    const cellStages: Emit[] = cells.map((cell) => {
+      const name = `Matrix - ${cell.map(([k, v]) => `${k} = '${expressionText(v)}'`).join(', ')}`;
+      const again = <T>(section: CallStatement | undefined, f: (s: CallStatement) => T, none: T): T => {
+        if (!section) return none;
+        this.line = sectionLines.get(section) ?? this.line;
+        return f(section);
+      };
+      const emit = newInstance(-1, `${MODEL}Stage`, [
+        constant(name),
+        constant(null),
+        again(agent, (x) => this.agent(x), constant(null)),
+        again(post, (x) => this.post(x, 'PostStage'), constant(null)),
+        again(when, (x) => this.when(x), constant(null)),
+        again(tools, (x) => this.tools(x), constant(null)),
+        again(environment, (x) => this.environment(x), constant(null)),
+        constant(false),
+        again(options, (x) => this.options(x, true), constant(null)),
+        again(input, (x) => this.input(x, name), constant(null)),
+        functionCall(-1, dynamicVariable(-1, handle), 'call', []),
+        constant(null),
+        this.environmentFrom(cell.map(([k, v]) => [k, v, -1])),
+      ]);
+      return emit;
+    });
+    this.line = after;
+    return newInstance(-1, `${MODEL}Matrix`, [list(cellStages)]);
+  }
+
+  // ---------------------------------------------------------------- steps and values
+
+  /** Statements inside a CPS closure (steps, post conditions, step blocks). */
+  private stepStatements(body: Statement[], scope: Scope): Emit[] {
+    const out: Emit[] = [];
+    for (const statement of body) {
+      const line = this.at(statement);
+      switch (statement.type) {
+        case 'Comment':
+          this.line++;
+          break;
+        case 'Assignment':
+          out.push(binary(line, dynamicVariable(line, statement.name), this.expression(statement.value, line)));
+          this.line++;
+          break;
+        case 'GroovyBlock': {
+          const inner = groovyStatements(statement.source, line + 1, scope.child());
+          this.advance(statement);
+          out.push(functionCall(line, undefined, statement.keyword, [closure(line, inner)]));
+          break;
+        }
+        case 'Call': {
+          const args = this.groovyArguments(statement.args, line);
+          if (statement.body) {
+            this.line++;
+            const inner = this.stepStatements(statement.body, scope);
+            this.line++;
+            args.push(closure(line, inner));
+          } else this.advance(statement);
+          out.push(functionCall(line, undefined, statement.name, args));
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A call's Groovy arguments: the named ones as one map first, then the positional ones. */
+  private groovyArguments(args: Arguments, line: number): Emit[] {
+    const out: Emit[] = [];
+    if (args.named.length > 0) out.push(this.namedMap(args.named, line));
+    for (const p of args.positional) out.push(this.expression(p, line));
+    return out;
+  }
+
+  private namedMap(entries: MapEntry[], line: number): Emit {
+    return map(entries.map((e) => [constant(e.key), this.expression(e.value, line)] as const));
+  }
+
+  private singleArgument(args: Arguments, line: number): Emit {
+    const all = this.groovyArguments(args, line);
+    return all[0] ?? constant(null);
+  }
+
+  /** ASTParserUtils.argsMap: named arguments as entries, positional ones under `$$anonymous`; nested calls become describables. */
+  private argsMap(args: Arguments, line: number): Emit {
+    const entries: (readonly [Emit, Emit])[] = [];
+    for (const e of args.named) entries.push([constant(e.key), this.describableValue(e.value, line)]);
+    for (const p of args.positional) entries.push([constant(ANONYMOUS_KEY), this.describableValue(p, line)]);
+    return map(entries);
+  }
+
+  private describableValue(value: Expression, line: number): Emit {
+    if (value.type === 'CallExpression') return describable(value.name, this.argsMap(value.args, line));
+    return this.expression(value, line);
+  }
+
+  private expression(value: Expression, line: number): Emit {
+    switch (value.type) {
+      case 'String':
+        return constant(value.value);
+      case 'Number':
+        return constant(Number(value.text));
+      case 'Boolean':
+        return constant(value.value);
+      case 'Null':
+        return constant(null);
+      case 'Identifier': {
+        const [first, ...rest] = value.name.split('.');
+        let e: Emit = dynamicVariable(line, first!);
+        for (const r of rest) e = property(line, e, constant(r));
+        return e;
+      }
+      case 'List':
+        return list(value.items.map((i) => this.expression(i, line)));
+      case 'Map':
+        return this.namedMap(value.entries, line);
+      case 'CallExpression':
+        return functionCall(line, undefined, value.name, this.groovyArguments(value.args, line));
+      case 'Raw':
+        return groovyExpression(value.source, line, this.scope);
+    }
+  }
+
+  // ---------------------------------------------------------------- line keeping
+
+  private argumentCount(call: CallStatement): number {
+    return (call.args.named.length > 0 ? 1 : 0) + call.args.positional.length;
+  }
+
+  /** Opens a section: `name {` on its own line. */
+  private section(section: CallStatement): void {
+    this.at(section);
+    this.line++;
+  }
+
+  /** Moves past a statement whose content is not costed here. */
+  private skip(statement: Statement): void {
+    this.at(statement);
+    this.advance(statement);
+  }
+
+  /** Moves the line counter past a statement as the printer lays it out. */
+  private advance(statement: Statement): void {
+    switch (statement.type) {
+      case 'Call':
+        if (statement.body) {
+          this.line++;
+          for (const s of statement.body) {
+            this.at(s);
+            this.advance(s);
+          }
+          this.line++;
+        } else this.line += 1 + multilineArguments(statement.args);
+        return;
+      case 'GroovyBlock':
+        this.line += 2 + statement.source.trim().split('\n').length;
+        return;
+      default:
+        this.line++;
+    }
+  }
+}
+
+/** `CommonUtils.instantiateDescribable(Symbol.class, argsMap)`. */
+function describable(symbol: string, args: Emit): Emit {
+  return staticCall(-1, COMMON_UTILS, 'instantiateDescribable', [classConstant(`describable/${symbol}`), args]);
+}
+
+/** Lines a blockless statement's direct string arguments add (printed as `'''` literals). */
+function multilineArguments(args: Arguments): number {
+  let n = 0;
+  for (const v of [...args.positional, ...args.named.map((e) => e.value)]) {
+    if (v.type === 'String') n += v.value.split('\n').length - 1;
+  }
+  return n;
+}
+
+/** The sections of a block by name (the first wins, as the parser rejects duplicates). */
+function sections(body: Statement[]): Map<string, CallStatement> {
+  const out = new Map<string, CallStatement>();
+  for (const s of body) if (s.type === 'Call' && !out.has(s.name)) out.set(s.name, s);
+  return out;
+}
+
+/** A value's text for names (stage names, axis values). */
+function expressionText(e: Expression): string {
+  switch (e.type) {
+    case 'String':
+      return e.value;
+    case 'Number':
+      return e.text;
+    case 'Boolean':
+      return String(e.value);
+    case 'Identifier':
+      return e.name;
+    case 'Raw':
+      return e.source;
+    default:
+      return '';
+  }
+}
