@@ -17,6 +17,11 @@
  * environments' `awsAccountId`, `deployRole` and `agentLabel`, credential ids listed in the rule
  * option `productionCredentials` (globs), and credential/role/profile names that name a
  * production environment (`ledger-db-prod`).
+ *
+ * Typed delivery steps are not judged here: they carry their own role and controls. The ones that
+ * change an environment with it are deploy facts (`facts.ts`), so the approval, branch and agent
+ * rules apply to them as to any deploy: deploys, traffic shifts, and feature-flag deployments
+ * (`featureFlagDeploy`: a flag change in production is a production change, #12).
  */
 import type { ModelPath } from '../diagnostics.ts';
 import { isDeliveryStep } from '../model/delivery-defaults.ts';

@@ -21,8 +21,12 @@ export interface DeliveryStepInfo<S extends DeliveryStep = DeliveryStep> extends
 /** Something that changes an environment: a typed deploy or traffic step, or a shell command doing it by hand. */
 export interface DeployFact {
   readonly info: StepInfo;
-  /** `ecs`, `eks`, `gitops`, `s3`, `traffic` for typed steps; `shell` for a hand-written `sh`. */
-  readonly kind: 'ecs' | 'eks' | 'gitops' | 's3' | 'traffic' | 'shell';
+  /**
+   * `ecs`, `eks`, `gitops`, `s3`, `traffic` for typed steps; `flags` for a feature-flag deployment
+   * (a production change by configuration: approval and branch rules apply as to a deploy);
+   * `shell` for a hand-written `sh`.
+   */
+  readonly kind: 'ecs' | 'eks' | 'gitops' | 's3' | 'traffic' | 'flags' | 'shell';
   /** What the shell command does (`aws ecs update-service`, ...), for `shell` deploys. */
   readonly command?: string;
   /** Environment name; for shell deploys guessed from the stage name and the command. */
@@ -150,8 +154,9 @@ function computeFacts(index: PipelineIndex): DeliveryFacts {
         case 'eksDeploy':
         case 'gitopsBump':
         case 's3Publish':
-        case 'trafficShift': {
-          const kind = ({ ecsDeploy: 'ecs', eksDeploy: 'eks', gitopsBump: 'gitops', s3Publish: 's3', trafficShift: 'traffic' } as const)[step.step];
+        case 'trafficShift':
+        case 'featureFlagDeploy': {
+          const kind = ({ ecsDeploy: 'ecs', eksDeploy: 'eks', gitopsBump: 'gitops', s3Publish: 's3', trafficShift: 'traffic', featureFlagDeploy: 'flags' } as const)[step.step];
           deploys.push({ info, kind, environment: step.environment, aws: 'aws' in step ? step.aws : undefined });
           break;
         }

@@ -3,7 +3,7 @@ import { defineRule } from '../../rule.ts';
 import { actsWithScope, cachedProductionReach, productionCapabilities, productionCredentialGlobs } from '../../capabilities.ts';
 import type { StageInfo, StepInfo } from '../../model-index.ts';
 
-const CREDENTIALED_STEPS = new Set(['ecrPush', 'cosignSign', 'ecsDeploy', 'eksDeploy', 'gitopsBump', 'trafficShift', 's3Publish', 'evidenceExport']);
+const CREDENTIALED_STEPS = new Set(['ecrPush', 'cosignSign', 'ecsDeploy', 'eksDeploy', 'gitopsBump', 'trafficShift', 's3Publish', 'evidenceExport', 'featureFlagDeploy']);
 
 /** Where a stage-less step runs: the pipeline's `post { x }`, environment or prologue. */
 function pipelineLevel(info: StepInfo): string {

@@ -26,7 +26,7 @@ export default defineRule({
       yield { path: extra.path, message: 'the run builds a second image; build once and promote the pushed digest', expected: 'one image build per run', found: `${builds.length} builds` };
     }
     for (const build of builds) {
-      const deployedBefore = facts.deploys.find((d) => d.kind !== 'traffic' && facts.runsBefore(d.info, build));
+      const deployedBefore = facts.deploys.find((d) => d.kind !== 'traffic' && d.kind !== 'flags' && facts.runsBefore(d.info, build));
       if (deployedBefore) {
         yield { path: build.path, message: 'an image is built after a deploy: later environments would get an image the earlier ones never ran', ...(deployedBefore.environment ? { environment: deployedBefore.environment } : {}) };
       }
@@ -34,11 +34,12 @@ export default defineRule({
     if (facts.environments.size === 0) return;
     const order = [...facts.environments.values()].sort((a, b) => a.index - b.index).map((e) => e.env.name);
     for (const deploy of facts.deploys) {
-      if (deploy.kind === 'traffic' || !deploy.environment) continue;
+      // Image promotion: traffic shifts and flag changes move no image.
+      if (deploy.kind === 'traffic' || deploy.kind === 'flags' || !deploy.environment) continue;
       const position = order.indexOf(deploy.environment);
       if (position < 0) continue; // IAM-002 reports undeclared environments
       for (const earlier of order.slice(0, position)) {
-        const promoted = facts.deploys.some((d) => d.environment === earlier && d.kind !== 'traffic' && facts.runsBefore(d.info, deploy.info));
+        const promoted = facts.deploys.some((d) => d.environment === earlier && d.kind !== 'traffic' && d.kind !== 'flags' && facts.runsBefore(d.info, deploy.info));
         if (promoted) continue;
         yield {
           path: deploy.info.path,

@@ -31,14 +31,16 @@ export default defineRule({
   },
   *check({ index, isProduction }) {
     const facts = deliveryFacts(index);
-    const gates: StepInfo[] = facts.pushes.length > 0 ? [...facts.pushes] : facts.deploys.filter((d) => d.kind !== 'traffic').map((d) => d.info);
+    // Traffic shifts and flag changes ship no code: they are not scan gates.
+    const shipsCode = (d: { kind: string }) => d.kind !== 'traffic' && d.kind !== 'flags';
+    const gates: StepInfo[] = facts.pushes.length > 0 ? [...facts.pushes] : facts.deploys.filter(shipsCode).map((d) => d.info);
     if (gates.length === 0) return;
     const env = primaryEnvironment(facts, isProduction);
     // Without an image (a static site published to S3), there is no image to scan.
     const buildsImage = facts.pushes.length > 0 || stepsWithControl(facts, 'dockerBuild').length > 0;
     const required = REQUIRED.filter(([kind]) => kind !== 'imageScan' || buildsImage);
     const controls = new Map(required.map(([kind]) => [kind, stepsWithControl(facts, kind)]));
-    const deploys = facts.deploys.filter((d) => d.kind !== 'traffic').map((d) => d.info);
+    const deploys = facts.deploys.filter(shipsCode).map((d) => d.info);
     for (const gate of gates) {
       const missing = required.filter(([kind]) => {
         const before = controls.get(kind)!.some((scan) => facts.runsBefore(scan, gate));
