@@ -30,6 +30,8 @@ const option = (name, fallback) => {
 };
 const mirrors = option('--mirrors', process.env.PIPEWRIGHT_CATALOG_MIRRORS ?? '/work/.mirror');
 const outFile = option('--out', join(root, 'src/catalog/default-catalog.json'));
+const versionsFile = option('--versions-out', join(root, 'src/catalog/feature-versions.json'));
+const since = !args.includes('--no-since');
 const clone = args.includes('--clone');
 const report = args.includes('--report');
 
@@ -138,13 +140,13 @@ const bySimpleName = new Map();
 const plugins = new Map();
 const problems = [];
 
-function register(decl, unit, outerFqcn, pluginId, file) {
+function register(decl, unit, outerFqcn, pluginId, file, origin) {
   const fqcn = outerFqcn ? `${outerFqcn}.${decl.name}` : unit.package ? `${unit.package}.${decl.name}` : decl.name;
-  const record = { fqcn, decl, unit, outerFqcn, pluginId, file };
+  const record = { fqcn, decl, unit, outerFqcn, pluginId, file, origin };
   classes.set(fqcn, record);
   if (!bySimpleName.has(decl.name)) bySimpleName.set(decl.name, []);
   bySimpleName.get(decl.name).push(fqcn);
-  for (const nested of decl.types) register(nested, unit, fqcn, pluginId, file);
+  for (const nested of decl.types) register(nested, unit, fqcn, pluginId, file, origin);
 }
 
 for (const source of PLUGIN_SOURCES) {
@@ -185,7 +187,8 @@ for (const source of PLUGIN_SOURCES) {
       problems.push(`${source.repo}/${path}: ${error.message}`);
       continue;
     }
-    for (const decl of unit.types) register(decl, unit, undefined, pluginId, `${source.repo}/${path}`);
+    const origin = { gitDir, source, release, path };
+    for (const decl of unit.types) register(decl, unit, undefined, pluginId, `${source.repo}/${path}`, origin);
   }
   process.stderr.write(`${source.repo} ${release.tag} ${release.commit.slice(0, 12)}\n`);
 }
@@ -437,6 +440,9 @@ const decapitalize = (name) => (name.length > 1 && name[0] === name[0].toUpperCa
   ? name : name[0].toLowerCase() + name.slice(1));
 const hasAnno = (item, name) => item.annotations.some((a) => (typeof a === 'string' ? a : a.name) === name);
 
+/** Where an optional parameter is declared: the file and the text that introduced it (for `--since`). */
+const declaredBy = new WeakMap();
+
 function parametersOf(record, depth = 0) {
   const params = new Map();
   const ctor = record.decl.constructors.find((c) => hasAnno(c, 'DataBoundConstructor'));
@@ -452,17 +458,21 @@ function parametersOf(record, depth = 0) {
       if (!hasAnno(m, 'DataBoundSetter') || m.params.length !== 1 || !m.name.startsWith('set')) continue;
       const name = decapitalize(m.name.slice(3));
       if (params.has(name)) continue;
-      params.set(name, {
+      const param = {
         name, type: parameterType(m.params[0].type, r, depth), required: false,
         ...(hasAnno(m, 'Deprecated') ? { deprecated: true } : {}),
-      });
+      };
+      declaredBy.set(param, { origin: r.origin, needle: `${m.name}(` });
+      params.set(name, param);
     }
     for (const f of r.decl.fields) {
       if (!hasAnno(f, 'DataBoundSetter') || params.has(f.name)) continue;
-      params.set(f.name, {
+      const param = {
         name: f.name, type: parameterType(f.type, r, depth), required: false,
         ...(hasAnno(f, 'Deprecated') ? { deprecated: true } : {}),
-      });
+      };
+      declaredBy.set(param, { origin: r.origin, needle: ` ${f.name};` });
+      params.set(f.name, param);
     }
   }
   return [...params.values()];
@@ -542,6 +552,8 @@ const booleanOf = (descriptor, name) => {
 // ------------------------------------------------------------------ steps and describables
 
 const steps = new Map();
+/** Where a step's function name is declared (for `--since`). */
+const stepOrigins = new WeakMap();
 const wrapperCandidates = [];
 /** Meta-steps (`step`, `wrap`) and the base class of the describables they run. */
 const metaSteps = [];
@@ -590,6 +602,7 @@ for (const d of describables) {
     });
     if (steps.has(name)) { problems.push(`duplicate step ${name}: ${d.record.fqcn}`); continue; }
     steps.set(name, step);
+    stepOrigins.set(step, { origin: d.descriptor.origin, needle: `"${name}"` });
     if (takesBlock && !BLOCKED_WRAPPER_STEPS.has(name) && !context.has('Launcher') && !context.has('FilePath')) {
       wrapperCandidates.push(step);
     }
@@ -678,3 +691,90 @@ writeFileSync(outFile, JSON.stringify(catalog, null, 1) + '\n');
 const tags = [...plugins.values()].map((p) => `  ${p.id} ${p.version} (${p.tag})`).sort();
 process.stderr.write(`${outFile}: ${catalog.plugins.length} plugins, ${catalog.steps.length} steps, ${catalog.describables.length} describables\n`);
 if (report) process.stderr.write(`${tags.join('\n')}\n\nunresolved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+
+// ------------------------------------------------------------------ feature versions (--no-since skips)
+//
+// For every step and every optional parameter of a step or of a declarative describable: the first
+// release that has it. The declaring file is read at every release tag (oldest first); the feature's
+// release is the first whose file contains the setter (`setAdaptiveCards(`), the `@DataBoundSetter`
+// field or the function name (`"office365ConnectorSend"`), provided the previous release had the
+// same file without it. When the file is new in that release (a move, or the plugin's first
+// release) nothing is recorded: the true version could be older, and a minimum must never be
+// higher than needed. A release whose file cannot be read counts as unknown, not as absent.
+
+/** Release tags of a repository, oldest first: [{tag, version}]. */
+const releasesCache = new Map();
+function releasesOf(origin) {
+  if (!releasesCache.has(origin.gitDir)) {
+    const releases = git(origin.gitDir, ['tag']).split('\n')
+      .map((tag) => ({ tag, match: origin.source.tag.exec(tag) }))
+      .filter(({ tag, match }) => match && !/(alpha|beta|rc)/i.test(tag))
+      .map(({ tag, match }) => ({ tag, version: match[1] }))
+      .filter((r) => compareNumeric(numericParts(r.version), numericParts(origin.release.version)) <= 0)
+      .sort((a, b) => compareNumeric(numericParts(a.version), numericParts(b.version)));
+    releasesCache.set(origin.gitDir, releases);
+  }
+  return releasesCache.get(origin.gitDir);
+}
+
+/** The declaring file's text at every release: Map<tag, text | null (no such file) | undefined (unreadable)>. */
+const historyCache = new Map();
+function historyOf(origin) {
+  const key = `${origin.gitDir}\0${origin.path}`;
+  if (historyCache.has(key)) return historyCache.get(key);
+  const releases = releasesOf(origin);
+  const specs = releases.map((r) => `${r.tag}:${origin.path}`);
+  const out = git(origin.gitDir, ['cat-file', '--batch'], Buffer.from(specs.join('\n') + '\n'));
+  const texts = new Map();
+  let at = 0;
+  for (const release of releases) {
+    const headerEnd = out.indexOf(10, at);
+    const header = out.subarray(at, headerEnd).toString();
+    at = headerEnd + 1;
+    if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+      texts.set(release.tag, null);
+      continue;
+    }
+    const size = Number(header.split(' ')[2]);
+    texts.set(release.tag, out.subarray(at, at + size).toString('utf8'));
+    at += size + 1;
+  }
+  historyCache.set(key, texts);
+  return texts;
+}
+
+function sinceOf({ origin, needle }) {
+  if (!origin) return undefined;
+  const releases = releasesOf(origin);
+  const texts = historyOf(origin);
+  for (let i = 0; i < releases.length; i++) {
+    const text = texts.get(releases[i].tag);
+    if (!text || !text.includes(needle)) continue;
+    const previous = i > 0 ? texts.get(releases[i - 1].tag) : undefined;
+    if (typeof previous !== 'string') return undefined;
+    return {
+      since: releases[i].version,
+      evidence: `${origin.path} has ${needle.trim()} from release tag ${releases[i].tag} (not in ${releases[i - 1].tag})`,
+    };
+  }
+  return undefined;
+}
+
+if (since) {
+  const features = [];
+  const consider = (plugin, feature, where) => {
+    const found = where && sinceOf(where);
+    if (found) features.push({ plugin, feature, ...found });
+  };
+  for (const step of catalog.steps) {
+    consider(step.plugin, `step:${step.name}`, stepOrigins.get(steps.get(step.name)));
+    for (const p of step.parameters) if (!p.required) consider(step.plugin, `step:${step.name}:${p.name}`, declaredBy.get(p));
+  }
+  for (const d of catalog.describables) {
+    if (d.kind === 'other' || d.kind === 'wrapper') continue;
+    for (const p of d.parameters) if (!p.required) consider(d.plugin, `${d.kind}:${d.symbol}:${p.name}`, declaredBy.get(p));
+  }
+  features.sort((a, b) => byName(a.plugin, b.plugin) || byName(a.feature, b.feature));
+  writeFileSync(versionsFile, JSON.stringify(features, null, 1) + '\n');
+  process.stderr.write(`${versionsFile}: ${features.length} features with a minimum version\n`);
+}

@@ -18,6 +18,7 @@ Commands:
   lint [files...]      check pipelines against the policy (--format text|json|sarif|junit|github)
   explain <RULE-ID>    a rule's rationale, standards, a violation and its fix
   rules                list every policy rule
+  plugins              Jenkins plugins the pipelines need (plugins.txt, YAML, --check a controller)
 
 Run \`pipewright <command> --help\` for a command's options.
 `;
@@ -45,6 +46,7 @@ const commands: Record<string, () => Promise<Command>> = {
   explain: async () => (await import('./lint.ts')).runExplainCli,
   rules: async () => (await import('./lint.ts')).runRulesCli,
   import: async () => (await import('./import.ts')).runImportCli,
+  plugins: async () => (await import('./plugins.ts')).runPluginsCli,
 };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
