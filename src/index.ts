@@ -82,3 +82,40 @@ export {
 } from './policy/report/index.ts';
 export { parseJenkinsfile } from './jenkinsfile/parse.ts';
 export { validateJenkinsfile } from './jenkinsfile/validate.ts';
+export {
+  CatalogError,
+  defaultCatalog,
+  indexCatalog,
+  loadCatalogFile,
+  mergeCatalogs,
+  parseCatalog,
+  resolveProjectCatalog,
+  type CatalogConfig,
+  type CatalogIndex,
+} from './catalog/index.ts';
+export { compareVersions } from './catalog/versions.ts';
+export {
+  CatalogSchema,
+  CATALOG_FORMAT,
+  DESCRIBABLE_KINDS,
+  type Catalog,
+  type CatalogDescribable,
+  type CatalogParameter,
+  type CatalogPlugin,
+  type CatalogSource,
+  type CatalogStep,
+  type DescribableKind,
+  type ParameterType,
+} from './catalog/schema.ts';
+export {
+  checkPlugins,
+  FEATURE_VERSIONS,
+  formatPlugins,
+  PLUGINS_FORMATS,
+  requiredPlugins,
+  type FeatureVersion,
+  type PluginProblem,
+  type PluginRequirements,
+  type PluginsFormat,
+  type RequiredPlugin,
+} from './catalog/plugins.ts';

@@ -29,6 +29,7 @@ import secret001 from './rules/fintech/secret-001.ts';
 import secret002 from './rules/fintech/secret-002.ts';
 import secret003 from './rules/fintech/secret-003.ts';
 import secret004 from './rules/fintech/secret-004.ts';
+import secret005 from './rules/fintech/secret-005.ts';
 import scan001 from './rules/fintech/scan-001.ts';
 import scan002 from './rules/fintech/scan-002.ts';
 import scan003 from './rules/fintech/scan-003.ts';
@@ -47,6 +48,7 @@ import deploy001 from './rules/fintech/deploy-001.ts';
 import deploy002 from './rules/fintech/deploy-002.ts';
 import deploy003 from './rules/fintech/deploy-003.ts';
 import deploy004 from './rules/fintech/deploy-004.ts';
+import deploy005 from './rules/fintech/deploy-005.ts';
 import deploy006 from './rules/fintech/deploy-006.ts';
 import deploy007 from './rules/fintech/deploy-007.ts';
 import audit001 from './rules/fintech/audit-001.ts';
@@ -77,6 +79,7 @@ export const fintechRules: readonly Rule[] = [
   secret002,
   secret003,
   secret004,
+  secret005,
   scan001,
   scan002,
   scan003,
@@ -95,6 +98,7 @@ export const fintechRules: readonly Rule[] = [
   deploy002,
   deploy003,
   deploy004,
+  deploy005,
   deploy006,
   deploy007,
   audit001,

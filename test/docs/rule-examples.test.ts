@@ -20,9 +20,10 @@ const repo = join(import.meta.dirname, '..', '..');
  * `stages` = entries of the stage list after `build`; `steps` = steps of a stage; `stage-fields` =
  * properties of a stage; `pipeline` = an expression that is a whole pipeline; `trivyignore` = a
  * `.trivyignore` file (first line `.trivyignore:`) that a Trivy scan uses; `rule` = the body of a
- * custom rule (compiled in a project of its own, where it is the only custom rule).
+ * custom rule (compiled in a project of its own, where it is the only custom rule); `taskdef` = an
+ * ECS task-definition template (first line `<path>:`, then the JSON) that a prod `ecsDeploy` renders from.
  */
-type Kind = 'fields' | 'stages' | 'steps' | 'stage-fields' | 'pipeline' | 'trivyignore' | 'rule';
+type Kind = 'fields' | 'stages' | 'steps' | 'stage-fields' | 'pipeline' | 'trivyignore' | 'taskdef' | 'rule';
 
 /** [violation kind, fix kind] per rule. */
 const KINDS: Record<string, [Kind, Kind]> = {
@@ -56,6 +57,7 @@ const KINDS: Record<string, [Kind, Kind]> = {
   'SECRET-002': ['pipeline', 'steps'],
   'SECRET-003': ['steps', 'steps'],
   'SECRET-004': ['steps', 'steps'],
+  'SECRET-005': ['taskdef', 'taskdef'],
   'SCAN-001': ['stage-fields', 'fields'],
   'SCAN-002': ['steps', 'steps'],
   'SCAN-003': ['steps', 'steps'],
@@ -74,6 +76,7 @@ const KINDS: Record<string, [Kind, Kind]> = {
   'DEPLOY-002': ['steps', 'steps'],
   'DEPLOY-003': ['pipeline', 'pipeline'],
   'DEPLOY-004': ['steps', 'steps'],
+  'DEPLOY-005': ['taskdef', 'taskdef'],
   'DEPLOY-006': ['stages', 'stages'],
   'DEPLOY-007': ['stages', 'stages'],
   'AUDIT-001': ['stages', 'stages'],
@@ -105,6 +108,8 @@ const WRAP: Record<Exclude<Kind, 'rule'>, string> = {
   pipeline: "definePipeline({ ...(\n{}\n), name: '$NAME' })",
   trivyignore:
     "definePipeline({ name: '$NAME', agent: buildAgent, environments, stages: [build, { name: 'Example', steps: [trivyScan('fs', { version: '0.58.1', ignoreFile: '$NAME.trivyignore' })] }] })",
+  taskdef:
+    "definePipeline({ name: '$NAME', agent: buildAgent, environments, stages: [build, { name: 'Example', steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService, taskDefinition: '$NAME.taskdef.json' })] }] })",
 };
 
 interface Case {
@@ -128,7 +133,7 @@ function moduleText(c: Case): string {
       '',
     ].join('\n');
   }
-  const body = c.kind === 'trivyignore' ? '' : c.snippet;
+  const body = c.kind === 'trivyignore' || c.kind === 'taskdef' ? '' : c.snippet;
   const wrapped = WRAP[c.kind].replaceAll('$NAME', c.name).replace('{}', body);
   const used = (name: string) => new RegExp(`(?<![\\w$'"])${name}\\b`).test(wrapped);
   const context = CONTEXT_VALUES.filter(used);
@@ -190,6 +195,7 @@ beforeAll(async () => {
     writeFileSync(file, moduleText(c));
     files.push(file);
     if (c.kind === 'trivyignore') writeFileSync(join(main, `${c.name}.trivyignore`), `${c.snippet.replace(/^\.trivyignore:\n/, '')}\n`);
+    if (c.kind === 'taskdef') writeFileSync(join(main, `${c.name}.taskdef.json`), `${c.snippet.replace(/^[^\n]*:\n/, '')}\n`);
   }
   // Type-check every example module in one program.
   const program = ts.createProgram({
