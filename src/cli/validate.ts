@@ -11,6 +11,8 @@ import { MAX_NESTING_DEPTH, isStackOverflow } from '../jenkinsfile/groovy-parser
 import { JenkinsfileEncodingError, decodeJenkinsfile, parseJenkinsfileEncoding, type JenkinsfileEncoding } from '../jenkinsfile/decode.ts';
 import { parseJenkinsfile } from '../jenkinsfile/parse.ts';
 import { validateJenkinsfile, type JenkinsfileAllowLists } from '../jenkinsfile/validate.ts';
+import { CatalogError, loadCatalogFile, resolveProjectCatalog, type Catalog } from '../catalog/index.ts';
+import { loadConfig } from '../compile.ts';
 
 export const VALIDATE_USAGE = `Usage: pipewright validate <Jenkinsfile...> [options]
 
@@ -23,6 +25,12 @@ Options:
                         that is not valid UTF-8 is refused (exit 2) naming the first invalid
                         byte, since Jenkins would read U+FFFD in its place; a UTF-8 byte order
                         mark is ignored, as Groovy does
+  --catalog FILE        the controller catalog to check against (pipewright catalog import
+                        writes one): agent types, when conditions, options, triggers, tools,
+                        parameter types and the parameters of every step and option it
+                        describes. Default: the catalog pipewright.config.ts names (in the
+                        current directory), else the bundled one
+  --no-catalog          check the structure only (any name is accepted)
   --allow-list FILE     JSON file with the names your Jenkins knows, e.g.
                         {"steps": [...], "options": [...], "triggers": [...], "tools": [...],
                          "agentTypes": [...], "whenConditions": [...]}; names outside a given
@@ -73,6 +81,8 @@ export async function runValidateCli(
         format: { type: 'string' },
         encoding: { type: 'string' },
         'allow-list': { type: 'string' },
+        catalog: { type: 'string' },
+        'no-catalog': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -109,6 +119,14 @@ export async function runValidateCli(
     }
     allow = loaded;
   }
+  let catalog: Catalog | undefined;
+  try {
+    catalog = values['no-catalog'] ? undefined : await validateCatalog(values.catalog, cwd);
+  } catch (error) {
+    if (!(error instanceof CatalogError)) throw error;
+    io.stderr.write(`pipewright validate: ${error.message}\n`);
+    return 2;
+  }
 
   const results: ValidateFileResult[] = [];
   for (const file of positionals) {
@@ -120,7 +138,7 @@ export async function runValidateCli(
       results.push({ file, valid: false, diagnostics: [], error: reason });
       continue;
     }
-    results.push(validateText(text, file, allow));
+    results.push(validateText(text, file, allow, catalog));
   }
 
   if (format === 'json') {
@@ -132,6 +150,10 @@ export async function runValidateCli(
         io.stderr.write(`pipewright validate: cannot read ${result.file}: ${result.error}\n`);
       } else if (result.valid) {
         io.stdout.write(`${prefix(result.file)}Jenkinsfile successfully validated.\n`);
+        // Warnings: names a partial catalog does not list (the controller may have the plugin).
+        for (const d of result.diagnostics) {
+          io.stdout.write(`${d.location ? `${d.location.file}:${d.location.line}:${d.location.column}: ` : `${result.file}: `}warning: ${d.message}\n`);
+        }
       } else {
         io.stdout.write(`${prefix(result.file)}Errors encountered validating Jenkinsfile:\n`);
         for (const d of result.diagnostics) {
@@ -144,13 +166,26 @@ export async function runValidateCli(
   return results.every((r) => r.valid) ? 0 : 1;
 }
 
-/** Parses and validates one Jenkinsfile text; diagnostics sorted by position. */
-export function validateText(text: string, file: string, allow?: JenkinsfileAllowLists): ValidateFileResult {
+/**
+ * The catalog `validate` checks against: `--catalog FILE`, else the one the project's
+ * pipewright.config.ts (in `cwd`) names, else the bundled default. Throws CatalogError.
+ */
+async function validateCatalog(file: string | undefined, cwd: string): Promise<Catalog> {
+  if (file !== undefined) return loadCatalogFile(resolve(cwd, file));
+  const { config } = await loadConfig(cwd);
+  return resolveProjectCatalog(config, cwd);
+}
+
+/**
+ * Parses and validates one Jenkinsfile text; diagnostics sorted by position. With a `catalog`,
+ * names and arguments are checked against the controller it describes.
+ */
+export function validateText(text: string, file: string, allow?: JenkinsfileAllowLists, catalog?: Catalog): ValidateFileResult {
   const diagnostics: Diagnostic[] = [];
   try {
     const parsed = parseJenkinsfile(text, file);
     diagnostics.push(...parsed.diagnostics);
-    if (parsed.ast) diagnostics.push(...validateJenkinsfile(parsed.ast, allow ? { file, allow } : { file }));
+    if (parsed.ast) diagnostics.push(...validateJenkinsfile(parsed.ast, { file, ...(allow ? { allow } : {}), ...(catalog ? { catalog } : {}) }));
   } catch (error) {
     // The parser's nesting limit keeps this from happening; a one-line error should it still.
     if (!isStackOverflow(error)) throw error;

@@ -6,11 +6,12 @@
  * `stage` says which part reports it: `groovy` = Groovy 2.4 itself would refuse to compile the
  * file; `parser` = rules Jenkins' ModelParser applies while reading the declarative structure
  * (reported by `parseJenkinsfile`, because several messages quote source text); `validator` =
- * rules checked on the AST by `validateJenkinsfile`; `limit` = a documented limit of pipewright's
+ * rules checked on the AST by `validateJenkinsfile`; `catalog` = rules that need the controller's
+ * catalog (`validateJenkinsfile` with `catalog`); `limit` = a documented limit of pipewright's
  * parser (Groovy on Jenkins' default thread stack fails well before it).
  */
 
-export type RuleStage = 'groovy' | 'parser' | 'validator' | 'limit';
+export type RuleStage = 'groovy' | 'parser' | 'validator' | 'catalog' | 'limit';
 
 export interface JenkinsfileRule {
   code: string;
@@ -121,7 +122,8 @@ export const JENKINSFILE_RULES = {
   PW5124: rule('PW5124', 'validator', 'Agent syntax',
     'Expected an agent', 'No argument for agent', 'Only "agent none", "agent any" or "agent {...}" are allowed.',
     'Only one agent type is allowed per agent section', 'No argument for map key "<k>"', 'Too many arguments for map key "<k>"'),
-  PW5125: rule('PW5125', 'validator', 'Agent type not in the allow-list', 'Invalid agent type "<t>" specified. Must be one of [<sorted>]'),
+  PW5125: rule('PW5125', 'validator', 'Agent type not in the allow-list or the catalog; no agent type (with a catalog)',
+    'Invalid agent type "<t>" specified. Must be one of [<sorted>]', 'No agent type specified. Must be one of [<sorted>]'),
   PW5126: rule('PW5126', 'validator', '`when` block and its flags',
     'Empty when closure, remove the property or add some content.', 'Expected a boolean with <flag>'),
   PW5127: rule('PW5127', 'validator', 'Arity of nested when conditions (allOf, anyOf, not)',
@@ -129,22 +131,37 @@ export const JENKINSFILE_RULES = {
     'Nested when condition "<c>" requires at least one child condition.',
     'Nested when condition "not" requires exactly 1 child condition(s).',
     'No children when conditions are allowed for when condition "<c>".'),
-  PW5128: rule('PW5128', 'validator', 'When condition not in the allow-list', 'Unknown conditional <c>. Valid conditionals are: <a, b, …>'),
+  PW5128: rule('PW5128', 'validator', 'When condition not in the allow-list or the catalog', 'Unknown conditional <c>. Valid conditionals are: <a, b, …>'),
   PW5129: rule('PW5129', 'validator', '`changelog` condition without a pattern', 'Changelog is missing required parameter "pattern".'),
   PW5130: rule('PW5130', 'validator', '`input` directive fields',
     'No message specified for input', 'Not a valid field for input: "<f>"', 'No argument for field "<f>"', 'Too many arguments for field "<f>"'),
   PW5131: rule('PW5131', 'validator', '`tools` directive',
     'No argument for tool "<t>"', 'Too many arguments for tool "<t>"', 'No tools specified'),
-  PW5132: rule('PW5132', 'validator', 'Tool type not in the allow-list', 'Invalid tool type "<t>". Valid tool types: [<list>]'),
+  PW5132: rule('PW5132', 'validator', 'Tool type not in the allow-list or the catalog', 'Invalid tool type "<t>". Valid tool types: [<list>]'),
   PW5133: rule('PW5133', 'validator', 'options, triggers and parameters entries',
     'Options definitions cannot have blocks', 'Triggers definitions cannot have blocks', 'Build parameters definitions cannot have blocks',
     'Duplicate option name: "<o>"', 'Duplicate trigger name: "<t>"', 'Cannot mix named and unnamed arguments'),
-  PW5134: rule('PW5134', 'validator', 'Option or trigger type not in the allow-list',
-    'Invalid option type "<o>". Valid option types: [<list>]', 'Invalid trigger type "<t>". Valid trigger types: [<list>]'),
+  PW5134: rule('PW5134', 'validator', 'Option, trigger or build parameter type not in the allow-list or the catalog (stage options: those the catalog allows in a stage)',
+    'Invalid option type "<o>". Valid option types: [<list>]', 'Invalid trigger type "<t>". Valid trigger types: [<list>]',
+    'Invalid parameter type "<p>". Valid parameter types: [<list>]'),
   PW5135: rule('PW5135', 'validator', 'matrix, axes and excludes',
     'No axis directives specified', 'No exclude directives specified', 'Duplicate axis name: "<n>"', 'Duplicate axis value: "<v>"',
     'Expected string literal but got <v>', 'Exclude axis must contain either "values" or "notValues"'),
   PW5136: rule('PW5136', 'validator', 'Step not in the allow-list', "No such DSL method '<name>' found among steps [<list>]"),
+  // Catalog rules: the arguments of what the controller's catalog describes (ModelValidatorImpl).
+  PW5137: rule('PW5137', 'catalog', 'A named argument that is not a parameter of the step, option, trigger, build parameter or when condition',
+    'Invalid parameter "<key>", did you mean "<nearest>"?'),
+  PW5138: rule('PW5138', 'catalog', 'A required parameter not given (steps, when conditions, agents)',
+    'Missing required parameter: "<name>"', 'Missing required parameter for agent type "<type>": <name>'),
+  PW5139: rule('PW5139', 'catalog', 'A literal of the wrong type for a String or number parameter',
+    'Expecting "<java type>" for parameter "<key>" but got "<value>" of type <java class> instead',
+    'Expecting "<java type>" but got "<value>" of type <java class> instead'),
+  PW5140: rule('PW5140', 'catalog', 'Arguments that do not fit the parameters (count, unnamed)',
+    'Arguments to "<name>" must be explicitly named.', '"<name>" should have <n> arguments but has <m> arguments instead.',
+    'Step does not take a single required parameter - use named parameters instead',
+    'Multiple parameters are required for agent type "<type>" - [<names>]. Please use a block instead.'),
+  PW5141: rule('PW5141', 'catalog', 'An agent config option the agent type does not have',
+    'Invalid config option "<key>" for agent type "<type>". Valid config options are [<names>]'),
 } as const satisfies Record<string, JenkinsfileRule>;
 
 export type JenkinsfileRuleCode = keyof typeof JENKINSFILE_RULES;

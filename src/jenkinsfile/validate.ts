@@ -14,6 +14,18 @@ import type { Diagnostic } from '../diagnostics.ts';
 import { SourceText, lexGroovy } from './groovy-lexer.ts';
 import { parseGroovyExpression, type GExpr } from './groovy-parser.ts';
 import { JENKINSFILE_RULES, POST_CONDITIONS, isReportedStatement, type JenkinsfileRuleCode } from './rules.ts';
+import type { Catalog, DescribableKind, ParameterType } from '../catalog/schema.ts';
+import {
+  CATALOG_MESSAGES,
+  ZERO_ARG_AGENT_TYPES,
+  catalogLookup,
+  nearestName,
+  parameterTypeError,
+  soleRequiredParameter,
+  type CatalogLookup,
+  type CatalogModel,
+  type LiteralValue,
+} from './catalog-lookup.ts';
 
 export { JENKINSFILE_RULES, isReportedStatement, type JenkinsfileRule, type JenkinsfileRuleCode } from './rules.ts';
 
@@ -30,6 +42,14 @@ export interface JenkinsfileAllowLists {
 export interface ValidateJenkinsfileOptions {
   /** Turns names outside these lists into errors; without a list the names are not checked. */
   allow?: JenkinsfileAllowLists;
+  /**
+   * The controller's catalog: agent types, `when` conditions, options, triggers, tools and build
+   * parameter types outside it are errors, and the arguments of every step, option, trigger,
+   * parameter, condition and agent it describes are checked as Jenkins does (PW5137–PW5141).
+   * A step the catalog does not know is not an error (it may be a library step), as in Jenkins.
+   * An allow-list given for a category takes precedence over the catalog for names.
+   */
+  catalog?: Catalog;
   /** File name for diagnostic locations (default `Jenkinsfile`). */
   file?: string;
 }
@@ -79,10 +99,19 @@ class Validator {
   private readonly diagnostics: { d: Diagnostic; order: number }[] = [];
   private readonly file: string;
   private readonly allow: JenkinsfileAllowLists;
+  private readonly lookup: CatalogLookup | undefined;
+  /**
+   * A name the catalog lacks is an error when the catalog is complete (a controller's export);
+   * with a partial one (the bundled catalog, a GDSL) the controller may have a plugin it does not
+   * list, so it is a warning, in Jenkins' words.
+   */
+  private readonly unknownNameSeverity: 'error' | 'warning';
 
   constructor(options: ValidateJenkinsfileOptions) {
     this.file = options.file ?? 'Jenkinsfile';
     this.allow = options.allow ?? {};
+    this.lookup = options.catalog ? catalogLookup(options.catalog) : undefined;
+    this.unknownNameSeverity = options.catalog?.complete === false ? 'warning' : 'error';
   }
 
   sorted(): Diagnostic[] {
@@ -93,9 +122,9 @@ class Validator {
       .map((entry) => entry.d);
   }
 
-  private error(code: JenkinsfileRuleCode, message: string, at: NodeMeta | SourcePosition | undefined): void {
+  private error(code: JenkinsfileRuleCode, message: string, at: NodeMeta | SourcePosition | undefined, severity: 'error' | 'warning' = 'error'): void {
     const loc = at === undefined ? undefined : 'line' in at ? at : at.loc;
-    const d: Diagnostic = { code, severity: 'error', message };
+    const d: Diagnostic = { code, severity, message };
     if (loc) d.location = { file: this.file, line: loc.line, column: loc.column };
     this.diagnostics.push({ d, order: this.diagnostics.length });
   }
@@ -184,7 +213,7 @@ class Validator {
         this.integerConstant(expr);
         return;
       case 'Raw':
-        if (methodCall && /^\{/.test(expr.source)) {
+        if (methodCall && (/^\{/.test(expr.source) || callWithClosure(expr))) {
           this.error('PW5120', 'Method call arguments', owner ?? expr);
           return;
         }
@@ -217,6 +246,134 @@ class Validator {
     if (value !== undefined && (value > LONG_MAX || value < LONG_MIN)) {
       this.error('PW5119', JENKINSFILE_RULES.PW5119.messages[0]!, expr);
     }
+  }
+
+  // ---------------------------------------------------------------- catalog
+
+  /**
+   * ModelValidatorImpl.validateDescribable: a step or `when` condition against its model.
+   * `stepForm` applies ModelParser.populateStepArgumentList (a lone argument of a step without a
+   * body is the sole required parameter, named).
+   */
+  private describableArguments(element: NodeMeta, name: string, positional: Expression[], named: MapEntry[], model: CatalogModel, takesClosure: boolean): void {
+    const sole = soleRequiredParameter(model);
+    if (positional.length > 0 && named.length > 0) return; // Groovy passes a map and values: not a step call Jenkins models
+    if (positional.length > 1) {
+      this.error('PW5140', CATALOG_MESSAGES.tooManyUnnamed(name), element);
+      return;
+    }
+    if (positional.length === 1) {
+      const value = positional[0]!;
+      if (sole === undefined && !takesClosure) {
+        this.error('PW5140', CATALOG_MESSAGES.notSingleRequired(), element);
+        return;
+      }
+      if (sole) this.parameterType(sole.type, value, undefined);
+      return;
+    }
+    let valid = true;
+    const names = model.parameters.map((p) => p.name);
+    for (const entry of named) {
+      const parameter = model.parameters.find((p) => p.name === entry.key);
+      if (!parameter) {
+        // A sole required describable parameter takes the whole map (e.g. a `$class`-less metastep call).
+        if (sole?.type.kind === 'describable') return;
+        this.error('PW5137', CATALOG_MESSAGES.invalidParameter(entry.key, nearestName(entry.key, names)), entry);
+        valid = false;
+        continue;
+      }
+      const unnamed = named.length === 1 && sole === parameter && !takesClosure;
+      if (!this.parameterType(parameter.type, entry.value, unnamed ? undefined : entry.key)) valid = false;
+    }
+    if (!valid) return;
+    for (const parameter of model.parameters) {
+      if (parameter.required && !named.some((e) => e.key === parameter.name)) {
+        this.error('PW5138', CATALOG_MESSAGES.missingParameter(parameter.name), element);
+      }
+    }
+  }
+
+  /**
+   * ModelValidatorImpl.validateElement(ModelASTMethodCall): an option, trigger or build parameter
+   * and the method calls in its arguments, against the models their parameters name.
+   */
+  private methodCallArguments(name: string, positional: Expression[], named: MapEntry[], at: NodeMeta, kinds: readonly DescribableKind[]): void {
+    const model = this.lookup?.methodModel(name, kinds);
+    if (!model) return;
+    if (named.length > 0) {
+      if (positional.length > 0) return; // reported as `Cannot mix named and unnamed arguments`
+      const names = model.parameters.map((p) => p.name);
+      for (const entry of named) {
+        // JENKINS-63499: a password parameter's defaultValue is a plain String (its model has defaultValueAsSecret).
+        if (name === 'password' && kinds.includes('parameter') && entry.key === 'defaultValue') {
+          this.parameterType({ kind: 'string' }, entry.value, entry.key);
+          continue;
+        }
+        const parameter = model.parameters.find((p) => p.name === entry.key);
+        if (!parameter) {
+          this.error('PW5137', CATALOG_MESSAGES.invalidParameter(entry.key, nearestName(entry.key, names)), entry);
+          continue;
+        }
+        if (entry.value.type === 'CallExpression') this.nestedMethodCall(entry.value, parameter.type);
+        else this.parameterType(parameter.type, entry.value, entry.key);
+      }
+      return;
+    }
+    if (positional.length > 1) {
+      this.error('PW5140', CATALOG_MESSAGES.tooManyUnnamed(name), at);
+      return;
+    }
+    const required = model.parameters.filter((p) => p.required);
+    if (required.length !== positional.length) {
+      // Jenkins lets `foo()` stand for a sole required Boolean parameter (JENKINS-41391).
+      if (!(required.length === 1 && positional.length === 0 && required[0]!.type.kind === 'boolean')) {
+        this.error('PW5140', CATALOG_MESSAGES.wrongNumber(name, required.length, positional.length), at);
+      }
+      return;
+    }
+    required.forEach((parameter, i) => {
+      const value = positional[i]!;
+      if (value.type === 'CallExpression') this.nestedMethodCall(value, parameter.type);
+      else this.parameterType(parameter.type, value, undefined);
+    });
+  }
+
+  /** A method call given as an argument, looked up among the describables its parameter accepts. */
+  private nestedMethodCall(call: Extract<Expression, { type: 'CallExpression' }>, type: ParameterType): void {
+    const kinds: DescribableKind[] = type.kind === 'describable' && type.describableKind ? [type.describableKind, 'other'] : ['other', 'jobProperty', 'option', 'parameter', 'trigger', 'credentialBinding', 'scm', 'buildStep'];
+    if (type.kind === 'describable' && type.symbols && !type.symbols.includes(call.name)) return;
+    this.methodCallArguments(call.name, call.args.positional, call.args.named, call, kinds);
+  }
+
+  /** validateParameterType: true when the value passes (non-literals always do). */
+  private parameterType(type: ParameterType, value: Expression, key: string | undefined): boolean {
+    const literal = literalValue(value);
+    if (!literal) return true;
+    const message = parameterTypeError(type, literal, key);
+    if (message === undefined) return true;
+    this.error('PW5139', message, value);
+    return false;
+  }
+
+  /** An option, trigger or build parameter: its type, then its arguments. */
+  private catalogEntry(entry: CallStatement, kind: 'option' | 'trigger' | 'parameter', inStage: boolean): void {
+    const lookup = this.lookup!;
+    const names = kind === 'option' ? (inStage ? lookup.stageOptions : lookup.pipelineOptions) : kind === 'trigger' ? lookup.triggers : lookup.parameterTypes;
+    if (!names.includes(entry.name)) {
+      this.error('PW5134', CATALOG_MESSAGES.invalidSectionType(kind, entry.name, [...names].sort()), entry, this.unknownNameSeverity);
+      return;
+    }
+    const kinds: DescribableKind[] = kind === 'option' ? ['jobProperty', 'option', 'wrapper'] : [kind];
+    this.methodCallArguments(entry.name, entry.args.positional, entry.args.named, entry, kinds);
+  }
+
+  /** A step against the catalog (ModelValidatorImpl.validateElement(ModelASTStep)). */
+  private catalogStep(step: CallStatement): void {
+    if (!this.lookup || step.name === 'parallel') return;
+    const model = this.lookup.stepModel(step.name);
+    if (!model) return;
+    const positional = step.args.positional.filter((a) => !(a.type === 'Raw' && a.source.startsWith('{')));
+    this.describableArguments(step, step.name, positional, step.args.named, model, model.takesBlock || step.body !== undefined);
   }
 
   // ---------------------------------------------------------------- pipeline
@@ -258,7 +415,7 @@ class Validator {
           this.tools(section);
           break;
         case 'options':
-          this.options(section);
+          this.options(section, false);
           break;
         case 'parameters':
           this.parameters(section, true);
@@ -352,7 +509,7 @@ class Validator {
         this.post(section);
         return;
       case 'options':
-        this.options(section);
+        this.options(section, true);
         return;
       case 'input':
         this.input(section);
@@ -418,7 +575,9 @@ class Validator {
     if (!this.block(section, 'steps')) return [];
     const body = this.counted(section)!;
     const only = body.length === 1 ? body[0] : undefined;
-    if (only?.type === 'Call' && only.name === 'parallel' && only.body === undefined && only.args.positional.length === 0 && only.args.named.length > 0) {
+    // ModelParser.matchParallel: a sole `parallel(...)` statement is the stage's branches, whatever
+    // its arguments; only named closures become branches (`parallel()` has none).
+    if (only?.type === 'Call' && only.name === 'parallel') {
       return this.legacyParallel(only);
     }
     if (body.length === 0) this.error('PW5112', 'No steps specified for branch', blockLoc(section));
@@ -428,6 +587,8 @@ class Validator {
 
   private legacyParallel(parallel: CallStatement): StageFacts['branches'] {
     const branches: StageFacts['branches'] = [];
+    // Branches come from a single map argument only (`parallel(a: {...})`).
+    if (parallel.args.positional.length > 0 || parallel.body !== undefined) return branches;
     for (const entry of parallel.args.named) {
       if (entry.key === 'failFast') {
         if (entry.value.type !== 'Boolean') this.error('PW5113', 'Expected a boolean with failFast', entry);
@@ -461,6 +622,8 @@ class Validator {
     else if (name === 'parallel') this.error('PW5122', JENKINSFILE_RULES.PW5122.messages[2]!, step);
     else if (!this.allowed(this.allow.steps, name) && name !== 'script' && name !== 'expression') {
       this.error('PW5136', `No such DSL method '${name}' found among steps ${this.listText(this.allow.steps!)}`, step);
+    } else if (name !== 'script' && name !== 'expression') {
+      this.catalogStep(step);
     }
     for (const arg of step.args.positional) this.value(arg, false);
     for (const entry of step.args.named) this.value(entry.value, false);
@@ -616,22 +779,22 @@ class Validator {
 
   // ---------------------------------------------------------------- options, triggers, parameters
 
-  private options(section: Statement): void {
-    const names = this.describableSection(section, 'options', 'Options', 'option', this.allow.options);
+  private options(section: Statement, inStage: boolean): void {
+    const names = this.describableSection(section, 'options', 'Options', 'option', this.allow.options, inStage);
     if (names === undefined) return;
     if (this.entryCount(section) === 0) this.error('PW5114', 'options can not be empty', section);
     for (const name of this.duplicates(names)) this.error('PW5133', `Duplicate option name: "${name}"`, section);
   }
 
   private triggers(section: Statement): void {
-    const names = this.describableSection(section, 'triggers', 'Triggers', 'trigger', this.allow.triggers);
+    const names = this.describableSection(section, 'triggers', 'Triggers', 'trigger', this.allow.triggers, false);
     if (names === undefined) return;
     if (this.entryCount(section) === 0) this.error('PW5114', 'triggers can not be empty', section);
     for (const name of this.duplicates(names)) this.error('PW5133', `Duplicate trigger name: "${name}"`, section);
   }
 
   private parameters(section: Statement, checkEmpty: boolean): void {
-    const names = this.describableSection(section, 'parameters', 'Build parameters', 'parameter', undefined);
+    const names = this.describableSection(section, 'parameters', 'Build parameters', 'parameter', undefined, false);
     if (names === undefined) return;
     if (checkEmpty && this.entryCount(section) === 0) this.error('PW5114', 'parameters can not be empty', section);
   }
@@ -648,6 +811,7 @@ class Validator {
     title: string,
     kind: 'option' | 'trigger' | 'parameter',
     allowList: string[] | undefined,
+    inStage: boolean,
   ): string[] | undefined {
     const body = this.block(section, what);
     if (!body) return undefined;
@@ -667,11 +831,16 @@ class Validator {
       if (positional.length > 0 && named.length > 0) this.error('PW5133', 'Cannot mix named and unnamed arguments', entry);
       this.methodCall(entry.name, positional, named, entry);
       if (kind === 'option') {
+        // ParametersAndTriggersInOptions matches `parameters` and `triggers`; `pipelineTriggers` is
+        // not an option type in Jenkins (Options.BLOCKED_PROPERTIES): with a catalog it is reported
+        // as such, without one pipewright gives the triggers message.
         if (entry.name === 'parameters') this.error('PW5123', JENKINSFILE_RULES.PW5123.messages[0]!, entry);
-        else if (entry.name === 'pipelineTriggers') this.error('PW5123', JENKINSFILE_RULES.PW5123.messages[1]!, entry);
+        else if (entry.name === 'triggers' || (entry.name === 'pipelineTriggers' && !this.lookup)) this.error('PW5123', JENKINSFILE_RULES.PW5123.messages[1]!, entry);
       }
       if (kind !== 'parameter' && !this.allowed(allowList, entry.name)) {
         this.error('PW5134', `Invalid ${kind} type "${entry.name}". Valid ${kind} types: ${this.listText(allowList!)}`, entry);
+      } else if (this.lookup && allowList === undefined && !(kind === 'option' && (entry.name === 'parameters' || entry.name === 'triggers'))) {
+        this.catalogEntry(entry, kind, inStage);
       }
     }
     return names;
@@ -705,6 +874,8 @@ class Validator {
         if (tool.type === 'Call') for (const arg of tool.args.positional) this.value(arg, false);
         if (!this.allowed(this.allow.tools, name)) {
           this.error('PW5132', `Invalid tool type "${name}". Valid tool types: ${this.listText(this.allow.tools!)}`, tool);
+        } else if (this.lookup && this.allow.tools === undefined && !this.lookup.tools.includes(name)) {
+          this.error('PW5132', CATALOG_MESSAGES.invalidSectionType('tool', name, [...this.lookup.tools].sort()), tool, this.unknownNameSeverity);
         }
       }
     }
@@ -765,28 +936,33 @@ class Validator {
       const n = section.args.positional.length + (section.args.named.length > 0 ? 1 : 0);
       if (n === 0) {
         this.error('PW5124', 'No argument for agent', section);
+        this.noAgentType(section);
         return;
       }
       const arg = section.args.positional[0];
       const key = n === 1 && arg ? this.stringLiteral(arg, section) : n === 1 ? this.stringLiteral(undefined, section) : undefined;
       if (n > 1 || key === undefined || !ZERO_ARG_AGENTS.has(key)) {
         this.error('PW5124', 'Only "agent none", "agent any" or "agent {...}" are allowed.', section);
+        this.noAgentType(section);
       }
       return;
     }
     const body = this.counted(section)!;
     if (body.length === 0) {
       this.error('PW5124', 'Expected an agent', section);
+      this.noAgentType(section);
       return;
     }
     if (body.length > 1) {
       this.error('PW5124', 'Only one agent type is allowed per agent section', section);
+      this.noAgentType(section);
       return;
     }
     const typeStatement = body[0]!;
     const type = isReportedStatement(typeStatement) ? undefined : this.nameOf(typeStatement);
     if (type === undefined) {
       this.error('PW5124', 'Expected an agent', section);
+      this.noAgentType(section);
       return;
     }
     this.closureMapEntry(typeStatement, type);
@@ -796,6 +972,38 @@ class Validator {
     if (allowList && !ZERO_ARG_AGENTS.has(effective) && !allowList.includes(effective)) {
       const names = [...new Set([...allowList, ...ZERO_ARG_AGENTS])];
       this.error('PW5125', `Invalid agent type "${effective}" specified. Must be one of ${this.listText(names)}`, typeStatement);
+    } else if (!allowList && this.lookup && !ZERO_ARG_AGENTS.has(effective)) {
+      this.catalogAgent(typeStatement, effective);
+    }
+  }
+
+  /** With a catalog, an agent whose type could not be read also gets Jenkins' NoAgentType. */
+  private noAgentType(section: Statement): void {
+    if (this.lookup && !this.allow.agentTypes) this.error('PW5125', CATALOG_MESSAGES.noAgentType(this.lookup.agentTypes), section);
+  }
+
+  /** ModelValidatorImpl.validateElement(ModelASTAgent): the type and its config options. */
+  private catalogAgent(typeStatement: Statement, type: string): void {
+    const lookup = this.lookup!;
+    const model = lookup.describable(type, ['agent']);
+    if (!model) {
+      this.error('PW5125', CATALOG_MESSAGES.invalidAgentType(type, lookup.agentTypes), typeStatement, this.unknownNameSeverity);
+      return;
+    }
+    const required = model.parameters.filter((p) => p.required);
+    if (typeStatement.type === 'Call' && typeStatement.body !== undefined) {
+      const entries = typeStatement.body.filter((s) => s.type !== 'Comment' && !isReportedStatement(s));
+      const keys = entries.map((e) => this.nameOf(e));
+      for (const p of required) {
+        if (!keys.includes(p.name)) this.error('PW5138', CATALOG_MESSAGES.missingAgentParameter(type, p.name), typeStatement);
+      }
+      const valid = model.parameters.map((p) => p.name);
+      entries.forEach((entry, i) => {
+        const key = keys[i];
+        if (key !== undefined && !valid.includes(key)) this.error('PW5141', CATALOG_MESSAGES.invalidAgentParameter(key, type, valid), entry);
+      });
+    } else if (required.length > 1) {
+      this.error('PW5140', CATALOG_MESSAGES.multipleAgentParameters(type, required.map((p) => p.name)), typeStatement);
     }
   }
 
@@ -886,12 +1094,17 @@ class Validator {
     }
     for (const arg of condition.args.positional) this.value(arg, false);
     for (const entry of condition.args.named) this.value(entry.value, false);
+    const model = this.lookup?.describable(name, ['when']);
+    if (model && name !== 'changelog') {
+      this.describableArguments(condition, name, condition.args.positional, condition.args.named, { name, parameters: model.parameters, takesBlock: false, plugin: model.plugin }, false);
+    }
   }
 
   private checkWhenAllowed(name: string, at: NodeMeta): boolean {
-    const list = this.allow.whenConditions;
+    const list = this.allow.whenConditions ?? (this.lookup ? [...this.lookup.whenConditions] : undefined);
     if (list === undefined || list.includes(name)) return true;
-    this.error('PW5128', `Unknown conditional ${name}. Valid conditionals are: ${list.join(', ')}`, at);
+    const severity = this.allow.whenConditions ? 'error' : this.unknownNameSeverity;
+    this.error('PW5128', `Unknown conditional ${name}. Valid conditionals are: ${list.join(', ')}`, at, severity);
     return false;
   }
 
@@ -934,7 +1147,7 @@ class Validator {
           this.post(child);
           break;
         case 'options':
-          this.options(child);
+          this.options(child, true);
           break;
         case 'input':
           this.input(child);
@@ -1002,24 +1215,23 @@ class Validator {
         const value = this.stringLiteral(child.args.positional[0], child);
         if (value !== undefined) name = { name: value, at: child.args.positional[0] ?? child };
       } else if (key === 'values') {
+        // ModelParser.parseExcludeAxis: values and notValues together are an error at the second.
+        if (notValues !== undefined) this.error('PW5135', 'Exclude axis must contain either "values" or "notValues"', child);
         values = child.args.positional;
       } else if (key === 'notValues' && inExclude) {
+        if (values !== undefined) this.error('PW5135', 'Exclude axis must contain either "values" or "notValues"', child);
         notValues = child.args.positional;
       } else {
         this.error('PW5101', `Undefined section "${key}"`, child);
       }
     }
-    if (inExclude) {
-      if ((values === undefined) === (notValues === undefined)) {
-        this.error('PW5135', 'Exclude axis must contain either "values" or "notValues"', section);
-      }
-      return name;
-    }
+    // An exclude axis is validated as an axis too (ModelASTExcludeAxis.validate calls
+    // super.validate): name and values (or notValues) are required.
     if (name === undefined) this.error('PW5103', 'Missing required section "name"', section);
     else if (!ENV_IDENTIFIER.test(name.name)) {
       this.error('PW5116', `"${name.name}" is not a valid identifier and cannot be used for an environment variable. Identifiers must start with a letter or underscore and can contain only letters, numbers or underscores.`, name.at);
     }
-    const list = values ?? [];
+    const list = [...(values ?? []), ...(notValues ?? [])];
     if (list.length === 0) this.error('PW5103', 'Missing required section "values"', section);
     const texts = list.map((v) => axisValueText(v));
     const reported = new Set<string>();
@@ -1090,9 +1302,37 @@ export function integerValue(text: string): bigint | undefined {
   return negative ? -value : value;
 }
 
+/** The literal value of an argument as Jenkins' ModelASTValue has it, else undefined (GStrings, variables, calls). */
+function literalValue(expr: Expression): LiteralValue | undefined {
+  switch (expr.type) {
+    case 'String':
+      return { kind: 'string', value: expr.value };
+    case 'Boolean':
+      return { kind: 'boolean', value: expr.value };
+    case 'Number': {
+      if (/[.eE]/.test(expr.text) && !/^0[xX]/.test(expr.text)) return { kind: 'decimal', text: expr.text };
+      const value = integerValue(expr.text);
+      if (value === undefined) return undefined;
+      const long = /[lL]$/.test(expr.text) || value > 2147483647n || value < -2147483648n;
+      return { kind: 'integer', text: value.toString(), long };
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** Where Jenkins reports an empty block: its `{` when known, else the statement. */
 function blockLoc(statement: Statement): SourcePosition | undefined {
   return (statement.type === 'Call' ? statement.bodyLoc : undefined) ?? statement.loc;
+}
+
+/** `foo { ... }` or `foo(x) { ... }` kept as Raw: a method call with a closure argument. */
+function callWithClosure(expr: Extract<Expression, { type: 'Raw' }>): boolean {
+  if (!/\{/.test(expr.source)) return false;
+  const parsed = parseRaw(expr);
+  if (!parsed) return false;
+  const inner = unwrapParens(parsed.expr);
+  return inner.kind === 'call' && (inner.closures.length > 0 || inner.args.some((a) => a.value.kind === 'closure'));
 }
 
 function isGString(expr: Expression): boolean {

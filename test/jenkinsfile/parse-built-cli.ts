@@ -38,6 +38,8 @@ export async function buildCli(): Promise<BuiltCli> {
     target: 'node20',
     external: Object.keys(dependencies).filter((name) => name !== 'zod').flatMap((name) => [name, `${name}/*`]),
     logLevel: 'error',
+    // The bundled catalog compiled in, as scripts/build.mjs does.
+    define: { __PIPEWRIGHT_DEFAULT_CATALOG__: JSON.stringify(readFileSync(path.join(REPO, 'src/catalog/default-catalog.json'), 'utf8')) },
   });
   const bin = path.join(root, 'bin/pipewright.js');
   return {

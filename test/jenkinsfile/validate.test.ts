@@ -55,7 +55,10 @@ describe('rule table', () => {
     // Every documented rule is exercised by at least one invalid Jenkinsfile, except PW5005
     // (nesting limit): such a file overflows the Groovy oracle's stack, which the corpus test
     // consults for every file; test/jenkinsfile/nesting.test.ts exercises it instead.
-    expect(Object.keys(JENKINSFILE_RULES).filter((code) => !used.has(code))).toEqual(['PW5005']);
+    // Catalog rules (stage 'catalog') need a controller catalog, which this corpus is not checked
+    // against: test/validate/jenkins-validator.test.ts exercises each of them.
+    const structural = Object.values(JENKINSFILE_RULES).filter((rule) => rule.stage !== 'catalog').map((rule) => rule.code);
+    expect(structural.filter((code) => !used.has(code))).toEqual(['PW5005']);
   });
 
   it('uses PW5xxx codes with a summary and at least one message', () => {
