@@ -19,6 +19,7 @@ Commands:
   explain <RULE-ID>    a rule's rationale, standards, a violation and its fix
   rules                list every policy rule
   plugins              Jenkins plugins the pipelines need (plugins.txt, YAML, --check a controller)
+  catalog <command>    controller catalog: import (GDSL, export-script JSON, plugins), export-script, types
 
 Run \`pipewright <command> --help\` for a command's options.
 `;
@@ -47,6 +48,7 @@ const commands: Record<string, () => Promise<Command>> = {
   rules: async () => (await import('./lint.ts')).runRulesCli,
   import: async () => (await import('./import.ts')).runImportCli,
   plugins: async () => (await import('./plugins.ts')).runPluginsCli,
+  catalog: async () => (await import('./catalog.ts')).runCatalogCli,
 };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
