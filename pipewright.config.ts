@@ -41,4 +41,21 @@ export default defineConfig({
     // Exceptions need an owner and an end date, at most six months ahead.
     suppressions: { requireTicket: false, requireExpiry: true, maxDays: 183 },
   },
+  // Generated IAM (generated/<name>/iam/<env>.json, docs/iam.md): who assumes the pipeline roles,
+  // and the ECS task/execution roles the deploy roles may pass (the task-definition templates live
+  // in the service repositories, not here).
+  iam: {
+    trust: {
+      principal: 'arn:aws:iam::555555555555:role/jenkins-agents',
+      externalId: 'fintech-jenkins',
+    },
+    taskRoles: {
+      'dev-apps/payments-api': { taskRole: 'payments-api-task', executionRole: 'payments-api-execution' },
+      'stage-apps/payments-api': { taskRole: 'payments-api-task', executionRole: 'payments-api-execution' },
+      'prod-apps/payments-api': { taskRole: 'payments-api-task', executionRole: 'payments-api-execution' },
+      'dev-apps/ledger-service': { taskRole: 'ledger-service-task', executionRole: 'ledger-service-execution' },
+      'stage-apps/ledger-service': { taskRole: 'ledger-service-task', executionRole: 'ledger-service-execution' },
+      'prod-apps/ledger-service': { taskRole: 'ledger-service-task', executionRole: 'ledger-service-execution' },
+    },
+  },
 });

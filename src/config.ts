@@ -3,6 +3,7 @@
  * way as pipelines; validated by its zod schema.
  */
 import { z } from 'zod';
+import { IamConfigSchema } from './iam/config.ts';
 import { PolicyConfigSchema } from './policy/config.ts';
 
 export const CONFIG_FILE = 'pipewright.config.ts';
@@ -16,6 +17,8 @@ export const ConfigSchema = z.strictObject({
   outputs: z.record(z.string(), z.string().min(1)).default({}),
   /** Policy: rule packs, severities, per-environment options, failOn, mandatory and custom rules. */
   policy: PolicyConfigSchema.prefault({}),
+  /** IAM generation (`pipewright iam`, generated/<name>/iam/): trust principal, ECS task roles. */
+  iam: IamConfigSchema.optional(),
   /**
    * The controller catalog pipelines are checked against and `pipewright plugins --check` compares
    * with: path of a catalog JSON (`pipewright catalog import` writes one), relative to the project

@@ -88,7 +88,7 @@ export async function runIamCli(argv: string[], io: CliIo): Promise<number> {
       continue;
     }
     try {
-      const policies = await generateIamPolicies(pipeline, trust === undefined ? { root } : { root, trust });
+      const policies = await generateIamPolicies(pipeline, { root, ...(trust === undefined ? {} : { trust }), ...(run.config.iam === undefined ? {} : { config: run.config.iam }) });
       all.push(...policies.filter((p) => values.env === undefined || values.env.includes(p.environment)));
     } catch (error) {
       io.stderr.write(`pipewright iam: ${(error as Error).message}\n`);

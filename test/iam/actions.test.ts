@@ -35,9 +35,18 @@ const actionsOf = (script: string) => scanInvocations(script).flatMap(iamActions
 describe('actions from the emitted invocations', () => {
   it('lists exactly the SDK commands src/aws/ecs-deploy.ts sends', () => {
     const source = readFileSync(resolve(import.meta.dirname, '../../src/aws/ecs-deploy.ts'), 'utf8');
-    const sent = [...source.matchAll(/new (\w+)Command\(/g)].map((m) => `ecs:${m[1]}`);
+    // Each Command class's IAM service prefix, from the SDK client package it is imported from.
+    const prefixOf = new Map<string, string>();
+    const iamPrefix: Record<string, string> = { 'cloudwatch-logs': 'logs' };
+    for (const [, names, client] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([a-z0-9-]+)'/g)) {
+      for (const name of names!.split(',').map((n) => n.trim()).filter((n) => n.endsWith('Command'))) prefixOf.set(name, iamPrefix[client!] ?? client!);
+    }
+    // What it can send: every Command class it imports (a superset of the `new …Command(` sites, which may be built elsewhere).
+    const importable = [...prefixOf].map(([name, prefix]) => `${prefix}:${name.replace(/Command$/, '')}`);
+    const sent = [...source.matchAll(/new (\w+)Command\(/g)].map((m) => `${prefixOf.get(`${m[1]}Command`) ?? '(not imported from an SDK client)'}:${m[1]}`);
     expect(sent.length).toBeGreaterThan(0);
-    expect([...new Set(sent)].sort()).toEqual([...ECS_DEPLOY_SDK_ACTIONS].sort());
+    expect(importable).toEqual(expect.arrayContaining(sent));
+    expect([...new Set(importable)].sort()).toEqual([...ECS_DEPLOY_SDK_ACTIONS].sort());
   });
 
   it('reads commands, not text: the "to undo: aws …" hint of a traffic shift is not a call', () => {

@@ -44,7 +44,9 @@ describe('pipewright iam', () => {
       const written = readdirSync(out).flatMap((pipeline) => readdirSync(join(out, pipeline)).map((file) => `${pipeline}/${file}`));
       expect(stdout.split('\n').filter(Boolean).map((line) => line.replace(/^wrote .*pipewright-iam-out-[^/]+\//, '')).sort()).toEqual(written.sort());
       const web = JSON.parse(readFileSync(join(out, 'web', 'dev.json'), 'utf8'));
-      expect(web.roles[0].notes).toContain('no trust policy: give the Jenkins principal (--principal)');
+      // The trust principal comes from pipewright.config.ts (iam.trust) when --principal is not given.
+      expect(web.roles[0].trustPolicy.Statement[0].Principal).toEqual({ AWS: 'arn:aws:iam::555555555555:role/jenkins-agents' });
+      expect(web.roles[0].trustPolicy.Statement[0].Condition).toEqual({ StringEquals: { 'sts:ExternalId': 'fintech-jenkins' } });
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

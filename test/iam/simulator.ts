@@ -61,6 +61,7 @@ export function concreteRequest(action: string, resourceType: string | undefined
     case 'service':
       return { action, resource: `arn:aws:ecs:${aws.region}:${aws.account}:service/${step.cluster}/${step.service}`, context };
     case 'task-definition':
+      if (action === 'ecs:TagResource') context['ecs:CreateAction'] = 'RegisterTaskDefinition';
       return { action, resource: `arn:aws:ecs:${aws.region}:${aws.account}:task-definition/${step.family ?? step.service}:42`, context };
     case 'repository':
       return { action, resource: `arn:aws:ecr:${step.registry.region}:${step.registry.accountId}:repository/${step.repository}`, context };
@@ -91,6 +92,27 @@ export function concreteRequest(action: string, resourceType: string | undefined
     case 'listener/app':
     case 'listener/net':
       return { action, resource: step.change.listenerArn, context };
+    case 'alarm':
+      // Every alarm the step gates on (the first one here; the resources test checks each).
+      return { action, resource: `arn:aws:cloudwatch:${aws.region}:${aws.account}:alarm:${[...(step.alarms ?? []), ...(step.bake?.alarms ?? [])][0]}`, context };
+    case 'application':
+    case 'environment':
+    case 'configurationprofile':
+    case 'deploymentstrategy':
+    case 'deployment': {
+      const flags = step.flags as { application: string; environment: string; configurationProfile: string; strategy: string };
+      const app = `arn:aws:appconfig:${aws.region}:${aws.account}:application/${flags.application}`;
+      const resource = {
+        application: app,
+        environment: `${app}/environment/${flags.environment}`,
+        configurationprofile: `${app}/configurationprofile/${flags.configurationProfile}`,
+        deploymentstrategy: `arn:aws:appconfig:${aws.region}:${aws.account}:deploymentstrategy/${flags.strategy}`,
+        deployment: `${app}/environment/${flags.environment}/deployment/3`,
+      }[resourceType];
+      return { action, resource, context };
+    }
+    case 'topic':
+      return { action, resource: step.topicArn, context };
     case 'hostedzone':
       return { action, resource: `arn:aws:route53:::hostedzone/${step.change.hostedZoneId}`, context };
     case 'change':

@@ -72,7 +72,7 @@ describe('pipewright iam per delivery step kind', () => {
       const pipeline = compiled('ecs-deploy-aws-cli');
       const [policies] = await generateIamPolicies(pipeline, { root });
       const role = policies!.roles[0]!;
-      expect(role.notes).toEqual(['no trust policy: give the Jenkins principal (--principal)']);
+      expect(role.notes).toEqual(['no trust policy: give the Jenkins principal (--principal, or iam.trust.principal in pipewright.config.ts)']);
       const passRole = role.identityPolicy.Statement.find((s) => s.Action.includes('iam:PassRole'))!;
       expect(passRole).toEqual({
         Sid: 'EcsDeployProdIamRole',
