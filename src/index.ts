@@ -119,3 +119,30 @@ export {
   type PluginsFormat,
   type RequiredPlugin,
 } from './catalog/plugins.ts';
+export {
+  combineImports,
+  detectImportFormat,
+  ExportDumpError,
+  GdslSyntaxError,
+  GDSL_UNKNOWN_PLUGIN,
+  importCatalogText,
+  importExportDump,
+  importGdsl,
+  mergeImportedCatalog,
+  parsePluginList,
+  parsePluginManagerJson,
+  parsePluginsTxt,
+  PluginListError,
+  pluginListCatalog,
+  readImportSource,
+  type ExportDump,
+  type ExportDumpImport,
+  type FetchCredentials,
+  type GdslImport,
+  type GdslImportOptions,
+  type ImportedSource,
+  type ImportFormat,
+} from './catalog/import/index.ts';
+export { EXPORT_SCRIPT } from './catalog/export-script.ts';
+export { generateTypedSteps, safeIdentifier, type TypedStepsOptions } from './catalog/typed-steps.ts';
+export type { NestedParameter } from './catalog/schema.ts';
