@@ -462,7 +462,7 @@ function parametersOf(record, depth = 0) {
         name, type: parameterType(m.params[0].type, r, depth), required: false,
         ...(hasAnno(m, 'Deprecated') ? { deprecated: true } : {}),
       };
-      declaredBy.set(param, { origin: r.origin, needle: `${m.name}(` });
+      declaredBy.set(param, { origin: r.origin, needle: `${m.name}(`, word: name });
       params.set(name, param);
     }
     for (const f of r.decl.fields) {
@@ -471,7 +471,7 @@ function parametersOf(record, depth = 0) {
         name: f.name, type: parameterType(f.type, r, depth), required: false,
         ...(hasAnno(f, 'Deprecated') ? { deprecated: true } : {}),
       };
-      declaredBy.set(param, { origin: r.origin, needle: ` ${f.name};` });
+      declaredBy.set(param, { origin: r.origin, needle: ` ${f.name};`, word: f.name });
       params.set(f.name, param);
     }
   }
@@ -698,7 +698,8 @@ if (report) process.stderr.write(`${tags.join('\n')}\n\nunresolved:\n${problems.
 // release that has it. The declaring file is read at every release tag (oldest first); the feature's
 // release is the first whose file contains the setter (`setAdaptiveCards(`), the `@DataBoundSetter`
 // field or the function name (`"office365ConnectorSend"`), provided the previous release had the
-// same file without it. When the file is new in that release (a move, or the plugin's first
+// same file without it and without the parameter's name (a constructor argument that became a
+// setter is not new). When the file is new in that release (a move, or the plugin's first
 // release) nothing is recorded: the true version could be older, and a minimum must never be
 // higher than needed. A release whose file cannot be read counts as unknown, not as absent.
 
@@ -743,7 +744,7 @@ function historyOf(origin) {
   return texts;
 }
 
-function sinceOf({ origin, needle }) {
+function sinceOf({ origin, needle, word }) {
   if (!origin) return undefined;
   const releases = releasesOf(origin);
   const texts = historyOf(origin);
@@ -752,6 +753,8 @@ function sinceOf({ origin, needle }) {
     if (!text || !text.includes(needle)) continue;
     const previous = i > 0 ? texts.get(releases[i - 1].tag) : undefined;
     if (typeof previous !== 'string') return undefined;
+    // The parameter may have existed in another form (a constructor argument before the setter).
+    if (word && new RegExp(`\\b${word}\\b`).test(previous)) return undefined;
     return {
       since: releases[i].version,
       evidence: `${origin.path} has ${needle.trim()} from release tag ${releases[i].tag} (not in ${releases[i - 1].tag})`,

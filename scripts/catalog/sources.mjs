@@ -9,8 +9,11 @@
 
 /** @typedef {{repo: string, tag: RegExp, id?: string, roots?: string[]}} PluginSource */
 
-/** A release tag: `<prefix><version>`; the capture group is the version. */
-const plain = /^v?(\d+(?:\.[0-9A-Za-z_]+)+)$/;
+/**
+ * A release tag: `<version>`, `v<version>` or `<artifactId>-<version>` (older releases of most
+ * plugins were tagged with the artifactId); the capture group is the version.
+ */
+const plain = /^(?:[A-Za-z][\w-]*?-)?v?(\d+(?:\.[0-9A-Za-z_]+)+)$/;
 const prefixed = (prefix) => new RegExp(`^${prefix}-v?(\\d+(?:\\.[0-9A-Za-z_]+)*)$`);
 
 /** @type {PluginSource[]} */
