@@ -106,6 +106,9 @@ describe('importGdsl on the documented subset', () => {
         if (enclosingCall('agent')) {
           method(name: 'label', type: 'String', params: [expr: 'String'])
         }
+        if (enclosingCall("steps") || enclosingCall("post")) {
+          method(name: 'onlyInSteps', type: 'Object', params: [:])
+        }
       }
       def types = context(ctype: 'org.jenkinsci.plugins.workflow.cps.RunWrapperBinder')
       contributor(types) {
@@ -122,7 +125,14 @@ describe('importGdsl on the documented subset', () => {
     expect(catalog.steps[0]!.doc).toBe('It\'s "quoted" ${notInterpolated}');
     expect(catalog.steps[2]!.parameters.map((p) => p.type)).toEqual([{ kind: 'list', of: { kind: 'string' } }, { kind: 'number', integer: true }]);
     expect(warnings.some((w) => w.includes("enclosingCall('agent')"))).toBe(true);
+    expect(warnings.some((w) => w.includes("enclosingCall('steps') or enclosingCall('post')"))).toBe(true);
     expect(warnings.some((w) => w.includes('type context'))).toBe(true);
+  });
+
+  it('warns when the text has no step contributor (a Jenkinsfile saved as pipeline.gdsl)', () => {
+    const { catalog, warnings } = importGdsl("pipeline {\n  agent { label 'linux' }\n  stages { stage('A') { steps { sh 'make' } } }\n}\n");
+    expect(catalog.steps).toEqual([]);
+    expect(warnings).toEqual(['no method or property in a step contributor: is this the GDSL of JENKINS_URL/pipeline-syntax/gdsl?']);
   });
 
   it('never runs the text: Groovy code in it is data or a syntax error, with the line', () => {

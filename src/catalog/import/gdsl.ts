@@ -259,11 +259,17 @@ class Parser {
       const line = this.line();
       this.position++;
       this.expectPunct('(');
-      const condition = this.value();
+      // A condition is terms joined by || or && (hand-written GDSL); a served one is one term.
+      const terms = [this.value()];
+      while (this.isPunct('||') || this.isPunct('&&')) {
+        this.position++;
+        terms.push(this.value());
+      }
       this.expectPunct(')');
-      const node = (condition.kind === 'name' && nodeVariables.has(condition.value)) || isEnclosingCall(condition, 'node');
-      const otherCall = condition.kind === 'call' && condition.name === 'enclosingCall' && !node;
-      if (otherCall && scope?.steps) this.skipped.push(`line ${line}: methods valid only inside ${describe(condition)} are not steps: skipped`);
+      const node = terms.some((term) => (term.kind === 'name' && nodeVariables.has(term.value)) || isEnclosingCall(term, 'node'));
+      const otherCalls = terms.filter((term) => term.kind === 'call' && term.name === 'enclosingCall');
+      const otherCall = !node && otherCalls.length > 0;
+      if (otherCall && scope?.steps) this.skipped.push(`line ${line}: methods valid only inside ${otherCalls.map(describe).join(' or ')} are not steps: skipped`);
       this.block({ ...state, insideNode: state.insideNode || node }, otherCall ? { steps: false } : scope, nodeVariables);
       if (this.isIdent('else')) {
         this.position++;
@@ -553,6 +559,7 @@ export function importGdsl(text: string, options: GdslImportOptions = {}): GdslI
       if (match) warnings.push(`the controller could not describe ${match[1]}`);
     }
   }
+  if (parser.contributions.length === 0) warnings.push('no method or property in a step contributor: is this the GDSL of JENKINS_URL/pipeline-syntax/gdsl?');
   const steps = [...variantsByName.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, variants]) => stepFromVariants(name, variants, warnings));
