@@ -14,7 +14,7 @@
  * Every top-level stage has a stage timeout (BASE-001); the pipeline has none, as it would count
  * approval waits.
  */
-import { DELIVERY_DEFAULTS } from '../model/delivery-defaults.ts';
+import { DELIVERY_DEFAULTS, deployScriptTimeoutMinutes, isDeliveryStep } from '../model/delivery-defaults.ts';
 import type {
   AwsRole,
   CosignSignStep,
@@ -22,6 +22,7 @@ import type {
   DockerBuildStep,
   EcsDeployStep,
   EvidenceExportStep,
+  FeatureFlagDeployStep,
   NotifyTarget,
   NpmCiStep,
   NpmRunStep,
@@ -31,8 +32,25 @@ import type {
   TrivyScanStep,
 } from '../model/delivery.ts';
 import type { Pipeline, PipelineOptions, Post, Stage, Step } from '../model/schema.ts';
-import { approvalRequestStage, approvalStage, deployStage, deployStepFor, qualityGateStage, releaseWhen } from './stages.ts';
-import { cosignSign, dockerBuild, ecrPush, evidenceExport, notify, npmCi, npmRun, sbom, slack, snykScan, sonarScan, teams, trivyScan } from './steps.ts';
+import { approvalRequestStage, approvalStage, deployStage, deployStepFor, qualityGateStage, releaseWhen, STAGE_TIMEOUT_MINUTES } from './stages.ts';
+import {
+  cosignSign,
+  dockerBuild,
+  ecrPush,
+  email,
+  evidenceExport,
+  featureFlagDeploy,
+  notify,
+  npmCi,
+  npmRun,
+  sbom,
+  slack,
+  sns,
+  snykScan,
+  sonarScan,
+  teams,
+  trivyScan,
+} from './steps.ts';
 
 /** Tool versions the presets pin when the pipeline does not (SCAN-008). */
 export const PRESET_TOOL_VERSIONS = { trivy: '0.58.1' } as const;
@@ -81,6 +99,59 @@ export interface NotificationSettings {
   slack?: { channel: string; tokenCredentialId: string; teamDomain?: string };
   /** Teams Workflows webhook URL in a secret-text credential. */
   teams?: { webhookCredentialId: string };
+  /**
+   * SNS: the run's failures and fixes go to `topicArn` (published with `role`, assumed in the
+   * topic's account); an environment listed in `environments` gets its approval, deployed and
+   * rolled-back messages on its own topic, in its own account, instead.
+   */
+  sns?: { topicArn: string; role: string; environments?: Record<string, { topicArn: string; role: string }> };
+  /** E-mail recipients (`emailext`), ideally distribution lists. */
+  email?: { to: string[] };
+}
+
+/**
+ * Feature flags in AWS AppConfig, deployed in the deploy stage of each listed environment right
+ * after the service (same approval, branch rules, agent and role; a flag change is a production
+ * change). Ship the code dark, then turn the feature on by deploying a new flag version.
+ */
+export interface FeatureFlagSettings {
+  provider: 'appconfig';
+  /** AppConfig application id. */
+  application: string;
+  /** Configuration profile id of the flags. */
+  configurationProfile: string;
+  /** Deployment strategy id, e.g. `AppConfig.Linear50PercentEvery30Seconds` or `AppConfig.Canary10Percent20Minutes`. */
+  strategy: string;
+  /** Minutes to wait for COMPLETE (default 30, at most 50). */
+  timeoutMinutes?: number;
+  /** Environments that get the flag step: their AppConfig environment id and the version to deploy. */
+  environments: Record<string, { environment: string; version: string; strategy?: string }>;
+}
+
+/** The flag step of one environment, or none when the settings do not list it. */
+export function featureFlagStepFor(settings: FeatureFlagSettings | undefined, environment: DeliveryEnvironment): FeatureFlagDeployStep[] {
+  const flags = settings?.environments[environment.name];
+  if (settings === undefined || flags === undefined) return [];
+  return [
+    featureFlagDeploy({
+      environment: environment.name,
+      aws: {
+        role: environment.deployRole,
+        account: environment.awsAccountId,
+        region: environment.region,
+        ...(environment.sessionDurationSeconds !== undefined ? { durationSeconds: environment.sessionDurationSeconds } : {}),
+      },
+      flags: {
+        provider: settings.provider,
+        application: settings.application,
+        environment: flags.environment,
+        configurationProfile: settings.configurationProfile,
+        version: flags.version,
+        strategy: flags.strategy ?? settings.strategy,
+      },
+      ...(settings.timeoutMinutes !== undefined ? { timeoutMinutes: settings.timeoutMinutes } : {}),
+    }),
+  ];
 }
 
 /** Explicit changes to the preset; each one is visible in the pipeline source. */
@@ -131,8 +202,10 @@ export interface NodeServiceOptions {
   sonar?: { installation: string; projectKey?: string };
   /** cosign key on AWS KMS and the role allowed to use it (default role: the push role). */
   signing?: { key: string; role?: string };
-  /** Slack / Teams targets. */
+  /** Slack / Teams / SNS / e-mail targets. */
   notifications?: NotificationSettings;
+  /** Feature flags (AWS AppConfig) deployed after the service in the listed environments. */
+  featureFlags?: FeatureFlagSettings;
   /** Build agent label (default {@link DEFAULT_BUILD_AGENT}). */
   buildAgent?: string;
   /** Node.js tool installation for the build stages (default `node-20`; `false` for none). */
@@ -158,7 +231,16 @@ export function notifyTargets(settings: NotificationSettings | undefined, remove
   const targets: NotifyTarget[] = [];
   if (settings.slack) targets.push(slack(settings.slack.channel, settings.slack.tokenCredentialId, settings.slack.teamDomain));
   if (settings.teams) targets.push(teams(settings.teams.webhookCredentialId));
+  if (settings.sns) targets.push(sns(settings.sns.topicArn, settings.sns.role));
+  if (settings.email) targets.push(email(...settings.email.to));
   return targets;
+}
+
+/** The notify targets for one environment's events: its own SNS topic when the settings name one. */
+export function environmentNotifyTargets(settings: NotificationSettings | undefined, removed: boolean, environment: string): NotifyTarget[] {
+  const own = settings?.sns?.environments?.[environment];
+  const targets = notifyTargets(settings, removed);
+  return own === undefined ? targets : targets.map((t) => (t.kind === 'sns' ? sns(own.topicArn, own.role) : t));
 }
 
 /** `base` with the override applied, or nothing when the override removes the step. */
@@ -191,25 +273,35 @@ export interface PromotionEvidence {
 export function promotionStages(
   environments: DeliveryEnvironment[],
   service: string,
-  targets: NotifyTarget[],
-  deploy: (environment: DeliveryEnvironment) => Step,
+  allTargets: NotifyTarget[] | ((environment: DeliveryEnvironment) => NotifyTarget[]),
+  deploy: (environment: DeliveryEnvironment) => Step | Step[],
   evidence?: PromotionEvidence,
 ): Stage[] {
   const stages: Stage[] = [];
   for (const environment of environments) {
+    const targets = typeof allTargets === 'function' ? allTargets(environment) : allTargets;
+    const steps = [deploy(environment)].flat();
     if (environment.approval !== undefined) {
       if (targets.length > 0) stages.push(approvalRequestStage(environment, targets, service));
       stages.push(approvalStage({ environment: environment.name, policy: environment.approval, when: releaseWhen(environment), service }));
     }
     stages.push(
-      deployStage(environment, [deploy(environment)], {
+      deployStage(environment, steps, {
         notify: targets,
         service,
+        // Steps of one stage run one after the other: the stage needs the sum of their timeouts.
+        ...(steps.length > 1 ? { timeoutMinutes: sequentialStageTimeoutMinutes(steps) } : {}),
         ...(evidence !== undefined ? { evidenceExport: evidenceExportFor(evidence.settings, environment.name, evidence.stashes) } : {}),
       }),
     );
   }
   return stages;
+}
+
+/** Stage timeout for deploy steps run in sequence (a deploy, then a flag change): their own timeouts added up, plus the deploy margin. */
+function sequentialStageTimeoutMinutes(steps: readonly Step[]): number {
+  const own = steps.map((step) => (isDeliveryStep(step) ? deployScriptTimeoutMinutes(step) : undefined) ?? STAGE_TIMEOUT_MINUTES.deployWithoutOwnTimeout);
+  return own.reduce((a, b) => a + b, 0) + STAGE_TIMEOUT_MINUTES.deployMargin;
 }
 
 /** Inputs of {@link imageStage}. */
@@ -352,13 +444,15 @@ export function nodeService(options: NodeServiceOptions): Pipeline {
   });
   const signing = options.signing;
 
-  const deploy = (environment: DeliveryEnvironment): Step =>
+  const deploy = (environment: DeliveryEnvironment): Step[] => [
     deployStepFor(environment, {
       service: options.name,
       ...(options.smokeTest !== undefined ? { smokeTest: options.smokeTest } : {}),
       ...(signed && signing !== undefined ? { verifySignatureKey: signing.key } : {}),
       ...o.ecsDeploy,
-    });
+    }),
+    ...featureFlagStepFor(options.featureFlags, environment),
+  ];
 
   const stages = [
     build,
@@ -367,7 +461,7 @@ export function nodeService(options: NodeServiceOptions): Pipeline {
     ...promotionStages(
       options.environments,
       options.name,
-      targets,
+      (environment) => environmentNotifyTargets(options.notifications, o.notifications === false, environment.name),
       deploy,
       exportSettings !== undefined ? { settings: exportSettings, stashes: [REPORT_STASHES.build, REPORT_STASHES.image] } : undefined,
     ),

@@ -8,7 +8,7 @@
  * option to a preset without listing it here fails type checking.
  * Not re-exported to pipeline authors.
  */
-import type { EvidenceExportSettings, NodeServiceOptions, NodeServiceOverrides, NotificationSettings } from './node-service.ts';
+import type { EvidenceExportSettings, FeatureFlagSettings, NodeServiceOptions, NodeServiceOverrides, NotificationSettings } from './node-service.ts';
 import type { ReactAppOptions, ReactAppOverrides } from './react-app.ts';
 
 /**
@@ -25,7 +25,18 @@ const REGISTRY = { accountId: true, region: true, pushRole: true, repository: tr
 const NOTIFICATIONS = {
   slack: { channel: true, tokenCredentialId: true, teamDomain: true } satisfies AllKeys<NonNullable<NotificationSettings['slack']>>,
   teams: { webhookCredentialId: true } satisfies AllKeys<NonNullable<NotificationSettings['teams']>>,
+  sns: { topicArn: true, role: true, environments: true } satisfies AllKeys<NonNullable<NotificationSettings['sns']>>,
+  email: { to: true } satisfies AllKeys<NonNullable<NotificationSettings['email']>>,
 } as const satisfies AllKeys<NotificationSettings>;
+
+const FEATURE_FLAGS = {
+  provider: true,
+  application: true,
+  configurationProfile: true,
+  strategy: true,
+  timeoutMinutes: true,
+  environments: true,
+} as const satisfies AllKeys<FeatureFlagSettings>;
 
 const EVIDENCE_EXPORT = { bucket: true, prefix: true, aws: true, retainDays: true } as const satisfies AllKeys<EvidenceExportSettings>;
 
@@ -61,6 +72,7 @@ const COMMON = {
   toolVersions: { trivy: true, snyk: true } satisfies AllKeys<NonNullable<NodeServiceOptions['toolVersions']>>,
   snykOrg: true,
   evidenceExport: EVIDENCE_EXPORT,
+  featureFlags: FEATURE_FLAGS,
 } as const;
 
 /** `nodeService({ … })` */

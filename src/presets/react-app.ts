@@ -21,6 +21,8 @@ import {
   imageStage,
   notificationPost,
   notifyTargets,
+  environmentNotifyTargets,
+  featureFlagStepFor,
   parallelStages,
   PRESET_PIPELINE_OPTIONS,
   PRESET_TOOL_VERSIONS,
@@ -135,18 +137,20 @@ export function reactApp(options: ReactAppOptions): Pipeline {
     stages.push(image.stage);
     signed = image.signed;
   }
-  const deploy = (environment: DeliveryEnvironment): Step =>
+  const deploy = (environment: DeliveryEnvironment): Step[] => [
     deployStepFor(environment, {
       service: options.name,
       siteStash: SITE_STASH,
       ...(signed && options.signing !== undefined ? { verifySignatureKey: options.signing.key } : {}),
       ...o.ecsDeploy,
-    });
+    }),
+    ...featureFlagStepFor(options.featureFlags, environment),
+  ];
   stages.push(
     ...promotionStages(
       options.environments,
       options.name,
-      targets,
+      (environment) => environmentNotifyTargets(options.notifications, o.notifications === false, environment.name),
       deploy,
       exportSettings !== undefined ? { settings: exportSettings, stashes: reportStashes } : undefined,
     ),

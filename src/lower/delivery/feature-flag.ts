@@ -5,17 +5,18 @@
  *
  * Emitted shape (AppConfig), inside the stage's steps:
  *
- *     timeout(time: <timeout + 5>, unit: 'MINUTES') {
- *       withAWS(role:, roleAccount:, region:, duration:) {
- *         withEnv([...]) { sh '<flag deployment script>' }
- *       }
+ *     withAWS(role:, roleAccount:, region:, duration:) {
+ *       withEnv([...]) { sh '<flag deployment script>' }
  *     }
  *     post { always { archive evidence/flags-<env>-<application>-<profile>.* } }
  *
+ * No Jenkins `timeout` of its own (~200 bytes of the pipeline method, issue #11): the script
+ * stops at its own deadline, and the stage timeout (the presets add the step's
+ * `deployScriptTimeoutMinutes` to it) ends it with TERM, which goes through the same trap.
+ *
  * The whole behaviour is in the one shell script (the Groovy stays a few nodes, issue #11): start
  * the deployment (`aws appconfig start-deployment`), poll `get-deployment` against the step's own
- * deadline (not the `timeout` around it, so the script still has time to stop the deployment and
- * write the evidence), and from its EXIT trap stop an unfinished deployment
+ * deadline, and from its EXIT trap stop an unfinished deployment
  * (`stop-deployment`: AppConfig rolls the flags back to the previous version) and write the
  * evidence JSON whatever happened. AppConfig itself rolls a deployment back when one of the
  * AppConfig environment's monitors (CloudWatch alarms) fires; the script sees ROLLING_BACK or
@@ -23,7 +24,7 @@
  */
 import { DELIVERY_DEFAULTS } from '../../model/delivery-defaults.ts';
 import type { FeatureFlagDeployStep } from '../../model/delivery.ts';
-import { archiveStep, shStep, timeoutStep, withAws, withEnv, type EnvVars } from './jenkins.ts';
+import { archiveStep, shStep, withAws, withEnv, type EnvVars } from './jenkins.ts';
 import { bashScript, CHECK_AWS_ACCOUNT, UTC_NOW } from './shell.ts';
 import type { DeliveryLowering } from './types.ts';
 
@@ -129,14 +130,10 @@ export function lowerFeatureFlagDeploy(step: FeatureFlagDeployStep): DeliveryLow
     ['PW_FLAGS_STRATEGY', flags.strategy],
     ['PW_FLAGS_TIMEOUT_MINUTES', String(waitMinutes)],
   ];
-  // The session outlives the Jenkins timeout, so the stop in the EXIT trap still has credentials.
+  // The session outlives the wait and the stop in the EXIT trap (the stop still has credentials).
   const sessionSeconds = (jenkinsMinutes + 5) * 60;
   return {
-    steps: [
-      timeoutStep(jenkinsMinutes, [
-        withAws(step.aws, withEnv(env, [shStep(`feature flags ${step.environment}`, APPCONFIG_DEPLOY_SCRIPT)]), sessionSeconds),
-      ]),
-    ],
+    steps: [withAws(step.aws, withEnv(env, [shStep(`feature flags ${step.environment}`, APPCONFIG_DEPLOY_SCRIPT)]), sessionSeconds)],
     post: { always: [archiveStep(`${featureFlagEvidenceBase(step)}.*`)] },
   };
 }
