@@ -139,6 +139,41 @@ const classes = new Map();
 const bySimpleName = new Map();
 const plugins = new Map();
 const problems = [];
+/** Help files by resource path (`de/taimos/pipeline/aws/WithAWSStep/help-region.html`). */
+const helpFiles = new Map();
+/** Messages.properties by package: Map<key, text>. */
+const messages = new Map();
+
+/** A Java .properties file (ISO-8859-1 escapes aside): key → value, continuation lines joined. */
+function parseProperties(text) {
+  const entries = new Map();
+  const lines = text.replace(/\\\r?\n\s*/g, '').split(/\r?\n/);
+  for (const line of lines) {
+    if (/^\s*([#!]|$)/.test(line)) continue;
+    const match = /^\s*((?:\\.|[^=:\s])+)\s*[=:\s]\s*(.*)$/.exec(line);
+    if (match) entries.set(match[1].replace(/\\(.)/g, '$1'), match[2].replace(/\\u([0-9a-fA-F]{4})/g, (_, h) => String.fromCharCode(parseInt(h, 16))).replace(/''/g, "'"));
+  }
+  return entries;
+}
+
+/** The first sentence of an HTML help text, as plain text (at most 300 characters). */
+function helpText(html) {
+  const text = html
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;|&apos;/g, "'").replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (!text) return undefined;
+  const sentence = /^(.+?[.!?])(\s|$)/.exec(text)?.[1] ?? text;
+  return sentence.length > 300 ? `${sentence.slice(0, 297).trimEnd()}...` : sentence;
+}
+
+/** Help for a class (`help.html`) or one of its parameters (`help-<name>.html`), by the class's resource directory. */
+function helpFor(record, parameter) {
+  const html = helpFiles.get(`${record.fqcn.split('.').join('/')}/${parameter ? `help-${parameter}` : 'help'}.html`);
+  return html ? helpText(html) : undefined;
+}
 
 function register(decl, unit, outerFqcn, pluginId, file, origin) {
   const fqcn = outerFqcn ? `${outerFqcn}.${decl.name}` : unit.package ? `${unit.package}.${decl.name}` : decl.name;
@@ -159,8 +194,12 @@ for (const source of PLUGIN_SOURCES) {
       const [meta, path] = line.split('\t');
       return { path, sha: meta.split(' ')[2] };
     });
+  const moduleRoots = source.roots?.map((r) => r.replace(/src\/main\/(java|groovy)$/, ''));
+  const isDocResource = (path) => /(^|\/)src\/main\/resources\/.*(\/help[^/]*\.html|\/Messages\.properties)$/.test(path)
+    && (!moduleRoots || moduleRoots.some((r) => path.startsWith(r)));
   const wanted = files.filter(({ path }) => {
     if (posix.basename(path) === 'pom.xml') return true;
+    if (isDocResource(path)) return true;
     if (!/\.(java|groovy)$/.test(path)) return false;
     if (source.roots) return source.roots.some((r) => path.startsWith(r + '/'));
     return /(^|\/)src\/main\/(java|groovy)\//.test(path);
@@ -168,6 +207,12 @@ for (const source of PLUGIN_SOURCES) {
   const blobs = readBlobs(gitDir, [...new Set(wanted.map((f) => f.sha))]);
   const modules = modulesOf(wanted, blobs);
   for (const { path, sha } of wanted) {
+    if (isDocResource(path)) {
+      const key = path.slice(path.indexOf('src/main/resources/') + 'src/main/resources/'.length);
+      if (key.endsWith('.html')) helpFiles.set(key, blobs.get(sha));
+      else messages.set(posix.dirname(key).split('/').join('.'), parseProperties(blobs.get(sha)));
+      continue;
+    }
     if (!/\.(java|groovy)$/.test(path)) continue;
     const module = moduleFor(path, modules);
     // A plugin is an `hpi` module; other modules (integration tests, libraries) are not read,
@@ -447,9 +492,11 @@ function parametersOf(record, depth = 0) {
   const params = new Map();
   const ctor = record.decl.constructors.find((c) => hasAnno(c, 'DataBoundConstructor'));
   for (const p of ctor?.params ?? []) {
+    const doc = helpFor(record, p.name);
     params.set(p.name, {
       name: p.name, type: parameterType(p.type, record, depth), required: true,
       ...(hasAnno(p, 'Deprecated') ? { deprecated: true } : {}),
+      ...(doc ? { doc } : {}),
     });
   }
   // Setters from the class and its superclasses; a subclass's setter wins.
@@ -458,18 +505,22 @@ function parametersOf(record, depth = 0) {
       if (!hasAnno(m, 'DataBoundSetter') || m.params.length !== 1 || !m.name.startsWith('set')) continue;
       const name = decapitalize(m.name.slice(3));
       if (params.has(name)) continue;
+      const doc = helpFor(record, name) ?? helpFor(r, name);
       const param = {
         name, type: parameterType(m.params[0].type, r, depth), required: false,
         ...(hasAnno(m, 'Deprecated') ? { deprecated: true } : {}),
+        ...(doc ? { doc } : {}),
       };
       declaredBy.set(param, { origin: r.origin, needle: `${m.name}(`, word: name });
       params.set(name, param);
     }
     for (const f of r.decl.fields) {
       if (!hasAnno(f, 'DataBoundSetter') || params.has(f.name)) continue;
+      const doc = helpFor(record, f.name) ?? helpFor(r, f.name);
       const param = {
         name: f.name, type: parameterType(f.type, r, depth), required: false,
         ...(hasAnno(f, 'Deprecated') ? { deprecated: true } : {}),
+        ...(doc ? { doc } : {}),
       };
       declaredBy.set(param, { origin: r.origin, needle: ` ${f.name};`, word: f.name });
       params.set(f.name, param);
@@ -483,9 +534,21 @@ function singleRequired(parameters) {
   return required.length === 1 ? required[0].name : undefined;
 }
 
+/** `getDisplayName()`: a returned literal, or `Messages.Key()` looked up in the package's Messages.properties. */
 function displayName(descriptor) {
   const found = findMethod(descriptor, 'getDisplayName');
-  return found ? returnedString(found.method) : undefined;
+  if (!found) return undefined;
+  const literal = returnedString(found.method);
+  if (literal) return literal;
+  const body = found.method.body;
+  const at = body.findIndex((t, k) => t.v === 'Messages' && body[k + 1]?.v === '.' && body[k - 1]?.v === 'return');
+  if (at < 0 || body[at + 3]?.v !== '(' || body[at + 4]?.v !== ')') return undefined;
+  const method = body[at + 2].v;
+  const unit = found.owner.unit;
+  const imported = unit.imports.find((i) => i.endsWith('.Messages'));
+  const bundle = messages.get(imported ? imported.slice(0, -'.Messages'.length) : unit.package);
+  const text = bundle?.get(method) ?? bundle?.get(method.replace(/_/g, '.'));
+  return text && !/\{\d\}/.test(text) ? text : undefined;
 }
 
 function requiredContext(descriptor) {
@@ -598,7 +661,7 @@ for (const d of describables) {
       parameters, defaultParameter: singleRequired(parameters),
       metaStepOf: delegate?.type.describableKind,
       advanced: booleanOf(d.descriptor, 'isAdvanced') || undefined,
-      deprecated, doc: displayName(d.descriptor),
+      deprecated, doc: displayName(d.descriptor) ?? helpFor(d.record),
     });
     if (steps.has(name)) { problems.push(`duplicate step ${name}: ${d.record.fqcn}`); continue; }
     steps.set(name, step);
@@ -615,7 +678,7 @@ for (const d of describables) {
   if (kind === 'jobProperty' && BLOCKED_PROPERTIES.has(symbol)) kind = 'other';
   const entry = {
     kind, symbol, plugin: d.record.pluginId, className: d.record.fqcn, parameters,
-    defaultParameter: singleRequired(parameters), deprecated, doc: displayName(d.descriptor),
+    defaultParameter: singleRequired(parameters), deprecated, doc: displayName(d.descriptor) ?? helpFor(d.record),
     d,
   };
   if (kind === 'option') {

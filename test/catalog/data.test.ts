@@ -77,6 +77,9 @@ describe('facts read from the plugin sources', () => {
     expect(param(sh.parameters, 'returnStdout')).toMatchObject({ required: false, type: { kind: 'boolean' } });
     expect(param(sh.parameters, 'label')).toMatchObject({ required: false, type: { kind: 'string' } });
     expect(sh.defaultParameter).toBe('script');
+    // Documentation: the display name, and the first sentence of each parameter's help file.
+    expect(sh.doc).toBe('Shell Script');
+    expect(param(sh.parameters, 'script')?.doc).toBe('Runs a Bourne shell script, typically on a Unix node.');
     expect(sh.takesBlock).toBe(false);
     expect(sh.requiresNode).toBe(true);
   });
