@@ -1,6 +1,7 @@
 // The plugin repositories the bundled catalog is generated from (issue #11's list plus the
 // pipeline plugins that provide steps pipewright emits: `parallel`, `checkout`, `build`,
-// `properties`, `node`). Each repository is read at its newest release tag (matching `tag`); the
+// `properties`, `node`; workflow-api for types parameters use: `FlowDurabilityHint`,
+// `ErrorCondition`). Each repository is read at its newest release tag (matching `tag`); the
 // version pinned in the catalog is that tag without its prefix, the commit is the tag's commit.
 //
 // `id` names the plugin for modules whose packaging is not `hpi` (Jenkins core's `jenkins-core`
@@ -44,6 +45,7 @@ export const PLUGIN_SOURCES = [
   { repo: 'jenkinsci/warnings-ng-plugin', tag: plain },
   { repo: 'jenkinsci/ansicolor-plugin', tag: plain },
   { repo: 'jenkinsci/workflow-step-api-plugin', tag: plain },
+  { repo: 'jenkinsci/workflow-api-plugin', tag: plain },
   { repo: 'jenkinsci/workflow-support-plugin', tag: plain },
   { repo: 'jenkinsci/workflow-job-plugin', tag: plain },
   { repo: 'jenkinsci/workflow-cps-plugin', tag: plain, id: 'workflow-cps', roots: ['plugin/src/main/java', 'plugin/src/main/groovy'] },
