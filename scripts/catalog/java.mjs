@@ -187,13 +187,15 @@ export function parseJava(source) {
     return params;
   }
 
+  /** Skips a field initializer or Groovy statement: up to `;` at depth 0 (or the end of the class body); returns where it ends (the `;`). */
   function skipToStatementEnd() {
-    // A field initializer or Groovy statement: up to `;` at depth 0 (or the end of the class body).
     while (i < tokens.length && !is(';') && !is('}')) {
       if (is('(') || is('[') || is('{')) skipGroup();
       else i++;
     }
+    const end = i;
     if (is(';')) i++;
+    return end;
   }
 
   function typeDecl(mods, annos, outer) {
@@ -265,9 +267,8 @@ export function parseJava(source) {
         const field = { name: peek().v, type, mods: [...mods], annotations: annos, init: [] };
         decl.fields.push(field);
         i++;
-        const from = i;
-        skipToStatementEnd();
-        field.init = tokens.slice(is('=', from - i) ? from + 1 : from, i);
+        const from = tokens[i]?.v === '=' ? i + 1 : i;
+        field.init = tokens.slice(from, skipToStatementEnd());
         continue;
       }
       if (i === start) i++; // not understood: move on
