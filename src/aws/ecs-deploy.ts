@@ -7,16 +7,24 @@
  * FAILED, timeout, abort or an ECS circuit-breaker rollback, make sure the service is back on the
  * previous revision (explicit UpdateService unless ECS already rolled back) and wait for it.
  * Every run yields an evidence record (policy DEPLOY-001..004, AUDIT-001); see docs/ecs-deploy.md.
+ *
+ * Optional: CloudWatch `alarms` (checked to exist first, then set as the service's
+ * `deploymentConfiguration.alarms` with rollback), a `bake` after the rollout (DescribeAlarms until
+ * it ends; an alarm in ALARM rolls back explicitly), cost-allocation `tags` (on the new revision, on
+ * the service through TagResource, `propagateTags: TASK_DEFINITION`), and a `deadline` the rollback
+ * is followed to (instead of a fixed bound like the 10 minutes of `aws ecs wait services-stable`).
  */
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
   RegisterTaskDefinitionCommand,
+  TagResourceCommand,
   UpdateServiceCommand,
   type ContainerDefinition,
   type Deployment,
@@ -113,12 +121,41 @@ export interface EcsDeployOptions {
   signal?: AbortSignal;
   /** Bound on the rollback once `signal` has fired; default {@link DEFAULT_ABORT_GRACE_MS}. */
   abortGraceMs?: number;
+  /**
+   * The release deadline (epoch milliseconds), e.g. the end of the Jenkins timeout around the
+   * deploy: a rollback is followed until then, however long ECS takes, instead of for
+   * `rollbackTimeoutMs`. Must lie after the rollout timeout (and the bake).
+   */
+  deadline?: number;
+  /**
+   * CloudWatch alarm names: checked to exist before anything changes, then set as the service's
+   * `deploymentConfiguration.alarms` `{ alarmNames, enable: true, rollback: true }` next to the
+   * circuit breaker, so ECS rolls back when one enters ALARM during the rollout.
+   */
+  alarms?: string[];
+  /**
+   * After a COMPLETED rollout, watch `alarms` (default: {@link EcsDeployOptions.alarms}) for
+   * `durationMs` with DescribeAlarms every poll interval; the first one in ALARM rolls the service
+   * back to the previous revision (outcome `rolled-back`, `bake.result: 'alarm'` in the evidence).
+   */
+  bake?: { durationMs: number; alarms?: string[] };
+  /**
+   * Cost-allocation tags (`service`, `team`, `environment`, `cost-center`, ...): added to the new
+   * revision's tags, put on the service with TagResource (UpdateService cannot tag) and propagated
+   * to its tasks from the task definition (`propagateTags: TASK_DEFINITION`).
+   */
+  tags?: Record<string, string>;
 }
 
 /** Injection points; all optional. */
 export interface EcsDeployDeps {
   /** ECS client; default {@link createEcsClient}`({ region })`. Not destroyed by `ecsDeploy` when given. */
   client?: ECSClient;
+  /**
+   * CloudWatch client for the alarm checks and the bake; default {@link createCloudWatchClient}
+   * `({ region })`, created only when alarms are set. Not destroyed by `ecsDeploy` when given.
+   */
+  cloudWatch?: CloudWatchClient;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   /** Progress output, one line per call; default stdout. */
@@ -165,6 +202,21 @@ export interface EcsDeployEvidence {
   } | null;
   /** The service's task definition at the last observation. */
   finalTaskDefinitionArn: string | null;
+  /** CloudWatch alarms set on the deployment (`deploymentConfiguration.alarms`); empty when none. */
+  alarms: string[];
+  /** Cost-allocation tags put on the revision and the service; empty when none. */
+  tags: Record<string, string>;
+  /** The bake after the rollout, when one was asked for. */
+  bake: {
+    durationMs: number;
+    alarms: string[];
+    /** `not-run` until the rollout completed; `alarm` when one fired (then the service was rolled back). */
+    result: 'not-run' | 'watching' | 'passed' | 'alarm' | 'interrupted';
+    /** The alarm found in ALARM. */
+    alarm: string | null;
+    startedAt: string | null;
+    finishedAt: string | null;
+  } | null;
   buildUrl: string | null;
   job: string | null;
   build: string | null;
@@ -306,6 +358,20 @@ export function createEcsClient(settings: EcsClientSettings = {}): ECSClient {
 }
 
 /**
+ * The CloudWatch client for alarm checks and bakes: the same retries and per-attempt bounds as
+ * {@link createEcsClient}; endpoint from `AWS_ENDPOINT_URL_CLOUDWATCH` / `AWS_ENDPOINT_URL` unless given.
+ */
+export function createCloudWatchClient(settings: Omit<EcsClientSettings, 'credentials'> = {}): CloudWatchClient {
+  return new CloudWatchClient({
+    ...(settings.region ? { region: settings.region } : {}),
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    maxAttempts: settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    retryMode: 'standard',
+    requestHandler: sdkRequestHandlerOptions(settings),
+  });
+}
+
+/**
  * Renders the RegisterTaskDefinition input for the next revision: the current definition with the
  * image of one container replaced, read-only fields stripped, everything else carried over
  * (DEPLOY-004), and the tags passed on (reserved `aws:` tags cannot be set and are dropped).
@@ -361,10 +427,14 @@ export async function ecsDeploy(options: EcsDeployOptions, deps: EcsDeployDeps =
   }
   const ownClient = !deps.client;
   const client = deps.client ?? createEcsClient(options.region ? { region: options.region } : {});
+  const needsCloudWatch = (options.alarms?.length ?? 0) > 0 || options.bake !== undefined;
+  const ownCloudWatch = needsCloudWatch && !deps.cloudWatch;
+  const cloudWatch = deps.cloudWatch ?? (needsCloudWatch ? createCloudWatchClient(options.region ? { region: options.region } : {}) : undefined);
   try {
-    return await new Release(resolvedOptions, client, deps).run();
+    return await new Release(resolvedOptions, client, deps, cloudWatch).run();
   } finally {
     if (ownClient) client.destroy();
+    if (ownCloudWatch) cloudWatch?.destroy();
   }
 }
 
@@ -384,6 +454,25 @@ function validateOptions(options: EcsDeployOptions): void {
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
       throw new EcsDeployUsageError(`${key} must be a positive number of milliseconds; got ${value}`);
     }
+  }
+  for (const name of [...(options.alarms ?? []), ...(options.bake?.alarms ?? [])]) {
+    if (!/^[^\x00-\x1f\x7f]{1,255}$/.test(name)) throw new EcsDeployUsageError(`alarm name must be 1-255 printable characters; got "${name}"`);
+  }
+  if ((options.alarms?.length ?? 0) > 10) throw new EcsDeployUsageError('an ECS service takes at most 10 deployment alarms');
+  if (options.bake !== undefined) {
+    if (!(Number.isFinite(options.bake.durationMs) && options.bake.durationMs > 0)) {
+      throw new EcsDeployUsageError(`bake duration must be a positive number of milliseconds; got ${options.bake.durationMs}`);
+    }
+    if ((options.bake.alarms ?? options.alarms ?? []).length === 0) throw new EcsDeployUsageError('a bake needs alarms to watch (--alarm or --bake-alarm)');
+  }
+  for (const [key, value] of Object.entries(options.tags ?? {})) {
+    if (!/^[A-Za-z0-9 +\-=._:/@]{1,128}$/.test(key) || key.toLowerCase().startsWith('aws:')) {
+      throw new EcsDeployUsageError(`tag key "${key}" is not allowed (1-128 letters, digits, spaces, + - = . _ : / @; no aws: prefix)`);
+    }
+    if (!/^[A-Za-z0-9 +\-=._:/@]{0,256}$/.test(value)) throw new EcsDeployUsageError(`tag value of "${key}" is not allowed: "${value}"`);
+  }
+  if (options.deadline !== undefined && !Number.isFinite(options.deadline)) {
+    throw new EcsDeployUsageError(`deadline must be a time in epoch milliseconds; got ${options.deadline}`);
   }
 }
 
@@ -515,6 +604,7 @@ class Release {
     private readonly options: EcsDeployOptions,
     private readonly client: ECSClient,
     deps: EcsDeployDeps,
+    private readonly cloudWatch: CloudWatchClient | undefined,
   ) {
     this.now = deps.now ?? (() => new Date());
     this.injectedSleep = deps.sleep;
@@ -525,7 +615,9 @@ class Release {
     this.startMs = started.getTime();
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.deadlineMs = this.startMs + timeoutMs;
-    this.later(timeoutMs, () => this.deadline.abort(new ReleaseError(`the release timeout of ${formatMs(timeoutMs)} is reached`)));
+    // The bake runs after the rollout; the release phase ends after both.
+    const releaseMs = timeoutMs + (options.bake?.durationMs ?? 0);
+    this.later(releaseMs, () => this.deadline.abort(new ReleaseError(`the release timeout of ${formatMs(releaseMs)} is reached`)));
     this.phaseSignal = options.signal ? AbortSignal.any([options.signal, this.deadline.signal]) : this.deadline.signal;
     if (options.signal?.aborted) this.onCallerAbort();
     else options.signal?.addEventListener('abort', this.onCallerAbort, { once: true });
@@ -548,6 +640,18 @@ class Release {
       reason: '',
       rollback: null,
       finalTaskDefinitionArn: null,
+      alarms: [...(options.alarms ?? [])],
+      tags: { ...options.tags },
+      bake: options.bake
+        ? {
+            durationMs: options.bake.durationMs,
+            alarms: [...(options.bake.alarms ?? options.alarms ?? [])],
+            result: 'not-run',
+            alarm: null,
+            startedAt: null,
+            finishedAt: null,
+          }
+        : null,
       buildUrl: env.BUILD_URL || null,
       job: env.JOB_NAME || null,
       build: env.BUILD_NUMBER || null,
@@ -588,13 +692,14 @@ class Release {
 
       const rollout = await this.waitForCompleted(newArn, this.deadlineMs);
       if (rollout.kind === 'completed') {
-        return this.finish(
-          'success',
-          `service ${this.options.service} runs ${shortTaskDefinition(newArn)} (deployment ${rollout.primary.id}, rolloutState COMPLETED)`,
-        );
+        const done = `service ${this.options.service} runs ${shortTaskDefinition(newArn)} (deployment ${rollout.primary.id}, rolloutState COMPLETED)`;
+        const firing = await this.bake();
+        if (firing === undefined) return this.finish('success', this.evidence.bake ? `${done}; bake passed` : done);
+        failure = `bake: alarm ${firing} is in ALARM after the rollout of ${shortTaskDefinition(newArn)}`;
+      } else {
+        failure = this.describeFailure(rollout, newArn);
+        lastSeen = rollout;
       }
-      failure = this.describeFailure(rollout, newArn);
-      lastSeen = rollout;
     } catch (error) {
       if (!updateSent) {
         this.evidence.region ??= await this.clientRegion();
@@ -602,6 +707,10 @@ class Release {
       }
       // The service may already run the new revision: put it back on the known-good one.
       failure = describeError(error);
+      if (this.evidence.bake?.result === 'watching') {
+        this.evidence.bake.result = 'interrupted';
+        this.evidence.bake.finishedAt = this.now().toISOString();
+      }
     }
     try {
       return await this.rollBack(failure, lastSeen);
@@ -648,13 +757,24 @@ class Release {
     }
     for (const event of service.events ?? []) if (event.id) this.seenEventIds.add(event.id);
 
+    // CloudWatch ignores unknown alarm names: a typo would make the alarms and the bake watch nothing.
+    const watched = [...new Set([...this.evidence.alarms, ...(this.evidence.bake?.alarms ?? [])])];
+    if (watched.length > 0) {
+      const found = new Set(await this.describeAlarms(watched));
+      const missing = watched.filter((name) => !found.has(name));
+      if (missing.length > 0) {
+        throw new ReleaseError(`CloudWatch alarm(s) not found in ${this.evidence.account ?? '?'}/${this.evidence.region ?? '?'}: ${missing.join(', ')}`);
+      }
+    }
+
     const described = await this.aws('DescribeTaskDefinition', (options) =>
       this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: previousArn, include: ['TAGS'] }), options),
     );
     if (!described.taskDefinition) throw new ReleaseError(`DescribeTaskDefinition returned nothing for ${previousArn}`);
+    const costTags = Object.entries(this.evidence.tags).map(([key, value]) => ({ key, value }));
     const rendered = renderTaskDefinitionInput(
       described.taskDefinition,
-      described.tags,
+      [...(described.tags ?? []).filter((tag) => !(tag.key !== undefined && tag.key in this.evidence.tags)), ...costTags],
       this.options.image,
       this.options.container,
     );
@@ -674,6 +794,16 @@ class Release {
     if (!newArn) throw new ReleaseError('RegisterTaskDefinition returned no task definition ARN');
     this.evidence.newTaskDefinitionArn = newArn;
     this.log(`registered ${shortTaskDefinition(newArn)} (${newArn})`);
+    if (costTags.length > 0) {
+      // UpdateService cannot tag; the service's own tags come from TagResource on its ARN.
+      const serviceArn = service.serviceArn;
+      if (!serviceArn) throw new ReleaseError(`service "${this.options.service}" has no ARN to tag`);
+      this.throwIfStopped('before TagResource');
+      await this.aws('TagResource', (options) =>
+        this.client.send(new TagResourceCommand({ resourceArn: serviceArn, tags: costTags }), options),
+      );
+      this.log(`tagged ${this.options.service}: ${costTags.map((tag) => `${tag.key}=${tag.value}`).join(', ')}`);
+    }
     this.throwIfStopped('before UpdateService');
     return { service };
   }
@@ -688,7 +818,9 @@ class Release {
     const deploymentConfiguration: DeploymentConfiguration = {
       ...service.deploymentConfiguration,
       deploymentCircuitBreaker: { enable: true, rollback: true },
+      ...(this.evidence.alarms.length > 0 ? { alarms: { alarmNames: this.evidence.alarms, enable: true, rollback: true } } : {}),
     };
+    const propagate = Object.keys(this.evidence.tags).length > 0 ? { propagateTags: 'TASK_DEFINITION' as const } : {};
     try {
       const response = await this.aws('UpdateService', (options) =>
         this.client.send(
@@ -697,6 +829,7 @@ class Release {
             service: this.options.service,
             taskDefinition: newArn,
             deploymentConfiguration,
+            ...propagate,
           }),
           options,
         ),
@@ -718,7 +851,7 @@ class Release {
       this.log(`UpdateService answered ${describeError(error)}, but the service now points at the new revision`);
     }
     this.log(
-      `UpdateService: ${this.options.service} -> ${shortTaskDefinition(newArn)} with deploymentCircuitBreaker {enable: true, rollback: true}; deployment ${this.evidence.deploymentId ?? '?'}`,
+      `UpdateService: ${this.options.service} -> ${shortTaskDefinition(newArn)} with deploymentCircuitBreaker {enable: true, rollback: true}${this.evidence.alarms.length > 0 ? ` and alarms ${this.evidence.alarms.join(', ')} (rollback)` : ''}; deployment ${this.evidence.deploymentId ?? '?'}`,
     );
     return true;
   }
@@ -731,10 +864,21 @@ class Release {
    */
   private async rollBack(reason: string, lastSeen: WaitResult | undefined): Promise<EcsDeployResult> {
     const previousArn = this.evidence.previousTaskDefinitionArn as string;
-    const rollbackTimeoutMs = this.options.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS;
+    // Followed to the release deadline when there is one (not for a fixed 10 minutes, which a slow
+    // rollback outlasts), else for rollbackTimeoutMs.
+    const rollbackTimeoutMs =
+      this.options.deadline !== undefined
+        ? Math.max(0, this.options.deadline - this.now().getTime())
+        : (this.options.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS);
     const bound = new AbortController();
     this.later(rollbackTimeoutMs, () =>
-      bound.abort(new ReleaseError(`the rollback timeout of ${formatMs(rollbackTimeoutMs)} is reached`)),
+      bound.abort(
+        new ReleaseError(
+          this.options.deadline !== undefined
+            ? `the release deadline ${new Date(this.options.deadline).toISOString()} is reached`
+            : `the rollback timeout of ${formatMs(rollbackTimeoutMs)} is reached`,
+        ),
+      ),
     );
     this.phaseSignal = AbortSignal.any([this.grace.signal, bound.signal]);
     const rollbackDeadline = this.now().getTime() + rollbackTimeoutMs;
@@ -795,6 +939,65 @@ class Release {
       'rollback-failed',
       `${reason}; rollback to ${shortTaskDefinition(previousArn)} ${this.describeFailure(back, previousArn)}`,
     );
+  }
+
+  /**
+   * The bake: DescribeAlarms (state ALARM) every poll interval until the bake time is over. Returns
+   * the first alarm found in ALARM, or undefined when the bake passed. Throws when the release is
+   * stopped meanwhile (deadline, abort): the caller rolls back.
+   */
+  private async bake(): Promise<string | undefined> {
+    const bake = this.evidence.bake;
+    if (!bake) return undefined;
+    bake.result = 'watching';
+    bake.startedAt = this.now().toISOString();
+    const end = this.now().getTime() + bake.durationMs;
+    this.log(`bake: watching ${bake.alarms.join(', ')} for ${formatMs(bake.durationMs)}`);
+    await this.writeEvidence();
+    for (;;) {
+      const [firing] = await this.describeAlarms(bake.alarms, 'ALARM');
+      if (firing !== undefined) {
+        bake.result = 'alarm';
+        bake.alarm = firing;
+        bake.finishedAt = this.now().toISOString();
+        this.log(`${this.elapsed()} bake: alarm ${firing} is in ALARM`);
+        return firing;
+      }
+      if (this.now().getTime() >= end) break;
+      this.throwIfStopped('during the bake');
+      await this.pause(Math.min(this.pollIntervalMs, Math.max(0, end - this.now().getTime())));
+      this.throwIfStopped('during the bake');
+    }
+    bake.result = 'passed';
+    bake.finishedAt = this.now().toISOString();
+    this.log(`${this.elapsed()} bake: no alarm in ${formatMs(bake.durationMs)}`);
+    return undefined;
+  }
+
+  /** Names of the given alarms (metric and composite) that exist, or that are in `state`. */
+  private async describeAlarms(names: string[], state?: 'ALARM'): Promise<string[]> {
+    const cloudWatch = this.cloudWatch;
+    if (!cloudWatch) throw new ReleaseError('alarms are set but there is no CloudWatch client');
+    const found: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const response = await this.aws('DescribeAlarms', (options) =>
+        cloudWatch.send(
+          new DescribeAlarmsCommand({
+            AlarmNames: names,
+            AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+            ...(state ? { StateValue: state } : {}),
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+          options,
+        ),
+      );
+      for (const alarm of [...(response.MetricAlarms ?? []), ...(response.CompositeAlarms ?? [])]) {
+        if (alarm.AlarmName) found.push(alarm.AlarmName);
+      }
+      nextToken = response.NextToken;
+    } while (nextToken);
+    return found;
   }
 
   /**

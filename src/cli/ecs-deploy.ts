@@ -34,10 +34,18 @@ Options:
   --poll-interval D      time between polls, e.g. 15s (default ${DEFAULT_POLL_INTERVAL_MS / 1000}s)
   --evidence FILE        write the deploy evidence JSON here; its directory must exist and be
                          writable, or lie inside the current directory (then it is created)
+  --alarm NAME           CloudWatch alarm set as deploymentConfiguration.alarms (rollback on);
+                         repeat for more (at most 10); must exist
+  --bake D               after the rollout, watch the alarms for D; one in ALARM rolls back
+  --bake-alarm NAME      alarm to watch during the bake instead of the --alarm ones; repeatable
+  --tag KEY=VALUE        cost-allocation tag for the new revision and the service (TagResource,
+                         propagateTags TASK_DEFINITION); repeatable
+  --deadline T           follow a rollback until T (epoch seconds or ISO 8601), e.g. the end of
+                         the Jenkins timeout, instead of --rollback-timeout
   --region R             AWS region (default: the AWS provider chain)
   -h, --help             show this help
 
-Durations: <n>ms, <n>s, <n>m or <n>h. Credentials, region and endpoint (AWS_ENDPOINT_URL_ECS)
+Durations: <n>ms, <n>s, <n>m or <n>h (n may have decimals). Credentials, region and endpoint (AWS_ENDPOINT_URL_ECS)
 come from the standard AWS SDK configuration. The run ends within --timeout plus
 --rollback-timeout (each AWS call is cancelled at those bounds). On SIGTERM or SIGINT (Jenkins
 abort) the call in flight is cancelled and the service is rolled back within --abort-grace; a
@@ -54,12 +62,13 @@ class UsageError extends Error {}
  * refused: seconds or minutes would be a guess).
  */
 export function parseDuration(text: string, option: string): number {
-  const match = /^(\d+)(ms|s|m|h)$/.exec(text.trim());
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
   if (!match) throw new UsageError(`${option} must be a duration like 500ms, 30s, 15m or 1h; got "${text}"`);
   const value = Number(match[1]);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-  if (value <= 0) throw new UsageError(`${option} must be greater than zero`);
-  return value * unit;
+  const ms = Math.round(value * unit);
+  if (ms <= 0) throw new UsageError(`${option} must be greater than zero`);
+  return ms;
 }
 
 /**
@@ -160,6 +169,11 @@ function parseEcsDeployArgs(argv: string[]): Omit<EcsDeployOptions, 'env' | 'sig
       'poll-interval': { type: 'string' },
       evidence: { type: 'string' },
       region: { type: 'string' },
+      alarm: { type: 'string', multiple: true },
+      bake: { type: 'string' },
+      'bake-alarm': { type: 'string', multiple: true },
+      tag: { type: 'string', multiple: true },
+      deadline: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -172,7 +186,20 @@ function parseEcsDeployArgs(argv: string[]): Omit<EcsDeployOptions, 'env' | 'sig
   }
   const image = values.image as string;
   parseDigestImageRef(image);
+  const tags: Record<string, string> = {};
+  for (const tag of values.tag ?? []) {
+    const at = tag.indexOf('=');
+    if (at < 1) throw new UsageError(`--tag must be KEY=VALUE; got "${tag}"`);
+    tags[tag.slice(0, at)] = tag.slice(at + 1);
+  }
+  if (values['bake-alarm'] !== undefined && values.bake === undefined) throw new UsageError('--bake-alarm needs --bake');
   return {
+    ...(values.alarm !== undefined ? { alarms: values.alarm } : {}),
+    ...(values.bake !== undefined
+      ? { bake: { durationMs: parseDuration(values.bake, '--bake'), ...(values['bake-alarm'] ? { alarms: values['bake-alarm'] } : {}) } }
+      : {}),
+    ...(values.tag !== undefined ? { tags } : {}),
+    ...(values.deadline !== undefined ? { deadline: parseDeadline(values.deadline) } : {}),
     cluster: values.cluster as string,
     service: values.service as string,
     image,
@@ -188,6 +215,17 @@ function parseEcsDeployArgs(argv: string[]): Omit<EcsDeployOptions, 'env' | 'sig
     ...(values.evidence !== undefined ? { evidenceFile: values.evidence } : {}),
     ...(values.region !== undefined ? { region: values.region } : {}),
   };
+}
+
+/** `--deadline`: epoch seconds, or an ISO 8601 time with a zone; returns epoch milliseconds. */
+export function parseDeadline(text: string): number {
+  const trimmed = text.trim();
+  if (/^\d{9,11}$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/.test(trimmed)) {
+    const ms = Date.parse(trimmed);
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw new UsageError(`--deadline must be epoch seconds or an ISO 8601 time with a zone (2026-12-06T23:00:00Z); got "${text}"`);
 }
 
 function formatGrace(ms: number): string {

@@ -163,11 +163,18 @@ export function controlKindsOf(step: DeliveryStep): ControlKind[] {
 
 /**
  * Minutes of the Jenkins `timeout` a deploy step's lowering puts around its script, beyond the
- * rollout deadline. ECS: the rollback's own wait (up to 10 minutes, for `aws ecs wait
- * services-stable` and for `pipewright ecs-deploy`'s rollback) plus verification and the smoke
- * test, so Jenkins never kills the script mid-rollback. EKS: helm's or kubectl's own rollback.
+ * rollout deadline (and the bake). ECS: the rollback, which both engines follow until this margin
+ * is used up (less {@link ECS_ROLLBACK_RESERVE_SECONDS}), plus verification and the smoke test, so
+ * Jenkins does not kill the script mid-rollback. EKS: helm's or kubectl's own rollback.
  */
 export const DEPLOY_TIMEOUT_MARGIN_MINUTES = { ecs: 20, eks: 10 } as const;
+
+/**
+ * Seconds before the Jenkins timeout at which an ECS deploy stops following its rollback, so the
+ * script still writes its evidence and exits before Jenkins kills it (the post `unsuccessful`
+ * safety net then finds the rollback under way and follows it for the rest of the stage).
+ */
+export const ECS_ROLLBACK_RESERVE_SECONDS = 60;
 
 /**
  * The Jenkins `timeout` (minutes) the lowering puts around a deploy step's script, or `undefined`
@@ -176,9 +183,12 @@ export const DEPLOY_TIMEOUT_MARGIN_MINUTES = { ecs: 20, eks: 10 } as const;
 export function deployScriptTimeoutMinutes(step: DeliveryStep): number | undefined {
   switch (step.step) {
     case 'ecsDeploy':
-      return (step.timeoutMinutes ?? DELIVERY_DEFAULTS.ecs.timeoutMinutes) + DEPLOY_TIMEOUT_MARGIN_MINUTES.ecs;
+      // The bake runs after the rollout, inside the same timeout.
+      return (step.timeoutMinutes ?? DELIVERY_DEFAULTS.ecs.timeoutMinutes) + (step.bake?.minutes ?? 0) + DEPLOY_TIMEOUT_MARGIN_MINUTES.ecs;
     case 'eksDeploy':
       return (step.timeoutMinutes ?? DELIVERY_DEFAULTS.eks.timeoutMinutes) + DEPLOY_TIMEOUT_MARGIN_MINUTES.eks;
+    case 'featureFlagDeploy':
+      return (step.timeoutMinutes ?? DELIVERY_DEFAULTS.featureFlags.timeoutMinutes) + DELIVERY_DEFAULTS.featureFlags.timeoutMarginMinutes;
     default:
       return undefined;
   }
@@ -187,6 +197,4 @@ export function deployScriptTimeoutMinutes(step: DeliveryStep): number | undefin
 /** Lock resource serializing deploys of one service into one environment (DEPLOY-006). */
 export function deployLockName(kind: 'ecs' | 'eks' | 'gitops' | 's3' | 'traffic', environment: string, target: string): string {
   return `${kind}-${environment}-${target}`;
-    case 'featureFlagDeploy':
-      return (step.timeoutMinutes ?? DELIVERY_DEFAULTS.featureFlags.timeoutMinutes) + DELIVERY_DEFAULTS.featureFlags.timeoutMarginMinutes;
 }

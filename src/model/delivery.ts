@@ -224,6 +224,47 @@ export const ReleasePolicySchema = z.strictObject({
 });
 export type ReleasePolicy = z.input<typeof ReleasePolicySchema>;
 
+/**
+ * CloudWatch alarm names of one environment (each 1-255 printable characters, at most 10: the
+ * limit of an ECS service's `deploymentConfiguration.alarms.alarmNames`). They must exist in the
+ * environment's account and region (`pipewright preflight` checks that).
+ */
+export const CloudWatchAlarmNamesSchema = z
+  .array(matching(P.cloudWatchAlarmName, 'alarm name'))
+  .min(1, 'name at least one alarm, or leave the field out')
+  .max(10, 'an ECS service takes at most 10 deployment alarms')
+  .refine((names) => new Set(names).size === names.length, 'alarm names must be unique');
+
+/**
+ * Resource tags for cost allocation (AWS Billing cost-allocation tags), e.g.
+ * `{ service: 'payments-api', team: 'payments', environment: 'prod', 'cost-center': 'CC-1042' }`.
+ * Keys and values use the characters ECS accepts (letters, digits, spaces, `+ - = . _ : / @`);
+ * `aws:` keys are reserved by AWS; at most 40 tags (ECS allows 50 per resource and AWS adds its own).
+ * COST-001 requires `service`, `team`, `environment` and `cost-center` on production deploys.
+ */
+export const CostTagsSchema = z
+  .record(matching(P.tagKey, 'tag key'), matching(P.tagValue, 'tag value'))
+  .refine((tags) => Object.keys(tags).length <= 40, 'at most 40 tags')
+  .refine((tags) => !Object.keys(tags).some((key) => key.toLowerCase().startsWith('aws:')), 'tag keys starting with "aws:" are reserved by AWS');
+export type CostTags = z.input<typeof CostTagsSchema>;
+
+/** The cost-allocation tag keys COST-001 requires on production deploys. */
+export const REQUIRED_COST_TAGS = ['service', 'team', 'environment', 'cost-center'] as const;
+
+/**
+ * A bake: after the rollout is COMPLETED (and the smoke test passed), watch CloudWatch alarms for
+ * `minutes` (`cloudwatch:DescribeAlarms`). If one of them is in ALARM, the deploy rolls the service
+ * back to the previous task definition itself, fails the stage and records `bake: ALARM` and the
+ * alarm in the evidence.
+ */
+export const BakeSchema = z.strictObject({
+  /** How long to watch after the rollout, 1-30 minutes (prod default in the presets: 10). */
+  minutes: minutes(30),
+  /** Alarms to watch (default: the step's `alarms`). */
+  alarms: CloudWatchAlarmNamesSchema.optional(),
+});
+export type Bake = z.input<typeof BakeSchema>;
+
 /** An ECS Fargate service as a deploy target. */
 export const EcsTargetSchema = z.strictObject({
   kind: z.literal('ecs'),
@@ -235,6 +276,12 @@ export const EcsTargetSchema = z.strictObject({
   container: matching(P.resourceName, 'container'),
   /** Task-definition template in the repository (DEPLOY-004), e.g. `deploy/taskdef.prod.json`. */
   taskDefinition: matching(P.relativePath, 'taskDefinition').optional(),
+  /**
+   * CloudWatch alarms of this environment's service (e.g. its 5xx rate and p99 latency). The
+   * presets pass them to `ecsDeploy` as `alarms` (ECS rolls back when one fires during the
+   * rollout) and, in prod, watch them in a 10-minute bake.
+   */
+  alarms: CloudWatchAlarmNamesSchema.optional(),
 });
 
 /** How an EKS workload is rolled out. */
@@ -654,7 +701,35 @@ export const EcsDeployStepSchema = z
     smokeTest: z.string().min(1).regex(NOT_AN_OPTION, notAnOptionMessage('smokeTest')).optional(),
     /** Verify the cosign signature of the digest before registering a task definition (ART-005). */
     verifySignature: z.strictObject({ key: matching(P.kmsKeyRef, 'key') }).optional(),
+    /**
+     * CloudWatch alarms of the environment. The update sets the service's
+     * `deploymentConfiguration.alarms` to `{ alarmNames, enable: true, rollback: true }` next to the
+     * circuit breaker: ECS rolls back by itself when one enters ALARM during the rollout.
+     * `preflight` checks that they exist.
+     */
+    alarms: CloudWatchAlarmNamesSchema.optional(),
+    /**
+     * Watch alarms for a while after the rollout (`bake.alarms`, default `alarms`); one in ALARM
+     * rolls the service back to the previous task definition, fails the stage and is recorded in
+     * the evidence. The Jenkins timeout around the deploy grows by `bake.minutes`.
+     */
+    bake: BakeSchema.optional(),
+    /**
+     * Cost-allocation tags (`service`, `team`, `environment`, `cost-center`, ...) put on the
+     * registered task definition (`register-task-definition --tags`) and on the service
+     * (`ecs tag-resource`, since `update-service` cannot tag), with `propagateTags: TASK_DEFINITION`
+     * so the tasks carry them too. COST-001 requires them in production.
+     */
+    tags: CostTagsSchema.optional(),
     suppressions,
+  })
+  .refine((s) => s.bake === undefined || s.bake.alarms !== undefined || s.alarms !== undefined, {
+    message: 'a bake watches alarms: set `alarms` on the step or `bake.alarms`',
+    path: ['bake'],
+  })
+  .refine((s) => (s.timeoutMinutes ?? 20) + (s.bake?.minutes ?? 0) <= 35, {
+    message: 'timeoutMinutes plus bake.minutes must be at most 35: the deploy role session (at most 1 hour) must outlast the rollout, the bake and a rollback',
+    path: ['bake', 'minutes'],
   })
   .refine((s) => s.engine === 'pipewright' || s.taskDefinition !== undefined, {
     message: 'the aws-cli engine renders the task definition from a template in the repository: set `taskDefinition`',
@@ -664,8 +739,8 @@ export const EcsDeployStepSchema = z
     message: 'the pipewright engine renders from the current task definition; `taskDefinition` is for the aws-cli engine',
     path: ['taskDefinition'],
   })
-  .refine((s) => sessionOutlivesDeploy(s.aws.durationSeconds, s.timeoutMinutes ?? 20), {
-    message: 'aws.durationSeconds must cover the rollout timeout plus 15 minutes (rollback and smoke test), or be left out',
+  .refine((s) => sessionOutlivesDeploy(s.aws.durationSeconds, (s.timeoutMinutes ?? 20) + (s.bake?.minutes ?? 0)), {
+    message: 'aws.durationSeconds must cover the rollout timeout and the bake plus 15 minutes (rollback and smoke test), or be left out',
     path: ['aws', 'durationSeconds'],
   });
 export type EcsDeployStep = z.input<typeof EcsDeployStepSchema>;

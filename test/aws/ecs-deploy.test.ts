@@ -325,12 +325,12 @@ describe('ecsDeploy with the SDK client pointed at the fake endpoint', () => {
 
   it('a rollback that does not complete in its bound ends as rollback-failed', async () => {
     fake.queueRollout(CLUSTER, SERVICE, { kind: 'never-complete' }, { kind: 'never-complete' });
-    const result = await ecsDeploy(baseOptions({ timeoutMs: 60, pollIntervalMs: 10, rollbackTimeoutMs: 60 }), {
+    const result = await ecsDeploy(baseOptions({ timeoutMs: 400, pollIntervalMs: 10, rollbackTimeoutMs: 400 }), {
       client,
       log,
     });
 
-    expect(result.outcome).toBe('rollback-failed');
+    expect(result.outcome, result.reason).toBe('rollback-failed');
     expect(result.reason).toMatch(/did not reach COMPLETED in time.*; rollback to payments-api:1 payments-api:1 did not reach COMPLETED in time/);
     expect(fake.callsTo('UpdateService')).toHaveLength(2);
     expect(result.evidence.rollback).toMatchObject({ initiatedBy: 'ecs-deploy', completed: false });
@@ -546,14 +546,16 @@ describe('parseDigestImageRef and parseDuration', () => {
     expect(() => parseDigestImageRef(`${REPO}@sha256:${'A'.repeat(64)}`)).toThrow(EcsDeployUsageError);
   });
 
-  it('parses durations with units and refuses bare numbers', () => {
+  it('parses durations with units (decimals allowed) and refuses bare numbers', () => {
     expect(parseDuration('15m', '--timeout')).toBe(900_000);
     expect(parseDuration('15s', '--poll-interval')).toBe(15_000);
     expect(parseDuration('250ms', '--poll-interval')).toBe(250);
     expect(parseDuration('1h', '--timeout')).toBe(3_600_000);
     expect(() => parseDuration('15', '--timeout')).toThrow(/--timeout must be a duration/);
     expect(() => parseDuration('0s', '--timeout')).toThrow(/greater than zero/);
-    expect(() => parseDuration('1.5m', '--timeout')).toThrow(/--timeout must be a duration/);
+    expect(parseDuration('1.5m', '--timeout')).toBe(90_000);
+    expect(parseDuration('0.05s', '--poll-interval')).toBe(50);
+    expect(() => parseDuration('1.m', '--timeout')).toThrow(/--timeout must be a duration/);
   });
 });
 

@@ -112,6 +112,9 @@ interface ServiceState {
   progress: Map<string, { scenario: RolloutScenario; polls: number }>;
   /** Task definition of the last deployment that reached COMPLETED (the circuit breaker's target). */
   lastCompletedTaskDefinition: string;
+  /** Resource tags (TagResource), and how tasks get tags (`propagateTags`). */
+  tags: Array<{ key: string; value: string }>;
+  propagateTags: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
 }
 
 /** One entry of a capacity provider strategy, as ECS spells it. */
@@ -287,6 +290,8 @@ export class FakeEcs {
       queuedScenarios: [],
       progress: new Map(),
       lastCompletedTaskDefinition: taskDefinition,
+      tags: [],
+      propagateTags: 'NONE',
     };
     const deployment = this.newDeployment(state, taskDefinition);
     deployment.rolloutState = rolloutState;
@@ -414,6 +419,10 @@ export class FakeEcs {
         return this.registerTaskDefinition(body);
       case 'UpdateService':
         return this.updateService(body);
+      case 'TagResource':
+        return this.tagResource(body);
+      case 'ListTagsForResource':
+        return { tags: this.tagsOf(body.resourceArn) };
       default:
         throw new EcsError('UnknownOperationException', `The fake ECS does not implement ${operation}.`);
     }
@@ -540,6 +549,16 @@ export class FakeEcs {
       state.deploymentConfiguration = { ...state.deploymentConfiguration, ...body.deploymentConfiguration };
     }
     if (typeof body.desiredCount === 'number') state.desiredCount = body.desiredCount;
+    if (body.propagateTags !== undefined) {
+      if (!['TASK_DEFINITION', 'SERVICE', 'NONE'].includes(body.propagateTags)) {
+        throw new EcsError('InvalidParameterException', `Invalid propagateTags value ${body.propagateTags}.`);
+      }
+      state.propagateTags = body.propagateTags;
+    }
+    const alarms = body.deploymentConfiguration?.alarms;
+    if (alarms !== undefined && (!Array.isArray(alarms.alarmNames) || typeof alarms.enable !== 'boolean' || typeof alarms.rollback !== 'boolean')) {
+      throw new EcsError('InvalidParameterException', 'deploymentConfiguration.alarms needs alarmNames, enable and rollback.');
+    }
     if (body.taskDefinition) {
       let arn: string;
       try {
@@ -550,6 +569,43 @@ export class FakeEcs {
       if (arn !== state.taskDefinition || body.forceNewDeployment) this.startDeployment(state, arn);
     }
     return { service: this.wireService(state) };
+  }
+
+  /** TagResource on a service (new ARN format) or a task definition; tags merge by key. */
+  private tagResource(body: Record<string, any>): unknown {
+    const tags: Array<{ key: string; value: string }> = body.tags;
+    if (!Array.isArray(tags) || tags.length === 0) throw new EcsError('InvalidParameterException', 'tags must not be empty.');
+    for (const tag of tags) {
+      if (typeof tag?.key !== 'string' || String(tag.key).toLowerCase().startsWith('aws:')) {
+        throw new EcsError('InvalidParameterException', `Invalid tag key ${tag?.key}.`);
+      }
+    }
+    const target = this.taggable(body.resourceArn);
+    target.tags = [...target.tags.filter((old) => !tags.some((tag) => tag.key === old.key)), ...tags.map((tag) => ({ key: tag.key, value: tag.value ?? '' }))];
+    return {};
+  }
+
+  private tagsOf(resourceArn: unknown): Array<{ key: string; value: string }> {
+    return structuredClone(this.taggable(resourceArn).tags);
+  }
+
+  private taggable(resourceArn: unknown): { tags: Array<{ key: string; value: string }> } {
+    const arn = String(resourceArn ?? '');
+    const service = /^arn:aws:ecs:[^:]+:\d{12}:service\/([^/]+)\/([^/]+)$/.exec(arn);
+    if (service) {
+      const state = this.services.get(serviceKey(service[1]!, service[2]!));
+      if (!state) throw new EcsError('InvalidParameterException', 'The specified resource could not be found.');
+      return state;
+    }
+    if (/:task-definition\//.test(arn)) {
+      try {
+        return this.findTaskDefinition(arn);
+      } catch {
+        throw new EcsError('InvalidParameterException', 'The specified resource could not be found.');
+      }
+    }
+    // Old-format service ARNs (without the cluster) cannot be tagged.
+    throw new EcsError('InvalidParameterException', `The ARN ${arn} cannot be tagged (long ARN format required).`);
   }
 
   // ---- deployment simulation -----------------------------------------------------------------
@@ -681,7 +737,7 @@ export class FakeEcs {
 
   private wireService(state: ServiceState): Record<string, any> {
     const primary = state.deployments.find((deployment) => deployment.status === 'PRIMARY');
-    const { queuedScenarios, progress, lastCompletedTaskDefinition, ...wire } = state;
+    const { queuedScenarios, progress, lastCompletedTaskDefinition, tags, ...wire } = state;
     return structuredClone({
       ...wire,
       runningCount: state.deployments.reduce((sum, deployment) => sum + deployment.runningCount, 0),

@@ -11,15 +11,25 @@
  *         }
  *       }
  *     }
- *     post { always { archive evidence }  unsuccessful { lock { withAWS { safety-net rollback } } } }
+ *     post { unsuccessful { lock { withAWS { safety-net rollback } } }  cleanup { archive evidence } }
  *
  * The deploy script records the current task definition before touching anything, rolls back to
- * it from its own EXIT trap on any failure (rollout failed, circuit-breaker rollback, timeout,
- * failed smoke test), and writes the evidence JSON either way. The post `unsuccessful` block is the
- * safety net for a script that never reached its trap (a Jenkins timeout or abort kills it): it
- * rolls back only if the service still runs the task definition this run registered.
+ * it from its own EXIT trap on any failure (rollout failed, circuit-breaker or alarm rollback,
+ * timeout, failed smoke test, an alarm in ALARM during the bake), and writes the evidence JSON
+ * either way. The post `unsuccessful` block is the safety net for a script that never reached its
+ * trap (a Jenkins timeout or abort kills it): it rolls back only if the service still runs the
+ * task definition this run registered.
+ *
+ * No `aws ecs wait services-stable`: that waiter gives up after 40 polls of 15 s (10 minutes) and
+ * then reports a failure while ECS is still rolling back. Every wait here polls the PRIMARY
+ * deployment until it is COMPLETED or a deadline passes: the rollout's (`timeoutMinutes`), and for
+ * a rollback the release's (the Jenkins timeout less {@link ECS_ROLLBACK_RESERVE_SECONDS}).
+ * `PW_POLL_SECONDS` (default 15) sets the poll interval (tests use fractions of a second).
+ *
+ * Alarms, bake and cost tags (one `PW_ECS_RELEASE` JSON variable, only when set) live inside the
+ * scripts, so they add no Groovy to the Jenkinsfile (method-size budget, issue #11).
  */
-import { DELIVERY_DEFAULTS } from '../../model/delivery-defaults.ts';
+import { DELIVERY_DEFAULTS, DEPLOY_TIMEOUT_MARGIN_MINUTES, ECS_ROLLBACK_RESERVE_SECONDS } from '../../model/delivery-defaults.ts';
 import type { EcsDeployStep } from '../../model/delivery.ts';
 import { deployLockName, deployScriptTimeoutMinutes } from '../../model/delivery-defaults.ts';
 import { archiveStep, lockStep, shStep, timeoutStep, unstashStep, withAws, withEnv, type EnvVars } from './jenkins.ts';
@@ -32,6 +42,28 @@ const CURRENT_TD = [
   "    --query 'services[0].taskDefinition' --output text",
 ];
 
+/**
+ * `wait_for TD DEADLINE`: polls until TD is the PRIMARY deployment and COMPLETED (status 0); 1 when
+ * another deployment took over or it FAILED, 2 when DEADLINE (epoch seconds) passed, 3 when
+ * DescribeServices failed. Leaves `primary_td` and `rollout_state` set. Used by the deploy script
+ * and the safety net instead of `aws ecs wait services-stable` (10 minutes at most).
+ */
+const WAIT_FOR = [
+  'wait_for() {',
+  '  local line running desired',
+  '  while :; do',
+  '    line="$(aws ecs describe-services --cluster "$ECS_CLUSTER" --services "$ECS_SERVICE" \\',
+  `      --query ${PRIMARY_QUERY} --output text)" || return 3`,
+  '    read -r primary_td rollout_state running desired <<< "$line"',
+  '    echo "$ECS_SERVICE: PRIMARY $primary_td $rollout_state, $running/$desired tasks running"',
+  '    [ "$primary_td" = "$1" ] || return 1',
+  '    case "$rollout_state" in COMPLETED) return 0 ;; FAILED) return 1 ;; esac',
+  '    [ "$(date +%s)" -lt "$2" ] || return 2',
+  '    sleep "${PW_POLL_SECONDS:-15}"',
+  '  done',
+  '}',
+];
+
 /** Shell that writes the deploy evidence record (PCI 10.2.2 fields, policy catalog §3). */
 function writeEvidenceFunction(engine: 'aws-cli' | 'pipewright'): string[] {
   return [
@@ -42,6 +74,7 @@ function writeEvidenceFunction(engine: 'aws-cli' | 'pipewright'): string[] {
     '    --arg cluster "$ECS_CLUSTER" --arg service "$ECS_SERVICE" --arg container "$ECS_CONTAINER" \\',
     '    --arg imageRef "$image_ref" --arg imageDigest "${image_ref##*@}" \\',
     '    --arg previousTaskDefinitionArn "$prev_td" --arg taskDefinitionArn "$new_td" --arg rolloutState "$rollout_state" \\',
+    '    --arg bake "$bake" --arg alarm "$alarm" --argjson release "$release" \\',
     '    --arg approver "${DEPLOY_APPROVER:-}" --arg changeId "${DEPLOY_CHANGE_ID:-}" \\',
     '    --arg gitCommit "${GIT_COMMIT:-}" --arg buildUrl "${BUILD_URL:-}" --arg job "${JOB_NAME:-}" --arg build "${BUILD_NUMBER:-}" \\',
     `    --arg startedAt "$started_at" --arg finishedAt "${UTC_NOW}" \\`,
@@ -50,65 +83,128 @@ function writeEvidenceFunction(engine: 'aws-cli' | 'pipewright'): string[] {
   ];
 }
 
-/** The rollout follow-up for the aws-cli engine: register, update, poll, verify PRIMARY. */
+/**
+ * Fails unless every alarm of the release exists (CloudWatch ignores unknown names, so a typo
+ * would make the alarms and the bake watch nothing). Before any change to the service.
+ */
+const CHECK_ALARMS = [
+  'mapfile -t alarms < <(jq -r \'[.alarms[]?, .bake.alarms[]?] | unique[]\' <<< "$release")',
+  'if [ "${#alarms[@]}" -gt 0 ]; then',
+  '  missing="$(aws cloudwatch describe-alarms --alarm-names "${alarms[@]}" --alarm-types MetricAlarm CompositeAlarm --output json \\',
+  '    | jq -r --argjson r "$release" \'([$r.alarms[]?, $r.bake.alarms[]?] | unique) - [(.MetricAlarms + .CompositeAlarms)[].AlarmName] | join(", ")\')"',
+  '  if [ -n "$missing" ]; then',
+  '    echo "CloudWatch alarm(s) not found in $PW_AWS_ACCOUNT/$PW_AWS_REGION: $missing" >&2',
+  '    exit 1',
+  '  fi',
+  'fi',
+];
+
+/**
+ * Watches the bake alarms for `bake.minutes` after the rollout: the first one in ALARM fails the
+ * script, whose EXIT trap rolls the service back to the previous task definition.
+ */
+const BAKE = [
+  'bake_minutes="$(jq -r \'.bake.minutes // 0\' <<< "$release")"',
+  'if [ "$bake_minutes" -gt 0 ]; then',
+  '  mapfile -t bake_alarms < <(jq -r \'(.bake.alarms // .alarms)[]\' <<< "$release")',
+  '  bake="BAKING"',
+  '  bake_deadline=$(( $(date +%s) + bake_minutes * 60 ))',
+  '  echo "bake: watching ${bake_alarms[*]} for $bake_minutes minutes"',
+  '  while :; do',
+  '    alarm="$(aws cloudwatch describe-alarms --alarm-names "${bake_alarms[@]}" --alarm-types MetricAlarm CompositeAlarm \\',
+  '      --state-value ALARM --output json | jq -r \'[(.MetricAlarms + .CompositeAlarms)[].AlarmName] | first // empty\')"',
+  '    if [ -n "$alarm" ]; then',
+  '      bake="ALARM"',
+  '      echo "bake: alarm $alarm is in ALARM: rolling $ECS_SERVICE back" >&2',
+  '      exit 1',
+  '    fi',
+  '    [ "$(date +%s)" -lt "$bake_deadline" ] || break',
+  '    sleep "${PW_POLL_SECONDS:-15}"',
+  '  done',
+  '  bake="PASSED"',
+  '  echo "bake: no alarm for $bake_minutes minutes"',
+  'fi',
+];
+
+/** The rollout follow-up for the aws-cli engine: register (tagged), tag the service, update, poll. */
 const AWS_CLI_ROLLOUT = [
   'rendered="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.taskdef.json"',
-  '# Template from the repository plus the new image only; read-only fields stripped (DEPLOY-004).',
-  'jq --arg IMG "$image_ref" --arg C "$ECS_CONTAINER" \'',
+  '# Template from the repository plus the new image and the cost tags only; read-only fields',
+  '# stripped (DEPLOY-004).',
+  'jq --arg IMG "$image_ref" --arg C "$ECS_CONTAINER" --argjson release "$release" \'',
   '  if any(.containerDefinitions[]; .name == $C) then . else error("container not in the template: " + $C) end',
   '  | .containerDefinitions |= map(if .name == $C then .image = $IMG else . end)',
+  '  | ($release.tags // {}) as $tags',
+  '  | if $tags == {} then . else .tags = ([(.tags // [])[] | select(.key as $k | $tags | has($k) | not)]',
+  '      + ($tags | to_entries | map({key, value}))) end',
   '  | del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities,',
   '        .registeredAt, .registeredBy, .deregisteredAt)\' \\',
   '  "$PW_TASKDEF_TEMPLATE" > "$rendered"',
   'new_td="$(aws ecs register-task-definition --cli-input-json "file://$rendered" \\',
   "  --query 'taskDefinition.taskDefinitionArn' --output text)\"",
   'printf \'%s\\n\' "$new_td" > "$new_file"',
+  'update_args=()',
+  'tags="$(jq -c \'(.tags // {}) | to_entries | map({key, value})\' <<< "$release")"',
+  'if [ "$tags" != "[]" ]; then',
+  '  # update-service cannot tag: the service gets the tags through tag-resource; its tasks',
+  '  # inherit the task definition\'s (propagateTags).',
+  '  aws ecs tag-resource --resource-arn "$service_arn" --tags "$tags"',
+  '  update_args=(--propagate-tags TASK_DEFINITION)',
+  'fi',
+  "deployment_configuration='deploymentCircuitBreaker={enable=true,rollback=true},maximumPercent=200,minimumHealthyPercent=100'",
+  'if jq -e .alarms <<< "$release" > /dev/null; then',
+  '  # The same as JSON, plus the alarms: ECS rolls back when one enters ALARM during the rollout.',
+  '  deployment_configuration="$(jq -c \'{deploymentCircuitBreaker: {enable: true, rollback: true}, maximumPercent: 200,',
+  "    minimumHealthyPercent: 100, alarms: {alarmNames: .alarms, enable: true, rollback: true}}' <<< \"$release\")\"",
+  'fi',
   'rollout_state="IN_PROGRESS"',
-  'aws ecs update-service --cluster "$ECS_CLUSTER" --service "$ECS_SERVICE" --task-definition "$new_td" \\',
-  "  --deployment-configuration 'deploymentCircuitBreaker={enable=true,rollback=true},maximumPercent=200,minimumHealthyPercent=100' \\",
-  '  > /dev/null',
-  'deadline=$(( $(date +%s) + PW_ROLLOUT_TIMEOUT_MINUTES * 60 ))',
-  'while :; do',
-  '  status_line="$(aws ecs describe-services --cluster "$ECS_CLUSTER" --services "$ECS_SERVICE" \\',
-  `    --query ${PRIMARY_QUERY} --output text)"`,
-  '  read -r primary_td rollout_state running desired <<< "$status_line"',
-  '  echo "rollout $rollout_state: $running/$desired tasks running, PRIMARY $primary_td"',
-  '  if [ "$primary_td" != "$new_td" ]; then',
-  '    echo "ECS rolled the service back (circuit breaker): PRIMARY runs $primary_td" >&2',
-  '    exit 1',
-  '  fi',
-  '  case "$rollout_state" in',
-  '    COMPLETED) break ;;',
-  '    FAILED) echo "the deployment FAILED" >&2; exit 1 ;;',
-  '  esac',
-  '  if [ "$(date +%s)" -ge "$deadline" ]; then',
-  '    echo "the rollout did not complete within $PW_ROLLOUT_TIMEOUT_MINUTES minutes" >&2',
-  '    exit 1',
-  '  fi',
-  '  sleep 15',
-  'done',
-  'aws ecs wait services-stable --cluster "$ECS_CLUSTER" --services "$ECS_SERVICE"',
+  'aws ecs update-service --cluster "$ECS_CLUSTER" --service "$ECS_SERVICE" --task-definition "$new_td" "${update_args[@]}" \\',
+  '  --deployment-configuration "$deployment_configuration" > /dev/null',
+  'wait_status=0',
+  'wait_for "$new_td" "$rollout_deadline" || wait_status=$?',
+  'case "$wait_status" in',
+  '  0) ;;',
+  '  1) echo "ECS rolled the service back (circuit breaker or alarm) or the deployment FAILED: PRIMARY $primary_td $rollout_state" >&2; exit 1 ;;',
+  '  2) echo "the rollout did not complete within $rollout_minutes minutes" >&2; exit 1 ;;',
+  '  *) echo "describe-services failed" >&2; exit 1 ;;',
+  'esac',
 ];
 
-/** The rollout for the pipewright engine: `pipewright ecs-deploy` does register/update/follow/rollback. */
+/** The rollout for the pipewright engine: `pipewright ecs-deploy` does register/update/follow/bake/rollback. */
 const PIPEWRIGHT_ROLLOUT = [
   'rollout_state="IN_PROGRESS"',
+  '# Alarms, bake and tags as ecs-deploy options.',
+  'mapfile -t release_args < <(jq -r \'(.alarms[]? | "--alarm", .), (.bake // empty | "--bake", "\\(.minutes)m", (.alarms[]? | "--bake-alarm", .)),',
+  '  ((.tags // {}) | to_entries[] | "--tag", "\\(.key)=\\(.value)")\' <<< "$release")',
+  'engine_status=0',
   'pipewright ecs-deploy --cluster "$ECS_CLUSTER" --service "$ECS_SERVICE" --container "$ECS_CONTAINER" \\',
-  '  --image "$(cat image-ref.txt)" --timeout "${PW_ROLLOUT_TIMEOUT_MINUTES}m" --region "$PW_AWS_REGION" \\',
-  '  --evidence "evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.ecs-deploy.json"',
+  '  --image "$(cat image-ref.txt)" --timeout "${rollout_minutes}m" --deadline "$release_deadline" --region "$PW_AWS_REGION" \\',
+  '  --poll-interval "${PW_POLL_SECONDS:-15}s" --evidence "evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.ecs-deploy.json" "${release_args[@]}" \\',
+  '  || engine_status=$?',
+  'engine_evidence="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.ecs-deploy.json"',
+  'if [ -s "$engine_evidence" ]; then',
+  '  bake="$(jq -r \'.bake.result // ""\' "$engine_evidence")"',
+  '  alarm="$(jq -r \'.bake.alarm // ""\' "$engine_evidence")"',
+  'fi',
+  '[ "$engine_status" -eq 0 ] || exit "$engine_status"',
   'new_td="$(',
   ...CURRENT_TD.map((line) => `  ${line}`),
   ')"',
   'printf \'%s\\n\' "$new_td" > "$new_file"',
 ];
 
-/** The main deploy script. */
-function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright'): string {
+/** The main deploy script; `jenkinsMinutes` is the Jenkins timeout around it. */
+function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright', rolloutMinutes: number, jenkinsMinutes: number): string {
   return bashScript([
     'mkdir -p evidence',
     ...READ_IMAGE_REF,
     'export IMAGE_REF="$image_ref"',
     ...CHECK_AWS_ACCOUNT,
+    `rollout_minutes=${rolloutMinutes}`,
+    ...(engine === 'aws-cli' ? ['rollout_deadline=$(( $(date +%s) + rollout_minutes * 60 ))'] : []),
+    '# Rollbacks are followed until shortly before Jenkins\' timeout, not for a fixed 10 minutes.',
+    `release_deadline=$(( $(date +%s) + ${jenkinsMinutes * 60 - ECS_ROLLBACK_RESERVE_SECONDS} ))`,
+    'release="${PW_ECS_RELEASE:-"{}"}"',
     'evidence="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.json"',
     'prev_file="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.previous-task-definition"',
     'new_file="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.new-task-definition"',
@@ -118,12 +214,14 @@ function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright'): st
     'result="FAILURE"',
     'new_td=""',
     'rollout_state="NOT_STARTED"',
-    'prev_td="$(',
-    ...CURRENT_TD.map((line) => `  ${line}`),
-    ')"',
+    'bake=""',
+    'alarm=""',
+    `read -r prev_td ${engine === 'aws-cli' ? 'service_arn' : '_'} <<< "$(aws ecs describe-services --cluster "$ECS_CLUSTER" --services "$ECS_SERVICE" \\`,
+    "  --query 'services[0].[taskDefinition,serviceArn]' --output text)\"",
     'printf \'%s\\n\' "$prev_td" > "$prev_file"',
     'echo "$ECS_SERVICE runs $prev_td; deploying $image_ref"',
     ...writeEvidenceFunction(engine),
+    ...WAIT_FOR,
     'roll_back() {',
     '  local current',
     '  current="$(',
@@ -135,15 +233,16 @@ function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright'): st
     '  fi',
     '  echo "rolling $ECS_SERVICE back to $prev_td" >&2',
     '  aws ecs update-service --cluster "$ECS_CLUSTER" --service "$ECS_SERVICE" --task-definition "$prev_td" > /dev/null',
-    '  aws ecs wait services-stable --cluster "$ECS_CLUSTER" --services "$ECS_SERVICE"',
     '  event="rollback"',
+    '  result="ROLLBACK_IN_PROGRESS"',
+    '  wait_for "$prev_td" "$release_deadline" || return 1',
     '  result="ROLLED_BACK"',
     '}',
     'on_exit() {',
     '  local status=$?',
     '  trap - EXIT',
     '  if [ "$status" -ne 0 ]; then',
-    '    roll_back || echo "the rollback failed; post { unsuccessful } tries again" >&2',
+    '    roll_back || echo "the rollback is not confirmed COMPLETED (PRIMARY $primary_td $rollout_state); post { unsuccessful } follows it" >&2',
     '  fi',
     '  write_evidence',
     '  exit "$status"',
@@ -151,10 +250,12 @@ function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright'): st
     'trap on_exit EXIT',
     '# An abort (Jenkins sends TERM) still runs the EXIT trap, so the rollback starts at once.',
     "trap 'exit 143' TERM INT HUP",
+    'primary_td=""',
+    ...CHECK_ALARMS,
     ...(step.verifySignature !== undefined ? VERIFY_SIGNATURE : []),
     ...(engine === 'aws-cli' ? AWS_CLI_ROLLOUT : PIPEWRIGHT_ROLLOUT),
-    '# A plain services-stable wait also succeeds after an automatic rollback: check that this',
-    '# run\'s task definition is PRIMARY and COMPLETED (DEPLOY-002).',
+    '# Check that this run\'s task definition is PRIMARY and COMPLETED (DEPLOY-002): after an',
+    '# automatic rollback the service is stable too, on the previous revision.',
     'final="$(aws ecs describe-services --cluster "$ECS_CLUSTER" --services "$ECS_SERVICE" \\',
     `  --query ${PRIMARY_QUERY} --output text)"`,
     'read -r primary_td rollout_state _ _ <<< "$final"',
@@ -163,6 +264,7 @@ function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright'): st
     '  exit 1',
     'fi',
     ...(step.smokeTest !== undefined ? ['echo "smoke test"', 'bash -c "$PW_SMOKE_TEST"'] : []),
+    ...(engine === 'aws-cli' ? BAKE : []),
     'result="SUCCESS"',
     '# Done: a later failure in this stage must not roll this release back.',
     'mv "$new_file" "evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.deployed-task-definition"',
@@ -170,8 +272,18 @@ function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright'): st
   ]);
 }
 
-/** The post `unsuccessful` safety net: roll back only if this run's revision is still live. */
-const SAFETY_NET_SCRIPT = bashScript([
+/**
+ * The post `unsuccessful` safety net: roll back only if this run's revision is still live, and
+ * follow the rollback for up to the deploy margin (`DEPLOY_TIMEOUT_MARGIN_MINUTES.ecs`). The
+ * environment, cluster and service names are written into the script (they match strict
+ * patterns, see `DELIVERY_PATTERNS.environmentName` and `.resourceName`): one string instead of a
+ * `withEnv` block in the Jenkinsfile (method-size budget).
+ */
+function safetyNetScript(step: EcsDeployStep): string {
+  return bashScript([
+  `DEPLOY_ENV='${step.environment}'`,
+  `ECS_CLUSTER='${step.cluster}'`,
+  `ECS_SERVICE='${step.service}'`,
   'prev_file="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.previous-task-definition"',
   'new_file="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.new-task-definition"',
   '# pipewright ecs-deploy records the revision it registered in its evidence file as it goes;',
@@ -190,27 +302,49 @@ const SAFETY_NET_SCRIPT = bashScript([
   'current="$(',
   ...CURRENT_TD.map((line) => `  ${line}`),
   ')"',
-  'if [ "$current" != "$new_td" ]; then',
+  ...WAIT_FOR,
+  'deadline=$(( $(date +%s) + ' + String(DEPLOY_TIMEOUT_MARGIN_MINUTES.ecs * 60) + ' ))',
+  'result="ROLLED_BACK"',
+  'if [ "$current" = "$prev_td" ]; then',
+  '  echo "$ECS_SERVICE is back on $prev_td; following that deployment"',
+  'elif [ "$current" = "$new_td" ]; then',
+  '  echo "rolling $ECS_SERVICE back to $prev_td" >&2',
+  '  aws ecs update-service --cluster "$ECS_CLUSTER" --service "$ECS_SERVICE" --task-definition "$prev_td" > /dev/null',
+  'else',
   '  echo "the service runs $current, not this run\'s $new_td: nothing to roll back"',
   '  exit 0',
   'fi',
-  'echo "rolling $ECS_SERVICE back to $prev_td" >&2',
-  'aws ecs update-service --cluster "$ECS_CLUSTER" --service "$ECS_SERVICE" --task-definition "$prev_td" > /dev/null',
-  'aws ecs wait services-stable --cluster "$ECS_CLUSTER" --services "$ECS_SERVICE"',
-  'jq -n --arg event rollback --arg result ROLLED_BACK --arg environment "$DEPLOY_ENV" \\',
+  'wait_for "$prev_td" "$deadline" || result="ROLLBACK_NOT_CONFIRMED"',
+  'jq -n --arg event rollback --arg result "$result" --arg environment "$DEPLOY_ENV" \\',
   '  --arg cluster "$ECS_CLUSTER" --arg service "$ECS_SERVICE" \\',
   '  --arg fromTaskDefinitionArn "$new_td" --arg toTaskDefinitionArn "$prev_td" \\',
   `  --arg buildUrl "\${BUILD_URL:-}" --arg time "${UTC_NOW}" \\`,
   "  '$ARGS.named' > \"evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.rollback.json\"",
-]);
+  '[ "$result" = ROLLED_BACK ] || { echo "the rollback to $prev_td is not COMPLETED: PRIMARY $primary_td $rollout_state" >&2; exit 1; }',
+  ]);
+}
+
+/**
+ * The `PW_ECS_RELEASE` value: alarms, bake and tags as compact JSON, or `undefined` when none is
+ * set (then the scripts read `{}`).
+ */
+export function ecsReleaseSettings(step: EcsDeployStep): string | undefined {
+  if (step.alarms === undefined && step.bake === undefined && step.tags === undefined) return undefined;
+  return JSON.stringify({
+    ...(step.alarms !== undefined ? { alarms: step.alarms } : {}),
+    ...(step.bake !== undefined ? { bake: step.bake } : {}),
+    ...(step.tags !== undefined ? { tags: step.tags } : {}),
+  });
+}
 
 /** Lowers `ecsDeploy`. */
 export function lowerEcsDeploy(step: EcsDeployStep): DeliveryLowering {
   const engine = step.engine ?? DELIVERY_DEFAULTS.ecs.engine;
   const rolloutMinutes = step.timeoutMinutes ?? DELIVERY_DEFAULTS.ecs.timeoutMinutes;
-  // Room for the rollback's own wait: if Jenkins killed the script mid-rollback, only the post
-  // safety net would be left to restore the service (DEPLOY_TIMEOUT_MARGIN_MINUTES).
+  // Room for the bake and the rollback's own wait: if Jenkins killed the script mid-rollback,
+  // only the post safety net would be left to restore the service (DEPLOY_TIMEOUT_MARGIN_MINUTES).
   const jenkinsMinutes = deployScriptTimeoutMinutes(step)!;
+  const release = ecsReleaseSettings(step);
   const env: EnvVars = [
     ['DEPLOY_ENV', step.environment],
     ['ECS_CLUSTER', step.cluster],
@@ -218,35 +352,38 @@ export function lowerEcsDeploy(step: EcsDeployStep): DeliveryLowering {
     ['ECS_CONTAINER', step.container],
     ['PW_AWS_ACCOUNT', step.aws.account],
     ['PW_AWS_REGION', step.aws.region],
-    ['PW_ROLLOUT_TIMEOUT_MINUTES', String(rolloutMinutes)],
   ];
   if (engine === 'aws-cli' && step.taskDefinition !== undefined) env.push(['PW_TASKDEF_TEMPLATE', step.taskDefinition]);
   if (step.verifySignature !== undefined) env.push(['PW_COSIGN_KEY', step.verifySignature.key]);
   if (step.smokeTest !== undefined) env.push(['PW_SMOKE_TEST', step.smokeTest]);
+  if (release !== undefined) env.push(['PW_ECS_RELEASE', release]);
   const lock = deployLockName('ecs', step.environment, step.service);
   // The session must outlive the Jenkins timeout, or the rollback would run with expired credentials.
   const sessionSeconds = (jenkinsMinutes + 5) * 60;
-  const safetyEnv: EnvVars = [
-    ['DEPLOY_ENV', step.environment],
-    ['ECS_CLUSTER', step.cluster],
-    ['ECS_SERVICE', step.service],
-  ];
+  // Archived in `cleanup`, which runs after `unsuccessful`: one glob covers the deploy's evidence
+  // and the safety net's rollback record.
   const evidence = `evidence/ecs-${step.environment}-${step.service}.*`;
   return {
     steps: [
       unstashStep(step.imageStash ?? DELIVERY_DEFAULTS.imageStash),
       lockStep(lock, [
         timeoutStep(jenkinsMinutes, [
-          withAws(step.aws, withEnv(env, [shStep(`ecs deploy ${step.environment}`, deployScript(step, engine))]), sessionSeconds),
+          withAws(
+            step.aws,
+            withEnv(env, [shStep(`ecs deploy ${step.environment}`, deployScript(step, engine, rolloutMinutes, jenkinsMinutes))]),
+            sessionSeconds,
+          ),
         ]),
       ]),
     ],
     post: {
-      always: [archiveStep(evidence)],
       unsuccessful: [
-        lockStep(lock, [withAws(step.aws, withEnv(safetyEnv, [shStep(`ecs rollback ${step.environment}`, SAFETY_NET_SCRIPT)]))]),
-        archiveStep(`evidence/ecs-${step.environment}-${step.service}.rollback.json`),
+        // The safety net follows the rollback for up to the deploy margin: its session must last that long.
+        lockStep(lock, [
+          withAws(step.aws, [shStep(`ecs rollback ${step.environment}`, safetyNetScript(step))], (DEPLOY_TIMEOUT_MARGIN_MINUTES.ecs + 5) * 60),
+        ]),
       ],
+      cleanup: [archiveStep(evidence)],
     },
   };
 }
