@@ -11,7 +11,7 @@ import { groovyCalls } from '../../src/catalog/groovy-calls.ts';
 import { checkPlugins, FEATURE_VERSIONS, requiredPlugins, type PluginRequirements } from '../../src/catalog/plugins.ts';
 import type { Catalog } from '../../src/catalog/schema.ts';
 import { parseJenkinsfile } from '../../src/jenkinsfile/parse.ts';
-import { createTempProject, runCli, type TempProject } from '../support/temp-project.ts';
+import { createTempProject, helloPipeline, runCli, type TempProject } from '../support/temp-project.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const catalog = defaultCatalog();
@@ -107,6 +107,32 @@ describe('pipewright plugins on this repository', () => {
     expect(result.stderr).toContain(`${project.path('broken.json')}: not a valid catalog`);
     expect(result.stderr).toMatch(/source: /);
   });
+});
+
+describe('pipewright plugins in a project whose config names its controller catalog', () => {
+  it('checks against the catalog pipewright.config.ts names, relative to the project root', async () => {
+    const controller: Catalog = {
+      ...catalog,
+      name: 'jenkins.example.com',
+      source: 'plugin-list',
+      plugins: catalog.plugins.filter((p) => p.id !== 'workflow-durable-task-step'),
+    };
+    project = createTempProject({
+      'pipelines/hello.pipeline.ts': helloPipeline(),
+      'jenkins/catalog.json': JSON.stringify(controller),
+      'pipewright.config.ts': `import { defineConfig } from 'pipewright';\n\nexport default defineConfig({ catalog: 'jenkins/catalog.json' });\n`,
+    });
+    const listed = await runCli(['plugins', '--format', 'json'], project.root);
+    expect(listed.stderr).toBe('');
+    const ids = (JSON.parse(listed.stdout) as PluginRequirements).plugins.map((p) => p.id);
+    // sh and node (label agent) come from workflow-durable-task-step, echo from workflow-basic-steps.
+    expect(ids).toEqual(expect.arrayContaining(['workflow-durable-task-step', 'workflow-basic-steps', 'pipeline-model-definition']));
+
+    const checked = await runCli(['plugins', '--check'], project.root);
+    expect(checked.code).toBe(1);
+    expect(checked.stdout).toMatch(/^missing: workflow-durable-task-step \(step:node, step:sh.*; used by hello\)$/m);
+    expect(checked.stdout).toContain('in the catalog "jenkins.example.com"');
+  }, 120_000);
 });
 
 describe('minimum versions', () => {
