@@ -1,11 +1,11 @@
 /**
- * `pipewright iam [PIPELINE…] [--env ENV] [--format json] [--out DIR] [--principal ARN] [--external-id ID]`
+ * `pipewright iam [PIPELINE…] [--env ENV] [--format json|terraform|cloudformation] [--out DIR] [--principal ARN] [--external-id ID]`
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { join, relative, resolve, sep } from 'node:path';
 import { compileProject } from '../compile.ts';
-import { generateIamPolicies, publishedPolicies, stableJson, type PipelineIamPolicies } from '../iam/index.ts';
+import { formatPolicies, generateIamPolicies, IAM_FORMAT_EXTENSIONS, IAM_FORMATS, publishedPolicies, stableJson, type IamFormat, type PipelineIamPolicies } from '../iam/index.ts';
 import { colorsFor, EXIT, renderDiagnostic, type CliIo } from './io.ts';
 
 export const IAM_USAGE = `Usage: pipewright iam [PIPELINE...] [options]
@@ -18,8 +18,9 @@ keys are checked against the AWS service authorization reference (@cloud-copilot
 
 Options:
   --env ENV           only this environment (repeatable)
-  --format json       output format (json is the only one so far)
-  --out DIR           write DIR/<pipeline>/<environment>.json instead of printing
+  --format FORMAT     json (default), terraform (aws_iam_policy_document data sources)
+                      or cloudformation (AWS::IAM::ManagedPolicy, JSON template)
+  --out DIR           write DIR/<pipeline>/<environment>.json (.tf, .cfn.json) instead of printing
   --principal ARN     Jenkins role (or account) allowed to assume the roles: adds the trust policy
   --external-id ID    sts:ExternalId the trust policy requires
   --root DIR          project root (default: current directory)
@@ -55,8 +56,9 @@ export async function runIamCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(IAM_USAGE);
     return EXIT.ok;
   }
-  if ((values.format ?? 'json') !== 'json') {
-    io.stderr.write(`pipewright iam: unknown format "${values.format}" (expected json; terraform and cloudformation are not implemented yet)\n`);
+  const format = (values.format ?? 'json') as IamFormat;
+  if (!IAM_FORMATS.includes(format)) {
+    io.stderr.write(`pipewright iam: unknown format "${values.format}" (expected ${IAM_FORMATS.join(', ')})\n`);
     return EXIT.invalid;
   }
   if (values['external-id'] !== undefined && values.principal === undefined) {
@@ -96,13 +98,14 @@ export async function runIamCli(argv: string[], io: CliIo): Promise<number> {
     }
   }
   if (values.out === undefined) {
-    io.stdout.write(stableJson(all.map(publishedPolicies)));
+    io.stdout.write(formatPolicies(all, format));
   } else {
     const out = resolve(io.cwd, values.out);
     for (const policies of all) {
-      const file = join(out, policies.pipeline, `${policies.environment}.json`);
+      const file = join(out, policies.pipeline, `${policies.environment}${IAM_FORMAT_EXTENSIONS[format]}`);
       mkdirSync(join(out, policies.pipeline), { recursive: true });
-      writeFileSync(file, stableJson(publishedPolicies(policies)));
+      // One pipeline × environment per file: JSON as one object, the others a template each.
+      writeFileSync(file, format === 'json' ? stableJson(publishedPolicies(policies)) : formatPolicies([policies], format));
       io.stdout.write(`wrote ${relative(io.cwd, file).split(sep).join('/')}\n`);
     }
   }

@@ -15,9 +15,5 @@ export { ECS_DEPLOY_SDK_ACTIONS, iamActionsFor, scanInvocations, type ToolInvoca
 export { stableJson, type PolicyCondition, type PolicyDocument, type PolicyStatement } from './policy-document.ts';
 export { validatePolicy } from './validate.ts';
 
-import type { PipelineIamPolicies } from './generate.ts';
-
-/** The published form of a pipeline's policies: everything but the per-call list the tests simulate. */
-export function publishedPolicies(policies: PipelineIamPolicies): unknown {
-  return { ...policies, roles: policies.roles.map(({ calls: _calls, ...role }) => role) };
-}
+export { formatPolicies, IAM_FORMAT_EXTENSIONS, IAM_FORMATS, publishedPolicies, roleNameOf, toCloudFormation, toTerraform, type IamFormat } from './formats.ts';
+export { IamConfigSchema, type IamConfig, type IamConfigInput } from './config.ts';

@@ -52,10 +52,25 @@ describe('pipewright iam', () => {
     }
   });
 
-  it('refuses an unknown pipeline and a format it does not have yet', async () => {
+  it('refuses an unknown pipeline and an unknown format', async () => {
     expect((await cli(['iam', 'nope'])).code).toBe(2);
-    const terraform = await cli(['iam', '--format', 'terraform']);
-    expect(terraform.code).toBe(2);
-    expect(terraform.stderr).toMatch(/not implemented yet/);
+    const pulumi = await cli(['iam', '--format', 'pulumi']);
+    expect(pulumi.code).toBe(2);
+    expect(pulumi.stderr).toMatch(/expected json, terraform, cloudformation/);
+  });
+
+  it('prints terraform and writes one CloudFormation template per pipeline and environment', async () => {
+    const terraform = await cli(['iam', 'web', '--env', 'prod', '--format', 'terraform']);
+    expect(terraform.code).toBe(0);
+    expect(terraform.stdout).toContain('data "aws_iam_policy_document" "web_prod_web_publisher_prod" {');
+    const out = mkdtempSync(join(tmpdir(), 'pipewright-iam-cfn-'));
+    try {
+      expect((await cli(['iam', 'web', '--format', 'cloudformation', '--out', out])).code).toBe(0);
+      expect(readdirSync(join(out, 'web')).sort()).toEqual(['dev.cfn.json', 'prod.cfn.json', 'stage.cfn.json']);
+      const template = JSON.parse(readFileSync(join(out, 'web', 'prod.cfn.json'), 'utf8'));
+      expect(Object.values(template.Resources).map((r: any) => r.Properties.Roles[0]).sort()).toEqual(['evidence-writer', 'web-publisher-prod']);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
