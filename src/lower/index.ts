@@ -71,6 +71,7 @@ import {
   lowerDeliveryStep,
   mergePostContributions,
 } from './delivery/index.ts';
+import { outlineGeneratorScripts } from './outline.ts';
 
 /** A model path, as stored in `origin`. */
 type Path = readonly (string | number)[];
@@ -99,7 +100,8 @@ export function lowerPipeline(pipeline: ValidPipeline): JenkinsfileAst {
   const ast: JenkinsfileAst = { type: 'Jenkinsfile', pipeline: block('pipeline', body, []) };
   if (pipeline.groovyPrologue !== undefined) ast.prologue = pipeline.groovyPrologue;
   if (pipeline.groovyEpilogue !== undefined) ast.epilogue = pipeline.groovyEpilogue;
-  return ast;
+  // Jenkins' 64 KB method limit: the generator's own Groovy snippets become helper methods.
+  return outlineGeneratorScripts(ast);
 }
 
 // ------------------------------------------------------------------------------- agent
@@ -554,8 +556,26 @@ export function lowerWhen(when: When, path: Path): CallStatement {
     const value = when[key];
     if (value !== undefined) body.push(call(key, positional(bool(value)), undefined, [...path, key]));
   }
-  body.push(...lowerConditions(when, path));
+  body.push(...liftSoleAllOf(lowerConditions(when, path)));
   return block('when', body, path);
+}
+
+/**
+ * The conditions of a `when` all have to hold, so a `when` whose only condition is `allOf { a; b }`
+ * says the same as `a; b` written directly in the `when` (Jenkins evaluates both in order and
+ * stops at the first false one). Lifting them saves the `allOf` node, which Declarative
+ * instantiates as a describable of its own in the pipeline's one method (~70 bytes of its 64 KB).
+ * Only a sole `allOf` is lifted, the equivalence `pipewright import` accepts in its round-trip
+ * check (src/import/compare.ts, rule 5), and only when no condition name would appear twice.
+ */
+function liftSoleAllOf(conditions: Statement[]): Statement[] {
+  const allOf = conditions[0];
+  if (conditions.length !== 1 || allOf?.type !== 'Call' || allOf.name !== 'allOf') return conditions;
+  const children = allOf.body ?? [];
+  const names = children.map((c) => (c.type === 'Call' ? c.name : c.type === 'GroovyBlock' ? c.keyword : c.type));
+  if (children.length === 0 || new Set(names).size !== names.length) return conditions;
+  for (const child of children) if (child.origin === undefined && allOf.origin !== undefined) child.origin = allOf.origin;
+  return children;
 }
 
 /** The condition statements of one condition object, in `WHEN_CONDITION_KEYS` order. */

@@ -32,18 +32,21 @@ function credentialVariables(ast: JenkinsfileAst): Set<string> {
         }
       }
     }
-    if (statement.type === 'GroovyBlock') {
-      for (const match of statement.source.matchAll(/\b(?:variable|usernameVariable|passwordVariable|keyFileVariable)\s*:\s*'([A-Za-z_][A-Za-z0-9_]*)'/g)) {
-        names.add(match[1] as string);
-      }
+  }
+  for (const source of verbatimSources(ast)) {
+    for (const match of source.matchAll(/\b(?:variable|usernameVariable|passwordVariable|keyFileVariable)\s*:\s*'([A-Za-z_][A-Za-z0-9_]*)'/g)) {
+      names.add(match[1] as string);
     }
   }
   return names;
 }
 
-/** Verbatim Groovy in the AST: script/expression blocks and Raw expressions. */
+/**
+ * Verbatim Groovy in the AST: script/expression blocks, Raw expressions, and the code before and
+ * after the pipeline block (where pipewright puts the helper methods its script blocks call).
+ */
 function verbatimSources(ast: JenkinsfileAst): string[] {
-  const sources: string[] = [];
+  const sources: string[] = [ast.prologue ?? '', ast.epilogue ?? ''].filter((source) => source !== '');
   for (const statement of statements(ast)) {
     if (statement.type === 'GroovyBlock') sources.push(statement.source);
     if (statement.type === 'Call') for (const e of expressions(statement)) if (e.type === 'Raw') sources.push(e.source);

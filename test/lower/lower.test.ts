@@ -445,14 +445,39 @@ describe('lowerPipeline: when', () => {
     ]);
   });
 
+  it('a sole allOf is lifted into the when (its conditions must all hold there too), unless a name would repeat', () => {
+    expect(whenOf({ beforeAgent: true, allOf: [{ not: { changeRequest: true } }, { branch: 'main' }] })).toEqual([
+      { type: 'Call', name: 'beforeAgent', args: pos({ type: 'Boolean', value: true }) },
+      { type: 'Call', name: 'not', args: pos(), body: [{ type: 'Call', name: 'changeRequest', args: pos() }] },
+      { type: 'Call', name: 'branch', args: pos(S('main')) },
+    ]);
+    // Beside another condition the allOf stays (the form pipewright import compares equal).
+    const beside = whenOf({ environment: { name: 'GO', value: 'yes' }, allOf: [{ not: { changeRequest: true } }, { branch: 'main' }] });
+    expect(beside.map((s) => (s as CallStatement).name)).toEqual(['environment', 'allOf']);
+    // Two children of the same name: the allOf stays too.
+    expect(whenOf({ allOf: [{ branch: 'a' }, { branch: 'b' }] })).toEqual([
+      {
+        type: 'Call',
+        name: 'allOf',
+        args: pos(),
+        body: [
+          { type: 'Call', name: 'branch', args: pos(S('a')) },
+          { type: 'Call', name: 'branch', args: pos(S('b')) },
+        ],
+      },
+    ]);
+  });
+
   it('allOf flattens its children; anyOf and not wrap a multi-condition child in allOf', () => {
     expect(
       whenOf({
+        branch: 'x',
         allOf: [{ branch: 'main', tag: 'v*' }, { buildingTag: true }],
         anyOf: [{ branch: 'a' }, { branch: 'b', changelog: 'x' }],
         not: { branch: 'c', buildingTag: true },
       }),
     ).toEqual([
+      { type: 'Call', name: 'branch', args: pos(S('x')) },
       {
         type: 'Call',
         name: 'allOf',

@@ -4,9 +4,8 @@
  * Emitted shape, meant for a deploy stage's `post { cleanup { } }`:
  *
  *     unstash '<stash>' …                     scan reports of the build stages
- *     script { env.PW_BUILD_STARTED_MS = … }  when this build started
  *     withAWS(role:, roleAccount:, region:, duration:) {
- *       withEnv([...]) { sh '<export script>' }
+ *       withEnv([..., 'PW_BUILD_STARTED_MS=' + currentBuild.startTimeInMillis]) { sh '<export script>' }
  *     }
  *     archiveArtifacts 'evidence/export-<env>.json'   the receipt: keys, version ids, sha256
  *
@@ -20,7 +19,8 @@
  */
 import { DELIVERY_DEFAULTS } from '../../model/delivery-defaults.ts';
 import type { EvidenceExportStep } from '../../model/delivery.ts';
-import { archiveStep, scriptBlock, shStep, unstashStep, withAws, withEnv, type EnvVars } from './jenkins.ts';
+import type { RawExpression } from '../../jenkinsfile/ast.ts';
+import { archiveStep, shStep, unstashStep, withAws, withEnv, type EnvVars } from './jenkins.ts';
 import { bashScript, CHECK_AWS_ACCOUNT, UTC_NOW } from './shell.ts';
 import type { DeliveryLowering } from './types.ts';
 
@@ -72,6 +72,9 @@ const EXPORT_SCRIPT = bashScript([
   'echo "exported $(jq \'.files | length\' "$PW_EVIDENCE_RECEIPT") file(s) to s3://$PW_EVIDENCE_BUCKET/$key_base/, locked (COMPLIANCE) until $retain_until"',
 ]);
 
+/** `PW_BUILD_STARTED_MS=<epoch ms>` for the export's `withEnv`, evaluated when the step runs. */
+const BUILD_STARTED_MS: RawExpression = { type: 'Raw', source: "'PW_BUILD_STARTED_MS=' + currentBuild.startTimeInMillis" };
+
 /**
  * Lowers `evidenceExport`: restores the stashes, records when the build started (older files in
  * the workspace are not exported), uploads every file of `paths` with its own COMPLIANCE-mode
@@ -94,9 +97,9 @@ export function lowerEvidenceExport(step: EvidenceExportStep): DeliveryLowering 
   return {
     steps: [
       ...(step.stashes ?? []).map(unstashStep),
-      // Generator-owned: the build's start time, so files older than this run are left out.
-      scriptBlock('env.PW_BUILD_STARTED_MS = currentBuild.startTimeInMillis.toString()'),
-      withAws(step.aws, withEnv(env, [shStep(label, EXPORT_SCRIPT)])),
+      // The build's start time, so files older than this run are left out (generator-owned Groovy:
+      // RunWrapper.getStartTimeInMillis and String.plus are on the sandbox's default whitelist).
+      withAws(step.aws, withEnv(env, [shStep(label, EXPORT_SCRIPT)], [BUILD_STARTED_MS])),
       archiveStep(receipt),
     ],
   };

@@ -6,7 +6,7 @@
  * `post` block with {@link mergePostContributions}.
  */
 import type { DeliveryStep } from '../../model/delivery.ts';
-import { withOrigin } from './jenkins.ts';
+import { tagGeneratorScripts, withOrigin } from './jenkins.ts';
 import { lowerApprovalCheck, lowerNotify } from './approval-notify.ts';
 import { lowerEcsDeploy } from './deploy-ecs.ts';
 import { lowerEksDeploy, lowerGitopsBump } from './deploy-k8s.ts';
@@ -69,7 +69,13 @@ function lowerByKind(step: DeliveryStep): DeliveryLowering {
 export function lowerDeliveryStep(step: DeliveryStep, context: DeliveryContext): DeliveryLowering {
   const lowered = lowerByKind(step);
   const post: PostContributions | undefined = lowered.post;
-  if (post !== undefined) for (const statements of Object.values(post)) withOrigin(statements, context.origin);
+  tagGeneratorScripts(lowered.steps, step.step);
+  if (post !== undefined) {
+    for (const statements of Object.values(post)) {
+      withOrigin(statements, context.origin);
+      tagGeneratorScripts(statements, step.step);
+    }
+  }
   return post === undefined
     ? { steps: withOrigin(lowered.steps, context.origin) }
     : { steps: withOrigin(lowered.steps, context.origin), post };

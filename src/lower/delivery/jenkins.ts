@@ -14,6 +14,7 @@ import {
   type CallStatement,
   type Expression,
   type GroovyBlock,
+  type RawExpression,
   type Statement,
 } from '../../jenkinsfile/ast.ts';
 import { DELIVERY_DEFAULTS } from '../../model/delivery-defaults.ts';
@@ -27,10 +28,14 @@ export function shStep(label: string, script: string): CallStatement {
   return call('sh', named([['label', str(label)], ['script', str(script)]]));
 }
 
-/** `withEnv(['NAME=value', …]) { … }`; no wrapper when there are no variables. */
-export function withEnv(vars: EnvVars, body: Statement[]): Statement[] {
-  if (vars.length === 0) return body;
-  const list: Expression = { type: 'List', items: vars.map(([name, value]) => str(`${name}=${value}`)) };
+/**
+ * `withEnv(['NAME=value', …]) { … }`; no wrapper when there are no variables. `computed` adds
+ * generator-owned Groovy items (`'NAME=' + currentBuild.…`) after the literal ones, for values only
+ * known at run time: cheaper than a `script { env.NAME = … }` of their own, and scoped to the body.
+ */
+export function withEnv(vars: EnvVars, body: Statement[], computed: RawExpression[] = []): Statement[] {
+  if (vars.length === 0 && computed.length === 0) return body;
+  const list: Expression = { type: 'List', items: [...vars.map(([name, value]) => str(`${name}=${value}`)), ...computed] };
   return [call('withEnv', positional(list), body)];
 }
 
@@ -105,9 +110,31 @@ export function inDirectory(path: string | undefined, body: Statement[]): Statem
   return path === undefined || path === '.' ? body : [call('dir', positional(str(path)), body)];
 }
 
+/**
+ * The generator-owned `script { }` blocks, with the delivery step kind that produced them (set by
+ * `lowerDeliveryStep`). Only these are moved into helper methods (`src/lower/outline.ts`); an
+ * author's own `script` step stays where it was written.
+ */
+const GENERATOR_SCRIPTS = new WeakMap<GroovyBlock, string>();
+
 /** A generator-owned `script { }` block (PIPE-001: snippets come from pipewright, not users). */
 export function scriptBlock(source: string): GroovyBlock {
-  return { type: 'GroovyBlock', keyword: 'script', source };
+  const node: GroovyBlock = { type: 'GroovyBlock', keyword: 'script', source };
+  GENERATOR_SCRIPTS.set(node, 'script');
+  return node;
+}
+
+/** The step kind of a generator-owned `script { }` block, or `undefined` for any other statement. */
+export function generatorScriptKind(statement: Statement): string | undefined {
+  return statement.type === 'GroovyBlock' ? GENERATOR_SCRIPTS.get(statement) : undefined;
+}
+
+/** Records which delivery step produced the generator-owned `script { }` blocks in `statements`. */
+export function tagGeneratorScripts(statements: readonly Statement[], kind: string): void {
+  for (const statement of statements) {
+    if (statement.type === 'GroovyBlock' && GENERATOR_SCRIPTS.has(statement)) GENERATOR_SCRIPTS.set(statement, kind);
+    if (statement.type === 'Call' && statement.body) tagGeneratorScripts(statement.body, kind);
+  }
 }
 
 /** Attaches a model path to top-level statements (for mapping Jenkinsfile lines back to TS). */

@@ -8,7 +8,7 @@
  * with {@link mergePostContributions}.
  */
 import { POST_CONDITIONS, type PostCondition } from '../../model/schema.ts';
-import { block, type CallStatement, type Statement } from '../../jenkinsfile/ast.ts';
+import { block, str, type CallStatement, type Statement } from '../../jenkinsfile/ast.ts';
 
 /** Model path of the step being lowered. */
 export type Origin = readonly (string | number)[];
@@ -69,10 +69,57 @@ export function mergePostContributions(
   }
   const body: Statement[] = [...others];
   for (const condition of POST_CONDITIONS) {
-    const statements = [...(contributions[condition] ?? []), ...(existing.get(condition) ?? [])];
+    const statements = [...mergeAdjacentArchives(contributions[condition] ?? []), ...(existing.get(condition) ?? [])];
     if (statements.length > 0) body.push(block(condition, statements));
   }
   const merged = block('post', body);
   if (post?.origin !== undefined) merged.origin = post.origin;
   return merged;
+}
+
+/**
+ * Consecutive `archiveArtifacts` contributions with the same options become one call whose
+ * `artifacts` lists all their patterns (the parameter is a comma-separated list of Ant patterns):
+ * the same files are archived and fingerprinted, and with `allowEmptyArchive` a pattern that
+ * matches nothing is no error either way. One call costs ~150 bytes of the pipeline's one method
+ * (64 KB at most), whatever the length of the list. Author-written steps are never merged.
+ */
+export function mergeAdjacentArchives(statements: readonly Statement[]): Statement[] {
+  const out: Statement[] = [];
+  for (const statement of statements) {
+    const previous = out[out.length - 1];
+    if (previous !== undefined && isArchive(previous) && isArchive(statement) && sameOptions(previous, statement)) {
+      const patterns = `${artifactsOf(previous)},${artifactsOf(statement)}`;
+      out[out.length - 1] = {
+        ...previous,
+        args: { positional: [], named: previous.args.named.map((e) => (e.key === 'artifacts' ? { key: 'artifacts', value: str(patterns) } : e)) },
+      };
+      continue;
+    }
+    out.push(statement);
+  }
+  return out;
+}
+
+function isArchive(statement: Statement): statement is CallStatement {
+  return (
+    statement.type === 'Call' &&
+    statement.name === 'archiveArtifacts' &&
+    statement.body === undefined &&
+    statement.args.positional.length === 0 &&
+    statement.args.named.some((e) => e.key === 'artifacts' && e.value.type === 'String')
+  );
+}
+
+function artifactsOf(statement: CallStatement): string {
+  const value = statement.args.named.find((e) => e.key === 'artifacts')!.value;
+  return value.type === 'String' ? value.value : '';
+}
+
+/** Same named arguments apart from `artifacts` (literal values only). */
+function sameOptions(a: CallStatement, b: CallStatement): boolean {
+  const options = (call: CallStatement) =>
+    JSON.stringify(call.args.named.filter((e) => e.key !== 'artifacts').map((e) => [e.key, e.value.type, 'value' in e.value ? e.value.value : 'text' in e.value ? e.value.text : null]));
+  const literal = (call: CallStatement) => call.args.named.every((e) => e.key === 'artifacts' || e.value.type === 'Boolean' || e.value.type === 'String');
+  return literal(a) && literal(b) && options(a) === options(b);
 }

@@ -1,0 +1,84 @@
+/**
+ * Moves pipewright's own `script { }` bodies out of the `pipeline { }` block into helper methods
+ * after it, leaving `script { pwNotify1() }` in place.
+ *
+ * Why: Jenkins compiles the whole `pipeline { }` block, every nested closure included, into ONE
+ * JVM method, and a method holds at most 65,535 bytes of bytecode ("Method code too large",
+ * JENKINS-37984). What costs bytecode is the number of Groovy nodes, and the generator's Groovy
+ * snippets (notification messages, approval checks) are node-dense and repeated per environment.
+ * A method defined in the Jenkinsfile is a method of its own, so its nodes no longer count
+ * against the pipeline block.
+ *
+ * Why it changes nothing at run time: a `script { }` body and a script method run in the same
+ * `WorkflowScript` instance; `env`, `currentBuild` and every step resolve the same way in both
+ * (global variables and steps are looked up on the script), the snippets read and write only
+ * `env`, `currentBuild` and their own locals, and the sandbox allows a script to call its own
+ * methods. Only generator-owned blocks move (marked by `scriptBlock` in delivery/jenkins.ts); an
+ * author's `script` step stays where it was written, so what the author sees is what runs there.
+ * Identical bodies share one helper.
+ */
+import type { GroovyBlock, JenkinsfileAst, Statement } from '../jenkinsfile/ast.ts';
+import { groovyBlockLines } from '../jenkinsfile/groovy-block.ts';
+import { generatorScriptKind } from './delivery/jenkins.ts';
+
+/** A helper method: its name and the body it runs. */
+interface Helper {
+  name: string;
+  source: string;
+}
+
+const HELPERS_COMMENT = [
+  '// pipewright helpers: its own script { } bodies, called from the pipeline above. Jenkins compiles the',
+  '// whole pipeline { } block into one method of at most 64 KB of bytecode; each helper is a method of its own.',
+];
+
+/**
+ * Replaces every generator-owned `script { }` block of `ast` with a call to a helper method and
+ * appends the helpers to the epilogue. Returns `ast` (changed in place) for chaining.
+ */
+export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
+  const bySource = new Map<string, Helper>();
+  const counters = new Map<string, number>();
+  const taken = `${ast.prologue ?? ''}\n${ast.epilogue ?? ''}`;
+  const helperName = (kind: string): string => {
+    const base = `pw${kind.charAt(0).toUpperCase()}${kind.slice(1).replace(/[^A-Za-z0-9]/g, '')}`;
+    for (;;) {
+      const n = (counters.get(base) ?? 0) + 1;
+      counters.set(base, n);
+      const name = `${base}${n}`;
+      // Never shadow a method or variable of the author's own prologue or epilogue.
+      if (!new RegExp(`\\b${name}\\b`).test(taken)) return name;
+    }
+  };
+  const replace = (statements: Statement[]): void => {
+    for (let i = 0; i < statements.length; i++) {
+      const statement = statements[i]!;
+      const kind = generatorScriptKind(statement);
+      if (kind !== undefined) {
+        const block = statement as GroovyBlock;
+        let helper = bySource.get(block.source);
+        if (helper === undefined) {
+          helper = { name: helperName(kind), source: block.source };
+          bySource.set(block.source, helper);
+        }
+        const call: GroovyBlock = { type: 'GroovyBlock', keyword: 'script', source: `${helper.name}()` };
+        if (block.origin !== undefined) call.origin = block.origin;
+        statements[i] = call;
+      } else if (statement.type === 'Call' && statement.body) {
+        replace(statement.body);
+      }
+    }
+  };
+  if (ast.pipeline.body) replace(ast.pipeline.body);
+  if (bySource.size === 0) return ast;
+  const text = [...bySource.values()].map(helperText).join('\n');
+  const before = ast.epilogue === undefined ? '' : ast.epilogue.endsWith('\n') ? ast.epilogue : `${ast.epilogue}\n`;
+  ast.epilogue = `${before}\n${HELPERS_COMMENT.join('\n')}\n${text}`;
+  return ast;
+}
+
+/** `def name() { … }` with the body laid out as the printer lays out a `script { }` body. */
+function helperText(helper: Helper): string {
+  const body = groovyBlockLines(helper.source).map((line) => (line.verbatim || line.text === '' ? line.text : `  ${line.text}`));
+  return [`def ${helper.name}() {`, ...body, '}'].join('\n');
+}
