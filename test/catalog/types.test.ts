@@ -80,6 +80,16 @@ beforeAll(() => {
       include: ['*.ts'],
     }),
     'jenkins-steps.ts': generateTypedSteps(catalog),
+    'bundled-steps.ts': generateTypedSteps(defaultCatalog()),
+    'bundled-usage.ts': `import type { Step } from 'pipewright';
+import { publishHTML, withAWS, slackSend, cleanWs } from './bundled-steps.ts';
+export const steps: Step[] = [
+  publishHTML({ reportDir: 'coverage', reportFiles: 'index.html', reportName: 'Coverage', keepAll: true, alwaysLinkToLastBuild: false, allowMissing: false }),
+  withAWS([], { region: 'eu-west-1' }),
+  slackSend({ channel: '#ci', message: 'ok' }),
+  cleanWs(),
+];
+`,
     'odd-steps.ts': generateTypedSteps(ODD),
     'empty-steps.ts': generateTypedSteps({ ...ODD, steps: [] }),
     'good.ts': `import { definePipeline, sh, groovy, type Step } from 'pipewright';
@@ -137,6 +147,8 @@ describe('generated typed steps under tsc', () => {
     const slackSend = catalog.steps.find((s) => s.name === 'slackSend')!;
     expect(text).toContain(`Jenkins step \`slackSend\` (plugin ${slackSend.plugin})`);
     expect(text).toMatch(/export type HtmlPublisherTarget = \{\n[^}]*readonly reportDir: string \| PwGroovyExpression;/);
+    // The bundled catalog alone describes publishHTML's symbol-less target too.
+    expect(readFileSync(project.path('bundled-steps.ts'), 'utf8')).toContain('export function publishHTML(value: HtmlPublisherTarget): PwGenericStep');
     const odd = readFileSync(project.path('odd-steps.ts'), 'utf8');
     expect(odd).toContain('export function delete_(args: Delete_Args | string | PwGroovyExpression): PwGenericStep');
     expect(odd).toContain(`readonly "dash-name"?:`);
