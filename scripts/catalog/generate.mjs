@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// Regenerates the bundled controller catalog (src/catalog/default-catalog.json) from the Java
-// (and Groovy) sources of the plugins in ./sources.mjs.
+// Regenerates the bundled controller catalog (src/catalog/default-catalog.json) and the minimum
+// versions of features (src/catalog/feature-versions.json) from the Java (and Groovy) sources and
+// release history of the plugins in ./sources.mjs.
 //
-//   node scripts/catalog/generate.mjs [--mirrors DIR] [--out FILE] [--clone] [--report]
+//   node scripts/catalog/generate.mjs [--mirrors DIR] [--clone] [--out FILE] [--versions-out FILE] [--no-since] [--report]
 //
 // Each repository is a git directory at <mirrors>/<owner>+<name>/repo (what the session's `fetch`
 // tool produces) or <mirrors>/<owner>+<name>.git; `--clone` makes missing ones with
-// `git clone --bare https://github.com/<owner>/<name>`. Sources are read at the newest release tag,
-// whose commit is recorded per plugin. Not run in CI: the output is committed.
+// `git clone --bare https://github.com/<owner>/<name>`. Sources are read at the highest release
+// tag, whose commit is recorded per plugin. Deterministic (sorted output). Not run in CI: the
+// output is committed.
 //
 // What it reads, per class: `@Symbol`, `@DataBoundConstructor` parameters (required),
 // `@DataBoundSetter` setters and fields (optional), `@Deprecated`; per step descriptor:
@@ -28,6 +30,15 @@ const option = (name, fallback) => {
   const at = args.indexOf(name);
   return at >= 0 ? args[at + 1] : fallback;
 };
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(`Usage: node scripts/catalog/generate.mjs [--mirrors DIR] [--clone] [--out FILE] [--versions-out FILE] [--no-since] [--report]
+
+Regenerates src/catalog/default-catalog.json and src/catalog/feature-versions.json from the plugin
+repositories in scripts/catalog/sources.mjs (git directories under --mirrors, default
+$PIPEWRIGHT_CATALOG_MIRRORS or /work/.mirror; --clone makes missing ones). See docs/catalog.md.
+`);
+  process.exit(0);
+}
 const mirrors = option('--mirrors', process.env.PIPEWRIGHT_CATALOG_MIRRORS ?? '/work/.mirror');
 const outFile = option('--out', join(root, 'src/catalog/default-catalog.json'));
 const versionsFile = option('--versions-out', join(root, 'src/catalog/feature-versions.json'));
