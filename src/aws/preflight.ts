@@ -7,7 +7,11 @@
  * the cluster exists and is ACTIVE; the service exists in it and is ACTIVE; it runs on Fargate
  * (launch type or capacity providers); the container the step replaces exists in the service's
  * current task definition; the deployment controller is ECS (rolling updates) and the deployment
- * circuit breaker is on with rollback.
+ * circuit breaker is on with rollback; every container of that task definition logs to CloudWatch
+ * Logs (`awslogs` driver, the log group exists and has a retention); the CloudWatch alarms the step
+ * (or the environment) names for its deployment and bake exist. The running task definition is
+ * what is checked: the `pipewright` engine renders from it, and for the aws-cli engine's template
+ * OBS-001 checks the same at compile time when the template is in the project.
  *
  * Per ECR repository an `ecrPush` step pushes to: it exists; its tags are immutable (IMMUTABLE,
  * or IMMUTABLE_WITH_EXCLUSION whose exclusions cannot match the commit-SHA tags the pipeline
@@ -34,17 +38,25 @@ import {
   type Service,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand, type LogGroup } from '@aws-sdk/client-cloudwatch-logs';
 import type { CompiledPipeline, CompileRun } from '../compile.ts';
 import type { Diagnostic, ModelPath, Severity } from '../diagnostics.ts';
 import { createSourceLocator, type SourceLocator } from '../load/locate.ts';
 import type { CosignSignStep, EcrPushStep, EcsDeployStep } from '../model/delivery.ts';
 import { indexPipeline } from '../policy/model-index.ts';
-import { DEFAULT_MAX_ATTEMPTS, createEcsClient, sdkRequestHandlerOptions } from './ecs-deploy.ts';
+import { DEFAULT_MAX_ATTEMPTS, createCloudWatchClient, createEcsClient, sdkRequestHandlerOptions } from './ecs-deploy.ts';
 
 /** The SDK clients preflight uses for one region. */
 export interface PreflightClients {
   ecs: ECSClient;
   ecr: ECRClient;
+  /**
+   * CloudWatch Logs (log groups of the task definition's containers) and CloudWatch (alarms).
+   * When left out, preflight creates them with the SDK's default chains (and destroys them).
+   */
+  logs?: CloudWatchLogsClient;
+  cloudwatch?: CloudWatchClient;
 }
 
 export interface PreflightOptions {
@@ -189,6 +201,34 @@ export const PREFLIGHT_CHECKS = {
     fix: 'Run with the role of the environment being checked.',
     standards: [],
   },
+  PF017: {
+    severity: 'error',
+    title: 'container does not log to CloudWatch Logs',
+    rationale: 'Without the awslogs driver a container\'s output is lost when its task stops: no trail for incidents or audits.',
+    fix: 'logConfiguration { logDriver: "awslogs", options: { awslogs-group, awslogs-region, awslogs-stream-prefix } } on every container.',
+    standards: ['OBS-001', 'DEPLOY-005', 'AWS Security Hub ECS.9', 'PCI DSS 4.0.1 10.2'],
+  },
+  PF018: {
+    severity: 'error',
+    title: 'CloudWatch Logs log group not found',
+    rationale: 'A task whose awslogs group does not exist fails to start (unless awslogs-create-group is set, which creates it without retention).',
+    fix: 'Create the log group (with a retention) where the service is defined.',
+    standards: ['OBS-001'],
+  },
+  PF019: {
+    severity: 'warning',
+    title: 'log group keeps its logs forever (no retention)',
+    rationale: 'Logs without a retention are never deleted: unbounded cost, and no stated retention for the audit.',
+    fix: 'Set a retention (e.g. 400 days for PCI DSS 10.5.1) on the log group.',
+    standards: ['OBS-001', 'PCI DSS 4.0.1 10.5.1'],
+  },
+  PF020: {
+    severity: 'error',
+    title: 'CloudWatch alarm not found',
+    rationale: 'The deploy sets the alarms on the service and the bake watches them; an alarm that does not exist watches nothing (the deploy stops before any change).',
+    fix: 'Create the alarm in the environment\'s account and region, or fix its name.',
+    standards: ['DEPLOY-001'],
+  },
 } as const satisfies Record<string, PreflightCheck>;
 
 export type PreflightCode = keyof typeof PREFLIGHT_CHECKS;
@@ -200,6 +240,8 @@ export const PREFLIGHT_OPERATIONS = [
   'DescribeTaskDefinition',
   'DescribeRepositories',
   'GetRegistryScanningConfiguration',
+  'DescribeLogGroups',
+  'DescribeAlarms',
 ] as const;
 
 /** An ECS service a pipeline deploys to. */
@@ -218,6 +260,8 @@ export interface EcsDeployTarget {
   account: string;
   /** Model paths of the fields that name the cluster, service and container. */
   paths: { cluster: ModelPath; service: ModelPath; container: ModelPath };
+  /** CloudWatch alarms the deploy sets or bakes with, each with the model path of its name. */
+  alarms: Array<{ name: string; path: ModelPath }>;
 }
 
 /** An ECR repository a pipeline pushes to. */
@@ -288,6 +332,10 @@ function pipelineTargets(pipeline: CompiledPipeline): PreflightTargets {
         region: step.aws.region,
         account: step.aws.account,
         paths: { cluster: [...info.path, 'cluster'], service: [...info.path, 'service'], container: [...info.path, 'container'] },
+        alarms: [
+          ...(step.alarms ?? []).map((name, i) => ({ name, path: [...info.path, 'alarms', i] })),
+          ...(step.bake?.alarms ?? []).map((name, i) => ({ name, path: [...info.path, 'bake', 'alarms', i] })),
+        ],
       });
     } else if (info.step.step === 'ecrPush') {
       const step = info.step as unknown as EcrPushStep;
@@ -324,17 +372,24 @@ function pipelineTargets(pipeline: CompiledPipeline): PreflightTargets {
       region: env.region,
       account: env.awsAccountId,
       paths: { cluster: [...targetPath, 'cluster'], service: [...targetPath, 'service'], container: [...targetPath, 'container'] },
+      alarms: (env.target.alarms ?? []).map((name, j) => ({ name, path: [...targetPath, 'alarms', j] })),
     });
   });
   return { deploys, repositories };
 }
 
 /** Clients for a region with the SDK's default chains and standard retries. */
-export function createPreflightClients(region: string): PreflightClients {
+export function createPreflightClients(region: string): Required<PreflightClients> {
   return {
     ecs: createEcsClient({ region }),
     ecr: new ECRClient({ region, maxAttempts: DEFAULT_MAX_ATTEMPTS, retryMode: 'standard', requestHandler: sdkRequestHandlerOptions() }),
+    logs: createLogsClient(region),
+    cloudwatch: createCloudWatchClient({ region }),
   };
+}
+
+function createLogsClient(region: string): CloudWatchLogsClient {
+  return new CloudWatchLogsClient({ region, maxAttempts: DEFAULT_MAX_ATTEMPTS, retryMode: 'standard', requestHandler: sdkRequestHandlerOptions() });
 }
 
 const GUARD_NAME = 'pipewrightPreflightReadOnly';
@@ -348,7 +403,7 @@ export class ReadOnlyViolation extends Error {
  * Adds a middleware to an SDK client that refuses, before anything is sent, every operation whose
  * name does not start with Describe, Get or List. Returns a function that removes it again.
  */
-export function guardReadOnly(client: ECSClient | ECRClient): () => void {
+export function guardReadOnly(client: ECSClient | ECRClient | CloudWatchLogsClient | CloudWatchClient): () => void {
   const stack = client.middlewareStack as unknown as {
     add(middleware: unknown, options: { step: 'initialize'; name: string; override?: boolean }): void;
     remove(name: string): boolean;
@@ -566,7 +621,86 @@ class Session {
         { expected: `one of ${names.join(', ') || '(no containers)'}`, found: target.container },
       );
     }
+
+    // CloudWatch Logs (OBS-001): every container, awslogs, an existing group with a retention.
+    const label2 = shortArn(service.taskDefinition);
+    for (const container of taskDefinition.containerDefinitions ?? []) {
+      const name = container.name ?? '(unnamed)';
+      const logging = container.logConfiguration;
+      const group = logging?.options?.['awslogs-group'];
+      if (logging?.logDriver !== 'awslogs' || !group) {
+        const found = logging ? `logDriver ${logging.logDriver ?? '?'}${logging.logDriver === 'awslogs' ? ' without awslogs-group' : ''}` : 'no logConfiguration';
+        report('PF017', 'container', `container "${name}" of ${label2} does not log to CloudWatch Logs (${found})`, {
+          expected: 'logDriver awslogs with an awslogs-group',
+          found,
+        });
+        continue;
+      }
+      const groupRegion = logging.options?.['awslogs-region'] ?? target.region;
+      const described = await this.describeLogGroup(groupRegion, group);
+      if (described instanceof CallFailed) {
+        report('PF015', 'container', `cannot check log group "${group}" of container "${name}": ${described.describe()}`);
+      } else if (!described) {
+        report('PF018', 'container', `log group "${group}" of container "${name}" (${label2}) does not exist in ${groupRegion}, account ${target.account}`, {
+          expected: `log group ${group}`,
+          found: 'none',
+        });
+      } else if (described.retentionInDays === undefined) {
+        report('PF019', 'container', `log group "${group}" of container "${name}" has no retention: its logs are kept (and billed) forever`, {
+          expected: 'a retention in days',
+          found: 'never expire',
+        });
+      }
+    }
+
+    // The alarms the deploy sets on the service and the bake watches must exist.
+    if (target.alarms.length > 0) {
+      const names = [...new Set(target.alarms.map((alarm) => alarm.name))];
+      const existing = await this.describeAlarms(target.region, names);
+      if (existing instanceof CallFailed) {
+        out.push(this.diagnostic(target.source, 'PF015', target.alarms[0]!.path, `${label} cannot check the CloudWatch alarms: ${existing.describe()}`, {}));
+      } else {
+        for (const alarm of target.alarms.filter((a) => !existing.has(a.name))) {
+          out.push(
+            this.diagnostic(target.source, 'PF020', alarm.path, `${label} CloudWatch alarm "${alarm.name}" not found (${where})`, {
+              expected: `alarm ${alarm.name}`,
+              found: 'none',
+            }),
+          );
+        }
+      }
+    }
     return out;
+  }
+
+  private describeLogGroup(region: string, name: string): Promise<Outcome<LogGroup | undefined>> {
+    return this.once(`loggroup\0${region}\0${name}`, async () => {
+      const logs = this.clientsFor(region).logs!;
+      let nextToken: string | undefined;
+      do {
+        const answer = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name, ...(nextToken ? { nextToken } : {}) }));
+        const found = answer.logGroups?.find((group) => group.logGroupName === name);
+        if (found) return found;
+        nextToken = answer.nextToken;
+      } while (nextToken);
+      return undefined;
+    }, 'DescribeLogGroups');
+  }
+
+  private describeAlarms(region: string, names: string[]): Promise<Outcome<Set<string>>> {
+    return this.once(`alarms\0${region}\0${names.join('\0')}`, async () => {
+      const cloudwatch = this.clientsFor(region).cloudwatch!;
+      const found = new Set<string>();
+      let nextToken: string | undefined;
+      do {
+        const answer = await cloudwatch.send(
+          new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], ...(nextToken ? { NextToken: nextToken } : {}) }),
+        );
+        for (const alarm of [...(answer.MetricAlarms ?? []), ...(answer.CompositeAlarms ?? [])]) if (alarm.AlarmName) found.add(alarm.AlarmName);
+        nextToken = answer.NextToken;
+      } while (nextToken);
+      return found;
+    }, 'DescribeAlarms');
   }
 
   private describeCluster(region: string, name: string): Promise<Outcome<{ cluster?: Cluster; failureArn?: string; failureReason?: string }>> {
@@ -702,16 +836,17 @@ class Session {
     let entry = this.clients.get(region);
     if (!entry) {
       const given = this.options.clientsFor;
-      const clients = given ? given(region) : createPreflightClients(region);
-      const unguard = [guardReadOnly(clients.ecs), guardReadOnly(clients.ecr)];
+      const clients = given ? { ...given(region) } : createPreflightClients(region);
+      // Clients the caller did not give are preflight's own (and destroyed at the end).
+      const own: Array<{ destroy(): void }> = given ? [] : [clients.ecs, clients.ecr];
+      if (!clients.logs) own.push((clients.logs = createLogsClient(region)));
+      if (!clients.cloudwatch) own.push((clients.cloudwatch = createCloudWatchClient({ region })));
+      const unguard = [clients.ecs, clients.ecr, clients.logs, clients.cloudwatch].map((client) => guardReadOnly(client));
       entry = {
         clients,
         release: () => {
           for (const remove of unguard) remove();
-          if (!given) {
-            clients.ecs.destroy();
-            clients.ecr.destroy();
-          }
+          for (const client of own) client.destroy();
         },
       };
       this.clients.set(region, entry);

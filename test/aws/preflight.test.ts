@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import AjvDraft04 from 'ajv-draft-04';
 import ajvFormats from 'ajv-formats';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { compileProject, type CompileRun } from '../../src/compile.ts';
@@ -25,6 +27,7 @@ import {
   type PreflightClients,
 } from '../../src/aws/preflight.ts';
 import { createTempProject, runCli, type TempProject } from '../support/temp-project.ts';
+import { FakeCloudWatch } from './fake-cloudwatch-server.ts';
 import { FakeEcr } from './fake-ecr-server.ts';
 import { FakeEcs } from './fake-ecs-server.ts';
 
@@ -96,6 +99,8 @@ export default definePipeline({
           container: 'app',
           engine: 'pipewright',
           aws: { role: 'ecs-deployer-prod', account: '${prodAccount}', region: '${PROD_REGION}' },
+          alarms: ['payments-api-prod-5xx'],
+          bake: { minutes: 10, alarms: ['payments-api-prod-5xx', 'payments-api-prod-latency'] },
         }),
       ],
     },${options.extra ?? ''}
@@ -120,10 +125,15 @@ const TASK_DEFINITION = (family: string) => ({
   cpu: '512',
   memory: '1024',
   containerDefinitions: [
-    { name: 'app', image: `${ACCOUNT}.dkr.ecr.${DEV_REGION}.amazonaws.com/payments-api@sha256:${'1'.repeat(64)}`, essential: true },
-    { name: 'log-router', image: `amazon/aws-for-fluent-bit@sha256:${'2'.repeat(64)}`, essential: true },
+    { name: 'app', image: `${ACCOUNT}.dkr.ecr.${DEV_REGION}.amazonaws.com/payments-api@sha256:${'1'.repeat(64)}`, essential: true, logConfiguration: awslogs(family, 'app') },
+    { name: 'log-router', image: `amazon/aws-for-fluent-bit@sha256:${'2'.repeat(64)}`, essential: true, logConfiguration: awslogs(family, 'log-router') },
   ],
 });
+
+/** awslogs to the family's log group, in the task's region (no awslogs-region: the region of the task). */
+function awslogs(family: string, prefix: string) {
+  return { logDriver: 'awslogs', options: { 'awslogs-group': `/ecs/${family}`, 'awslogs-stream-prefix': prefix } };
+}
 
 const GOOD_DEPLOYMENT_CONFIGURATION = {
   deploymentCircuitBreaker: { enable: true, rollback: true },
@@ -134,10 +144,12 @@ const GOOD_DEPLOYMENT_CONFIGURATION = {
 interface RegionFakes {
   ecs: FakeEcs;
   ecr: FakeEcr;
+  /** CloudWatch alarms and CloudWatch Logs log groups. */
+  cw: FakeCloudWatch;
 }
 
 /** Every fake started by the current test; closed after it. */
-const started: Array<FakeEcs | FakeEcr> = [];
+const started: Array<FakeEcs | FakeEcr | FakeCloudWatch> = [];
 
 async function ecsFake(region: string): Promise<FakeEcs> {
   const fake = await FakeEcs.start({ region, accountId: ACCOUNT });
@@ -151,10 +163,31 @@ async function ecrFake(region: string): Promise<FakeEcr> {
   return fake;
 }
 
-/** A region where the ECS service (and, in dev's region, the ECR repository) are set up correctly. */
+async function cloudWatchFake(region: string): Promise<FakeCloudWatch> {
+  const fake = await FakeCloudWatch.start({ region, accountId: ACCOUNT });
+  started.push(fake);
+  return fake;
+}
+
+/** CloudWatch set up correctly for the environments: log groups with a retention, prod's alarms. */
+async function goodCloudWatch(region: string, envs: Array<'dev' | 'prod'>): Promise<FakeCloudWatch> {
+  const cw = await cloudWatchFake(region);
+  for (const env of envs) cw.addLogGroup(`/ecs/payments-api-${env}`, 400);
+  if (envs.includes('prod')) {
+    cw.addAlarm('payments-api-prod-5xx');
+    cw.addAlarm('payments-api-prod-latency', { type: 'CompositeAlarm' });
+  }
+  return cw;
+}
+
+/**
+ * A region where the ECS service (and, in dev's region, the ECR repository) are set up correctly:
+ * log group with a retention, prod's alarms.
+ */
 async function goodRegion(region: string, env: 'dev' | 'prod'): Promise<RegionFakes> {
   const ecs = await ecsFake(region);
   const ecr = await ecrFake(region);
+  const cw = await goodCloudWatch(region, [env]);
   ecs.addCluster(`${env}-apps`);
   const arn = ecs.seedTaskDefinition(TASK_DEFINITION(`payments-api-${env}`));
   ecs.addService({
@@ -167,7 +200,7 @@ async function goodRegion(region: string, env: 'dev' | 'prod'): Promise<RegionFa
     ecr.addRepository({ name: 'payments-api', imageTagMutability: 'IMMUTABLE' });
     ecr.setRegistryScanning('ENHANCED', [{ scanFrequency: 'CONTINUOUS_SCAN', filters: ['*'] }]);
   }
-  return { ecs, ecr };
+  return { ecs, ecr, cw };
 }
 
 let project: TempProject;
@@ -175,9 +208,13 @@ let run: CompileRun;
 let source: string;
 const clients: PreflightClients[] = [];
 
-/** The fakes per region; a region left out is set up correctly. */
-async function world(dev?: RegionFakes, prod?: RegionFakes): Promise<Record<string, RegionFakes>> {
-  return { [DEV_REGION]: dev ?? (await goodRegion(DEV_REGION, 'dev')), [PROD_REGION]: prod ?? (await goodRegion(PROD_REGION, 'prod')) };
+type RegionInput = Omit<RegionFakes, 'cw'> & { cw?: FakeCloudWatch };
+
+/** The fakes per region; a region (or a CloudWatch) left out is set up correctly. */
+async function world(dev?: RegionInput, prod?: RegionInput): Promise<Record<string, RegionFakes>> {
+  const complete = async (given: RegionInput | undefined, region: string, env: 'dev' | 'prod'): Promise<RegionFakes> =>
+    given ? { ...given, cw: given.cw ?? (await goodCloudWatch(region, [env])) } : goodRegion(region, env);
+  return { [DEV_REGION]: await complete(dev, DEV_REGION, 'dev'), [PROD_REGION]: await complete(prod, PROD_REGION, 'prod') };
 }
 
 /** Destroys the clients and closes the fakes of the current test. */
@@ -185,6 +222,8 @@ async function cleanUp(): Promise<void> {
   for (const pair of clients.splice(0)) {
     pair.ecs.destroy();
     pair.ecr.destroy();
+    pair.logs?.destroy();
+    pair.cloudwatch?.destroy();
   }
   await Promise.all(started.splice(0).map((fake) => fake.close()));
 }
@@ -197,6 +236,8 @@ function clientsFor(fakes: Record<string, RegionFakes>) {
     const pair = {
       ecs: new ECSClient({ region, endpoint: fake.ecs.endpoint, credentials: CREDENTIALS, maxAttempts: 3 }),
       ecr: new ECRClient({ region, endpoint: fake.ecr.endpoint, credentials: CREDENTIALS, maxAttempts: 3 }),
+      logs: new CloudWatchLogsClient({ region, endpoint: fake.cw.endpoint, credentials: CREDENTIALS, maxAttempts: 3 }),
+      cloudwatch: new CloudWatchClient({ region, endpoint: fake.cw.endpoint, credentials: CREDENTIALS, maxAttempts: 3 }),
     };
     clients.push(pair);
     return pair;
@@ -220,7 +261,7 @@ async function check(fakes: Record<string, RegionFakes>, env?: string): Promise<
 
 /** Every operation any fake received. */
 function operations(fakes: Record<string, RegionFakes>): string[] {
-  return Object.values(fakes).flatMap((f) => [...f.ecs.calls, ...f.ecr.calls].map((call) => call.operation));
+  return Object.values(fakes).flatMap((f) => [...f.ecs.calls, ...f.ecr.calls, ...f.cw.calls].map((call) => call.operation));
 }
 
 const codes = (diagnostics: Diagnostic[]) => diagnostics.map((d) => d.code);
@@ -286,6 +327,43 @@ describe('preflight against a good setup', () => {
 });
 
 describe('preflight against broken setups', () => {
+  it('reports containers without CloudWatch Logs, a missing log group, one without retention, and a missing alarm', async () => {
+    const prod = await goodRegion(PROD_REGION, 'prod');
+    const definition = TASK_DEFINITION('payments-api-prod');
+    // The sidecar logs through FireLens only; the app's group exists but keeps logs forever.
+    definition.containerDefinitions[1]!.logConfiguration = { logDriver: 'awsfirelens', options: {} } as never;
+    const arn = prod.ecs.seedTaskDefinition(definition);
+    prod.ecs.addService({ cluster: 'prod-apps', name: 'payments-api-prod', taskDefinition: arn, deploymentConfiguration: GOOD_DEPLOYMENT_CONFIGURATION });
+    const cw = await cloudWatchFake(PROD_REGION);
+    cw.addLogGroup('/ecs/payments-api-prod');
+    cw.addAlarm('payments-api-prod-5xx');
+    const dev = await goodRegion(DEV_REGION, 'dev');
+    const devDefinition = TASK_DEFINITION('payments-api-dev');
+    devDefinition.containerDefinitions[0]!.logConfiguration = awslogs('payments-api-dev-typo', 'app');
+    dev.ecs.addCluster('dev-apps');
+    const fakes = await world({ ecs: await ecsFake(DEV_REGION), ecr: dev.ecr, cw: dev.cw }, { ...prod, cw });
+    const devEcs = fakes[DEV_REGION]!.ecs;
+    devEcs.addCluster('dev-apps');
+    devEcs.addService({ cluster: 'dev-apps', name: 'payments-api-dev', taskDefinition: devEcs.seedTaskDefinition(devDefinition), deploymentConfiguration: GOOD_DEPLOYMENT_CONFIGURATION });
+
+    const diagnostics = await check(fakes);
+    const summary = diagnostics.map((d) => [d.code, d.severity, d.message, d.path.join('.')]);
+    expect(summary).toEqual([
+      ['PF018', 'error', `[dev] log group "/ecs/payments-api-dev-typo" of container "app" (payments-api-dev:1) does not exist in ${DEV_REGION}, account ${ACCOUNT}`, 'stages.1.steps.0.container'],
+      ['PF019', 'warning', '[prod] log group "/ecs/payments-api-prod" of container "app" has no retention: its logs are kept (and billed) forever', 'stages.2.steps.0.container'],
+      ['PF017', 'error', '[prod] container "log-router" of payments-api-prod:2 does not log to CloudWatch Logs (logDriver awsfirelens)', 'stages.2.steps.0.container'],
+      ['PF020', 'error', `[prod] CloudWatch alarm "payments-api-prod-latency" not found (${PROD_REGION}, account ${ACCOUNT})`, 'stages.2.steps.0.bake.alarms.1'],
+    ]);
+    // Located at the TS source of the field that names the alarm.
+    const alarm = diagnostics.find((d) => d.code === 'PF020')!;
+    expect(alarm.location).toMatchObject(positionOf(source, "'payments-api-prod-latency'"));
+    // Only reads: DescribeLogGroups by exact prefix, DescribeAlarms for both alarm types.
+    expect(cw.callsTo('DescribeLogGroups').map((c) => c.body)).toEqual([{ logGroupNamePrefix: '/ecs/payments-api-prod' }]);
+    expect(cw.callsTo('DescribeAlarms').map((c) => c.body)).toEqual([
+      { AlarmNames: ['payments-api-prod-5xx', 'payments-api-prod-latency'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] },
+    ]);
+  });
+
   it('reports a missing service at the TS location of the ecsDeploy step\'s service field', async () => {
     const dev = await ecsFake(DEV_REGION);
     dev.addCluster('dev-apps');
@@ -574,11 +652,12 @@ describe('pipewright preflight (CLI)', () => {
   const AWS_VARIABLES = [
     'AWS_ENDPOINT_URL_ECS', 'AWS_ENDPOINT_URL_ECR', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY',
     'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE',
-    'AWS_EC2_METADATA_DISABLED', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+    'AWS_EC2_METADATA_DISABLED', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'AWS_ENDPOINT_URL_CLOUDWATCH', 'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
   ];
   let saved: Record<string, string | undefined>;
   let ecs: FakeEcs;
   let ecr: FakeEcr;
+  let cw: FakeCloudWatch;
 
   /** Both services in one fake ECS; `broken` leaves one out or breaks it. */
   async function startFakes(broken?: 'no-prod-service' | 'dev-container' | 'no-breaker'): Promise<void> {
@@ -600,10 +679,13 @@ describe('pipewright preflight (CLI)', () => {
     ecr.setRegistryScanning('BASIC', [{ scanFrequency: 'SCAN_ON_PUSH', filters: ['*'] }]);
     process.env.AWS_ENDPOINT_URL_ECS = ecs.endpoint;
     process.env.AWS_ENDPOINT_URL_ECR = ecr.endpoint;
+    cw = await goodCloudWatch(DEV_REGION, ['dev', 'prod']);
+    process.env.AWS_ENDPOINT_URL_CLOUDWATCH = cw.endpoint;
+    process.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS = cw.endpoint;
   }
 
   const cli = (...argv: string[]) => runCli(['preflight', ...argv], project.root);
-  const allOperations = () => [...ecs.calls, ...ecr.calls].map((call) => call.operation);
+  const allOperations = () => [...ecs.calls, ...ecr.calls, ...cw.calls].map((call) => call.operation);
 
   beforeAll(() => {
     saved = Object.fromEntries(AWS_VARIABLES.map((name) => [name, process.env[name]]));
