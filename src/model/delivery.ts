@@ -1031,8 +1031,9 @@ export const NotifyStepSchema = z.strictObject({
   suppressions,
 });
 /**
- * Sends one message now. The message carries service, environment, image digest (`env.IMAGE_REF`,
- * set after `ecrPush`), approver and change ticket when known, and the build link.
+ * Sends one message now, to every target (Slack, Teams, SNS, e-mail). The message carries service,
+ * environment, image digest (`env.IMAGE_REF`, set after `ecrPush`), approver and change ticket
+ * when known (`env.PW_NOTIFY_APPROVAL`, set by `approvalCheck`), and the build link.
  */
 export type NotifyStep = z.input<typeof NotifyStepSchema>;
 

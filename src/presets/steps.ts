@@ -132,7 +132,7 @@ export function approvalCheck(environment: string, options: Omit<Options<Approva
 }
 
 /**
- * Sends a Slack and/or Teams message about `event`.
+ * Sends a message about `event` to Slack, Teams, SNS and/or e-mail targets.
  *
  * @example notify('deployed', [slack('#deploys', 'slack-bot')], { environment: 'prod' })
  */
