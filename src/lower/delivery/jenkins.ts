@@ -82,9 +82,13 @@ export function lockStep(resource: string, body: Statement[]): CallStatement {
   return call('lock', named([['resource', str(resource)]]), body);
 }
 
-/** `timeout(time: n, unit: 'MINUTES') { … }`. */
+/**
+ * `timeout(n) { … }`, n in minutes: `time` is the step's one required parameter and `unit`
+ * defaults to MINUTES, so this is `timeout(time: n, unit: 'MINUTES')` in fewer Groovy nodes of
+ * the pipeline's one method (64 KB at most).
+ */
 export function timeoutStep(minutes: number, body: Statement[]): CallStatement {
-  return call('timeout', named([['time', num(minutes)], ['unit', str('MINUTES')]]), body);
+  return call('timeout', positional(num(minutes)), body);
 }
 
 /** `archiveArtifacts artifacts: …, allowEmptyArchive: true, fingerprint: true`. */

@@ -1,5 +1,5 @@
 /** Node.js steps: `npm ci` with a cache, `npm run <script>` with JUnit publishing. */
-import { bool, call, named, str } from '../../jenkinsfile/ast.ts';
+import { call, positional, str } from '../../jenkinsfile/ast.ts';
 import type { NpmCiStep, NpmRunStep } from '../../model/delivery.ts';
 import { archiveStep, inDirectory, shStep, withCredentials, withEnv, type Binding, type EnvVars } from './jenkins.ts';
 import type { DeliveryLowering } from './types.ts';
@@ -25,7 +25,8 @@ export function lowerNpmRun(step: NpmRunStep): DeliveryLowering {
   const prefix = step.directory === undefined || step.directory === '.' ? '' : `${step.directory.replace(/\/+$/, '')}/`;
   const always = [];
   if (step.junit !== undefined) {
-    always.push(call('junit', named([['testResults', str(prefix + step.junit)], ['allowEmptyResults', bool(false)]])));
+    // `allowEmptyResults` defaults to false: no report files fail the build.
+    always.push(call('junit', positional(str(prefix + step.junit))));
   }
   if (step.archive !== undefined) always.push(archiveStep(prefix + step.archive));
   return {
