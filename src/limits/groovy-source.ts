@@ -295,7 +295,73 @@ function subExpression(snippet: Snippet, start: number, end: number, scope: Scop
   return tokenCost(sub.tokens);
 }
 
-function expression(snippet: Snippet, e: GExpr, scope: Scope): Emit {
+/**
+ * One level of a chain (`a + b + c`, `a.b.c`, `a.b().c()`, `!!x`): what its node emits before the
+ * inner part (call site, line) and after it (name, operand, arguments).
+ */
+interface ChainLevel {
+  before: Emit;
+  after?: Emit;
+}
+
+/**
+ * Chains of any length are walked and emitted with loops (never recursion), as the parser builds
+ * them: a 200,000-operand `+` or property chain must not exhaust the stack.
+ */
+function chain(levels: ChainLevel[], innermost: Emit): Emit {
+  if (levels.length === 0) return innermost;
+  return (m) => {
+    for (const level of levels) level.before(m);
+    innermost(m);
+    for (let i = levels.length - 1; i >= 0; i--) levels[i]!.after?.(m);
+  };
+}
+
+const opening =
+  (arity: number, line: number): Emit =>
+  (m) => {
+    m.callSite(arity);
+    m.line(line);
+  };
+
+function expression(snippet: Snippet, start: GExpr, scope: Scope): Emit {
+  // Left spines (outermost level first) are collected in a loop.
+  const levels: ChainLevel[] = [];
+  let e = start;
+  for (;;) {
+    const line = snippet.line(e.start);
+    if (e.kind === 'paren') {
+      e = e.inner;
+    } else if (e.kind === 'binary') {
+      levels.push({ before: opening(3, line), after: expression(snippet, e.right, scope) });
+      e = e.left;
+    } else if (e.kind === 'unary') {
+      levels.push({ before: opening(2, line) });
+      e = e.operand;
+    } else if (e.kind === 'property' && e.name !== undefined) {
+      const name = constant(e.name);
+      levels.push({ before: opening(4, line), after: (m) => (name(m), m.rawBoolean()) });
+      e = e.target;
+    } else if (e.kind === 'call' && e.callee.kind === 'property' && e.callee.name !== undefined) {
+      const args = callArguments(snippet, e.args, scope);
+      for (const c of e.closures) args.push(closureExpression(snippet, c.start, c.end, c.hasParams, c.body, scope));
+      const name = constant(e.callee.name);
+      levels.push({
+        before: opening(4 + args.length, line),
+        after: (m) => {
+          name(m);
+          m.rawBoolean();
+          for (const a of args) a(m);
+        },
+      });
+      e = e.callee.target;
+    } else break;
+  }
+  return chain(levels, leaf(snippet, e, scope));
+}
+
+/** An expression that is not a chain level (chains are handled by {@link expression}). */
+function leaf(snippet: Snippet, e: GExpr, scope: Scope): Emit {
   const line = snippet.line(e.start);
   switch (e.kind) {
     case 'ident':
@@ -441,4 +507,115 @@ function tokenCost(tokens: readonly Token[]): Emit {
   return (m) => {
     m.bytes += bytes;
   };
+}
+
+// ------------------------------------------------------------------ environment values
+
+/**
+ * An `environment { }` value as Declarative's `translateEnvironmentValue` rewrites it: references
+ * to other keys of the same block become `{ getClosure('K').call() }`, other bare names
+ * `{ this.getScriptPropOrParam('N') }`, and the parts of GStrings, `+`, property chains and calls
+ * are rewritten recursively (the rewritten nodes have no line). `closure` tells whether the result
+ * is already a closure (then Declarative does not wrap it in another).
+ */
+export function environmentValue(text: string, line: number, target: string, keys: ReadonlySet<string>, scope: Scope): { emit: Emit; closure: boolean } {
+  const snippet = new Snippet(text, line);
+  let expr: GExpr | undefined;
+  try {
+    expr = parseGroovyExpression(snippet.source, snippet.tokens);
+  } catch {
+    expr = undefined;
+  }
+  if (!expr) return { emit: tokenCost(snippet.tokens), closure: false };
+  return translate(snippet, expr, target, keys, scope);
+}
+
+function translate(snippet: Snippet, start: GExpr, target: string, keys: ReadonlySet<string>, scope: Scope): { emit: Emit; closure: boolean } {
+  // `+` and property chains are walked with a loop (see chain()); their levels have no line.
+  const levels: ChainLevel[] = [];
+  let e = start;
+  for (;;) {
+    if (e.kind === 'paren') e = e.inner;
+    else if (e.kind === 'binary') {
+      const right = translate(snippet, e.right, target, keys, scope);
+      levels.push({ before: opening(3, -1), after: right.closure ? functionCall(-1, right.emit, 'call', []) : right.emit });
+      e = e.left;
+    } else if (e.kind === 'property' && e.name !== undefined && !(e.target.kind === 'ident' && e.target.name === 'env' && keys.has(e.name))) {
+      const name = constant(e.name);
+      levels.push({ before: opening(4, -1), after: (m) => (name(m), m.rawBoolean()) });
+      e = e.target;
+    } else break;
+  }
+  const inner = translateLeaf(snippet, e, target, keys, scope);
+  if (levels.length === 0) return inner;
+  return { emit: chain(levels, inner.closure ? functionCall(-1, inner.emit, 'call', []) : inner.emit), closure: false };
+}
+
+function translateLeaf(snippet: Snippet, e: GExpr, target: string, keys: ReadonlySet<string>, scope: Scope): { emit: Emit; closure: boolean } {
+  const plain = (emit: Emit) => ({ emit, closure: false });
+  const call = (x: GExpr): Emit => {
+    const t = translate(snippet, x, target, keys, scope);
+    return t.closure ? functionCall(-1, t.emit, 'call', []) : t.emit;
+  };
+  const scriptProperty = (name: string) => ({
+    emit: closure(-1, [returnStatement(functionCall(-1, thisReference, 'getScriptPropOrParam', [constant(name)]))]),
+    closure: true,
+  });
+  const otherKey = (name: string) => ({
+    emit: closure(-1, [returnStatement(functionCall(-1, functionCall(-1, undefined, 'getClosure', [constant(name)]), 'call', []))]),
+    closure: true,
+  });
+  switch (e.kind) {
+    case 'gstring': {
+      const tokens = snippet.tokensIn(e.start, e.end);
+      const strings: string[] = [];
+      const values: Emit[] = [];
+      let valueStart = -1;
+      for (let i = 0; i < tokens.length; i++) {
+        const t = tokens[i]!;
+        if (t.type !== 'GSTRING_START' && t.type !== 'GSTRING_MIDDLE' && t.type !== 'GSTRING_END') continue;
+        if (valueStart >= 0 && valueStart < i) {
+          let from = valueStart;
+          let to = i - 1;
+          if (tokens[from]!.type === '{' && tokens[to]!.type === '}') {
+            from++;
+            to--;
+          }
+          const sub = snippet.slice(tokens[from]!.start, tokens[to]!.end);
+          let inner: GExpr | undefined;
+          try {
+            inner = parseGroovyExpression(sub.source, sub.tokens);
+          } catch {
+            inner = undefined;
+          }
+          values.push(inner ? call2(sub, inner) : tokenCost(sub.tokens));
+        }
+        strings.push(t.value ?? '');
+        valueStart = i + 1;
+      }
+      return plain(gstring(-1, values, strings));
+    }
+    case 'property':
+      if (e.target.kind === 'ident' && e.target.name === 'env' && e.name !== undefined && keys.has(e.name)) {
+        return e.name === target ? scriptProperty(e.name) : otherKey(e.name);
+      }
+      return plain(property(-1, call(e.target), e.name !== undefined ? constant(e.name) : tokenCost([])));
+    case 'ident':
+      if (keys.has(e.name) && e.name !== target) return otherKey(e.name);
+      if (scope.has(e.name)) return plain(expression(snippet, e, scope));
+      return scriptProperty(e.name);
+    case 'call': {
+      const args = callArguments(snippet, e.args, scope);
+      if (e.callee.kind === 'property' && e.callee.name !== undefined) return plain(functionCall(-1, call(e.callee.target), e.callee.name, args));
+      if (e.callee.kind === 'ident') return plain(functionCall(-1, thisReference, e.callee.name, args));
+      return plain(expression(snippet, e, scope));
+    }
+    default:
+      return plain(expression(snippet, e, scope));
+  }
+
+  function call2(sub: Snippet, x: GExpr): Emit {
+    const t = translate(sub, x, target, keys, scope);
+    return t.closure ? functionCall(-1, t.emit, 'call', []) : t.emit;
+  }
 }

@@ -14,6 +14,7 @@
  * scripts/cps-oracle). Cost follows the number of Groovy nodes, not text length: a 5 KB shell
  * script costs the same as a short one. See docs/limits.md.
  */
+import { groovyKeyLiteral, groovyStringLiteral } from '../jenkinsfile/groovy-literal.ts';
 import type { Arguments, CallStatement, Expression, JenkinsfileAst, MapEntry, SourcePosition, Statement } from '../jenkinsfile/ast.ts';
 import {
   binary,
@@ -30,13 +31,12 @@ import {
   list,
   map,
   newInstance,
-  property,
   returnStatement,
   safepointed,
   staticCall,
   type Emit,
 } from './cps-bytecode.ts';
-import { groovyExpression, groovyScript, groovyStatements, Scope, type GroovySource, type ScriptMethod } from './groovy-source.ts';
+import { environmentValue, groovyExpression, groovyScript, groovyStatements, Scope, type GroovySource, type ScriptMethod } from './groovy-source.ts';
 
 /** The JVM's limit on one method's bytecode. */
 export const METHOD_SIZE_LIMIT = 65_535;
@@ -469,20 +469,44 @@ class Estimator {
   }
 
   private environmentFrom(values: [string, Expression, number][]): Emit {
+    const credential = (v: Expression) => v.type === 'CallExpression' && v.name === 'credentials';
+    const keys = new Set(values.filter(([, v]) => !credential(v)).map(([k]) => k));
     const plain: (readonly [Emit, Emit])[] = [];
     const credentials: (readonly [Emit, Emit])[] = [];
     for (const [name, value, line] of values) {
-      if (value.type === 'CallExpression' && value.name === 'credentials') {
-        const inner = value.args.positional.length === 1 && value.args.named.length === 0 ? value.args.positional[0]! : value;
-        credentials.push([constant(name), closure(-1, [returnStatement(this.expression(inner, line))])]);
-      } else {
-        plain.push([constant(name), closure(-1, [returnStatement(this.expression(value, line))])]);
-      }
+      let inner = value;
+      if (value.type === 'CallExpression' && credential(value) && value.args.positional.length === 1 && value.args.named.length === 0) inner = value.args.positional[0]!;
+      const translated = this.environmentExpression(inner, line, name, keys);
+      const entry = [constant(name), translated.closure ? translated.emit : closure(-1, [returnStatement(translated.emit)])] as const;
+      (credential(value) ? credentials : plain).push(entry);
     }
     return newInstance(-1, `${MODEL}Environment`, [
       staticCall(-1, RESOLVER, 'instanceFromMap', [map(plain)]),
       staticCall(-1, RESOLVER, 'instanceFromMap', [map(credentials)]),
     ]);
+  }
+
+  /** translateEnvironmentValue: constants stay; names, `env.X`, GStrings and calls are rewritten (see groovy-source.ts). */
+  private environmentExpression(value: Expression, line: number, target: string, keys: ReadonlySet<string>): { emit: Emit; closure: boolean } {
+    switch (value.type) {
+      case 'String':
+      case 'Number':
+      case 'Boolean':
+      case 'Null':
+        return { emit: this.expression(value, line), closure: false };
+      case 'Raw':
+        return environmentValue(value.source, line, target, keys, this.scope);
+      case 'Identifier':
+      case 'CallExpression':
+      case 'List':
+      case 'Map':
+        try {
+          return environmentValue(printedExpression(value), line, target, keys, this.scope);
+        } catch {
+          // a string no literal can hold (the printer refuses it too): cost the value as written
+          return { emit: this.expression(value, line), closure: false };
+        }
+    }
   }
 
   private options(options: CallStatement | undefined, inStage: boolean): Emit {
@@ -747,10 +771,22 @@ class Estimator {
       case 'Null':
         return constant(null);
       case 'Identifier': {
+        // `a.b.c`: property(property(a, 'b'), 'c'), emitted with loops (chains may be very long).
         const [first, ...rest] = value.name.split('.');
-        let e: Emit = dynamicVariable(line, first!);
-        for (const r of rest) e = property(line, e, constant(r));
-        return e;
+        const base = dynamicVariable(line, first!);
+        if (rest.length === 0) return base;
+        const names = rest.map((r) => constant(r));
+        return (m) => {
+          for (let i = 0; i < names.length; i++) {
+            m.callSite(4);
+            m.line(line);
+          }
+          base(m);
+          for (const name of names) {
+            name(m);
+            m.rawBoolean();
+          }
+        };
       }
       case 'List':
         return list(value.items.map((i) => this.expression(i, line)));
@@ -822,6 +858,32 @@ function sections(body: Statement[]): Map<string, CallStatement> {
   const out = new Map<string, CallStatement>();
   for (const s of body) if (s.type === 'Call' && !out.has(s.name)) out.set(s.name, s);
   return out;
+}
+
+/** Groovy text of a simple value (for re-parsing it as Declarative sees it). */
+function printedExpression(e: Expression): string {
+  switch (e.type) {
+    case 'String':
+      return groovyStringLiteral(e.value);
+    case 'Number':
+      return e.text;
+    case 'Boolean':
+      return String(e.value);
+    case 'Null':
+      return 'null';
+    case 'Identifier':
+      return e.name;
+    case 'Raw':
+      return e.source;
+    case 'List':
+      return `[${e.items.map(printedExpression).join(', ')}]`;
+    case 'Map':
+      return e.entries.length === 0 ? '[:]' : `[${e.entries.map((x) => `${groovyKeyLiteral(x.key)}: ${printedExpression(x.value)}`).join(', ')}]`;
+    case 'CallExpression': {
+      const args = [...e.args.named.map((x) => `${groovyKeyLiteral(x.key)}: ${printedExpression(x.value)}`), ...e.args.positional.map(printedExpression)];
+      return `${e.name}(${args.join(', ')})`;
+    }
+  }
 }
 
 /** A value's text for names (stage names, axis values). */

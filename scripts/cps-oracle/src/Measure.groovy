@@ -58,7 +58,7 @@ class Measure {
         // What CpsGroovyShellFactory configures (workflow-cps): imports, the CPS+sandbox transformer,
         // the CpsScript base class. Declarative adds its model rewrite at SEMANTIC_ANALYSIS.
         ImportCustomizer ic = new ImportCustomizer()
-        ic.addStarImports('com.cloudbees.groovy.cps', 'hudson.model', 'jenkins.model')
+        ic.addStarImports('com.cloudbees.groovy.cps', 'hudson.model', 'jenkins.model', 'org.jenkinsci.plugins.workflow.libs')
         cc.addCompilationCustomizers(ic)
         SandboxCpsTransformer cps = new SandboxCpsTransformer()
         cps.setConfiguration(new TransformerConfiguration()
