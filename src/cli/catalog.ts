@@ -2,7 +2,7 @@
  * `pipewright catalog import|export-script|types`: thin CLI over src/catalog/import/,
  * src/catalog/export-script.ts and src/catalog/typed-steps.ts.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, type CliIo } from './io.ts';
@@ -50,7 +50,6 @@ async function readStdin(): Promise<string> {
 
 /** The catalog file pipewright.config.ts names, if any (loads the config only when it exists). */
 async function configuredCatalog(root: string): Promise<string | undefined> {
-  const { existsSync } = await import('node:fs');
   const { CONFIG_FILE } = await import('../config.ts');
   if (!existsSync(resolve(root, CONFIG_FILE))) return undefined;
   const { loadConfig } = await import('../compile.ts');
