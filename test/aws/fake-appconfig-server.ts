@@ -28,7 +28,7 @@ export interface ScriptedState {
 
 /** One recorded HTTP request. */
 export interface FakeAppConfigCall {
-  operation: 'StartDeployment' | 'GetDeployment' | 'StopDeployment' | 'GetCallerIdentity' | 'Unknown';
+  operation: 'StartDeployment' | 'GetDeployment' | 'StopDeployment' | 'GetEnvironment' | 'GetCallerIdentity' | 'Unknown';
   method: string;
   path: string;
   body: Record<string, unknown>;
@@ -54,6 +54,7 @@ interface Deployment {
 }
 
 const PATH = /^\/applications\/([^/]+)\/environments\/([^/]+)\/deployments(?:\/(\d+))?$/;
+const ENVIRONMENT_PATH = /^\/applications\/([^/]+)\/environments\/([^/]+)$/;
 
 /** The fake service; {@link start} it, point `AWS_ENDPOINT_URL` at the returned URL. */
 export class FakeAppConfig {
@@ -64,6 +65,8 @@ export class FakeAppConfig {
   nextScript: ScriptedState[] = [{ state: 'COMPLETE' }];
   /** Known applications → environments (ids); anything else is ResourceNotFoundException. */
   readonly environments = new Map<string, Set<string>>();
+  /** CloudWatch alarm ARNs monitoring an environment (`<application>/<environment>`), for GetEnvironment. */
+  readonly monitors = new Map<string, string[]>();
   private readonly deployments = new Map<string, Deployment[]>();
   private readonly server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -109,6 +112,22 @@ export class FakeAppConfig {
           `<Account>${this.account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
       );
       return;
+    }
+    const environmentMatch = method === 'GET' ? ENVIRONMENT_PATH.exec(path) : null;
+    if (environmentMatch) {
+      const [, application, environment] = environmentMatch as unknown as [string, string, string];
+      this.calls.push({ operation: 'GetEnvironment', method, path, body: {}, authorization });
+      if (!this.environments.get(application)?.has(environment)) {
+        return this.error(res, 404, 'ResourceNotFoundException', `Environment ${environment} of application ${application} not found`);
+      }
+      const alarms = this.monitors.get(`${application}/${environment}`) ?? [];
+      return this.json(res, 200, {
+        ApplicationId: application,
+        Id: environment,
+        Name: environment,
+        State: 'READY_FOR_DEPLOYMENT',
+        Monitors: alarms.map((AlarmArn) => ({ AlarmArn, AlarmRoleArn: 'arn:aws:iam::333333333333:role/appconfig-monitor' })),
+      });
     }
     const match = PATH.exec(path);
     let body: Record<string, unknown> = {};

@@ -106,10 +106,14 @@ describe('featureFlagDeploy script (AppConfig, real AWS CLI)', () => {
 
   it('starts the deployment, follows it through baking to COMPLETE and records SUCCESS', async () => {
     appconfig.addApplication('a1b2c3d', 'e4f5g6h', environmentId());
+    const alarm = 'arn:aws:cloudwatch:eu-west-1:333333333333:alarm:payments-api-5xx';
+    appconfig.monitors.set(`a1b2c3d/${environmentId()}`, [alarm]);
     appconfig.nextScript = [{ state: 'DEPLOYING', percentage: 10 }, { state: 'DEPLOYING', percentage: 60 }, { state: 'BAKING' }, { state: 'COMPLETE' }];
     const result = await run(script, workspace, env());
     expect(result.output).toContain('are live in prod');
+    expect(result.output).not.toContain('has no monitors');
     expect(result.status).toBe(0);
+    expect(appconfig.callsOf('GetEnvironment').map((c) => c.path)).toEqual([`/applications/a1b2c3d/environments/${environmentId()}`]);
     const [start] = appconfig.callsOf('StartDeployment');
     expect(start?.path).toBe(`/applications/a1b2c3d/environments/${environmentId()}/deployments`);
     expect(start?.body).toMatchObject({
@@ -135,6 +139,7 @@ describe('featureFlagDeploy script (AppConfig, real AWS CLI)', () => {
       deploymentStrategy: 'AppConfig.Canary10Percent20Minutes',
       deploymentNumber: '1',
       state: 'COMPLETE',
+      monitors: [alarm],
       approver: 'alice',
       changeId: 'CHG-1234',
       gitCommit: '0123456789abcdef0123456789abcdef01234567',
@@ -164,11 +169,13 @@ describe('featureFlagDeploy script (AppConfig, real AWS CLI)', () => {
     });
   });
 
-  it('fails on ROLLED_BACK reported directly (a rollback finished between two polls)', async () => {
+  it('fails on ROLLED_BACK reported directly (a rollback finished between two polls); warns about an environment without monitors', async () => {
     appconfig.addApplication('a1b2c3d', 'e4f5g6h', environmentId());
     appconfig.nextScript = [{ state: 'ROLLED_BACK' }];
     const result = await run(script, workspace, env());
     expect(result.status).toBe(1);
+    expect(result.output).toContain(`warning: AppConfig environment ${environmentId()} has no monitors: no alarm can roll this flag change back`);
+    expect(evidence()).toMatchObject({ monitors: [] });
     expect(result.output).toContain('no reason in the event log');
     expect(evidence()).toMatchObject({ result: 'FAILURE', state: 'ROLLED_BACK' });
   });
