@@ -18,6 +18,7 @@ import type { PolicyRunner } from './policy/engine.ts';
 import { jenkinsfileLocation } from './policy/jenkinsfile-lines.ts';
 import { checkStructure, validateSchema } from './validate/index.ts';
 import { checkPresetOptions, mayCallPreset } from './validate/preset-options.ts';
+import { checkProjectCatalog } from './validate/catalog-checks.ts';
 
 const toPosix = (path: string) => path.split(sep).join('/');
 
@@ -122,6 +123,12 @@ export function compileModule(
   const { output, diagnostic } = resolveOutput(root, compiled.name, compiled.model, config);
   const diagnostics = [...compiled.diagnostics];
   if (diagnostic) diagnostics.push(diagnostic);
+  // Steps, agents, conditions, options, ... against the controller's catalog, in Jenkins' words.
+  const catalogCheck = compiled.model
+    ? checkProjectCatalog(compiled.model, compiled.ast, config, root, (file) => dependencies.reads.set(file, readProjectText(root, file)))
+    : { diagnostics: [] };
+  const catalogProblems = catalogCheck.diagnostics;
+  diagnostics.push(...catalogProblems);
   // One read and one locator (one TypeScript parse) serve the preset-option check and locating.
   const text = readProjectText(root, source);
   let locator: SourceLocator | undefined;
@@ -140,7 +147,7 @@ export function compileModule(
       dependencies.reads.set(file, text);
       return text;
     };
-    const outcome = policy.run(compiled.model, { source, now, readFile });
+    const outcome = policy.run(compiled.model, { source, now, readFile, ...(catalogCheck.catalog ? { catalog: catalogCheck.catalog } : {}) });
     result.policy = outcome;
     for (const finding of [...outcome.findings, ...outcome.suppressed.map((s) => s.finding)]) {
       const line = jenkinsfileLocation(finding.path, output, result.lineOrigins, HEADER_LINES);
@@ -152,7 +159,7 @@ export function compileModule(
       delete result.ast;
     }
   }
-  if (diagnostic || hasErrors(presetProblems)) {
+  if (diagnostic || hasErrors(presetProblems) || hasErrors(catalogProblems)) {
     delete result.jenkinsfile;
     delete result.ast;
   }

@@ -56,6 +56,7 @@ import audit002 from './rules/fintech/audit-002.ts';
 import pipe001 from './rules/fintech/pipe-001.ts';
 import pipe002 from './rules/fintech/pipe-002.ts';
 import pipe003 from './rules/fintech/pipe-003.ts';
+import pipe004 from './rules/fintech/pipe-004.ts';
 import notify001 from './rules/fintech/notify-001.ts';
 
 /** The `baseline` pack: Jenkins hygiene. */
@@ -106,6 +107,7 @@ export const fintechRules: readonly Rule[] = [
   pipe001,
   pipe002,
   pipe003,
+  pipe004,
   notify001,
 ];
 

@@ -83,6 +83,7 @@ const KINDS: Record<string, [Kind, Kind]> = {
   'AUDIT-002': ['fields', 'fields'],
   'PIPE-001': ['steps', 'steps'],
   'PIPE-002': ['steps', 'steps'],
+  'PIPE-004': ['steps', 'steps'],
   'PIPE-003': ['stage-fields', 'stage-fields'],
   'NOTIFY-001': ['fields', 'fields'],
 };
