@@ -245,6 +245,8 @@ function chains(source, testFile) {
     const methodAt = [...before.matchAll(/((?:@\w+(?:\([^)]*\))?\s*)*)(?:public|protected|private)\s+void\s+(\w+)\s*\([^)]*\)[^{]*\{/g)].at(-1);
     const method = methodAt?.[2];
     const ignored = /@Ignore\b/.test(methodAt?.[1] ?? '');
+    // The test turns on Declarative's script splitting (off on a default controller) before running.
+    const scriptSplitting = /SCRIPT_SPLITTING_TRANSFORMATION\s*=\s*true/.test(methodAt ? before.slice(methodAt.index) : '');
     const tokens = tokenize(source.slice(m.index + m[0].length, end));
     const parser = new JavaExpr(tokens);
     let head;
@@ -257,7 +259,7 @@ function chains(source, testFile) {
     const result = head.find((a) => a.value instanceof Dynamic && /^Result\./.test(a.value.source))?.value.source.slice(7) ?? (m[1] === 'expectError' ? 'FAILURE' : 'SUCCESS');
     const resource = m[1] === 'expectError' ? `errors/${strings[0]}` : strings.length === 2 ? `${strings[0]}/${strings[1]}` : strings[0];
     if (resource === undefined) continue;
-    const chain = { test: `${testFile.replace(/^.*\//, '').replace(/\.java$/, '')}.${method ?? '?'}`, resource, result, logContains: [], runFromRepo: true, ignored, validatorMessage: false };
+    const chain = { test: `${testFile.replace(/^.*\//, '').replace(/\.java$/, '')}.${method ?? '?'}`, resource, result, logContains: [], runFromRepo: true, ignored, scriptSplitting, validatorMessage: false };
     while (parser.i < tokens.length) {
       if (!(parser.peek('.') && tokens[parser.i + 1]?.t === 'id' && tokens[parser.i + 2]?.v === '(')) {
         parser.i++;
@@ -382,7 +384,13 @@ for (const path of resources) {
       continue;
     }
     writeFileSync(join(values.out, 'valid', local), text);
-    valid.push({ file: `valid/${local}`, source: path, tests: [...new Set(tests.map((t) => t.test))] });
+    const entry = { file: `valid/${local}`, source: path, tests: [...new Set(tests.map((t) => t.test))] };
+    const passing = tests.filter((t) => !t.ignored && t.result !== 'FAILURE');
+    if (passing.length > 0 && passing.every((t) => t.scriptSplitting)) {
+      entry.scriptSplitting = true;
+      entry.note = 'its passing tests turn on script splitting (RuntimeASTTransformer.SCRIPT_SPLITTING_TRANSFORMATION), off on a default controller; without it the file fails (Method code too large / List expressions can only contain up to 250 elements)';
+    }
+    valid.push(entry);
     continue;
   }
   writeFileSync(join(values.out, 'invalid', local), text);

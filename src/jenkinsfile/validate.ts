@@ -50,6 +50,11 @@ export interface ValidateJenkinsfileOptions {
    * An allow-list given for a category takes precedence over the catalog for names.
    */
   catalog?: Catalog;
+  /**
+   * With a catalog: also check method calls inside step arguments (`withCredentials([string(...)])`)
+   * against the describables the parameter accepts. Jenkins does not; pipewright's model checks do.
+   */
+  nestedStepArguments?: boolean;
   /** File name for diagnostic locations (default `Jenkinsfile`). */
   file?: string;
 }
@@ -85,6 +90,16 @@ export function validateJenkinsfile(ast: JenkinsfileAst, options: ValidateJenkin
   return validator.sorted();
 }
 
+/**
+ * Checks step calls (and the steps in their bodies) against a catalog, outside a pipeline: for
+ * calls pipewright reads from raw Groovy. Returns PW5137–PW5140 diagnostics.
+ */
+export function checkStepCalls(statements: readonly Statement[], catalog: Catalog, options: Omit<ValidateJenkinsfileOptions, 'catalog'> = {}): Diagnostic[] {
+  const validator = new Validator({ ...options, catalog });
+  validator.stepCalls(statements);
+  return validator.sorted();
+}
+
 /** A stage's parsed content, for the stage-level rules. */
 interface StageFacts {
   branches: { name: string; loc: SourcePosition | undefined }[];
@@ -106,12 +121,17 @@ class Validator {
    * list, so it is a warning, in Jenkins' words.
    */
   private readonly unknownNameSeverity: 'error' | 'warning';
+  /** The statement whose arguments are being checked (its `origin` locates argument problems). */
+  private owner: NodeMeta | undefined;
+  /** Also check describables nested in step arguments (credential bindings and the like). */
+  private readonly nestedStepArguments: boolean;
 
   constructor(options: ValidateJenkinsfileOptions) {
     this.file = options.file ?? 'Jenkinsfile';
     this.allow = options.allow ?? {};
     this.lookup = options.catalog ? catalogLookup(options.catalog) : undefined;
     this.unknownNameSeverity = options.catalog?.complete === false ? 'warning' : 'error';
+    this.nestedStepArguments = options.nestedStepArguments ?? false;
   }
 
   sorted(): Diagnostic[] {
@@ -122,10 +142,14 @@ class Validator {
       .map((entry) => entry.d);
   }
 
-  private error(code: JenkinsfileRuleCode, message: string, at: NodeMeta | SourcePosition | undefined, severity: 'error' | 'warning' = 'error'): void {
+  private error(code: JenkinsfileRuleCode, message: string, at: NodeMeta | SourcePosition | undefined, severity: 'error' | 'warning' = 'error', key?: string): void {
     const loc = at === undefined ? undefined : 'line' in at ? at : at.loc;
     const d: Diagnostic = { code, severity, message };
     if (loc) d.location = { file: this.file, line: loc.line, column: loc.column };
+    // A lowered AST: the model path of the node (or of the statement being checked), and the
+    // argument's key when the problem is one argument.
+    const origin = (at !== undefined && !('line' in at) ? at.origin : undefined) ?? this.owner?.origin;
+    if (origin) d.path = key !== undefined ? [...origin, key] : [...origin];
     this.diagnostics.push({ d, order: this.diagnostics.length });
   }
 
@@ -268,7 +292,7 @@ class Validator {
         this.error('PW5140', CATALOG_MESSAGES.notSingleRequired(), element);
         return;
       }
-      if (sole) this.parameterType(sole.type, value, undefined);
+      if (sole && this.parameterType(sole.type, value, undefined, sole.name) && this.nestedStepArguments) this.nestedArguments(value, sole.type);
       return;
     }
     let valid = true;
@@ -278,12 +302,13 @@ class Validator {
       if (!parameter) {
         // A sole required describable parameter takes the whole map (e.g. a `$class`-less metastep call).
         if (sole?.type.kind === 'describable') return;
-        this.error('PW5137', CATALOG_MESSAGES.invalidParameter(entry.key, nearestName(entry.key, names)), entry);
+        this.error('PW5137', CATALOG_MESSAGES.invalidParameter(entry.key, nearestName(entry.key, names)), entry, 'error', entry.key);
         valid = false;
         continue;
       }
       const unnamed = named.length === 1 && sole === parameter && !takesClosure;
-      if (!this.parameterType(parameter.type, entry.value, unnamed ? undefined : entry.key)) valid = false;
+      if (!this.parameterType(parameter.type, entry.value, unnamed ? undefined : entry.key, entry.key)) valid = false;
+      else if (this.nestedStepArguments) this.nestedArguments(entry.value, parameter.type);
     }
     if (!valid) return;
     for (const parameter of model.parameters) {
@@ -306,16 +331,16 @@ class Validator {
       for (const entry of named) {
         // JENKINS-63499: a password parameter's defaultValue is a plain String (its model has defaultValueAsSecret).
         if (name === 'password' && kinds.includes('parameter') && entry.key === 'defaultValue') {
-          this.parameterType({ kind: 'string' }, entry.value, entry.key);
+          this.parameterType({ kind: 'string' }, entry.value, entry.key, entry.key);
           continue;
         }
         const parameter = model.parameters.find((p) => p.name === entry.key);
         if (!parameter) {
-          this.error('PW5137', CATALOG_MESSAGES.invalidParameter(entry.key, nearestName(entry.key, names)), entry);
+          this.error('PW5137', CATALOG_MESSAGES.invalidParameter(entry.key, nearestName(entry.key, names)), entry, 'error', entry.key);
           continue;
         }
         if (entry.value.type === 'CallExpression') this.nestedMethodCall(entry.value, parameter.type);
-        else this.parameterType(parameter.type, entry.value, entry.key);
+        else this.parameterType(parameter.type, entry.value, entry.key, entry.key);
       }
       return;
     }
@@ -345,14 +370,20 @@ class Validator {
     this.methodCallArguments(call.name, call.args.positional, call.args.named, call, kinds);
   }
 
-  /** validateParameterType: true when the value passes (non-literals always do). */
-  private parameterType(type: ParameterType, value: Expression, key: string | undefined): boolean {
+  /** validateParameterType: true when the value passes (non-literals always do). `pathKey` names the argument. */
+  private parameterType(type: ParameterType, value: Expression, key: string | undefined, pathKey?: string): boolean {
     const literal = literalValue(value);
     if (!literal) return true;
     const message = parameterTypeError(type, literal, key);
     if (message === undefined) return true;
-    this.error('PW5139', message, value);
+    this.error('PW5139', message, value, 'error', pathKey);
     return false;
+  }
+
+  /** Method calls in a step argument (or a list of them) checked as the describables the parameter takes. */
+  private nestedArguments(value: Expression, type: ParameterType): void {
+    if (value.type === 'CallExpression') this.nestedMethodCall(value, type);
+    else if (value.type === 'List') for (const item of value.items) this.nestedArguments(item, type.kind === 'list' ? type.of : type);
   }
 
   /** An option, trigger or build parameter: its type, then its arguments. */
@@ -364,7 +395,9 @@ class Validator {
       return;
     }
     const kinds: DescribableKind[] = kind === 'option' ? ['jobProperty', 'option', 'wrapper'] : [kind];
+    this.owner = entry;
     this.methodCallArguments(entry.name, entry.args.positional, entry.args.named, entry, kinds);
+    this.owner = undefined;
   }
 
   /** A step against the catalog (ModelValidatorImpl.validateElement(ModelASTStep)). */
@@ -373,7 +406,18 @@ class Validator {
     const model = this.lookup.stepModel(step.name);
     if (!model) return;
     const positional = step.args.positional.filter((a) => !(a.type === 'Raw' && a.source.startsWith('{')));
+    this.owner = step;
     this.describableArguments(step, step.name, positional, step.args.named, model, model.takesBlock || step.body !== undefined);
+    this.owner = undefined;
+  }
+
+  /** Checks one step call (and the steps in its body) against the catalog; see `checkStepCalls`. */
+  stepCalls(statements: readonly Statement[]): void {
+    for (const statement of statements) {
+      if (statement.type !== 'Call') continue;
+      this.catalogStep(statement);
+      if (statement.body) this.stepCalls(statement.body);
+    }
   }
 
   // ---------------------------------------------------------------- pipeline
@@ -985,6 +1029,15 @@ class Validator {
   /** ModelValidatorImpl.validateElement(ModelASTAgent): the type and its config options. */
   private catalogAgent(typeStatement: Statement, type: string): void {
     const lookup = this.lookup!;
+    this.owner = typeStatement;
+    try {
+      this.catalogAgentType(typeStatement, type, lookup);
+    } finally {
+      this.owner = undefined;
+    }
+  }
+
+  private catalogAgentType(typeStatement: Statement, type: string, lookup: CatalogLookup): void {
     const model = lookup.describable(type, ['agent']);
     if (!model) {
       this.error('PW5125', CATALOG_MESSAGES.invalidAgentType(type, lookup.agentTypes), typeStatement, this.unknownNameSeverity);
@@ -1000,7 +1053,7 @@ class Validator {
       const valid = model.parameters.map((p) => p.name);
       entries.forEach((entry, i) => {
         const key = keys[i];
-        if (key !== undefined && !valid.includes(key)) this.error('PW5141', CATALOG_MESSAGES.invalidAgentParameter(key, type, valid), entry);
+        if (key !== undefined && !valid.includes(key)) this.error('PW5141', CATALOG_MESSAGES.invalidAgentParameter(key, type, valid), entry, 'error', key);
       });
     } else if (required.length > 1) {
       this.error('PW5140', CATALOG_MESSAGES.multipleAgentParameters(type, required.map((p) => p.name)), typeStatement);
@@ -1096,7 +1149,9 @@ class Validator {
     for (const entry of condition.args.named) this.value(entry.value, false);
     const model = this.lookup?.describable(name, ['when']);
     if (model && name !== 'changelog') {
+      this.owner = condition;
       this.describableArguments(condition, name, condition.args.positional, condition.args.named, { name, parameters: model.parameters, takesBlock: false, plugin: model.plugin }, false);
+      this.owner = undefined;
     }
   }
 

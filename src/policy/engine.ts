@@ -4,6 +4,8 @@
  * reports expired, unused, unknown and forbidden (mandatory-rule) suppressions as findings of
  * their own. Suppressed findings are kept, with the suppression that excused them.
  */
+import { defaultCatalog } from '../catalog/index.ts';
+import type { Catalog } from '../catalog/schema.ts';
 import type { Diagnostic, Location, ModelPath, Severity } from '../diagnostics.ts';
 import type { Suppression, ValidPipeline } from '../model/schema.ts';
 import {
@@ -77,6 +79,8 @@ export interface PolicyRunContext {
   now?: Date;
   /** Reads a project file (root-relative path) for rules that lint files the model names. */
   readFile?: (path: string) => string | undefined;
+  /** The controller catalog the project checks against; default: the bundled one. */
+  catalog?: Catalog;
 }
 
 /** Rule ids that `config.rules`/`config.mandatory` name but no rule has (report once per run). */
@@ -229,6 +233,9 @@ function runPrepared(policy: PreparedPolicy, pipeline: ValidPipeline, context: P
     options: {},
     today,
     readFile: (path) => context.readFile?.(path),
+    get catalog() {
+      return context.catalog ?? defaultCatalog();
+    },
     environment,
     isProduction: (name) => (name === undefined ? false : environment(name).production),
   };

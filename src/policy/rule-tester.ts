@@ -12,6 +12,7 @@
  * });
  * ```
  */
+import type { Catalog } from '../catalog/schema.ts';
 import { formatPath, type ModelPath, type Severity } from '../diagnostics.ts';
 import { PipelineSchema, type Pipeline } from '../model/schema.ts';
 import type { PolicyConfig } from './config.ts';
@@ -38,6 +39,8 @@ export interface ValidCase {
   options?: Record<string, unknown>;
   /** Project files the rule may read (`context.readFile`), by root-relative path. */
   files?: Record<string, string>;
+  /** The controller catalog (`context.catalog`); default: the bundled one. */
+  catalog?: Catalog;
 }
 
 export interface InvalidCase extends ValidCase {
@@ -148,6 +151,7 @@ export class RuleTester {
       source: 'test.pipeline.ts',
       now: this.options.now ?? new Date(),
       readFile: (path) => (Object.hasOwn(files, path) ? files[path] : undefined),
+      ...(testCase.catalog ? { catalog: testCase.catalog } : {}),
     });
     const failure = result.findings.find((f) => f.code === 'POLICY-001');
     if (failure) throw new RuleTesterError(failure.message);

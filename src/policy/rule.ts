@@ -4,6 +4,7 @@
  * which reads the validated pipeline model and yields findings attached to model paths. Built-in
  * and custom rules use exactly this API; custom rules are listed in `pipewright.config.ts`.
  */
+import type { Catalog } from '../catalog/schema.ts';
 import type { ModelPath, Severity } from '../diagnostics.ts';
 import type { ValidPipeline } from '../model/schema.ts';
 import type { EnvironmentPolicy, ResolvedPolicyConfig } from './config.ts';
@@ -82,6 +83,11 @@ export interface RuleContext {
    * file the model points at, such as a `.trivyignore`.
    */
   readFile(path: string): string | undefined;
+  /**
+   * The controller catalog (steps, plugins, describables) the project checks against: the one
+   * pipewright.config.ts names, else the bundled default.
+   */
+  readonly catalog: Catalog;
   /** Per-environment policy (the configured entry merged over the defaults). */
   environment(name: string): EnvironmentPolicy;
   /** Whether `name` is a production environment (per `policy.environments[name].production`). */

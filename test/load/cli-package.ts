@@ -40,7 +40,12 @@ export async function buildCliPackage(buildId = 'test-build'): Promise<CliPackag
     platform: 'node',
     target: 'node20',
     external,
-    define: { __PIPEWRIGHT_BUILD_ID__: JSON.stringify(buildId), __PIPEWRIGHT_VERSION__: JSON.stringify(manifest.version) },
+    define: {
+      __PIPEWRIGHT_BUILD_ID__: JSON.stringify(buildId),
+      __PIPEWRIGHT_VERSION__: JSON.stringify(manifest.version),
+      // The bundled catalog compiled in, as scripts/build.mjs does (compile checks against it).
+      __PIPEWRIGHT_DEFAULT_CATALOG__: JSON.stringify(readFileSync(path.join(repo, 'src/catalog/default-catalog.json'), 'utf8')),
+    },
     logLevel: 'silent',
   });
   return { bin: path.join(directory, 'bin', 'pipewright.js'), remove: () => rmSync(directory, { recursive: true, force: true }) };

@@ -25,6 +25,14 @@ const extensionsFile = join(import.meta.dirname, 'jenkins-validator', 'test-exte
 const catalog = { ...mergeCatalogs(defaultCatalog(), parseCatalog(readFileSync(extensionsFile, 'utf8'), extensionsFile)), complete: true };
 
 const run = (entry: ManifestFile) => validateText(corpusText(entry), entry.file, undefined, catalog);
+
+/**
+ * The method-size limit (src/limits): a default controller runs the pipeline block as one method.
+ * Jenkins' tests of very large files turn script splitting on (or are @Ignore'd).
+ */
+const SIZE_LIMIT_CODES = new Set(['PW3040', 'PW3041']);
+const onlySizeLimit = (diagnostics: { code: string; severity: string }[]) =>
+  diagnostics.some((d) => d.severity === 'error') && diagnostics.every((d) => d.severity !== 'error' || SIZE_LIMIT_CODES.has(d.code));
 const pct = (n: number, d: number) => (d === 0 ? 100 : (100 * n) / d);
 
 describe("Jenkins' validator test resources", () => {
@@ -44,7 +52,8 @@ describe("Jenkins' validator test resources", () => {
   it('prints the figures', () => {
     const lines = [
       `plugin commit ${manifest.commit}`,
-      `valid accepted: ${validResults.filter((r) => r.result.valid).length}/${validResults.length}`,
+      `valid accepted: ${validResults.filter((r) => r.result.valid).length}/${validResults.length}` +
+        ` (refused by the method-size limit only, valid with script splitting: ${validResults.filter((r) => !r.result.valid && r.entry.scriptSplitting && onlySizeLimit(r.result.diagnostics)).map((r) => r.entry.file).join(', ') || 'none'})`,
       `invalid rejected (in scope): ${rejected.length}/${inScope.length} = ${pct(rejected.length, inScope.length).toFixed(1)}%`,
       `invalid rejected (all, out-of-scope included): ${allRejected.length}/${invalidResults.length} = ${pct(allRejected.length, invalidResults.length).toFixed(1)}%`,
       `Jenkins' message: ${matched.length}/${withMessage.length} = ${pct(matched.length, withMessage.length).toFixed(1)}% of rejected files with a message`,
@@ -56,9 +65,9 @@ describe("Jenkins' validator test resources", () => {
     expect(invalidResults.length).toBeGreaterThan(120);
   });
 
-  it('accepts every valid file', () => {
+  it('accepts every valid file (those whose tests turn on script splitting: refused by the size limit at most)', () => {
     const rejectedValid = validResults
-      .filter((r) => !r.result.valid)
+      .filter((r) => !r.result.valid && !(r.entry.scriptSplitting && onlySizeLimit(r.result.diagnostics)))
       .map((r) => `${r.entry.file}: ${r.result.diagnostics.map((d) => `${d.location?.line}:${d.location?.column} ${d.message}`).join(' | ')}`);
     expect(rejectedValid).toEqual([]);
   });
@@ -82,7 +91,7 @@ describe("Jenkins' validator test resources", () => {
       .filter(({ entry, result }) =>
         entry.jenkinsRejects !== undefined
           ? !result.diagnostics.some((d) => d.severity === 'error' && d.message === entry.jenkinsRejects)
-          : !result.valid)
+          : !result.valid && !onlySizeLimit(result.diagnostics))
       .map(({ entry, result }) => `${entry.file}: ${result.diagnostics.map((d) => d.message).join(' | ') || 'accepted'}`);
     expect(wrong).toEqual([]);
   });

@@ -28,6 +28,8 @@ export interface ManifestFile {
   logContext?: string[];
   outOfScope?: string;
   note?: string;
+  /** Valid only with Declarative's script splitting on (off on a default controller). */
+  scriptSplitting?: boolean;
 }
 
 export interface IgnoredFile extends ManifestFile {
