@@ -1,5 +1,5 @@
 import { definePipeline, nodeService, type Stage } from 'pipewright';
-import { ecsEnvironments, notifyTo, org } from './shared/org-defaults.ts';
+import { costAllocation, ecsEnvironments, notifyTo, org } from './shared/org-defaults.ts';
 
 /** Database migrations after a deploy, with the environment's DB credentials bound to the stage only. */
 function migrate(env: 'dev' | 'stage' | 'prod', afterStage: Stage): Stage {
@@ -48,6 +48,7 @@ const pipeline = nodeService({
   ...org,
   name: 'ledger-service',
   environments: ecsEnvironments('ledger-service', { approvers: ['ledger-release-managers'], timeoutMinutes: 720 }),
+  costAllocation: costAllocation('ledger'),
   notifications: notifyTo('#ledger'),
   // Read-only checks after each rollout (health, a balance read of the synthetic smoke account);
   // a failure rolls the release back. It runs before the migration stage, so it also proves the

@@ -1,5 +1,5 @@
 import { definePipeline, nodeService } from 'pipewright';
-import { ecsEnvironments, notifyTo, org } from './shared/org-defaults.ts';
+import { costAllocation, ecsEnvironments, notifyTo, org } from './shared/org-defaults.ts';
 
 /**
  * payments-api: Node.js service on ECS Fargate. Build and test, Trivy/Snyk/SonarQube, one image
@@ -14,5 +14,6 @@ export default definePipeline(
     environments: ecsEnvironments('payments-api', { approvers: ['payments-release-managers'] }),
     notifications: notifyTo('#payments-deploys', 'teams-payments-webhook'),
     smokeTest: './scripts/smoke.sh',
+    costAllocation: costAllocation('payments'),
   }),
 );

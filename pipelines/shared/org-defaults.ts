@@ -3,7 +3,7 @@
  * scanners, signing, notifications and the standard environments. A change here recompiles
  * every pipeline that imports it.
  */
-import type { DeliveryEnvironment, NotificationSettings, NodeServiceOptions } from 'pipewright';
+import type { CostAllocation, DeliveryEnvironment, NotificationSettings, NodeServiceOptions } from 'pipewright';
 
 /**
  * One AWS account per environment (IAM-002), plus the tooling account that owns ECR and KMS and
@@ -49,6 +49,26 @@ export function notifyTo(channel: string, teamsWebhookCredentialId?: string): No
   };
 }
 
+/** Cost centers of the teams that own services (AWS cost-allocation tag `cost-center`). */
+export const costCenters = { payments: 'CC-1042', ledger: 'CC-2077', platform: 'CC-3001', web: 'CC-4010' } as const;
+
+/**
+ * Cost allocation of a team's service (COST-001): the presets tag every ECS task definition and
+ * service with `service`, `team`, `environment` and `cost-center`.
+ */
+export function costAllocation(team: keyof typeof costCenters): CostAllocation {
+  return { team, costCenter: costCenters[team] };
+}
+
+/**
+ * The CloudWatch alarms every ECS service has in each environment (created with the service's
+ * infrastructure): the ALB's 5xx rate and the p99 latency. Deploys set them on the service
+ * (`deploymentConfiguration.alarms`, rollback on) and prod watches them in a 10-minute bake.
+ */
+export function serviceAlarms(service: string, env: 'dev' | 'stage' | 'prod'): string[] {
+  return [`${service}-${env}-5xx`, `${service}-${env}-p99-latency`];
+}
+
 /** Who approves production, and how long an approval stays open. */
 export interface ProdApproval {
   /** Jenkins groups allowed to approve prod. */
@@ -72,8 +92,8 @@ function environment(name: 'dev' | 'stage' | 'prod', role: string, target: Deliv
 
 /**
  * dev → stage → prod on the shared ECS Fargate clusters. Task-definition templates live in the
- * service repository as `deploy/taskdef.<env>.json`. Prod needs an approval and deploys only from
- * `main` or a `v*` release tag.
+ * service repository as `deploy/taskdef.<env>.json`; each environment's alarms come from
+ * {@link serviceAlarms}. Prod needs an approval and deploys only from `main` or a `v*` release tag.
  */
 export function ecsEnvironments(service: string, prod: ProdApproval, container = 'app'): DeliveryEnvironment[] {
   const ecs = (name: 'dev' | 'stage' | 'prod') =>
@@ -83,6 +103,7 @@ export function ecsEnvironments(service: string, prod: ProdApproval, container =
       service,
       container,
       taskDefinition: `deploy/taskdef.${name}.json`,
+      alarms: serviceAlarms(service, name),
     });
   return [
     ecs('dev'),

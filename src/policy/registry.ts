@@ -58,6 +58,8 @@ import pipe002 from './rules/fintech/pipe-002.ts';
 import pipe003 from './rules/fintech/pipe-003.ts';
 import pipe004 from './rules/fintech/pipe-004.ts';
 import notify001 from './rules/fintech/notify-001.ts';
+import obs001 from './rules/fintech/obs-001.ts';
+import cost001 from './rules/fintech/cost-001.ts';
 
 /** The `baseline` pack: Jenkins hygiene. */
 export const baselineRules: readonly Rule[] = [base001, base002, base003, base004, base005, base006, base007, base008];
@@ -109,6 +111,8 @@ export const fintechRules: readonly Rule[] = [
   pipe003,
   pipe004,
   notify001,
+  obs001,
+  cost001,
 ];
 
 /** Every built-in rule: engine findings, then the baseline and fintech packs. */

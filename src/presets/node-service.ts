@@ -17,6 +17,7 @@
 import { DELIVERY_DEFAULTS, deployScriptTimeoutMinutes, isDeliveryStep } from '../model/delivery-defaults.ts';
 import type {
   AwsRole,
+  Bake,
   CosignSignStep,
   DeliveryEnvironment,
   DockerBuildStep,
@@ -178,8 +179,11 @@ export interface NodeServiceOverrides {
   sbom?: StepOverride<SbomStep>;
   /** cosign signature (requires `signing`). */
   sign?: StepOverride<CosignSignStep>;
-  /** ECS deploy settings applied to every ECS environment. */
-  ecsDeploy?: Partial<Pick<EcsDeployStep, 'engine' | 'timeoutMinutes' | 'smokeTest'>>;
+  /**
+   * ECS deploy settings applied to every ECS environment. `bake` replaces the prod default bake
+   * (see {@link PRESET_PROD_BAKE_MINUTES}) in every environment with alarms; `false` removes it.
+   */
+  ecsDeploy?: Partial<Pick<EcsDeployStep, 'engine' | 'timeoutMinutes' | 'smokeTest'>> & { bake?: Omit<Bake, 'alarms'> | false };
   /** Notifications: `false` removes them all. */
   notifications?: false;
   /** Evidence export: `false` removes it although `evidenceExport` is set (AUDIT-002 will ask why). */
@@ -188,6 +192,46 @@ export interface NodeServiceOverrides {
   stages?: (stages: Stage[]) => Stage[];
   /** Pipeline options merged over the preset's. */
   options?: PipelineOptions;
+}
+
+/** Minutes a production ECS deploy watches its environment's alarms after the rollout (the bake). */
+export const PRESET_PROD_BAKE_MINUTES = 10;
+
+/** Who pays for a service: the cost-allocation tags of its ECS deploys. */
+export interface CostAllocation {
+  /** Owning team, the `team` tag. */
+  team: string;
+  /** Cost center, the `cost-center` tag (e.g. `CC-1042`). */
+  costCenter: string;
+  /** More tags (e.g. `product`); `service`, `team`, `environment` and `cost-center` are set by the preset. */
+  tags?: Record<string, string>;
+}
+
+/**
+ * Alarms, bake and cost tags of an `ecsDeploy` step in `environment`: the ECS target's `alarms`
+ * on the deployment, a {@link PRESET_PROD_BAKE_MINUTES}-minute bake watching them in `prod` (or
+ * the `bake` override in every environment with alarms; `false`: none), and the cost tags.
+ */
+export function withEcsReleaseSettings(
+  step: Step,
+  environment: DeliveryEnvironment,
+  settings: { service: string; costAllocation?: CostAllocation; bake?: Omit<Bake, 'alarms'> | false },
+): Step {
+  if (step.step !== 'ecsDeploy' || environment.target.kind !== 'ecs') return step;
+  const alarms = environment.target.alarms;
+  const bake =
+    alarms === undefined || settings.bake === false
+      ? undefined
+      : (settings.bake ?? (environment.name === 'prod' ? { minutes: PRESET_PROD_BAKE_MINUTES } : undefined));
+  const cost = settings.costAllocation;
+  return {
+    ...step,
+    ...(alarms !== undefined ? { alarms } : {}),
+    ...(bake !== undefined ? { bake } : {}),
+    ...(cost !== undefined
+      ? { tags: { ...cost.tags, service: settings.service, team: cost.team, environment: environment.name, 'cost-center': cost.costCenter } }
+      : {}),
+  } as Step;
 }
 
 /** Inputs of {@link nodeService}. */
@@ -222,6 +266,12 @@ export interface NodeServiceOptions {
    */
   evidenceExport?: EvidenceExportSettings;
   /** Explicit changes to the preset. */
+  /**
+   * Cost allocation (COST-001): every ECS deploy tags its task definition and service with
+   * `service` (the service name), `team`, `environment` (the environment name), `cost-center` and
+   * `tags`. Usually from a helper in the organisation defaults.
+   */
+  costAllocation?: CostAllocation;
   overrides?: NodeServiceOverrides;
 }
 
@@ -444,13 +494,22 @@ export function nodeService(options: NodeServiceOptions): Pipeline {
   });
   const signing = options.signing;
 
+  const { bake: bakeOverride, ...ecsOverrides } = o.ecsDeploy ?? {};
   const deploy = (environment: DeliveryEnvironment): Step[] => [
-    deployStepFor(environment, {
-      service: options.name,
-      ...(options.smokeTest !== undefined ? { smokeTest: options.smokeTest } : {}),
-      ...(signed && signing !== undefined ? { verifySignatureKey: signing.key } : {}),
-      ...o.ecsDeploy,
-    }),
+    withEcsReleaseSettings(
+      deployStepFor(environment, {
+        service: options.name,
+        ...(options.smokeTest !== undefined ? { smokeTest: options.smokeTest } : {}),
+        ...(signed && signing !== undefined ? { verifySignatureKey: signing.key } : {}),
+        ...ecsOverrides,
+      }),
+      environment,
+      {
+        service: options.name,
+        ...(options.costAllocation !== undefined ? { costAllocation: options.costAllocation } : {}),
+        ...(bakeOverride !== undefined ? { bake: bakeOverride } : {}),
+      },
+    ),
     ...featureFlagStepFor(options.featureFlags, environment),
   ];
 

@@ -53,7 +53,7 @@ const OVERRIDES = {
   snykContainer: true,
   sbom: true,
   sign: true,
-  ecsDeploy: { engine: true, timeoutMinutes: true, smokeTest: true } satisfies AllKeys<NonNullable<NodeServiceOverrides['ecsDeploy']>>,
+  ecsDeploy: { engine: true, timeoutMinutes: true, smokeTest: true, bake: true } satisfies AllKeys<NonNullable<NodeServiceOverrides['ecsDeploy']>>,
   notifications: true,
   evidenceExport: true,
   stages: true,
@@ -73,6 +73,7 @@ const COMMON = {
   snykOrg: true,
   evidenceExport: EVIDENCE_EXPORT,
   featureFlags: FEATURE_FLAGS,
+  costAllocation: { team: true, costCenter: true, tags: true } satisfies AllKeys<NonNullable<NodeServiceOptions['costAllocation']>>,
 } as const;
 
 /** `nodeService({ … })` */

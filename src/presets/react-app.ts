@@ -31,6 +31,7 @@ import {
   type NodeServiceOptions,
   type NodeServiceOverrides,
   type StepOverride,
+  withEcsReleaseSettings,
 } from './node-service.ts';
 import { deployStepFor, qualityGateStage } from './stages.ts';
 import { npmCi, npmRun, snykScan, sonarScan, trivyScan } from './steps.ts';
@@ -137,13 +138,22 @@ export function reactApp(options: ReactAppOptions): Pipeline {
     stages.push(image.stage);
     signed = image.signed;
   }
+  const { bake: bakeOverride, ...ecsOverrides } = o.ecsDeploy ?? {};
   const deploy = (environment: DeliveryEnvironment): Step[] => [
-    deployStepFor(environment, {
-      service: options.name,
-      siteStash: SITE_STASH,
-      ...(signed && options.signing !== undefined ? { verifySignatureKey: options.signing.key } : {}),
-      ...o.ecsDeploy,
-    }),
+    withEcsReleaseSettings(
+      deployStepFor(environment, {
+        service: options.name,
+        siteStash: SITE_STASH,
+        ...(signed && options.signing !== undefined ? { verifySignatureKey: options.signing.key } : {}),
+        ...ecsOverrides,
+      }),
+      environment,
+      {
+        service: options.name,
+        ...(options.costAllocation !== undefined ? { costAllocation: options.costAllocation } : {}),
+        ...(bakeOverride !== undefined ? { bake: bakeOverride } : {}),
+      },
+    ),
     ...featureFlagStepFor(options.featureFlags, environment),
   ];
   stages.push(

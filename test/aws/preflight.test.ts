@@ -347,7 +347,7 @@ describe('preflight against broken setups', () => {
     devEcs.addService({ cluster: 'dev-apps', name: 'payments-api-dev', taskDefinition: devEcs.seedTaskDefinition(devDefinition), deploymentConfiguration: GOOD_DEPLOYMENT_CONFIGURATION });
 
     const diagnostics = await check(fakes);
-    const summary = diagnostics.map((d) => [d.code, d.severity, d.message, d.path.join('.')]);
+    const summary = diagnostics.map((d) => [d.code, d.severity, d.message, (d.path ?? []).join('.')]);
     expect(summary).toEqual([
       ['PF018', 'error', `[dev] log group "/ecs/payments-api-dev-typo" of container "app" (payments-api-dev:1) does not exist in ${DEV_REGION}, account ${ACCOUNT}`, 'stages.1.steps.0.container'],
       ['PF019', 'warning', '[prod] log group "/ecs/payments-api-prod" of container "app" has no retention: its logs are kept (and billed) forever', 'stages.2.steps.0.container'],

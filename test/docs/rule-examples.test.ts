@@ -77,6 +77,8 @@ const KINDS: Record<string, [Kind, Kind]> = {
   'DEPLOY-003': ['pipeline', 'pipeline'],
   'DEPLOY-004': ['steps', 'steps'],
   'DEPLOY-005': ['taskdef', 'taskdef'],
+  'OBS-001': ['taskdef', 'taskdef'],
+  'COST-001': ['steps', 'steps'],
   'DEPLOY-006': ['stages', 'stages'],
   'DEPLOY-007': ['stages', 'stages'],
   'AUDIT-001': ['stages', 'stages'],

@@ -145,7 +145,7 @@ describe('pipewright explain and rules', () => {
 
   it('the fintech pack has at least 30 catalog rules and the baseline pack covers Jenkins hygiene', () => {
     expect(PACKS['fintech']!.length).toBeGreaterThanOrEqual(30);
-    for (const id of PACKS['fintech']!) expect(id).toMatch(/^(FLOW|IAM|SECRET|SCAN|ART|DEPLOY|AUDIT|PIPE|NOTIFY)-\d{3}$/);
+    for (const id of PACKS['fintech']!) expect(id).toMatch(/^(FLOW|IAM|SECRET|SCAN|ART|DEPLOY|AUDIT|PIPE|NOTIFY|OBS|COST)-\d{3}$/);
     expect(PACKS['baseline']).toEqual(['BASE-001', 'BASE-002', 'BASE-003', 'BASE-004', 'BASE-005', 'BASE-006', 'BASE-007', 'BASE-008']);
   });
 

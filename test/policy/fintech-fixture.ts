@@ -20,6 +20,8 @@ export const deployStep = (env: 'dev' | 'stage' | 'prod', extra: Record<string, 
     taskDefinition: `deploy/taskdef.${env}.json`,
     smokeTest: './scripts/smoke.sh',
     ...(env === 'prod' ? { verifySignature: { key: 'awskms:///alias/ci-cosign' } } : {}),
+    // Cost allocation (COST-001).
+    tags: { service: 'payments-api', team: 'payments', environment: env, 'cost-center': 'CC-1042' },
     ...extra,
   }) as Step;
 
