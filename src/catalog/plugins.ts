@@ -69,6 +69,8 @@ const NODE_AGENTS = new Set(['any', 'label', 'node']);
 /** Collects the features one Jenkinsfile AST uses, resolved against `index`. */
 export function featuresOf(ast: JenkinsfileAst, index: CatalogIndex): Use[] {
   const uses: Use[] = [];
+  const outside = `${ast.prologue ?? ''}\n${ast.epilogue ?? ''}`;
+  const definedMethods = new Set([...outside.matchAll(/^[ \t]*(?:def|void)[ \t]+([A-Za-z_$][\w$]*)[ \t]*\(/gm)].map((m) => m[1]!));
   const step = (name: string): void => {
     uses.push({ feature: `step:${name}`, plugin: index.step(name)?.plugin });
   };
@@ -117,6 +119,8 @@ export function featuresOf(ast: JenkinsfileAst, index: CatalogIndex): Use[] {
   };
 
   const stepCall = (call: CallStatement): void => {
+    // A method the Jenkinsfile itself defines (pipewright's helpers after the pipeline block) is no plugin's step.
+    if (definedMethods.has(call.name)) return;
     step(call.name);
     const found = index.step(call.name);
     if (found) argumentsOf(`step:${call.name}`, found.parameters, found.defaultParameter, call.args);

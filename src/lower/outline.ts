@@ -1,6 +1,6 @@
 /**
  * Moves pipewright's own `script { }` bodies out of the `pipeline { }` block into helper methods
- * after it, leaving `script { pwNotify1() }` in place.
+ * after it, leaving a call `pwNotify1()` in their place.
  *
  * Why: Jenkins compiles the whole `pipeline { }` block, every nested closure included, into ONE
  * JVM method, and a method holds at most 65,535 bytes of bytecode ("Method code too large",
@@ -13,11 +13,15 @@
  * `WorkflowScript` instance; `env`, `currentBuild` and every step resolve the same way in both
  * (global variables and steps are looked up on the script), the snippets read and write only
  * `env`, `currentBuild` and their own locals, and the sandbox allows a script to call its own
- * methods. Only generator-owned blocks move (marked by `scriptBlock` in delivery/jenkins.ts); an
+ * methods. The call stands directly in the step list, without a `script { }` around it (whose
+ * closure alone costs ~120 bytes): Declarative treats a name it has no step descriptor for as a
+ * call it does not validate (ModelValidatorImpl.validateElement(ModelASTStep) only checks names
+ * with a DescribableModel, as for shared-library steps) and the steps closure calls the script's
+ * method. Only generator-owned blocks move (marked by `scriptBlock` in delivery/jenkins.ts); an
  * author's `script` step stays where it was written, so what the author sees is what runs there.
  * Identical bodies share one helper.
  */
-import type { GroovyBlock, JenkinsfileAst, Statement } from '../jenkinsfile/ast.ts';
+import { noArgs, type CallStatement, type GroovyBlock, type JenkinsfileAst, type Statement } from '../jenkinsfile/ast.ts';
 import { groovyBlockLines } from '../jenkinsfile/groovy-block.ts';
 import { generatorScriptKind } from './delivery/jenkins.ts';
 
@@ -28,7 +32,7 @@ interface Helper {
 }
 
 const HELPERS_COMMENT = [
-  '// pipewright helpers: its own script { } bodies, called from the pipeline above. Jenkins compiles the',
+  '// pipewright helpers: its own Groovy snippets, called from the pipeline above. Jenkins compiles the',
   '// whole pipeline { } block into one method of at most 64 KB of bytecode; each helper is a method of its own.',
 ];
 
@@ -61,7 +65,7 @@ export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
           helper = { name: helperName(kind), source: block.source };
           bySource.set(block.source, helper);
         }
-        const call: GroovyBlock = { type: 'GroovyBlock', keyword: 'script', source: `${helper.name}()` };
+        const call: CallStatement = { type: 'Call', name: helper.name, args: noArgs() };
         if (block.origin !== undefined) call.origin = block.origin;
         statements[i] = call;
       } else if (statement.type === 'Call' && statement.body) {
