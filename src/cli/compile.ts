@@ -13,7 +13,8 @@ import { colorsFor, EXIT, renderDiagnostic, type CliIo } from './io.ts';
 
 export const COMPILE_USAGE = `Usage: pipewright compile [files...] [options]
 
-Compiles pipelines/**/*.pipeline.ts to Jenkinsfiles (default generated/<name>/Jenkinsfile).
+Compiles pipelines/**/*.pipeline.ts to Jenkinsfiles (default generated/<name>/Jenkinsfile), and
+the IAM policies of pipelines that assume AWS roles beside them (<dir>/iam/<environment>.json).
 
 Options:
   --check        compile in memory and compare with the files on disk; write nothing
@@ -162,6 +163,18 @@ async function compileAndReport(
       if (outcome.discarded) io.stdout.write(outcome.discarded);
     }
   }
+  // The IAM policies beside the Jenkinsfiles: listed when written or in trouble, counted apart.
+  const policyCounts = { created: 0, updated: 0, unchanged: 0, refused: 0, failed: 0, invalid: 0 };
+  for (const outcome of report.generatedFiles ?? []) {
+    policyCounts[outcome.status]++;
+    const trouble = outcome.status === 'refused' || outcome.status === 'failed';
+    if (trouble || (!values.quiet && outcome.status !== 'unchanged' && outcome.status !== 'invalid') || outcome.handEdited) {
+      const mark = trouble ? colors.red('x') : colors.green('+');
+      const detail = trouble ? (outcome.reason ?? '') : `${outcome.file} ${outcome.status}${outcome.handEdited ? `, overwriting hand edits (--force: ${outcome.handEdited}); discarded:` : ''}`;
+      io.stdout.write(`  ${mark} ${outcome.pipeline.name.padEnd(width)}  ${detail}\n`);
+      if (outcome.discarded) io.stdout.write(outcome.discarded);
+    }
+  }
   for (const orphan of report.removedOrphans) io.stdout.write(`  - removed ${orphan} (its pipeline is gone)\n`);
   for (const directory of report.removedDirectories ?? []) io.stdout.write(`  - removed empty directory ${directory}/\n`);
   const temps = report.removedTempFiles ?? [];
@@ -172,8 +185,13 @@ async function compileAndReport(
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${status}`)
     .join(', ');
-  io.stdout.write(`pipewright compile: ${run.pipelines.length} pipeline(s): ${summary || 'nothing to do'} (${seconds()} s)\n`);
+  const policySummary = Object.entries(policyCounts)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(', ');
+  const policies = policySummary === '' ? '' : `; ${(report.generatedFiles ?? []).length} IAM policy file(s): ${policySummary}`;
+  io.stdout.write(`pipewright compile: ${run.pipelines.length} pipeline(s): ${summary || 'nothing to do'}${policies} (${seconds()} s)\n`);
   if (invalid > 0) return EXIT.invalid;
-  if (counts.refused > 0 || counts.failed > 0 || leftAlone.length > 0) return EXIT.findings;
+  if (counts.refused > 0 || counts.failed > 0 || policyCounts.refused > 0 || policyCounts.failed > 0 || leftAlone.length > 0) return EXIT.findings;
   return EXIT.ok;
 }

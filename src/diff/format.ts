@@ -30,6 +30,7 @@ export const SECURITY_TITLES: Record<SecurityCategory, string> = {
   'approval-widened': 'approval widened',
   'deploy-branch-widened': 'deploy allowed in new situations',
   'deploy-agent-any': 'deploy on agent any',
+  'iam-widened': 'IAM policy widened',
   'credential-added': 'new credential',
   'escape-hatch': 'raw Groovy / unmodelled step',
   'suppression-added': 'policy suppression added',

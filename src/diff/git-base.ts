@@ -16,6 +16,7 @@ import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compileProject, type CompileRun } from '../compile.ts';
+import { iamPoliciesOf, type IamPoliciesBySource } from './iam-widening.ts';
 
 /** A failure to read the base from git (unknown ref, not a repository, git missing). */
 export class GitBaseError extends Error {
@@ -29,6 +30,8 @@ export interface BaseRun {
   /** Full commit id it resolved to. */
   commit: string;
   run: CompileRun;
+  /** The generated IAM policies of the base's pipelines (generated while its tree exists: templates are read from it). */
+  iam: IamPoliciesBySource;
 }
 
 interface GitResult {
@@ -124,7 +127,7 @@ export async function compileAtRef(root: string, ref: string): Promise<BaseRun> 
     const packages = nearestNodeModules(projectRoot);
     if (packages) await linkPackages(packages, path.join(baseRoot, 'node_modules'));
     const run = await compileProject({ root: baseRoot });
-    return { ref, commit, run };
+    return { ref, commit, run, iam: await iamPoliciesOf(run) };
   } finally {
     await rm(temporary, { recursive: true, force: true });
   }

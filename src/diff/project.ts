@@ -10,6 +10,7 @@ import { formatDiagnostic, type Diagnostic } from '../diagnostics.ts';
 import type { ValidPipeline } from '../model/schema.ts';
 import { atLeast } from '../policy/config.ts';
 import { compileAtRef } from './git-base.ts';
+import { addIamWidenings, iamPoliciesOf } from './iam-widening.ts';
 import { diffPipelines, type PipelineChange } from './semantic-diff.ts';
 
 export type PipelineDiffStatus = 'added' | 'removed' | 'changed' | 'unchanged' | 'error';
@@ -157,7 +158,10 @@ export function diffRuns(base: Side, head: Side, baseName: string): Omit<Project
 export async function diffAgainstRef(root: string, ref: string): Promise<ProjectDiff> {
   const projectRoot = resolve(root);
   const [base, head] = await Promise.all([compileAtRef(projectRoot, ref), compileProject({ root: projectRoot })]);
-  return { ...diffRuns(base.run, head, ref), baseCommit: base.commit };
+  const diff = diffRuns(base.run, head, ref);
+  // Widened IAM policies are security-relevant changes of their pipelines.
+  await addIamWidenings(diff.pipelines, base.iam, await iamPoliciesOf(head));
+  return { ...diff, baseCommit: base.commit };
 }
 
 /** Whether any pipeline has a security-relevant change. */

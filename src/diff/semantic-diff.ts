@@ -62,7 +62,9 @@ export type ChangeSubject =
   | 'input'
   | 'matrix'
   | 'suppression'
-  | 'setting';
+  | 'setting'
+  /** The generated IAM policy of a role the pipeline assumes (see src/diff/iam-widening.ts). */
+  | 'iam';
 
 export type ChangeAction = 'added' | 'removed' | 'moved' | 'changed';
 
@@ -74,6 +76,7 @@ export const SECURITY_CATEGORIES = [
   'approval-widened',
   'deploy-branch-widened',
   'deploy-agent-any',
+  'iam-widened',
   'credential-added',
   'escape-hatch',
   'suppression-added',
