@@ -523,7 +523,8 @@ const TYPED_DEPLOY = /deploy|rollout|release|promote|gitops|trafficShift|route53
 
 /** Whether a step deploys (changes a running environment). */
 export function isDeployStep(step: StepLike): boolean {
-  if (isDeliveryStep(step)) return controlKindsOf(step).some((kind) => kind === 'deploy' || kind === 'dns');
+  // A feature-flag deployment changes production behaviour too (#12.3).
+  if (isDeliveryStep(step)) return controlKindsOf(step).some((kind) => kind === 'deploy' || kind === 'dns' || kind === 'flags');
   if (step.step === 'sh') return DEPLOY_COMMANDS.test(String(step.script ?? ''));
   if (step.step === 'step') return TYPED_DEPLOY.test(String(step.name ?? '')) && !/^(?:deleteDir)$/.test(String(step.name));
   return TYPED_DEPLOY.test(step.step);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Stage, Step } from '../../src/model/schema.ts';
 import { RuleTester } from '../../src/policy/rule-tester.ts';
 import { findRule } from '../../src/policy/registry.ts';
+import { isDeployStep } from '../../src/diff/facts.ts';
 import { runPolicy } from '../../src/policy/engine.ts';
 import type { Pipeline } from '../../src/model/schema.ts';
 import { accounts, compliant, mutate, STAGE } from './fintech-fixture.ts';
@@ -132,5 +133,12 @@ describe('the fintech pack on a pipeline with a prod flag change', () => {
   it('reports the unapproved prod flag change as an error', () => {
     const findings = lint(unapprovedProdFlags());
     expect(findings.filter((f) => f.severity === 'error').map((f) => f.code)).toContain('FLOW-001');
+  });
+});
+
+describe('pipewright diff', () => {
+  it('counts a feature-flag deployment as a deploy (approvals and branch rules around it are release controls)', () => {
+    expect(isDeployStep(flagStep('prod') as Parameters<typeof isDeployStep>[0])).toBe(true);
+    expect(isDeployStep({ step: 'notify', event: 'failure', targets: [{ kind: 'email', to: ['a@example.com'] }] } as Parameters<typeof isDeployStep>[0])).toBe(false);
   });
 });
