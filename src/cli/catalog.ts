@@ -68,7 +68,7 @@ function write(io: CliIo, out: string | undefined, text: string, root: string): 
   return target;
 }
 
-async function runImport(argv: string[], io: CliIo): Promise<number> {
+async function runImport(argv: string[], io: CliIo, stdin: () => Promise<string>): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -103,7 +103,7 @@ async function runImport(argv: string[], io: CliIo): Promise<number> {
   const imports = [];
   for (const source of positionals) {
     try {
-      const text = await readImportSource(source, { cwd: io.cwd, stdin: readStdin, ...(credentials ? { credentials } : {}) });
+      const text = await readImportSource(source, { cwd: io.cwd, stdin, ...(credentials ? { credentials } : {}) });
       const imported = importCatalogText(text, { source, ...(format ? { format } : {}) });
       imports.push(imported);
       const counts = `${imported.catalog.steps.length} steps, ${imported.catalog.describables.length} describables, ${imported.catalog.plugins.length} plugins`;
@@ -184,13 +184,16 @@ async function runTypes(argv: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-/** Runs `pipewright catalog ...` and returns the exit code. */
-export async function runCatalogCli(argv: string[], io: CliIo): Promise<number> {
+/**
+ * Runs `pipewright catalog ...` and returns the exit code. `stdin` reads the standard input for
+ * `catalog import -` (default: the process's).
+ */
+export async function runCatalogCli(argv: string[], io: CliIo, stdin: () => Promise<string> = readStdin): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'import':
-        return await runImport(rest, io);
+        return await runImport(rest, io, stdin);
       case 'export-script':
         return await runExportScript(rest, io);
       case 'types':

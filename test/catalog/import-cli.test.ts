@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { runCatalogCli } from '../../src/cli/catalog.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { EXPORT_SCRIPT } from '../../src/catalog/export-script.ts';
 import { importGdsl } from '../../src/catalog/import/gdsl.ts';
@@ -80,6 +81,17 @@ describe('pipewright catalog import', () => {
     } finally {
       await new Promise((closed) => server.close(closed));
     }
+  });
+
+  it('- reads standard input (format detected or given)', async () => {
+    const gdsl = readFileSync(GDSL, 'utf8');
+    let stdout = '';
+    let stderr = '';
+    const io: CliIo = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {}, cwd: project.root };
+    const code = await runCatalogCli(['import', '-', '--no-bundled', '--out', '-', '--format', 'gdsl'], io, async () => gdsl);
+    expect(stderr).toContain('-: gdsl:');
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as Catalog).steps).toEqual(importGdsl(gdsl).catalog.steps);
   });
 
   it('refuses unreadable, unknown or broken input with exit 2 and the reason', async () => {
