@@ -3,9 +3,10 @@
  *
  * Emitted shape, meant for a deploy stage's `post { cleanup { } }`:
  *
- *     unstash '<stash>' …                     scan reports of the build stages
+ *     pwEvidenceExport1()                     helper: unstash the build stages' scan reports,
+ *                                             env.PW_BUILD_STARTED_MS = when this build started
  *     withAWS(role:, roleAccount:, region:, duration:) {
- *       withEnv([..., 'PW_BUILD_STARTED_MS=' + currentBuild.startTimeInMillis]) { sh '<export script>' }
+ *       withEnv([...]) { sh '<export script>' }
  *     }
  *     archiveArtifacts 'evidence/export-<env>.json'   the receipt: keys, version ids, sha256
  *
@@ -19,8 +20,8 @@
  */
 import { DELIVERY_DEFAULTS } from '../../model/delivery-defaults.ts';
 import type { EvidenceExportStep } from '../../model/delivery.ts';
-import type { RawExpression } from '../../jenkinsfile/ast.ts';
-import { archiveStep, shStep, unstashStep, withAws, withEnv, type EnvVars } from './jenkins.ts';
+import { groovyStringLiteral as lit } from '../../jenkinsfile/groovy-literal.ts';
+import { archiveStep, scriptBlock, shStep, withAws, withEnv, type EnvVars } from './jenkins.ts';
 import { bashScript, CHECK_AWS_ACCOUNT, UTC_NOW } from './shell.ts';
 import type { DeliveryLowering } from './types.ts';
 
@@ -72,9 +73,6 @@ const EXPORT_SCRIPT = bashScript([
   'echo "exported $(jq \'.files | length\' "$PW_EVIDENCE_RECEIPT") file(s) to s3://$PW_EVIDENCE_BUCKET/$key_base/, locked (COMPLIANCE) until $retain_until"',
 ]);
 
-/** `PW_BUILD_STARTED_MS=<epoch ms>` for the export's `withEnv`, evaluated when the step runs. */
-const BUILD_STARTED_MS: RawExpression = { type: 'Raw', source: "'PW_BUILD_STARTED_MS=' + currentBuild.startTimeInMillis" };
-
 /**
  * Lowers `evidenceExport`: restores the stashes, records when the build started (older files in
  * the workspace are not exported), uploads every file of `paths` with its own COMPLIANCE-mode
@@ -96,10 +94,13 @@ export function lowerEvidenceExport(step: EvidenceExportStep): DeliveryLowering 
   const label = step.environment === undefined ? 'export evidence' : `export evidence ${step.environment}`;
   return {
     steps: [
-      ...(step.stashes ?? []).map(unstashStep),
-      // The build's start time, so files older than this run are left out (generator-owned Groovy:
-      // RunWrapper.getStartTimeInMillis and String.plus are on the sandbox's default whitelist).
-      withAws(step.aws, withEnv(env, [shStep(label, EXPORT_SCRIPT)], [BUILD_STARTED_MS])),
+      // One generator-owned snippet (a helper method after the pipeline block, src/lower/outline.ts):
+      // restore the stashes, and record when the build started so files older than this run are
+      // left out.
+      scriptBlock(
+        [...(step.stashes ?? []).map((name) => `unstash(${lit(name)})`), 'env.PW_BUILD_STARTED_MS = currentBuild.startTimeInMillis.toString()'].join('\n'),
+      ),
+      withAws(step.aws, withEnv(env, [shStep(label, EXPORT_SCRIPT)])),
       archiveStep(receipt),
     ],
   };

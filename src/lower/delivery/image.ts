@@ -4,7 +4,8 @@
  */
 import { DELIVERY_DEFAULTS, DELIVERY_FILES } from '../../model/delivery-defaults.ts';
 import type { CosignSignStep, DockerBuildStep, EcrPushStep, SbomStep } from '../../model/delivery.ts';
-import { archiveStep, scriptBlock, shStep, stashStep, withAws, withCredentials, withEnv, type Binding, type EnvVars } from './jenkins.ts';
+import { groovyStringLiteral as lit } from '../../jenkinsfile/groovy-literal.ts';
+import { archiveStep, scriptBlock, shStep, withAws, withCredentials, withEnv, type Binding, type EnvVars } from './jenkins.ts';
 import { bashScript, READ_COMMIT, READ_IMAGE_REF, UTC_NOW } from './shell.ts';
 import type { DeliveryLowering } from './types.ts';
 
@@ -116,8 +117,14 @@ export function lowerEcrPush(step: EcrPushStep): DeliveryLowering {
   return {
     steps: [
       withAws(step.aws, withEnv(env, [shStep('ecr push', script)])),
-      stashStep(stash, DELIVERY_FILES.imageRef),
-      scriptBlock(`env.IMAGE_REF = readFile('${DELIVERY_FILES.imageRef}').trim()`),
+      // One generator-owned snippet (a helper method, src/lower/outline.ts): stash the digest
+      // reference for the deploy stages, and put it in env.IMAGE_REF for the notifications.
+      scriptBlock(
+        [
+          `stash(name: ${lit(stash)}, includes: ${lit(DELIVERY_FILES.imageRef)})`,
+          `env.IMAGE_REF = readFile(${lit(DELIVERY_FILES.imageRef)}).trim()`,
+        ].join('\n'),
+      ),
     ],
     post: { always: [archiveStep(`${DELIVERY_FILES.imageRef},${DELIVERY_FILES.imageId}`)] },
   };

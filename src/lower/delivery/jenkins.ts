@@ -14,7 +14,6 @@ import {
   type CallStatement,
   type Expression,
   type GroovyBlock,
-  type RawExpression,
   type Statement,
 } from '../../jenkinsfile/ast.ts';
 import { DELIVERY_DEFAULTS } from '../../model/delivery-defaults.ts';
@@ -28,14 +27,10 @@ export function shStep(label: string, script: string): CallStatement {
   return call('sh', named([['label', str(label)], ['script', str(script)]]));
 }
 
-/**
- * `withEnv(['NAME=value', …]) { … }`; no wrapper when there are no variables. `computed` adds
- * generator-owned Groovy items (`'NAME=' + currentBuild.…`) after the literal ones, for values only
- * known at run time: cheaper than a `script { env.NAME = … }` of their own, and scoped to the body.
- */
-export function withEnv(vars: EnvVars, body: Statement[], computed: RawExpression[] = []): Statement[] {
-  if (vars.length === 0 && computed.length === 0) return body;
-  const list: Expression = { type: 'List', items: [...vars.map(([name, value]) => str(`${name}=${value}`)), ...computed] };
+/** `withEnv(['NAME=value', …]) { … }`; no wrapper when there are no variables. */
+export function withEnv(vars: EnvVars, body: Statement[]): Statement[] {
+  if (vars.length === 0) return body;
+  const list: Expression = { type: 'List', items: vars.map(([name, value]) => str(`${name}=${value}`)) };
   return [call('withEnv', positional(list), body)];
 }
 
