@@ -11,6 +11,7 @@ import type { Diagnostic } from './diagnostics.ts';
 import { hasErrors } from './diagnostics.ts';
 import { HEADER_LINES, withHeader } from './emit/header.ts';
 import { printJenkinsfile } from './jenkinsfile/print.ts';
+import { checkLimits } from './limits/check.ts';
 import { createSourceLocator, locateDiagnostics, type SourceLocator } from './load/locate.ts';
 import { lowerPipeline } from './lower/index.ts';
 import type { ValidPipeline } from './model/schema.ts';
@@ -87,6 +88,15 @@ export function compilePipelineValue(
       message: (error as Error).message,
       ...(origin ? { path: origin } : {}),
     });
+  }
+  // Jenkins' method-size and nesting limits (src/limits): over them, the pipeline is refused.
+  if (result.ast) {
+    const limits = checkLimits(ast, { firstLine: HEADER_LINES + 1 }).diagnostics;
+    diagnostics.push(...limits);
+    if (hasErrors(limits)) {
+      delete result.jenkinsfile;
+      delete result.ast;
+    }
   }
   return result;
 }

@@ -11,6 +11,7 @@ import { MAX_NESTING_DEPTH, isStackOverflow } from '../jenkinsfile/groovy-parser
 import { JenkinsfileEncodingError, decodeJenkinsfile, parseJenkinsfileEncoding, type JenkinsfileEncoding } from '../jenkinsfile/decode.ts';
 import { parseJenkinsfile } from '../jenkinsfile/parse.ts';
 import { validateJenkinsfile, type JenkinsfileAllowLists } from '../jenkinsfile/validate.ts';
+import { checkLimits } from '../limits/check.ts';
 import { CatalogError, loadCatalogFile, resolveProjectCatalog, type Catalog } from '../catalog/index.ts';
 import { loadConfig } from '../compile.ts';
 
@@ -186,6 +187,7 @@ export function validateText(text: string, file: string, allow?: JenkinsfileAllo
     const parsed = parseJenkinsfile(text, file);
     diagnostics.push(...parsed.diagnostics);
     if (parsed.ast) diagnostics.push(...validateJenkinsfile(parsed.ast, { file, ...(allow ? { allow } : {}), ...(catalog ? { catalog } : {}) }));
+    if (parsed.ast) diagnostics.push(...checkLimits(parsed.ast, { file, nesting: false }).diagnostics);
   } catch (error) {
     // The parser's nesting limit keeps this from happening; a one-line error should it still.
     if (!isStackOverflow(error)) throw error;

@@ -26,9 +26,19 @@ export const CPS_POOL_START = 150;
 /** Pool entries a script method definition (`def f() { }`) adds before the CPS bodies (its stub). */
 export const CPS_POOL_PER_SCRIPT_METHOD = 6;
 
+/** The kinds of pool constants (a string and a class of the same name are different entries). */
+export type ConstantKind = 'string' | 'class' | 'number' | 'other';
+
 /** The class-wide constant pool, shared by all methods of the script class. */
 export class ConstantPool {
-  private readonly entries = new Map<string, number>();
+  // One map per kind, keyed by the value itself: no key concatenation, so long strings (scripts)
+  // are hashed once (V8 caches a string's hash).
+  private readonly entries: Record<ConstantKind, Map<string | number, number>> = {
+    string: new Map(),
+    class: new Map(),
+    number: new Map(),
+    other: new Map(),
+  };
   private next: number;
 
   constructor(start = CPS_POOL_START) {
@@ -36,11 +46,15 @@ export class ConstantPool {
   }
 
   /** Bytes of an `ldc` of this constant: 2 while its index fits a byte, else 3 (`ldc_w`). */
-  ldc(key: string, slots: number): number {
-    let index = this.entries.get(key);
+  ldc(kind: ConstantKind, value: string | number, slots: number): number {
+    const entries = this.entries[kind];
+    // Long strings (scripts) are keyed by length and ends: hashing them whole costs more than the
+    // rare collision (two different scripts counted as one constant) could change the estimate.
+    const key = typeof value === 'string' && value.length > 96 ? `${value.length}:${value.slice(0, 48)}${value.slice(-48)}` : value;
+    let index = entries.get(key);
     if (index === undefined) {
       index = this.next;
-      this.entries.set(key, index);
+      entries.set(key, index);
       this.next += slots;
     }
     return index <= 255 ? 2 : 3;
@@ -58,7 +72,7 @@ export function pushInt(value: number, pool: ConstantPool): number {
   if (value >= 0 && value <= 5) return 1;
   if (value >= -128 && value <= 127) return 2;
   if (value >= -32768 && value <= 32767) return 3;
-  return pool.ldc(`int:${value}`, 1);
+  return pool.ldc('number', value, 1);
 }
 
 /**
@@ -89,11 +103,11 @@ export class CpsMethod {
   }
 
   rawString(value: string): void {
-    this.bytes += this.pool.ldc(`str:${value}`, 2);
+    this.bytes += this.pool.ldc('string', value, 2);
   }
 
   rawClass(name: string): void {
-    this.bytes += this.pool.ldc(`class:${name}`, 2);
+    this.bytes += this.pool.ldc('class', name, 2);
   }
 
   /** `ScriptBytecodeAdapter.createList(new Object[] {...})` of raw constants (closure parameter types and names). */
@@ -119,7 +133,7 @@ export const constant =
     if (value === null) m.bytes += 1;
     else if (typeof value === 'boolean') m.bytes += 3; // getstatic Boolean.TRUE/FALSE
     else if (typeof value === 'number') {
-      m.bytes += Number.isInteger(value) && Math.abs(value) <= 2 ** 31 ? pushInt(value, m.pool) + 3 : m.pool.ldc(`num:${value}`, 2) + 3;
+      m.bytes += Number.isInteger(value) && Math.abs(value) <= 2 ** 31 ? pushInt(value, m.pool) + 3 : m.pool.ldc('number', value, 2) + 3;
     } else m.rawString(value);
   };
 

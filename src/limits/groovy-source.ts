@@ -12,6 +12,7 @@ import {
   type GArg,
   type GExpr,
   type GStmt,
+  type Span,
 } from '../jenkinsfile/groovy-parser.ts';
 import {
   binary,
@@ -70,36 +71,56 @@ export interface GroovySource {
   declaresVariables: boolean;
 }
 
-/** One parse of a piece of source; nested bodies are re-parsed as slices of it. */
+/**
+ * A piece of source, lexed once: nested bodies and expressions are parsed from views of the same
+ * tokens (a sub-range plus an EOF), never lexed again.
+ */
 class Snippet {
-  readonly source: SourceText;
-  readonly tokens: Token[];
+  private constructor(
+    readonly source: SourceText,
+    /** The tokens of this view, ending with EOF. */
+    readonly tokens: Token[],
+    /** Jenkinsfile line of the source's first line. */
+    private readonly firstLine: number,
+  ) {}
 
-  constructor(
-    readonly text: string,
-    /** Jenkinsfile line of the text's first line. */
-    readonly firstLine: number,
-  ) {
-    this.source = new SourceText(text);
-    this.tokens = lexGroovy(this.source).tokens;
+  static of(text: string, firstLine: number): Snippet {
+    const source = new SourceText(text);
+    return new Snippet(source, lexGroovy(source).tokens, firstLine);
   }
 
   line(index: number): number {
     return this.firstLine + this.source.position(index).line - 1;
   }
 
-  slice(start: number, end: number): Snippet {
-    return new Snippet(this.source.chars.slice(start, end), this.line(start));
+  /** The tokens from `start` to `end` (source indices) as a view to parse. */
+  range(start: number, end: number): Snippet {
+    const inner = this.tokensIn(start, end);
+    return new Snippet(this.source, [...inner, { type: 'EOF', text: '', start: end, end }], this.firstLine);
   }
 
+  /** The tokens (EOF excluded) that lie within `start`..`end`, found by binary search. */
   tokensIn(start: number, end: number): Token[] {
-    return this.tokens.filter((t) => t.start >= start && t.end <= end);
+    const tokens = this.tokens;
+    let lo = 0;
+    let hi = tokens.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (tokens[mid]!.start < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: Token[] = [];
+    for (let i = lo; i < tokens.length && tokens[i]!.end <= end; i++) if (tokens[i]!.type !== 'EOF') out.push(tokens[i]!);
+    return out;
   }
 }
 
 /** Costs a body of statements (a `script { }` block, a method body). Never throws: unparsable text is costed per token. */
 export function groovyStatements(text: string, firstLine: number, scope: Scope): Emit[] {
-  const snippet = new Snippet(text, firstLine);
+  return statementsOf(Snippet.of(text, firstLine), scope);
+}
+
+function statementsOf(snippet: Snippet, scope: Scope): Emit[] {
   let statements: GStmt[];
   try {
     statements = parseGroovy(snippet.tokens, snippet.source);
@@ -113,7 +134,7 @@ export function groovyStatements(text: string, firstLine: number, scope: Scope):
 
 /** Costs one verbatim expression (a `Raw` AST value). */
 export function groovyExpression(text: string, line: number, scope: Scope): Emit {
-  const snippet = new Snippet(text, line);
+  const snippet = Snippet.of(text, line);
   try {
     const expr = parseGroovyExpression(snippet.source, snippet.tokens);
     if (expr) return expression(snippet, expr, scope);
@@ -125,8 +146,15 @@ export function groovyExpression(text: string, line: number, scope: Scope): Emit
 
 /** Costs a whole prologue or epilogue: top-level statements of run(), and script method definitions. */
 export function groovyScript(text: string, firstLine: number, scope: Scope): GroovySource {
-  const snippet = new Snippet(text, firstLine);
+  const snippet = Snippet.of(text, firstLine);
   const result: GroovySource = { statements: [], methods: [], declaresVariables: false };
+  // The common case (what lowering emits): only `def name(...) { ... }` definitions. Their bodies
+  // are parsed once each, without parsing the whole text first.
+  const definitions = onlyMethodDefinitions(snippet);
+  if (definitions) {
+    for (const d of definitions) result.methods.push(methodDefinition(snippet, d.start, d.end, scope)!);
+    return result;
+  }
   let statements: GStmt[];
   try {
     statements = parseGroovy(snippet.tokens, snippet.source);
@@ -197,6 +225,29 @@ function declaration(snippet: Snippet, tokens: Token[], scope: Scope, script: Gr
   return declareVariable(line, name, init);
 }
 
+/** The spans of the top-level `def name(...) { ... }` definitions, if that is all the text holds. */
+function onlyMethodDefinitions(snippet: Snippet): Span[] | undefined {
+  const tokens = snippet.tokens;
+  const out: Span[] = [];
+  let i = 0;
+  while (i < tokens.length) {
+    const type = tokens[i]!.type;
+    if (type === 'NLS' || type === ';') {
+      i++;
+      continue;
+    }
+    if (type === 'EOF') break;
+    if (type !== 'def' || tokens[i + 1]?.type !== 'IDENT' || tokens[i + 2]?.type !== '(') return undefined;
+    const close = matching(tokens, i + 2);
+    if (close < 0 || tokens[close + 1]?.type !== '{') return undefined;
+    const end = matching(tokens, close + 1);
+    if (end < 0) return undefined;
+    out.push({ start: tokens[i]!.start, end: tokens[end]!.end });
+    i = end + 1;
+  }
+  return out;
+}
+
 /** `def name(params) { body }` at script level, else undefined. */
 function methodDefinition(snippet: Snippet, start: number, end: number, scope: Scope): ScriptMethod | undefined {
   const tokens = snippet.tokensIn(start, end).filter((t) => t.type !== 'NLS');
@@ -211,17 +262,23 @@ function methodDefinition(snippet: Snippet, start: number, end: number, scope: S
   void scope;
   const bodyStart = tokens[brace]!.end;
   const bodyEnd = tokens[bodyClose]?.start ?? end;
+  // A script method is a CPS method of its own, after the pipeline's in the class (its constants
+  // do not change the pipeline's size): the per-token estimate does unless it could come near
+  // the limit, and only then is the body parsed.
+  const bodyTokens = tokens.slice(brace + 1, bodyClose < 0 ? tokens.length : bodyClose);
+  const quick = tokenCost(bodyTokens);
+  const probe = { bytes: 0 } as CpsMethod;
+  quick(probe);
   return {
     name: tokens[open - 1]!.text,
     line: snippet.line(tokens[0]!.start),
     params: params.map((p) => p.text),
-    body: groovyStatementsOf(snippet.slice(bodyStart, bodyEnd), methodScope),
+    body: probe.bytes < PARSE_SCRIPT_METHODS_ABOVE ? [quick] : statementsOf(snippet.range(bodyStart, bodyEnd), methodScope),
   };
 }
 
-function groovyStatementsOf(snippet: Snippet, scope: Scope): Emit[] {
-  return groovyStatements(snippet.text, snippet.firstLine, scope);
-}
+/** Token-estimated size above which a script method's body is parsed and costed node by node. */
+const PARSE_SCRIPT_METHODS_ABOVE = 20_000;
 
 /** `if (c) { a } else if (d) b else { c }`. */
 function ifStatement(snippet: Snippet, tokens: Token[], scope: Scope): Emit {
@@ -245,8 +302,8 @@ function body(snippet: Snippet, tokens: Token[], at: number, scope: Scope): [Emi
   if (!first) return [(m) => m.callSite(0), at];
   if (first.type === '{') {
     const close = matching(tokens, at);
-    const inner = snippet.slice(first.end, tokens[close]?.start ?? first.end);
-    const statements = groovyStatementsOf(inner, scope.child());
+    const inner = snippet.range(first.end, tokens[close]?.start ?? first.end);
+    const statements = statementsOf(inner, scope.child());
     return [(m) => {
       m.callSite(statements.length);
       for (const s of statements) s(m);
@@ -261,7 +318,7 @@ function body(snippet: Snippet, tokens: Token[], at: number, scope: Scope): [Emi
     else if (t === ')' || t === ']' || t === '}') depth--;
     else if (t === 'else' && depth === 0) break;
   }
-  const statements = groovyStatementsOf(snippet.slice(first.start, tokens[end - 1]!.end), scope);
+  const statements = statementsOf(snippet.range(first.start, tokens[end - 1]!.end), scope);
   return [(m) => {
     m.callSite(statements.length);
     for (const s of statements) s(m);
@@ -285,7 +342,7 @@ function matching(tokens: Token[], open: number): number {
 // ------------------------------------------------------------------ expressions
 
 function subExpression(snippet: Snippet, start: number, end: number, scope: Scope): Emit {
-  const sub = snippet.slice(start, end);
+  const sub = snippet.range(start, end);
   try {
     const expr = parseGroovyExpression(sub.source, sub.tokens);
     if (expr) return expression(sub, expr, scope);
@@ -519,7 +576,7 @@ function tokenCost(tokens: readonly Token[]): Emit {
  * is already a closure (then Declarative does not wrap it in another).
  */
 export function environmentValue(text: string, line: number, target: string, keys: ReadonlySet<string>, scope: Scope): { emit: Emit; closure: boolean } {
-  const snippet = new Snippet(text, line);
+  const snippet = Snippet.of(text, line);
   let expr: GExpr | undefined;
   try {
     expr = parseGroovyExpression(snippet.source, snippet.tokens);
@@ -581,7 +638,7 @@ function translateLeaf(snippet: Snippet, e: GExpr, target: string, keys: Readonl
             from++;
             to--;
           }
-          const sub = snippet.slice(tokens[from]!.start, tokens[to]!.end);
+          const sub = snippet.range(tokens[from]!.start, tokens[to]!.end);
           let inner: GExpr | undefined;
           try {
             inner = parseGroovyExpression(sub.source, sub.tokens);

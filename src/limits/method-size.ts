@@ -147,7 +147,7 @@ class Estimator {
     const declaresVariables = prologue.declaresVariables || epilogue.declaresVariables;
 
     // Script method stubs come before the CPS bodies in the class: their constants first.
-    for (let i = 0; i < scriptMethods.length; i++) this.pool.ldc(`def:${i}`, CPS_POOL_PER_SCRIPT_METHOD);
+    for (let i = 0; i < scriptMethods.length; i++) this.pool.ldc('other', i, CPS_POOL_PER_SCRIPT_METHOD);
 
     const pipelineBody: Emit[] = [];
     let declarationMethod: Emit | undefined;
@@ -187,7 +187,7 @@ class Estimator {
   private verbatim(text: string | undefined): GroovySource {
     if (!text) return { statements: [], methods: [], declaresVariables: false };
     const source = groovyScript(text, this.line, this.scope);
-    this.line += text.replace(/\n$/, '').split('\n').length;
+    this.line += 1 + countLineFeeds(text.replace(/\n$/, ''));
     return source;
   }
 
@@ -831,7 +831,7 @@ class Estimator {
         } else this.line += 1 + multilineArguments(statement.args);
         return;
       case 'GroovyBlock':
-        this.line += 2 + statement.source.trim().split('\n').length;
+        this.line += 3 + countLineFeeds(statement.source.trim());
         return;
       default:
         this.line++;
@@ -847,9 +847,14 @@ function describable(symbol: string, args: Emit): Emit {
 /** Lines a blockless statement's direct string arguments add (printed as `'''` literals). */
 function multilineArguments(args: Arguments): number {
   let n = 0;
-  for (const v of [...args.positional, ...args.named.map((e) => e.value)]) {
-    if (v.type === 'String') n += v.value.split('\n').length - 1;
-  }
+  for (const v of args.positional) if (v.type === 'String') n += countLineFeeds(v.value);
+  for (const e of args.named) if (e.value.type === 'String') n += countLineFeeds(e.value.value);
+  return n;
+}
+
+function countLineFeeds(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
   return n;
 }
 
