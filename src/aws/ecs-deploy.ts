@@ -36,6 +36,7 @@ import {
   type Tag,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
+import { lintTaskDefinition } from '../policy/taskdef-lint.ts';
 
 /** Default time between DescribeServices polls (the same as `aws ecs wait services-stable`). */
 export const DEFAULT_POLL_INTERVAL_MS = 15_000;
@@ -782,6 +783,16 @@ class Release {
     this.log(
       `service ${this.options.service} (cluster ${this.options.cluster}, account ${this.evidence.account ?? '?'}, ${this.evidence.region ?? '?'}) runs ${shortTaskDefinition(previousArn)}; container "${rendered.container}": ${rendered.previousImage ?? '?'} -> ${this.options.image}`,
     );
+    // SECRET-005 / DEPLOY-005 on what would be registered: the live definition carries forward
+    // whatever was changed outside the pipeline.
+    const findings = lintTaskDefinition(rendered.input, this.evidence.account ? { account: this.evidence.account } : {});
+    for (const finding of findings) this.log(`task definition ${finding.rule} ${finding.at}: ${finding.message}`);
+    const secretFindings = findings.filter((finding) => finding.rule === 'SECRET-005');
+    if (secretFindings.length > 0) {
+      throw new ReleaseError(
+        `the task definition passes secrets outside Secrets Manager/SSM (SECRET-005): ${secretFindings.map((finding) => finding.message).join('; ')}`,
+      );
+    }
     if (rendered.previousImage === this.options.image) {
       this.log('note: the image is unchanged; registering a new revision anyway (redeploy of the same digest)');
     }

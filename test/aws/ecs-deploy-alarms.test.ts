@@ -189,6 +189,24 @@ describe('ecsDeploy with alarms, bake, tags and a deadline', () => {
     });
   });
 
+  it('a live task definition with a secret in plain environment is not registered (SECRET-005 at deploy time)', async () => {
+    const leaky = ecs.seedTaskDefinition({
+      family: 'payments-api',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [{ name: 'app', image: `${REPO}@sha256:${'cd'.repeat(32)}`, environment: [{ name: 'DB_PASSWORD', value: 'hunter2hunter2' }] }],
+    });
+    ecs.addCluster('leaky-apps');
+    ecs.addService({ cluster: 'leaky-apps', name: 'payments-api', taskDefinition: leaky });
+    const result = await deploy({ cluster: 'leaky-apps' });
+    expect(result.outcome).toBe('failed-before-update');
+    expect(result.reason).toMatch(/^the task definition passes secrets outside Secrets Manager\/SSM \(SECRET-005\): .*DB_PASSWORD/);
+    expect(ecs.callsTo('RegisterTaskDefinition')).toEqual([]);
+    expect(ecs.callsTo('UpdateService')).toEqual([]);
+  });
+
   it('refuses a bake without alarms, reserved tag keys and malformed deadlines before any AWS call', async () => {
     await expect(deploy({ bake: { durationMs: 1000 } })).rejects.toThrow(EcsDeployUsageError);
     await expect(deploy({ tags: { 'aws:owner': 'x' } })).rejects.toThrow(/tag key "aws:owner"/);

@@ -33,6 +33,7 @@ import { DELIVERY_DEFAULTS, DEPLOY_TIMEOUT_MARGIN_MINUTES, ECS_ROLLBACK_RESERVE_
 import type { EcsDeployStep } from '../../model/delivery.ts';
 import { deployLockName, deployScriptTimeoutMinutes } from '../../model/delivery-defaults.ts';
 import { archiveStep, lockStep, shStep, timeoutStep, unstashStep, withAws, withEnv, type EnvVars } from './jenkins.ts';
+import { taskDefinitionCheckShell } from '../../policy/taskdef-lint.ts';
 import { bashScript, CHECK_AWS_ACCOUNT, READ_IMAGE_REF, UTC_NOW, VERIFY_SIGNATURE } from './shell.ts';
 import type { DeliveryLowering } from './types.ts';
 
@@ -140,6 +141,8 @@ const AWS_CLI_ROLLOUT = [
   '  | del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities,',
   '        .registeredAt, .registeredBy, .deregisteredAt)\' \\',
   '  "$PW_TASKDEF_TEMPLATE" > "$rendered"',
+  '# SECRET-005 / DEPLOY-005 on what is registered (the template may not be in the pipeline\'s repository).',
+  'check_task_definition "$rendered"',
   'new_td="$(aws ecs register-task-definition --cli-input-json "file://$rendered" \\',
   "  --query 'taskDefinition.taskDefinitionArn' --output text)\"",
   'printf \'%s\\n\' "$new_td" > "$new_file"',
@@ -222,6 +225,7 @@ function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright', rol
     'echo "$ECS_SERVICE runs $prev_td; deploying $image_ref"',
     ...writeEvidenceFunction(engine),
     ...WAIT_FOR,
+    ...(engine === 'aws-cli' ? taskDefinitionCheckShell() : []),
     'roll_back() {',
     '  local current',
     '  current="$(',
