@@ -146,3 +146,20 @@ export {
 export { EXPORT_SCRIPT } from './catalog/export-script.ts';
 export { generateTypedSteps, safeIdentifier, type TypedStepsOptions } from './catalog/typed-steps.ts';
 export type { NestedParameter } from './catalog/schema.ts';
+export {
+  estimateMethodSize,
+  METHOD_SIZE_LIMIT,
+  type EstimateOptions,
+  type MethodCost,
+  type MethodSizeEstimate,
+  type StageCost,
+} from './limits/method-size.ts';
+export {
+  checkLimits,
+  LIMIT_RULES,
+  MAX_STAGE_NESTING,
+  METHOD_SIZE_ERROR_RATIO,
+  METHOD_SIZE_WARNING_RATIO,
+  type LimitCheckOptions,
+  type LimitCheckResult,
+} from './limits/check.ts';
