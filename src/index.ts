@@ -81,7 +81,9 @@ export {
   type ReportFormat,
 } from './policy/report/index.ts';
 export { parseJenkinsfile } from './jenkinsfile/parse.ts';
-export { validateJenkinsfile } from './jenkinsfile/validate.ts';
+export { checkStepCalls, validateJenkinsfile, type JenkinsfileAllowLists, type ValidateJenkinsfileOptions } from './jenkinsfile/validate.ts';
+export { catalogLookup, type CatalogLookup } from './jenkinsfile/catalog-lookup.ts';
+export { CATALOG_CHECK_RULES, checkCatalog, checkProjectCatalog, type CatalogCheckRule } from './validate/catalog-checks.ts';
 export {
   CatalogError,
   defaultCatalog,
