@@ -100,7 +100,7 @@ function methodSizeDiagnostic(ast: JenkinsfileAst, estimate: MethodSizeEstimate,
   return {
     code: 'PW3040',
     severity,
-    message: `${inMethod} compiles to about ${formatBytes(bytes)} of bytecode in one method, ${percent}% of the JVM's 65,535-byte limit (${verdict})${stages}; split the pipeline, deploy fewer environments per pipeline, or move Groovy logic into shell scripts (docs/limits.md)`,
+    message: `${inMethod} compiles to about ${formatBytes(bytes)} of bytecode in one method, ${percent}% of the JVM's 65,535-byte limit (${verdict})${stages}; split the pipeline, deploy fewer environments per pipeline, or move Groovy logic into shell scripts (Declarative's SCRIPT_SPLITTING_TRANSFORMATION is off by default, experimental and refuses script-level variables; see docs/limits.md)`,
     expected: `at most ${formatBytes(Math.floor(METHOD_SIZE_LIMIT * (severity === 'error' ? METHOD_SIZE_ERROR_RATIO : METHOD_SIZE_WARNING_RATIO)))}`,
     found: formatBytes(bytes),
     ...where(undefined, options, ast),
