@@ -15,7 +15,7 @@ import { DELIVERY_PATTERNS } from '../model/delivery.ts';
 import { REPORT_FORMATS, renderReport, summarize, summaryLine, type ReportFormat } from '../policy/report/index.ts';
 import { EXIT, colorsFor, renderDiagnostic, type CliIo } from './io.ts';
 
-export const PREFLIGHT_USAGE = `Usage: pipewright preflight [--env NAME] [--format FORMAT] [--output FILE] [--root DIR]
+export const PREFLIGHT_USAGE = `Usage: pipewright preflight [--env NAME] [--format FORMAT] [--output FILE] [--root DIR] [--iam]
 
 Checks, with read-only AWS calls, that the ECS clusters, services and containers the pipelines
 deploy to exist and are ACTIVE Fargate services with a rolling (ECS) deployment controller, and
@@ -26,6 +26,10 @@ Options:
   --format FORMAT  text (default), json, sarif, junit or github
   --output FILE    write the report to FILE instead of stdout
   --root DIR       project root (default: the current directory)
+  --iam            instead: ask IAM (iam:SimulatePrincipalPolicy, read-only) whether each role the
+                   pipelines assume allows every call they make (the generated policies, see
+                   pipewright iam) and whether it allows more (a probe list of dangerous actions);
+                   endpoint override: AWS_ENDPOINT_URL_IAM
   -h, --help       show this help
 
 Credentials and region come from the AWS SDK's default chains, per target region; endpoints can
@@ -38,6 +42,7 @@ class UsageError extends Error {}
 
 interface PreflightArgs {
   env?: string;
+  iam?: boolean;
   format: ReportFormat;
   output?: string;
   root?: string;
@@ -85,6 +90,7 @@ export async function runPreflightCli(
     io.stderr.write(`pipewright preflight: fix the pipelines first (pipewright compile); no AWS call was made\n`);
     return EXIT.invalid;
   }
+  if (args.iam) return runIamPreflight(run, args.env, io);
   if (args.env !== undefined) {
     const known = preflightEnvironments(run);
     if (!known.includes(args.env)) {
@@ -141,6 +147,7 @@ function parsePreflightArgs(argv: string[]): PreflightArgs | 'help' {
       format: { type: 'string' },
       output: { type: 'string' },
       root: { type: 'string' },
+      iam: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -161,7 +168,27 @@ function parsePreflightArgs(argv: string[]): PreflightArgs | 'help' {
     ...(values.env !== undefined ? { env: values.env } : {}),
     ...(values.output !== undefined ? { output: values.output } : {}),
     ...(values.root !== undefined ? { root: values.root } : {}),
+    ...(values.iam ? { iam: true } : {}),
   };
+}
+
+/** `--iam`: the generated policies of every pipeline, checked against the real roles (src/aws/preflight-iam.ts). */
+async function runIamPreflight(run: Awaited<ReturnType<typeof compileProject>>, env: string | undefined, io: CliIo): Promise<number> {
+  const { generateIamPolicies } = await import('../iam/generate.ts');
+  const { formatIamChecks, preflightIam } = await import('../aws/preflight-iam.ts');
+  const all = [];
+  for (const pipeline of run.pipelines) {
+    if (!pipeline.jenkinsfile?.includes('withAWS(')) continue;
+    all.push(...(await generateIamPolicies(pipeline, { root: run.root, ...(run.config.iam === undefined ? {} : { config: run.config.iam }) })));
+  }
+  if (env !== undefined && !all.some((p) => p.environment === env)) {
+    io.stderr.write(`pipewright preflight --iam: no pipeline assumes a role for "${env}" (environments: ${[...new Set(all.map((p) => p.environment))].join(', ') || 'none'})\n`);
+    return EXIT.invalid;
+  }
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { text, failed } = formatIamChecks(await preflightIam(all, env === undefined ? {} : { env }));
+  io.stdout.write(text);
+  return failed ? EXIT.findings : EXIT.ok;
 }
 
 async function packageVersion(): Promise<string> {
