@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Re-measures every calibration fixture with the oracle and writes test/limits/fixtures/measured.json,
-# which test/limits checks the estimator against (±10%) without Java. Run build.sh first.
+# and the valid Jenkinsfile corpus (test/corpus/valid) into test/limits/fixtures/measured-corpus.json;
+# test/limits checks the estimator against both (±10%) without Java. Run build.sh first.
 # Usage: scripts/cps-oracle/calibrate.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 fixtures="$(cd "$here/../../test/limits/fixtures" && pwd)"
+corpus="$(cd "$here/../../test/corpus/valid" && pwd)"
 raw="$(mktemp)"
 trap 'rm -f "$raw"' EXIT
-(cd "$fixtures" && "$here/measure.sh" --mode both *.Jenkinsfile > "$raw")
-node - "$raw" "$here/build/commits.json" "$fixtures/measured.json" <<'JS'
+summarize() {
+node - "$raw" "$here/build/commits.json" "$1" <<'JS'
 const fs = require('node:fs');
 const [raw, commits, out] = process.argv.slice(2);
 const measured = JSON.parse(fs.readFileSync(raw, 'utf8'));
@@ -26,3 +28,8 @@ const doc = { oracle: JSON.parse(fs.readFileSync(commits, 'utf8')), measuredAt: 
 fs.writeFileSync(out, JSON.stringify(doc, null, 2) + '\n');
 console.log(`wrote ${out} (${Object.keys(fixtures).length} fixtures)`);
 JS
+}
+(cd "$fixtures" && "$here/measure.sh" --mode both *.Jenkinsfile > "$raw")
+summarize "$fixtures/measured.json"
+(cd "$corpus" && "$here/measure.sh" --mode both * > "$raw")
+summarize "$fixtures/measured-corpus.json"

@@ -51,6 +51,28 @@ describe('calibration fixtures', () => {
   }
 });
 
+describe('the valid Jenkinsfile corpus (test/corpus/valid: public-style Jenkinsfiles, GStrings, script blocks, helpers)', () => {
+  const CORPUS = path.join(import.meta.dirname, '..', 'corpus', 'valid');
+  const corpus = JSON.parse(readFileSync(path.join(FIXTURES, 'measured-corpus.json'), 'utf8')) as Measured;
+
+  it('was measured whole, with the same oracle', () => {
+    expect(Object.keys(corpus.fixtures).sort()).toEqual(readdirSync(CORPUS).sort());
+    expect(corpus.oracle).toEqual(measured.oracle);
+  });
+
+  it('every file: the estimate is within ±10% of the oracle', () => {
+    const misses: string[] = [];
+    for (const [name, oracle] of Object.entries(corpus.fixtures)) {
+      const parsed = parseJenkinsfile(readFileSync(path.join(CORPUS, name), 'utf8'), name);
+      expect(parsed.ast, name).toBeDefined();
+      const bytes = estimateMethodSize(parsed.ast!).largest.bytes;
+      const error = bytes / oracle.declarative.largest - 1;
+      if (Math.abs(error) > 0.1) misses.push(`${name}: ${bytes} vs ${oracle.declarative.largest}`);
+    }
+    expect(misses).toEqual([]);
+  });
+});
+
 describe('what costs bytecode', () => {
   const stage = (name: string, script: string) => `    stage('${name}') {\n      steps {\n        sh '${script}'\n      }\n    }`;
   const pipeline = (stages: string[]) => `pipeline {\n  agent any\n  stages {\n${stages.join('\n')}\n  }\n}\n`;
