@@ -152,7 +152,10 @@ export function groovyScript(text: string, firstLine: number, scope: Scope): Gro
   // are parsed once each, without parsing the whole text first.
   const definitions = onlyMethodDefinitions(snippet);
   if (definitions) {
-    for (const d of definitions) result.methods.push(methodDefinition(snippet, d.start, d.end, scope)!);
+    for (const d of definitions) {
+      const method = methodDefinition(snippet, d.start, d.end);
+      if (method) result.methods.push(method);
+    }
     return result;
   }
   let statements: GStmt[];
@@ -164,7 +167,7 @@ export function groovyScript(text: string, firstLine: number, scope: Scope): Gro
   }
   for (const s of statements) {
     if (s.kind === 'other' && s.what === 'declaration') {
-      const method = methodDefinition(snippet, s.start, s.end, scope);
+      const method = methodDefinition(snippet, s.start, s.end);
       if (method) {
         result.methods.push(method);
         continue;
@@ -249,7 +252,7 @@ function onlyMethodDefinitions(snippet: Snippet): Span[] | undefined {
 }
 
 /** `def name(params) { body }` at script level, else undefined. */
-function methodDefinition(snippet: Snippet, start: number, end: number, scope: Scope): ScriptMethod | undefined {
+function methodDefinition(snippet: Snippet, start: number, end: number): ScriptMethod | undefined {
   const tokens = snippet.tokensIn(start, end).filter((t) => t.type !== 'NLS');
   const open = tokens.findIndex((t) => t.type === '(');
   const brace = tokens.findIndex((t) => t.type === '{');
@@ -259,7 +262,6 @@ function methodDefinition(snippet: Snippet, start: number, end: number, scope: S
   const bodyClose = matching(tokens, brace);
   const methodScope = new Scope();
   for (const p of params) methodScope.declare(p.text);
-  void scope;
   const bodyStart = tokens[brace]!.end;
   const bodyEnd = tokens[bodyClose]?.start ?? end;
   // A script method is a CPS method of its own, after the pipeline's in the class (its constants

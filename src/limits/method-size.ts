@@ -128,7 +128,6 @@ class Estimator {
   /** Script-context handles Declarative adds (one per matrix: its shared stages). */
   private readonly handles: Emit[] = [];
   private handleCount = 0;
-  private main: CpsMethod | undefined;
   private readonly scope = new Scope();
 
   constructor(firstLine: number) {
@@ -164,9 +163,9 @@ class Estimator {
     pipelineBody.push(returnStatement(root));
     const pipelineCall = functionCall(pipelineLine, undefined, 'pipeline', [closure(-1, pipelineBody)]);
 
-    this.main = new CpsMethod('pipeline', this.pool);
-    safepointed(-1, block([...prologue.statements, pipelineCall, ...epilogue.statements]))(this.main);
-    const methods: MethodCost[] = [{ name: 'pipeline', bytes: this.main.bytes }];
+    const main = new CpsMethod('pipeline', this.pool);
+    safepointed(-1, block([...prologue.statements, pipelineCall, ...epilogue.statements]))(main);
+    const methods: MethodCost[] = [{ name: 'pipeline', bytes: main.bytes }];
     if (declarationMethod) {
       const m = new CpsMethod('matrix declarations', this.pool);
       declarationMethod(m);
@@ -242,7 +241,6 @@ class Estimator {
     this.stages.push(cost);
 
     const s = sections(stage.body ?? []);
-    const parts: Emit[] = [];
     // Emitted in the order the sections are printed (lines), then assembled in Stage's argument order.
     const built = new Map<string, Emit>();
     for (const statement of stage.body ?? []) {
@@ -290,7 +288,7 @@ class Estimator {
     }
     this.line++;
     const failFast = s.get('failFast')?.args.positional[0];
-    parts.push(
+    const parts: Emit[] = [
       constant(name),
       built.get('steps') ?? constant(null),
       built.get('agent') ?? constant(null),
@@ -304,7 +302,7 @@ class Estimator {
       built.get('stages') ?? constant(null),
       built.get('parallel') ?? constant(null),
       constant(null),
-    );
+    ];
     const emit = newInstance(-1, `${MODEL}Stage`, parts);
     return (m) => {
       const before = m.bytes;
