@@ -1,6 +1,9 @@
 /**
- * Moves pipewright's own `script { }` bodies out of the `pipeline { }` block into helper methods
- * after it, leaving a call `pwNotify1()` in their place.
+ * Moves pipewright's own Groovy snippets out of the `pipeline { }` block into helper methods after
+ * it, leaving a call `pwNotify1()` in their place: `script { }` bodies, and the plain steps the
+ * delivery lowerings mark with `generatorStep` (archiving, test reports). Consecutive snippets
+ * become one helper. Steps other tools read from the AST (`sh`, `withAWS`, `withEnv`, ...) are
+ * never marked and stay in the pipeline block.
  *
  * Why: Jenkins compiles the whole `pipeline { }` block, every nested closure included, into ONE
  * JVM method, and a method holds at most 65,535 bytes of bytecode ("Method code too large",
@@ -21,7 +24,8 @@
  * author's `script` step stays where it was written, so what the author sees is what runs there.
  * Identical bodies share one helper.
  */
-import { noArgs, type CallStatement, type GroovyBlock, type JenkinsfileAst, type Statement } from '../jenkinsfile/ast.ts';
+import { noArgs, type CallStatement, type Expression, type JenkinsfileAst, type Statement } from '../jenkinsfile/ast.ts';
+import { groovyKeyLiteral, groovyStringLiteral } from '../jenkinsfile/groovy-literal.ts';
 import { groovyBlockLines } from '../jenkinsfile/groovy-block.ts';
 import { generatorScriptKind } from './delivery/jenkins.ts';
 
@@ -58,19 +62,33 @@ export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
     for (let i = 0; i < statements.length; i++) {
       const statement = statements[i]!;
       const kind = generatorScriptKind(statement);
-      if (kind !== undefined) {
-        const block = statement as GroovyBlock;
-        let helper = bySource.get(block.source);
-        if (helper === undefined) {
-          helper = { name: helperName(kind), source: block.source };
-          bySource.set(block.source, helper);
-        }
-        const call: CallStatement = { type: 'Call', name: helper.name, args: noArgs() };
-        if (block.origin !== undefined) call.origin = block.origin;
-        statements[i] = call;
-      } else if (statement.type === 'Call' && statement.body) {
-        replace(statement.body);
+      const first = kind === undefined ? undefined : snippetSource(statement);
+      if (kind === undefined || first === undefined) {
+        if (statement.type === 'Call' && statement.body) replace(statement.body);
+        continue;
       }
+      // Consecutive snippets run one after the other: one helper runs them in the same order.
+      const sources = [first];
+      const kinds = [kind];
+      let end = i + 1;
+      for (; end < statements.length; end++) {
+        const next = statements[end]!;
+        const nextKind = generatorScriptKind(next);
+        const source = nextKind === undefined ? undefined : snippetSource(next);
+        if (nextKind === undefined || source === undefined) break;
+        sources.push(source);
+        if (!kinds.includes(nextKind)) kinds.push(nextKind);
+      }
+      const source = sources.join('\n');
+      let helper = bySource.get(source);
+      if (helper === undefined) {
+        // Named after the steps whose snippets it runs: pwEcsDeployEvidenceExport1.
+        helper = { name: helperName(kinds.map((k, n) => (n === 0 ? k : k.charAt(0).toUpperCase() + k.slice(1))).join('')), source };
+        bySource.set(source, helper);
+      }
+      const call: CallStatement = { type: 'Call', name: helper.name, args: noArgs() };
+      if (statement.origin !== undefined) call.origin = statement.origin;
+      statements.splice(i, end - i, call);
     }
   };
   if (ast.pipeline.body) replace(ast.pipeline.body);
@@ -85,4 +103,33 @@ export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
 function helperText(helper: Helper): string {
   const body = groovyBlockLines(helper.source).map((line) => (line.verbatim || line.text === '' ? line.text : `  ${line.text}`));
   return [`def ${helper.name}() {`, ...body, '}'].join('\n');
+}
+
+/**
+ * The Groovy a generator snippet runs: a `script { }` body as written, or a block-less step call
+ * with literal arguments (`archiveArtifacts(artifacts: '…', allowEmptyArchive: true)`); `undefined`
+ * for anything else, which then stays in the pipeline block.
+ */
+function snippetSource(statement: Statement): string | undefined {
+  if (statement.type === 'GroovyBlock') return statement.keyword === 'script' ? statement.source : undefined;
+  if (statement.type !== 'Call' || statement.body !== undefined) return undefined;
+  const values = [...statement.args.positional.map((value) => literalText(value)), ...statement.args.named.map((e) => {
+    const text = literalText(e.value);
+    return text === undefined ? undefined : `${groovyKeyLiteral(e.key)}: ${text}`;
+  })];
+  if (values.some((v) => v === undefined)) return undefined;
+  return `${statement.name}(${values.join(', ')})`;
+}
+
+function literalText(value: Expression): string | undefined {
+  switch (value.type) {
+    case 'String':
+      return groovyStringLiteral(value.value);
+    case 'Boolean':
+      return String(value.value);
+    case 'Number':
+      return value.text;
+    default:
+      return undefined;
+  }
 }

@@ -88,9 +88,8 @@ export function timeoutStep(minutes: number, body: Statement[]): CallStatement {
 
 /** `archiveArtifacts artifacts: …, allowEmptyArchive: true, fingerprint: true`. */
 export function archiveStep(artifacts: string): CallStatement {
-  return call(
-    'archiveArtifacts',
-    named([['artifacts', str(artifacts)], ['allowEmptyArchive', bool(true)], ['fingerprint', bool(true)]]),
+  return generatorStep(
+    call('archiveArtifacts', named([['artifacts', str(artifacts)], ['allowEmptyArchive', bool(true)], ['fingerprint', bool(true)]])),
   );
 }
 
@@ -110,28 +109,39 @@ export function inDirectory(path: string | undefined, body: Statement[]): Statem
 }
 
 /**
- * The generator-owned `script { }` blocks, with the delivery step kind that produced them (set by
- * `lowerDeliveryStep`). Only these are moved into helper methods (`src/lower/outline.ts`); an
- * author's own `script` step stays where it was written.
+ * Generator-owned snippets: `script { }` blocks and the plain steps marked with
+ * {@link generatorStep} (archiving, test reports), with the delivery step kind that produced them
+ * (set by `lowerDeliveryStep`). Only these are moved into helper methods (`src/lower/outline.ts`);
+ * an author's own steps stay where they were written.
  */
-const GENERATOR_SCRIPTS = new WeakMap<GroovyBlock, string>();
+const GENERATOR_SNIPPETS = new WeakMap<Statement, string>();
 
 /** A generator-owned `script { }` block (PIPE-001: snippets come from pipewright, not users). */
 export function scriptBlock(source: string): GroovyBlock {
   const node: GroovyBlock = { type: 'GroovyBlock', keyword: 'script', source };
-  GENERATOR_SCRIPTS.set(node, 'script');
+  GENERATOR_SNIPPETS.set(node, 'script');
   return node;
 }
 
-/** The step kind of a generator-owned `script { }` block, or `undefined` for any other statement. */
-export function generatorScriptKind(statement: Statement): string | undefined {
-  return statement.type === 'GroovyBlock' ? GENERATOR_SCRIPTS.get(statement) : undefined;
+/**
+ * Marks a block-less step call with literal arguments as generator-owned, so that it may move into
+ * a helper method with the snippets next to it. Not for steps tools read from the AST (`sh`,
+ * `withAWS`, `withEnv`, `withCredentials`, `lock`): those stay in the pipeline block.
+ */
+export function generatorStep(node: CallStatement, kind = 'script'): CallStatement {
+  GENERATOR_SNIPPETS.set(node, kind);
+  return node;
 }
 
-/** Records which delivery step produced the generator-owned `script { }` blocks in `statements`. */
+/** The step kind of a generator-owned snippet, or `undefined` for any other statement. */
+export function generatorScriptKind(statement: Statement): string | undefined {
+  return GENERATOR_SNIPPETS.get(statement);
+}
+
+/** Records which delivery step produced the generator-owned snippets in `statements`. */
 export function tagGeneratorScripts(statements: readonly Statement[], kind: string): void {
   for (const statement of statements) {
-    if (statement.type === 'GroovyBlock' && GENERATOR_SCRIPTS.has(statement)) GENERATOR_SCRIPTS.set(statement, kind);
+    if (GENERATOR_SNIPPETS.has(statement)) GENERATOR_SNIPPETS.set(statement, kind);
     if (statement.type === 'Call' && statement.body) tagGeneratorScripts(statement.body, kind);
   }
 }

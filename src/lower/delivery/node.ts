@@ -1,7 +1,7 @@
 /** Node.js steps: `npm ci` with a cache, `npm run <script>` with JUnit publishing. */
 import { call, positional, str } from '../../jenkinsfile/ast.ts';
 import type { NpmCiStep, NpmRunStep } from '../../model/delivery.ts';
-import { archiveStep, inDirectory, shStep, withCredentials, withEnv, type Binding, type EnvVars } from './jenkins.ts';
+import { archiveStep, generatorStep, inDirectory, shStep, withCredentials, withEnv, type Binding, type EnvVars } from './jenkins.ts';
 import type { DeliveryLowering } from './types.ts';
 
 /** `npm ci --cache … --prefer-offline --no-audit --no-fund`. */
@@ -26,7 +26,7 @@ export function lowerNpmRun(step: NpmRunStep): DeliveryLowering {
   const always = [];
   if (step.junit !== undefined) {
     // `allowEmptyResults` defaults to false: no report files fail the build.
-    always.push(call('junit', positional(str(prefix + step.junit))));
+    always.push(generatorStep(call('junit', positional(str(prefix + step.junit)))));
   }
   if (step.archive !== undefined) always.push(archiveStep(prefix + step.archive));
   return {

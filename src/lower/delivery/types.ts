@@ -9,6 +9,7 @@
  */
 import { POST_CONDITIONS, type PostCondition } from '../../model/schema.ts';
 import { block, str, type CallStatement, type Statement } from '../../jenkinsfile/ast.ts';
+import { generatorScriptKind, generatorStep } from './jenkins.ts';
 
 /** Model path of the step being lowered. */
 export type Origin = readonly (string | number)[];
@@ -90,10 +91,12 @@ export function mergeAdjacentArchives(statements: readonly Statement[]): Stateme
     const previous = out[out.length - 1];
     if (previous !== undefined && isArchive(previous) && isArchive(statement) && sameOptions(previous, statement)) {
       const patterns = `${artifactsOf(previous)},${artifactsOf(statement)}`;
-      out[out.length - 1] = {
+      const merged: CallStatement = {
         ...previous,
         args: { positional: [], named: previous.args.named.map((e) => (e.key === 'artifacts' ? { key: 'artifacts', value: str(patterns) } : e)) },
       };
+      const kind = generatorScriptKind(previous);
+      out[out.length - 1] = kind === undefined ? merged : generatorStep(merged, kind);
       continue;
     }
     out.push(statement);
