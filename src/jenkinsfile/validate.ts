@@ -55,6 +55,12 @@ export interface ValidateJenkinsfileOptions {
    * against the describables the parameter accepts. Jenkins does not; pipewright's model checks do.
    */
   nestedStepArguments?: boolean;
+  /**
+   * Skip the checks no catalog takes part in where they cost (environment values, argument
+   * values re-parsed as Groovy): for ASTs lowered from a validated model, whose structure
+   * pipewright already checked. Diagnostics of other rules may still appear.
+   */
+  catalogOnly?: boolean;
   /** File name for diagnostic locations (default `Jenkinsfile`). */
   file?: string;
 }
@@ -125,6 +131,7 @@ class Validator {
   private owner: NodeMeta | undefined;
   /** Also check describables nested in step arguments (credential bindings and the like). */
   private readonly nestedStepArguments: boolean;
+  private readonly catalogOnly: boolean;
 
   constructor(options: ValidateJenkinsfileOptions) {
     this.file = options.file ?? 'Jenkinsfile';
@@ -132,6 +139,7 @@ class Validator {
     this.lookup = options.catalog ? catalogLookup(options.catalog) : undefined;
     this.unknownNameSeverity = options.catalog?.complete === false ? 'warning' : 'error';
     this.nestedStepArguments = options.nestedStepArguments ?? false;
+    this.catalogOnly = options.catalogOnly ?? false;
   }
 
   sorted(): Diagnostic[] {
@@ -232,6 +240,7 @@ class Validator {
    * triggers and parameters, which Jenkins reads as nested method calls (parseMethodCall).
    */
   private value(expr: Expression, methodCall: boolean, owner?: NodeMeta): void {
+    if (this.catalogOnly) return;
     switch (expr.type) {
       case 'Number':
         this.integerConstant(expr);
@@ -706,6 +715,7 @@ class Validator {
   // ---------------------------------------------------------------- environment
 
   private environment(section: Statement): void {
+    if (this.catalogOnly) return;
     const body = this.block(section, 'environment');
     if (!body) return;
     const keys = new Set<string>();

@@ -55,7 +55,7 @@ const CODE_OF = new Map(CATALOG_CHECK_RULES.map((r) => [r.jenkinsfileCode, r.cod
  */
 export function checkCatalog(model: ValidPipeline, ast: JenkinsfileAst, catalog: Catalog): Diagnostic[] {
   const found: Diagnostic[] = [];
-  for (const d of validateJenkinsfile(ast, { catalog, nestedStepArguments: true })) {
+  for (const d of validateJenkinsfile(ast, { catalog, nestedStepArguments: true, catalogOnly: true })) {
     const code = CODE_OF.get(d.code);
     // PW5125 also reports an agent without a type, which a lowered model never has.
     if (code === undefined || d.message.startsWith('No agent type')) continue;
