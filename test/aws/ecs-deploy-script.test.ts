@@ -13,7 +13,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Statement } from '../../src/jenkinsfile/ast.ts';
 import { lowerEcsDeploy } from '../../src/lower/delivery/deploy-ecs.ts';
 import { EcsDeployStepSchema, type EcsDeployStep } from '../../src/model/delivery.ts';
@@ -131,8 +131,6 @@ describe('ecsDeploy aws-cli scripts against fake ECS and CloudWatch', () => {
     await cloudwatch.close();
     rmSync(work, { recursive: true, force: true });
   });
-
-  afterAll(() => undefined);
 
   function env(extra: Record<string, string>): NodeJS.ProcessEnv {
     return {

@@ -340,7 +340,6 @@ describe('preflight against broken setups', () => {
     const dev = await goodRegion(DEV_REGION, 'dev');
     const devDefinition = TASK_DEFINITION('payments-api-dev');
     devDefinition.containerDefinitions[0]!.logConfiguration = awslogs('payments-api-dev-typo', 'app');
-    dev.ecs.addCluster('dev-apps');
     const fakes = await world({ ecs: await ecsFake(DEV_REGION), ecr: dev.ecr, cw: dev.cw }, { ...prod, cw });
     const devEcs = fakes[DEV_REGION]!.ecs;
     devEcs.addCluster('dev-apps');
