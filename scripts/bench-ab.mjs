@@ -1,15 +1,22 @@
-// Back-to-back cold compile of two pipewright builds on the same synthetic project:
+// Back-to-back runs of two pipewright builds on the same project:
 //
-//   node scripts/bench-ab.mjs --a <dir of build A> --b <dir of build B> [--pipelines 1000] [--runs 5]
+//   node scripts/bench-ab.mjs --a <dir of build A> --b <dir of build B>
+//     [--pipelines 1000] [--runs 5] [--project synthetic|fleet] [--mode cold|warm|check|lint]
 //
-// Each build dir is a package root with bin/pipewright.js and dist/ (e.g. a copy of the repository
-// built with `node scripts/build.mjs --no-types`, one of them with a change reverted). Runs
-// alternate A, B, A, B, ... so that machine noise hits both alike; every run is cold (no outputs,
-// no cache). Prints the medians of wall time and of the CLI process's CPU time (user + system,
-// esbuild's own process not included), and B's overhead over A: on a loaded machine the CPU time
-// is the steadier figure.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// Each build dir is a package root with dist/ (e.g. `git worktree add /tmp/pw-before <commit>`
+// built with `node scripts/build.mjs --no-types`). Runs alternate A, B, A, B, ... so that machine
+// noise hits both alike. Modes: cold = compile with no outputs and no caches; warm = compile with
+// outputs and caches of the same build present; check = `compile --check` with outputs, no cache;
+// lint = `lint` with no cache. Old outputs and caches are moved aside before a run and deleted
+// after it (deleting a 1,000-directory tree right before a run slows its mkdirs, issue #14).
+// Prints medians of wall time, of the CLI process's CPU time (user + system; on a loaded machine
+// the steadier figure) and of the peak RSS of the whole process tree (esbuild's service
+// included, sampled from /proc every 10 ms), and B's change against A.
+//
+// --project fleet: N copies of pipelines/payments-api.pipeline.ts with distinct names, with the
+// org defaults and pipewright.config.ts of build A's tree (the real-service fleet of issue #14).
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,17 +29,34 @@ const { values } = parseArgs({
     b: { type: 'string' },
     pipelines: { type: 'string', default: '1000' },
     runs: { type: 'string', default: '5' },
+    project: { type: 'string', default: 'synthetic' },
+    mode: { type: 'string', default: 'cold' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help || !values.a || !values.b) {
-  console.log('node scripts/bench-ab.mjs --a <build dir> --b <build dir> [--pipelines 1000] [--runs 5]');
+  console.log('node scripts/bench-ab.mjs --a <build dir> --b <build dir> [--pipelines 1000] [--runs 5] [--project synthetic|fleet] [--mode cold|warm|check|lint]');
   process.exit(values.help ? 0 : 2);
 }
 const count = Number(values.pipelines);
 const runs = Number(values.runs);
-const root = mkdtempSync(join(tmpdir(), `pipewright-ab-${count}-`));
-writeBenchProject(root, count);
+const mode = values.mode;
+if (!['cold', 'warm', 'check', 'lint'].includes(mode)) throw new Error(`unknown --mode ${mode}`);
+
+function makeFleet(root, n, source) {
+  mkdirSync(join(root, 'pipelines'), { recursive: true });
+  cpSync(join(source, 'pipelines', 'shared'), join(root, 'pipelines', 'shared'), { recursive: true });
+  cpSync(join(source, 'pipewright.config.ts'), join(root, 'pipewright.config.ts'));
+  const text = readFileSync(join(source, 'pipelines', 'payments-api.pipeline.ts'), 'utf8');
+  for (let i = 0; i < n; i++) {
+    const name = `payments-api-${String(i).padStart(4, '0')}`;
+    writeFileSync(join(root, 'pipelines', `${name}.pipeline.ts`), text.replace("name: 'payments-api',", `name: '${name}',`));
+  }
+}
+
+const root = mkdtempSync(join(tmpdir(), `pipewright-ab-${values.project}-${count}-`));
+if (values.project === 'fleet') makeFleet(root, count, values.a);
+else writeBenchProject(root, count);
 
 // Runs the build's CLI in-process in a child and reports that process's CPU time on stderr.
 const runner = (build) => `
@@ -43,30 +67,107 @@ process.stderr.write('\\nCPU_MS ' + (cpu.user + cpu.system) / 1000 + '\\n');
 process.exit(code);
 `;
 
-function cold(build) {
-  for (const dir of ['generated', '.pipewright-cache', 'node_modules/.cache']) rmSync(join(root, dir), { recursive: true, force: true });
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', runner(build), 'compile', '--root', root, '--quiet'], { encoding: 'utf8', cwd: build });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${build}: exit ${result.status}\n${result.stdout}\n${result.stderr}`);
-  const cpu = Number(/CPU_MS ([\d.]+)/.exec(result.stderr)?.[1]);
-  return { ms, cpu };
+/** Resident set sizes (kB) of `pid` and every process below it, from /proc (Linux). */
+function treeRssKb(pid) {
+  const children = new Map();
+  const rss = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const parent = Number(fields[1]);
+      if (!children.has(parent)) children.set(parent, []);
+      children.get(parent).push(Number(entry));
+      rss.set(Number(entry), Number(fields[21]) * 4);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  let total = 0;
+  const queue = [pid];
+  while (queue.length > 0) {
+    const next = queue.pop();
+    total += rss.get(next) ?? 0;
+    queue.push(...(children.get(next) ?? []));
+  }
+  return total;
+}
+
+function runCli(build, args) {
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', runner(build), ...args], { cwd: build, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    let treeKb = 0;
+    const sampler = setInterval(() => (treeKb = Math.max(treeKb, treeRssKb(child.pid))), 10);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearInterval(sampler);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const cpu = Number(/CPU_MS ([\d.]+)/.exec(stderr)?.[1]);
+      resolvePromise({ ms, cpu, treeMb: treeKb / 1024, status, stdout, stderr });
+    });
+  });
+}
+
+const CACHES = ['.pipewright-cache', 'node_modules/.cache'];
+
+async function movedAside(dirs, work) {
+  const trash = mkdtempSync(join(tmpdir(), 'pipewright-ab-trash-'));
+  for (const dir of dirs) if (existsSync(join(root, dir))) renameSync(join(root, dir), join(trash, dir.replaceAll('/', '_')));
+  try {
+    return await work();
+  } finally {
+    rmSync(trash, { recursive: true, force: true });
+  }
+}
+
+const statusOf = new Map();
+async function run(build) {
+  const compile = ['compile', '--root', root, '--quiet'];
+  let result;
+  if (mode === 'cold') result = await movedAside(['generated', ...CACHES], () => runCli(build, compile));
+  else if (mode === 'warm') {
+    // The outputs and caches of this same build, then the measured run.
+    await movedAside(['generated', ...CACHES], () => runCli(build, compile));
+    result = await runCli(build, compile);
+  } else if (mode === 'check') {
+    if (!existsSync(join(root, 'generated'))) await runCli(build, compile);
+    result = await movedAside(CACHES, () => runCli(build, ['compile', '--check', '--root', root]));
+  } else result = await movedAside(CACHES, () => runCli(build, ['lint', '--root', root, '--format', 'json', '--output', join(root, 'lint.json')]));
+  // Both builds must agree on the exit status (lint may exit 1 on findings, the same for both).
+  const known = statusOf.get(mode);
+  if (known === undefined) statusOf.set(mode, result.status);
+  else if (known !== result.status) throw new Error(`${build}: exit ${result.status}, the other build exited ${known}\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`);
+  if (mode !== 'lint' && result.status !== 0) throw new Error(`${build}: exit ${result.status}\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`);
+  return result;
 }
 
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-cold(values.a); // warm the file system and esbuild's binary once
-cold(values.b);
-const runsOf = { a: [], b: [] };
-for (let i = 0; i < runs; i++) {
-  runsOf.a.push(cold(values.a));
-  runsOf.b.push(cold(values.b));
+try {
+  await run(values.a); // warm the file system and esbuild's binary once
+  await run(values.b);
+  const runsOf = { a: [], b: [] };
+  for (let i = 0; i < runs; i++) {
+    runsOf.a.push(await run(values.a));
+    runsOf.b.push(await run(values.b));
+  }
+  console.log(`${mode} ${values.project}, ${count} pipelines, medians of ${runs} alternating runs`);
+  for (const [metric, label, unit, scale] of [
+    ['ms', 'wall', 's', 1000],
+    ['cpu', 'CPU (CLI process)', 's', 1000],
+    ['treeMb', 'peak RSS, process tree', 'MB', 1],
+  ]) {
+    const a = median(runsOf.a.map((r) => r[metric]));
+    const b = median(runsOf.b.map((r) => r[metric]));
+    const digits = unit === 's' ? 3 : 0;
+    const list = (rs) => rs.map((r) => (r[metric] / scale).toFixed(digits)).join(', ');
+    console.log(`${label}: A ${(a / scale).toFixed(digits)} ${unit} [${list(runsOf.a)}]; B ${(b / scale).toFixed(digits)} ${unit} [${list(runsOf.b)}]; B/A ${(b / a).toFixed(2)}`);
+  }
+} finally {
+  rmSync(root, { recursive: true, force: true });
 }
-console.log(`cold compile, ${count} pipelines, medians of ${runs} alternating runs`);
-for (const metric of ['ms', 'cpu']) {
-  const a = median(runsOf.a.map((r) => r[metric]));
-  const b = median(runsOf.b.map((r) => r[metric]));
-  const label = metric === 'ms' ? 'wall' : 'CPU (CLI process)';
-  const list = (rs) => rs.map((r) => (r[metric] / 1000).toFixed(3)).join(', ');
-  console.log(`${label}: A ${(a / 1000).toFixed(3)} s [${list(runsOf.a)}]; B ${(b / 1000).toFixed(3)} s [${list(runsOf.b)}]; B - A ${((b - a) / 1000).toFixed(3)} s = ${(((b - a) / a) * 100).toFixed(1)}%`);
-}
-rmSync(root, { recursive: true, force: true });

@@ -30,8 +30,12 @@ export interface CacheLocation {
   prefix: string;
 }
 
-/** Manifests kept per root (one per distinct entry set; the most recently built survive). */
-const MANIFESTS_PER_ROOT = 8;
+/**
+ * Manifests kept per root (one per distinct entry set; the most recently built survive). A large
+ * load has one per chunk (`LOAD_CHUNK_SIZE`), so 10,000 pipelines take 10 of them, plus the
+ * configuration's.
+ */
+const MANIFESTS_PER_ROOT = 32;
 
 /**
  * 48-bit FNV-1a of `text`, as 12 hex digits: names cache files, so collisions only cost a

@@ -224,16 +224,20 @@ function release(worker: SandboxWorker): void {
  * worker gets a `stopped` outcome and the others without an outcome continue in a fresh worker.
  * Resolves with `bundleFailed` (and stops) when a lazy bundle itself cannot be imported (an npm
  * import fails to link); the units without an outcome then are the caller's to sort out.
+ * `prepareNext`: boot the worker for the next evaluation now, while this one runs.
  */
 export async function evaluateUnits(
   units: readonly EvaluationUnit[],
   limits: SandboxLimits,
   onOutcome: (index: number, outcome: UnitOutcome) => void,
+  options: { prepareNext?: boolean } = {},
 ): Promise<{ bundleFailed?: SandboxError; evaluated: Set<number> }> {
   const evaluated = new Set<number>();
   let remaining = units.map((_, index) => index);
   while (remaining.length > 0) {
     const worker = takeWorker(limits);
+    // Another evaluation follows (the next chunk of a large load): its worker boots meanwhile.
+    if (options.prepareNext) prepareSandbox(limits);
     const result = await runOnWorker(worker, units, remaining, limits, (index, outcome) => {
       evaluated.add(index);
       onOutcome(index, outcome);
