@@ -25,6 +25,8 @@ import iam002 from './rules/fintech/iam-002.ts';
 import iam003 from './rules/fintech/iam-003.ts';
 import iam004 from './rules/fintech/iam-004.ts';
 import iam005 from './rules/fintech/iam-005.ts';
+import iam006 from './rules/fintech/iam-006.ts';
+import iam007 from './rules/fintech/iam-007.ts';
 import secret001 from './rules/fintech/secret-001.ts';
 import secret002 from './rules/fintech/secret-002.ts';
 import secret003 from './rules/fintech/secret-003.ts';
@@ -78,6 +80,8 @@ export const fintechRules: readonly Rule[] = [
   iam003,
   iam004,
   iam005,
+  iam006,
+  iam007,
   secret001,
   secret002,
   secret003,

@@ -133,7 +133,7 @@ describe('pipewright explain and rules', () => {
   it('explain suggests ids for an unknown rule', async () => {
     const result = await runCli(['explain', 'IAM-9'], repoRoot);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('pipewright explain: no rule IAM-9; did you mean IAM-001, IAM-002, IAM-003, IAM-004, IAM-005?\n');
+    expect(result.stderr).toBe('pipewright explain: no rule IAM-9; did you mean IAM-001, IAM-002, IAM-003, IAM-004, IAM-005, IAM-006, IAM-007?\n');
   });
 
   it('rules lists every rule, filterable by pack', async () => {
