@@ -22,9 +22,13 @@ export const CPS_METHOD_OVERHEAD = 104;
  * Constant-pool index of the first entry the run() method's CPS body allocates: the entries of
  * the script class's other members (constructors, `main`, `run`, `main`'s CPS body) come first.
  */
-export const CPS_POOL_START = 150;
-/** Pool entries a script method definition (`def f() { }`) adds before the CPS bodies (its stub). */
-export const CPS_POOL_PER_SCRIPT_METHOD = 6;
+export const CPS_POOL_START = 155;
+/**
+ * Pool entries a script method definition (`def f() { }`) adds before the CPS bodies: its stub
+ * (`throw new CpsCallableInvocation('f', ___cps___N, this, args)`) and field; the name's String
+ * entry among them, which calls of `f()` in the pipeline then reuse.
+ */
+export const CPS_POOL_PER_SCRIPT_METHOD = 4;
 
 /** The kinds of pool constants (a string and a class of the same name are different entries). */
 export type ConstantKind = 'string' | 'class' | 'number' | 'other';
@@ -43,6 +47,8 @@ export class ConstantPool {
 
   constructor(start = CPS_POOL_START) {
     this.next = start;
+    // Every Groovy class refers to Object early (superclass chain, `anewarray Object`): a low index.
+    this.entries.class.set('java/lang/Object', 30);
   }
 
   /** Bytes of an `ldc` of this constant: 2 while its index fits a byte, else 3 (`ldc_w`). */

@@ -146,7 +146,10 @@ class Estimator {
     const declaresVariables = prologue.declaresVariables || epilogue.declaresVariables;
 
     // Script method stubs come before the CPS bodies in the class: their constants first.
-    for (let i = 0; i < scriptMethods.length; i++) this.pool.ldc('other', i, CPS_POOL_PER_SCRIPT_METHOD);
+    scriptMethods.forEach((def, i) => {
+      this.pool.ldc('string', def.name, 1); // the name's Utf8 entry is the method's own
+      this.pool.ldc('other', i, CPS_POOL_PER_SCRIPT_METHOD - 1);
+    });
 
     const pipelineBody: Emit[] = [];
     let declarationMethod: Emit | undefined;
