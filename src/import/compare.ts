@@ -21,8 +21,8 @@
  *    `checkoutToSubdirectory`). Every other option (`timeout`, `retry`, `lock`, `timestamps`, any
  *    plugin option) keeps its order: Jenkins nests wrapper options in source order.
  * 5. In `when { }`: the position of the flags `beforeAgent`/`beforeInput`/`beforeOptions`; and a
- *    `when` whose only condition is `allOf { ... }` equals the `when` holding those conditions
- *    directly (several conditions in one `when` are an `allOf`). Condition order is kept.
+ *    top-level `allOf { ... }` among a `when`'s conditions equals its conditions written in its
+ *    place (a `when`'s conditions must all hold). Condition order is kept.
  * 6. The order of named arguments (`key: value`) of every call: Groovy passes them as one map and
  *    Jenkins binds them by name. Positional arguments, list items and map literal entries keep
  *    their order.
@@ -37,6 +37,10 @@
  * 9. Code outside the pipeline block: comments are ignored; `@Library('x') _` annotations count
  *    as `lib('x')` entries at the start of the `libraries { }` section. Any other code is compared
  *    token by token (so the generated side, which has none, differs).
+ * 10. In `options { }`: `skipDefaultCheckout(true)` = `skipDefaultCheckout()` (the option's
+ *    constructor takes a missing value as true).
+ * 11. In `options { }` and step lists: `timeout(30)` = `timeout(time: 30, unit: 'MINUTES')`
+ *    (`time` is the step's single required parameter, `unit` defaults to MINUTES).
  */
 import type { Arguments, CallStatement, Expression, JenkinsfileAst, Statement } from '../jenkinsfile/ast.ts';
 import { groovyTokens, parseExpressionSource } from './groovy-source.ts';
@@ -268,9 +272,28 @@ function canonCall(call: CallStatement, context: BlockContext, options: CanonOpt
   if (sole !== undefined && args.positional.length === 0 && args.named.length === 1 && args.named[0]![0] === sole) {
     args = { positional: [args.named[0]![1]], named: [] };
   }
+  // Rule 10.
+  const only = args.positional[0];
+  if (context === 'options' && call.name === 'skipDefaultCheckout' && args.positional.length === 1 && args.named.length === 0 && only?.t === 'Boolean' && only.value) {
+    args = { positional: [], named: [] };
+  }
+  // Rule 11: `timeout(30)` = `timeout(time: 30)` = `timeout(time: 30, unit: 'MINUTES')`.
+  if (call.name === 'timeout' && (context === 'options' || context === 'steps')) args = canonTimeout(args);
   const node: CanonStatement = { t: 'Call', label: callLabel(call), name: call.name, args };
   if (call.body !== undefined) node.body = canonBlock(call.body, childContext(context, call.name), options);
   return node;
+}
+
+/** `time` is the timeout step's single required parameter and `unit` defaults to MINUTES. */
+function canonTimeout(args: CanonArguments): CanonArguments {
+  let named = args.named;
+  if (args.positional.length === 1 && named.length === 0) named = [['time', args.positional[0]!]];
+  else if (args.positional.length > 0) return args;
+  if (named.some(([key]) => key === 'time') && !named.some(([key]) => key === 'unit')) {
+    named = [...named, ['unit', { t: 'String', value: 'MINUTES' }]];
+    named.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+  return { positional: [], named };
 }
 
 function callLabel(call: CallStatement): string {
@@ -307,11 +330,11 @@ export function canonBlock(statements: readonly Statement[], context: BlockConte
     case 'when': {
       const flags = out.filter((s) => s.t === 'Call' && WHEN_FLAGS.has(s.name)).sort(byName);
       let conditions = out.filter((s) => !(s.t === 'Call' && WHEN_FLAGS.has(s.name)));
-      // Rule 5: `when { allOf { a; b } }` = `when { a; b }`.
-      for (;;) {
-        const only = conditions.length === 1 ? conditions[0] : undefined;
-        if (only?.t !== 'Call' || only.name !== 'allOf' || !only.body || only.args.positional.length > 0 || only.args.named.length > 0) break;
-        conditions = only.body;
+      // Rule 5: `when { c; allOf { a; b } }` = `when { c; a; b }` (a when's conditions all hold).
+      const liftable = (s: CanonStatement): boolean =>
+        s.t === 'Call' && s.name === 'allOf' && s.body !== undefined && s.args.positional.length === 0 && s.args.named.length === 0;
+      while (conditions.some(liftable)) {
+        conditions = conditions.flatMap((s) => (liftable(s) && s.t === 'Call' ? (s.body ?? []) : [s]));
       }
       return [...flags, ...conditions];
     }

@@ -15,7 +15,8 @@
  */
 import { Project } from 'ts-morph';
 import * as prettier from 'prettier';
-import type { CredentialBinding, Pipeline, Step } from '../model/schema.ts';
+import type { CredentialBinding, GenericStep, Pipeline, Step } from '../model/schema.ts';
+import type { CatalogCallForm } from './catalog-steps.ts';
 
 export interface EmitModuleOptions {
   /** Comment lines for the top of the module (without `//`). */
@@ -27,19 +28,32 @@ export interface EmitModuleOptions {
    * out of stack on very deeply nested steps): the module is then returned as printed, unformatted.
    */
   onUnformatted?: (reason: string) => void;
+  /**
+   * Generic step values to write as calls of the catalog's typed functions (from the raise
+   * result), imported as `import * as jenkins from '<catalogModule>'`.
+   */
+  catalogCalls?: WeakMap<object, CatalogCallForm>;
+  /** Module specifier of the typed steps module (default `./jenkins-steps.ts`). */
+  catalogModule?: string;
 }
+
+/** The namespace the typed catalog steps are imported under. */
+export const CATALOG_NAMESPACE = 'jenkins';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** Source text of a pipeline module for `pipeline`. */
 export async function emitPipelineModule(pipeline: Pipeline, options: EmitModuleOptions = {}): Promise<string> {
-  const renderer = new Renderer();
+  const renderer = new Renderer(options.catalogCalls);
   const body = renderer.pipeline(pipeline);
   const file = sourceFile();
   file.addImportDeclaration({
     moduleSpecifier: 'pipewright',
     namedImports: ['definePipeline', ...[...renderer.helpers].sort()],
   });
+  if (renderer.usesCatalog) {
+    file.addImportDeclaration({ moduleSpecifier: options.catalogModule ?? './jenkins-steps.ts', namespaceImport: CATALOG_NAMESPACE });
+  }
   file.addExportAssignment({ isExportEquals: false, expression: `definePipeline(${body})` });
   if (options.header && options.header.length > 0) {
     file.insertStatements(0, options.header.map((line) => `// ${line}`.trimEnd()).join('\n'));
@@ -100,6 +114,10 @@ const objectLiteral = (entries: Entries): string => (entries.length === 0 ? '{}'
 class Renderer {
   /** DSL helpers the module uses (besides definePipeline). */
   readonly helpers = new Set<string>();
+  /** Whether a catalog-typed call was written. */
+  usesCatalog = false;
+
+  constructor(private readonly catalogCalls: WeakMap<object, CatalogCallForm> | undefined) {}
 
   private use(helper: string): string {
     this.helpers.add(helper);
@@ -241,12 +259,27 @@ class Renderer {
         ]);
       case 'script':
         return this.call('script', tsString(step.groovy));
-      case 'step':
+      case 'step': {
+        const form = this.catalogCalls?.get(step);
+        if (form) return this.catalogCall(step, form);
         return this.call('step', tsString(step.name), step.args === undefined ? '' : this.value(step.args), step.body === undefined ? '' : this.steps(step.body));
+      }
       default:
         // Delivery steps (not produced by the importer yet): plain data is always valid.
         return this.value(step);
     }
+  }
+
+  /** `jenkins.cleanWs({ deleteDirs: true })`, in the call form of the generated function. */
+  private catalogCall(step: GenericStep, form: CatalogCallForm): string {
+    this.usesCatalog = true;
+    const callee = `${CATALOG_NAMESPACE}.${form.functionName}`;
+    const body = step.body === undefined ? undefined : this.steps(step.body);
+    let value: string | undefined;
+    if (form.form === 'positional') value = this.value((step.args as readonly unknown[])[0]);
+    else if (form.form === 'named') value = this.value(step.args ?? {});
+    const args = form.bodyFirst ? [body, value] : [value, body];
+    return `${callee}(${args.filter((a): a is string => a !== undefined).join(', ')})`;
   }
 
   private binding(binding: CredentialBinding): string {

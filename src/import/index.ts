@@ -6,23 +6,30 @@
  * (raise.ts) → write the module (emit-module.ts) → load, compile, parse, compare. Files that
  * cannot be represented are refused before anything is written.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipelineNameFromFile } from '../compile.ts';
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import { writeAtomic } from '../emit/write.ts';
+import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import type { JenkinsfileAst } from '../jenkinsfile/ast.ts';
 import { MAX_NESTING_DEPTH, isStackOverflow } from '../jenkinsfile/groovy-parser.ts';
 import { parseJenkinsfile } from '../jenkinsfile/parse.ts';
 import { validateJenkinsfile } from '../jenkinsfile/validate.ts';
 import type { AstDifference } from './compare.ts';
 import { emitPipelineModule } from './emit-module.ts';
-import { raiseJenkinsfile, type ImportInfo, type ImportNote, type ImportRefusal, type RaiseCounts } from './raise.ts';
+import { defaultCatalog } from '../catalog/index.ts';
+import type { Catalog } from '../catalog/schema.ts';
+import { generateTypedSteps } from '../catalog/typed-steps.ts';
+import { TYPED_STEPS_FILE } from './catalog-steps.ts';
+import { raiseJenkinsfile, type ImportInfo, type ImportNote, type ImportRefusal, type ImportRewrite, type RaiseCounts } from './raise.ts';
 import { verifyRoundTrips } from './round-trip.ts';
 
-export { raiseJenkinsfile, type EscapeHatch, type ImportInfo, type ImportNote, type ImportRefusal, type RaiseCounts, type RaiseResult } from './raise.ts';
+export { raiseJenkinsfile, type EscapeHatch, type ImportInfo, type ImportNote, type ImportRefusal, type ImportRewrite, type RaiseCounts, type RaiseOptions, type RaiseResult } from './raise.ts';
+export { parseGString, shellScript, type GStringPart } from './gstring.ts';
 export { emitPipelineModule, type EmitModuleOptions } from './emit-module.ts';
+export { CatalogStepTyper, TYPED_STEPS_FILE, type CatalogCallForm } from './catalog-steps.ts';
 export { verifyRoundTrip, verifyRoundTrips, type RoundTripEntry, type RoundTripResult } from './round-trip.ts';
 export { compareJenkinsfileAsts, type AstDifference } from './compare.ts';
 
@@ -58,6 +65,12 @@ export interface ImportOptions {
    * `groovyPrologue`/`groovyEpilogue`, an escape hatch policy flags, instead of refusing the file.
    */
   keepOutsideCode?: boolean;
+  /**
+   * The controller catalog (default: the bundled one). Steps pipewright has no helper for become
+   * calls of its typed functions (`jenkins.cleanWs()`), from `jenkins-steps.ts` next to the
+   * modules (generated, as `pipewright catalog types` does); `false` keeps them as `step(...)`.
+   */
+  catalog?: Catalog | false;
 }
 
 /**
@@ -79,6 +92,11 @@ export interface ImportReport {
   notes: ImportNote[];
   /** Other things worth knowing (e.g. `@Library` mapped to `libraries`). */
   infos: ImportInfo[];
+  /**
+   * `sh` GStrings rewritten into literal scripts the shell expands (`"${env.X}"` → `'$X'`); the
+   * round trip compares with the Jenkinsfile with these rewrites applied.
+   */
+  rewrites: ImportRewrite[];
   counts: RaiseCounts;
   /** Typed steps by name. */
   typedStepNames: Record<string, number>;
@@ -94,7 +112,7 @@ export interface ImportReport {
   written: boolean;
 }
 
-const EMPTY_COUNTS: RaiseCounts = { typedSteps: 0, genericSteps: 0, scriptSteps: 0, groovyValues: 0, typedSettings: 0, customSettings: 0 };
+const EMPTY_COUNTS: RaiseCounts = { typedSteps: 0, catalogSteps: 0, genericSteps: 0, scriptSteps: 0, groovyValues: 0, typedSettings: 0, customSettings: 0 };
 
 /**
  * Imports Jenkinsfiles into pipeline modules and verifies each by a round trip. Reports are in
@@ -105,6 +123,9 @@ export async function importJenkinsfiles(inputs: readonly ImportInput[], options
   const reports: ImportReport[] = [];
   const pending: { report: ImportReport; original: JenkinsfileAst; file: string }[] = [];
   const claimed = new Set<string>();
+  const catalog = options.catalog === false ? undefined : (options.catalog ?? defaultCatalog());
+  /** Directories whose modules call the typed catalog steps (the module is written there once). */
+  const typedStepsDirs = new Set<string>();
   for (const input of inputs) {
     const file = path.resolve(root, input.out);
     const name = input.name ?? pipelineNameFromFile(file);
@@ -116,6 +137,7 @@ export async function importJenkinsfiles(inputs: readonly ImportInput[], options
       refusals: [],
       notes: [],
       infos: [],
+      rewrites: [],
       counts: { ...EMPTY_COUNTS },
       typedStepNames: {},
       written: false,
@@ -146,8 +168,14 @@ export async function importJenkinsfiles(inputs: readonly ImportInput[], options
         pending.push({ report, original: parsed.ast, file });
         continue;
       }
-      const raised = raiseJenkinsfile(parsed.ast, { keepOutsideCode: options.keepOutsideCode ?? false });
-      Object.assign(report, { notes: raised.notes, infos: [...(input.infos ?? []), ...raised.infos], counts: raised.counts, typedStepNames: raised.typedStepNames });
+      const raised = raiseJenkinsfile(parsed.ast, { keepOutsideCode: options.keepOutsideCode ?? false, ...(catalog ? { catalog } : {}) });
+      Object.assign(report, {
+        notes: raised.notes,
+        infos: [...(input.infos ?? []), ...raised.infos],
+        rewrites: raised.rewrites,
+        counts: raised.counts,
+        typedStepNames: raised.typedStepNames,
+      });
       if (!raised.pipeline) {
         report.refusals = raised.refusals;
         continue;
@@ -162,8 +190,17 @@ export async function importJenkinsfiles(inputs: readonly ImportInput[], options
       }
       claimed.add(file);
       const pipeline = input.name !== undefined && input.name !== pipelineNameFromFile(file) ? { name: input.name, ...raised.pipeline } : raised.pipeline;
+      if (raised.counts.catalogSteps > 0 && catalog) {
+        const dir = path.dirname(file);
+        if (!typedStepsDirs.has(dir)) {
+          typedStepsDirs.add(dir);
+          writeTypedSteps(dir, catalog, options.force ?? false, report);
+        }
+      }
       const text = await emitPipelineModule(pipeline, {
         file,
+        catalogCalls: raised.catalogCalls,
+        catalogModule: `./${TYPED_STEPS_FILE}`,
         onUnformatted: (reason) => report.infos.push({ message: `the module is written unformatted: ${reason} (run your formatter on it, or flatten the nesting)` }),
         header: [
           `Imported from ${input.source.replace(/[\r\n\u2028\u2029]+/g, ' ')} by \`pipewright import\`; the round trip was checked (compiling this module gives the same Jenkinsfile).`,
@@ -172,7 +209,7 @@ export async function importJenkinsfiles(inputs: readonly ImportInput[], options
       });
       await writeAtomic(file, text);
       report.written = true;
-      pending.push({ report, original: parsed.ast, file });
+      pending.push({ report, original: raised.expected, file });
     } catch (error) {
       if (!isStackOverflow(error)) throw error;
       report.status = 'refused';
@@ -201,6 +238,35 @@ export async function importJenkinsfiles(inputs: readonly ImportInput[], options
     }
   }
   return reports;
+}
+
+function writeAtomicSync(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
+
+/** The first line of a module `pipewright catalog types` generated (such a file is regenerated freely). */
+const GENERATED_HEADER = '// Typed Jenkins steps generated by `pipewright catalog types`';
+
+/**
+ * Writes `jenkins-steps.ts` (the catalog's typed steps) into `dir`, unless a file there that
+ * pipewright did not generate would be overwritten without `force`.
+ */
+function writeTypedSteps(dir: string, catalog: Catalog, force: boolean, report: ImportReport): void {
+  const file = path.join(dir, TYPED_STEPS_FILE);
+  const text = generateTypedSteps(catalog);
+  if (existsSync(file)) {
+    const existing = readFileSync(file, 'utf8');
+    if (existing === text) return;
+    if (!force && !existing.startsWith(GENERATED_HEADER)) {
+      report.infos.push({ message: `${TYPED_STEPS_FILE} exists and was not generated by pipewright: kept as it is (the module imports its typed steps from it)` });
+      return;
+    }
+  }
+  writeAtomicSync(file, text);
+  report.infos.push({ message: `wrote ${path.join(path.dirname(report.out), TYPED_STEPS_FILE)}: the catalog's typed steps ("${catalog.name}", as \`pipewright catalog types\` generates them), which the module's jenkins.* calls use` });
 }
 
 /** Imports one Jenkinsfile (see {@link importJenkinsfiles}). */

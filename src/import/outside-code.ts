@@ -23,6 +23,11 @@ export interface OutsideCode {
   hasCode: boolean;
   /** The tokens of that code, for comparisons that ignore layout (empty without code). */
   tokens: string[];
+  /**
+   * The code is only `@Library(...) _` annotations, some naming a library with a GString
+   * (`@Library("lib@${VERSION}") _`): not a literal the `libraries` directive can take.
+   */
+  interpolatedLibraries?: boolean;
 }
 
 const NONE: OutsideCode = { libraries: [], hasCode: false, tokens: [] };
@@ -38,7 +43,37 @@ export function analyzeOutsideCode(text: string | undefined): OutsideCode {
     const source = new SourceText(text);
     return { libraries, line: source.position(tokens[0]!.start).line, hasCode: false, tokens: [] };
   }
-  return { libraries: [], hasCode: true, tokens: tokens.map((token) => token.text) };
+  const code: OutsideCode = { libraries: [], hasCode: true, tokens: tokens.map((token) => token.text) };
+  if (onlyInterpolatedLibraryAnnotations(tokens)) code.interpolatedLibraries = true;
+  return code;
+}
+
+/** `@Library(...) _` annotations only, with GStrings whose placeholders are names or properties. */
+function onlyInterpolatedLibraryAnnotations(tokens: Token[]): boolean {
+  let inString = 0;
+  let sawGString = false;
+  for (const [i, token] of tokens.entries()) {
+    if (token.type === 'GSTRING_START') {
+      inString++;
+      sawGString = true;
+      continue;
+    }
+    if (token.type === 'GSTRING_END') {
+      inString--;
+      continue;
+    }
+    if (inString > 0) {
+      if (!['IDENT', '.', '{', '}', 'GSTRING_MIDDLE'].includes(token.type)) return false;
+      continue;
+    }
+    if (token.type === '@') {
+      if (tokens[i + 1]?.type !== 'IDENT' || tokens[i + 1]?.text !== 'Library') return false;
+      continue;
+    }
+    if (token.type === 'IDENT' && (token.text === 'Library' || token.text === '_')) continue;
+    if (!['(', ')', '[', ']', ',', 'STRING'].includes(token.type)) return false;
+  }
+  return sawGString && tokens[tokens.length - 1]?.text === '_';
 }
 
 /**

@@ -51,6 +51,9 @@ import { canonBlock, compareCanonBlocks, type BlockContext } from './compare.ts'
 import { expressionSource, singleLineGroovy } from './groovy-source.ts';
 import { analyzeOutsideCode } from './outside-code.ts';
 import { scanGroovy } from '../validate/groovy-scan.ts';
+import type { Catalog } from '../catalog/schema.ts';
+import { CatalogStepTyper, type CatalogCallForm } from './catalog-steps.ts';
+import { parseGString, shellScript } from './gstring.ts';
 
 // ------------------------------------------------------------------------------- result types
 
@@ -76,6 +79,20 @@ export interface ImportInfo {
   line?: number;
 }
 
+/**
+ * A `sh` GString rewritten into a literal script the shell expands (`"${env.X}"` → `'$X'`); the
+ * module compiles to the Jenkinsfile with these rewrites applied (`RaiseResult.expected`).
+ */
+export interface ImportRewrite {
+  line?: number;
+  /** The GString as written. */
+  original: string;
+  /** The script the module holds. */
+  script: string;
+  /** The environment variables that replaced Groovy placeholders. */
+  variables: string[];
+}
+
 /** Why a file cannot be imported. */
 export interface ImportRefusal {
   reason: string;
@@ -85,8 +102,10 @@ export interface ImportRefusal {
 
 /** How much was typed. */
 export interface RaiseCounts {
-  /** Steps with a typed helper (`sh`, `echo`, `dir`, ...). */
+  /** Steps with a typed helper (`sh`, `echo`, `dir`, ...) or a catalog-typed call (counted in `catalogSteps` too). */
   typedSteps: number;
+  /** Steps written as calls of the catalog's typed functions (`jenkins.cleanWs()`), part of `typedSteps`. */
+  catalogSteps: number;
   /** Steps kept as `step(name, ...)`. */
   genericSteps: number;
   /** `script { }` blocks kept as `script(...)`. */
@@ -107,14 +126,28 @@ export interface RaiseResult {
   counts: RaiseCounts;
   /** Typed steps by step name, e.g. `{ sh: 12, echo: 3 }`. */
   typedStepNames: Record<string, number>;
+  /** The generic step values that are written as catalog-typed calls, and how (see emit-module.ts). */
+  catalogCalls: WeakMap<object, CatalogCallForm>;
+  /** `sh` GStrings rewritten into shell-expanded literal scripts. */
+  rewrites: ImportRewrite[];
+  /** The Jenkinsfile the module must compile to: the input with the rewrites applied. */
+  expected: JenkinsfileAst;
+}
+
+/** Options of {@link raiseJenkinsfile}. */
+export interface RaiseOptions {
+  /** Keep code outside the pipeline block as groovyPrologue/groovyEpilogue instead of refusing. */
+  keepOutsideCode?: boolean;
+  /** Steps pipewright has no helper for become calls of this catalog's typed functions where they fit. */
+  catalog?: Catalog;
 }
 
 /**
  * Raises a parsed declarative Jenkinsfile into a pipeline model value. Never throws for
  * unsupported input: it is refused with reasons (`pipeline` is then absent).
  */
-export function raiseJenkinsfile(ast: JenkinsfileAst, options: { keepOutsideCode?: boolean } = {}): RaiseResult {
-  const raiser = new Raiser(options.keepOutsideCode ?? false);
+export function raiseJenkinsfile(ast: JenkinsfileAst, options: RaiseOptions = {}): RaiseResult {
+  const raiser = new Raiser(options.keepOutsideCode ?? false, options.catalog ? typerFor(options.catalog) : undefined);
   const pipeline = raiser.pipeline(ast);
   const result: RaiseResult = {
     notes: raiser.notes,
@@ -122,6 +155,9 @@ export function raiseJenkinsfile(ast: JenkinsfileAst, options: { keepOutsideCode
     refusals: raiser.refusals,
     counts: raiser.counts,
     typedStepNames: raiser.typedStepNames,
+    catalogCalls: raiser.catalogCalls,
+    rewrites: raiser.rewrites,
+    expected: raiser.replacements.size === 0 ? ast : (replaceNodes(ast, raiser.replacements) as JenkinsfileAst),
   };
   if (raiser.refusals.length === 0) result.pipeline = pipeline;
   return result;
@@ -317,13 +353,32 @@ function head(call: Statement): Statement {
 
 // ------------------------------------------------------------------------------- the raiser
 
+const typers = new WeakMap<Catalog, CatalogStepTyper>();
+function typerFor(catalog: Catalog): CatalogStepTyper {
+  let typer = typers.get(catalog);
+  if (!typer) typers.set(catalog, (typer = new CatalogStepTyper(catalog)));
+  return typer;
+}
+
 class Raiser {
-  constructor(private readonly keepOutsideCode: boolean) {}
+  constructor(
+    private readonly keepOutsideCode: boolean,
+    private readonly typer: CatalogStepTyper | undefined,
+  ) {}
+
+  readonly catalogCalls = new WeakMap<object, CatalogCallForm>();
+  readonly rewrites: ImportRewrite[] = [];
+  /** Original AST nodes → what the compiled Jenkinsfile has instead (the rewrites). */
+  readonly replacements = new Map<object, object>();
+  /** Environment variables set at the current point: pipeline/stage `environment {}`, enclosing blocks. */
+  private readonly envScopes: Set<string>[] = [];
+  /** Names Groovy code assigns or declares (script blocks, code outside the pipeline): not provably env. */
+  private groovyNames = new Set<string>();
 
   readonly notes: ImportNote[] = [];
   readonly infos: ImportInfo[] = [];
   readonly refusals: ImportRefusal[] = [];
-  readonly counts: RaiseCounts = { typedSteps: 0, genericSteps: 0, scriptSteps: 0, groovyValues: 0, typedSettings: 0, customSettings: 0 };
+  readonly counts: RaiseCounts = { typedSteps: 0, catalogSteps: 0, genericSteps: 0, scriptSteps: 0, groovyValues: 0, typedSettings: 0, customSettings: 0 };
   readonly typedStepNames: Record<string, number> = {};
 
   private refuse(reason: string, node?: { loc?: SourcePosition | undefined }): void {
@@ -399,7 +454,14 @@ class Raiser {
     // Code outside the pipeline block cannot be typed: it is kept verbatim (groovyPrologue /
     // groovyEpilogue, an escape hatch policy flags), never dropped.
     const outside: Record<string, string> = {};
-    if (prologue.hasCode && !this.keepOutsideCode) {
+    if (prologue.interpolatedLibraries) {
+      // Not code to move anywhere: the annotation itself, kept as written (raw Groovy).
+      outside.groovyPrologue = ast.prologue!;
+      this.infos.push({
+        message: `@Library with a GString (${summarizeCode(ast.prologue!)}) kept verbatim as groovyPrologue: the libraries directive takes literal names (Groovy wants a constant in an annotation; a single-quoted '…@\${BRANCH_NAME}' is expanded by Jenkins, a library step in script { } takes any string)`,
+        line: 1,
+      });
+    } else if (prologue.hasCode && !this.keepOutsideCode) {
       this.refuse(`code before the pipeline block (${summarizeCode(ast.prologue!)}) cannot be represented in a typed pipeline; move helpers into a shared library or script { } blocks (or delete unused code), then import again; or import with --keep-outside-code to keep it verbatim as groovyPrologue (raw Groovy)`, { loc: { line: 1, column: 1 } });
     } else if (prologue.hasCode) {
       // A `#!` line is legal only on line 1, and line 1 of a compiled Jenkinsfile is its header:
@@ -426,6 +488,8 @@ class Raiser {
       });
     }
 
+    this.groovyNames = assignedNames([ast.prologue ?? '', ast.epilogue ?? '', ...groovySources(ast.pipeline.body ?? [])]);
+    this.envScopes.push(environmentNames(ast.pipeline.body ?? []));
     const pipeline: Partial<Pipeline> & Record<string, unknown> = {};
     const seen = new Set<string>();
     let libraries: string[] | undefined = annotated.length > 0 ? [...annotated] : undefined;
@@ -459,7 +523,7 @@ class Raiser {
           pipeline.triggers = this.triggers(statement, ['triggers']);
           break;
         case 'tools':
-          pipeline.tools = this.tools(statement);
+          pipeline.tools = this.tools(statement, ['tools']) as Pipeline['tools'];
           break;
         case 'libraries':
           libraries = [...(libraries ?? []), ...this.libraries(statement)];
@@ -516,6 +580,7 @@ class Raiser {
           const reader = new FieldReader(inner.args, 'agent label', 'label');
           const label = reader.requiredString('label');
           reader.done();
+          if (label === '') return 'an empty agent label has no typed form (the typed agent refuses it, PW2004)';
           return { type: 'label', label };
         }
         if (inner.name === 'dockerfile' && inner.args.positional.length === 1 && inner.args.positional[0]!.type === 'Boolean' && inner.args.positional[0]!.value) {
@@ -528,6 +593,9 @@ class Raiser {
       switch (inner.name) {
         case 'node':
         case 'label': {
+          if (closureMapArgs(inner.body).named.some((e) => e.key === 'label' && e.value.type === 'String' && e.value.value === '')) {
+            return 'an empty agent label has no typed form (the typed agent refuses it, PW2004)';
+          }
           const agent = compact({
             type: inner.name,
             label: reader.requiredString('label'),
@@ -663,15 +731,18 @@ class Raiser {
     }
   }
 
-  tools(call: CallStatement): Record<string, string> {
-    const tools: Record<string, string> = {};
+  tools(call: CallStatement, path: Path): Record<string, string | GroovyValue> {
+    const tools: Record<string, string | GroovyValue> = {};
     for (const statement of call.body ?? []) {
       const only = statement.type === 'Call' && statement.body === undefined && statement.args.named.length === 0 && statement.args.positional.length === 1 ? statement.args.positional[0] : undefined;
-      if (statement.type !== 'Call' || only?.type !== 'String' || only.value === '' || statement.name in tools) {
-        this.refuse(`tools: expected tool 'version' with a literal version, once per tool${statement.type === 'Call' ? ` (${statement.name})` : ''}`, statement);
+      const literal = only?.type === 'String' && only.value !== '';
+      // A GString or variable (`jdk "${JDK}"`) is kept as groovy(); other values have no place.
+      const expression = only !== undefined && (only.type === 'Raw' || only.type === 'Identifier');
+      if (statement.type !== 'Call' || !(literal || expression) || statement.name in tools) {
+        this.refuse(`tools: expected tool 'version' with a literal version or a GString, once per tool${statement.type === 'Call' ? ` (${statement.name})` : ''}`, statement);
         continue;
       }
-      tools[statement.name] = only.value;
+      tools[statement.name] = literal ? (only as { value: string }).value : this.groovy(only!, [...path, statement.name]);
     }
     return tools;
   }
@@ -758,8 +829,13 @@ class Raiser {
         case 'parallelsAlwaysFailFast':
         case 'skipStagesAfterUnstable':
         case 'newContainerPerStage':
-        case 'skipDefaultCheckout':
           return { key: name, value: flag() };
+        case 'skipDefaultCheckout': {
+          // `skipDefaultCheckout(true)` is `skipDefaultCheckout()` (compare.ts, rule 10).
+          const only = statement.args.positional[0];
+          if (statement.args.positional.length === 1 && statement.args.named.length === 0 && only?.type === 'Boolean' && only.value) return { key: name, value: true };
+          return { key: name, value: flag() };
+        }
         case 'disableConcurrentBuilds': {
           if (noArgs(statement.args)) return { key: name, value: true };
           const reader = new FieldReader(statement.args, name);
@@ -775,7 +851,8 @@ class Raiser {
             const text = reader.string(key);
             if (text === undefined) return undefined;
             const value = Number(text);
-            if (!/^[1-9][0-9]*$/.test(text) || !Number.isSafeInteger(value)) throw new Misfit(`${key} '${text}' is not a positive whole number`);
+            // Jenkins accepts '0' (keep none); '' or text is not a count the typed form holds.
+            if (!/^(0|[1-9][0-9]*)$/.test(text) || !Number.isSafeInteger(value)) throw new Misfit(`${key} '${text}' is not a whole number`);
             return value;
           };
           const value = compact({
@@ -818,7 +895,7 @@ class Raiser {
           return { key: name, value };
         }
         case 'timeout': {
-          const reader = new FieldReader(statement.args, name);
+          const reader = new FieldReader(statement.args, name, 'time');
           const value = compact({ time: reader.requiredInteger('time', 1), unit: reader.oneOf('unit', TIME_UNITS), activity: reader.boolean('activity') });
           reader.done();
           return { key: name, value };
@@ -991,7 +1068,9 @@ class Raiser {
       this.refuse(`stage '${name}' has no block`, call);
       return stage;
     }
+    this.envScopes.push(environmentNames(call.body));
     this.stageBody(call.body, stage, path, 'stage');
+    this.envScopes.pop();
     return orderKeys(stage, ['name', 'agent', 'when', 'tools', 'environment', 'options', 'input', 'failFast', 'steps', 'stages', 'parallel', 'matrix', 'post']) as Stage;
   }
 
@@ -1017,7 +1096,7 @@ class Raiser {
           owner.when = this.when(statement);
           continue;
         case 'tools':
-          owner.tools = this.tools(statement);
+          owner.tools = this.tools(statement, at);
           continue;
         case 'environment':
           owner.environment = this.environment(statement, at);
@@ -1318,12 +1397,71 @@ class Raiser {
       }
       this.counts.scriptSteps++;
       this.note('script', 'script', 'script { } block kept verbatim', path, statement);
-      return { step: 'script', groovy: statement.source };
+      const decoded = decodeUnicodeEscapes(statement.source);
+      if (decoded !== statement.source) {
+        // Groovy translates \uXXXX before it parses, so the decoded text is the code it runs;
+        // pipewright refuses the escapes in script (PW3024), whose effect is hard to review.
+        this.replacements.set(statement, { ...statement, source: decoded });
+        this.infos.push({ message: 'script { }: \\uXXXX escapes written as the characters they stand for (Groovy translates them before parsing: same code)', ...(statement.loc ? { line: statement.loc.line } : {}) });
+      }
+      return { step: 'script', groovy: decoded };
     }
     if (statement.type !== 'Call') {
       this.refuse(`assignment ${statement.name} = ... is not a step (only allowed inside script { })`, statement);
       return undefined;
     }
+    this.envScopes.push(blockEnvironmentNames(statement));
+    try {
+      return this.callStep(statement.name === 'sh' ? this.rewriteShell(statement) : statement, path);
+    } finally {
+      this.envScopes.pop();
+    }
+  }
+
+  /** Whether `name` is an environment variable set here, or why not. */
+  private environmentVariable(name: string, viaEnv: boolean, source: string): string | undefined {
+    if (!viaEnv && this.groovyNames.has(name)) return `${source}: Groovy code in this file assigns a variable ${name}, which Groovy would use instead of the environment variable`;
+    if (this.envScopes.some((scope) => scope.has(name)) || ALWAYS_SET.has(name)) return undefined;
+    return `${source} is not provably an environment variable set here (one of environment { }, an enclosing withCredentials/withEnv, or a variable Jenkins always sets; an unset env.X reads "null" in Groovy but empty in the shell)`;
+  }
+
+  /**
+   * `sh "… ${env.X} …"` with only environment variables as placeholders → the same step with the
+   * literal script `'… $X …'` (recorded as a rewrite); anything else unchanged, with the reason.
+   */
+  private rewriteShell(statement: CallStatement): CallStatement {
+    const { positional, named } = statement.args;
+    const entry = positional.length === 1 && named.length === 0 ? undefined : named.find((e) => e.key === 'script');
+    const expression = entry ? entry.value : positional.length === 1 && named.length === 0 ? positional[0]! : undefined;
+    if (expression?.type !== 'Raw' || !expression.source.startsWith('"')) return statement;
+    const keep = (why: string): CallStatement => {
+      this.infos.push({ message: `sh keeps its GString (Groovy interpolates it): ${why}`, ...(statement.loc ? { line: statement.loc.line } : {}) });
+      return statement;
+    };
+    const parts = parseGString(expression.source);
+    if (typeof parts === 'string') return keep(parts);
+    const variables: string[] = [];
+    for (const part of parts) {
+      if (!('variable' in part)) continue;
+      const problem = this.environmentVariable(part.variable, part.viaEnv, part.source);
+      if (problem) return keep(problem);
+      variables.push(part.variable);
+    }
+    const shell = shellScript(parts);
+    if ('problem' in shell) return keep(shell.problem);
+    if (shell.script === '') return statement;
+    const literal: Expression = { type: 'String', value: shell.script, ...(expression.loc ? { loc: expression.loc } : {}) };
+    this.replacements.set(expression, literal);
+    const rewrite: ImportRewrite = { original: expression.source, script: shell.script, variables: [...new Set(variables)] };
+    if (statement.loc) rewrite.line = statement.loc.line;
+    this.rewrites.push(rewrite);
+    const args: Arguments = entry
+      ? { positional, named: named.map((e) => (e === entry ? { ...e, value: literal } : e)) }
+      : { positional: [literal], named };
+    return { ...statement, args };
+  }
+
+  private callStep(statement: CallStatement, path: Path): Step | undefined {
     let reason = `no typed helper for ${statement.name}`;
     if (TYPED_STEPS.has(statement.name)) {
       const typed = this.typedStep(statement);
@@ -1350,9 +1488,18 @@ class Raiser {
     if (args === null) return undefined;
     const step: Step = { step: 'step', name: statement.name };
     if (args !== undefined) step.args = args;
+    const form = this.typer ? this.typer.type(statement.name, args, statement.body !== undefined) : undefined;
     if (statement.body !== undefined) step.body = this.steps(statement.body, [...path, 'body']);
+    if (form !== undefined && typeof form !== 'string') {
+      // The catalog's typed function builds this very value: same Jenkinsfile, typed module.
+      this.catalogCalls.set(step, form);
+      this.counts.typedSteps++;
+      this.counts.catalogSteps++;
+      this.typedStepNames[statement.name] = (this.typedStepNames[statement.name] ?? 0) + 1;
+      return step;
+    }
     this.counts.genericSteps++;
-    this.note('step', statement.name, reason, path, statement);
+    this.note('step', statement.name, typeof form === 'string' && reason.startsWith('no typed helper') ? `${reason}; ${form}` : reason, path, statement);
     return step;
   }
 
@@ -1456,7 +1603,7 @@ class Raiser {
           return { step: { step: 'retry', count, steps: [] }, body: body! };
         }
         case 'timeout': {
-          const reader = new FieldReader(call.args, name);
+          const reader = new FieldReader(call.args, name, 'time');
           const step = compact({
             step: 'timeout' as const,
             time: reader.requiredInteger('time', 1),
@@ -1567,6 +1714,9 @@ function binding(expression: Expression): CredentialBinding {
       throw new Misfit(`binding ${expression.name}(...) is not typed`);
   }
   reader.done();
+  for (const [key, value] of Object.entries(result)) {
+    if (/Variable$/.test(key) && !IDENTIFIER.test(value as string)) throw new Misfit(`${key} '${value as string}' of ${expression.name} is not an identifier, which the typed binding needs`);
+  }
   return result;
 }
 
@@ -1648,6 +1798,81 @@ function typedTrigger(statement: CallStatement): Triggers | string {
     if (error instanceof Misfit) return error.message;
     throw error;
   }
+}
+
+/**
+ * Variables Jenkins sets for every build step on an agent, so `${X}` and the shell's `$X` agree.
+ * Not here: those set only sometimes (BRANCH_NAME, CHANGE_*, TAG_NAME, GIT_*), which read "null"
+ * through env.X when unset but empty in the shell.
+ */
+const ALWAYS_SET = new Set([
+  'BUILD_NUMBER', 'BUILD_ID', 'BUILD_DISPLAY_NAME', 'BUILD_TAG', 'BUILD_URL', 'JOB_NAME', 'JOB_BASE_NAME', 'JOB_URL',
+  'JENKINS_URL', 'JENKINS_HOME', 'WORKSPACE', 'NODE_NAME', 'NODE_LABELS', 'EXECUTOR_NUMBER', 'STAGE_NAME',
+]);
+
+/** The names an `environment { }` section among `body` defines. */
+function environmentNames(body: readonly Statement[]): Set<string> {
+  const names = new Set<string>();
+  for (const statement of body) {
+    if (statement.type !== 'Call' || statement.name !== 'environment') continue;
+    for (const entry of statement.body ?? []) if (entry.type === 'Assignment') names.add(entry.name);
+  }
+  return names;
+}
+
+/** Variables a block step sets for its body: withCredentials bindings, withEnv entries. */
+function blockEnvironmentNames(call: CallStatement): Set<string> {
+  const names = new Set<string>();
+  const list = call.body !== undefined && call.args.positional.length === 1 ? call.args.positional[0] : undefined;
+  if (list?.type !== 'List') return names;
+  for (const item of list.items) {
+    if (call.name === 'withEnv' && item.type === 'String') {
+      const match = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(item.value);
+      if (match) names.add(match[1]!);
+    }
+    if (call.name === 'withCredentials' && item.type === 'CallExpression') {
+      for (const entry of item.args.named) {
+        if (/Variable$/.test(entry.key) && entry.value.type === 'String' && IDENTIFIER.test(entry.value.value)) names.add(entry.value.value);
+      }
+    }
+  }
+  return names;
+}
+
+/** The Groovy sources of script { } blocks and when expressions below `statements`. */
+function groovySources(statements: readonly Statement[]): string[] {
+  const out: string[] = [];
+  for (const statement of statements) {
+    if (statement.type === 'GroovyBlock') out.push(statement.source);
+    else if (statement.type === 'Call' && statement.body) out.push(...groovySources(statement.body));
+  }
+  return out;
+}
+
+/** Names assigned (`X = …`, not `a.X = …`) or declared (`def X`) in Groovy sources. */
+function assignedNames(sources: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const source of sources) {
+    for (const match of source.matchAll(/(?<![.\w$])([A-Za-z_][A-Za-z0-9_]*)\s*(?:[-+*/]?=)(?!=)/g)) names.add(match[1]!);
+    for (const match of source.matchAll(/\b(?:def|String|int|boolean|var)\s+([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(match[1]!);
+  }
+  return names;
+}
+
+/** Java/Groovy unicode escapes (`\\u2705`, a backslash not itself escaped) replaced by their characters. */
+export function decodeUnicodeEscapes(source: string): string {
+  return source.replace(/(\\+)u+([0-9a-fA-F]{4})/g, (whole, slashes: string, hex: string) =>
+    slashes.length % 2 === 1 ? `${slashes.slice(1)}${String.fromCharCode(parseInt(hex, 16))}` : whole,
+  );
+}
+
+/** A copy of `value` with the nodes in `replacements` replaced (the rest shared structure copied). */
+function replaceNodes(value: unknown, replacements: Map<object, object>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const replaced = replacements.get(value);
+  if (replaced) return replaced;
+  if (Array.isArray(value)) return value.map((item) => replaceNodes(item, replacements));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replaceNodes(item, replacements)]));
 }
 
 /** The object with its keys in `order` first (then any others), undefined values dropped. */

@@ -94,6 +94,12 @@ export function formatImportReport(report: ImportReport, colors: ReportColors = 
     `  escape hatches: ${c.genericSteps} step(), ${c.scriptSteps} script(), ${c.groovyValues} groovy() values, ${c.customSettings} custom agents/options/parameters/triggers (${c.typedSettings} typed)`,
   );
   for (const line of escapeHatchLines(report.notes)) out.push(`    ${line}`);
+  if (c.catalogSteps > 0) out.push(`  catalog-typed calls: ${c.catalogSteps} (jenkins.* from jenkins-steps.ts, the catalog's typed steps; same Jenkinsfile)`);
+  for (const rewrite of report.rewrites) {
+    out.push(
+      `  rewrote: ${rewrite.line !== undefined ? `line ${rewrite.line}: ` : ''}sh ${shorten(rewrite.original)} → '${shorten(rewrite.script)}' (${rewrite.variables.map((v) => `$${v}`).join(', ')} expanded by the shell, not Groovy)`,
+    );
+  }
   for (const info of report.infos) out.push(`  note: ${info.line !== undefined ? `line ${info.line}: ` : ''}${info.message}`);
   const roundTrip = report.roundTrip;
   if (roundTrip && !roundTrip.ok) {
@@ -110,6 +116,12 @@ export function formatImportReport(report: ImportReport, colors: ReportColors = 
     for (const d of roundTrip.diagnostics.filter((x) => x.severity === 'error').slice(1)) out.push(`  ${colors.red(formatDiagnostic(d))}`);
   }
   return out.join('\n');
+}
+
+/** One line, at most 80 characters. */
+function shorten(text: string): string {
+  const line = text.replace(/\s*\n\s*/g, ' ⏎ ');
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
 }
 
 /** `--check`: whether an existing module still compiles to the Jenkinsfile's pipeline. */

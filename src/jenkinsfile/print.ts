@@ -13,7 +13,8 @@
  *   otherwise with parentheses: when it mixes positional and named arguments, when a named key
  *   needs quotes, or when the first positional argument is a list or map (`foo [1]` would be an
  *   index), a negative number (`foo -1` is a subtraction), or verbatim Groovy not starting with
- *   `"`.
+ *   `"`; and when the name starts with a capital letter (`GenericTrigger token: 'x'` declares a
+ *   variable of that type in Groovy 2.4).
  * - A String containing a line feed that is a direct argument (positional or named) of a
  *   statement call without a block prints as a `'''\` multi-line literal (readable `sh`
  *   scripts); every other String prints as a single-line `'…'` literal.
@@ -222,7 +223,8 @@ class Printer {
     this.put(node.name, by);
     if (node.body === undefined) {
       if (!hasArgs) this.put('()', by);
-      else if (commandStyleIsUnambiguous(node.args)) {
+      // `GenericTrigger token: 'x'` would read as a declaration of a variable of type GenericTrigger.
+      else if (!/^[A-Z]/.test(node.name) && commandStyleIsUnambiguous(node.args)) {
         this.put(' ', by);
         this.argumentList(node.args, by, depth, true);
       } else {

@@ -246,7 +246,9 @@ export function lowerEnvironment(environment: Environment, path: Path): CallStat
 export function lowerTools(tools: Tools, path: Path): CallStatement {
   return block(
     'tools',
-    Object.entries(tools).map(([type, version]) => call(type, positional(str(version)), undefined, [...path, type])),
+    Object.entries(tools).map(([type, version]) =>
+      call(type, positional(typeof version === 'string' ? str(version) : { type: 'Raw', source: version.$groovy }), undefined, [...path, type]),
+    ),
     path,
   );
 }

@@ -233,8 +233,11 @@ export const TriggersSchema = z.strictObject({
 });
 export type Triggers = z.input<typeof TriggersSchema>;
 
-/** Tool installations by tool type, e.g. `{ nodejs: 'node-20' }`. */
-export const ToolsSchema = dataRecord(z.string(), nonEmpty('tool version'));
+/**
+ * Tool installations by tool type, e.g. `{ nodejs: 'node-20' }`; a `groovy()` version (an imported
+ * `jdk "${JDK}"`) is emitted as written.
+ */
+export const ToolsSchema = dataRecord(z.string(), z.union([nonEmpty('tool version'), GroovyExpressionSchema]));
 export type Tools = z.input<typeof ToolsSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -290,10 +293,11 @@ export const PipelineOptionsSchema = z.strictObject({
   /** Keep only the most recent builds/artifacts. */
   buildDiscarder: z
     .strictObject({
-      numToKeep: positiveInt.optional(),
-      daysToKeep: positiveInt.optional(),
-      artifactNumToKeep: positiveInt.optional(),
-      artifactDaysToKeep: positiveInt.optional(),
+      // Jenkins' LogRotator accepts 0 (keep none), e.g. artifactNumToKeepStr: '0'.
+      numToKeep: nonNegativeInt.optional(),
+      daysToKeep: nonNegativeInt.optional(),
+      artifactNumToKeep: nonNegativeInt.optional(),
+      artifactDaysToKeep: nonNegativeInt.optional(),
     })
     .optional(),
   /** Never run two builds of this job at once; `{ abortPrevious: true }` aborts the older one. */

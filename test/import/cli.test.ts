@@ -52,21 +52,23 @@ describe('pipewright import', () => {
     expect(stdout).toBe(
       [
         'payments-api/Jenkinsfile → pipelines/payments-api.pipeline.ts: imported, round trip OK (the module compiles to the same Jenkinsfile)',
-        '  typed: 3 of 4 steps (75%): sh ×2, junit ×1',
-        '  escape hatches: 1 step(), 0 script(), 1 groovy() values, 1 custom agents/options/parameters/triggers (2 typed)',
+        '  typed: 4 of 4 steps (100%): sh ×2, junit ×1, withAWS ×1',
+        '  escape hatches: 0 step(), 0 script(), 1 groovy() values, 1 custom agents/options/parameters/triggers (2 typed)',
         "    option ansiColor (custom): option ansiColor is not modelled (line 7)",
-        "    step('withAWS'): no typed helper for withAWS (line 22)",
         '    groovy(...) ×1: values kept as Groovy source: GString ×1 (line 10)',
+        "  catalog-typed calls: 1 (jenkins.* from jenkins-steps.ts, the catalog's typed steps; same Jenkinsfile)",
         "  note: line 1: @Library annotation imported as libraries: 'fintech-pipeline-lib@v4' (the library's steps work the same; a script { } block that names a class from its src/ would need the annotation)",
+        '  note: wrote pipelines/jenkins-steps.ts: the catalog\'s typed steps ("pipewright default", as `pipewright catalog types` generates them), which the module\'s jenkins.* calls use',
         '',
-        '1 Jenkinsfile: 1 imported (round trip OK), 0 refused, 0 failed the round trip; imported steps typed: 3 of 4 (75%)',
+        '1 Jenkinsfile: 1 imported (round trip OK), 0 refused, 0 failed the round trip; imported steps typed: 4 of 4 (100%)',
         '',
       ].join('\n'),
     );
     const module = readFileSync(project.path('pipelines/payments-api.pipeline.ts'), 'utf8');
-    expect(module).toContain("import { definePipeline, groovy, junit, sh, step } from 'pipewright';");
+    expect(module).toContain("import { definePipeline, groovy, junit, sh } from 'pipewright';");
+    expect(module).toContain("import * as jenkins from './jenkins-steps.ts';");
     expect(module).toContain("libraries: ['fintech-pipeline-lib@v4'],");
-    expect(module).toContain("step('withAWS', { region: 'eu-west-1', role: 'ci-push' }, [sh('make push')])");
+    expect(module).toContain("jenkins.withAWS([sh('make push')], { region: 'eu-west-1', role: 'ci-push' })");
   });
 
   it('imports a directory of service repos in one run; a refused file gets no module and exit 1', async () => {
@@ -116,13 +118,13 @@ describe('pipewright import', () => {
   });
 
   it('removes a module whose round trip fails (exit 1), or keeps it with --keep-failed', async () => {
-    // A \\u escape in a script block: the compiler refuses raw Groovy with \\u escapes (PW3024).
-    const text = simple('x').replace("echo 'x'", "script { echo '\\u0041' }");
+    // A string constant over 65,535 bytes in a script block: Groovy parses it, the compiler refuses it (PW3034).
+    const text = simple('x').replace("echo 'x'", `script { echo '${'x'.repeat(70_000)}' }`);
     project = createTempProject({ 'svc/Jenkinsfile': text });
     const failed = await runCli(['import', 'svc/Jenkinsfile'], project.root);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain('svc/Jenkinsfile → pipelines/svc.pipeline.ts: round trip FAILED (module removed; --keep-failed keeps it)');
-    expect(failed.stdout).toMatch(/the module does not compile: PW3024 /);
+    expect(failed.stdout).toMatch(/the module does not compile: PW3034 /);
     expect(failed.stdout).toContain('0 imported (round trip OK), 0 refused, 1 failed the round trip');
     expect(existsSync(project.path('pipelines/svc.pipeline.ts'))).toBe(false);
     const kept = await runCli(['import', 'svc/Jenkinsfile', '--keep-failed'], project.root);

@@ -49,14 +49,14 @@ describe('raiseJenkinsfile: steps', () => {
     const result = raise(
       withSteps(`
         sh script: 'test -f x', returnStatus: true
-        sh "echo \${env.BUILD_ID}"
+        sh "echo \${version}"
         timeout(time: 5) { echo 'a' }
         withAWS(region: 'eu-west-1') { sh 'aws sts get-caller-identity' }
         script { currentBuild.displayName = 'x' }`),
     );
     expect(result.pipeline!.stages[0]!.steps).toEqual([
       { step: 'step', name: 'sh', args: { script: 'test -f x', returnStatus: true } },
-      { step: 'step', name: 'sh', args: [{ $groovy: '"echo ${env.BUILD_ID}"' }] },
+      { step: 'step', name: 'sh', args: [{ $groovy: '"echo ${version}"' }] },
       { step: 'step', name: 'timeout', args: { time: 5 }, body: [{ step: 'echo', message: 'a' }] },
       { step: 'step', name: 'withAWS', args: { region: 'eu-west-1' }, body: [{ step: 'sh', script: 'aws sts get-caller-identity' }] },
       { step: 'script', groovy: "currentBuild.displayName = 'x'" },
