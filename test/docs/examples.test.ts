@@ -5,7 +5,7 @@
  * are shown out of context, wrapped into a minimal pipeline. See test/docs/examples.ts for how a
  * block says what it is.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -125,6 +125,9 @@ beforeAll(() => {
     files.set(g.file, g);
     mkdirSync(join(project, dirname(g.file)), { recursive: true });
     writeFileSync(join(project, g.file), wrappedText(g));
+    // An imported module's catalog-typed calls import the generated jenkins-steps.ts beside it.
+    const typedSteps = g.example.kind === 'excerpt' ? join(repo, dirname(g.example.source!), 'jenkins-steps.ts') : undefined;
+    if (typedSteps && existsSync(typedSteps)) cpSync(typedSteps, join(project, dirname(g.file), 'jenkins-steps.ts'));
   }
 });
 

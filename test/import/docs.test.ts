@@ -48,6 +48,8 @@ describe('docs/migration.md walkthrough', () => {
     expect(readFileSync(path.join(pipelines, 'pipelines/ledger-service.pipeline.ts'), 'utf8')).toBe(
       readFileSync(path.join(EXAMPLE, 'ledger-service.pipeline.ts'), 'utf8'),
     );
+    // The catalog's typed steps the module's jenkins.* calls import, as the import wrote them.
+    expect(readFileSync(path.join(pipelines, 'pipelines/jenkins-steps.ts'), 'utf8')).toBe(readFileSync(path.join(EXAMPLE, 'jenkins-steps.ts'), 'utf8'));
   });
 
   it('shows the check of the module against the Jenkinsfile', async () => {

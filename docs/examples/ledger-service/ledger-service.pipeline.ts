@@ -1,6 +1,7 @@
 // Imported from ../services/ledger-service/Jenkinsfile by `pipewright import`; the round trip was checked (compiling this module gives the same Jenkinsfile).
 // Escape hatches (step(), script(), groovy(), custom entries) mark what is not typed yet: see the import report.
-import { definePipeline, bind, credentials, groovy, junit, script, sh, step, withCredentials } from 'pipewright';
+import { definePipeline, bind, credentials, groovy, junit, script, sh, withCredentials } from 'pipewright';
+import * as jenkins from './jenkins-steps.ts';
 
 export default definePipeline({
   agent: { type: 'label', label: 'linux && docker' },
@@ -55,12 +56,15 @@ export default definePipeline({
       name: 'Push',
       when: { branch: 'main' },
       steps: [
-        step('withAWS', { region: 'eu-west-1', role: 'arn:aws:iam::999999999999:role/ecr-pusher' }, [
-          sh(`
+        jenkins.withAWS(
+          [
+            sh(`
                         aws ecr get-login-password --region "$AWS_REGION"                           | docker login --username AWS --password-stdin "$ECR_REGISTRY"
                         docker push "$IMAGE:$IMAGE_TAG"
                     `),
-        ]),
+          ],
+          { region: 'eu-west-1', role: 'arn:aws:iam::999999999999:role/ecr-pusher' },
+        ),
       ],
     },
     {
@@ -68,9 +72,10 @@ export default definePipeline({
       agent: { type: 'label', label: 'deploy-dev' },
       when: { branch: 'main' },
       steps: [
-        step('withAWS', { region: 'eu-west-1', role: 'arn:aws:iam::111111111111:role/ecs-deployer-dev' }, [
-          sh('./ci/ecs-deploy.sh --cluster dev-apps --service ledger-service --image "$IMAGE:$IMAGE_TAG"'),
-        ]),
+        jenkins.withAWS(
+          [sh('./ci/ecs-deploy.sh --cluster dev-apps --service ledger-service --image "$IMAGE:$IMAGE_TAG"')],
+          { region: 'eu-west-1', role: 'arn:aws:iam::111111111111:role/ecs-deployer-dev' },
+        ),
         withCredentials(
           [bind.usernamePassword('ledger-db-dev', 'DB_USER', 'DB_PASSWORD')],
           [
@@ -93,28 +98,29 @@ export default definePipeline({
         submitterParameter: 'APPROVER',
       },
       steps: [
-        step('echo', [groovy('"Approved by ${APPROVER}"')]),
-        step('withAWS', { region: 'eu-west-1', role: 'arn:aws:iam::333333333333:role/ecs-deployer-prod' }, [
-          sh('./ci/ecs-deploy.sh --cluster prod-apps --service ledger-service --image "$IMAGE:$IMAGE_TAG"'),
-        ]),
+        jenkins.echo(groovy('"Approved by ${APPROVER}"')),
+        jenkins.withAWS(
+          [sh('./ci/ecs-deploy.sh --cluster prod-apps --service ledger-service --image "$IMAGE:$IMAGE_TAG"')],
+          { region: 'eu-west-1', role: 'arn:aws:iam::333333333333:role/ecs-deployer-prod' },
+        ),
       ],
     },
   ],
   post: {
     failure: [
-      step('slackSend', {
+      jenkins.slackSend({
         channel: '#ledger',
         color: 'danger',
         message: groovy('"ledger-service #${env.BUILD_NUMBER} failed: ${env.BUILD_URL}"'),
       }),
     ],
     success: [
-      step('slackSend', {
+      jenkins.slackSend({
         channel: '#ledger',
         color: 'good',
         message: groovy('"ledger-service SUCCESS: ${env.BUILD_URL}"'),
       }),
     ],
-    cleanup: [step('cleanWs')],
+    cleanup: [jenkins.cleanWs()],
   },
 });
