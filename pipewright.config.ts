@@ -31,7 +31,8 @@ export default defineConfig({
         options: {
           reviewedScripts: [
             {
-              script: 'npm run migrate -- --host "$DB_HOST" --user "$DB_USR"',
+              script:
+                'npm run migrate -- --host "$DB_HOST" --user "$DB_USR" || { status=$?; echo "Migrations failed: the previous schema is still in place" >&2; exit "$status"; }',
               reason: 'ledger-service schema migrations (expand/contract, reviewed with the service); no typed step exists for database migrations',
             },
           ],

@@ -410,7 +410,13 @@ export function lowerOptions(options: AnyOptions, path: Path): CallStatement[] {
   return out;
 }
 
+/**
+ * `timeout(30)` when the unit is minutes (its default) and `activity` is unset: `time` is the
+ * step's single required parameter, and the short form costs two Groovy nodes fewer in the
+ * pipeline's one method (64 KB budget, docs/limits.md).
+ */
 function timeoutArgs(timeout: { time: number; unit?: string | undefined; activity?: boolean | undefined }): Arguments {
+  if ((timeout.unit === undefined || timeout.unit === 'MINUTES') && timeout.activity === undefined) return positional(num(timeout.time));
   return fields([
     ['time', timeout.time],
     ['unit', timeout.unit ?? 'MINUTES'],
@@ -558,26 +564,30 @@ export function lowerWhen(when: When, path: Path): CallStatement {
     const value = when[key];
     if (value !== undefined) body.push(call(key, positional(bool(value)), undefined, [...path, key]));
   }
-  body.push(...liftSoleAllOf(lowerConditions(when, path)));
+  body.push(...liftAllOf(lowerConditions(when, path)));
   return block('when', body, path);
 }
 
 /**
- * The conditions of a `when` all have to hold, so a `when` whose only condition is `allOf { a; b }`
- * says the same as `a; b` written directly in the `when` (Jenkins evaluates both in order and
- * stops at the first false one). Lifting them saves the `allOf` node, which Declarative
- * instantiates as a describable of its own in the pipeline's one method (~70 bytes of its 64 KB).
- * Only a sole `allOf` is lifted, the equivalence `pipewright import` accepts in its round-trip
- * check (src/import/compare.ts, rule 5), and only when no condition name would appear twice.
+ * The conditions of a `when` all have to hold, so an `allOf { a; b }` among them says the same as
+ * `a; b` written directly in the `when`, in its place (Jenkins evaluates them in order and stops at
+ * the first false one). Lifting them saves the `allOf` node, which Declarative instantiates as a
+ * describable of its own in the pipeline's one method (~70 bytes of its 64 KB). The equivalence is
+ * the one `pipewright import` accepts in its round-trip check (src/import/compare.ts, rule 5). Not
+ * lifted when a condition name would then appear twice in the `when`.
  */
-function liftSoleAllOf(conditions: Statement[]): Statement[] {
-  const allOf = conditions[0];
-  if (conditions.length !== 1 || allOf?.type !== 'Call' || allOf.name !== 'allOf') return conditions;
-  const children = allOf.body ?? [];
-  const names = children.map((c) => (c.type === 'Call' ? c.name : c.type === 'GroovyBlock' ? c.keyword : c.type));
-  if (children.length === 0 || new Set(names).size !== names.length) return conditions;
-  for (const child of children) if (child.origin === undefined && allOf.origin !== undefined) child.origin = allOf.origin;
-  return children;
+function liftAllOf(conditions: Statement[]): Statement[] {
+  const isLiftable = (s: Statement): s is CallStatement =>
+    s.type === 'Call' && s.name === 'allOf' && (s.body?.length ?? 0) > 0 && s.args.positional.length === 0 && s.args.named.length === 0;
+  if (!conditions.some(isLiftable)) return conditions;
+  const lifted = conditions.flatMap((condition) => {
+    if (!isLiftable(condition)) return [condition];
+    const children = condition.body ?? [];
+    for (const child of children) if (child.origin === undefined && condition.origin !== undefined) child.origin = condition.origin;
+    return children;
+  });
+  const names = lifted.map((c) => (c.type === 'Call' ? c.name : c.type === 'GroovyBlock' ? c.keyword : c.type));
+  return new Set(names).size === names.length ? lifted : conditions;
 }
 
 /** The condition statements of one condition object, in `WHEN_CONDITION_KEYS` order. */

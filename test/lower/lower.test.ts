@@ -262,7 +262,7 @@ describe('lowerPipeline: directives', () => {
       { type: 'Call', name: 'parallelsAlwaysFailFast', args: pos() },
       { type: 'Call', name: 'skipDefaultCheckout', args: pos() },
       { type: 'Call', name: 'checkoutToSubdirectory', args: pos(S('src')) },
-      { type: 'Call', name: 'timeout', args: nam(['time', N('30')], ['unit', S('MINUTES')]) },
+      { type: 'Call', name: 'timeout', args: pos(N('30')) },
       { type: 'Call', name: 'lock', args: nam(['label', S('db')], ['quantity', N('1')]) },
       { type: 'Call', name: 'retry', args: pos(N('2')) },
       { type: 'Call', name: 'timestamps', args: pos() },
@@ -445,15 +445,15 @@ describe('lowerPipeline: when', () => {
     ]);
   });
 
-  it('a sole allOf is lifted into the when (its conditions must all hold there too), unless a name would repeat', () => {
+  it('an allOf is lifted into the when (its conditions must all hold there too), unless a name would repeat', () => {
     expect(whenOf({ beforeAgent: true, allOf: [{ not: { changeRequest: true } }, { branch: 'main' }] })).toEqual([
       { type: 'Call', name: 'beforeAgent', args: pos({ type: 'Boolean', value: true }) },
       { type: 'Call', name: 'not', args: pos(), body: [{ type: 'Call', name: 'changeRequest', args: pos() }] },
       { type: 'Call', name: 'branch', args: pos(S('main')) },
     ]);
-    // Beside another condition the allOf stays (the form pipewright import compares equal).
+    // Beside another condition it is lifted in its place (the form pipewright import compares equal).
     const beside = whenOf({ environment: { name: 'GO', value: 'yes' }, allOf: [{ not: { changeRequest: true } }, { branch: 'main' }] });
-    expect(beside.map((s) => (s as CallStatement).name)).toEqual(['environment', 'allOf']);
+    expect(beside.map((s) => (s as CallStatement).name)).toEqual(['environment', 'not', 'branch']);
     // Two children of the same name: the allOf stays too.
     expect(whenOf({ allOf: [{ branch: 'a' }, { branch: 'b' }] })).toEqual([
       {
@@ -618,7 +618,8 @@ describe('lowerPipeline: steps', () => {
         }),
         body: [echoNode],
       },
-      { type: 'Call', name: 'timeout', args: nam(['time', N('5')], ['unit', S('MINUTES')]), body: [echoNode] },
+      // Minutes are the default unit: the short form (fewer nodes in the pipeline's method).
+      { type: 'Call', name: 'timeout', args: pos(N('5')), body: [echoNode] },
       { type: 'Call', name: 'retry', args: pos(N('3')), body: [echoNode] },
       { type: 'Call', name: 'lock', args: nam(['resource', S('db')], ['quantity', N('1')]), body: [echoNode] },
     ]);
