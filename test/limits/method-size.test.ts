@@ -1,7 +1,7 @@
 /**
  * The method-size estimator (src/limits/method-size.ts) against the oracle's measurements.
  *
- * test/limits/fixtures/measured.json holds what scripts/cps-oracle/calibrate.sh measured with
+ * test/limits/fixtures/measured.json holds what the locally built oracle (docs/limits.md) measured with
  * groovy-cps' SandboxCpsTransformer on Groovy 2.4.21 (commits inside the file) for every
  * *.Jenkinsfile next to it; this test does not run Java. Re-measure after changing a fixture.
  */

@@ -1,3 +1,0 @@
-package edu.umd.cs.findbugs.annotations;
-/** Oracle stub: SpotBugs annotation (not reachable here). */
-public @interface Nullable {}
