@@ -11,7 +11,9 @@ import { importJenkinsfiles, type ImportInput, type ImportReport } from '../impo
 import { PIPELINE_NAME, pickPipelineName } from '../import/names.ts';
 import { JenkinsfileEncodingError, decodeJenkinsfile, parseJenkinsfileEncoding, type JenkinsfileEncoding } from '../jenkinsfile/decode.ts';
 import { formatImportReport, formatImportSummary } from '../import/report.ts';
-import { colorsFor, EXIT, type CliIo } from './io.ts';
+import { colorsFor, EXIT, renderDiagnostic, type CliIo } from './io.ts';
+import { CatalogError, loadCatalogFile, resolveProjectCatalog } from '../catalog/index.ts';
+import { loadConfig } from '../compile.ts';
 
 export const IMPORT_USAGE = `Usage: pipewright import <Jenkinsfile|directory>... [options]
 
@@ -40,6 +42,10 @@ Options:
                        file that is not valid UTF-8 is refused (exit 2) naming the first invalid
                        byte, never imported with U+FFFD in place of its characters; with latin1
                        or windows-1252 it is converted and the report says so
+  --catalog FILE       the controller's catalog JSON (pipewright catalog import writes one);
+                       default: the catalog pipewright.config.ts names, else the bundled one.
+                       Steps it describes become typed calls (jenkins.cleanWs()) of the
+                       jenkins-steps.ts the import writes beside the modules
   --force              overwrite existing modules
   --keep-failed        keep a module whose round trip failed, for inspection
   --keep-outside-code  keep code outside the pipeline block (def helpers, imports) verbatim as
@@ -79,6 +85,7 @@ export async function runImportCli(argv: string[], io: CliIo): Promise<number> {
         'keep-failed': { type: 'boolean' },
         'keep-outside-code': { type: 'boolean' },
         check: { type: 'boolean' },
+        catalog: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -146,8 +153,25 @@ export async function runImportCli(argv: string[], io: CliIo): Promise<number> {
     inputs.push(input);
   }
 
+  let catalog;
+  try {
+    if (values.catalog !== undefined) catalog = loadCatalogFile(path.resolve(cwd, values.catalog));
+    else {
+      const { config, diagnostics } = await loadConfig(cwd);
+      if (diagnostics.some((d) => d.severity === 'error')) {
+        for (const d of diagnostics) io.stderr.write(`${renderDiagnostic(d, colorsFor(io.stderr, io.env))}\n`);
+        return EXIT.invalid;
+      }
+      catalog = resolveProjectCatalog(config, cwd);
+    }
+  } catch (error) {
+    if (!(error instanceof CatalogError)) throw error;
+    io.stderr.write(`pipewright import: ${error.message}\n`);
+    return EXIT.invalid;
+  }
   const reports = await importJenkinsfiles(inputs, {
     root: cwd,
+    catalog,
     force: values.force ?? false,
     keepFailed: values['keep-failed'] ?? false,
     keepOutsideCode: values['keep-outside-code'] ?? false,

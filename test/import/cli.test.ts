@@ -71,6 +71,18 @@ describe('pipewright import', () => {
     expect(module).toContain("jenkins.withAWS([sh('make push')], { region: 'eu-west-1', role: 'ci-push' })");
   });
 
+  it('--catalog FILE: steps that catalog does not describe stay step(), with the reason', async () => {
+    const tiny = { format: 1, name: 'tiny controller', source: 'gdsl', complete: false, plugins: [], steps: [], describables: [] };
+    project = createTempProject({ 'payments-api/Jenkinsfile': SERVICE, 'catalog.json': JSON.stringify(tiny) });
+    const { stdout, code } = await runCli(['import', 'payments-api', '--catalog', 'catalog.json'], project.root);
+    expect(code).toBe(0);
+    expect(stdout).toContain("    step('withAWS'): no typed helper for withAWS; withAWS is not a step of the catalog (tiny controller) (line 22)");
+    expect(existsSync(project.path('pipelines/jenkins-steps.ts'))).toBe(false);
+    const missing = await runCli(['import', 'payments-api', '--catalog', 'nope.json', '--force'], project.root);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^pipewright import: .*nope\.json: cannot read the catalog/);
+  });
+
   it('imports a directory of service repos in one run; a refused file gets no module and exit 1', async () => {
     project = createTempProject({
       'repos/ledger/Jenkinsfile': simple('ledger'),
