@@ -175,3 +175,29 @@ describe('the packed package', () => {
     }
   });
 });
+
+// The bundled catalog ships in the same package (one pack and install serves both suites).
+describe('the bundled catalog in the npm package', () => {
+  const node = (args: string[]) =>
+    execFileSync(process.execPath, args, { cwd: consumer.root, env: childNpmEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+  it('is in the tarball and defaultCatalog() returns the committed document', () => {
+    expect(consumer.tarballFiles).toContain('package/dist/default-catalog.json');
+    const committed = JSON.parse(readFileSync(join(repo, 'src/catalog/default-catalog.json'), 'utf8')) as unknown;
+    const loaded = node([
+      '--input-type=module',
+      '-e',
+      "import { defaultCatalog, indexCatalog } from 'pipewright'; const c = defaultCatalog(); " +
+        "if (indexCatalog(c).step('sh')?.plugin !== 'workflow-durable-task-step') process.exit(3); console.log(JSON.stringify(c));",
+    ]);
+    expect(JSON.parse(loaded)).toEqual(committed);
+    const file = JSON.parse(readFileSync(join(consumer.root, 'node_modules/pipewright/dist/default-catalog.json'), 'utf8')) as unknown;
+    expect(file).toEqual(committed);
+  });
+
+  it('pipewright plugins runs from the installed package', () => {
+    const out = node([join(consumer.root, 'node_modules/pipewright/bin/pipewright.js'), 'plugins']);
+    expect(out).toMatch(/^workflow-durable-task-step:\S+$/m);
+    expect(out).toMatch(/^pipeline-model-definition:\S+$/m);
+  });
+});
