@@ -1,8 +1,11 @@
 /**
  * Jenkins' own validator test resources (jenkinsci/pipeline-model-definition-plugin), as listed
- * by manifest.json (written by scripts/jenkins-validator-corpus.mjs). The Jenkinsfiles are read
- * from the local copy in valid/ and invalid/ (not committed), else from the plugin repository at
- * the manifest's commit (`JENKINS_MODEL_DEFINITION_GIT` or the mirror path below).
+ * by manifest.json (written by scripts/jenkins-validator-corpus.mjs). The Jenkinsfiles are the
+ * plugin's files, never committed here: they are read from a local copy
+ * (`PIPEWRIGHT_JENKINS_VALIDATOR_CORPUS`, default /work/shared/jenkins-validator, with valid/,
+ * invalid/ and ignored/), else from the plugin repository at the manifest's commit
+ * (`JENKINS_MODEL_DEFINITION_GIT` or the mirror path below). Only the measurement
+ * (jenkins-validator.measure.ts, `npm run measure:corpora`) reads them; the CI suite does not.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -50,17 +53,18 @@ export interface Manifest {
 
 const DIR = import.meta.dirname;
 const DEFAULT_GIT = '/work/.mirror/jenkinsci+pipeline-model-definition-plugin/repo';
+const DEFAULT_COPY = '/work/shared/jenkins-validator';
 
 export const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as Manifest;
 
 /** The text of a corpus file; throws with the command to run when neither copy is there. */
 export function corpusText(entry: ManifestFile): string {
-  const local = join(DIR, entry.file);
+  const local = join(process.env.PIPEWRIGHT_JENKINS_VALIDATOR_CORPUS ?? DEFAULT_COPY, entry.file);
   if (existsSync(local)) return readFileSync(local, 'utf8');
   const gitDir = process.env.JENKINS_MODEL_DEFINITION_GIT ?? DEFAULT_GIT;
   if (!existsSync(gitDir)) {
     throw new Error(
-      `${entry.file} is missing: run \`node scripts/jenkins-validator-corpus.mjs --git <clone of ${manifest.repository}>/.git --commit ${manifest.commit}\``,
+      `${entry.file} is missing: run \`node scripts/jenkins-validator-corpus.mjs --git <clone of ${manifest.repository}>/.git --commit ${manifest.commit} --out <dir>\` and set PIPEWRIGHT_JENKINS_VALIDATOR_CORPUS=<dir>`,
     );
   }
   return execFileSync('git', ['--git-dir', gitDir, 'show', `${manifest.commit}:${entry.source}`], { encoding: 'utf8' });
