@@ -61,6 +61,11 @@ async function generatedFilesOf(run: CompileRun): Promise<import('../iam/emit.ts
   return iamFilesOf(run);
 }
 
+/** Directories of generated files a run leaves alone: the `iam/` beside the Jenkinsfile of a pipeline that does not compile now. */
+function keptDirectoriesOf(run: CompileRun): string[] {
+  return run.pipelines.filter((p) => hasErrors(p.diagnostics) || p.jenkinsfile === undefined).map((p) => `${p.output.includes('/') ? p.output.slice(0, p.output.lastIndexOf('/') + 1) : ''}iam/`);
+}
+
 const toPosix = (path: string) => path.split(sep).join('/');
 
 export interface WriteOptions {
@@ -334,7 +339,7 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
         }
         // A pipeline whose policies could not be generated keeps its old ones (not orphans).
         const kept = generatedFiles.map((outcome) => outcome.file!);
-        const failedDirectories = generatedFiles.filter((outcome) => outcome.status === 'failed').map((outcome) => `${outcome.file}/`);
+        const failedDirectories = [...generatedFiles.filter((outcome) => outcome.status === 'failed').map((outcome) => `${outcome.file}/`), ...keptDirectoriesOf(run)];
         sweep(run, guard!, listing!, options, report, kept, failedDirectories);
         return report;
       } finally {
@@ -672,7 +677,7 @@ export async function checkRun(run: CompileRun, options: CheckOptions = {}): Pro
     const problem = checkPipeline(generated.pipeline, guard, listing, command, generated.file, generated.text);
     if (problem) problems.push(problem);
   }
-  const keptDirectories = generatedFiles.filter((g) => g.error !== undefined).map((g) => `${g.file}/`);
+  const keptDirectories = [...generatedFiles.filter((g) => g.error !== undefined).map((g) => `${g.file}/`), ...keptDirectoriesOf(run)];
   const outDir = realDirectoryInside(guard, run.config.outDir);
   if ('reason' in outDir) {
     problems.push({ kind: 'unsafe', file: run.config.outDir, message: outDir.reason });

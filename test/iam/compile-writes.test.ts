@@ -106,6 +106,16 @@ describe('IAM policies written by compile', () => {
     expect(stale.stdout).toMatch(/stale: generated\/api\/iam\/prod.json is out of date/);
   });
 
+  it('a pipeline that stops compiling keeps its last good policies, like its Jenkinsfile', async () => {
+    project = createTempProject({ ...CONFIG, 'pipelines/api.pipeline.ts': deployPipeline(['dev', 'prod']) });
+    expect((await compile()).code).toBe(0);
+    project.write('pipelines/api.pipeline.ts', deployPipeline(['dev', 'prod']).replace("cluster: 'prod-apps'", 'cluster: 42'));
+    expect((await compile()).code).toBe(2);
+    expect(existsSync(project.path('generated/api/iam/prod.json'))).toBe(true);
+    expect(existsSync(project.path('generated/api/iam/dev.json'))).toBe(true);
+    expect((await compile('--check')).stdout).not.toMatch(/orphan/);
+  });
+
   it('an environment that is gone leaves an orphan policy: --check reports it, compile removes it', async () => {
     project = createTempProject({ ...CONFIG, 'pipelines/api.pipeline.ts': deployPipeline(['dev', 'stage', 'prod']) });
     expect((await compile()).code).toBe(0);
