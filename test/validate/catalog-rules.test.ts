@@ -7,6 +7,8 @@
  * Jenkins' own validator tests are a separate measurement (jenkins-validator.measure.ts), not run
  * here: their files are not committed.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { defaultCatalog } from '../../src/catalog/index.ts';
 import type { Catalog } from '../../src/catalog/schema.ts';
@@ -211,5 +213,119 @@ describe('catalog rules of validate, on Jenkinsfiles written for them', () => {
         .map((template) => `${rule.code}: ${template}`),
     );
     expect(uncovered).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Compile-side catalog checks (PW31xx): pipeline files in temporary projects, compiled.
+// ---------------------------------------------------------------------------------------------
+
+const FILE = 'pipelines/app.pipeline.ts';
+let project: TempProject | undefined;
+afterEach(() => {
+  project?.remove();
+  project = undefined;
+});
+
+/** The PW31xx diagnostics of compiling these project files; nothing else may be an error. */
+async function catalogDiagnostics(files: Record<string, string>): Promise<Diagnostic[]> {
+  project = createTempProject(files);
+  const result = await compileProject({ root: project.root, resultCache: false });
+  const diagnostics = [...result.diagnostics, ...result.pipelines.flatMap((p) => p.diagnostics)];
+  expect(diagnostics.filter((d) => d.severity === 'error' && d.code.startsWith('PW') && !d.code.startsWith('PW31'))).toEqual([]);
+  return diagnostics.filter((d) => d.code.startsWith('PW31'));
+}
+
+/** A project catalog: the bundled one, changed, and named by pipewright.config.ts. */
+const withCatalog = (catalog: Catalog) => ({
+  'jenkins/catalog.json': JSON.stringify(catalog),
+  'pipewright.config.ts': "import { defineConfig } from 'pipewright';\n\nexport default defineConfig({ catalog: 'jenkins/catalog.json' });\n",
+});
+
+const at = (text: string, needle: string) => ({ file: FILE, ...positionOf(text, needle) });
+
+describe('compile-side catalog checks, on pipeline models written for them', () => {
+  test('PW3102: a when condition the (complete) project catalog lacks, at the condition', async () => {
+    const withoutBranch: Catalog = { ...complete, describables: complete.describables.filter((d) => !(d.kind === 'when' && d.symbol === 'branch')) };
+    expect(withoutBranch.describables.length).toBe(complete.describables.length - 1);
+    const text = `import { definePipeline, sh } from 'pipewright';
+
+export default definePipeline({
+  agent: 'any',
+  stages: [
+    { name: 'Build', steps: [sh('make')] },
+    { name: 'Release', when: { branch: 'main' }, steps: [sh('make release')] },
+  ],
+});
+`;
+    const problems = await catalogDiagnostics({ [FILE]: text, ...withCatalog(withoutBranch) });
+    expect(problems).toMatchObject([
+      {
+        code: 'PW3102',
+        severity: 'error',
+        message: 'Unknown conditional branch. Valid conditionals are: allOf, anyOf, buildingTag, changeRequest, changelog, changeset, environment, equals, expression, isRestartedRun, not, tag, triggeredBy',
+        path: ['stages', 1, 'when', 'branch'],
+      },
+    ]);
+    expect(problems[0]!.location).toMatchObject({ file: FILE, line: at(text, "branch: 'main'").line });
+  });
+
+  test('PW3104: a tool type the bundled catalog lacks, a warning at the tool', async () => {
+    const text = `import { definePipeline, sh } from 'pipewright';
+
+export default definePipeline({
+  agent: 'any',
+  tools: { gradle: 'gradle-8' },
+  stages: [{ name: 'Build', steps: [sh('gradle build')] }],
+});
+`;
+    const problems = await catalogDiagnostics({ [FILE]: text });
+    expect(problems).toMatchObject([
+      { code: 'PW3104', severity: 'warning', message: 'Invalid tool type "gradle". Valid tool types: [jdk, maven, nodejs]', path: ['tools', 'gradle'] },
+    ]);
+    expect(problems[0]!.location).toMatchObject({ file: FILE, line: at(text, "gradle: 'gradle-8'").line });
+  });
+
+  test('PW3108: a custom option without its one required argument, at the option', async () => {
+    const text = `import { definePipeline, sh } from 'pipewright';
+
+export default definePipeline({
+  agent: 'any',
+  options: { custom: [{ name: 'buildDiscarder' }] },
+  stages: [{ name: 'Build', steps: [sh('make')] }],
+});
+`;
+    const problems = await catalogDiagnostics({ [FILE]: text });
+    expect(problems).toMatchObject([
+      { code: 'PW3108', severity: 'error', message: '"buildDiscarder" should have 1 arguments but has 0 arguments instead.', path: ['options', 'custom', 0] },
+    ]);
+    expect(problems[0]!.location).toMatchObject({ file: FILE, line: at(text, "name: 'buildDiscarder'").line });
+  });
+
+  test('PW3109: a misspelt config option of a custom agent block, at the option', async () => {
+    const text = `import { definePipeline, sh } from 'pipewright';
+
+export default definePipeline({
+  agent: { type: 'custom', name: 'docker', block: { image: 'node:20', registryUrI: 'https://registry.example.com' } },
+  stages: [{ name: 'Build', steps: [sh('make')] }],
+});
+`;
+    const problems = await catalogDiagnostics({ [FILE]: text });
+    expect(problems).toMatchObject([
+      {
+        code: 'PW3109',
+        severity: 'error',
+        message: 'Invalid config option "registryUrI" for agent type "docker". Valid config options are [image, alwaysPull, args, containerPerStageRoot, customWorkspace, label, registryCredentialsId, registryUrl, reuseNode]',
+        path: ['agent', 'block', 'registryUrI'],
+      },
+    ]);
+    expect(problems[0]!.location).toMatchObject({ file: FILE, line: at(text, 'registryUrI:').line });
+  });
+
+  test('every compile-side catalog check is asserted by code here or in catalog-checks.test.ts', () => {
+    // A code appears quoted on its own only where a test expects it (titles quote "PWxxxx: ...").
+    const sources = ['catalog-rules.test.ts', 'catalog-checks.test.ts'].map((name) => readFileSync(join(import.meta.dirname, name), 'utf8')).join('\n');
+    const asserted = new Set([...sources.matchAll(/'(PW31\d\d)'/g)].map((m) => m[1]));
+    expect(CATALOG_CHECK_RULES.map((r) => r.code).filter((code) => !asserted.has(code))).toEqual([]);
   });
 });
