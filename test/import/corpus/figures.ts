@@ -1,5 +1,5 @@
 /**
- * The figures of an import over a corpus (test/import/public-corpus.test.ts): typed share of step
+ * The figures of an import over a corpus (test/import/public-corpus.measure.ts): typed share of step
  * calls, round-trip rates, and what is left, by cause.
  */
 import type { ImportReport } from '../../../src/import/index.ts';
