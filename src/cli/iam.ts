@@ -22,7 +22,11 @@ Options:
                       or cloudformation (AWS::IAM::ManagedPolicy, JSON template)
   --out DIR           write DIR/<pipeline>/<environment>.json (.tf, .cfn.json) instead of printing
   --principal ARN     Jenkins role (or account) allowed to assume the roles: adds the trust policy
+                      (default: iam.trust in pipewright.config.ts)
   --external-id ID    sts:ExternalId the trust policy requires
+
+compile writes the JSON form beside each Jenkinsfile (<dir>/iam/<environment>.json); this command
+prints them, or other formats, on demand.
   --root DIR          project root (default: current directory)
   -h, --help          show this help
 
