@@ -871,6 +871,66 @@ export const S3PublishStepSchema = z.strictObject({
 export type S3PublishStep = z.input<typeof S3PublishStepSchema>;
 
 // ---------------------------------------------------------------------------------------------
+// Feature flags
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Flags in AWS AppConfig: a configuration version of a (feature-flag) configuration profile,
+ * deployed to an AppConfig environment with a deployment strategy. Ids, as the AppConfig API takes
+ * them (`aws appconfig list-applications` shows them).
+ */
+export const AppConfigFlagsSchema = z.strictObject({
+  provider: z.literal('appconfig'),
+  /** AppConfig application id. */
+  application: matching(P.appConfigId, 'application'),
+  /** AppConfig environment id (its alarms are the monitors that roll a bad flag change back). */
+  environment: matching(P.appConfigId, 'environment'),
+  /** Configuration profile id (type `AWS.AppConfig.FeatureFlags` or freeform). */
+  configurationProfile: matching(P.appConfigId, 'configurationProfile'),
+  /** Configuration version to deploy (hosted configuration version number, e.g. `7`). */
+  version: matching(P.appConfigVersion, 'version'),
+  /**
+   * Deployment strategy id: linear (`AppConfig.Linear50PercentEvery30Seconds`,
+   * `AppConfig.Linear20PercentEvery6Minutes`), canary (`AppConfig.Canary10Percent20Minutes`),
+   * `AppConfig.AllAtOnce`, or an own strategy's id.
+   */
+  strategy: matching(P.appConfigStrategy, 'strategy'),
+});
+export type AppConfigFlags = z.input<typeof AppConfigFlagsSchema>;
+
+/** Where flags live, by `provider` (AppConfig today; room for LaunchDarkly or Unleash). */
+export const FeatureFlagSourceSchema = z.discriminatedUnion('provider', [AppConfigFlagsSchema]);
+export type FeatureFlagSource = z.input<typeof FeatureFlagSourceSchema>;
+
+export const FeatureFlagDeployStepSchema = z
+  .strictObject({
+    step: z.literal('featureFlagDeploy'),
+    /** Delivery environment (a `DeliveryEnvironment.name`): policy, evidence file name. */
+    environment: matching(P.environmentName, 'environment'),
+    /** Role in the environment's account allowed to deploy the configuration (IAM-002). */
+    aws: AwsRoleSchema,
+    /** The flags and how they roll out. */
+    flags: FeatureFlagSourceSchema,
+    /**
+     * Minutes to wait for the deployment to reach COMPLETE, bake time included (default 30, at
+     * most 50 so that one AWS session covers the wait and the stop). Past it the deployment is
+     * stopped (rolled back) and the step fails.
+     */
+    timeoutMinutes: minutes(50).optional(),
+    suppressions,
+  })
+  .refine((s) => s.aws.durationSeconds === undefined || s.aws.durationSeconds >= ((s.timeoutMinutes ?? 30) + 10) * 60, {
+    message: 'aws.durationSeconds must cover the flag timeout plus 10 minutes (stop and evidence), or be left out',
+    path: ['aws', 'durationSeconds'],
+  });
+/**
+ * A production change by configuration: starts a deployment of a flag configuration version,
+ * follows it until COMPLETE, stops it (AppConfig rolls back) on timeout or abort, fails when
+ * AppConfig rolls it back (an environment alarm fired), and writes evidence like a deploy.
+ */
+export type FeatureFlagDeployStep = z.input<typeof FeatureFlagDeployStepSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // Audit evidence
 // ---------------------------------------------------------------------------------------------
 
@@ -945,66 +1005,6 @@ export const NotifyTargetSchema = z.discriminatedUnion('kind', [
     /** Jenkins secret-text credential with the bot token (`slackSend tokenCredentialId`). */
     tokenCredentialId: nonEmpty('tokenCredentialId'),
     /** Slack workspace (`teamDomain`), when the global configuration does not set it. */
-// ---------------------------------------------------------------------------------------------
-// Feature flags
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Flags in AWS AppConfig: a configuration version of a (feature-flag) configuration profile,
- * deployed to an AppConfig environment with a deployment strategy. Ids, as the AppConfig API takes
- * them (`aws appconfig list-applications` shows them).
- */
-export const AppConfigFlagsSchema = z.strictObject({
-  provider: z.literal('appconfig'),
-  /** AppConfig application id. */
-  application: matching(P.appConfigId, 'application'),
-  /** AppConfig environment id (its alarms are the monitors that roll a bad flag change back). */
-  environment: matching(P.appConfigId, 'environment'),
-  /** Configuration profile id (type `AWS.AppConfig.FeatureFlags` or freeform). */
-  configurationProfile: matching(P.appConfigId, 'configurationProfile'),
-  /** Configuration version to deploy (hosted configuration version number, e.g. `7`). */
-  version: matching(P.appConfigVersion, 'version'),
-  /**
-   * Deployment strategy id: linear (`AppConfig.Linear50PercentEvery30Seconds`,
-   * `AppConfig.Linear20PercentEvery6Minutes`), canary (`AppConfig.Canary10Percent20Minutes`),
-   * `AppConfig.AllAtOnce`, or an own strategy's id.
-   */
-  strategy: matching(P.appConfigStrategy, 'strategy'),
-});
-export type AppConfigFlags = z.input<typeof AppConfigFlagsSchema>;
-
-/** Where flags live, by `provider` (AppConfig today; room for LaunchDarkly or Unleash). */
-export const FeatureFlagSourceSchema = z.discriminatedUnion('provider', [AppConfigFlagsSchema]);
-export type FeatureFlagSource = z.input<typeof FeatureFlagSourceSchema>;
-
-export const FeatureFlagDeployStepSchema = z
-  .strictObject({
-    step: z.literal('featureFlagDeploy'),
-    /** Delivery environment (a `DeliveryEnvironment.name`): policy, evidence file name. */
-    environment: matching(P.environmentName, 'environment'),
-    /** Role in the environment's account allowed to deploy the configuration (IAM-002). */
-    aws: AwsRoleSchema,
-    /** The flags and how they roll out. */
-    flags: FeatureFlagSourceSchema,
-    /**
-     * Minutes to wait for the deployment to reach COMPLETE, bake time included (default 30, at
-     * most 50 so that one AWS session covers the wait and the stop). Past it the deployment is
-     * stopped (rolled back) and the step fails.
-     */
-    timeoutMinutes: minutes(50).optional(),
-    suppressions,
-  })
-  .refine((s) => s.aws.durationSeconds === undefined || s.aws.durationSeconds >= ((s.timeoutMinutes ?? 30) + 10) * 60, {
-    message: 'aws.durationSeconds must cover the flag timeout plus 10 minutes (stop and evidence), or be left out',
-    path: ['aws', 'durationSeconds'],
-  });
-/**
- * A production change by configuration: starts a deployment of a flag configuration version,
- * follows it until COMPLETE, stops it (AppConfig rolls back) on timeout or abort, fails when
- * AppConfig rolls it back (an environment alarm fired), and writes evidence like a deploy.
- */
-export type FeatureFlagDeployStep = z.input<typeof FeatureFlagDeployStepSchema>;
-
     teamDomain: matching(/^[a-z0-9-]+$/, 'teamDomain').optional(),
   }),
   z.strictObject({
@@ -1014,6 +1014,28 @@ export type FeatureFlagDeployStep = z.input<typeof FeatureFlagDeployStepSchema>;
      * `withCredentials` because `office365ConnectorSend` takes only a plain URL (NOTIFY-001).
      */
     webhookCredentialId: nonEmpty('webhookCredentialId'),
+  }),
+  z.strictObject({
+    kind: z.literal('sns'),
+    /**
+     * Topic to publish to (`snsPublish` inside `withAWS`, pipeline-aws plugin). One topic per
+     * environment, in the environment's account (IAM-002); subscribers (e-mail, chat bots,
+     * paging) are configured on the topic.
+     */
+    topicArn: matching(P.snsTopicArn, 'topicArn'),
+    /**
+     * Role allowed to `sns:Publish` to the topic (name or ARN); it is assumed in the topic's account
+     * and region, both read from `topicArn`.
+     */
+    role: matching(P.iamRole, 'role'),
+  }),
+  z.strictObject({
+    kind: z.literal('email'),
+    /**
+     * Recipients (`emailext to:`, Email Extension plugin): distribution lists rather than people,
+     * so a change of team does not need a pipeline change.
+     */
+    to: z.array(matching(P.emailAddress, 'to')).min(1),
   }),
 ]);
 export type NotifyTarget = z.input<typeof NotifyTargetSchema>;
@@ -1061,6 +1083,7 @@ export const DELIVERY_STEP_SCHEMAS = [
   EvidenceExportStepSchema,
   ApprovalCheckStepSchema,
   NotifyStepSchema,
+  FeatureFlagDeployStepSchema,
 ] as const;
 
 /** A typed delivery step. */
@@ -1086,26 +1109,3 @@ export type DeliveryStep =
   | FeatureFlagDeployStep;
 
 export type DeliveryStepKind = DeliveryStep['step'];
-  z.strictObject({
-    kind: z.literal('sns'),
-    /**
-     * Topic to publish to (`snsPublish` inside `withAWS`, pipeline-aws plugin). One topic per
-     * environment, in the environment's account (IAM-002); subscribers (e-mail, chat bots,
-     * paging) are configured on the topic.
-     */
-    topicArn: matching(P.snsTopicArn, 'topicArn'),
-    /**
-     * Role allowed to `sns:Publish` to the topic (name or ARN); it is assumed in the topic's account
-     * and region, both read from `topicArn`.
-     */
-    role: matching(P.iamRole, 'role'),
-  }),
-  z.strictObject({
-    kind: z.literal('email'),
-    /**
-     * Recipients (`emailext to:`, Email Extension plugin): distribution lists rather than people,
-     * so a change of team does not need a pipeline change.
-     */
-    to: z.array(matching(P.emailAddress, 'to')).min(1),
-  }),
-  FeatureFlagDeployStepSchema,
