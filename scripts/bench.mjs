@@ -31,8 +31,13 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     json: { type: 'string' },
     keep: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   },
 });
+if (values.help) {
+  console.log('npm run bench [-- --pipelines 1000 --scale 10 --fleet 1000 --runs 5 --edits 50 --json FILE --keep]; back-to-back comparison of two builds: scripts/bench-ab.mjs');
+  process.exit(0);
+}
 const count = Number(values.pipelines);
 const scale = Number(values.scale);
 const edits = Number(values.edits);
