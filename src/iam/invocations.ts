@@ -23,6 +23,21 @@ const BARE_WORD = /^[a-z0-9][a-z0-9-]*$/;
  * backslash-continued lines joined first.
  */
 export function scanInvocations(script: string): ToolInvocation[] {
+  // A fleet's pipelines share their delivery scripts: scan each distinct text once per process.
+  let found = scannedScripts.get(script);
+  if (found === undefined) {
+    if (scannedScripts.size >= MEMO_LIMIT) scannedScripts.clear();
+    found = scanScript(script);
+    scannedScripts.set(script, found);
+  }
+  return found.map((invocation) => ({ ...invocation, words: [...invocation.words] }));
+}
+
+/** Bounds the per-process memos (distinct scripts of a large fleet, not a leak in watch mode). */
+const MEMO_LIMIT = 4096;
+const scannedScripts = new Map<string, ToolInvocation[]>();
+
+function scanScript(script: string): ToolInvocation[] {
   const lines = script
     .replace(/\\\n\s*/g, ' ')
     .split('\n')
@@ -154,6 +169,19 @@ function shellWords(text: string, env: Readonly<Record<string, string>>): (strin
  * fall back to the model for it.
  */
 export function invocationOptions(text: string, env: Readonly<Record<string, string>> = {}): Map<string, string[]> {
+  const key = `${text}\0${JSON.stringify(env)}`;
+  let options = optionsOfInvocation.get(key);
+  if (options === undefined) {
+    if (optionsOfInvocation.size >= MEMO_LIMIT) optionsOfInvocation.clear();
+    options = readInvocationOptions(text, env);
+    optionsOfInvocation.set(key, options);
+  }
+  return new Map([...options].map(([name, values]) => [name, [...values]]));
+}
+
+const optionsOfInvocation = new Map<string, Map<string, string[]>>();
+
+function readInvocationOptions(text: string, env: Readonly<Record<string, string>>): Map<string, string[]> {
   const options = new Map<string, string[]>();
   let current: string | undefined;
   for (const word of shellWords(text, env)) {

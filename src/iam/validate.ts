@@ -9,9 +9,16 @@ import type { PolicyDocument } from './policy-document.ts';
 
 /** `arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}` → a RegExp. */
 function templatePattern(template: string): RegExp {
-  const parts = template.split(/\$\{[A-Za-z]+\}/).map((literal) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${parts.join('[^:]+?')}$`.replace(/\[\^:\]\+\?\$$/, '.+$'));
+  // The reference has a few hundred templates; every policy of a fleet checks the same ones.
+  let pattern = templatePatterns.get(template);
+  if (pattern === undefined) {
+    const parts = template.split(/\$\{[A-Za-z]+\}/).map((literal) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    pattern = new RegExp(`^${parts.join('[^:]+?')}$`.replace(/\[\^:\]\+\?\$$/, '.+$'));
+    templatePatterns.set(template, pattern);
+  }
+  return pattern;
 }
+const templatePatterns = new Map<string, RegExp>();
 
 /** A condition key as the reference writes it: `aws:ResourceTag/${TagKey}` matches `aws:ResourceTag/team`. */
 function conditionKeyMatches(referenceKey: string, key: string): boolean {
