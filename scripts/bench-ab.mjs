@@ -54,9 +54,16 @@ function makeFleet(root, n, source) {
   }
 }
 
-const root = mkdtempSync(join(tmpdir(), `pipewright-ab-${values.project}-${count}-`));
-if (values.project === 'fleet') makeFleet(root, count, values.a);
-else writeBenchProject(root, count);
+// One project per build: the fleet is each build's own version of the company pipeline (a newer
+// build may require what an older pipeline lacks, and the reverse); the synthetic project is the
+// same for both.
+const roots = new Map();
+for (const build of [values.a, values.b]) {
+  const dir = mkdtempSync(join(tmpdir(), `pipewright-ab-${values.project}-${count}-`));
+  if (values.project === 'fleet') makeFleet(dir, count, build);
+  else writeBenchProject(dir, count);
+  roots.set(build, dir);
+}
 
 // Runs the build's CLI in-process in a child and reports that process's CPU time on stderr.
 const runner = (build) => `
@@ -116,7 +123,7 @@ function runCli(build, args) {
 
 const CACHES = ['.pipewright-cache', 'node_modules/.cache'];
 
-async function movedAside(dirs, work) {
+async function movedAside(root, dirs, work) {
   const trash = mkdtempSync(join(tmpdir(), 'pipewright-ab-trash-'));
   for (const dir of dirs) if (existsSync(join(root, dir))) renameSync(join(root, dir), join(trash, dir.replaceAll('/', '_')));
   try {
@@ -128,17 +135,19 @@ async function movedAside(dirs, work) {
 
 const statusOf = new Map();
 async function run(build) {
+  const root = roots.get(build);
   const compile = ['compile', '--root', root, '--quiet'];
   let result;
-  if (mode === 'cold') result = await movedAside(['generated', ...CACHES], () => runCli(build, compile));
+  if (mode === 'cold') result = await movedAside(root, ['generated', ...CACHES], () => runCli(build, compile));
   else if (mode === 'warm') {
     // The outputs and caches of this same build, then the measured run.
-    await movedAside(['generated', ...CACHES], () => runCli(build, compile));
+    await movedAside(root, ['generated', ...CACHES], () => runCli(build, compile));
     result = await runCli(build, compile);
   } else if (mode === 'check') {
+    // Checked against this build's own outputs (the builds may emit different text).
     if (!existsSync(join(root, 'generated'))) await runCli(build, compile);
-    result = await movedAside(CACHES, () => runCli(build, ['compile', '--check', '--root', root]));
-  } else result = await movedAside(CACHES, () => runCli(build, ['lint', '--root', root, '--format', 'json', '--output', join(root, 'lint.json')]));
+    result = await movedAside(root, CACHES, () => runCli(build, ['compile', '--check', '--root', root]));
+  } else result = await movedAside(root, CACHES, () => runCli(build, ['lint', '--root', root, '--format', 'json', '--output', join(root, 'lint.json')]));
   // Both builds must agree on the exit status (lint may exit 1 on findings, the same for both).
   const known = statusOf.get(mode);
   if (known === undefined) statusOf.set(mode, result.status);
@@ -169,5 +178,5 @@ try {
     console.log(`${label}: A ${(a / scale).toFixed(digits)} ${unit} [${list(runsOf.a)}]; B ${(b / scale).toFixed(digits)} ${unit} [${list(runsOf.b)}]; B/A ${(b / a).toFixed(2)}`);
   }
 } finally {
-  rmSync(root, { recursive: true, force: true });
+  for (const dir of roots.values()) rmSync(dir, { recursive: true, force: true });
 }
