@@ -6,7 +6,7 @@
  */
 import type { Arguments, CallStatement, Expression, JenkinsfileAst, Statement } from '../jenkinsfile/ast.ts';
 import featureVersions from './feature-versions.json' with { type: 'json' };
-import { groovyCalls } from './groovy-calls.ts';
+import { flattenCalls, groovyCalls } from '../policy/groovy-calls.ts';
 import { indexCatalog, type CatalogIndex } from './index.ts';
 import type { Catalog, CatalogParameter, DescribableKind, ParameterType } from './schema.ts';
 import { compareVersions } from './versions.ts';
@@ -127,7 +127,7 @@ export function featuresOf(ast: JenkinsfileAst, index: CatalogIndex): Use[] {
     if (call.body) steps(call.body);
   };
   const groovy = (source: string): void => {
-    for (const { name, keys } of groovyCalls(source)) {
+    for (const { name, keys } of groovyStepCalls(source)) {
       const found = index.step(name);
       if (!found) continue;
       step(name);
@@ -362,4 +362,16 @@ export function formatPlugins(requirements: PluginRequirements, format: PluginsF
 /** A YAML plain scalar when safe (ids and versions always are), else single-quoted. */
 function yamlScalar(text: string): string {
   return /^[A-Za-z0-9][\w.-]*$/.test(text) && !/^(true|false|yes|no|null|on|off|~)$/i.test(text) && !/^[\d.]+$/.test(text) ? text : `'${text.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The bare-name calls of a raw Groovy body (a `script { }` block, code around the `pipeline { }`
+ * block) with their named-argument keys, read by the policy's Groovy call scanner; calls of
+ * methods the body defines itself (`def pwNotify1() {`) are not steps.
+ */
+export function groovyStepCalls(source: string): { name: string; keys: string[] }[] {
+  const defined = new Set([...source.matchAll(/\bdef\s+([A-Za-z_$][\w$]*)\s*\(/g)].map((m) => m[1]!));
+  return flattenCalls(groovyCalls(source))
+    .filter((call) => !defined.has(call.name))
+    .map((call) => ({ name: call.name, keys: call.args.flatMap((arg) => (arg.name === undefined ? [] : [arg.name])) }));
 }

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCatalog, indexCatalog } from '../../src/catalog/index.ts';
-import { groovyCalls } from '../../src/catalog/groovy-calls.ts';
-import { checkPlugins, FEATURE_VERSIONS, requiredPlugins, type PluginRequirements } from '../../src/catalog/plugins.ts';
+import { checkPlugins, FEATURE_VERSIONS, groovyStepCalls, requiredPlugins, type PluginRequirements } from '../../src/catalog/plugins.ts';
 import type { Catalog } from '../../src/catalog/schema.ts';
 import { parseJenkinsfile } from '../../src/jenkinsfile/parse.ts';
 import { createTempProject, helloPipeline, runCli, type TempProject } from '../support/temp-project.ts';
@@ -177,9 +176,9 @@ describe('minimum versions', () => {
   });
 });
 
-describe('groovyCalls', () => {
+describe('groovyStepCalls', () => {
   it('finds bare calls and their named keys; skips strings, comments, receivers and local functions', () => {
-    const calls = groovyCalls(`def pwNotify1() {
+    const calls = groovyStepCalls(`def pwNotify1() {
   // slackSend(channel: 'commented out')
   slackSend(channel: '#x', message: 'a ' + (env.X ?: '') + " readFile('no')", color: cond ? 'good' : 'danger')
   env.IMAGE = readFile('image.txt').trim()
