@@ -6,6 +6,7 @@
  * `validateParameterType`) with the text of its Messages.properties. Shared by `validate`
  * (Jenkinsfiles) and the model's catalog checks (src/validate/catalog-checks.ts).
  */
+import { indexCatalog } from '../catalog/index.ts';
 import type { Catalog, CatalogDescribable, CatalogParameter, CatalogStep, DescribableKind, ParameterType } from '../catalog/schema.ts';
 
 /** A step or describable as Jenkins' DescribableModel sees it: a name and its parameters. */
@@ -59,37 +60,32 @@ const cache = new WeakMap<Catalog, CatalogLookup>();
 export function catalogLookup(catalog: Catalog): CatalogLookup {
   const cached = cache.get(catalog);
   if (cached) return cached;
-  const steps = new Map<string, CatalogStep>();
-  for (const step of catalog.steps) if (!steps.has(step.name)) steps.set(step.name, step);
-  const byKind = new Map<DescribableKind, Map<string, CatalogDescribable>>();
-  for (const d of catalog.describables) {
-    let map = byKind.get(d.kind);
-    if (!map) byKind.set(d.kind, (map = new Map()));
-    if (!map.has(d.symbol)) map.set(d.symbol, d);
-  }
-  const symbols = (kind: DescribableKind) => [...(byKind.get(kind)?.keys() ?? [])];
+  const index = indexCatalog(catalog);
+  const symbols = (kind: DescribableKind) => [...new Set(index.describablesOf(kind).map((d) => d.symbol))];
   const sorted = (names: Iterable<string>) => [...new Set(names)].sort();
   // Wrapper steps usable as options: block steps that need no node (Options.getEligibleWrapperStepClasses).
   const wrapperSteps = catalog.steps
     .filter((s) => s.takesBlock && !s.requiresNode && !BLOCKED_IN_METHOD_CALLS.has(s.name))
     .map((s) => s.name);
   const wrappers = [...symbols('wrapper').filter((n) => !BLOCKED_IN_METHOD_CALLS.has(n)), ...wrapperSteps];
-  const stageOnlyOptions = (byKind.get('option') ? [...byKind.get('option')!.values()] : []).filter((o) => o.allowedInStage);
+  const stageOnlyOptions = symbols('option')
+    .map((symbol) => index.describable('option', symbol)!)
+    .filter((o) => o.allowedInStage);
   const describableModel = (d: CatalogDescribable): CatalogModel => ({ name: d.symbol, parameters: d.parameters, takesBlock: false, plugin: d.plugin });
   const stepAsModel = (s: CatalogStep): CatalogModel => ({ name: s.name, parameters: s.parameters, takesBlock: s.takesBlock, plugin: s.plugin });
 
   const lookup: CatalogLookup = {
     catalog,
-    step: (name) => steps.get(name),
+    step: (name) => index.step(name),
     describable(symbol, kinds) {
       for (const kind of kinds) {
-        const d = byKind.get(kind)?.get(symbol);
+        const d = index.describable(kind, symbol);
         if (d) return d;
       }
       return undefined;
     },
     stepModel(name) {
-      const step = steps.get(name);
+      const step = index.step(name);
       if (step) return stepAsModel(step);
       const d = lookup.describable(name, ['buildStep']);
       return d ? describableModel(d) : undefined;
@@ -97,7 +93,7 @@ export function catalogLookup(catalog: Catalog): CatalogLookup {
     methodModel(name, kinds) {
       const d = lookup.describable(name, kinds);
       if (d) return describableModel(d);
-      const step = steps.get(name);
+      const step = index.step(name);
       return step ? stepAsModel(step) : undefined;
     },
     agentTypes: sorted([...symbols('agent'), ...ZERO_ARG_AGENT_TYPES]),
@@ -112,7 +108,7 @@ export function catalogLookup(catalog: Catalog): CatalogLookup {
     tools: symbols('tool'),
     parameterTypes: symbols('parameter'),
     pluginOf(name) {
-      return steps.get(name)?.plugin ?? catalog.describables.find((d) => d.symbol === name)?.plugin;
+      return index.step(name)?.plugin ?? catalog.describables.find((d) => d.symbol === name)?.plugin;
     },
   };
   cache.set(catalog, lookup);
