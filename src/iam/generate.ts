@@ -19,7 +19,7 @@ import type { AwsRole, DeliveryStep } from '../model/delivery.ts';
 import type { IamConfig } from './config.ts';
 import { iamActionsFor, invocationOptions, scanInvocations } from './invocations.ts';
 import type { PolicyCondition, PolicyDocument, PolicyStatement } from './policy-document.ts';
-import { partitionOf, roleArn, stepResources, type StepResources } from './resources.ts';
+import { partitionOf, roleArn, stepResources, type ProjectFileReader, type StepResources } from './resources.ts';
 import { validatePolicy } from './validate.ts';
 
 // The service reference is read per lookup through promise chains; a fleet asks the same few
@@ -54,6 +54,8 @@ export interface TrustOptions {
 export interface IamOptions {
   /** Project root (task-definition templates are read from it). */
   root: string;
+  /** Reads project files (default: from `root`); the compiler passes its per-run reader. */
+  readFile?: ProjectFileReader;
   /** The trust policy's principal; without it no trust policy is generated. Default: `config.trust`. */
   trust?: TrustOptions;
   /** The `iam` section of the configuration (task roles of ECS services, trust). */
@@ -485,7 +487,7 @@ export async function generateIamPolicies(pipeline: CompiledPipeline, options: I
       return iamActionsFor(invocation).map((action) => ({ action, condition: invocationCondition(action, invocation.text), options: invocationOptionValues }));
     });
     if (invocations.length === 0) continue;
-    const resources = step === undefined ? undefined : stepResources(step, options.root, options.config);
+    const resources = step === undefined ? undefined : stepResources(step, options.root, options.config, options.readFile);
     // `aws ecs tag-resource` runs only for a step with cost tags (the script skips it otherwise).
     const tags: unknown = step !== undefined && 'tags' in step ? step.tags : undefined;
     const hasTags = tags !== null && typeof tags === 'object' && Object.keys(tags).length > 0;

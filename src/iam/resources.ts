@@ -58,12 +58,24 @@ function kmsKey(ref: string, account: string, region: string): { vars: Record<st
   return { vars: { KeyId: id }, account, region };
 }
 
-/** The task-definition template's family and roles, when the template is in the project. */
-function readTaskDefinitionTemplate(root: string, path: string | undefined): { family?: string; roles: string[] } | undefined {
-  if (path === undefined) return undefined;
+/**
+ * Reads a project file (path as the model gives it, relative to the project root) or returns
+ * `undefined` when it is absent. The compiler passes its per-run reader, which records what was
+ * read (the result cache's dependencies) and reads each file once per run.
+ */
+export type ProjectFileReader = (path: string) => string | undefined;
+
+function readFileFrom(root: string, path: string): string | undefined {
   const file = isAbsolute(path) ? path : join(root, path);
-  if (!existsSync(file)) return undefined;
-  const template = JSON.parse(readFileSync(file, 'utf8')) as { family?: unknown; taskRoleArn?: unknown; executionRoleArn?: unknown };
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
+/** The task-definition template's family and roles, when the template is in the project. */
+function readTaskDefinitionTemplate(root: string, path: string | undefined, readFile: ProjectFileReader | undefined): { family?: string; roles: string[] } | undefined {
+  if (path === undefined) return undefined;
+  const text = readFile !== undefined ? readFile(path) : readFileFrom(root, path);
+  if (text === undefined) return undefined;
+  const template = JSON.parse(text) as { family?: unknown; taskRoleArn?: unknown; executionRoleArn?: unknown };
   const roles = [template.taskRoleArn, template.executionRoleArn].filter((r): r is string => typeof r === 'string' && r !== '');
   return typeof template.family === 'string' ? { family: template.family, roles } : { roles };
 }
@@ -75,8 +87,9 @@ function readTaskDefinitionTemplate(root: string, path: string | undefined): { f
  *   (family, task and execution roles).
  * @param config The `iam` configuration: the task and execution roles of ECS services whose
  *   template is not in the project.
+ * @param readFile Reads project files (default: from `root`).
  */
-export function stepResources(step: DeliveryStep, root: string, config?: IamConfig): StepResources | undefined {
+export function stepResources(step: DeliveryStep, root: string, config?: IamConfig, readFile?: ProjectFileReader): StepResources | undefined {
   const aws = 'aws' in step ? step.aws : undefined;
   if (aws === undefined) return undefined;
   const base = { account: aws.account, region: aws.region, notes: [] as string[] };
@@ -104,7 +117,7 @@ export function stepResources(step: DeliveryStep, root: string, config?: IamConf
     case 'cosignSign':
       return withKey({ ...base, types: {} });
     case 'ecsDeploy': {
-      const template = (step.engine ?? 'aws-cli') === 'aws-cli' ? readTaskDefinitionTemplate(root, step.taskDefinition) : undefined;
+      const template = (step.engine ?? 'aws-cli') === 'aws-cli' ? readTaskDefinitionTemplate(root, step.taskDefinition, readFile) : undefined;
       const family = template?.family ?? step.service;
       if (template?.family === undefined) {
         base.notes.push(
