@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import type { Diagnostic, ModelPath } from '../diagnostics.ts';
 import { PipelineSchema, type ValidPipeline } from '../model/schema.ts';
+import { compileAcceptingParser } from './accepting-parser.ts';
 import { closestMatch, describeValue, joinAlternatives, literalText } from './describe.ts';
 
 /** Diagnostic codes produced by {@link validateSchema}. */
@@ -38,10 +39,17 @@ export interface SchemaValidationResult {
  * schema. Returns the pipeline when valid; otherwise one diagnostic per problem, all `error`.
  */
 export function validateSchema(value: unknown): SchemaValidationResult {
+  // Most pipelines are valid: the accepting parser returns zod's result for those, faster; for
+  // any other value zod parses (and describes the problems).
+  const accepted = acceptPipeline(value);
+  if (accepted) return { pipeline: accepted.value, diagnostics: [] };
   const result = PipelineSchema.safeParse(value, { error: markDefaultMessage });
   if (result.success) return { pipeline: result.data, diagnostics: [] };
   return { diagnostics: schemaIssuesToDiagnostics(value, result.error.issues) };
 }
+
+/** zod's result for the pipelines it accepts, or `undefined` (see accepting-parser.ts). */
+const acceptPipeline = compileAcceptingParser(PipelineSchema);
 
 /**
  * Converts zod issues from any schema into diagnostics. `root` is the value that was parsed; it

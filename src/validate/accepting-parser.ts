@@ -1,0 +1,331 @@
+/**
+ * A fast path for the common case of schema validation: a value the schema accepts.
+ *
+ * zod's parser allocates a result payload for every property of every object it visits (absent
+ * optional ones included), runs each through its wrappers, and keeps per-container cycle
+ * bookkeeping; on the large models presets produce that is most of the time validation takes.
+ * {@link compileAcceptingParser} turns a zod schema, once, into plain closures that answer only
+ * "accepted, and this is exactly the value zod's parse returns" or "not accepted". On anything
+ * but acceptance the caller runs zod itself, so every issue, message and path still comes from
+ * zod; this path never produces one.
+ *
+ * Exactness rules (each mirrors zod 4's runtime, `zod/v4/core/schemas.js`):
+ * - every check (`.min`, `.regex`, `.int`, `.refine`, ...) is run by zod's own check function;
+ * - output objects are built as zod builds them: shape keys in shape order, an optional key only
+ *   when present, records in own-key order, arrays without holes, `.readonly()` frozen;
+ * - transforms (`z.preprocess`) are run by zod itself, on that node only;
+ * - a schema kind or option this file does not model makes compiling fail, and then the fast
+ *   path is off (every value goes to zod);
+ * - an input container reached twice (shared, or a cycle), a promise, or anything thrown also
+ *   hands the value to zod: zod's cycle support gives shared inputs shared outputs, and whether
+ *   a user callback throws is zod's to report.
+ */
+import { z } from 'zod';
+
+/** What a compiled parser returns for a value the schema does not accept. */
+const REJECTED: unique symbol = Symbol('rejected');
+
+/** Thrown to give the whole value to zod (see the exactness rules). */
+const UNSURE: unique symbol = Symbol('unsure');
+
+/** Input containers entered in this parse, in order, so a failed union option can forget its own. */
+interface ParseState {
+  entered: Set<object>;
+  log: object[];
+}
+
+type Parser = (input: unknown, state: ParseState) => unknown;
+
+type Schema = z.core.$ZodType;
+
+/** A schema kind or option the fast path does not model (compiling gives up: zod parses everything). */
+class UnsupportedSchema extends Error {}
+
+/** Result of an accepting parser: `undefined` when zod must decide. */
+export type Accepted<T> = { value: T } | undefined;
+
+/**
+ * Compiles `schema` (on the first call, so that lazy schemas are complete) into a function that
+ * returns `{ value }`, deep-equal to and shaped like `schema.safeParse(input).data`, when zod
+ * would accept `input`, and `undefined` whenever it cannot tell cheaply (zod then decides). It
+ * never returns a value zod would reject.
+ */
+export function compileAcceptingParser<T>(schema: z.ZodType<T>): (input: unknown) => Accepted<T> {
+  let parser: Parser | null | undefined;
+  return (input) => {
+    if (parser === undefined) {
+      try {
+        parser = new Compiler().compile(schema as unknown as Schema);
+      } catch (error) {
+        if (!(error instanceof UnsupportedSchema)) throw error;
+        parser = null;
+      }
+    }
+    if (parser === null) return undefined;
+    try {
+      const value = parser(input, { entered: new Set(), log: [] });
+      return value === REJECTED ? undefined : { value: value as T };
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/** Whether {@link compileAcceptingParser} can compile `schema` (else every value goes to zod). */
+export function hasAcceptingParser(schema: z.ZodType): boolean {
+  try {
+    new Compiler().compile(schema as unknown as Schema);
+    return true;
+  } catch (error) {
+    if (error instanceof UnsupportedSchema) return false;
+    throw error;
+  }
+}
+
+const isObject = (value: unknown): value is Record<PropertyKey, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
+
+/** Marks `input` entered; a container seen twice (shared or cyclic) is zod's to parse. */
+function enter(state: ParseState, input: object): void {
+  if (state.entered.has(input)) throw UNSURE;
+  state.entered.add(input);
+  state.log.push(input);
+}
+
+interface Internals {
+  def: Record<string, unknown> & { type: string; checks?: Schema[] };
+  traits: Set<string>;
+  optin?: 'optional' | 'defaulted';
+  optout?: 'optional';
+  values?: Set<unknown>;
+  innerType?: Schema;
+  propValues?: Record<string, Set<unknown>>;
+  check?: (payload: { value: unknown; issues: unknown[] }) => unknown;
+  run: (payload: { value: unknown; issues: unknown[] }, ctx: object) => unknown;
+}
+
+const internals = (schema: Schema): Internals => (schema as unknown as { _zod: Internals })._zod;
+
+class Compiler {
+  /** One parser per schema instance; recursive schemas meet their own forwarding parser. */
+  readonly #parsers = new Map<Schema, Parser>();
+
+  compile(schema: Schema): Parser {
+    const known = this.#parsers.get(schema);
+    if (known) return known;
+    let target: Parser | undefined;
+    this.#parsers.set(schema, (input, state) => target!(input, state));
+    target = this.#withChecks(schema, this.#parseOf(schema));
+    this.#parsers.set(schema, target);
+    return target;
+  }
+
+  /** The schema's checks, run by zod's own check functions on the parsed value, in zod's order. */
+  #withChecks(schema: Schema, parse: Parser): Parser {
+    const zod = internals(schema);
+    const checks = zod.traits.has('$ZodCheck') ? [schema, ...(zod.def.checks ?? [])] : [...(zod.def.checks ?? [])];
+    if (checks.length === 0) return parse;
+    const runs = checks.map((check) => {
+      const checkZod = internals(check);
+      const run = checkZod.check;
+      if (typeof run !== 'function') throw new UnsupportedSchema('a check without a check function');
+      const when = checkZod.def.when as ((payload: unknown) => boolean) | undefined;
+      return { run, when };
+    });
+    return (input, state) => {
+      const value = parse(input, state);
+      if (value === REJECTED) return REJECTED;
+      const payload = { value, issues: [] as unknown[] };
+      for (const { run, when } of runs) {
+        if (when && !when(payload)) continue;
+        if (run(payload) instanceof Promise) throw UNSURE;
+        if (payload.issues.length > 0) return REJECTED;
+      }
+      return payload.value;
+    };
+  }
+
+  #parseOf(schema: Schema): Parser {
+    const zod = internals(schema);
+    const def = zod.def;
+    switch (def.type) {
+      case 'string':
+        if (def.coerce) break;
+        return (input) => (typeof input === 'string' ? input : REJECTED);
+      case 'number':
+        if (def.coerce) break;
+        return (input) => (typeof input === 'number' && !Number.isNaN(input) && Number.isFinite(input) ? input : REJECTED);
+      case 'boolean':
+        if (def.coerce) break;
+        return (input) => (typeof input === 'boolean' ? input : REJECTED);
+      case 'null':
+        return (input) => (input === null ? input : REJECTED);
+      case 'literal':
+      case 'enum': {
+        const values = zod.values;
+        if (!values) break;
+        return (input) => (values.has(input) ? input : REJECTED);
+      }
+      case 'object':
+        return this.#object(schema);
+      case 'array': {
+        const element = this.compile(def.element as Schema);
+        return (input, state) => {
+          if (!Array.isArray(input)) return REJECTED;
+          enter(state, input);
+          const length = input.length;
+          const output = new Array<unknown>(length);
+          for (let index = 0; index < length; index += 1) {
+            const item = element(input[index], state);
+            if (item === REJECTED) return REJECTED;
+            output[index] = item;
+          }
+          return output;
+        };
+      }
+      case 'union':
+        if (zod.traits.has('$ZodDiscriminatedUnion')) return this.#discriminatedUnion(schema);
+        if (zod.traits.has('$ZodXor') || def.inclusive === false) break;
+        return this.#union((def.options as Schema[]).map((option) => this.compile(option)));
+      case 'record':
+        return this.#record(schema);
+      case 'lazy':
+        return this.compile(zod.innerType!);
+      case 'optional': {
+        const innerType = def.innerType as Schema;
+        if (internals(innerType).optin === 'defaulted') break;
+        const inner = this.compile(innerType);
+        return (input, state) => (input === undefined ? undefined : inner(input, state));
+      }
+      case 'readonly': {
+        const inner = this.compile(def.innerType as Schema);
+        return (input, state) => {
+          const value = inner(input, state);
+          return value === REJECTED ? REJECTED : Object.freeze(value);
+        };
+      }
+      case 'pipe': {
+        if (zod.traits.has('$ZodCodec') || 'transform' in def) break;
+        const first = this.compile(def.in as Schema);
+        const second = this.compile(def.out as Schema);
+        return (input, state) => {
+          const value = first(input, state);
+          return value === REJECTED ? REJECTED : second(value, state);
+        };
+      }
+      case 'transform':
+        // A user function (`z.preprocess`): zod runs it, on this node alone.
+        return (input) => {
+          const result = zod.run({ value: input, issues: [] }, { async: false }) as { value: unknown; issues: unknown[] } | Promise<unknown>;
+          if (result instanceof Promise) throw UNSURE;
+          return result.issues.length > 0 ? REJECTED : result.value;
+        };
+    }
+    throw new UnsupportedSchema(`zod schema type ${def.type}`);
+  }
+
+  #object(schema: Schema): Parser {
+    const def = internals(schema).def;
+    const shape = def.shape as Record<string, Schema>;
+    if (Object.getOwnPropertySymbols(shape).length > 0) throw new UnsupportedSchema('symbol keys');
+    const keys = Object.keys(shape);
+    if (keys.includes('__proto__')) throw new UnsupportedSchema('a __proto__ key');
+    const catchall = def.catchall as Schema | undefined;
+    const strict = catchall !== undefined;
+    if (strict && internals(catchall).def.type !== 'never') throw new UnsupportedSchema('a catchall');
+    const known = new Set(keys);
+    const fields = keys.map((key) => {
+      const field = internals(shape[key]!);
+      // zod's object parse (handlePropertyResult): how a key's absence is treated.
+      let absence: 'omit' | 'reject' | 'parse';
+      if (field.optin === undefined) absence = 'reject';
+      else if (field.optin === 'optional') absence = field.optout === 'optional' ? 'omit' : 'parse';
+      else throw new UnsupportedSchema('a defaulted property');
+      return { key, parse: this.compile(shape[key]!), absence };
+    });
+    return (input, state) => {
+      if (!isObject(input)) return REJECTED;
+      enter(state, input);
+      if (strict) {
+        // zod's strict check walks `for...in` too (inherited enumerable keys are unknown keys).
+        for (const key in input) if (!known.has(key)) return REJECTED;
+      }
+      const output: Record<string, unknown> = {};
+      for (const { key, parse, absence } of fields) {
+        const present = key in input;
+        if (!present && absence !== 'parse') {
+          if (absence === 'reject') return REJECTED;
+          continue;
+        }
+        const value = parse(input[key], state);
+        if (value === REJECTED) return REJECTED;
+        if (present || value !== undefined) output[key] = value;
+      }
+      return output;
+    };
+  }
+
+  #union(options: Parser[]): Parser {
+    return (input, state) => {
+      const mark = state.log.length;
+      for (const option of options) {
+        const value = option(input, state);
+        if (value !== REJECTED) return value;
+        // The first option that accepts wins; containers a failed option entered are not shared.
+        while (state.log.length > mark) state.entered.delete(state.log.pop()!);
+      }
+      return REJECTED;
+    };
+  }
+
+  #discriminatedUnion(schema: Schema): Parser {
+    const def = internals(schema).def;
+    if (def.unionFallback) throw new UnsupportedSchema('a discriminated union with union fallback');
+    const discriminator = def.discriminator as string;
+    // zod's discriminatorMap: a value two options claim (only `undefined` may be) selects none.
+    const byValue = new Map<unknown, Parser | null>();
+    for (const option of def.options as Schema[]) {
+      const values = internals(option).propValues?.[discriminator];
+      if (!values || values.size === 0) throw new UnsupportedSchema('a discriminated union option without the discriminator');
+      for (const value of values) {
+        if (byValue.has(value)) {
+          if (value !== undefined) throw new UnsupportedSchema('a duplicate discriminator value');
+          byValue.set(value, null);
+        } else byValue.set(value, this.compile(option));
+      }
+    }
+    return (input, state) => {
+      if (!isObject(input)) return REJECTED;
+      const option = byValue.get(input[discriminator]);
+      return option ? option(input, state) : REJECTED;
+    };
+  }
+
+  #record(schema: Schema): Parser {
+    const def = internals(schema).def;
+    const keyType = def.keyType as Schema;
+    if (internals(keyType).values || def.mode === 'loose') throw new UnsupportedSchema('an enumerated or loose record');
+    const parseKey = this.compile(keyType);
+    const parseValue = this.compile(def.valueType as Schema);
+    const numeric = z.core.regexes.number;
+    return (input, state) => {
+      if (!z.core.util.isPlainObject(input)) return REJECTED;
+      enter(state, input);
+      const output: Record<PropertyKey, unknown> = {};
+      for (const key of Reflect.ownKeys(input)) {
+        if (key === '__proto__' || !propertyIsEnumerable.call(input, key)) continue;
+        let outKey = parseKey(key, state);
+        // zod retries a numeric string key as a number.
+        if (outKey === REJECTED && typeof key === 'string' && numeric.test(key)) outKey = parseKey(Number(key), state);
+        if (outKey === REJECTED) return REJECTED;
+        if (outKey === '__proto__') continue;
+        const value = parseValue((input as Record<PropertyKey, unknown>)[key], state);
+        if (value === REJECTED) return REJECTED;
+        output[outKey as PropertyKey] = value;
+      }
+      return output;
+    };
+  }
+}

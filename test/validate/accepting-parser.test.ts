@@ -1,0 +1,143 @@
+/**
+ * The accepting parser (the fast path of validateSchema) against zod itself: for every value it
+ * accepts, zod must accept too and return the same value, down to key order, `undefined`-valued
+ * keys, frozen objects and shared references; it must accept the real models (else the fast
+ * path is silently off); and it hands everything else to zod.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { PipelineSchema, type Pipeline } from '../../src/model/schema.ts';
+import { compileAcceptingParser, hasAcceptingParser } from '../../src/validate/accepting-parser.ts';
+import { validateSchema } from '../../src/validate/schema-issues.ts';
+import { PRESET_FIXTURES, STEP_FIXTURES } from '../delivery/fixtures.ts';
+import { deploy } from '../lower/fixtures/deploy.ts';
+import { kitchenSink } from '../lower/fixtures/kitchen-sink.ts';
+import { oddStrings } from '../lower/fixtures/odd-strings.ts';
+
+const accept = compileAcceptingParser(PipelineSchema);
+
+/**
+ * Everything about a value a consumer could observe: types, key order, `undefined` values,
+ * holes, -0, prototypes, frozenness, and which objects are the same object (`@n`).
+ */
+function anatomy(value: unknown, ids = new Map<object, number>()): string {
+  if (typeof value === 'number') return Object.is(value, -0) ? 'number:-0' : `number:${value}`;
+  if (typeof value !== 'object' || value === null) return `${typeof value}:${String(value)}`;
+  const known = ids.get(value);
+  if (known !== undefined) return `@${known}`;
+  ids.set(value, ids.size);
+  const frozen = Object.isFrozen(value) ? '#frozen' : '';
+  if (Array.isArray(value)) {
+    const items = Array.from({ length: value.length }, (_, i) => (i in value ? anatomy(value[i], ids) : 'hole'));
+    return `[${items.join(',')}]${frozen}`;
+  }
+  const prototype = Object.getPrototypeOf(value) === Object.prototype ? '' : '#proto';
+  const entries = Reflect.ownKeys(value).map((key) => `${String(key)}=${anatomy((value as Record<PropertyKey, unknown>)[key], ids)}`);
+  return `{${entries.join(',')}}${frozen}${prototype}`;
+}
+
+/** The fast path either defers (undefined) or agrees with zod exactly. */
+function expectAgreesWithZod(input: unknown): boolean {
+  const fast = accept(input);
+  if (fast === undefined) return false;
+  const zod = PipelineSchema.safeParse(input);
+  expect(zod.success).toBe(true);
+  expect(anatomy(fast.value)).toBe(anatomy(zod.data));
+  return true;
+}
+
+const MODELS: [string, Pipeline][] = [
+  ['kitchen-sink', kitchenSink],
+  ['deploy', deploy],
+  ['odd-strings', oddStrings],
+  ...Object.entries(STEP_FIXTURES),
+  ...Object.entries(PRESET_FIXTURES).map(([name, make]): [string, Pipeline] => [name, make()]),
+];
+
+/** Every [parent, key] inside a value, for mutations. */
+function slots(value: unknown, into: [Record<PropertyKey, unknown>, PropertyKey][] = []): [Record<PropertyKey, unknown>, PropertyKey][] {
+  if (typeof value !== 'object' || value === null) return into;
+  for (const key of Object.keys(value)) {
+    into.push([value as Record<PropertyKey, unknown>, Array.isArray(value) ? Number(key) : key]);
+    slots((value as Record<string, unknown>)[key], into);
+  }
+  return into;
+}
+
+/** A deep copy of plain data, keeping shared references (as the loader's structured clone does). */
+const copy = (value: unknown): unknown => structuredClone(value);
+
+/** A deep copy as the loader's JSON transfer makes it: a tree, nothing shared. */
+const tree = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+describe('accepting parser', () => {
+  it('compiles the pipeline schema (else every pipeline goes through zod)', () => {
+    expect(hasAcceptingParser(PipelineSchema)).toBe(true);
+  });
+
+  it.each(MODELS)('accepts %s with exactly the value zod returns', (_name, model) => {
+    expect(expectAgreesWithZod(tree(model))).toBe(true);
+    // Presets share objects between places; those go to zod, and the result is zod's.
+    const shared = copy(model);
+    expect(anatomy(validateSchema(shared).pipeline)).toBe(anatomy(PipelineSchema.safeParse(shared).data));
+  });
+
+  it('never accepts what zod rejects, and agrees on what it accepts, under random mutations', () => {
+    const replacement = fc.oneof(
+      fc.constantFrom<unknown>(undefined, null, true, false, 0, -0, 1.5, -1, NaN, Infinity, '', 'x', 'sh', 'any', 'custom', [], {}, { $groovy: 'x' }),
+      fc.string(),
+      fc.integer(),
+      fc.anything({ maxDepth: 2 }),
+    );
+    const mutation = fc.record({
+      model: fc.integer({ min: 0, max: MODELS.length - 1 }),
+      slot: fc.nat(),
+      kind: fc.constantFrom('replace', 'delete', 'add-key', 'proto-key', 'inherited-key'),
+      key: fc.constantFrom('extra', 'name', 'step', 'steps', 'args', 'optional', '__proto__', '0'),
+      replacement,
+    });
+    let accepted = 0;
+    fc.assert(
+      fc.property(mutation, ({ model, slot, kind, key, replacement }) => {
+        const input = tree(MODELS[model]![1]);
+        const all = slots(input);
+        const [parent, at] = all[slot % all.length]!;
+        if (kind === 'replace') parent[at] = replacement;
+        else if (kind === 'delete') delete parent[at];
+        else if (kind === 'add-key') parent[key] = replacement;
+        else if (kind === 'proto-key') Object.defineProperty(parent, '__proto__', { value: replacement, enumerable: true, configurable: true, writable: true });
+        else if (typeof parent[at] === 'object' && parent[at] !== null && !Array.isArray(parent[at])) {
+          parent[at] = Object.assign(Object.create({ [key]: replacement }), parent[at]);
+        }
+        if (expectAgreesWithZod(input)) accepted += 1;
+      }),
+      { numRuns: 1500, seed: 20261207 },
+    );
+    // Harmless mutations (a string for a string) stay on the fast path.
+    expect(accepted).toBeGreaterThan(50);
+  });
+
+  it('leaves shared and cyclic inputs to zod, and validateSchema still returns zod\'s value', () => {
+    const step = { step: 'sh', script: 'make' };
+    const shared = { agent: 'any', stages: [{ name: 'A', steps: [step, step] }] };
+    expect(accept(shared)).toBeUndefined();
+    expect(anatomy(validateSchema(shared).pipeline)).toBe(anatomy(PipelineSchema.safeParse(shared).data));
+    // The same input under two union options (a failed one, then the one that accepts) is not sharing.
+    const args = { list: [1, 2] };
+    expect(expectAgreesWithZod({ agent: 'any', stages: [{ name: 'A', steps: [{ step: 'step', name: 'x', args }] }] })).toBe(true);
+    const cyclic: Record<string, unknown> = { step: 'dir', path: 'x' };
+    cyclic.steps = [cyclic];
+    expect(accept({ agent: 'any', stages: [{ name: 'A', steps: [cyclic] }] })).toBeUndefined();
+  });
+
+  it('is off for a schema kind it does not model, and then defers every value', () => {
+    const schema = z.strictObject({ a: z.string().default('x') });
+    expect(hasAcceptingParser(schema)).toBe(false);
+    expect(compileAcceptingParser(schema)({ a: 'y' })).toBeUndefined();
+    const modelled = z.strictObject({ a: z.string().min(2), b: z.array(z.number().int()).readonly().optional() });
+    expect(compileAcceptingParser(modelled)({ a: 'yy', b: [1] })).toEqual({ value: { a: 'yy', b: [1] } });
+    expect(compileAcceptingParser(modelled)({ a: 'y' })).toBeUndefined();
+    expect(compileAcceptingParser(modelled)({ a: 'yy', b: [1.5] })).toBeUndefined();
+  });
+});
