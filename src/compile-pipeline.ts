@@ -110,6 +110,26 @@ export interface PipelineCompileContext {
   now: Date;
   /** The header's "run …" hint for this project (see `compileCommandFor`); default `npx pipewright compile`. */
   compileCommand?: string;
+  /**
+   * Reads project files the checks and the policy ask for (task-definition templates, ...):
+   * default {@link readProjectText}; `compileProject` passes one that reads each file once per run
+   * (a fleet's pipelines read the same few files a thousand times).
+   */
+  readProjectFile?: (file: string) => string | undefined;
+}
+
+/**
+ * A reader of project files that reads each file once: for one run only, so that an edit
+ * between runs (watch mode) is always seen.
+ */
+export function createRunFileReader(root: string): (file: string) => string | undefined {
+  const texts = new Map<string, string | undefined>();
+  return (file) => {
+    if (texts.has(file)) return texts.get(file);
+    const text = readProjectText(root, file);
+    texts.set(file, text);
+    return text;
+  };
 }
 
 /**
@@ -125,6 +145,7 @@ export function compileModule(
   dependencies: CompileDependencies,
 ): CompiledPipeline {
   const { root, config, policy, now } = context;
+  const readProjectFile = context.readProjectFile ?? ((file: string) => readProjectText(root, file));
   const fallbackName = pipelineNameFromFile(file);
   const compiled = compilePipelineValue(value, source, {
     name: fallbackName,
@@ -135,7 +156,7 @@ export function compileModule(
   if (diagnostic) diagnostics.push(diagnostic);
   // Steps, agents, conditions, options, ... against the controller's catalog, in Jenkins' words.
   const catalogCheck = compiled.model
-    ? checkProjectCatalog(compiled.model, compiled.ast, config, root, (file) => dependencies.reads.set(file, readProjectText(root, file)))
+    ? checkProjectCatalog(compiled.model, compiled.ast, config, root, (file) => dependencies.reads.set(file, readProjectFile(file)))
     : { diagnostics: [] };
   const catalogProblems = catalogCheck.diagnostics;
   diagnostics.push(...catalogProblems);
@@ -153,7 +174,7 @@ export function compileModule(
   // `failOn` means nothing is written for this pipeline.
   if (compiled.model && !hasErrors(diagnostics)) {
     const readFile = (file: string) => {
-      const text = readProjectText(root, file);
+      const text = readProjectFile(file);
       dependencies.reads.set(file, text);
       return text;
     };

@@ -6,9 +6,9 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { BUILD_ID } from './cache/build-id.ts';
 import { cacheSecret } from './cache/cache-key.ts';
-import type { CompiledPipeline } from './compiled.ts';
+import type { CompiledPipeline, SideFile } from './compiled.ts';
 import { CompileCache, makeModelsLazy, readProjectText, type CompileDependencies } from './cache/compile-cache.ts';
-import { compileModule, pipelineNameFromFile, resolveOutput, type PipelineCompileContext } from './compile-pipeline.ts';
+import { compileModule, createRunFileReader, pipelineNameFromFile, resolveOutput, type PipelineCompileContext } from './compile-pipeline.ts';
 import { defaultConfig, ConfigSchema, CONFIG_FILE, type ResolvedConfig } from './config.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { compileCommandFor } from './emit/header.ts';
@@ -46,6 +46,12 @@ export interface CompileOptions {
    * and diagnostics (compile, lint, watch). Results served from the cache are always like this.
    */
   lazyModels?: boolean;
+  /**
+   * Also generate the files that go beside each Jenkinsfile (the IAM policies of pipelines that
+   * assume AWS roles, `CompiledPipeline.sideFiles`) while each pipeline's AST is at hand, and keep
+   * them in the result cache: what writing and `--check` need. Default false (lint, graph, ...).
+   */
+  sideFiles?: boolean;
   /**
    * Called with each pipeline's result as soon as it is compiled, in run order (e.g. a
    * `RunWriter`'s `offer`, to write while compiling). The run's final check, that no two
@@ -196,7 +202,26 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
   const cache = reuse ? openResultCache(root, config, options.resultCache, isoDate(now)) : undefined;
   const policy = createPolicyRunner(config.policy);
   const resolvedConfig = config;
-  const context: PipelineCompileContext = { root, config, policy, now, compileCommand: compileCommandFor(readProjectText(root, 'package.json')) };
+  const compileCommand = compileCommandFor(readProjectText(root, 'package.json'));
+  const readProjectFile = createRunFileReader(root);
+  const context: PipelineCompileContext = { root, config, policy, now, compileCommand, readProjectFile };
+  // Side files (IAM policies) are generated right after each pipeline compiles, while its AST is
+  // at hand; the generator (and the AWS service reference it reads) loads on first need.
+  let iamEmit: Promise<typeof import('./iam/emit.ts')> | undefined;
+  // The reference is read while the pipelines are bundled (see readStepServiceReference).
+  if (options.sideFiles) iamEmit = import('./iam/emit.ts').then(async (module) => (await module.readStepServiceReference(), module));
+  const pendingSideFiles: Promise<void>[] = [];
+  let sideFileFailure: { error: unknown } | undefined;
+  const sideFilesOf = async (result: CompiledPipeline, dependencies: CompileDependencies): Promise<SideFile[]> => {
+    const { assumesAwsRole, iamFilesFor } = await (iamEmit ??= import('./iam/emit.ts'));
+    if (!assumesAwsRole(result)) return [];
+    const readFile = (file: string) => {
+      const text = readProjectFile(file);
+      dependencies.reads.set(file, text);
+      return text;
+    };
+    return iamFilesFor(result, { root, compileCommand, readFile, ...(config.iam === undefined ? {} : { config: config.iam }) });
+  };
 
   const compileOne = (loaded: (typeof modules)[number]): CompiledPipeline => {
     const source = toPosix(relative(root, loaded.file));
@@ -217,13 +242,32 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     }
     const dependencies: CompileDependencies = { reads: new Map() };
     const result = compileModule(context, loaded.file, source, loaded.value, dependencies);
-    if (key !== undefined) cache!.store(key, result, dependencies);
-    return options.lazyModels ? makeModelsLazy(result, recompute) : result;
+    const finish = () => {
+      if (key !== undefined) cache!.store(key, result, dependencies);
+      if (options.lazyModels) makeModelsLazy(result, recompute);
+    };
+    if (options.sideFiles && result.jenkinsfile !== undefined) {
+      pendingSideFiles.push(
+        sideFilesOf(result, dependencies).then(
+          (files) => {
+            result.sideFiles = files;
+            finish();
+          },
+          (error: unknown) => {
+            sideFileFailure ??= { error };
+          },
+        ),
+      );
+    } else {
+      finish();
+    }
+    return result;
   };
   // Pipelines compile as their values arrive from the sandbox, while later modules still
   // evaluate. Results are offered to `onResult` (which may write them) only once every value is
   // known, and never when two pipelines claim one output: neither of those may be touched.
   const results = new Map<string, CompiledPipeline>();
+  let failure: { error: unknown } | undefined;
   const claims = new Map<string, string>();
   let claimCounts: Map<string, number> | undefined;
   const held: { file: string; result: CompiledPipeline }[] = [];
@@ -232,7 +276,6 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     if (!claimCounts) held.push({ file, result });
     else if ((claimCounts.get(result.output) ?? 0) <= 1 && (claimCounts.get(claims.get(file)!) ?? 0) <= 1) options.onResult(result);
   };
-  let failure: { error: unknown } | undefined;
   const { modules, graph } = await loadPipelineModules(files, {
     root,
     reuseBundles: reuse,
@@ -258,6 +301,8 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     // Let the I/O that onResult started make progress (its next steps run on this thread).
     if (index % 32 === 31) await new Promise((resolveYield) => setImmediate(resolveYield));
   }
+  await Promise.all(pendingSideFiles);
+  if (sideFileFailure) throw sideFileFailure.error;
   cache?.flush();
   const seen = new Set<string>();
   const pipelines: CompiledPipeline[] = [];

@@ -7,6 +7,16 @@ import type { JenkinsfileAst } from './jenkinsfile/ast.ts';
 import type { ValidPipeline } from './model/schema.ts';
 import type { PolicyResult } from './policy/engine.ts';
 
+/** A file generated beside a pipeline's Jenkinsfile (its IAM policies), or why it could not be generated. */
+export interface SideFile {
+  /** Project-relative, `/` separators (for an error: the directory the files would go to). */
+  file: string;
+  /** The file's complete text, header included (absent with `error`). */
+  text?: string;
+  /** Why the file could not be generated (one line). */
+  error?: string;
+}
+
 /**
  * The result of compiling one pipeline source file.
  *
@@ -33,4 +43,10 @@ export interface CompiledPipeline {
   lineOrigins?: (readonly (string | number)[] | undefined)[];
   /** Policy result (absent when the pipeline did not get as far as the policy). Its active findings are also in `diagnostics`. */
   policy?: PolicyResult;
+  /**
+   * The files generated beside the Jenkinsfile (`iam/<env>.json` for a pipeline that assumes AWS
+   * roles), when the run computed them (`CompileOptions.sideFiles`); writing and `--check`
+   * compute them otherwise.
+   */
+  sideFiles?: SideFile[];
 }

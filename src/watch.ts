@@ -78,7 +78,7 @@ export function watchProject(options: WatchOptions): ProjectWatcher {
 
   async function build(trigger: RebuildEvent['trigger'], files: string[] | undefined, removed: string[], started: number) {
     const writer = createRunWriter(root, { force: Boolean(options.force), removeOrphans: false });
-    const run = await compileProject({ root, config, lazyModels: true, onResult: writer.offer, ...(files ? { files } : {}) });
+    const run = await compileProject({ root, config, lazyModels: true, sideFiles: true, onResult: writer.offer, ...(files ? { files } : {}) });
     remember(run);
     const report = await writer.finish(run);
     const event: RebuildEvent = {

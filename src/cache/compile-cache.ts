@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { CompiledPipeline } from '../compiled.ts';
+import type { CompiledPipeline, SideFile } from '../compiled.ts';
 import type { ResolvedConfig } from '../config.ts';
 import type { Diagnostic, Severity } from '../diagnostics.ts';
 import type { ActiveRule, PolicyFinding, SuppressedFinding } from '../policy/engine.ts';
@@ -36,6 +36,8 @@ export interface CachedCompile {
   reads?: [string, string | null][];
   /** SHA-256 of the pipeline source when diagnostic locations were taken from it. */
   located?: string;
+  /** The files generated beside the Jenkinsfile, when the run computed them. */
+  sideFiles?: SideFile[];
 }
 
 /** What compiling one pipeline depended on besides its value (recorded by the caller). */
@@ -183,6 +185,7 @@ export function encodeCompiled(pipeline: CompiledPipeline, dependencies: Compile
     lazy: LAZY_FIELDS.filter((field) => pipeline[field] !== undefined),
   };
   if (pipeline.jenkinsfile !== undefined) cached.jenkinsfile = pipeline.jenkinsfile;
+  if (pipeline.sideFiles !== undefined) cached.sideFiles = pipeline.sideFiles;
   if (pipeline.policy) {
     const { findings: policyFindings, suppressed, failOn, failed } = pipeline.policy;
     cached.policy = { findings: policyFindings, suppressed, failOn, failed };
@@ -210,6 +213,7 @@ export function restoreCompiled(
   const result: CompiledPipeline = { source, name: cached.name, output: cached.output, diagnostics };
   if (cached.jenkinsfile !== undefined) result.jenkinsfile = cached.jenkinsfile;
   if (policy) result.policy = policy;
+  if (cached.sideFiles !== undefined) result.sideFiles = cached.sideFiles;
   defineLazyFields(result, cached.lazy, recompute);
   return result;
 }

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { signText } from './cache-key.ts';
 
 /** Bump when the stored shape changes. */
-export const RESULT_CACHE_FORMAT = 2;
+export const RESULT_CACHE_FORMAT = 3;
 
 const SHARDS = 16;
 const RESULTS_PER_SOURCE = 4;

@@ -107,6 +107,8 @@ async function compileAndReport(
   const run = await compileProject({
     root,
     lazyModels: true,
+    // The IAM policies beside each Jenkinsfile, generated while each AST is at hand.
+    sideFiles: true,
     // Only a run that writes may reuse cached results and bundles; --check never takes their word.
     reuseCache: Boolean(writer) && !values['no-cache'] && !io.env.CI,
     ...(writer ? { onResult: writer.offer } : {}),
