@@ -179,6 +179,39 @@ describe('compile result cache', () => {
     expect(scan.model).toBe(scan.model); // computed once
   });
 
+  it('sideFiles: the IAM policies come with each result, from the cache too, and a changed task-definition template recompiles', async () => {
+    const deploy = `import { definePipeline, ecsDeploy } from 'pipewright';
+export default definePipeline({
+  agent: 'none',
+  stages: [{ name: 'Deploy dev', agent: { type: 'label', label: 'deploy' }, steps: [ecsDeploy({ environment: 'dev', aws: { role: 'deployer', account: '111111111111', region: 'eu-west-1' }, cluster: 'dev-apps', service: 'api', container: 'app', taskDefinition: 'deploy/taskdef.json' })] }],
+});
+`;
+    const template = (taskRole: string) => JSON.stringify({ family: 'api-dev', taskRoleArn: taskRole, executionRoleArn: 'api-execution', containerDefinitions: [] });
+    project = createTempProject({ 'pipewright.config.ts': 'export default { policy: { packs: [] } };\n', 'pipelines/api.pipeline.ts': deploy, 'deploy/taskdef.json': template('api-task') });
+    const options = { root: project.root, resultCache: CACHE, sideFiles: true } as const;
+    const passRoles = (run: CompileRun) => {
+      const files = bySource(run, 'pipelines/api.pipeline.ts').sideFiles!;
+      expect(files.map((f) => f.file)).toEqual(['generated/api/iam/dev.json']);
+      const policy = JSON.parse(files[0]!.text!) as { roles: { identityPolicy: { Statement: { Action: string[]; Resource: string[] }[] } }[] };
+      return policy.roles[0]!.identityPolicy.Statement.find((s) => s.Action.includes('iam:PassRole'))!.Resource;
+    };
+    const first = await compileProject(options);
+    expect(passRoles(first)).toEqual(['arn:aws:iam::111111111111:role/api-execution', 'arn:aws:iam::111111111111:role/api-task']);
+    // Without the option nothing is generated while compiling.
+    expect(bySource(await compileProject({ root: project.root, resultCache: false }), 'pipelines/api.pipeline.ts').sideFiles).toBeUndefined();
+
+    const second = await compileProject(options);
+    const served = bySource(second, 'pipelines/api.pipeline.ts');
+    expect(fromCache(served)).toBe(true);
+    expect(served.sideFiles).toEqual(bySource(first, 'pipelines/api.pipeline.ts').sideFiles);
+
+    // The template is a dependency of the side files: a new task role is a new result.
+    project.write('deploy/taskdef.json', template('api-task-v2'));
+    const third = await compileProject(options);
+    expect(fromCache(bySource(third, 'pipelines/api.pipeline.ts'))).toBe(false);
+    expect(passRoles(third)).toEqual(['arn:aws:iam::111111111111:role/api-execution', 'arn:aws:iam::111111111111:role/api-task-v2']);
+  });
+
   it('is off when running from source unless a build id is given', async () => {
     project = createTempProject({ 'pipelines/a.pipeline.ts': helloPipeline('a') });
     await compileProject({ root: project.root });
