@@ -177,6 +177,30 @@ export function groovyStringLiteral(value: string): string {
  * @throws StringConstantTooLongError if `value` is too long for a class file (see {@link fitsStringConstant}).
  */
 export function groovyMultilineStringLiteral(value: string): string {
+  if (value.length < REMEMBERED_MIN_LENGTH) return multilineStringLiteral(value);
+  let literal = rememberedMultilineLiterals.get(value);
+  if (literal === undefined) {
+    literal = multilineStringLiteral(value);
+    if (rememberedMultilineLiterals.size >= REMEMBERED_LIMIT) {
+      rememberedMultilineLiterals.delete(rememberedMultilineLiterals.keys().next().value!);
+    }
+    rememberedMultilineLiterals.set(value, literal);
+  }
+  return literal;
+}
+
+/**
+ * Multi-line literals of recent long values, by exact value (a Map compares keys by content). A
+ * fleet prints the same generator scripts (deploys, rollbacks, scanners: kilobytes each) in every
+ * pipeline and environment; a hit costs a lookup instead of an escape, and returns the same
+ * string. Only literals {@link multilineStringLiteral} wrote are stored (it throws before
+ * returning for a value it refuses). The oldest entry goes first when the memo is full.
+ */
+const rememberedMultilineLiterals = new Map<string, string>();
+const REMEMBERED_MIN_LENGTH = 256;
+const REMEMBERED_LIMIT = 256;
+
+function multilineStringLiteral(value: string): string {
   requireFitsStringConstant(value);
   let body: string;
   if (PRINTABLE_ASCII_LINES.test(value)) {
@@ -213,8 +237,19 @@ export function isGroovyKeyword(name: string): boolean {
  * Non-ASCII letters are valid in Groovy but deliberately refused, to keep output pure ASCII.
  */
 export function isGroovyIdentifier(name: string): boolean {
-  return ASCII_IDENTIFIER.test(name) && !GROOVY_KEYWORDS.has(name);
+  if (validIdentifiers.has(name)) return true;
+  const valid = ASCII_IDENTIFIER.test(name) && !GROOVY_KEYWORDS.has(name);
+  if (valid && validIdentifiers.size < VALID_IDENTIFIERS_LIMIT) validIdentifiers.add(name);
+  return valid;
 }
+
+/**
+ * Names already found valid: the printer checks every call name and named-argument key, drawn
+ * from a small vocabulary (`stage`, `steps`, `sh`, `label`, ...), and a set lookup of a name
+ * costs less than running the pattern again.
+ */
+const validIdentifiers = new Set<string>();
+const VALID_IDENTIFIERS_LIMIT = 4096;
 
 /**
  * A map key or named-argument name: bare when it is a valid identifier (`[a: 1]`, `$class:`),

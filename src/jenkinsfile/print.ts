@@ -93,6 +93,20 @@ function attribute(node: NodeMeta, parent: Attribution, depth: number): Attribut
   return node.origin !== undefined ? { origin: node.origin, depth } : parent;
 }
 
+/** Physical lines ended by LFs inside a piece, credited alike: `count` lines of `text`. */
+interface EndedLines {
+  text: string;
+  count: number;
+  credit: Attribution | undefined;
+}
+
+/** Number of LFs in `text` from `start` (inclusive) to `end` (exclusive). */
+function lineBreaks(text: string, start = 0, end = text.length): number {
+  let count = 0;
+  for (let at = text.indexOf('\n', start); at !== -1 && at < end; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
 /** Groovy treats CRLF and lone CR as line breaks too; the output uses LF only. */
 function normalizeLineEndings(text: string): string {
   return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
@@ -125,10 +139,12 @@ export function printJenkinsfile(ast: JenkinsfileAst): PrintedJenkinsfile {
  * to the line's owner.
  */
 class Printer {
+  /** Output chunks, joined with LF: a chunk is one physical line, or several (with their LFs). */
   readonly lines: string[] = [];
+  /** One entry per physical line. */
   readonly origins: (Origin | undefined)[] = [];
   /** Physical lines of the current logical line already ended by an LF inside a piece. */
-  private done: { text: string; credit: Attribution | undefined }[] = [];
+  private done: EndedLines[] = [];
   /** Text of the current physical line. */
   private text = '';
   /** Deepest attributed piece with text on the current physical line. */
@@ -136,48 +152,48 @@ class Printer {
 
   /** Verbatim Groovy lines, credited to no node. */
   verbatim(text: string): void {
-    const lines = normalizeLineEndings(text).replace(/\n$/, '').split('\n');
-    for (const line of lines) {
-      this.lines.push(line);
-      this.origins.push(undefined);
-    }
+    const lines = normalizeLineEndings(text).replace(/\n$/, '');
+    this.lines.push(lines);
+    for (let n = lineBreaks(lines); n >= 0; n--) this.origins.push(undefined);
   }
 
   private put(text: string, by: Attribution): void {
-    if (!text.includes('\n')) {
+    const firstBreak = text.indexOf('\n');
+    if (firstBreak === -1) {
       this.text += text;
       if (text !== '' && by.origin !== undefined && (this.credit === undefined || by.depth > this.credit.depth)) this.credit = by;
       return;
     }
-    const segments = text.split('\n');
-    for (let i = 0; i < segments.length; i++) {
-      if (i > 0) {
-        this.done.push({ text: this.text, credit: this.credit });
-        this.text = '';
-        this.credit = undefined;
-      }
-      const segment = segments[i]!;
-      this.text += segment;
-      const interiorEmptyLine = i > 0 && i < segments.length - 1;
-      if ((segment !== '' || interiorEmptyLine) && by.origin !== undefined && (this.credit === undefined || by.depth > this.credit.depth)) {
-        this.credit = by;
-      }
+    // The piece ends the current physical line, fills whole lines, and starts the next one: its
+    // whole lines are kept as one chunk (a script of hundreds of lines is not split).
+    const lastBreak = text.lastIndexOf('\n');
+    const head = text.slice(0, firstBreak);
+    this.text += head;
+    if (head !== '' && by.origin !== undefined && (this.credit === undefined || by.depth > this.credit.depth)) this.credit = by;
+    this.done.push({ text: this.text, count: 1, credit: this.credit });
+    if (lastBreak > firstBreak) {
+      // Every whole line is the piece's text (an empty one counts as text).
+      const count = lineBreaks(text, firstBreak + 1, lastBreak) + 1;
+      this.done.push({ text: text.slice(firstBreak + 1, lastBreak), count, credit: by.origin !== undefined ? by : undefined });
     }
+    this.text = text.slice(lastBreak + 1);
+    this.credit = this.text !== '' && by.origin !== undefined ? by : undefined;
   }
 
   /** Ends the current logical line: its first physical line is indented unless empty. */
   private endLine(indent: number, owner: Attribution): void {
     let first = true;
-    const write = (text: string, credit: Attribution | undefined) => {
-      this.lines.push(first && text !== '' ? indentation(indent) + text : text);
-      this.origins.push((credit ?? owner).origin);
-      first = false;
-    };
     if (this.done.length > 0) {
-      for (const line of this.done) write(line.text, line.credit);
+      for (const ended of this.done) {
+        this.lines.push(first && ended.text !== '' ? indentation(indent) + ended.text : ended.text);
+        const origin = (ended.credit ?? owner).origin;
+        for (let n = ended.count; n > 0; n--) this.origins.push(origin);
+        first = false;
+      }
       this.done = [];
     }
-    write(this.text, this.credit);
+    this.lines.push(first && this.text !== '' ? indentation(indent) + this.text : this.text);
+    this.origins.push((this.credit ?? owner).origin);
     this.text = '';
     this.credit = undefined;
   }

@@ -35,6 +35,9 @@ interface Helper {
   source: string;
 }
 
+/** Only word characters (`\w`, as `\b` sees them). */
+const WORD = /^\w+$/;
+
 const HELPERS_COMMENT = [
   '// pipewright helpers: its own Groovy snippets, called from the pipeline above. Jenkins compiles the',
   '// whole pipeline { } block into one method of at most 64 KB of bytecode; each helper is a method of its own.',
@@ -48,6 +51,14 @@ export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
   const bySource = new Map<string, Helper>();
   const counters = new Map<string, number>();
   const taken = `${ast.prologue ?? ''}\n${ast.epilogue ?? ''}`;
+  // The words of the author's prologue and epilogue: a name made of word characters occurs there
+  // as a whole word (`\bname\b`) exactly when it is one of them. Read once, not once per name.
+  let takenWords: ReadonlySet<string> | undefined;
+  const isTaken = (name: string): boolean => {
+    if (!WORD.test(name)) return new RegExp(`\\b${name}\\b`).test(taken);
+    takenWords ??= new Set(taken.match(/\w+/g));
+    return takenWords.has(name);
+  };
   const helperName = (kind: string): string => {
     const base = `pw${kind.charAt(0).toUpperCase()}${kind.slice(1).replace(/[^A-Za-z0-9]/g, '')}`;
     for (;;) {
@@ -55,7 +66,7 @@ export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
       counters.set(base, n);
       const name = `${base}${n}`;
       // Never shadow a method or variable of the author's own prologue or epilogue.
-      if (!new RegExp(`\\b${name}\\b`).test(taken)) return name;
+      if (!isTaken(name)) return name;
     }
   };
   const replace = (statements: Statement[]): void => {

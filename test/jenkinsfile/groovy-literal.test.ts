@@ -171,6 +171,16 @@ describe('the fast escaper (issue #14) writes exactly what the unit-by-unit one 
     );
   });
 
+  it('long multi-line values recur in a fleet: each literal is still the one of its own exact value', () => {
+    const script = 'set -euo pipefail\n'.repeat(40);
+    const variants = [script, `${script}x`, script.replace('euo', 'eu\''), `${script.slice(0, -1)} \n`, script];
+    for (const value of variants) expect(groovyMultilineStringLiteral(value)).toBe(referenceMultilineStringLiteral(value));
+    // A refused value is refused every time, not remembered.
+    const refused = `${script}\uffff`;
+    expect(() => groovyMultilineStringLiteral(refused)).toThrow(/U\+FFFF at index 720/);
+    expect(() => groovyMultilineStringLiteral(refused)).toThrow(/U\+FFFF at index 720/);
+  });
+
   it('refuses U+FFFF at the same index as before, wherever it is', () => {
     fc.assert(
       fc.property(trickyString, trickyString, (before, after) => {

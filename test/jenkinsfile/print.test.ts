@@ -169,6 +169,39 @@ describe('printJenkinsfile: layout', () => {
     expect(originOf('// end')).toBeUndefined();
   });
 
+  it('credits every line of a multi-line literal, blank ones included, as its first and last lines are credited', () => {
+    const script = str('\nfirst\n\n\nlast\n', ['script']);
+    const printed = print(
+      jenkinsfile([
+        call('sh', named([['script', script]]), undefined, ['sh']),
+        call('sh', positional(str('a\n\nb')), undefined, ['plain']),
+        call('sh', positional(str('x\ny')), undefined),
+      ]),
+    );
+    const lines = printed.text.split('\n').slice(0, -1);
+    expect(lines).toEqual(["pipeline {", "  sh script: '''\\", '', 'first', '', '', 'last', "'''", "  sh '''\\", 'a', '', "b'''", "  sh '''\\", "x", "y'''", '}']);
+    expect(printed.lineOrigins).toEqual([
+      undefined,
+      // The literal's own origin is deeper than its call's: every line of it, the blank ones too.
+      ['script'],
+      ['script'],
+      ['script'],
+      ['script'],
+      ['script'],
+      ['script'],
+      ['script'],
+      // A literal without an origin: its lines belong to the call.
+      ['plain'],
+      ['plain'],
+      ['plain'],
+      ['plain'],
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
   it('is deterministic, LF-only, ASCII, with a final newline and no trailing spaces', () => {
     const first = print(FULL_EXAMPLE).text;
     expect(print(structuredClone(FULL_EXAMPLE)).text).toBe(first);

@@ -60,6 +60,16 @@ describe('outlining generator snippets', () => {
     expect(calls[0]!.origin).toEqual(['stages', 0, 'steps', 0]);
   });
 
+  it("takes a name the author's Groovy holds only inside a longer word", () => {
+    const epilogue = 'def pwNotify1x() { }\ndef my_pwNotify2() { }\n// pwNotify3';
+    const names = (text: string) => [...text.matchAll(/^def (pw\w+)\(\)/gm)].map((m) => m[1]);
+    const helpers = lower({ ...pipeline, groovyEpilogue: epilogue }).ast.epilogue!.slice(epilogue.length);
+    // pwNotify1 and pwNotify2 are free (only parts of pwNotify1x and my_pwNotify2); pwNotify3 is a word of the comment.
+    expect(names(helpers)).toEqual(['pwNpmRun1', 'pwNotify1']);
+    const taken = lower({ ...pipeline, groovyEpilogue: '// pwNotify1 pwNotify2, pwNotify3' }).ast.epilogue!;
+    expect(names(taken)).toEqual(['pwNpmRun1', 'pwNotify4']);
+  });
+
   it("keeps the author's own script step in place", () => {
     expect(statements.filter((s) => s.type === 'GroovyBlock').map((s) => (s.type === 'GroovyBlock' ? s.source : ''))).toEqual(["echo 'the author wrote this'"]);
     expect(statements.some((s) => s.type === 'Call' && (s.name === 'junit' || s.name === 'archiveArtifacts' || s.name === 'slackSend'))).toBe(false);

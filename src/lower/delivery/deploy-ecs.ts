@@ -34,7 +34,7 @@ import type { EcsDeployStep } from '../../model/delivery.ts';
 import { deployLockName, deployScriptTimeoutMinutes } from '../../model/delivery-defaults.ts';
 import { archiveStep, lockStep, shStep, timeoutStep, unstashStep, withAws, withEnv, type EnvVars } from './jenkins.ts';
 import { taskDefinitionCheckShell } from '../../policy/taskdef-lint.ts';
-import { bashScript, CHECK_AWS_ACCOUNT, READ_IMAGE_REF, UTC_NOW, VERIFY_SIGNATURE } from './shell.ts';
+import { bashScript, CHECK_AWS_ACCOUNT, READ_IMAGE_REF, rememberScripts, UTC_NOW, VERIFY_SIGNATURE } from './shell.ts';
 import type { DeliveryLowering } from './types.ts';
 
 const PRIMARY_QUERY = "\"services[0].deployments[?status=='PRIMARY']|[0].[taskDefinition,rolloutState,runningCount,desiredCount]\"";
@@ -196,8 +196,20 @@ const PIPEWRIGHT_ROLLOUT = [
   'printf \'%s\\n\' "$new_td" > "$new_file"',
 ];
 
-/** The main deploy script; `jenkinsMinutes` is the Jenkins timeout around it. */
-function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright', rolloutMinutes: number, jenkinsMinutes: number): string {
+/**
+ * The main deploy script; `jenkinsMinutes` is the Jenkins timeout around it. The same text for
+ * every service deployed with the same settings (it reads the service's values from the
+ * environment), so it is built once per settings.
+ */
+const deployScript = rememberScripts(buildDeployScript);
+
+function buildDeployScript(
+  engine: 'aws-cli' | 'pipewright',
+  rolloutMinutes: number,
+  jenkinsMinutes: number,
+  verifySignature: boolean,
+  smokeTest: boolean,
+): string {
   return bashScript([
     'mkdir -p evidence',
     ...READ_IMAGE_REF,
@@ -256,7 +268,7 @@ function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright', rol
     "trap 'exit 143' TERM INT HUP",
     'primary_td=""',
     ...CHECK_ALARMS,
-    ...(step.verifySignature !== undefined ? VERIFY_SIGNATURE : []),
+    ...(verifySignature ? VERIFY_SIGNATURE : []),
     ...(engine === 'aws-cli' ? AWS_CLI_ROLLOUT : PIPEWRIGHT_ROLLOUT),
     '# Check that this run\'s task definition is PRIMARY and COMPLETED (DEPLOY-002): after an',
     '# automatic rollback the service is stable too, on the previous revision.',
@@ -267,7 +279,7 @@ function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright', rol
     '  echo "rolled back or failed: PRIMARY $primary_td is $rollout_state" >&2',
     '  exit 1',
     'fi',
-    ...(step.smokeTest !== undefined ? ['echo "smoke test"', 'bash -c "$PW_SMOKE_TEST"'] : []),
+    ...(smokeTest ? ['echo "smoke test"', 'bash -c "$PW_SMOKE_TEST"'] : []),
     ...(engine === 'aws-cli' ? BAKE : []),
     'result="SUCCESS"',
     '# Done: a later failure in this stage must not roll this release back.',
@@ -283,11 +295,13 @@ function deployScript(step: EcsDeployStep, engine: 'aws-cli' | 'pipewright', rol
  * patterns, see `DELIVERY_PATTERNS.environmentName` and `.resourceName`): one string instead of a
  * `withEnv` block in the Jenkinsfile (method-size budget).
  */
-function safetyNetScript(step: EcsDeployStep): string {
+const safetyNetScript = rememberScripts(buildSafetyNetScript);
+
+function buildSafetyNetScript(environment: string, cluster: string, service: string): string {
   return bashScript([
-  `DEPLOY_ENV='${step.environment}'`,
-  `ECS_CLUSTER='${step.cluster}'`,
-  `ECS_SERVICE='${step.service}'`,
+  `DEPLOY_ENV='${environment}'`,
+  `ECS_CLUSTER='${cluster}'`,
+  `ECS_SERVICE='${service}'`,
   'prev_file="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.previous-task-definition"',
   'new_file="evidence/ecs-$DEPLOY_ENV-$ECS_SERVICE.new-task-definition"',
   '# pipewright ecs-deploy records the revision it registered in its evidence file as it goes;',
@@ -374,7 +388,12 @@ export function lowerEcsDeploy(step: EcsDeployStep): DeliveryLowering {
         timeoutStep(jenkinsMinutes, [
           withAws(
             step.aws,
-            withEnv(env, [shStep(`ecs deploy ${step.environment}`, deployScript(step, engine, rolloutMinutes, jenkinsMinutes))]),
+            withEnv(env, [
+              shStep(
+                `ecs deploy ${step.environment}`,
+                deployScript(engine, rolloutMinutes, jenkinsMinutes, step.verifySignature !== undefined, step.smokeTest !== undefined),
+              ),
+            ]),
             sessionSeconds,
           ),
         ]),
@@ -384,7 +403,7 @@ export function lowerEcsDeploy(step: EcsDeployStep): DeliveryLowering {
       unsuccessful: [
         // The safety net follows the rollback for up to the deploy margin: its session must last that long.
         lockStep(lock, [
-          withAws(step.aws, [shStep(`ecs rollback ${step.environment}`, safetyNetScript(step))], (DEPLOY_TIMEOUT_MARGIN_MINUTES.ecs + 5) * 60),
+          withAws(step.aws, [shStep(`ecs rollback ${step.environment}`, safetyNetScript(step.environment, step.cluster, step.service))], (DEPLOY_TIMEOUT_MARGIN_MINUTES.ecs + 5) * 60),
         ]),
       ],
       cleanup: [archiveStep(evidence)],

@@ -8,6 +8,37 @@ export function bashScript(lines: readonly (string | false | undefined)[]): stri
   return ['#!/bin/bash', 'set -euo pipefail', ...lines.filter((l): l is string => typeof l === 'string')].join('\n');
 }
 
+/** Arguments a script builder may depend on: plain values, compared exactly. */
+type ScriptArguments = readonly (string | number | boolean)[];
+
+/**
+ * `build`, remembering its result for each list of arguments: the same arguments give back the
+ * same string object. The generator's scripts are kilobytes of constant text chosen by a few
+ * settings and recur in every pipeline and environment of a fleet; handing out one string lets
+ * the escaper's memo (groovy-literal.ts) find it by identity instead of comparing kilobytes, and
+ * saves building it again. `build` must depend on its arguments only.
+ */
+export function rememberScripts<A extends ScriptArguments>(build: (...args: A) => string): (...args: A) => string {
+  const scripts = new Map<string, string>();
+  return (...args: A): string => {
+    const key = argumentsKey(args);
+    let script = scripts.get(key);
+    if (script === undefined) {
+      script = build(...args);
+      if (scripts.size >= REMEMBERED_SCRIPTS_LIMIT) scripts.delete(scripts.keys().next().value!);
+      scripts.set(key, script);
+    }
+    return script;
+  };
+}
+
+const REMEMBERED_SCRIPTS_LIMIT = 64;
+
+/** A different key for every different list of arguments (strings quoted, -0 apart from 0). */
+function argumentsKey(args: ScriptArguments): string {
+  return args.map((arg) => (typeof arg === 'string' ? JSON.stringify(arg) : Object.is(arg, -0) ? '-0' : String(arg))).join(',');
+}
+
 /** Reads and checks `image-ref.txt` into `image_ref` (ART-002: deploys are by digest only). */
 export const READ_IMAGE_REF = [
   'image_ref="$(cat image-ref.txt)"',
