@@ -33,11 +33,26 @@ export const CPS_POOL_PER_SCRIPT_METHOD = 4;
 /** The kinds of pool constants (a string and a class of the same name are different entries). */
 export type ConstantKind = 'string' | 'class' | 'number' | 'other';
 
+/** Strings longer than this are pooled by length and ends (see {@link ConstantPool}). */
+const LONG_CONSTANT = 96;
+const LONG_CONSTANT_ENDS = 48;
+
 /** The class-wide constant pool, shared by all methods of the script class. */
 export class ConstantPool {
-  // One map per kind, keyed by the value itself: no key concatenation, so long strings (scripts)
-  // are hashed once (V8 caches a string's hash).
+  /** Constants up to {@link LONG_CONSTANT} characters: one map per kind, keyed by the value itself. */
   private readonly entries: Record<ConstantKind, Map<string | number, number>> = {
+    string: new Map(),
+    class: new Map(),
+    number: new Map(),
+    other: new Map(),
+  };
+  /**
+   * Long strings (scripts), per kind: length -> first 48 characters -> last 48 characters ->
+   * index. Hashing them whole costs more than the rare collision (two different scripts counted
+   * as one constant) could change the estimate; nested maps look them up by those three parts
+   * without building a key string.
+   */
+  private readonly longEntries: Record<ConstantKind, Map<number, Map<string, Map<string, number>>>> = {
     string: new Map(),
     class: new Map(),
     number: new Map(),
@@ -53,17 +68,31 @@ export class ConstantPool {
 
   /** Bytes of an `ldc` of this constant: 2 while its index fits a byte, else 3 (`ldc_w`). */
   ldc(kind: ConstantKind, value: string | number, slots: number): number {
-    const entries = this.entries[kind];
-    // Long strings (scripts) are keyed by length and ends: hashing them whole costs more than the
-    // rare collision (two different scripts counted as one constant) could change the estimate.
-    const key = typeof value === 'string' && value.length > 96 ? `${value.length}:${value.slice(0, 48)}${value.slice(-48)}` : value;
-    let index = entries.get(key);
-    if (index === undefined) {
-      index = this.next;
-      entries.set(key, index);
-      this.next += slots;
+    let index: number;
+    if (typeof value === 'string' && value.length > LONG_CONSTANT) {
+      const byLength = this.longEntries[kind];
+      let byStart = byLength.get(value.length);
+      if (!byStart) byLength.set(value.length, (byStart = new Map()));
+      const start = value.slice(0, LONG_CONSTANT_ENDS);
+      let byEnd = byStart.get(start);
+      if (!byEnd) byStart.set(start, (byEnd = new Map()));
+      const end = value.slice(-LONG_CONSTANT_ENDS);
+      const known = byEnd.get(end);
+      if (known !== undefined) index = known;
+      else byEnd.set(end, (index = this.allocate(slots)));
+    } else {
+      const entries = this.entries[kind];
+      const known = entries.get(value);
+      if (known !== undefined) index = known;
+      else entries.set(value, (index = this.allocate(slots)));
     }
     return index <= 255 ? 2 : 3;
+  }
+
+  private allocate(slots: number): number {
+    const index = this.next;
+    this.next += slots;
+    return index;
   }
 
   /** A fresh entry (call-site indices are all distinct integers). */

@@ -14,6 +14,7 @@ import {
   type GStmt,
   type Span,
 } from '../jenkinsfile/groovy-parser.ts';
+import { lexPlainGroovy, lexPlainGroovyState } from './plain-groovy-lexer.ts';
 import {
   binary,
   closure,
@@ -39,6 +40,24 @@ import {
 /** Average bytes per token of constructs the parser keeps only as spans (see the module comment). */
 const TOKEN_COST = { identifier: 30, literal: 14, operator: 18, keyword: 16 } as const;
 const IGNORED_TOKENS = new Set(['NLS', 'EOF', '(', ')', '[', ']', '{', '}', ',', ';', ':', 'ERROR']);
+
+/**
+ * Whether the fast paths (the plain lexer, script methods costed per definition with a memo) are
+ * on. They give exactly what the reference path (the full lexer, whole texts) gives; tests turn
+ * them off with {@link withReferencePath} to check that.
+ */
+let fastPaths = true;
+
+/** Runs `f` with the fast paths off: the reference the fast paths are held to (tests). */
+export function withReferencePath<T>(f: () => T): T {
+  const saved = fastPaths;
+  fastPaths = false;
+  try {
+    return f();
+  } finally {
+    fastPaths = saved;
+  }
+}
 
 /** Names declared with `def`/a type in enclosing bodies: they compile to local variables. */
 export class Scope {
@@ -86,7 +105,12 @@ class Snippet {
 
   static of(text: string, firstLine: number): Snippet {
     const source = new SourceText(text);
-    return new Snippet(source, lexGroovy(source).tokens, firstLine);
+    return new Snippet(source, (fastPaths ? lexPlainGroovy(source) : undefined) ?? lexGroovy(source).tokens, firstLine);
+  }
+
+  /** A snippet of tokens lexed already. */
+  static lexed(source: SourceText, tokens: Token[], firstLine: number): Snippet {
+    return new Snippet(source, tokens, firstLine);
   }
 
   line(index: number): number {
@@ -146,6 +170,8 @@ export function groovyExpression(text: string, line: number, scope: Scope): Emit
 
 /** Costs a whole prologue or epilogue: top-level statements of run(), and script method definitions. */
 export function groovyScript(text: string, firstLine: number, scope: Scope): GroovySource {
+  const byDefinition = fastPaths ? scriptMethodsByDefinition(text, firstLine) : undefined;
+  if (byDefinition) return { statements: [], methods: byDefinition, declaresVariables: false };
   const snippet = Snippet.of(text, firstLine);
   const result: GroovySource = { statements: [], methods: [], declaresVariables: false };
   // The common case (what lowering emits): only `def name(...) { ... }` definitions. Their bodies
@@ -154,7 +180,7 @@ export function groovyScript(text: string, firstLine: number, scope: Scope): Gro
   if (definitions) {
     for (const d of definitions) {
       const method = methodDefinition(snippet, d.start, d.end);
-      if (method) result.methods.push(method);
+      if (method) result.methods.push(scriptMethod(method));
     }
     return result;
   }
@@ -169,7 +195,7 @@ export function groovyScript(text: string, firstLine: number, scope: Scope): Gro
     if (s.kind === 'other' && s.what === 'declaration') {
       const method = methodDefinition(snippet, s.start, s.end);
       if (method) {
-        result.methods.push(method);
+        result.methods.push(scriptMethod(method));
         continue;
       }
       result.declaresVariables = true;
@@ -251,8 +277,19 @@ function onlyMethodDefinitions(snippet: Snippet): Span[] | undefined {
   return out;
 }
 
+/** A script-level `def name(params) { body }`, before its body is costed. */
+interface MethodDefinition {
+  name: string;
+  line: number;
+  params: string[];
+  /** The per-token estimate of the body. */
+  tokenBytes: number;
+  /** The body costed node by node. */
+  parseBody(): Emit[];
+}
+
 /** `def name(params) { body }` at script level, else undefined. */
-function methodDefinition(snippet: Snippet, start: number, end: number): ScriptMethod | undefined {
+function methodDefinition(snippet: Snippet, start: number, end: number): MethodDefinition | undefined {
   const tokens = snippet.tokensIn(start, end).filter((t) => t.type !== 'NLS');
   const open = tokens.findIndex((t) => t.type === '(');
   const brace = tokens.findIndex((t) => t.type === '{');
@@ -260,27 +297,107 @@ function methodDefinition(snippet: Snippet, start: number, end: number): ScriptM
   const close = matching(tokens, open);
   const params = tokens.slice(open + 1, close).filter((t, i, all) => t.type === 'IDENT' && (all[i + 1]?.type === ',' || all[i + 1]?.type === ')' || all[i + 1] === undefined || all[i + 1]?.type === '='));
   const bodyClose = matching(tokens, brace);
-  const methodScope = new Scope();
-  for (const p of params) methodScope.declare(p.text);
   const bodyStart = tokens[brace]!.end;
   const bodyEnd = tokens[bodyClose]?.start ?? end;
-  // A script method is a CPS method of its own, after the pipeline's in the class (its constants
-  // do not change the pipeline's size): the per-token estimate does unless it could come near
-  // the limit, and only then is the body parsed.
-  const bodyTokens = tokens.slice(brace + 1, bodyClose < 0 ? tokens.length : bodyClose);
-  const quick = tokenCost(bodyTokens);
-  const probe = { bytes: 0 } as CpsMethod;
-  quick(probe);
+  const paramNames = params.map((p) => p.text);
   return {
     name: tokens[open - 1]!.text,
     line: snippet.line(tokens[0]!.start),
-    params: params.map((p) => p.text),
-    body: probe.bytes < PARSE_SCRIPT_METHODS_ABOVE ? [quick] : statementsOf(snippet.range(bodyStart, bodyEnd), methodScope),
+    params: paramNames,
+    tokenBytes: tokenBytes(tokens.slice(brace + 1, bodyClose < 0 ? tokens.length : bodyClose)),
+    parseBody: () => {
+      const methodScope = new Scope();
+      for (const p of paramNames) methodScope.declare(p);
+      return statementsOf(snippet.range(bodyStart, bodyEnd), methodScope);
+    },
   };
+}
+
+/**
+ * A script method is a CPS method of its own, after the pipeline's in the class (its constants do
+ * not change the pipeline's size): the per-token estimate does unless it could come near the
+ * limit, and only then is the body parsed.
+ */
+function scriptMethod(d: MethodDefinition): ScriptMethod {
+  return { name: d.name, line: d.line, params: d.params, body: isSmallBody(d.tokenBytes) ? [addBytes(d.tokenBytes)] : d.parseBody() };
 }
 
 /** Token-estimated size above which a script method's body is parsed and costed node by node. */
 const PARSE_SCRIPT_METHODS_ABOVE = 20_000;
+
+const isSmallBody = (tokenBytes: number): boolean => tokenBytes < PARSE_SCRIPT_METHODS_ABOVE;
+
+// ------------------------------------------------------------------ script methods, one definition at a time
+
+/**
+ * What one piece of a script (see {@link scriptMethodsByDefinition}) defines: its methods with
+ * lines relative to the piece, and the line feeds it holds. Null: not a piece the fast path takes.
+ */
+type PieceMethods = { methods: readonly { name: string; line: number; params: readonly string[]; tokenBytes: number }[]; lineFeeds: number } | null;
+
+/** Pieces already costed, by their exact text (generated helpers recur across pipelines and environments). */
+const pieceMemo = new Map<string, PieceMethods>();
+/** Bound on {@link pieceMemo}: emptied when full (a fleet's distinct helpers fit many times over). */
+const PIECE_MEMO_ENTRIES = 4096;
+
+/**
+ * The script methods of a text that holds only `def name(...) { ... }` definitions (what lowering
+ * emits as the epilogue), costed one definition at a time with a memo of each piece's text; or
+ * undefined when the text is not of that kind (the caller then costs it whole, which gives the
+ * same methods for texts this accepts).
+ *
+ * The text is cut before every `def` at the start of a line. Each piece is lexed on its own with
+ * the plain lexer; that gives the tokens the whole text's lexing gives only if the lexer is back
+ * in its initial state at the cut: so every piece must lex as plain Groovy (no string or comment
+ * left open: the plain lexer refuses those) and end with brackets balanced (then the piece's
+ * last token is the newline before the cut, after which a fresh lexer reads `def` as the whole
+ * text's lexer does).
+ */
+function scriptMethodsByDefinition(text: string, firstLine: number): ScriptMethod[] | undefined {
+  if (text.includes('\r')) return undefined; // lines are counted by line feeds below
+  const out: ScriptMethod[] = [];
+  let line = firstLine;
+  let start = 0;
+  while (start < text.length) {
+    const cut = text.indexOf('\ndef', start);
+    const end = cut < 0 ? text.length : cut + 1;
+    const piece = text.slice(start, end);
+    let methods = pieceMemo.get(piece);
+    if (methods === undefined) {
+      methods = pieceMethods(piece);
+      if (pieceMemo.size >= PIECE_MEMO_ENTRIES) pieceMemo.clear();
+      pieceMemo.set(piece, methods);
+    }
+    if (methods === null) return undefined;
+    for (const m of methods.methods) out.push({ name: m.name, line: line + m.line - 1, params: [...m.params], body: [addBytes(m.tokenBytes)] });
+    line += methods.lineFeeds;
+    start = end;
+  }
+  return out;
+}
+
+/** The methods one piece defines (lines from 1), or null when the fast path does not take it. */
+function pieceMethods(piece: string): PieceMethods {
+  const lexed = lexPlainGroovyState(piece);
+  if (!lexed || !lexed.balanced) return null;
+  const snippet = Snippet.lexed(lexed.source, lexed.tokens, 1);
+  const definitions = onlyMethodDefinitions(snippet);
+  if (!definitions) return null;
+  const methods: NonNullable<PieceMethods>['methods'][number][] = [];
+  for (const d of definitions) {
+    const method = methodDefinition(snippet, d.start, d.end);
+    if (!method) continue;
+    if (!isSmallBody(method.tokenBytes)) return null; // parsed node by node, with the whole text's lines
+    methods.push({ name: method.name, line: method.line, params: method.params, tokenBytes: method.tokenBytes });
+  }
+  return { methods, lineFeeds: countLineFeeds(piece) };
+}
+
+function countLineFeeds(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
 
 /** `if (c) { a } else if (d) b else { c }`. */
 function ifStatement(snippet: Snippet, tokens: Token[], scope: Scope): Emit {
@@ -555,6 +672,10 @@ function topLevelIndex(tokens: Token[], type: string, from = 0): number {
 
 /** The per-token estimate for constructs the model does not parse. */
 function tokenCost(tokens: readonly Token[]): Emit {
+  return addBytes(tokenBytes(tokens));
+}
+
+function tokenBytes(tokens: readonly Token[]): number {
   let bytes = 0;
   for (const t of tokens) {
     if (IGNORED_TOKENS.has(t.type)) continue;
@@ -563,10 +684,14 @@ function tokenCost(tokens: readonly Token[]): Emit {
     else if (/^[a-z]+$/.test(t.type)) bytes += TOKEN_COST.keyword;
     else bytes += TOKEN_COST.operator;
   }
-  return (m) => {
+  return bytes;
+}
+
+const addBytes =
+  (bytes: number): Emit =>
+  (m) => {
     m.bytes += bytes;
   };
-}
 
 // ------------------------------------------------------------------ environment values
 

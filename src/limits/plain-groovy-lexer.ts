@@ -1,0 +1,248 @@
+/**
+ * A fast lexer for the plain subset of Groovy that pipewright's generated helpers and most script
+ * blocks are written in: ASCII names, keywords, operators, newlines, and quoted strings without
+ * interpolation. It returns exactly the tokens the full lexer (src/jenkinsfile/groovy-lexer.ts)
+ * returns for such text, or `undefined` as soon as it meets anything outside the subset (then the
+ * caller runs the full lexer). test/limits/plain-groovy-lexer.test.ts holds it to the full lexer.
+ *
+ * Outside the subset (the full lexer's state machine decides those): `$` outside strings,
+ * double-quoted strings with `$`, triple-quoted strings, a `/` that does not start a comment
+ * (division and slashy strings depend on context), numbers other than plain decimal integers,
+ * backslashes outside strings (line continuations), `\u` escapes anywhere, non-ASCII characters
+ * outside strings, U+FFFF, and anything the full lexer reports as an error.
+ */
+import { KEYWORDS, SourceText, type Token } from '../jenkinsfile/groovy-lexer.ts';
+
+/** Operators by first character, first match wins: the full lexer's table (without `/` ones, which are outside the subset). */
+const OPERATORS_BY_FIRST_CHAR: ReadonlyMap<number, readonly string[]> = (() => {
+  const operators = [
+    '>>>=', '>>>', '>>=', '>>', '>=', '>',
+    '<<=', '<<', '<=>', '<=', '<',
+    '==~', '===', '==', '=~', '=',
+    '!==', '!=', '!',
+    '..<', '...', '..', '.&', '.',
+    '*.', '**=', '**', '*=', '*',
+    '?.', '?:', '?',
+    '->', '--', '-=', '-',
+    '++', '+=', '+',
+    '%=', '%', '^=', '^', '|=', '||', '|', '&=', '&&', '&', '~',
+    '(', ')', '[', ']', '{', '}', ':', ',', ';', '@',
+  ];
+  const byFirst = new Map<number, string[]>();
+  for (const op of operators) {
+    const first = op.charCodeAt(0);
+    const list = byFirst.get(first) ?? [];
+    list.push(op);
+    byFirst.set(first, list);
+  }
+  return byFirst;
+})();
+
+const SPACE = 32;
+const TAB = 9;
+const FORM_FEED = 12;
+const LF = 10;
+const CR = 13;
+const SINGLE_QUOTE = 39;
+const DOUBLE_QUOTE = 34;
+const BACKSLASH = 92;
+const DOT = 46;
+const SLASH = 47;
+const STAR = 42;
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+
+/** Single-character escapes the subset accepts in quoted strings, and what they decode to. */
+const SIMPLE_ESCAPES: ReadonlyMap<number, string> = new Map([
+  [110, '\n'], // n
+  [114, '\r'], // r
+  [116, '\t'], // t
+  [98, '\b'], // b
+  [102, '\f'], // f
+  [DOUBLE_QUOTE, '"'],
+  [SINGLE_QUOTE, "'"],
+  [BACKSLASH, '\\'],
+  [36, '$'], // $
+]);
+
+const isNameStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+const isNamePart = (c: number): boolean => isNameStart(c) || (c >= 48 && c <= 57);
+
+/**
+ * The tokens of `source` (ending with EOF) if it is plain Groovy as described above, else
+ * undefined. Never throws.
+ */
+export function lexPlainGroovy(source: SourceText): Token[] | undefined {
+  return lexPlain(source)?.tokens;
+}
+
+/**
+ * {@link lexPlainGroovy} of a text, with the source and whether the lexer ends as it starts:
+ * every `(`, `[` and `{` closed (then a fresh lexer continues the text as this one would, from a
+ * line start).
+ */
+export function lexPlainGroovyState(text: string): { source: SourceText; tokens: Token[]; balanced: boolean } | undefined {
+  const source = new SourceText(text);
+  const lexed = lexPlain(source);
+  return lexed && { source, ...lexed };
+}
+
+function lexPlain(source: SourceText): { tokens: Token[]; balanced: boolean } | undefined {
+  const text = source.original;
+  // `\u` escapes are translated before lexing; U+FFFF is the full lexer's end of input.
+  if (source.chars !== text || text.includes('\\u') || text.includes('\uFFFF')) return undefined;
+  const n = text.length;
+  const tokens: Token[] = [];
+  let pos = 0;
+  /** `(`/`[` depth within the current `{ }` (newlines are not tokens inside them). */
+  let parenLevel = 0;
+  const parenLevelStack: number[] = [];
+  /** Type of the last token (the full lexer's `lastSig`). */
+  let last = 'EOF';
+
+  const push = (token: Token): void => {
+    tokens.push(token);
+    last = token.type;
+  };
+
+  for (;;) {
+    let c = text.charCodeAt(pos);
+    while (c === SPACE || c === TAB || c === FORM_FEED) c = text.charCodeAt(++pos);
+    const start = pos;
+    if (pos >= n) {
+      tokens.push({ type: 'EOF', text: '', start, end: start });
+      return { tokens, balanced: parenLevel === 0 && parenLevelStack.length === 0 };
+    }
+    if (c === SLASH) {
+      // Comments are comments whatever came before; a lone `/` is division or a slashy string.
+      const end = commentEnd(text, pos);
+      if (end < 0) return undefined;
+      pos = end;
+      continue;
+    }
+    if (c === LF || c === CR) {
+      // NLS: the newline and any following newlines, whitespace and comments.
+      for (;;) {
+        if (c === LF || c === CR || c === SPACE || c === TAB || c === FORM_FEED) c = text.charCodeAt(++pos);
+        else if (c === SLASH) {
+          const end = commentEnd(text, pos);
+          if (end < 0) return undefined;
+          pos = end;
+          c = text.charCodeAt(pos);
+        } else break;
+      }
+      if (c === BACKSLASH && pos < n) return undefined; // a line continuation may follow
+      if (parenLevel === 0) push({ type: 'NLS', text: text.slice(start, pos), start, end: pos });
+      continue;
+    }
+    if (c >= DIGIT_0 && c <= DIGIT_9) {
+      const end = plainIntegerEnd(text, pos);
+      if (end < 0) return undefined;
+      pos = end;
+      push({ type: 'NUM', text: text.slice(start, pos), start, end: pos });
+      continue;
+    }
+    if (isNameStart(c)) {
+      do c = text.charCodeAt(++pos);
+      while (isNamePart(c));
+      if (c === 36 /* $ */ || c >= 0x80) return undefined; // the full lexer's names go on
+      const word = text.slice(start, pos);
+      let type: string = KEYWORDS.has(word) ? word : 'IDENT';
+      // As the full lexer: `as`, `def` and `in` are names in dotted paths; `static.` too.
+      if ((type === 'as' || type === 'def' || type === 'in') && (c === DOT || last === '.' || last === 'package')) type = 'IDENT';
+      if (type === 'static' && c === DOT) type = 'IDENT';
+      push({ type, text: word, start, end: pos });
+      continue;
+    }
+    if (c === SINGLE_QUOTE || c === DOUBLE_QUOTE) {
+      const token = quotedString(text, start, c);
+      if (!token) return undefined;
+      pos = token.end;
+      push(token);
+      continue;
+    }
+    const candidates = OPERATORS_BY_FIRST_CHAR.get(c);
+    if (!candidates) return undefined; // `/`, `$`, digits, `\`, `#`, non-ASCII: the full lexer decides
+    let op: string | undefined;
+    for (const candidate of candidates) {
+      if (text.startsWith(candidate, pos)) {
+        op = candidate;
+        break;
+      }
+    }
+    if (op === undefined) return undefined;
+    pos += op.length;
+    if (op === '(' || op === '[') parenLevel++;
+    else if (op === ')' || op === ']') parenLevel--;
+    else if (op === '{') {
+      parenLevelStack.push(parenLevel);
+      parenLevel = 0;
+    } else if (op === '}') {
+      const saved = parenLevelStack.pop();
+      if (saved !== undefined) parenLevel = saved;
+    }
+    push({ type: op, text: op, start, end: pos });
+  }
+}
+
+/**
+ * A one-line `'...'` or `"..."` string at `start` without interpolation, with the full lexer's
+ * token shape; undefined for anything else (triple quotes, `$` in double quotes, a line end, the
+ * end of the text, an escape outside {@link SIMPLE_ESCAPES}).
+ */
+function quotedString(text: string, start: number, quote: number): Token | undefined {
+  // `''` + quote is a triple-quoted string; a quote followed by a line end or the end is an error.
+  const next = text.charCodeAt(start + 1);
+  if (next === quote && text.charCodeAt(start + 2) === quote) return undefined;
+  if (next === LF || next === CR || Number.isNaN(next)) return undefined;
+  let pos = start + 1;
+  let value = '';
+  let chunkStart = pos;
+  for (;;) {
+    const c = text.charCodeAt(pos);
+    if (c === quote) {
+      value += text.slice(chunkStart, pos);
+      pos++;
+      return { type: 'STRING', text: text.slice(start, pos), start, end: pos, value, stringKind: quote === SINGLE_QUOTE ? 'single' : 'double' };
+    }
+    if (c === BACKSLASH) {
+      const decoded = SIMPLE_ESCAPES.get(text.charCodeAt(pos + 1));
+      if (decoded === undefined) return undefined;
+      value += text.slice(chunkStart, pos) + decoded;
+      pos += 2;
+      chunkStart = pos;
+      continue;
+    }
+    if (c === LF || c === CR || Number.isNaN(c)) return undefined;
+    if (c === 36 /* $ */ && quote === DOUBLE_QUOTE) return undefined;
+    pos++;
+  }
+}
+
+/** End of the `//` or `/* *\/` comment at `pos` (a `//` comment ends before its line end), or -1 if there is none. */
+function commentEnd(text: string, pos: number): number {
+  const next = text.charCodeAt(pos + 1);
+  if (next === SLASH) {
+    let end = pos + 2;
+    for (let c = text.charCodeAt(end); !(c === LF || c === CR || Number.isNaN(c)); c = text.charCodeAt(++end));
+    return end;
+  }
+  if (next === STAR) {
+    const close = text.indexOf('*/', pos + 2);
+    return close < 0 ? -1 : close + 2; // unclosed: the full lexer's error
+  }
+  return -1;
+}
+
+/**
+ * End of a plain decimal integer at `pos` (`0`, or a non-zero digit and digits), or -1 when the
+ * full lexer's number rules could read more (`_`, a suffix, a fraction, an exponent, hex, octal,
+ * binary, or a letter right after the digits).
+ */
+function plainIntegerEnd(text: string, pos: number): number {
+  let end = pos + 1;
+  if (text.charCodeAt(pos) !== DIGIT_0) while (text.charCodeAt(end) >= DIGIT_0 && text.charCodeAt(end) <= DIGIT_9) end++;
+  const after = text.charCodeAt(end);
+  if ((after >= DIGIT_0 && after <= DIGIT_9) || isNameStart(after) || after === DOT || after === 36 /* $ */ || after >= 0x80) return -1;
+  return end;
+}
