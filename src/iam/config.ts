@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 
+const ServiceRef = z.string().regex(/^[\w-]+\/[\w-]+$/, '<cluster>/<service>');
+const KeyArn = z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias: Secrets Manager and SSM decrypt with the key id)');
 const RoleRef = z.string().regex(/^(arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+|[\w+=,.@-]+)$/, 'a role name or role ARN');
 
 export const IamConfigSchema = z.strictObject({
@@ -28,7 +30,15 @@ export const IamConfigSchema = z.strictObject({
    * when the task-definition template is not in the repository (the pipewright engine, or a
    * template rendered elsewhere). Names are resolved in the deploy role's account.
    */
-  taskRoles: z.record(z.string().regex(/^[\w-]+\/[\w-]+$/, '<cluster>/<service>'), z.strictObject({ taskRole: RoleRef.optional(), executionRole: RoleRef.optional() })).default({}),
+  taskRoles: z.record(ServiceRef, z.strictObject({ taskRole: RoleRef.optional(), executionRole: RoleRef.optional() })).default({}),
+  /**
+   * The customer-managed KMS keys that encrypt the secrets and SecureString parameters of each ECS
+   * service's task definition (`<cluster>/<service>` → key ARNs). The service's execution role
+   * then gets `kms:Decrypt` on exactly these keys, and only through Secrets Manager / SSM in the
+   * secrets' region (`kms:ViaService`). Secrets under the AWS managed keys (`aws/secretsmanager`,
+   * `aws/ssm`) need no entry: a task definition cannot name the key of a secret.
+   */
+  secretKeys: z.record(ServiceRef, z.array(KeyArn).min(1)).optional(),
 });
 
 /** The `iam` section as written in `pipewright.config.ts`. */

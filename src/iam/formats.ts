@@ -42,7 +42,8 @@ function hclStatement(statement: PolicyStatement, indent: string): string[] {
   const lines = [`${indent}statement {`, `${indent}  sid     = ${hclString(statement.Sid)}`, `${indent}  effect  = ${hclString(statement.Effect)}`, `${indent}  actions = ${hclList(statement.Action)}`];
   if (statement.Resource !== undefined) lines.push(`${indent}  resources = ${hclList(statement.Resource)}`);
   if (statement.Principal !== undefined) {
-    lines.push(`${indent}  principals {`, `${indent}    type        = "AWS"`, `${indent}    identifiers = ${hclList([statement.Principal.AWS])}`, `${indent}  }`);
+    const [type, identifier] = 'AWS' in statement.Principal ? ['AWS', statement.Principal.AWS] : ['Service', statement.Principal.Service];
+    lines.push(`${indent}  principals {`, `${indent}    type        = ${hclString(type)}`, `${indent}    identifiers = ${hclList([identifier])}`, `${indent}  }`);
   }
   for (const test of Object.keys(statement.Condition ?? {}).sort()) {
     const entries = statement.Condition![test]!;
@@ -100,7 +101,7 @@ export function toCloudFormation(all: readonly PipelineIamPolicies[]): string {
       const account = /::(\d{12}):/.exec(role.roleArn)?.[1];
       resources[name] = {
         Type: 'AWS::IAM::ManagedPolicy',
-        Metadata: { pipewright: { pipeline: policies.pipeline, environment: policies.environment, roleArn: role.roleArn, account, steps: role.steps, notes: role.notes, trustPolicy: role.trustPolicy } },
+        Metadata: { pipewright: { pipeline: policies.pipeline, environment: policies.environment, kind: role.kind, roleArn: role.roleArn, account, steps: role.steps, notes: role.notes, trustPolicy: role.trustPolicy } },
         Properties: {
           ManagedPolicyName: `pipewright-${policies.pipeline}-${policies.environment}-${roleNameOf(role.roleArn)}`.slice(0, 128),
           Description: `Least privilege for ${policies.pipeline} (${policies.environment}): ${role.steps.join(', ')}`.slice(0, 1000),

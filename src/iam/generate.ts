@@ -17,6 +17,7 @@ import type { CallStatement, Expression, JenkinsfileAst, Statement } from '../je
 import { isDeliveryStep } from '../model/delivery-defaults.ts';
 import type { AwsRole, DeliveryStep } from '../model/delivery.ts';
 import type { IamConfig } from './config.ts';
+import { executionRolePolicies } from './execution-role.ts';
 import { iamActionsFor, invocationOptions, scanInvocations } from './invocations.ts';
 import type { PolicyCondition, PolicyDocument, PolicyStatement } from './policy-document.ts';
 import { partitionOf, roleArn, stepResources, type ProjectFileReader, type StepResources } from './resources.ts';
@@ -76,6 +77,8 @@ export interface RequiredCall {
 
 /** The policies of one role a pipeline assumes in one environment. */
 export interface RolePolicy {
+  /** Set for the ECS task execution role of a deploy (src/iam/execution-role.ts): ECS assumes it, not Jenkins. */
+  kind?: 'ecs-task-execution';
   roleArn: string;
   /** `sh` labels of the steps that run with the role, sorted. */
   steps: string[];
@@ -462,7 +465,8 @@ export async function generateIamPolicies(pipeline: CompiledPipeline, options: I
   const roles = new Map<string, RoleAccumulator>();
   const trust = options.trust ?? options.config?.trust;
 
-  for (const shell of awsShellSteps(ast)) {
+  const shells = awsShellSteps(ast);
+  for (const shell of shells) {
     const value = shell.origin === undefined ? undefined : modelValueAt(model, shell.origin);
     const step = value !== null && typeof value === 'object' && isDeliveryStep(value as never) ? (value as DeliveryStep) : undefined;
     // A step of no delivery environment (ECR push, signing) is "build"; a hand-written one inside a deploy's withEnv takes its DEPLOY_ENV.
@@ -566,6 +570,8 @@ export async function generateIamPolicies(pipeline: CompiledPipeline, options: I
     list.push(policy);
     byEnvironment.set(role.environment, list);
   }
+  // ECS assumes the execution roles of the deploys whose task-definition template is in the project.
+  for (const { environment, policy } of await executionRolePolicies(model, shells, options)) byEnvironment.set(environment, [...(byEnvironment.get(environment) ?? []), policy]);
   return [...byEnvironment.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([environment, list]) => ({

@@ -9,7 +9,8 @@ export type PolicyCondition = Record<string, Record<string, string | string[]>>;
 export interface PolicyStatement {
   Sid: string;
   Effect: 'Allow';
-  Principal?: { AWS: string };
+  /** Who may assume the role (trust policies): the Jenkins principal, or a service (`ecs-tasks.amazonaws.com` for an ECS task execution role). */
+  Principal?: { AWS: string } | { Service: string };
   Action: string[];
   Resource?: string[];
   Condition?: PolicyCondition;

@@ -70,14 +70,27 @@ function readFileFrom(root: string, path: string): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
-/** The task-definition template's family and roles, when the template is in the project. */
-function readTaskDefinitionTemplate(root: string, path: string | undefined, readFile: ProjectFileReader | undefined): { family?: string; roles: string[] } | undefined {
+/**
+ * The aws-cli ECS engine's task-definition template (`taskDefinition:`) as parsed JSON, or
+ * `undefined` when the step names none or the file is not in the project.
+ */
+export function loadTaskDefinitionTemplate(root: string, path: string | undefined, readFile: ProjectFileReader | undefined): Record<string, unknown> | undefined {
   if (path === undefined) return undefined;
   const text = readFile !== undefined ? readFile(path) : readFileFrom(root, path);
   if (text === undefined) return undefined;
-  const template = JSON.parse(text) as { family?: unknown; taskRoleArn?: unknown; executionRoleArn?: unknown };
+  const template: unknown = JSON.parse(text);
+  return template !== null && typeof template === 'object' && !Array.isArray(template) ? (template as Record<string, unknown>) : {};
+}
+
+/** The task-definition template's family and roles, when the template is in the project. */
+function readTaskDefinitionTemplate(root: string, path: string | undefined, readFile: ProjectFileReader | undefined): { family?: string; roles: string[]; executionRole?: string } | undefined {
+  const template = loadTaskDefinitionTemplate(root, path, readFile) as { family?: unknown; taskRoleArn?: unknown; executionRoleArn?: unknown } | undefined;
+  if (template === undefined) return undefined;
   const roles = [template.taskRoleArn, template.executionRoleArn].filter((r): r is string => typeof r === 'string' && r !== '');
-  return typeof template.family === 'string' ? { family: template.family, roles } : { roles };
+  const found: { family?: string; roles: string[]; executionRole?: string } = { roles };
+  if (typeof template.family === 'string') found.family = template.family;
+  if (typeof template.executionRoleArn === 'string' && template.executionRoleArn !== '') found.executionRole = template.executionRoleArn;
+  return found;
 }
 
 /**
@@ -133,6 +146,9 @@ export function stepResources(step: DeliveryStep, root: string, config?: IamConf
         base.notes.push(
           `iam:PassRole on the task and execution roles of ${step.cluster}/${step.service} from pipewright.config.ts (iam.taskRoles), not from the task definition (${template === undefined ? `template ${step.taskDefinition ?? '(pipewright engine)'} not in the project` : 'the template names no roles'})`,
         );
+      }
+      if (template !== undefined && template.executionRole === undefined && (template.roles.length > 0 || configured?.executionRole === undefined)) {
+        base.notes.push(`no execution-role policy for ${step.cluster}/${step.service}: the template ${step.taskDefinition} names no executionRoleArn${template.roles.length > 0 ? '' : ' and iam.taskRoles no executionRole'}`);
       }
       const passRoles = sortedRoles(roles.map((role) => (role.startsWith('arn:') ? role : `arn:${partitionOf(aws.region)}:iam::${aws.account}:role/${role}`)));
       if (roles.length === 0) {

@@ -45,7 +45,7 @@ function principalsOf(statement: LooseStatement): string[] {
   const principal = statement.Principal;
   if (principal === undefined) return [];
   if (typeof principal === 'string') return [principal];
-  return list((principal as { AWS?: string | string[] }).AWS);
+  return [...list((principal as { AWS?: string | string[] }).AWS), ...list((principal as { Service?: string | string[] }).Service)];
 }
 
 /** Condition entries as `operator|key` → values (values as strings). */
