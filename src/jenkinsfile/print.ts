@@ -152,7 +152,8 @@ class Printer {
 
   /** Verbatim Groovy lines, credited to no node. */
   verbatim(text: string): void {
-    const lines = normalizeLineEndings(text).replace(/\n$/, '');
+    const normalized = normalizeLineEndings(text);
+    const lines = normalized.endsWith('\n') ? normalized.slice(0, -1) : normalized;
     this.lines.push(lines);
     for (let n = lineBreaks(lines); n >= 0; n--) this.origins.push(undefined);
   }
@@ -240,7 +241,7 @@ class Printer {
     if (node.body === undefined) {
       if (!hasArgs) this.put('()', by);
       // `GenericTrigger token: 'x'` would read as a declaration of a variable of type GenericTrigger.
-      else if (!/^[A-Z]/.test(node.name) && commandStyleIsUnambiguous(node.args)) {
+      else if (!startsWithCapital(node.name) && commandStyleIsUnambiguous(node.args)) {
         this.put(' ', by);
         this.argumentList(node.args, by, depth, true);
       } else {
@@ -413,6 +414,11 @@ function literal(write: (value: string) => string, value: string, by: Attributio
     }
     throw error;
   }
+}
+
+function startsWithCapital(name: string): boolean {
+  const first = name.charCodeAt(0);
+  return first >= 0x41 && first <= 0x5a;
 }
 
 function requireIdentifier(name: string, what: string, by: Attribution): void {

@@ -72,12 +72,14 @@ export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
   const replace = (statements: Statement[]): void => {
     for (let i = 0; i < statements.length; i++) {
       const statement = statements[i]!;
-      const kind = generatorScriptKind(statement);
-      const first = kind === undefined ? undefined : snippetSource(statement);
-      if (kind === undefined || first === undefined) {
-        if (statement.type === 'Call' && statement.body) replace(statement.body);
+      // A call with a block is never a snippet (see snippetSource): only look inside it.
+      if (statement.type === 'Call' && statement.body) {
+        replace(statement.body);
         continue;
       }
+      const kind = generatorScriptKind(statement);
+      const first = kind === undefined ? undefined : snippetSource(statement);
+      if (kind === undefined || first === undefined) continue;
       // Consecutive snippets run one after the other: one helper runs them in the same order.
       const sources = [first];
       const kinds = [kind];

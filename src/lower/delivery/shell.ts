@@ -34,9 +34,19 @@ export function rememberScripts<A extends ScriptArguments>(build: (...args: A) =
 
 const REMEMBERED_SCRIPTS_LIMIT = 64;
 
-/** A different key for every different list of arguments (strings quoted, -0 apart from 0). */
+/**
+ * A different key for every different list of arguments: each string is prefixed with its type
+ * and length (so no content can imitate a separator), a number or boolean with its type (-0
+ * apart from 0).
+ */
 function argumentsKey(args: ScriptArguments): string {
-  return args.map((arg) => (typeof arg === 'string' ? JSON.stringify(arg) : Object.is(arg, -0) ? '-0' : String(arg))).join(',');
+  let key = '';
+  for (const arg of args) {
+    if (typeof arg === 'string') key += `s${arg.length}:${arg};`;
+    else if (typeof arg === 'number') key += `n${Object.is(arg, -0) ? '-0' : String(arg)};`;
+    else key += `b${arg};`;
+  }
+  return key;
 }
 
 /** Reads and checks `image-ref.txt` into `image_ref` (ART-002: deploys are by digest only). */
