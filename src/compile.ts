@@ -147,7 +147,13 @@ export async function loadConfig(
 }
 
 /** Opens the persistent result cache for a run, or `undefined` when it is off or unusable. */
-function openResultCache(root: string, config: ResolvedConfig, option: CompileOptions['resultCache'], today: string): CompileCache | undefined {
+function openResultCache(
+  root: string,
+  config: ResolvedConfig,
+  option: CompileOptions['resultCache'],
+  today: string,
+  readFile: (file: string) => string | undefined,
+): CompileCache | undefined {
   const buildId = option === undefined ? BUILD_ID : option === false ? undefined : option.buildId;
   if (buildId === undefined) return undefined;
   let directory: string;
@@ -165,7 +171,7 @@ function openResultCache(root: string, config: ResolvedConfig, option: CompileOp
   // call cannot be fingerprinted, so its results are not cached.
   if (configFiles === undefined && config.policy.customRules.length > 0) return undefined;
   // package.json decides the header's "run …" hint (compileCommandFor), so it is part of the key.
-  return CompileCache.open({ root, directory, buildId, config, configFiles: [...(configFiles ?? []), join(root, 'package.json')], today, secret });
+  return CompileCache.open({ root, directory, buildId, config, configFiles: [...(configFiles ?? []), join(root, 'package.json')], today, secret, readFile });
 }
 
 /**
@@ -199,11 +205,11 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
   // cache key.
   const now = new Date();
   // A run that cannot reuse results does not build the cache either (no key, no writes).
-  const cache = reuse ? openResultCache(root, config, options.resultCache, isoDate(now)) : undefined;
+  const readProjectFile = createRunFileReader(root);
+  const cache = reuse ? openResultCache(root, config, options.resultCache, isoDate(now), readProjectFile) : undefined;
   const policy = createPolicyRunner(config.policy);
   const resolvedConfig = config;
   const compileCommand = compileCommandFor(readProjectText(root, 'package.json'));
-  const readProjectFile = createRunFileReader(root);
   const context: PipelineCompileContext = { root, config, policy, now, compileCommand, readProjectFile };
   // Side files (IAM policies) are generated right after each pipeline compiles, while its AST is
   // at hand; the generator (and the AWS service reference it reads) loads on first need.

@@ -3,7 +3,8 @@
  * `CompiledPipeline` into a cache entry and back.
  *
  * A result served from the cache carries what compiling produced (name, output, diagnostics,
- * Jenkinsfile text, policy result) exactly; `model`, `ast` and `lineOrigins` are recomputed from
+ * Jenkinsfile text, policy result) exactly (the output texts are stored as hashes and read back
+ * from the output files, see {@link CachedCompile.jenkinsfileSha256}); `model`, `ast` and `lineOrigins` are recomputed from
  * the loaded value on first access (the compiler is deterministic, so they equal a fresh
  * compile's), which keeps `compileProject`'s contract for callers that use them while a plain
  * `compile` never pays for them.
@@ -26,7 +27,12 @@ type LazyField = (typeof LAZY_FIELDS)[number];
 export interface CachedCompile {
   name: string;
   output: string;
-  jenkinsfile?: string;
+  /**
+   * SHA-256 of the Jenkinsfile text. The text itself is not stored: a hit reads it back from the
+   * output file and is a hit only when that file still has exactly this hash (a fleet's cache
+   * would otherwise hold, sign and parse every Jenkinsfile a second time).
+   */
+  jenkinsfileSha256?: string;
   /** Diagnostics in order; policy findings as their index in `policy.findings` (they are the same objects). */
   diagnostics: (Diagnostic | { policyFinding: number })[];
   policy?: { findings: PolicyFinding[]; suppressed: SuppressedFinding[]; failOn: Severity; failed: boolean };
@@ -36,8 +42,8 @@ export interface CachedCompile {
   reads?: [string, string | null][];
   /** SHA-256 of the pipeline source when diagnostic locations were taken from it. */
   located?: string;
-  /** The files generated beside the Jenkinsfile, when the run computed them. */
-  sideFiles?: SideFile[];
+  /** The files generated beside the Jenkinsfile, when the run computed them: their texts as SHA-256, like the Jenkinsfile's. */
+  sideFiles?: { file: string; sha256?: string; error?: string }[];
 }
 
 /** What compiling one pipeline depended on besides its value (recorded by the caller). */
@@ -70,11 +76,13 @@ export class CompileCache {
   readonly #root: string;
   readonly #runKey: string;
   readonly #store: ResultCache<CachedCompile>;
+  readonly #readFile: (file: string) => string | undefined;
 
-  private constructor(root: string, runKey: string, store: ResultCache<CachedCompile>) {
+  private constructor(root: string, runKey: string, store: ResultCache<CachedCompile>, readFile: ((file: string) => string | undefined) | undefined) {
     this.#root = root;
     this.#runKey = runKey;
     this.#store = store;
+    this.#readFile = readFile ?? ((file) => readProjectText(root, file));
   }
 
   /**
@@ -91,6 +99,8 @@ export class CompileCache {
     today: string;
     /** Signs the stored shards (see `cache-key.ts`). */
     secret: Buffer;
+    /** Reads project files for the run (default: from `root`); the compiler's reads each file once per run. */
+    readFile?: (file: string) => string | undefined;
   }): CompileCache | undefined {
     const configText = serializeValue(options.config, { functions: 'source' });
     if (configText === undefined) return undefined;
@@ -112,7 +122,7 @@ export class CompileCache {
       configText,
       ...configSources,
     ]);
-    return new CompileCache(options.root, runKey, new ResultCache(options.directory, options.buildId, options.secret));
+    return new CompileCache(options.root, runKey, new ResultCache(options.directory, options.buildId, options.secret), options.readFile);
   }
 
   /** The key of a loaded pipeline value, or `undefined` when the value is not plain data. */
@@ -134,7 +144,8 @@ export class CompileCache {
   ): CompiledPipeline | undefined {
     const cached = this.#store.get(key, source);
     if (!cached || !this.#dependenciesUnchanged(cached, source)) return undefined;
-    return restoreCompiled(cached, source, rules, recompute);
+    // Outputs are read directly: each once, and not kept by the run's reader.
+    return restoreCompiled(cached, source, rules, recompute, (file) => readProjectText(this.#root, file));
   }
 
   /** Stores a freshly compiled result. */
@@ -149,7 +160,7 @@ export class CompileCache {
 
   #dependenciesUnchanged(cached: CachedCompile, source: string): boolean {
     for (const [file, recorded] of cached.reads ?? []) {
-      const text = readProjectText(this.#root, file);
+      const text = this.#readFile(file);
       if ((text === undefined ? null : sha256(text)) !== recorded) return false;
     }
     if (cached.located !== undefined) {
@@ -184,8 +195,10 @@ export function encodeCompiled(pipeline: CompiledPipeline, dependencies: Compile
     }),
     lazy: LAZY_FIELDS.filter((field) => pipeline[field] !== undefined),
   };
-  if (pipeline.jenkinsfile !== undefined) cached.jenkinsfile = pipeline.jenkinsfile;
-  if (pipeline.sideFiles !== undefined) cached.sideFiles = pipeline.sideFiles;
+  if (pipeline.jenkinsfile !== undefined) cached.jenkinsfileSha256 = sha256(pipeline.jenkinsfile);
+  if (pipeline.sideFiles !== undefined) {
+    cached.sideFiles = pipeline.sideFiles.map(({ file, text, error }) => ({ file, ...(text === undefined ? {} : { sha256: sha256(text) }), ...(error === undefined ? {} : { error }) }));
+  }
   if (pipeline.policy) {
     const { findings: policyFindings, suppressed, failOn, failed } = pipeline.policy;
     cached.policy = { findings: policyFindings, suppressed, failOn, failed };
@@ -197,23 +210,48 @@ export function encodeCompiled(pipeline: CompiledPipeline, dependencies: Compile
   return cached;
 }
 
+/** A file's text when it has exactly the recorded SHA-256, else `undefined`. */
+function textWithHash(readFile: (file: string) => string | undefined, file: string, recorded: string): string | undefined {
+  const text = readFile(file);
+  return text !== undefined && sha256(text) === recorded ? text : undefined;
+}
+
 /**
  * A compiled pipeline from its encoded form: the same fields; `model`, `ast` and `lineOrigins`
  * (when the original had them) are accessors that call `recompute` once, on first read.
  * `rules` are the policy's active rules (the same for every pipeline of a run, so not encoded).
+ * The output texts are read back from the project (`readOutput`); `undefined` (a miss) when an
+ * output is no longer exactly what was compiled (edited, deleted).
  */
-export function restoreCompiled(
+function restoreCompiled(
   cached: CachedCompile,
   source: string,
   rules: ActiveRule[],
   recompute: () => Pick<CompiledPipeline, LazyField>,
-): CompiledPipeline {
+  readOutput: (file: string) => string | undefined,
+): CompiledPipeline | undefined {
   const policy = cached.policy ? { ...cached.policy, rules } : undefined;
   const diagnostics = cached.diagnostics.map((d) => ('policyFinding' in d ? policy!.findings[d.policyFinding]! : d));
   const result: CompiledPipeline = { source, name: cached.name, output: cached.output, diagnostics };
-  if (cached.jenkinsfile !== undefined) result.jenkinsfile = cached.jenkinsfile;
+  if (cached.jenkinsfileSha256 !== undefined) {
+    const text = textWithHash(readOutput, cached.output, cached.jenkinsfileSha256);
+    if (text === undefined) return undefined;
+    result.jenkinsfile = text;
+  }
   if (policy) result.policy = policy;
-  if (cached.sideFiles !== undefined) result.sideFiles = cached.sideFiles;
+  if (cached.sideFiles !== undefined) {
+    const sideFiles: SideFile[] = [];
+    for (const { file, sha256: recorded, error } of cached.sideFiles) {
+      if (recorded === undefined) {
+        sideFiles.push({ file, ...(error === undefined ? {} : { error }) });
+        continue;
+      }
+      const text = textWithHash(readOutput, file, recorded);
+      if (text === undefined) return undefined;
+      sideFiles.push({ file, text });
+    }
+    result.sideFiles = sideFiles;
+  }
   defineLazyFields(result, cached.lazy, recompute);
   return result;
 }

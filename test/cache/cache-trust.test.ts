@@ -42,25 +42,38 @@ function filesBelow(directory: string): string[] {
 }
 
 /**
- * Rewrites every cached result's Jenkinsfile text as a forger would: the step replaced, and the
- * shard's first line recomputed as the SHA-256 of the new body. Returns the number of entries.
+ * The forged Jenkinsfile: the genuine one with its step replaced, under a header whose body hash
+ * matches (anyone can compute it), so that it looks generated and up to date.
  */
-function forgeResultCache(cacheDirectory: string): number {
-  let forged = 0;
+function forgedJenkinsfile(genuine: string): string {
+  const headerEnd = genuine.indexOf('\n', genuine.indexOf('\n') + 1) + 1; // the header is two lines
+  const body = genuine.slice(headerEnd);
+  const header = genuine.slice(0, headerEnd);
+  const forgedBody = body.replace("sh 'npm ci'", FORGED_STEP);
+  return header.replace(/pipewright-body-sha256: [0-9a-f]{64}/, `pipewright-body-sha256: ${createHash('sha256').update(forgedBody).digest('hex')}`) + forgedBody;
+}
+
+/**
+ * Rewrites every cached result as a forger would: its Jenkinsfile is `forged` (entries record
+ * the text's SHA-256 and read the text back from the output file), and the shard's first line is
+ * recomputed as the SHA-256 of the new body. Returns the number of entries.
+ */
+function forgeResultCache(cacheDirectory: string, forged: string): number {
+  let count = 0;
   for (const shard of filesBelow(path.join(cacheDirectory, 'results')).filter((file) => file.endsWith('.json'))) {
     const text = readFileSync(shard, 'utf8');
     const body = JSON.parse(text.slice(text.indexOf('\n') + 1)) as { entries: Record<string, { data: string }> };
     for (const entry of Object.values(body.entries)) {
-      const data = JSON.parse(entry.data) as { jenkinsfile?: string };
-      if (data.jenkinsfile === undefined) continue;
-      data.jenkinsfile = data.jenkinsfile.replace("sh 'npm ci'", FORGED_STEP);
+      const data = JSON.parse(entry.data) as { jenkinsfileSha256?: string };
+      if (data.jenkinsfileSha256 === undefined) continue;
+      data.jenkinsfileSha256 = createHash('sha256').update(forged).digest('hex');
       entry.data = JSON.stringify(data);
-      forged += 1;
+      count += 1;
     }
     const newBody = JSON.stringify(body);
     writeFileSync(shard, `${createHash('sha256').update(newBody).digest('hex')}\n${newBody}`);
   }
-  return forged;
+  return count;
 }
 
 describe('cache trust', () => {
@@ -72,16 +85,19 @@ describe('cache trust', () => {
     const output = p.file('generated/api/Jenkinsfile');
     const genuine = readFileSync(output, 'utf8');
     expect(genuine).toContain("sh 'npm ci'");
-    expect(forgeResultCache(p.file('node_modules/.cache/pipewright'))).toBeGreaterThan(0);
-    rmSync(output);
+    // The forged entry vouches for a forged file in place of the output: compile must not keep it.
+    const forged = forgedJenkinsfile(genuine);
+    expect(forged).toContain(FORGED_STEP);
+    expect(forgeResultCache(p.file('node_modules/.cache/pipewright'), forged)).toBeGreaterThan(0);
+    writeFileSync(output, forged);
     const second = await runPackagedCli(cli, ['compile'], p.root, env);
     expect(second.code).toBe(0);
     expect(readFileSync(output, 'utf8')).toBe(genuine);
 
     // The attacker also commits the forged text as the generated file: --check must compare it
     // with what the source compiles to, not with the cache's word.
-    expect(forgeResultCache(p.file('node_modules/.cache/pipewright'))).toBeGreaterThan(0);
-    writeFileSync(output, genuine.replace("sh 'npm ci'", FORGED_STEP));
+    expect(forgeResultCache(p.file('node_modules/.cache/pipewright'), forged)).toBeGreaterThan(0);
+    writeFileSync(output, forged);
     const check = await runPackagedCli(cli, ['compile', '--check'], p.root, env);
     expect(check.code).toBe(1);
     expect(check.stdout).not.toContain('up to date');
