@@ -141,6 +141,26 @@ function pushedRepositories(model: unknown, stash: string): string[] {
   return [...found].sort();
 }
 
+/** Literal names only: an IAM wildcard (`*`, `?`) or policy variable (`${…}`) in a value would widen the grant. */
+const LOG_NAME = /^[\w.\-/#]+$/;
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
+
+/** The `awslogs` streams of one container (`logs:CreateLogStream`/`PutLogEvents`), and its group when the driver creates it. */
+function collectLogStreams(needs: ExecutionNeeds, where: string, container: string, options: Json, task: TaskLocation): void {
+  const group = text(options['awslogs-group']);
+  const region = text(options['awslogs-region']) ?? task.region;
+  const prefix = text(options['awslogs-stream-prefix']);
+  const literal = group !== undefined && LOG_NAME.test(group) && REGION.test(region) && /^[\w-]+$/.test(container) && (prefix === undefined || LOG_NAME.test(prefix));
+  if (!literal) {
+    needs.notes.add(`${where}: container ${container} logs with awslogs to ${group === undefined ? 'no awslogs-group' : `'${group}'`} (region ${region}${prefix === undefined ? '' : `, prefix '${prefix}'`}), not literal names: no log grant`);
+    return;
+  }
+  const groupArn = `arn:${partitionOf(region)}:logs:${region}:${task.account}:log-group:${group}`;
+  // With a prefix the streams are <prefix>/<container>/<task id>; without one ECS names them itself.
+  needs.logStreams.add(`${groupArn}:log-stream:${prefix === undefined ? '*' : `${prefix}/${container}/*`}`);
+  if (options['awslogs-create-group'] === 'true') needs.logGroupsCreated.add(groupArn);
+}
+
 /** Adds what one deploy's template needs to its execution role's needs. */
 function collectNeeds(needs: ExecutionNeeds, step: EcsDeployStep, template: Json, model: unknown, task: TaskLocation, config: IamConfig | undefined): void {
   const where = `${step.cluster}/${step.service} (template ${step.taskDefinition})`;
@@ -178,20 +198,7 @@ function collectNeeds(needs: ExecutionNeeds, step: EcsDeployStep, template: Json
       needs.notes.add(`${where}: container ${name} reads environment file ${text(file.value) ?? '(none)'}: not granted (s3:GetObject and s3:GetBucketLocation are yours to add)`);
     }
     const log = isObject(container.logConfiguration) ? container.logConfiguration : undefined;
-    if (log?.logDriver === 'awslogs') {
-      const options = isObject(log.options) ? log.options : {};
-      const group = text(options['awslogs-group']);
-      if (group === undefined || !/^[\w.\-/#]+$/.test(group)) {
-        needs.notes.add(`${where}: container ${name} logs with awslogs to ${group === undefined ? 'no awslogs-group' : `'${group}'`}: no log grant`);
-        continue;
-      }
-      const region = text(options['awslogs-region']) ?? task.region;
-      const groupArn = `arn:${partitionOf(region)}:logs:${region}:${task.account}:log-group:${group}`;
-      // With a prefix the streams are <prefix>/<container>/<task id>; without one ECS names them itself.
-      const prefix = text(options['awslogs-stream-prefix']);
-      needs.logStreams.add(`${groupArn}:log-stream:${prefix === undefined ? '*' : `${prefix}/${name}/*`}`);
-      if (options['awslogs-create-group'] === 'true') needs.logGroupsCreated.add(groupArn);
-    }
+    if (log?.logDriver === 'awslogs') collectLogStreams(needs, where, name, isObject(log.options) ? log.options : {}, task);
   }
   const keys = config?.secretKeys?.[`${step.cluster}/${step.service}`] ?? [];
   for (const key of keys) needs.keys.add(key);

@@ -335,6 +335,7 @@ describe('fail closed', () => {
               environmentFiles: [{ value: 'arn:aws:s3:::payments-config/prod/app.env', type: 's3' }],
             },
             { name: 'proxy', image: 'docker.io/envoyproxy/envoy:v1.31.2' },
+            { name: 'worker', image: 'placeholder', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/prod/worker', 'awslogs-region': '${AWS_REGION}', 'awslogs-stream-prefix': 'w' } } },
           ],
         }),
       );
@@ -346,7 +347,8 @@ describe('fail closed', () => {
       const notes = prod.notes.join('\n');
       expect(notes).toContain("secret DOTENV comes from 'arn:aws:s3:::payments-config/prod/.env', neither a Secrets Manager secret ARN nor an SSM parameter: not granted");
       expect(notes).toContain("secret ANY comes from 'arn:aws:secretsmanager:eu-west-1:333333333333:secret:*'");
-      expect(notes).toContain("logs with awslogs to '${LOG_GROUP}': no log grant");
+      expect(notes).toContain("container app logs with awslogs to '${LOG_GROUP}' (region eu-west-1), not literal names: no log grant");
+      expect(notes).toContain("container worker logs with awslogs to '/ecs/prod/worker' (region ${AWS_REGION}, prefix 'w'), not literal names: no log grant");
       expect(notes).toContain('container proxy pulls docker.io/envoyproxy/envoy:v1.31.2, not from ECR');
       expect(notes).toContain('container app reads environment file arn:aws:s3:::payments-config/prod/app.env: not granted');
       expect(JSON.stringify(prod.identityPolicy)).not.toContain('s3:');
