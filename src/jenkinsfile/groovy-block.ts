@@ -94,6 +94,10 @@ function linesStartingInStrings(text: string, lines: readonly string[]): boolean
   const inside = new Array<boolean>(lines.length).fill(false);
   // Only a quote or a slash can start a string literal that spans lines: skip the lexer otherwise.
   if (lines.length < 2 || !/['"/]/.test(text)) return inside;
+  // Lines that each lex alone as complete code lex the same way joined: no string spans lines and
+  // nothing fails. A fleet's generator snippets differ from one pipeline to the next in a line or
+  // two (a service name in a literal), so only those lines are lexed again.
+  if (lines.every(isStandaloneCodeLine)) return inside;
   const lineStarts: number[] = [];
   let offset = 0;
   for (const line of lines) {
@@ -116,6 +120,34 @@ function linesStartingInStrings(text: string, lines: readonly string[]): boolean
   }
   return inside;
 }
+
+/**
+ * Whether `line` lexes alone to its end without error, contains no slash, double quote, backslash
+ * or line break, and does not start with `#!`. Such lines lex in any sequence exactly as they lex alone:
+ * - without `/` there is no comment and no slashy or dollar-slashy string, the only tokens whose
+ *   lexing depends on the token before;
+ * - without `"` there is no GString, so a line that lexes alone leaves no string open: a
+ *   single-quoted string cannot reach the end of the text without an error;
+ * - without a backslash there is no line continuation and no `\uXXXX` translation;
+ * - `#!` is a comment only at the very start of a text.
+ * What else the lexer carries from line to line (bracket depth, the previous token) only decides
+ * whether a line break is a token or which keyword an identifier is.
+ *
+ * @internal exported for the property test that checks this against the lexer.
+ */
+export function isStandaloneCodeLine(line: string): boolean {
+  let clean = standaloneCodeLines.get(line);
+  if (clean === undefined) {
+    clean = !/[/"\\\r\n]/.test(line) && !line.startsWith('#!') && !lexGroovy(new SourceText(line)).tokens.some((t) => t.type === 'ERROR');
+    if (standaloneCodeLines.size >= STANDALONE_CODE_LINES_LIMIT) standaloneCodeLines.delete(standaloneCodeLines.keys().next().value!);
+    standaloneCodeLines.set(line, clean);
+  }
+  return clean;
+}
+
+/** {@link isStandaloneCodeLine} of recent lines, by exact text (the oldest goes first when full). */
+const standaloneCodeLines = new Map<string, boolean>();
+const STANDALONE_CODE_LINES_LIMIT = 4096;
 
 /** Index of the first line whose start offset is greater than `offset`. */
 function firstLineAfter(lineStarts: readonly number[], offset: number): number {

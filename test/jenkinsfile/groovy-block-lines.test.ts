@@ -1,0 +1,49 @@
+/**
+ * src/jenkinsfile/groovy-block.ts skips lexing a body whose lines each lex alone as complete code
+ * (isStandaloneCodeLine): then no line can start inside a string. Checked here against the lexer
+ * on the whole text, for random bodies made of the characters that matter to it.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { groovyBlockLines, isStandaloneCodeLine } from '../../src/jenkinsfile/groovy-block.ts';
+import { lexGroovy, SourceText } from '../../src/jenkinsfile/groovy-lexer.ts';
+
+const STRING_TOKENS = new Set(['STRING', 'GSTRING_START', 'GSTRING_MIDDLE', 'GSTRING_END']);
+
+/** Pieces of Groovy: mostly code and complete literals, sometimes what opens a string, comment or GString. */
+const codePiece = fc.constantFrom(
+  "''", "'''a'''", "'a b'", "'#x'", "'$x'", '{', '}', '(', ')', '[', ']', '$', 'a', 'def', 'as', 'in', 'x.y', '1', '0x1', '1.5', ' ', '\t', '+', '=', '?:', ',', '.', '@', 'é', '#', '!',
+);
+const riskyPiece = fc.constantFrom("'", "'''", '"', '"${x}"', '/', '//', '/*', '*/', '$/', '/$', '\\', '\\u0041', '#!', '0x', '1.', '1e', '09', '${');
+const piece = fc.oneof({ arbitrary: codePiece, weight: 6 }, { arbitrary: riskyPiece, weight: 1 });
+const line = fc.array(piece, { maxLength: 8 }).map((pieces) => pieces.join(''));
+const body = fc.array(line, { minLength: 2, maxLength: 6 }).map((lines) => lines.join('\n'));
+
+describe('bodies whose lines each lex alone as code', () => {
+  it('lex as a whole without error and without a string that spans lines', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(body, (text) => {
+        if (!text.split('\n').every(isStandaloneCodeLine)) return;
+        accepted++;
+        const tokens = lexGroovy(new SourceText(text)).tokens;
+        expect(tokens.filter((t) => t.type === 'ERROR')).toEqual([]);
+        expect(tokens.filter((t) => STRING_TOKENS.has(t.type) && t.text.includes('\n'))).toEqual([]);
+        expect(groovyBlockLines(text).filter((l) => l.verbatim)).toEqual([]);
+      }),
+      { numRuns: 20000 },
+    );
+    // Not vacuous: many bodies pass the check.
+    expect(accepted).toBeGreaterThan(2000);
+  });
+
+  it('are told apart from lines that leave a string, a comment or a GString open, or start with #!', () => {
+    for (const open of ["x = '''", "'", 'y = "${', '/* c', 'a \\', '#!x', "p = '''a'''", "s = 'a' + 'b'", 'if (x) {', '}']) {
+      const expected = ["p = '''a'''", "s = 'a' + 'b'", 'if (x) {', '}'].includes(open);
+      expect(isStandaloneCodeLine(open)).toBe(expected);
+    }
+    // A multi-line string in a body is still found by the lexer.
+    const lines = groovyBlockLines("def s = '''\n  kept\n'''\necho s");
+    expect(lines.map((l) => l.verbatim)).toEqual([false, true, true, false]);
+  });
+});
