@@ -14,7 +14,7 @@ const STRING_TOKENS = new Set(['STRING', 'GSTRING_START', 'GSTRING_MIDDLE', 'GST
 const codePiece = fc.constantFrom(
   "''", "'''a'''", "'a b'", "'#x'", "'$x'", '{', '}', '(', ')', '[', ']', '$', 'a', 'def', 'as', 'in', 'x.y', '1', '0x1', '1.5', ' ', '\t', '+', '=', '?:', ',', '.', '@', 'é', '#', '!',
 );
-const riskyPiece = fc.constantFrom("'", "'''", '"', '"${x}"', '/', '//', '/*', '*/', '$/', '/$', '\\', '\\u0041', '#!', '0x', '1.', '1e', '09', '${');
+const riskyPiece = fc.constantFrom("'", "'''", '\uffff', '"', '"${x}"', '/', '//', '/*', '*/', '$/', '/$', '\\', '\\u0041', '#!', '0x', '1.', '1e', '09', '${');
 const piece = fc.oneof({ arbitrary: codePiece, weight: 6 }, { arbitrary: riskyPiece, weight: 1 });
 const line = fc.array(piece, { maxLength: 8 }).map((pieces) => pieces.join(''));
 const body = fc.array(line, { minLength: 2, maxLength: 6 }).map((lines) => lines.join('\n'));
