@@ -26,7 +26,7 @@
  */
 import { noArgs, type CallStatement, type Expression, type JenkinsfileAst, type Statement } from '../jenkinsfile/ast.ts';
 import { groovyKeyLiteral, groovyStringLiteral } from '../jenkinsfile/groovy-literal.ts';
-import { groovyBlockLines } from '../jenkinsfile/groovy-block.ts';
+import { groovyBlockLines, type GroovyBlockLine } from '../jenkinsfile/groovy-block.ts';
 import { generatorScriptKind } from './delivery/jenkins.ts';
 
 /** A helper method: its name and the body it runs. */
@@ -114,9 +114,27 @@ export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
 
 /** `def name() { … }` with the body laid out as the printer lays out a `script { }` body. */
 function helperText(helper: Helper): string {
-  const body = groovyBlockLines(helper.source).map((line) => (line.verbatim || line.text === '' ? line.text : `  ${line.text}`));
-  return [`def ${helper.name}() {`, ...body, '}'].join('\n');
+  const layout = groovyBlockLines(helper.source);
+  let byName = helperTexts.get(layout);
+  if (byName === undefined) {
+    byName = new Map();
+    helperTexts.set(layout, byName);
+  }
+  let text = byName.get(helper.name);
+  if (text === undefined) {
+    const body = layout.map((line) => (line.verbatim || line.text === '' ? line.text : `  ${line.text}`));
+    text = [`def ${helper.name}() {`, ...body, '}'].join('\n');
+    byName.set(helper.name, text);
+  }
+  return text;
 }
+
+/**
+ * Helper texts by body layout and name. groovyBlockLines hands out the same frozen layout for a
+ * body it laid out recently, and a fleet's pipelines define the same helpers under the same
+ * names: the text is written once.
+ */
+const helperTexts = new WeakMap<readonly GroovyBlockLine[], Map<string, string>>();
 
 /**
  * The Groovy a generator snippet runs: a `script { }` body as written, or a block-less step call
