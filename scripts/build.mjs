@@ -61,7 +61,7 @@ const defaultCatalogText = JSON.stringify(JSON.parse(readFileSync(join(root, 'sr
 rmSync(join(root, outdir), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/index.ts', 'src/cli/main.ts', 'src/dsl/index.ts', 'src/load/sandbox-policy.ts'],
+  entryPoints: ['src/index.ts', 'src/cli/main.ts', 'src/dsl/index.ts', 'src/load/sandbox-policy.ts', 'src/compile-worker.ts'],
   outdir,
   outbase: 'src',
   bundle: true,

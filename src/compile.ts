@@ -7,7 +7,9 @@ import { join, relative, resolve, sep } from 'node:path';
 import { BUILD_ID } from './cache/build-id.ts';
 import { cacheSecret } from './cache/cache-key.ts';
 import type { CompiledPipeline, SideFile } from './compiled.ts';
-import { CompileCache, makeModelsLazy, readProjectText, type CompileDependencies } from './cache/compile-cache.ts';
+import type { CompileReply } from './compile-worker.ts';
+import { CompileCache, makeModelsLazy, readProjectText, withLazyModels, type CompileDependencies } from './cache/compile-cache.ts';
+import { compileThreadsFor, startCompileThread, type CompileThread } from './compile-threads.ts';
 import { compileModule, createRunFileReader, pipelineNameFromFile, resolveOutput, type PipelineCompileContext } from './compile-pipeline.ts';
 import { defaultConfig, ConfigSchema, CONFIG_FILE, type ResolvedConfig } from './config.ts';
 import type { Diagnostic } from './diagnostics.ts';
@@ -86,6 +88,8 @@ export interface CompileRun {
   graph: Map<string, Set<string>>;
   /** True when every pipeline of the project was compiled (no file list given): orphans can be judged. */
   complete: boolean;
+  /** How many threads compiled the run: 2 when the compile worker took part (see `compile-threads.ts`). */
+  threads?: 1 | 2;
 }
 
 const toPosix = (path: string) => path.split(sep).join('/');
@@ -229,7 +233,29 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     return iamFilesFor(result, { root, compileCommand, readFile, ...(config.iam === undefined ? {} : { config: config.iam }) });
   };
 
-  const compileOne = (loaded: (typeof modules)[number]): CompiledPipeline => {
+  // A large run compiles every other pipeline on a second thread (see compile-threads.ts).
+  // Results keep no models there (lazyModels), so only such runs use it.
+  const thread: CompileThread | undefined =
+    options.lazyModels && compileThreadsFor(files.length, config) === 2
+      ? startCompileThread({ root, config, now: now.getTime(), compileCommand, sideFiles: Boolean(options.sideFiles) })
+      : undefined;
+  let turn = 0;
+  const pendingRemote: Promise<void>[] = [];
+
+  /** A result compiled by the worker, completed here: lazy models, the policy's rules, the cache entry. */
+  const receiveRemote = (reply: CompileReply, loaded: LoadedModule, source: string, key: string | undefined): CompiledPipeline => {
+    if (reply.error) throw Object.assign(new Error(reply.error.message), reply.error.stack === undefined ? {} : { stack: reply.error.stack });
+    const result = reply.result as CompiledPipeline;
+    if (result.policy) result.policy.rules = policy.rules;
+    withLazyModels(result, reply.lazy ?? [], () => compileModule(context, loaded.file, source, loaded.value, { reads: new Map() }));
+    const dependencies: CompileDependencies = { reads: reply.reads ?? new Map() };
+    if (reply.locatedText !== undefined) dependencies.locatedText = reply.locatedText;
+    if (key !== undefined) cache!.store(key, result, dependencies);
+    return result;
+  };
+
+  /** Compiles one loaded module: a result now, or (on the worker's turn) a promise of one. */
+  const compileOne = (loaded: (typeof modules)[number]): CompiledPipeline | Promise<CompiledPipeline> => {
     const source = toPosix(relative(root, loaded.file));
     if (loaded.diagnostics.length > 0 || loaded.value === undefined) {
       const fallbackName = pipelineNameFromFile(loaded.file);
@@ -245,6 +271,9 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     if (key !== undefined) {
       const hit = cache!.lookup(key, source, policy.rules, recompute);
       if (hit) return hit;
+    }
+    if (thread !== undefined && turn++ % 2 === 1) {
+      return thread.compile(loaded.file, source, loaded.value).then((reply) => receiveRemote(reply, loaded, source, key));
     }
     const dependencies: CompileDependencies = { reads: new Map() };
     const result = compileModule(context, loaded.file, source, loaded.value, dependencies);
@@ -290,16 +319,33 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
       if (failure) return;
       try {
         claims.set(loaded.file, claimedOutput(root, loaded, resolvedConfig));
-        const result = compileOne(loaded);
-        results.set(loaded.file, result);
-        offer(loaded.file, result);
+        const compiled = compileOne(loaded);
+        if (compiled instanceof Promise) {
+          pendingRemote.push(
+            compiled.then(
+              (result) => {
+                results.set(loaded.file, result);
+                offer(loaded.file, result);
+              },
+              (error: unknown) => {
+                failure ??= { error };
+              },
+            ),
+          );
+        } else {
+          results.set(loaded.file, compiled);
+          offer(loaded.file, compiled);
+        }
       } catch (error) {
         // Thrown from a message handler it would end the process; rethrown below instead.
         failure = { error };
       }
     },
   });
-  if (failure) throw failure.error;
+  if (failure) {
+    void thread?.close();
+    throw failure.error;
+  }
   claimCounts = new Map();
   for (const output of claims.values()) claimCounts.set(output, (claimCounts.get(output) ?? 0) + 1);
   for (const [index, { file, result }] of held.entries()) {
@@ -307,6 +353,10 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     // Let the I/O that onResult started make progress (its next steps run on this thread).
     if (index % 32 === 31) await new Promise((resolveYield) => setImmediate(resolveYield));
   }
+  await Promise.all(pendingRemote);
+  void thread?.close();
+  const late = failure as { error: unknown } | undefined;
+  if (late) throw late.error;
   await Promise.all(pendingSideFiles);
   if (sideFileFailure) throw sideFileFailure.error;
   cache?.flush();
@@ -317,7 +367,9 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     seen.add(loaded.file);
     pipelines.push(results.get(loaded.file)!);
   }
-  return finishRun(root, config, pipelines, runDiagnostics, graph, !options.files);
+  const run = finishRun(root, config, pipelines, runDiagnostics, graph, !options.files);
+  run.threads = thread === undefined ? 1 : 2;
+  return run;
 }
 
 /**

@@ -193,7 +193,7 @@ export function encodeCompiled(pipeline: CompiledPipeline, dependencies: Compile
       const index = findingIndex.get(d);
       return index === undefined ? d : { policyFinding: index };
     }),
-    lazy: LAZY_FIELDS.filter((field) => pipeline[field] !== undefined),
+    lazy: LAZY_FIELDS.filter((field) => hasField(pipeline, field)),
   };
   if (pipeline.jenkinsfile !== undefined) cached.jenkinsfileSha256 = sha256(pipeline.jenkinsfile);
   if (pipeline.sideFiles !== undefined) {
@@ -262,10 +262,25 @@ function restoreCompiled(
  * as one served from the cache does. Returns the same object.
  */
 export function makeModelsLazy(pipeline: CompiledPipeline, recompute: () => Pick<CompiledPipeline, LazyField>): CompiledPipeline {
-  const present = LAZY_FIELDS.filter((field) => pipeline[field] !== undefined);
+  const present = LAZY_FIELDS.filter((field) => hasField(pipeline, field));
   for (const field of LAZY_FIELDS) delete pipeline[field];
   defineLazyFields(pipeline, present, recompute);
   return pipeline;
+}
+
+/**
+ * Gives a result compiled elsewhere (the compile worker, which returns no models) accessors for
+ * `fields` that call `recompute` once, on first read. Returns the same object.
+ */
+export function withLazyModels(pipeline: CompiledPipeline, fields: readonly LazyField[], recompute: () => Pick<CompiledPipeline, LazyField>): CompiledPipeline {
+  defineLazyFields(pipeline, fields, recompute);
+  return pipeline;
+}
+
+/** Whether a result has `field`, as a value or as an accessor (without calling the accessor). */
+function hasField(pipeline: CompiledPipeline, field: LazyField): boolean {
+  const descriptor = Object.getOwnPropertyDescriptor(pipeline, field);
+  return descriptor !== undefined && (descriptor.get !== undefined || descriptor.value !== undefined);
 }
 
 function defineLazyFields(result: CompiledPipeline, fields: readonly LazyField[], recompute: () => Pick<CompiledPipeline, LazyField>): void {

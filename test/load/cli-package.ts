@@ -31,7 +31,7 @@ export async function buildCliPackage(buildId = 'test-build'): Promise<CliPackag
     .flatMap((name) => [name, `${name}/*`]);
   await build({
     absWorkingDir: repo,
-    entryPoints: ['src/index.ts', 'src/cli/main.ts', 'src/dsl/index.ts', 'src/load/sandbox-policy.ts'].filter((entry) => existsSync(path.join(repo, entry))),
+    entryPoints: ['src/index.ts', 'src/cli/main.ts', 'src/dsl/index.ts', 'src/load/sandbox-policy.ts', 'src/compile-worker.ts'].filter((entry) => existsSync(path.join(repo, entry))),
     outdir: path.join(directory, 'dist'),
     outbase: 'src',
     bundle: true,
