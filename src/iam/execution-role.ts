@@ -19,11 +19,11 @@
  * the template (the pipewright engine, or a template rendered elsewhere) nothing is generated and
  * the deploy role's notes say so: a secret grant is never guessed.
  */
-import type { EcsDeployStep } from '../model/delivery.ts';
+import type { AwsRole, EcsDeployStep } from '../model/delivery.ts';
 import type { IamConfig } from './config.ts';
 import type { RequiredCall, RolePolicy } from './generate.ts';
 import type { PolicyCondition, PolicyDocument, PolicyStatement } from './policy-document.ts';
-import { loadTaskDefinitionTemplate, partitionOf, type ProjectFileReader } from './resources.ts';
+import { loadTaskDefinitionTemplate, partitionOf, roleArn as assumedRoleArn, type ProjectFileReader } from './resources.ts';
 import { validatePolicy } from './validate.ts';
 
 /** Where the task runs: ARNs of resources named without one (an SSM parameter name, a role name) are built for it. */
@@ -103,9 +103,10 @@ interface ExecutionNeeds {
   notes: Set<string>;
 }
 
-/** An `sh` step of the Jenkinsfile as the generator found it: its label and the model path of its delivery step. */
+/** An `sh` step of the Jenkinsfile as the generator found it: its label, the role it runs with and the model path of its delivery step. */
 export interface ShellStepOrigin {
   label: string;
+  aws: AwsRole;
   origin: readonly (string | number)[] | undefined;
 }
 
@@ -305,6 +306,7 @@ export async function executionRolePolicies(model: unknown, shells: readonly She
     deploy.labels.add(shell.label);
     deploys.set(path, deploy);
   }
+  const assumedByJenkins = new Set(shells.map((shell) => assumedRoleArn(shell.aws)));
   const roles = new Map<string, ExecutionNeeds>();
   for (const [path, { step, labels }] of deploys) {
     const template = loadTaskDefinitionTemplate(options.root, step.taskDefinition, options.readFile);
@@ -315,6 +317,10 @@ export async function executionRolePolicies(model: unknown, shells: readonly She
     const named = text(template.executionRoleArn) ?? (namesRoles ? undefined : options.config?.taskRoles[`${step.cluster}/${step.service}`]?.executionRole);
     if (named === undefined) continue;
     const roleArn = named.startsWith('arn:') ? named : `arn:${task.partition}:iam::${task.account}:role/${named}`;
+    if (assumedByJenkins.has(roleArn)) {
+      // Its policy would be one document for two principals: ECS tasks would get the deploy rights.
+      throw new Error(`${step.cluster}/${step.service}: the execution role of ${step.taskDefinition} (${roleArn}) is a role the pipeline's steps assume; give the tasks a role of their own`);
+    }
     const key = `${step.environment}\n${roleArn}`;
     const needs: ExecutionNeeds = roles.get(key) ?? {
       roleArn,

@@ -357,6 +357,19 @@ describe('fail closed', () => {
     }
   });
 
+  it('refuses an execution role that is a role the pipeline assumes', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pipewright-execution-role-'));
+    try {
+      mkdirSync(join(root, 'deploy'));
+      writeFileSync(join(root, 'deploy/taskdef.prod.json'), JSON.stringify({ family: 'payments-api-prod', executionRoleArn: 'ecs-deployer-prod', containerDefinitions: [{ name: 'app', image: 'placeholder', secrets: [{ name: 'X', valueFrom: '/prod/x' }] }] }));
+      await expect(generateIamPolicies(compiled('payments-api', service([deploy('prod')])), { root })).rejects.toThrow(
+        'prod-apps/payments-api: the execution role of deploy/taskdef.prod.json (arn:aws:iam::333333333333:role/ecs-deployer-prod) is a role the pipeline\'s steps assume; give the tasks a role of their own',
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('says so on the deploy role when the template names no execution role', async () => {
     const root = mkdtempSync(join(tmpdir(), 'pipewright-execution-role-'));
     try {
