@@ -59,8 +59,8 @@ export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
     takenWords ??= new Set(taken.match(/\w+/g));
     return takenWords.has(name);
   };
-  const helperName = (kind: string): string => {
-    const base = `pw${kind.charAt(0).toUpperCase()}${kind.slice(1).replace(/[^A-Za-z0-9]/g, '')}`;
+  const helperName = (kinds: readonly string[]): string => {
+    const base = helperBase(kinds);
     for (;;) {
       const n = (counters.get(base) ?? 0) + 1;
       counters.set(base, n);
@@ -96,7 +96,7 @@ export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
       let helper = bySource.get(source);
       if (helper === undefined) {
         // Named after the steps whose snippets it runs: pwEcsDeployEvidenceExport1.
-        helper = { name: helperName(kinds.map((k, n) => (n === 0 ? k : k.charAt(0).toUpperCase() + k.slice(1))).join('')), source };
+        helper = { name: helperName(kinds), source };
         bySource.set(source, helper);
       }
       const call: CallStatement = { type: 'Call', name: helper.name, args: noArgs() };
@@ -111,6 +111,22 @@ export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
   ast.epilogue = `${before}\n${HELPERS_COMMENT.join('\n')}\n${text}`;
   return ast;
 }
+
+/** `pw` and the kinds of the snippets a helper runs, camel-cased: `pwEcsDeployEvidenceExport`. */
+function helperBase(kinds: readonly string[]): string {
+  const key = kinds.map((k) => `${k.length}:${k}`).join('');
+  let base = helperBases.get(key);
+  if (base === undefined) {
+    const kind = kinds.map((k, n) => (n === 0 ? k : k.charAt(0).toUpperCase() + k.slice(1))).join('');
+    base = `pw${kind.charAt(0).toUpperCase()}${kind.slice(1).replace(/[^A-Za-z0-9]/g, '')}`;
+    if (helperBases.size < HELPER_BASES_LIMIT) helperBases.set(key, base);
+  }
+  return base;
+}
+
+/** {@link helperBase} by the kinds, each prefixed with its length (so no two lists share a key). */
+const helperBases = new Map<string, string>();
+const HELPER_BASES_LIMIT = 1024;
 
 /** `def name() { … }` with the body laid out as the printer lays out a `script { }` body. */
 function helperText(helper: Helper): string {
