@@ -16,9 +16,11 @@
  * - transforms (`z.preprocess`) are run by zod itself, on that node only;
  * - a schema kind or option this file does not model makes compiling fail, and then the fast
  *   path is off (every value goes to zod);
- * - an input container reached twice (shared, or a cycle), a promise, or anything thrown also
- *   hands the value to zod: zod's cycle support gives shared inputs shared outputs, and whether
- *   a user callback throws is zod's to report.
+ * - zod's cycle support memoizes the containers of recursive schemas per parse: an input such a
+ *   container meets twice gives the same output object twice, and so it does here (other
+ *   containers parse every occurrence, in zod and here);
+ * - an input cycle, a promise, or anything thrown hands the value to zod (whether a user callback
+ *   throws is zod's to report).
  */
 import { z } from 'zod';
 
@@ -28,10 +30,12 @@ const REJECTED: unique symbol = Symbol('rejected');
 /** Thrown to give the whole value to zod (see the exactness rules). */
 const UNSURE: unique symbol = Symbol('unsure');
 
-/** Input containers entered in this parse, in order, so a failed union option can forget its own. */
+/** A memoized container whose parse has not finished (its input is a cycle). */
+const IN_PROGRESS: unique symbol = Symbol('in progress');
+
 interface ParseState {
-  entered: Set<object>;
-  log: object[];
+  /** Outputs of the memoized (recursive) containers so far, by schema and input, as zod keeps them. */
+  outputs: Map<Schema, Map<object, unknown>>;
 }
 
 type Parser = (input: unknown, state: ParseState) => unknown;
@@ -64,7 +68,7 @@ export function compileAcceptingParser<T>(schema: z.ZodType<T>): (input: unknown
     }
     if (parser === null) return undefined;
     try {
-      const value = parser(input, { entered: new Set(), log: [] });
+      const value = parser(input, { outputs: new Map() });
       return value === REJECTED ? undefined : { value: value as T };
     } catch {
       return undefined;
@@ -88,11 +92,34 @@ const isObject = (value: unknown): value is Record<PropertyKey, unknown> =>
 
 const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
 
-/** Marks `input` entered; a container seen twice (shared or cyclic) is zod's to parse. */
-function enter(state: ParseState, input: object): void {
-  if (state.entered.has(input)) throw UNSURE;
-  state.entered.add(input);
-  state.log.push(input);
+/**
+ * A container's parse, memoized per input as zod's memoizer does it when `memoize` (failures
+ * too: parsing is deterministic). Only a recursive schema can meet its own input again inside
+ * it (a cycle), and those are memoized: the in-progress mark catches every cycle.
+ */
+function container(schema: Schema, memoize: boolean, parse: (input: object, state: ParseState) => unknown): Parser {
+  if (!memoize) return parse as Parser;
+  return (input, state) => {
+    let outputs = state.outputs.get(schema);
+    if (!outputs) state.outputs.set(schema, (outputs = new Map()));
+    const known = outputs.get(input as object);
+    if (known !== undefined) {
+      if (known === IN_PROGRESS) throw UNSURE;
+      return known;
+    }
+    outputs.set(input as object, IN_PROGRESS);
+    const value = parse(input as object, state);
+    outputs.set(input as object, value);
+    return value;
+  };
+}
+
+/**
+ * Whether zod memoizes this container (its memoizer is installed, which classic zod does for
+ * every container, and the schema's subtree has a cycle).
+ */
+function memoizedByZod(schema: Schema): boolean {
+  return z.core.globalConfig.memoizer !== undefined && z.core.isRecursiveSchema(schema);
 }
 
 interface Internals {
@@ -173,18 +200,18 @@ class Compiler {
         return this.#object(schema);
       case 'array': {
         const element = this.compile(def.element as Schema);
-        return (input, state) => {
-          if (!Array.isArray(input)) return REJECTED;
-          enter(state, input);
-          const length = input.length;
+        const parse = container(schema, memoizedByZod(schema), (input, state) => {
+          const list = input as unknown[];
+          const length = list.length;
           const output = new Array<unknown>(length);
           for (let index = 0; index < length; index += 1) {
-            const item = element(input[index], state);
+            const item = element(list[index], state);
             if (item === REJECTED) return REJECTED;
             output[index] = item;
           }
           return output;
-        };
+        });
+        return (input, state) => (Array.isArray(input) ? parse(input, state) : REJECTED);
       }
       case 'union':
         if (zod.traits.has('$ZodDiscriminatedUnion')) return this.#discriminatedUnion(schema);
@@ -246,9 +273,8 @@ class Compiler {
       else throw new UnsupportedSchema('a defaulted property');
       return { key, parse: this.compile(shape[key]!), absence };
     });
-    return (input, state) => {
-      if (!isObject(input)) return REJECTED;
-      enter(state, input);
+    const parse = container(schema, memoizedByZod(schema), (object, state) => {
+      const input = object as Record<string, unknown>;
       if (strict) {
         // zod's strict check walks `for...in` too (inherited enumerable keys are unknown keys).
         for (const key in input) if (!known.has(key)) return REJECTED;
@@ -265,17 +291,16 @@ class Compiler {
         if (present || value !== undefined) output[key] = value;
       }
       return output;
-    };
+    });
+    return (input, state) => (isObject(input) ? parse(input, state) : REJECTED);
   }
 
   #union(options: Parser[]): Parser {
     return (input, state) => {
-      const mark = state.log.length;
+      // The first option that accepts wins.
       for (const option of options) {
         const value = option(input, state);
         if (value !== REJECTED) return value;
-        // The first option that accepts wins; containers a failed option entered are not shared.
-        while (state.log.length > mark) state.entered.delete(state.log.pop()!);
       }
       return REJECTED;
     };
@@ -311,9 +336,7 @@ class Compiler {
     const parseKey = this.compile(keyType);
     const parseValue = this.compile(def.valueType as Schema);
     const numeric = z.core.regexes.number;
-    return (input, state) => {
-      if (!z.core.util.isPlainObject(input)) return REJECTED;
-      enter(state, input);
+    const parse = container(schema, memoizedByZod(schema), (input, state) => {
       const output: Record<PropertyKey, unknown> = {};
       for (const key of Reflect.ownKeys(input)) {
         if (key === '__proto__' || !propertyIsEnumerable.call(input, key)) continue;
@@ -327,6 +350,7 @@ class Compiler {
         output[outKey as PropertyKey] = value;
       }
       return output;
-    };
+    });
+    return (input, state) => (z.core.util.isPlainObject(input) ? parse(input, state) : REJECTED);
   }
 }
