@@ -13,6 +13,7 @@ import {
   environmentPolicy,
   PolicyConfigSchema,
   type PolicyConfig,
+  type EnvironmentPolicy,
   type ResolvedPolicyConfig,
   type SeverityOrOff,
   suggestRuleId,
@@ -120,6 +121,22 @@ interface PreparedPolicy {
   active: ActiveRule[];
   known: Map<string, Rule>;
   mandatory: Set<string>;
+  /** Effective severity of each rule that runs, by id. */
+  severities: Map<string, Severity>;
+  /** Per-environment policy by name, computed on first use (the same for every pipeline). */
+  environments: Map<string, EnvironmentPolicy>;
+}
+
+/** Bound on {@link PreparedPolicy.environments}: names come from pipelines. */
+const ENVIRONMENT_CACHE_LIMIT = 1_000;
+
+function environmentOf(policy: PreparedPolicy, name: string): EnvironmentPolicy {
+  let env = policy.environments.get(name);
+  if (!env) {
+    if (policy.environments.size >= ENVIRONMENT_CACHE_LIMIT) policy.environments.clear();
+    policy.environments.set(name, (env = environmentPolicy(policy.config, name)));
+  }
+  return env;
 }
 
 const prepared = new WeakMap<object, PreparedPolicy>();
@@ -155,7 +172,10 @@ function prepare(config: ResolvedPolicyConfig): PreparedPolicy {
     if (enabled) rules.push({ rule, severity: severity ?? rule.meta.severity, setting });
   }
   const active = rules.map(({ rule, severity }) => ({ rule, severity }));
-  const result = { config, rules, active, known, mandatory };
+  // The first rule with an id decides its severity (as a search of `rules` would).
+  const severities = new Map<string, Severity>();
+  for (const { rule, severity } of rules) if (!severities.has(rule.meta.id)) severities.set(rule.meta.id, severity);
+  const result = { config, rules, active, known, mandatory, severities, environments: new Map() };
   prepared.set(config, result);
   return result;
 }
@@ -212,16 +232,21 @@ export function runPolicy(
   return runPrepared(prepare(resolved(config)), pipeline, context);
 }
 
+/** The last date asked for and its day: every pipeline of a run shares the run's date. */
+let lastDay: { time: number; day: string } | undefined;
+
+/** `YYYY-MM-DD` (UTC) of a date. */
+function dayOf(now: Date): string {
+  const time = now.getTime();
+  if (lastDay?.time !== time) lastDay = { time, day: isoDate(now) };
+  return lastDay.day;
+}
+
 function runPrepared(policy: PreparedPolicy, pipeline: ValidPipeline, context: PolicyRunContext): PolicyResult {
   const { config: cfg } = policy;
-  const today = isoDate(context.now ?? new Date());
+  const today = dayOf(context.now ?? new Date());
   const index = indexPipeline(pipeline);
-  const environmentCache = new Map<string, ReturnType<typeof environmentPolicy>>();
-  const environment = (name: string) => {
-    let env = environmentCache.get(name);
-    if (!env) environmentCache.set(name, (env = environmentPolicy(cfg, name)));
-    return env;
-  };
+  const environment = (name: string) => environmentOf(policy, name);
 
   const raw: PolicyFinding[] = [];
   // One context per pipeline; only `options` changes from rule to rule.
@@ -296,7 +321,7 @@ function findingSeverity(
 
 /** The configured severity of an engine rule, or `undefined` when it is off. */
 function severityFor(policy: PreparedPolicy, id: string): Severity | undefined {
-  return policy.rules.find((r) => r.rule.meta.id === id)?.severity;
+  return policy.severities.get(id);
 }
 
 function applySuppressions(
@@ -381,14 +406,13 @@ function applySuppressions(
       suppressed.push({ finding, suppression: best.suppression, suppressionPath: best.path });
     } else findings.push(finding);
   }
-  const enabled = new Set(policy.rules.map((r) => r.rule.meta.id));
   for (const placed of usable) {
     if (used.has(placed)) continue;
     const { rule } = placed.suppression;
     report(
       SUPPRESSION_UNUSED,
       placed.path,
-      enabled.has(rule)
+      policy.severities.has(rule)
         ? `suppression of ${rule} matches no finding on this node; remove it`
         : `suppression of ${rule} matches no finding (the rule is not enabled); remove it`,
     );

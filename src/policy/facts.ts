@@ -55,10 +55,10 @@ export interface DeclaredEnvironment {
 export interface DeliveryFacts {
   /** Typed delivery steps in document order. */
   readonly delivery: readonly DeliveryStepInfo[];
-  /** Typed steps of one kind. */
-  ofKind<K extends DeliveryStep['step']>(kind: K): DeliveryStepInfo<Extract<DeliveryStep, { step: K }>>[];
-  /** Typed steps providing a control (`imageScan`, `sast`, ...). */
-  withControl(kind: ControlKind): DeliveryStepInfo[];
+  /** Typed steps of one kind (computed once per kind; shared, never mutate). */
+  ofKind<K extends DeliveryStep['step']>(kind: K): readonly DeliveryStepInfo<Extract<DeliveryStep, { step: K }>>[];
+  /** Typed steps providing a control (`imageScan`, `sast`, ...; computed once per kind; shared). */
+  withControl(kind: ControlKind): readonly DeliveryStepInfo[];
   /** `sh` steps. */
   readonly shell: readonly (StepInfo & { step: ShStep })[];
   /** Shell steps whose script matches `pattern`. */
@@ -113,10 +113,23 @@ const ENVIRONMENT_WORDS: readonly [RegExp, string][] = [
   [/\b(?:qa|test|uat)\b/i, 'qa'],
 ];
 
+/** The pattern finding an environment name as a word, by name (names recur in every pipeline); cleared when large. */
+const environmentNamePatterns = new Map<string, RegExp>();
+
+function environmentNamePattern(name: string): RegExp {
+  let pattern = environmentNamePatterns.get(name);
+  if (!pattern) {
+    if (environmentNamePatterns.size >= 1_000) environmentNamePatterns.clear();
+    pattern = new RegExp(`(?:^|[^A-Za-z0-9])${name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}(?:$|[^A-Za-z0-9])`, 'i');
+    environmentNamePatterns.set(name, pattern);
+  }
+  return pattern;
+}
+
 /** Finds an environment name in free text: declared names first, then common words. */
 export function environmentIn(text: string, declared: Iterable<string>): string | undefined {
   for (const name of declared) {
-    if (new RegExp(`(?:^|[^A-Za-z0-9])${name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}(?:$|[^A-Za-z0-9])`, 'i').test(text)) return name;
+    if (environmentNamePattern(name).test(text)) return name;
   }
   for (const [pattern, name] of ENVIRONMENT_WORDS) if (pattern.test(text)) return name;
   return undefined;
@@ -132,6 +145,12 @@ export function deliveryFacts(index: PipelineIndex): DeliveryFacts {
   cache.set(index, facts);
   return facts;
 }
+
+/** Stage `i` of the chain from the outermost ancestor down to `stage` itself. */
+const chainAt = (stage: StageInfo, i: number): StageInfo => (i < stage.ancestors.length ? stage.ancestors[i]! : stage);
+
+/** Whether `candidate` is `stage` or one of its ancestors. */
+const inChain = (stage: StageInfo, candidate: StageInfo): boolean => candidate === stage || stage.ancestors.includes(candidate);
 
 function computeFacts(index: PipelineIndex): DeliveryFacts {
   const { pipeline } = index;
@@ -197,17 +216,19 @@ function computeFacts(index: PipelineIndex): DeliveryFacts {
   const deployedEnvironments: string[] = [];
   for (const d of deploys) if (d.environment && !deployedEnvironments.includes(d.environment)) deployedEnvironments.push(d.environment);
 
+  // Asked for many pairs of steps by several rules: the chains (ancestors, then the stage) are
+  // read in place rather than copied.
   const stageRunsBefore = (a: StageInfo, b: StageInfo): boolean => {
-    const chainA = [...a.ancestors, a];
-    const chainB = [...b.ancestors, b];
+    const lengthA = a.ancestors.length + 1;
+    const lengthB = b.ancestors.length + 1;
     let i = 0;
-    while (i < chainA.length && i < chainB.length && chainA[i] === chainB[i]) i++;
-    if (i === chainA.length || i === chainB.length) return false; // same stage or nested: not strictly before
-    const divergeA = chainA[i]!;
+    while (i < lengthA && i < lengthB && chainAt(a, i) === chainAt(b, i)) i++;
+    if (i === lengthA || i === lengthB) return false; // same stage or nested: not strictly before
+    const divergeA = chainAt(a, i);
     const container = divergeA.path[divergeA.path.length - 2];
     const inMatrix = divergeA.path[divergeA.path.length - 3] === 'matrix';
     if (container === 'parallel' || inMatrix) return false;
-    return divergeA.order < chainB[i]!.order;
+    return divergeA.order < chainAt(b, i).order;
   };
 
   const runsBefore = (a: StepInfo, b: StepInfo): boolean => {
@@ -219,10 +240,8 @@ function computeFacts(index: PipelineIndex): DeliveryFacts {
       if (!a.post && b.post) return true;
       return a.order < b.order;
     }
-    const chainA = [...a.stage.ancestors, a.stage];
-    const chainB = [...b.stage.ancestors, b.stage];
-    if (chainB.includes(a.stage)) return false; // a in an enclosing stage's post runs after b
-    if (chainA.includes(b.stage)) return b.post !== undefined; // b in the post of a's enclosing stage
+    if (inChain(b.stage, a.stage)) return false; // a in an enclosing stage's post runs after b
+    if (inChain(a.stage, b.stage)) return b.post !== undefined; // b in the post of a's enclosing stage
     return stageRunsBefore(a.stage, b.stage);
   };
 
@@ -234,15 +253,28 @@ function computeFacts(index: PipelineIndex): DeliveryFacts {
       if (info.post !== 'success' && info.post !== 'fixed') return undefined;
       return approvals.find((a) => matches(a) && a.stage.ancestors.length === 0 && !a.stage.stage.when);
     }
-    const stageChain = [...info.stage.ancestors, info.stage];
-    return approvals.find((a) => matches(a) && (stageChain.includes(a.stage) || stageRunsBefore(a.stage, info.stage!)));
+    const stage = info.stage;
+    return approvals.find((a) => matches(a) && (inChain(stage, a.stage) || stageRunsBefore(a.stage, stage)));
+  };
+
+  // A dozen rules ask for the same few kinds and controls.
+  const byKind = new Map<string, readonly DeliveryStepInfo[]>();
+  const byControl = new Map<ControlKind, readonly DeliveryStepInfo[]>();
+  const ofKind = <K extends DeliveryStep['step']>(kind: K) => {
+    let list = byKind.get(kind);
+    if (!list) byKind.set(kind, (list = Object.freeze(delivery.filter((s) => s.step.step === kind))));
+    return list as readonly DeliveryStepInfo<Extract<DeliveryStep, { step: K }>>[];
+  };
+  const withControl = (kind: ControlKind) => {
+    let list = byControl.get(kind);
+    if (!list) byControl.set(kind, (list = Object.freeze(delivery.filter((s) => controlKindsOf(s.step).includes(kind)))));
+    return list;
   };
 
   return {
     delivery,
-    ofKind: <K extends DeliveryStep['step']>(kind: K) =>
-      delivery.filter((s): s is DeliveryStepInfo<Extract<DeliveryStep, { step: K }>> => s.step.step === kind),
-    withControl: (kind) => delivery.filter((s) => controlKindsOf(s.step).includes(kind)),
+    ofKind,
+    withControl,
     shell,
     shellMatching: (pattern) => shell.filter((s) => pattern.test(s.step.script)),
     deploys,
@@ -404,11 +436,19 @@ export function shellControls(script: string): readonly ControlKind[] {
   return remember(shellControlsCache, script, Object.freeze([...kinds]));
 }
 
-/** Steps (typed, or `sh` by hand) that provide a control. */
-export function stepsWithControl(facts: DeliveryFacts, kind: ControlKind): StepInfo[] {
-  const typed: StepInfo[] = facts.withControl(kind);
-  const byHand = facts.shell.filter((s) => shellControls(s.step.script).includes(kind));
-  return [...typed, ...byHand].sort((a, b) => a.order - b.order);
+const controlSteps = new WeakMap<DeliveryFacts, Map<ControlKind, readonly StepInfo[]>>();
+
+/** Steps (typed, or `sh` by hand) that provide a control, in document order (once per pipeline and kind; shared, never mutate). */
+export function stepsWithControl(facts: DeliveryFacts, kind: ControlKind): readonly StepInfo[] {
+  let byKind = controlSteps.get(facts);
+  if (!byKind) controlSteps.set(facts, (byKind = new Map()));
+  let steps = byKind.get(kind);
+  if (!steps) {
+    const typed: readonly StepInfo[] = facts.withControl(kind);
+    const byHand = facts.shell.filter((s) => shellControls(s.step.script).includes(kind));
+    byKind.set(kind, (steps = Object.freeze([...typed, ...byHand].sort((a, b) => a.order - b.order))));
+  }
+  return steps;
 }
 
 /**

@@ -178,6 +178,12 @@ export interface PipelineIndex {
   readonly customOptions: readonly CustomOptionsInfo[];
   /** Every string in the model except inside `suppressions` (computed on first use). */
   strings(): readonly StringInfo[];
+  /**
+   * Calls `visit` for every string of {@link strings}, in the same order, without building the
+   * list: for a rule that looks at each string once and needs the path of only a few. `path()`
+   * returns the current string's path (a fresh array) and is valid during that call only.
+   */
+  forEachString(visit: (value: string, key: string | undefined, path: () => ModelPath) => void): void;
   /** Steps of one stage (including nested block steps, Groovy calls and the stage's `post`). */
   stepsOf(stage: StageInfo): readonly StepInfo[];
   /** The stage at exactly this path, if any. */
@@ -190,16 +196,37 @@ const isStepLike = (value: unknown): value is Step =>
   typeof value === 'object' && value !== null && typeof (value as { step?: unknown }).step === 'string';
 
 /** Nested step lists of a block step: every array property whose items are steps (`steps`, `body`, ...). */
-function nestedStepLists(step: Step): [string, Step[]][] {
-  const lists: [string, Step[]][] = [];
-  for (const [key, value] of Object.entries(step)) {
+function nestedStepLists(step: Step): readonly [string, Step[]][] {
+  let lists: [string, Step[]][] | undefined;
+  for (const key in step) {
+    const value = (step as Record<string, unknown>)[key];
     if (key === 'suppressions' || !Array.isArray(value) || value.length === 0) continue;
-    if (value.every(isStepLike)) lists.push([key, value as Step[]]);
+    if (value.every(isStepLike)) (lists ??= []).push([key, value as Step[]]);
   }
-  return lists;
+  return lists ?? EMPTY;
 }
 
 const pathKey = (path: ModelPath) => path.join('\u0000');
+
+/**
+ * Whether a value may hold raw Groovy (a `{ $groovy }` object; in a `when`, an `expression`
+ * string): a scan without allocations, so that the values holding none (most) cost no walk that
+ * builds paths. It looks at everything the walk looks at, and more (nested step lists).
+ */
+function mayHoldGroovy(value: unknown, inWhen: boolean): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (mayHoldGroovy(value[i], inWhen)) return true;
+    return false;
+  }
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'string') {
+      if (key === '$groovy' || (inWhen && key === 'expression')) return true;
+    } else if (key !== 'suppressions' && mayHoldGroovy(item, inWhen)) return true;
+  }
+  return false;
+}
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
@@ -275,7 +302,6 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
   const agents: AgentInfo[] = [];
   const customOptions: CustomOptionsInfo[] = [];
   const stepsByStage = new Map<StageInfo, StepInfo[]>();
-  const stageByPath = new Map<string, StageInfo>();
 
   const pipelineEnvironment: EnvironmentBlockInfo[] = pipeline.environment
     ? [{ environment: pipeline.environment, path: ['environment'], stage: undefined }]
@@ -351,34 +377,52 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
     visit(allCalls, enclosing);
   };
 
-  /** Raw Groovy inside a value: `{ $groovy }` objects, and `expression` strings inside `when`. */
+  /**
+   * Raw Groovy inside a value: `{ $groovy }` objects, and `expression` strings inside `when`. The
+   * walk keeps the path below `base` on one stack and copies it only for a Groovy source it finds
+   * (most values hold none).
+   */
   const addGroovyValues = (
     value: unknown,
-    path: ModelPath,
+    base: ModelPath,
     kind: GroovySourceKind,
     stage: StageInfo | undefined,
     post: PostCondition | undefined,
     enclosing: readonly StepInfo[],
   ) => {
-    if (typeof value !== 'object' || value === null) return;
-    if (Array.isArray(value)) {
-      value.forEach((item, i) => addGroovyValues(item, [...path, i], kind, stage, post, enclosing));
-      return;
-    }
-    const record = value as Record<string, unknown>;
-    if (typeof record['$groovy'] === 'string') {
-      addGroovy(kind, record['$groovy'], [...path, '$groovy'], path, stage, post, enclosing);
-      return;
-    }
-    for (const key in record) {
-      if (key === 'suppressions') continue;
-      const item = record[key];
-      if (kind === 'when' && key === 'expression' && typeof item === 'string') {
-        addGroovy(kind, item, [...path, key], [...path, key], stage, post, enclosing);
-      } else if (typeof item === 'object' && item !== null && !(Array.isArray(item) && item.length > 0 && item.every(isStepLike))) {
-        addGroovyValues(item, [...path, key], kind, stage, post, enclosing);
+    if (!mayHoldGroovy(value, kind === 'when')) return;
+    const below: (string | number)[] = [];
+    const pathHere = (): (string | number)[] => [...base, ...below];
+    const walk = (node: object): void => {
+      if (Array.isArray(node)) {
+        for (let i = 0; i < node.length; i++) {
+          const item: unknown = node[i];
+          if (typeof item !== 'object' || item === null) continue;
+          below.push(i);
+          walk(item);
+          below.pop();
+        }
+        return;
       }
-    }
+      const record = node as Record<string, unknown>;
+      const source = record['$groovy'];
+      if (typeof source === 'string') {
+        addGroovy(kind, source, [...pathHere(), '$groovy'], pathHere(), stage, post, enclosing);
+        return;
+      }
+      for (const key in record) {
+        if (key === 'suppressions') continue;
+        const item = record[key];
+        if (kind === 'when' && key === 'expression' && typeof item === 'string') {
+          addGroovy(kind, item, [...pathHere(), key], [...pathHere(), key], stage, post, enclosing);
+        } else if (typeof item === 'object' && item !== null && !(Array.isArray(item) && item.length > 0 && item.every(isStepLike))) {
+          below.push(key);
+          walk(item);
+          below.pop();
+        }
+      }
+    };
+    walk(value as object);
   };
 
   const addSteps = (
@@ -388,15 +432,19 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
     post: PostCondition | undefined,
     enclosing: readonly StepInfo[],
   ) => {
-    list.forEach((step, i) => {
+    // Every step of the list has the same stage and wrappers, so the same scope.
+    let scope: StepScope | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const step = list[i]!;
       const path = [...base, i];
       // Arguments are evaluated where the step is called, before it runs.
       if (step.step !== 'script') addGroovyValues(step, path, 'value', stage, post, enclosing);
-      const info: StepInfo = { step, path, stage, post, enclosing, order: steps.length, origin: 'model', scope: scopeOf(stage, enclosing) };
+      const info: StepInfo = { step, path, stage, post, enclosing, order: steps.length, origin: 'model', scope: (scope ??= scopeOf(stage, enclosing)) };
       push(info);
-      if (step.step === 'script') addGroovy('script', step.groovy, [...path, 'groovy'], path, stage, post, [...enclosing, info]);
-      for (const [key, nested] of nestedStepLists(step)) addSteps(nested, [...info.path, key], stage, post, [...enclosing, info]);
-    });
+      let inner: readonly StepInfo[] | undefined;
+      if (step.step === 'script') addGroovy('script', step.groovy, [...path, 'groovy'], path, stage, post, (inner ??= [...enclosing, info]));
+      for (const [key, nested] of nestedStepLists(step)) addSteps(nested, [...info.path, key], stage, post, (inner ??= [...enclosing, info]));
+    }
   };
 
   const addPost = (post: Post | undefined, base: ModelPath, stage: StageInfo | undefined) => {
@@ -456,7 +504,6 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
       if (stage.agent !== undefined) agents.push({ agent: stage.agent, path: [...path, 'agent'], stage: info });
       if (stage.options?.custom?.length) customOptions.push({ custom: stage.options.custom, path: [...path, 'options', 'custom'] });
       stages.push(info);
-      stageByPath.set(pathKey(path), info);
       stepsByStage.set(info, []);
       addStageValues(stage as unknown as Record<string, unknown>, path, info);
       if (stage.steps) addSteps(stage.steps, [...path, 'steps'], info, undefined, []);
@@ -491,6 +538,8 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
   }
 
   let strings: StringInfo[] | undefined;
+  // Built on the first lookup: few rules look stages up by path.
+  let stageByPath: Map<string, StageInfo> | undefined;
   return {
     pipeline,
     stages,
@@ -500,8 +549,9 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
     agents,
     customOptions,
     strings: () => (strings ??= collectStrings(pipeline)),
+    forEachString: (visit) => forEachString(pipeline, visit),
     stepsOf: (stage) => stepsByStage.get(stage) ?? [],
-    stageAt: (path) => stageByPath.get(pathKey(path)),
+    stageAt: (path) => (stageByPath ??= new Map(stages.map((stage) => [pathKey(stage.path), stage]))).get(pathKey(path)),
   };
 }
 
@@ -544,6 +594,30 @@ function collectStrings(root: unknown): StringInfo[] {
   };
   visit(root, undefined, undefined);
   return out;
+}
+
+/** The walk of {@link collectStrings} with the path on one stack, copied only when asked for. */
+function forEachString(root: unknown, visit: (value: string, key: string | undefined, path: () => ModelPath) => void): void {
+  const stack: (string | number)[] = [];
+  const path = (): ModelPath => stack.slice();
+  const walk = (value: unknown, key: string | undefined): void => {
+    if (typeof value === 'string') visit(value, key, path);
+    else if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        stack.push(i);
+        walk(value[i], key);
+        stack.pop();
+      }
+    } else if (typeof value === 'object' && value !== null) {
+      for (const k in value) {
+        if (k === 'suppressions') continue;
+        stack.push(k);
+        walk((value as Record<string, unknown>)[k], k);
+        stack.pop();
+      }
+    }
+  };
+  walk(root, undefined);
 }
 
 /** Whether `path` is `prefix` or lies inside it. */

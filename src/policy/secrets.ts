@@ -61,6 +61,19 @@ function redact(secret: string): string {
   return `${secret.slice(0, 4)}${'*'.repeat(Math.min(8, Math.max(4, secret.length - 4)))}`;
 }
 
+/** Shortest string a token of {@link TOKEN} fits in. */
+const TOKEN_MIN_LENGTH = 32;
+
+/**
+ * Results for long values, by name and exact value: the same scripts and URLs recur in every
+ * pipeline of a project (a fleet of services built from one preset), and scanning a long value
+ * costs far more than looking it up. Short values are scanned every time. Cleared when large.
+ */
+const longValueResults = new Map<string, Map<string, SecretMatch | undefined>>();
+const LONG_VALUE = 64;
+const MEMO_LIMIT = 5_000;
+let memoSize = 0;
+
 /**
  * Finds a literal secret in a string value. `name` is the key holding it (an environment
  * variable, an argument), if any: a random-looking value under a secret-like name is reported
@@ -68,6 +81,23 @@ function redact(secret: string): string {
  */
 export function findSecret(value: string, name?: string): SecretMatch | undefined {
   if (value.length < 8) return undefined;
+  if (value.length < LONG_VALUE) return scan(value, name);
+  const nameKey = name ?? '';
+  let byValue = longValueResults.get(nameKey);
+  if (byValue?.has(value)) return byValue.get(value);
+  const found = scan(value, name);
+  if (memoSize >= MEMO_LIMIT) {
+    longValueResults.clear();
+    memoSize = 0;
+    byValue = undefined;
+  }
+  if (!byValue) longValueResults.set(nameKey, (byValue = new Map()));
+  byValue.set(value, found === undefined ? undefined : Object.freeze(found));
+  memoSize++;
+  return found;
+}
+
+function scan(value: string, name: string | undefined): SecretMatch | undefined {
   if (ANY_PATTERN.test(value)) {
     for (const [kind, pattern] of PATTERNS) {
       const match = pattern.exec(value);
@@ -82,6 +112,7 @@ export function findSecret(value: string, name?: string): SecretMatch | undefine
       return { kind: `high-entropy value of ${name}`, redacted: redact(candidate) };
     }
   }
+  if (value.length < TOKEN_MIN_LENGTH) return undefined;
   for (const token of value.match(TOKEN) ?? []) {
     if (looksLikeDigest(token) || !mixedClasses(token)) continue;
     if (shannonEntropy(token) >= 4.2) return { kind: 'high-entropy token', redacted: redact(token) };

@@ -1,6 +1,7 @@
 import type { ModelPath } from '../../../diagnostics.ts';
 import { deliveryFacts } from '../../facts.ts';
 import { defineRule, type RuleFinding } from '../../rule.ts';
+import { parseTemplate } from './taskdef-findings.ts';
 
 /** OBS-001: production ECS services log to CloudWatch Logs. */
 export default defineRule({
@@ -30,12 +31,9 @@ export default defineRule({
       const text = readFile(step.taskDefinition);
       if (text === undefined) continue; // not in this project: preflight checks the running task definition
       const at: ModelPath = [...info.path, 'taskDefinition'];
-      let template: { containerDefinitions?: Array<{ name?: string; logConfiguration?: { logDriver?: string; options?: Record<string, string> } }> };
-      try {
-        template = JSON.parse(text);
-      } catch {
-        continue; // SECRET-005 reports a template that is not JSON
-      }
+      const parsed = parseTemplate(text);
+      if (!parsed.ok) continue; // SECRET-005 reports a template that is not JSON
+      const template = parsed.json as { containerDefinitions?: Array<{ name?: string; logConfiguration?: { logDriver?: string; options?: Record<string, string> } }> };
       const containers = Array.isArray(template?.containerDefinitions) ? template.containerDefinitions : [];
       for (const container of containers) {
         const logging = container?.logConfiguration;

@@ -1,4 +1,4 @@
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 import { findSecret } from '../../secrets.ts';
 
 /** SECRET-001: no literal secrets anywhere in the model. */
@@ -19,18 +19,20 @@ export default defineRule({
       good: "notify('failure', [slack('#deploys', 'slack-bot-token')])",
     },
   },
-  *check({ index }) {
-    for (const s of index.strings()) {
-      if (s.key === 'step' || s.key === 'type' || s.key === 'name') continue;
-      const name = typeof s.path[s.path.length - 1] === 'string' ? String(s.path[s.path.length - 1]) : s.key;
-      const match = findSecret(s.value, name);
-      if (!match) continue;
-      yield {
-        path: s.path,
+  check({ index }) {
+    const findings: RuleFinding[] = [];
+    // The name a value is judged under is the property holding it (for array items, the array's).
+    index.forEachString((value, key, path) => {
+      if (key === 'step' || key === 'type' || key === 'name') return;
+      const match = findSecret(value, key);
+      if (!match) return;
+      findings.push({
+        path: path(),
         message: `literal secret: this looks like a ${match.kind} (${match.redacted}); store it in Jenkins credentials and reference it by id`,
         expected: 'a credentials reference',
         found: match.redacted,
-      };
-    }
+      });
+    });
+    return findings;
   },
 });

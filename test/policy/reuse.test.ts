@@ -1,0 +1,163 @@
+/**
+ * What the policy computes once and reuses (issue #14): results kept by exact input (long secret
+ * candidates, task-definition templates, environment-name patterns), per-pipeline facts shared by
+ * several rules, and the index walks that build paths only where they are needed. Each case feeds
+ * two inputs that differ as little as possible and checks that each gets its own answer.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Pipeline, Step } from '../../src/model/schema.ts';
+import { runPolicy } from '../../src/policy/engine.ts';
+import { environmentIn } from '../../src/policy/facts.ts';
+import { indexPipeline } from '../../src/policy/model-index.ts';
+import { findSecret } from '../../src/policy/secrets.ts';
+import { accounts, compliant, deployStep, mutate, STAGE } from './fintech-fixture.ts';
+import { pipeline, sh, validPipeline } from './fixtures.ts';
+
+const now = new Date('2026-12-07T00:00:00Z');
+
+describe('findSecret on long values (kept by name and exact value)', () => {
+  // Entropy log2(10) ≈ 3.3: a secret under a secret-like name, but no high-entropy token.
+  const lowEntropy = 'abcdefgh12'.repeat(8);
+  const awsKey = `echo "deploying with the release tooling of the platform team" AKIA${'Q'.repeat(16)}`;
+
+  it('judges the same long value under each name', () => {
+    expect(lowEntropy.length).toBeGreaterThanOrEqual(64);
+    expect(findSecret(lowEntropy, 'DB_PASSWORD')?.kind).toBe('high-entropy value of DB_PASSWORD');
+    expect(findSecret(lowEntropy, 'label')).toBeUndefined();
+    expect(findSecret(lowEntropy)).toBeUndefined();
+    expect(findSecret(lowEntropy, 'DB_PASSWORD')?.kind).toBe('high-entropy value of DB_PASSWORD');
+  });
+
+  it('gives values one character apart their own answers, again on the second call', () => {
+    const harmless = awsKey.replace('AKIA', 'AKIB');
+    for (let round = 0; round < 2; round++) {
+      expect(findSecret(awsKey, 'script')).toEqual({ kind: 'AWS access key id', redacted: 'AKIA********' });
+      expect(findSecret(harmless, 'script')).toBeUndefined();
+    }
+  });
+});
+
+describe('task-definition templates (parsed and linted once per exact text)', () => {
+  const template = (user: string, secretAccount: string) =>
+    JSON.stringify({
+      family: 'payments-api',
+      taskRoleArn: 'arn:aws:iam::333333333333:role/payments-task',
+      executionRoleArn: 'arn:aws:iam::333333333333:role/payments-exec',
+      containerDefinitions: [
+        {
+          name: 'app',
+          user,
+          readonlyRootFilesystem: true,
+          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/payments-api' } },
+          secrets: [{ name: 'DB_PASSWORD', valueFrom: `arn:aws:secretsmanager:eu-west-1:${secretAccount}:secret:db-AbCdEf` }],
+        },
+      ],
+    });
+  const codes = (p: Pipeline, files: Record<string, string>) =>
+    runPolicy(validPipeline(p), { packs: ['fintech'] }, { source: 'pipelines/x.pipeline.ts', now, readFile: (f) => files[f] })
+      .findings.filter((f) => f.code === 'SECRET-005' || f.code === 'DEPLOY-005' || f.code === 'OBS-001')
+      .map((f) => `${f.code} ${f.message}`);
+
+  it('reports what each text holds, whatever was linted before', () => {
+    const hardened = template('1000:1000', accounts.prod);
+    const root = template('0', accounts.prod);
+    const files = (text: string) => ({ 'deploy/taskdef.dev.json': text, 'deploy/taskdef.stage.json': text, 'deploy/taskdef.prod.json': text });
+    for (let round = 0; round < 2; round++) {
+      const clean = codes(compliant(), files(hardened));
+      expect(clean.filter((c) => c.startsWith('DEPLOY-005'))).toEqual([]);
+      const rooted = codes(compliant(), files(root));
+      expect(rooted.filter((c) => c.startsWith('DEPLOY-005'))).toHaveLength(3);
+      expect(rooted.every((c) => !c.startsWith('DEPLOY-005') || c.includes('runs as root'))).toBe(true);
+    }
+  });
+
+  it('checks the same text against the account of each deploy', () => {
+    const text = template('1000:1000', accounts.prod);
+    const findings = codes(compliant(), { 'deploy/taskdef.dev.json': text, 'deploy/taskdef.prod.json': text });
+    // dev deploys in account 111…, the secret is in 333…: only dev's template is in the wrong account.
+    expect(findings.filter((c) => c.startsWith('SECRET-005'))).toEqual([
+      `SECRET-005 deploy/taskdef.dev.json (containerDefinitions[0].secrets[0]): container app takes secret DB_PASSWORD from account ${accounts.prod}, not the account it is deployed in (${accounts.dev})`,
+    ]);
+  });
+
+  it('reports a template that is not JSON with its own parse error', () => {
+    const broken = codes(compliant(), { 'deploy/taskdef.prod.json': '{ "family": ' });
+    const other = codes(compliant(), { 'deploy/taskdef.prod.json': '{ "family" ' });
+    expect(broken).toHaveLength(1);
+    expect(other).toHaveLength(1);
+    expect(broken[0]).toMatch(/^SECRET-005 deploy\/taskdef\.prod\.json is not valid JSON \(/);
+    expect(broken[0]).not.toBe(other[0]);
+  });
+});
+
+describe('environment names in free text (patterns kept by name)', () => {
+  it('finds each name as a word, and only that name', () => {
+    expect(environmentIn('Deploy prod-eu', ['prod-eu', 'prod'])).toBe('prod-eu');
+    expect(environmentIn('Deploy prod', ['prod-eu', 'prod'])).toBe('prod');
+    expect(environmentIn('Deploy product', ['prod-eu', 'prod'])).toBeUndefined();
+    expect(environmentIn('Deploy a.b', ['a.b'])).toBe('a.b');
+    expect(environmentIn('Deploy axb', ['a.b'])).toBeUndefined();
+  });
+});
+
+describe('facts several rules share (computed once per pipeline)', () => {
+  it('two pipelines do not share their steps', () => {
+    const first = runPolicy(validPipeline(compliant()), { packs: ['fintech'] }, { source: 'a', now });
+    const second = runPolicy(
+      validPipeline(mutate((p) => p.stages.splice(STAGE.image, 0, { name: 'Second image', steps: [sh('docker build --pull -t "$IMG:$GIT_COMMIT" --label org.opencontainers.image.revision="$GIT_COMMIT" .')] }))),
+      { packs: ['fintech'] },
+      { source: 'b', now },
+    );
+    expect(first.findings.filter((f) => f.code === 'FLOW-006')).toEqual([]);
+    expect(second.findings.filter((f) => f.code === 'FLOW-006').map((f) => f.message)).toContain(
+      'the run builds a second image; build once and promote the pushed digest',
+    );
+    // And the first pipeline again, after the second: still nothing.
+    expect(runPolicy(validPipeline(compliant()), { packs: ['fintech'] }, { source: 'a', now }).findings.filter((f) => f.code === 'FLOW-006')).toEqual([]);
+  });
+});
+
+describe('index walks', () => {
+  it('forEachString visits what strings() lists, in the same order, with the same keys and paths', () => {
+    const model = validPipeline(
+      mutate((p) => {
+        p.environment = { GREETING: 'hello', TOKEN: { credentials: 'npm-token' }, BUILD: { $groovy: 'currentBuild.number' } };
+        p.stages[STAGE.build]!.steps!.push({ step: 'step', name: 'httpRequest', args: { url: 'https://example.com', headers: [['a', 'b']] } } as Step);
+      }),
+    );
+    const index = indexPipeline(model);
+    const visited: { value: string; key: string | undefined; path: readonly unknown[] }[] = [];
+    index.forEachString((value, key, path) => visited.push({ value, key, path: path() }));
+    expect(visited).toEqual(index.strings().map((s) => ({ value: s.value, key: s.key, path: [...s.path] })));
+    expect(visited.length).toBeGreaterThan(100);
+  });
+
+  it('finds raw Groovy deep in step arguments and when conditions, and none where there is none', () => {
+    const wrapped: Step = {
+      step: 'withCredentials',
+      bindings: [{ type: 'string', credentialsId: 'x', variable: 'X' }],
+      steps: [{ step: 'step', name: 'slackSend', args: { attachments: [{ fields: [{ value: { $groovy: 'env.A' } }] }] } } as Step],
+    };
+    const model = validPipeline(
+      pipeline({
+        stages: [
+          { name: 'A', when: { allOf: [{ branch: 'main' }, { expression: 'env.B == "1"' }] }, steps: [wrapped] },
+          { name: 'B', steps: [deployStep('dev') as Step, sh('make')] },
+        ],
+      }),
+    );
+    const index = indexPipeline(model);
+    expect(index.groovy.map((g) => [g.kind, g.source, g.path, g.nodePath])).toEqual([
+      ['when', 'env.B == "1"', ['stages', 0, 'when', 'allOf', 1, 'expression'], ['stages', 0, 'when', 'allOf', 1, 'expression']],
+      [
+        'value',
+        'env.A',
+        ['stages', 0, 'steps', 0, 'steps', 0, 'args', 'attachments', 0, 'fields', 0, 'value', '$groovy'],
+        ['stages', 0, 'steps', 0, 'steps', 0, 'args', 'attachments', 0, 'fields', 0, 'value'],
+      ],
+    ]);
+    // An `expression` key outside a `when` is an ordinary value.
+    const plain = indexPipeline(validPipeline(pipeline({ stages: [{ name: 'A', steps: [{ step: 'step', name: 'x', args: { expression: 'a + b' } } as Step] }] })));
+    expect(plain.groovy).toEqual([]);
+  });
+});
