@@ -33,6 +33,8 @@ export const CPS_POOL_PER_SCRIPT_METHOD = 4;
 /** The kinds of pool constants (a string and a class of the same name are different entries). */
 export type ConstantKind = 'string' | 'class' | 'number' | 'other';
 
+/** The last constant-pool index a one-byte `ldc` reaches. */
+const MAX_LDC_INDEX = 255;
 /** Strings longer than this are pooled by length and ends (see {@link ConstantPool}). */
 const LONG_CONSTANT = 96;
 const LONG_CONSTANT_ENDS = 48;
@@ -68,27 +70,39 @@ export class ConstantPool {
 
   /** Bytes of an `ldc` of this constant: 2 while its index fits a byte, else 3 (`ldc_w`). */
   ldc(kind: ConstantKind, value: string | number, slots: number): number {
-    let index: number;
+    // Once the pool is past index 255, every new entry is an `ldc_w`: only whether a constant is
+    // among the entries made before changes its cost, so new entries need not be recorded.
+    const full = this.next > MAX_LDC_INDEX;
     if (typeof value === 'string' && value.length > LONG_CONSTANT) {
       const byLength = this.longEntries[kind];
       let byStart = byLength.get(value.length);
-      if (!byStart) byLength.set(value.length, (byStart = new Map()));
+      if (!byStart) {
+        if (full) return 3;
+        byLength.set(value.length, (byStart = new Map()));
+      }
       const start = value.slice(0, LONG_CONSTANT_ENDS);
       let byEnd = byStart.get(start);
-      if (!byEnd) byStart.set(start, (byEnd = new Map()));
+      if (!byEnd) {
+        if (full) return 3;
+        byStart.set(start, (byEnd = new Map()));
+      }
       const end = value.slice(-LONG_CONSTANT_ENDS);
       const known = byEnd.get(end);
-      if (known !== undefined) index = known;
-      else byEnd.set(end, (index = this.allocate(slots)));
+      if (known !== undefined) return known <= MAX_LDC_INDEX ? 2 : 3;
+      if (full) return 3;
+      byEnd.set(end, this.allocate(slots));
     } else {
       const entries = this.entries[kind];
       const known = entries.get(value);
-      if (known !== undefined) index = known;
-      else entries.set(value, (index = this.allocate(slots)));
+      if (known !== undefined) return known <= MAX_LDC_INDEX ? 2 : 3;
+      if (full) return 3;
+      entries.set(value, this.allocate(slots));
     }
-    return index <= 255 ? 2 : 3;
+    // A new entry gets index `next` (at most 255 here).
+    return 2;
   }
 
+  /** Allocates `slots` entries; returns the first one's index. */
   private allocate(slots: number): number {
     const index = this.next;
     this.next += slots;
@@ -98,7 +112,7 @@ export class ConstantPool {
   /** A fresh entry (call-site indices are all distinct integers). */
   fresh(): number {
     const index = this.next++;
-    return index <= 255 ? 2 : 3;
+    return index <= MAX_LDC_INDEX ? 2 : 3;
   }
 }
 
@@ -145,13 +159,16 @@ export class CpsMethod {
     this.bytes += this.pool.ldc('class', name, 2);
   }
 
-  /** `ScriptBytecodeAdapter.createList(new Object[] {...})` of raw constants (closure parameter types and names). */
-  rawList(items: readonly (() => void)[]): void {
-    this.bytes += (items.length <= 5 ? 1 : 2) + 3 + 3;
-    items.forEach((item, i) => {
+  /**
+   * `ScriptBytecodeAdapter.createList(new Object[] {...})` of `count` raw constants of one kind
+   * (closure parameter types and names): `values` is one value for all, or one each.
+   */
+  rawList(kind: 'class' | 'string', values: string | readonly string[], count: number): void {
+    this.bytes += (count <= 5 ? 1 : 2) + 3 + 3;
+    for (let i = 0; i < count; i++) {
       this.bytes += 1 + (i <= 5 ? 1 : 2) + 1;
-      item();
-    });
+      this.bytes += this.pool.ldc(kind, typeof values === 'string' ? values : values[i]!, 2);
+    }
   }
 }
 
@@ -161,7 +178,10 @@ export type Emit = (m: CpsMethod) => void;
 // ------------------------------------------------------------------ Builder nodes
 
 /** `b.constant(value)`. */
-export const constant =
+export const constant = (value: string | number | boolean | null): Emit =>
+  value === null ? NULL_CONSTANT : value === true ? TRUE_CONSTANT : value === false ? FALSE_CONSTANT : valueConstant(value);
+
+const valueConstant =
   (value: string | number | boolean | null): Emit =>
   (m) => {
     m.callSite(1);
@@ -171,6 +191,10 @@ export const constant =
       m.bytes += Number.isInteger(value) && Math.abs(value) <= 2 ** 31 ? pushInt(value, m.pool) + 3 : m.pool.ldc('number', value, 2) + 3;
     } else m.rawString(value);
   };
+
+const NULL_CONSTANT = valueConstant(null);
+const TRUE_CONSTANT = valueConstant(true);
+const FALSE_CONSTANT = valueConstant(false);
 
 /** `b.constant(SomeClass)` (a class literal used as a value). */
 export const classConstant =
@@ -191,7 +215,8 @@ export const functionCall =
     m.callSite(4 + args.length);
     m.line(line);
     (receiver ?? javaThis)(m);
-    constant(name)(m);
+    m.callSite(1); // constant(name)
+    m.rawString(name);
     m.rawBoolean();
     for (const a of args) a(m);
   };
@@ -248,13 +273,27 @@ export const block =
 export const safepointed =
   (line: number, body: Emit): Emit =>
   (m) => {
-    m.callSite(2);
-    m.callSite(3);
-    m.line(line);
-    m.rawClass('org/jenkinsci/plugins/workflow/cps/Safepoint');
-    m.rawString('safepoint');
+    emitSafepoint(m, line);
     body(m);
   };
+
+/** {@link safepointed} of `block(statements)`, emitted directly. */
+export function emitSafepointed(m: CpsMethod, line: number, statements: readonly Emit[]): void {
+  emitSafepoint(m, line);
+  m.callSite(statements.length); // block
+  for (const s of statements) s(m);
+}
+
+function emitSafepoint(m: CpsMethod, line: number): void {
+  m.callSite(2);
+  m.callSite(3);
+  m.line(line);
+  m.rawClass('org/jenkinsci/plugins/workflow/cps/Safepoint');
+  m.rawString('safepoint');
+}
+
+const NO_PARAMETERS: readonly string[] = [];
+const IMPLICIT_IT: readonly string[] = ['it'];
 
 /**
  * `{ statements }`: `b.closure(line, [types], [names], safepointed(block(statements)))`. A closure
@@ -266,10 +305,10 @@ export const closure =
   (m) => {
     m.callSite(4);
     m.line(line);
-    const names = params === null ? [] : params.length === 0 ? ['it'] : params;
-    m.rawList(names.map(() => () => m.rawClass('java/lang/Object')));
-    m.rawList(names.map((n) => () => m.rawString(n)));
-    safepointed(line, block(statements))(m);
+    const names = params === null ? NO_PARAMETERS : params.length === 0 ? IMPLICIT_IT : params;
+    m.rawList('class', 'java/lang/Object', names.length);
+    m.rawList('string', names, names.length);
+    emitSafepointed(m, line, statements);
   };
 
 export const returnStatement =

@@ -32,6 +32,7 @@ import {
   map,
   newInstance,
   returnStatement,
+  emitSafepointed,
   safepointed,
   staticCall,
   type Emit,
@@ -101,6 +102,26 @@ export function estimateMethodSize(ast: JenkinsfileAst, options: EstimateOptions
 // ------------------------------------------------------------------ names Declarative treats specially
 
 const MODEL = 'org/jenkinsci/plugins/pipeline/modeldefinition/model/';
+/** Declarative's model classes, each name built once (a constant's pool lookup then hashes the same string). */
+const MODEL_CLASS = {
+  Agent: `${MODEL}Agent`,
+  Environment: `${MODEL}Environment`,
+  Libraries: `${MODEL}Libraries`,
+  Matrix: `${MODEL}Matrix`,
+  Options: `${MODEL}Options`,
+  Parallel: `${MODEL}Parallel`,
+  Parameters: `${MODEL}Parameters`,
+  PostBuild: `${MODEL}PostBuild`,
+  PostStage: `${MODEL}PostStage`,
+  Root: `${MODEL}Root`,
+  Stage: `${MODEL}Stage`,
+  StageConditionals: `${MODEL}StageConditionals`,
+  StageInput: `${MODEL}StageInput`,
+  StageOptions: `${MODEL}StageOptions`,
+  Stages: `${MODEL}Stages`,
+  Tools: `${MODEL}Tools`,
+  Triggers: `${MODEL}Triggers`,
+} as const;
 const UTILS = 'org/jenkinsci/plugins/pipeline/modeldefinition/Utils';
 const COMMON_UTILS = 'org/jenkinsci/plugins/pipeline/modeldefinition/CommonUtils';
 const RESOLVER = `${MODEL}Environment$EnvironmentResolver`;
@@ -181,15 +202,15 @@ class Estimator {
 
   private scriptMethod(def: ScriptMethod): MethodCost {
     const m = new CpsMethod(`def ${def.name}()`, this.pool);
-    m.rawList(def.params.map((p) => () => m.rawString(p)));
-    safepointed(def.line, block(def.body))(m);
+    m.rawList('string', def.params, def.params.length);
+    emitSafepointed(m, def.line, def.body);
     return { name: m.name, bytes: m.bytes };
   }
 
   private verbatim(text: string | undefined): GroovySource {
     if (!text) return { statements: [], methods: [], declaresVariables: false };
     const source = groovyScript(text, this.line, this.scope);
-    this.line += 1 + countLineFeeds(text.replace(/\n$/, ''));
+    this.line += 1 + countLineFeeds(text) - (text.endsWith('\n') ? 1 : 0);
     return source;
   }
 
@@ -202,7 +223,7 @@ class Estimator {
 
   private root(body: Statement[]): Emit {
     const s = sections(body);
-    return newInstance(-1, `${MODEL}Root`, [
+    return newInstance(-1, MODEL_CLASS.Root, [
       this.agent(s.get('agent')),
       this.stagesOf(s.get('stages'), 'Stages', []),
       this.post(s.get('post'), 'PostBuild'),
@@ -227,7 +248,7 @@ class Estimator {
     }
     this.line++;
     if (stages.length === 0) return constant(null);
-    return newInstance(-1, `${MODEL}${container}`, [list(emitted)]);
+    return newInstance(-1, MODEL_CLASS[container], [list(emitted)]);
   }
 
   private stage(stage: CallStatement, parents: string[]): Emit {
@@ -306,7 +327,7 @@ class Estimator {
       built.get('parallel') ?? constant(null),
       constant(null),
     ];
-    const emit = newInstance(-1, `${MODEL}Stage`, parts);
+    const emit = newInstance(-1, MODEL_CLASS.Stage, parts);
     return (m) => {
       const before = m.bytes;
       emit(m);
@@ -341,7 +362,7 @@ class Estimator {
     }
     this.line++;
     if (entries.length === 0) return constant(null);
-    return newInstance(-1, `${MODEL}${container}`, [map(entries)]);
+    return newInstance(-1, MODEL_CLASS[container], [map(entries)]);
   }
 
   /** `new Agent({ [label: 'x'] })`: the agent block as a (nested) map in a closure. */
@@ -359,7 +380,7 @@ class Estimator {
       const type = arg ? expressionText(arg) : 'any';
       value = map([[constant(type), constant(true)]]);
     }
-    return newInstance(-1, `${MODEL}Agent`, [closure(-1, [returnStatement(value)])]);
+    return newInstance(-1, MODEL_CLASS.Agent, [closure(-1, [returnStatement(value)])]);
   }
 
   private mappedClosure(body: Statement[]): Emit {
@@ -405,7 +426,7 @@ class Estimator {
     }
     this.line++;
     if (conditions.length === 0) return constant(null);
-    return newInstance(-1, `${MODEL}StageConditionals`, [
+    return newInstance(-1, MODEL_CLASS.StageConditionals, [
       closure(-1, [returnStatement(list(conditions))]),
       constant(beforeAgent),
       constant(beforeInput),
@@ -452,7 +473,7 @@ class Estimator {
     }
     this.line++;
     if (entries.length === 0) return constant(null);
-    return newInstance(-1, `${MODEL}Tools`, [map(entries)]);
+    return newInstance(-1, MODEL_CLASS.Tools, [map(entries)]);
   }
 
   /** `new Environment(EnvironmentResolver.instanceFromMap([K: { 'v' }]), ...instanceFromMap([creds]))`. */
@@ -481,7 +502,7 @@ class Estimator {
       const entry = [constant(name), translated.closure ? translated.emit : closure(-1, [returnStatement(translated.emit)])] as const;
       (credential(value) ? credentials : plain).push(entry);
     }
-    return newInstance(-1, `${MODEL}Environment`, [
+    return newInstance(-1, MODEL_CLASS.Environment, [
       staticCall(-1, RESOLVER, 'instanceFromMap', [map(plain)]),
       staticCall(-1, RESOLVER, 'instanceFromMap', [map(credentials)]),
     ]);
@@ -533,13 +554,13 @@ class Estimator {
     this.line++;
     if (jobProperties.length + declarative.length + wrappers.length === 0) return constant(null);
     return inStage
-      ? newInstance(-1, `${MODEL}StageOptions`, [map(declarative), map(wrappers)])
-      : newInstance(-1, `${MODEL}Options`, [list(jobProperties), map(declarative), map(wrappers)]);
+      ? newInstance(-1, MODEL_CLASS.StageOptions, [map(declarative), map(wrappers)])
+      : newInstance(-1, MODEL_CLASS.Options, [list(jobProperties), map(declarative), map(wrappers)]);
   }
 
   private describableContainer(section: CallStatement | undefined, container: 'Triggers' | 'Parameters'): Emit {
     const items = this.describableList(section);
-    return items ? newInstance(-1, `${MODEL}${container}`, [items]) : constant(null);
+    return items ? newInstance(-1, MODEL_CLASS[container], [items]) : constant(null);
   }
 
   /** `[instantiateDescribable(...), ...]` for the calls of a triggers/parameters block; undefined when empty. */
@@ -571,7 +592,7 @@ class Estimator {
     }
     this.line++;
     if (items.length === 0) return constant(null);
-    return newInstance(-1, `${MODEL}Libraries`, [list(items)]);
+    return newInstance(-1, MODEL_CLASS.Libraries, [list(items)]);
   }
 
   private input(input: CallStatement, stageName: string): Emit {
@@ -593,7 +614,7 @@ class Estimator {
     }
     this.line++;
     const value = (key: string) => values.get(key) ?? constant(null);
-    return newInstance(-1, `${MODEL}StageInput`, [
+    return newInstance(-1, MODEL_CLASS.StageInput, [
       value('message'),
       values.get('id') ?? constant(`input:${stageName}`), // Declarative uses the MD5 of the stage name
       value('ok'),
@@ -673,7 +694,7 @@ class Estimator {
         this.line = sectionLines.get(section) ?? this.line;
         return f(section);
       };
-      const emit = newInstance(-1, `${MODEL}Stage`, [
+      const emit = newInstance(-1, MODEL_CLASS.Stage, [
         constant(name),
         constant(null),
         again(agent, (x) => this.agent(x), constant(null)),
@@ -691,7 +712,7 @@ class Estimator {
       return emit;
     });
     this.line = after;
-    return newInstance(-1, `${MODEL}Matrix`, [list(cellStages)]);
+    return newInstance(-1, MODEL_CLASS.Matrix, [list(cellStages)]);
   }
 
   // ---------------------------------------------------------------- steps and values
@@ -842,8 +863,16 @@ class Estimator {
 
 /** `CommonUtils.instantiateDescribable(Symbol.class, argsMap)`. */
 function describable(symbol: string, args: Emit): Emit {
-  return staticCall(-1, COMMON_UTILS, 'instantiateDescribable', [classConstant(`describable/${symbol}`), args]);
+  let symbolClass = describableClasses.get(symbol);
+  if (symbolClass === undefined) {
+    if (describableClasses.size >= 1024) describableClasses.clear();
+    describableClasses.set(symbol, (symbolClass = `describable/${symbol}`));
+  }
+  return staticCall(-1, COMMON_UTILS, 'instantiateDescribable', [classConstant(symbolClass), args]);
 }
+
+/** `describable/<symbol>` by symbol, each built once (see MODEL_CLASS); symbols are a small set of step and option names. */
+const describableClasses = new Map<string, string>();
 
 /** Lines a blockless statement's direct string arguments add (printed as `'''` literals). */
 function multilineArguments(args: Arguments): number {

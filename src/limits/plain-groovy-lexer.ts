@@ -14,7 +14,7 @@
 import { KEYWORDS, SourceText, type Token } from '../jenkinsfile/groovy-lexer.ts';
 
 /** Operators by first character, first match wins: the full lexer's table (without `/` ones, which are outside the subset). */
-const OPERATORS_BY_FIRST_CHAR: ReadonlyMap<number, readonly string[]> = (() => {
+const OPERATORS_BY_FIRST_CHAR: readonly (readonly string[] | undefined)[] = (() => {
   const operators = [
     '>>>=', '>>>', '>>=', '>>', '>=', '>',
     '<<=', '<<', '<=>', '<=', '<',
@@ -28,13 +28,8 @@ const OPERATORS_BY_FIRST_CHAR: ReadonlyMap<number, readonly string[]> = (() => {
     '%=', '%', '^=', '^', '|=', '||', '|', '&=', '&&', '&', '~',
     '(', ')', '[', ']', '{', '}', ':', ',', ';', '@',
   ];
-  const byFirst = new Map<number, string[]>();
-  for (const op of operators) {
-    const first = op.charCodeAt(0);
-    const list = byFirst.get(first) ?? [];
-    list.push(op);
-    byFirst.set(first, list);
-  }
+  const byFirst: string[][] = [];
+  for (const op of operators) (byFirst[op.charCodeAt(0)] ??= []).push(op);
   return byFirst;
 })();
 
@@ -161,11 +156,11 @@ function lexPlain(source: SourceText): { tokens: Token[]; balanced: boolean } | 
       push(token);
       continue;
     }
-    const candidates = OPERATORS_BY_FIRST_CHAR.get(c);
+    const candidates = OPERATORS_BY_FIRST_CHAR[c];
     if (!candidates) return undefined; // `/`, `$`, digits, `\`, `#`, non-ASCII: the full lexer decides
     let op: string | undefined;
     for (const candidate of candidates) {
-      if (text.startsWith(candidate, pos)) {
+      if (candidate.length === 1 || text.startsWith(candidate, pos)) {
         op = candidate;
         break;
       }
