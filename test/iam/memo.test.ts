@@ -1,0 +1,249 @@
+/**
+ * The generator keeps its answers per exact input (a fleet repeats the same scripts and steps):
+ * no answer may be reused for a different input. Each case feeds the memos one input, then a
+ * different one, and compares with what a fresh generator (new module instances, empty memos)
+ * answers for the second.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { tmpdir } from 'node:os';
+import { compilePipelineValue } from '../../src/compile.ts';
+import type { CompiledPipeline } from '../../src/compiled.ts';
+import { ecrPush, ecsDeploy, type Pipeline } from '../../src/dsl/index.ts';
+import { parseJenkinsfile } from '../../src/jenkinsfile/parse.ts';
+import { exactKey, plainSnapshot } from '../../src/iam/exact-key.ts';
+import { invocationOptions, shellVariablesOf } from '../../src/iam/invocations.ts';
+import { stableJson } from '../../src/iam/policy-document.ts';
+import type { PolicyDocument } from '../../src/iam/policy-document.ts';
+
+type Generate = typeof import('../../src/iam/generate.ts').generateIamPolicies;
+
+/** `generateIamPolicies` of new module instances: every memo empty. */
+async function freshGenerator(): Promise<Generate> {
+  vi.resetModules();
+  return (await import('../../src/iam/generate.ts')).generateIamPolicies;
+}
+
+const agent = { type: 'label' as const, label: 'deploy' };
+const role = (environment: string) => ({ role: `ecs-deployer-${environment}`, account: '333333333333', region: 'eu-west-1' });
+
+function compiled(name: string, pipeline: Pipeline): CompiledPipeline {
+  const result = compilePipelineValue(pipeline, `pipelines/${name}.pipeline.ts`, { name });
+  expect(result.ast, JSON.stringify(result.diagnostics)).toBeDefined();
+  return { ...result, output: `generated/${name}/Jenkinsfile` };
+}
+
+/** A deploy pipeline; its service, cluster, repository, environment, alarms and tags vary between the cases. */
+function deployPipeline(name: string, settings: { service: string; cluster: string; repository: string; environment?: string; alarms?: string[]; tags?: Record<string, string> }): CompiledPipeline {
+  return compiled(name, {
+    agent: 'none',
+    stages: [
+      {
+        name: 'Image',
+        agent,
+        steps: [ecrPush({ registry: { accountId: '999999999999', region: 'eu-west-1' }, repository: settings.repository, aws: { role: 'ecr-pusher', account: '999999999999', region: 'eu-west-1' } } as never)],
+      },
+      {
+        name: 'Deploy',
+        agent,
+        steps: [
+          ecsDeploy({
+            environment: settings.environment ?? 'prod',
+            aws: role('prod'),
+            cluster: settings.cluster,
+            service: settings.service,
+            container: 'app',
+            taskDefinition: 'deploy/taskdef.prod.json',
+            ...(settings.alarms === undefined ? {} : { alarms: settings.alarms }),
+            ...(settings.tags === undefined ? {} : { tags: settings.tags }),
+          } as never),
+        ],
+      },
+    ],
+  } as Pipeline);
+}
+
+const text = (policies: Awaited<ReturnType<Generate>>) => stableJson(policies);
+
+describe('memoized generation', () => {
+  const variants: [string, Parameters<typeof deployPipeline>[1]][] = [
+    ['base', { service: 'payments-api', cluster: 'prod-apps', repository: 'payments-api' }],
+    ['other service', { service: 'ledger', cluster: 'prod-apps', repository: 'payments-api' }],
+    ['other cluster', { service: 'payments-api', cluster: 'prod-core', repository: 'payments-api' }],
+    ['other repository', { service: 'payments-api', cluster: 'prod-apps', repository: 'ledger' }],
+    ['alarms', { service: 'payments-api', cluster: 'prod-apps', repository: 'payments-api', alarms: ['payments-5xx'] }],
+    ['other alarms', { service: 'payments-api', cluster: 'prod-apps', repository: 'payments-api', alarms: ['payments-latency'] }],
+    ['tags', { service: 'payments-api', cluster: 'prod-apps', repository: 'payments-api', tags: { team: 'payments' } }],
+    // The same calls made by steps of other names (their statements' Sids name the steps).
+    ['other environment', { service: 'payments-api', cluster: 'prod-apps', repository: 'payments-api', environment: 'production' }],
+  ];
+
+  it('answers each pipeline as a fresh generator does, whatever it generated before', async () => {
+    const pipelines = variants.map(([label, settings], i) => [label, deployPipeline(`svc-${i}`, settings)] as const);
+    // What each pipeline's policies are, each from empty memos.
+    const expected = new Map<string, string>();
+    for (const [label, pipeline] of pipelines) expected.set(label, text(await (await freshGenerator())(pipeline, { root: tmpdir() })));
+    // The variants differ where their inputs differ (so a reused answer would show).
+    expect(new Set(expected.values()).size).toBe(variants.length);
+    // One generator for all, in order and again in reverse: the memos hold every earlier input.
+    const shared = await freshGenerator();
+    for (const [label, pipeline] of [...pipelines, ...[...pipelines].reverse()]) {
+      expect(text(await shared(pipeline, { root: tmpdir() })), label).toBe(expected.get(label));
+    }
+  });
+
+  it('hands out copies: changing one result changes no later one', async () => {
+    const generate = await freshGenerator();
+    const pipeline = deployPipeline('copies', variants[0]![1]);
+    const first = await generate(pipeline, { root: tmpdir() });
+    const before = text(first);
+    for (const environment of first) {
+      for (const policy of environment.roles) {
+        for (const statement of policy.identityPolicy.Statement) {
+          statement.Action.push('ecs:DeleteCluster');
+          statement.Resource?.push('*');
+          if (statement.Condition !== undefined) for (const entries of Object.values(statement.Condition)) entries['aws:SourceIp'] = '0.0.0.0/0';
+        }
+        for (const call of policy.calls) {
+          call.resources.push('*');
+          call.steps.push('intruder');
+        }
+      }
+    }
+    expect(text(await generate(pipeline, { root: tmpdir() }))).toBe(before);
+  });
+});
+
+describe('invocationOptions memo', () => {
+  const command = 'aws ecs update-service --cluster "$ECS_CLUSTER" --service ${ECS_SERVICE}';
+
+  it('is keyed by the values of the variables the command names', () => {
+    expect(shellVariablesOf(command)).toEqual(['ECS_CLUSTER', 'ECS_SERVICE']);
+    expect(invocationOptions(command, { ECS_CLUSTER: 'dev-apps', ECS_SERVICE: 'a' }).get('cluster')).toEqual(['dev-apps']);
+    expect(invocationOptions(command, { ECS_CLUSTER: 'prod-apps', ECS_SERVICE: 'a' }).get('cluster')).toEqual(['prod-apps']);
+    // A variable the command does not name changes nothing.
+    expect(invocationOptions(command, { ECS_CLUSTER: 'prod-apps', ECS_SERVICE: 'a', OTHER: 'x' }).get('cluster')).toEqual(['prod-apps']);
+    // Unset: a run-time value, left out (not the value of an earlier call).
+    expect(invocationOptions(command, { ECS_SERVICE: 'a' }).get('cluster')).toEqual([]);
+    expect(invocationOptions(command, { ECS_CLUSTER: '', ECS_SERVICE: 'a' }).get('cluster')).toEqual([]);
+  });
+
+  it('hands out copies', () => {
+    invocationOptions(command, { ECS_CLUSTER: 'x', ECS_SERVICE: 'a' }).get('cluster')!.push('intruder');
+    expect(invocationOptions(command, { ECS_CLUSTER: 'x', ECS_SERVICE: 'a' }).get('cluster')).toEqual(['x']);
+  });
+
+  it('reads a variable named like an Object method as the environment has it', () => {
+    const odd = 'aws ecs update-service --cluster "$toString"';
+    expect(invocationOptions(odd, { toString: 'prod-apps' }).get('cluster')).toEqual(['prod-apps']);
+    expect(invocationOptions(odd, {}).get('cluster')).not.toEqual(['prod-apps']);
+  });
+});
+
+describe('validatePolicy memo', () => {
+  const statement = (resource: string, condition?: PolicyDocument['Statement'][number]['Condition']): PolicyDocument => ({
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'S', Effect: 'Allow', Action: ['ecs:UpdateService'], Resource: [resource], ...(condition === undefined ? {} : { Condition: condition }) }],
+  });
+
+  it('still refuses what differs from a statement it found valid', async () => {
+    vi.resetModules();
+    const { validatePolicy } = await import('../../src/iam/validate.ts');
+    await validatePolicy(statement('arn:aws:ecs:eu-west-1:333333333333:service/prod-apps/payments-api'));
+    await expect(validatePolicy(statement('arn:aws:s3:::bucket'))).rejects.toThrow(/is not the ARN of a resource type of ecs:UpdateService/);
+    await expect(validatePolicy(statement('arn:aws:ecs:eu-west-1:333333333333:service/prod-apps/payments-api', { StringEquals: { 'sns:Endpoint': 'x' } }))).rejects.toThrow(/condition key sns:Endpoint/);
+    await expect(validatePolicy(statement('*'))).rejects.toThrow(/takes a resource/);
+  });
+});
+
+describe('exactKey', () => {
+  const distinct: unknown[] = [
+    {},
+    { a: undefined },
+    { a: null },
+    { a: 'undefined' },
+    [undefined],
+    [null],
+    [],
+    [[]],
+    ['1'],
+    [1],
+    [0],
+    [-0],
+    ['a', 'b'],
+    ['a,b'],
+    ['ab'],
+    { a: 'b' },
+    { ab: '' },
+    { b: 'a' },
+    { a: 1, b: 2 },
+    { b: 2, a: 1 },
+    [true],
+    ['t'],
+    [Number.POSITIVE_INFINITY],
+    [Number.NaN],
+    ['s1:x'],
+    [{ '1:x': '' }],
+  ];
+
+  it('gives different plain data different keys, and the same data the same key', () => {
+    const keys = distinct.map((value) => exactKey(value));
+    expect(keys.every((key) => key !== undefined)).toBe(true);
+    expect(new Set(keys).size).toBe(distinct.length);
+    for (const value of distinct) expect(exactKey(structuredClone(value))).toBe(exactKey(value));
+  });
+
+  it('refuses what is not plain data', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    // eslint-disable-next-line no-sparse-arrays
+    for (const value of [new Map(), new Date(0), () => 1, [, 1], cyclic, { a: Symbol('s') }, { a: 1n }, new (class Resource {})()]) {
+      expect(exactKey(value)).toBeUndefined();
+      expect(plainSnapshot(value)).toBeUndefined();
+    }
+  });
+
+  it('snapshots: the same key, and a copy that shares nothing with the original', () => {
+    const value = { types: { service: { ClusterName: 'prod-apps', ServiceName: undefined } }, passRoles: ['a', 'b'], ['__proto__']: 'own' };
+    Object.defineProperty(value, '__proto__', { value: { polluted: true }, enumerable: true });
+    const snapshot = plainSnapshot(value)!;
+    expect(snapshot.key).toBe(exactKey(value));
+    expect(exactKey(snapshot.copy)).toBe(snapshot.key);
+    expect(snapshot.copy).not.toBe(value);
+    expect(snapshot.copy.types).not.toBe(value.types);
+    expect(snapshot.copy.passRoles).not.toBe(value.passRoles);
+    expect(Object.getPrototypeOf(snapshot.copy)).toBe(Object.prototype);
+  });
+});
+
+describe('hand-written steps', () => {
+  /** A hand-written `sh` under a role and a `withEnv` (parsed from Jenkinsfile text: no model step behind it). */
+  const handWritten = (name: string, topic: string): CompiledPipeline => {
+    const jenkinsfile = `pipeline {
+  agent none
+  stages {
+    stage('Notify') {
+      steps {
+        withAWS(role: 'notifier', roleAccount: '333333333333', region: 'eu-west-1') {
+          withEnv(['TOPIC=arn:aws:sns:eu-west-1:333333333333:${topic}', 'DEPLOY_ENV=prod']) {
+            sh(label: 'notify', script: 'aws sns publish --topic-arn "$TOPIC" --message done')
+          }
+        }
+      }
+    }
+  }
+}
+`;
+    const { ast } = parseJenkinsfile(jenkinsfile);
+    expect(ast).toBeDefined();
+    return { source: `pipelines/${name}.pipeline.ts`, name, output: `generated/${name}/Jenkinsfile`, diagnostics: [], ast: ast!, model: {} as never, jenkinsfile };
+  };
+
+  it("resolve from what their commands name under each withEnv, never an earlier step's values", async () => {
+    const generate = await freshGenerator();
+    const first = text(await generate(handWritten('a', 'deploys'), { root: tmpdir() }));
+    const second = text(await generate(handWritten('a', 'alerts'), { root: tmpdir() }));
+    expect(first).toContain(':deploys');
+    expect(second).toContain(':alerts');
+    expect(second).toBe(text(await (await freshGenerator())(handWritten('a', 'alerts'), { root: tmpdir() })));
+  });
+});
