@@ -51,6 +51,32 @@ const commands: Record<string, () => Promise<Command>> = {
   catalog: async () => (await import('./catalog.ts')).runCatalogCli,
 };
 
+/**
+ * Commands that load pipelines, and whether a run of one may reuse cached bundles (as the command
+ * decides it: only `compile` writing, without `--no-cache` or `CI`).
+ */
+const LOADING_COMMANDS: Record<string, (argv: readonly string[], io: CliIo) => boolean> = {
+  compile: (argv, io) => !argv.includes('--check') && !argv.includes('--no-cache') && !io.env.CI,
+  lint: () => false,
+  iam: () => false,
+};
+
+/**
+ * For a command that loads pipelines, boots the sandbox worker (and esbuild's service, when the
+ * run will bundle) before the command's module graph is loaded, so they start up meanwhile (see
+ * `load/prestart.ts`). Only a start-up head start: the command decides everything as before.
+ */
+async function prestart(name: string, argv: readonly string[], io: CliIo): Promise<void> {
+  const reuseBundles = LOADING_COMMANDS[name];
+  if (!reuseBundles || argv.includes('--help') || argv.includes('-h')) return;
+  const { resolve } = await import('node:path');
+  const at = argv.indexOf('--root');
+  const inline = argv.find((arg) => arg.startsWith('--root='));
+  const root = resolve(io.cwd, inline?.slice('--root='.length) ?? (at >= 0 ? (argv[at + 1] ?? '.') : '.'));
+  const { prestartLoad } = await import('../load/prestart.ts');
+  prestartLoad({ root, reuseBundles: reuseBundles(argv, io) });
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
@@ -69,6 +95,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return EXIT.invalid;
   }
   try {
+    await prestart(name, rest, io);
     return await (await load())(rest, io);
   } catch (error) {
     io.stderr.write(`pipewright ${name}: internal error: ${(error as Error).stack ?? String(error)}\n`);

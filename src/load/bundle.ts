@@ -159,6 +159,25 @@ async function loadEsbuild(): Promise<typeof import('esbuild')> {
   return esbuildModule;
 }
 
+/**
+ * Starts esbuild's service process now, so that the first build does not wait for it (the CLI
+ * calls this before it loads the compiler, when the run will bundle). No-op when it runs.
+ */
+export function startBundler(): void {
+  if (bundlerStarted) return;
+  bundlerStarted = true;
+  esbuildModule ??= createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+  try {
+    // Starts the service synchronously; the returned promise is already settled.
+    void esbuildModule.initialize({}).catch(() => undefined);
+  } catch {
+    // The service was started before (`initialize` works once): nothing to do.
+  }
+}
+
+/** Whether `startBundler` ran since the service was last stopped (`initialize` works once per service). */
+let bundlerStarted = false;
+
 /** esbuild builds in flight in this process (the service must not be stopped under them). */
 let buildsInFlight = 0;
 
@@ -177,7 +196,10 @@ async function tracked<T>(work: () => Promise<T>): Promise<T> {
  * The next build starts it again (tens of milliseconds).
  */
 export async function releaseBundler(): Promise<void> {
-  if (esbuildModule && buildsInFlight === 0) await esbuildModule.stop();
+  if (esbuildModule && buildsInFlight === 0) {
+    await esbuildModule.stop();
+    bundlerStarted = false;
+  }
 }
 
 function entrySource(entries: readonly string[], mode: BundleMode): string {

@@ -72,6 +72,14 @@ export function cacheLocation(root: string, entries: readonly string[]): CacheLo
   throw new Error('unreachable: no cache directory candidates');
 }
 
+/**
+ * Whether `root` has a bundle cache directory at all (without creating one): when it has none,
+ * no bundle can be reused and a load certainly runs esbuild.
+ */
+export function hasBundleCache(root: string): boolean {
+  return isDirectory(path.join(root, 'node_modules', '.cache', 'pipewright')) || isDirectory(path.join(root, '.pipewright-cache'));
+}
+
 function isDirectory(file: string): boolean {
   return statSync(file, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }

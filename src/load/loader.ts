@@ -99,6 +99,11 @@ export interface LoadOptions {
    * (default {@link LOAD_CHUNK_SIZE}); see {@link loadModules}.
    */
   chunkSize?: number;
+  /**
+   * Loads of at least this many entries (and at most `chunkSize`) are split into a leading chunk
+   * and the rest (default {@link OVERLAP_MIN_ENTRIES}); see {@link splitForOverlap}.
+   */
+  overlapFrom?: number;
 }
 
 /**
@@ -108,6 +113,12 @@ export interface LoadOptions {
  * service alone.
  */
 export const LOAD_CHUNK_SIZE = 1000;
+
+/**
+ * Loads of at least this many entries are split in two (see {@link splitForOverlap}); below it,
+ * bundling takes little longer than esbuild's fixed cost per build, so one bundle is quicker.
+ */
+export const OVERLAP_MIN_ENTRIES = 200;
 
 /** Load diagnostic codes. */
 export const LoadCodes = {
@@ -146,8 +157,13 @@ interface LoadContext {
    * without it no manifest is read or written.
    */
   secret?: Buffer;
-  /** A chunk that another chunk follows: boot the next chunk's worker while this one evaluates. */
-  prepareNextWorker?: boolean;
+  /**
+   * Set on a chunk that another chunk of the same load follows (esbuild's service then stays up
+   * for it): `fresh-worker` boots the next chunk's worker while this one evaluates (large loads,
+   * so no worker holds more than one chunk's modules); `same-worker` hands this chunk's worker on
+   * to the next chunk (a load split only to overlap bundling: the worker's code stays warm).
+   */
+  nextChunk?: 'fresh-worker' | 'same-worker';
 }
 
 /** A bundle ready to evaluate, from a build or from the warm cache. */
@@ -219,10 +235,11 @@ export async function loadModules(files: readonly string[], options: LoadOptions
   }
 
   const chunkSize = Math.max(1, Math.floor(options.chunkSize ?? LOAD_CHUNK_SIZE));
-  const edges =
-    entries.length <= chunkSize
-      ? (await withSlotLock(context.location.prefix, () => prepareAndEvaluate(context, entries))).edges
-      : await loadInChunks(context, splitIntoChunks(entries, chunkSize));
+  const overlapFrom = Math.max(2, Math.floor(options.overlapFrom ?? OVERLAP_MIN_ENTRIES));
+  let edges: ImportEdges;
+  if (entries.length > chunkSize) edges = await loadInChunks(context, splitIntoChunks(entries, chunkSize), 'fresh-worker');
+  else if (entries.length >= overlapFrom) edges = await loadInChunks(context, splitForOverlap(entries), 'same-worker');
+  else edges = (await withSlotLock(context.location.prefix, () => prepareAndEvaluate(context, entries))).edges;
 
   const graph = new Map<string, Set<string>>();
   for (const entry of entries) graph.set(entry, localDependencies(context, entry, edges));
@@ -256,7 +273,7 @@ async function prepareAndEvaluate(context: LoadContext, entries: readonly string
   for (let attempt = 1; ; attempt += 1) {
     const prepared = (attempt === 1 ? (ready ?? reuseBundle(context, entries)) : undefined) ?? (await buildBundle(context, entries));
     // A large load leaves esbuild's service holding its memory for the rest of the run: free it.
-    if (entries.length >= LARGE_LOAD && !context.prepareNextWorker) await releaseBundler();
+    if (entries.length >= LARGE_LOAD && !context.nextChunk) await releaseBundler();
     const outcome = await evaluateBundle(context, prepared);
     if (outcome === 'done') return prepared;
     // Another process replaced and deleted the bundle between our build (or check) and our import.
@@ -277,20 +294,36 @@ function splitIntoChunks(entries: readonly string[], size: number): string[][] {
 }
 
 /**
- * A large load, chunk by chunk: each chunk is a load of its own entry set (its own bundle and
- * cache slot, so a warm run reuses every chunk), bundled while the previous chunk evaluates, and
- * evaluated in a fresh worker that boots meanwhile. Bundles are built one at a time and esbuild's
+ * `entries` as a leading chunk of about a quarter and the rest. esbuild bundles the rest while
+ * the leading chunk evaluates and compiles, instead of the compiler waiting idle for one bundle
+ * of everything; a quarter, as bundling a pipeline costs a fraction of compiling it, so the rest
+ * is bundled before the leading chunk's pipelines have compiled.
+ */
+function splitForOverlap(entries: readonly string[]): string[][] {
+  const lead = Math.ceil(entries.length / OVERLAP_LEAD_PARTS);
+  return [entries.slice(0, lead), entries.slice(lead)];
+}
+
+/** The leading chunk of a split load is 1/OVERLAP_LEAD_PARTS of it. */
+const OVERLAP_LEAD_PARTS = 4;
+
+/**
+ * A load chunk by chunk: each chunk is a load of its own entry set (its own bundle and cache slot,
+ * so a warm run reuses every chunk), bundled while the previous chunk evaluates. `workers`: each
+ * chunk evaluates in a fresh worker that boots meanwhile (large loads), or in the worker of the
+ * chunk before (see {@link LoadContext.nextChunk}). Bundles are built one at a time and esbuild's
  * service is stopped after the last. A module that several chunks import is evaluated once per
  * chunk (each pipeline's value is a copy of plain data, so values do not change). Returns the
  * import edges of every chunk.
  */
-async function loadInChunks(context: LoadContext, chunks: readonly string[][]): Promise<ImportEdges> {
+async function loadInChunks(context: LoadContext, chunks: readonly string[][], workers: NonNullable<LoadContext['nextChunk']>): Promise<ImportEdges> {
   const edges: ImportEdges = new Map();
   let built: Promise<void> = Promise.resolve();
   let evaluated: Promise<void> = Promise.resolve();
   const last = chunks.length - 1;
   const work = chunks.map((chunk, index) => {
-    const chunkContext: LoadContext = { ...context, location: cacheLocation(context.root, chunk), prepareNextWorker: index < last };
+    const chunkContext: LoadContext = { ...context, location: cacheLocation(context.root, chunk) };
+    if (index < last) chunkContext.nextChunk = workers;
     const previousBuild = built;
     const previousEvaluation = evaluated;
     let signalBuilt!: () => void;
@@ -528,7 +561,7 @@ async function evaluateBundle(context: LoadContext, prepared: PreparedBundle): P
         if (context.sources) context.sources.set(entry, units[index]!);
         settleEntry(context, entry, outcome, prepared, bundleFile);
       },
-      { prepareNext: context.prepareNextWorker === true },
+      { nextEvaluation: context.nextChunk },
     );
     if (!result.bundleFailed) return 'done';
     if (!existsSync(bundle)) return 'bundle-missing';

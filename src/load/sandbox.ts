@@ -208,6 +208,17 @@ function stoppedOutcome(code: number | undefined, error: Error | undefined, limi
  * long watch session never accumulates old bundles in a worker's module cache. */
 const EVALUATIONS_PER_WORKER = 2;
 
+/**
+ * A worker whose evaluation went well, when the next evaluation continues the same load (its
+ * next chunk): kept as the spare without counting a use, so the chunks of one load count as one
+ * evaluation.
+ */
+function handOver(worker: SandboxWorker): void {
+  if (worker.exited) return;
+  if (spare !== worker) spare?.terminate();
+  spare = worker;
+}
+
 /** A worker whose evaluation went well: kept as the spare while it has uses left. */
 function release(worker: SandboxWorker): void {
   worker.uses += 1;
@@ -224,20 +235,21 @@ function release(worker: SandboxWorker): void {
  * worker gets a `stopped` outcome and the others without an outcome continue in a fresh worker.
  * Resolves with `bundleFailed` (and stops) when a lazy bundle itself cannot be imported (an npm
  * import fails to link); the units without an outcome then are the caller's to sort out.
- * `prepareNext`: boot the worker for the next evaluation now, while this one runs.
+ * `nextEvaluation`: another evaluation of the same load follows; `fresh-worker` boots its worker
+ * now, while this one runs; `same-worker` leaves this worker to it.
  */
 export async function evaluateUnits(
   units: readonly EvaluationUnit[],
   limits: SandboxLimits,
   onOutcome: (index: number, outcome: UnitOutcome) => void,
-  options: { prepareNext?: boolean } = {},
+  options: { nextEvaluation?: 'fresh-worker' | 'same-worker' } = {},
 ): Promise<{ bundleFailed?: SandboxError; evaluated: Set<number> }> {
   const evaluated = new Set<number>();
   let remaining = units.map((_, index) => index);
   while (remaining.length > 0) {
     const worker = takeWorker(limits);
     // Another evaluation follows (the next chunk of a large load): its worker boots meanwhile.
-    if (options.prepareNext) prepareSandbox(limits);
+    if (options.nextEvaluation === 'fresh-worker') prepareSandbox(limits);
     const result = await runOnWorker(worker, units, remaining, limits, (index, outcome) => {
       evaluated.add(index);
       onOutcome(index, outcome);
@@ -247,7 +259,8 @@ export async function evaluateUnits(
       return { bundleFailed: result.bundleFailed, evaluated };
     }
     if (result.stopped === undefined) {
-      release(worker);
+      if (options.nextEvaluation === 'same-worker') handOver(worker);
+      else release(worker);
       break;
     }
     worker.terminate();

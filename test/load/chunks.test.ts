@@ -66,4 +66,43 @@ describe('chunked loads (issue #14: memory of large loads)', () => {
     expect(bundles().map(slot)).toEqual(chunkBundles.map(slot));
     expect(summary(warm)).toEqual(summary(whole));
   });
+
+  test('a load of at least overlapFrom entries is bundled as a leading chunk and the rest, evaluated by one worker: same values, diagnostics and graph as one bundle', async () => {
+    const pipeline = (label: string) =>
+      `import { definePipeline } from 'pipewright';\nimport { agentLabel } from './shared/defaults.ts';\nexport default definePipeline({ agent: { type: 'label', label: agentLabel('${label}') }, stages: [] });\n`;
+    const files: Record<string, string> = {
+      'pipelines/shared/defaults.ts': `export const agentLabel = (name: string) => 'linux-' + name;\n`,
+      // Sorted first, so in the leading chunk: its worker is replaced, and the rest still load.
+      'pipelines/a-exits.pipeline.ts': `process.exit(3);\nexport default {};\n`,
+      'pipelines/broken.pipeline.ts': `import { definePipeline } from 'pipewright';\nexport default definePipeline({ agent: { type: 'any' }, stages: [ });\n`,
+      'pipelines/throws.pipeline.ts': `import { definePipeline } from 'pipewright';\nif (Math.PI > 3) throw new Error('throws is broken');\nexport default definePipeline({ agent: { type: 'any' }, stages: [] });\n`,
+    };
+    for (let index = 0; index < 9; index += 1) files[`pipelines/p${index}.pipeline.ts`] = pipeline(`p${index}`);
+    const p = await project(files);
+    await sleep(5);
+    const entries = Object.keys(files)
+      .filter((name) => name.endsWith('.pipeline.ts'))
+      .sort()
+      .map((file) => p.file(file));
+    const summary = (result: LoadResult) => ({ modules: result.modules.map(({ file, value, diagnostics }) => ({ file, value, diagnostics: rendered(diagnostics) })), graph: result.graph });
+    const cacheDirectory = p.file('.pipewright-cache');
+    const bundles = () => readdirSync(cacheDirectory).filter((name) => name.endsWith('.mjs'));
+
+    const whole = await loadPipelineModules(entries, { root: p.root, overlapFrom: 1000 });
+    expect(bundles()).toHaveLength(1);
+    expect(moduleOf(whole, p, 'pipelines/p8.pipeline.ts').value).toMatchObject({ agent: { label: 'linux-p8' } });
+    expect(moduleOf(whole, p, 'pipelines/a-exits.pipeline.ts').diagnostics.map((d) => d.code)).toEqual(['PW1005']);
+
+    // 12 entries from overlapFrom 12: a leading chunk of 3 (a-exits, broken, p0) and 9 more.
+    const streamed: string[] = [];
+    const split = await loadPipelineModules(entries, { root: p.root, overlapFrom: 12, onModule: (loaded) => streamed.push(loaded.file) });
+    expect(summary(split)).toEqual(summary(whole));
+    expect([...streamed].sort()).toEqual([...entries].sort());
+    expect(bundles()).toHaveLength(3);
+
+    // One entry fewer than overlapFrom: one bundle again (the slot of the whole load, reused).
+    const below = await loadPipelineModules(entries, { root: p.root, overlapFrom: 13 });
+    expect(summary(below)).toEqual(summary(whole));
+    expect(bundles()).toHaveLength(3);
+  });
 });
