@@ -8,7 +8,7 @@
  * with {@link mergePostContributions}.
  */
 import { POST_CONDITIONS, type PostCondition } from '../../model/schema.ts';
-import { block, str, type CallStatement, type Statement } from '../../jenkinsfile/ast.ts';
+import { block, str, type CallStatement, type MapEntry, type Statement } from '../../jenkinsfile/ast.ts';
 import { generatorScriptKind, generatorStep } from './jenkins.ts';
 
 /** Model path of the step being lowered. */
@@ -119,10 +119,16 @@ function artifactsOf(statement: CallStatement): string {
   return value.type === 'String' ? value.value : '';
 }
 
-/** Same named arguments apart from `artifacts` (literal values only). */
+/** Same named arguments apart from `artifacts` (literal values only), in the same order. */
 function sameOptions(a: CallStatement, b: CallStatement): boolean {
-  const options = (call: CallStatement) =>
-    JSON.stringify(call.args.named.filter((e) => e.key !== 'artifacts').map((e) => [e.key, e.value.type, 'value' in e.value ? e.value.value : 'text' in e.value ? e.value.text : null]));
+  const options = (call: CallStatement) => call.args.named.filter((e) => e.key !== 'artifacts');
   const literal = (call: CallStatement) => call.args.named.every((e) => e.key === 'artifacts' || e.value.type === 'Boolean' || e.value.type === 'String');
-  return literal(a) && literal(b) && options(a) === options(b);
+  if (!literal(a) || !literal(b)) return false;
+  const [ofA, ofB] = [options(a), options(b)];
+  return ofA.length === ofB.length && ofA.every((e, i) => sameLiteralEntry(e, ofB[i]!));
+}
+
+/** Same key, and the same String or Boolean value. */
+function sameLiteralEntry(a: MapEntry, b: MapEntry): boolean {
+  return a.key === b.key && a.value.type === b.value.type && (a.value as { value: unknown }).value === (b.value as { value: unknown }).value;
 }
