@@ -585,7 +585,8 @@ class Locator implements SourceLocator {
   /**
    * What an expression evaluates to, as far as this file shows: through parentheses, `as`,
    * `satisfies`, `!`, same-file consts and property accesses on same-file object literals.
-   * Returns the last node reached when it can go no further.
+   * Returns the last node reached when it can go no further. (The lexical pass of
+   * `validate/preset-option-scan.ts` relies on this list: resolving through more means updating it.)
    */
   #resolve(node: TS.Node, depth = 0): TS.Node {
     const ts = typescript();
