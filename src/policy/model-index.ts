@@ -311,12 +311,14 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
   if (pipeline.options?.custom?.length) customOptions.push({ custom: pipeline.options.custom, path: ['options', 'custom'] });
 
   /** Scope of a site: the stage's (or pipeline's) agent and environment credentials, then its wrappers'. */
-  // Per stage and per wrapper, computed once: most sites share both.
-  const stageCredentials = new Map<StageInfo | undefined, CredentialInScope[]>();
+  // Per list of environment blocks (stages without a block of their own share their parent's) and
+  // per wrapper, computed once: most sites share both.
+  const blockCredentials = new Map<readonly EnvironmentBlockInfo[], CredentialInScope[]>();
   const wrapperScopes = new Map<StepInfo, ReturnType<typeof wrapperScope>>();
   const scopeOf = (stage: StageInfo | undefined, enclosing: readonly StepInfo[]): StepScope => {
-    let fromEnvironment = stageCredentials.get(stage);
-    if (!fromEnvironment) stageCredentials.set(stage, (fromEnvironment = (stage ? stage.environments : pipelineEnvironment).flatMap(environmentCredentials)));
+    const blocks = stage ? stage.environments : pipelineEnvironment;
+    let fromEnvironment = blockCredentials.get(blocks);
+    if (!fromEnvironment) blockCredentials.set(blocks, (fromEnvironment = blocks.flatMap(environmentCredentials)));
     const credentials: CredentialInScope[] = [...fromEnvironment];
     const aws: AwsSessionInScope[] = [];
     for (const wrapper of enclosing) {

@@ -65,13 +65,12 @@ function redact(secret: string): string {
 const TOKEN_MIN_LENGTH = 32;
 
 /**
- * Results for long values, by name and exact value: the same scripts and URLs recur in every
- * pipeline of a project (a fleet of services built from one preset), and scanning a long value
- * costs far more than looking it up. Short values are scanned every time. Cleared when large.
+ * Results by name and exact value: the same values (scripts, URLs, labels, ids) recur in every
+ * pipeline of a project (a fleet of services built from one preset), and one pass of the patterns
+ * costs several times a lookup. Cleared when large.
  */
-const longValueResults = new Map<string, Map<string, SecretMatch | undefined>>();
-const LONG_VALUE = 64;
-const MEMO_LIMIT = 5_000;
+const results = new Map<string, Map<string, SecretMatch | null>>();
+const MEMO_LIMIT = 20_000;
 let memoSize = 0;
 
 /**
@@ -81,18 +80,19 @@ let memoSize = 0;
  */
 export function findSecret(value: string, name?: string): SecretMatch | undefined {
   if (value.length < 8) return undefined;
-  if (value.length < LONG_VALUE) return scan(value, name);
+  // `scan` treats no name and the empty name alike.
   const nameKey = name ?? '';
-  let byValue = longValueResults.get(nameKey);
-  if (byValue?.has(value)) return byValue.get(value);
+  let byValue = results.get(nameKey);
+  const known = byValue?.get(value);
+  if (known !== undefined) return known ?? undefined;
   const found = scan(value, name);
   if (memoSize >= MEMO_LIMIT) {
-    longValueResults.clear();
+    results.clear();
     memoSize = 0;
     byValue = undefined;
   }
-  if (!byValue) longValueResults.set(nameKey, (byValue = new Map()));
-  byValue.set(value, found === undefined ? undefined : Object.freeze(found));
+  if (!byValue) results.set(nameKey, (byValue = new Map()));
+  byValue.set(value, found === undefined ? null : Object.freeze(found));
   memoSize++;
   return found;
 }

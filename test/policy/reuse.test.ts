@@ -15,7 +15,7 @@ import { pipeline, sh, validPipeline } from './fixtures.ts';
 
 const now = new Date('2026-12-07T00:00:00Z');
 
-describe('findSecret on long values (kept by name and exact value)', () => {
+describe('findSecret (kept by name and exact value)', () => {
   // Entropy log2(10) ≈ 3.3: a secret under a secret-like name, but no high-entropy token.
   const lowEntropy = 'abcdefgh12'.repeat(8);
   const awsKey = `echo "deploying with the release tooling of the platform team" AKIA${'Q'.repeat(16)}`;
@@ -26,6 +26,14 @@ describe('findSecret on long values (kept by name and exact value)', () => {
     expect(findSecret(lowEntropy, 'label')).toBeUndefined();
     expect(findSecret(lowEntropy)).toBeUndefined();
     expect(findSecret(lowEntropy, 'DB_PASSWORD')?.kind).toBe('high-entropy value of DB_PASSWORD');
+  });
+
+  it('judges a short value under each name', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(findSecret('kX9mQ2vL7pR4', 'password')).toEqual({ kind: 'high-entropy value of password', redacted: 'kX9m********' });
+      expect(findSecret('kX9mQ2vL7pR4', 'label')).toBeUndefined();
+      expect(findSecret('kX9mQ2vL7p R4', 'password')).toBeUndefined();
+    }
   });
 
   it('gives values one character apart their own answers, again on the second call', () => {
