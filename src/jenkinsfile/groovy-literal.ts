@@ -181,11 +181,17 @@ export function groovyMultilineStringLiteral(value: string): string {
   let literal = rememberedMultilineLiterals.get(value);
   if (literal === undefined) {
     literal = multilineStringLiteral(value);
-    if (rememberedMultilineLiterals.size >= REMEMBERED_LIMIT) {
-      rememberedMultilineLiterals.delete(rememberedMultilineLiterals.keys().next().value!);
+    rememberedChars += value.length + literal.length;
+    for (const [oldValue, oldLiteral] of rememberedMultilineLiterals) {
+      if (rememberedChars <= REMEMBERED_CHARS_LIMIT) break;
+      rememberedMultilineLiterals.delete(oldValue);
+      rememberedChars -= oldValue.length + oldLiteral.length;
     }
-    rememberedMultilineLiterals.set(value, literal);
+  } else {
+    // Most recently used last: the least recently used goes first when the memo is full.
+    rememberedMultilineLiterals.delete(value);
   }
+  rememberedMultilineLiterals.set(value, literal);
   return literal;
 }
 
@@ -194,11 +200,13 @@ export function groovyMultilineStringLiteral(value: string): string {
  * fleet prints the same generator scripts (deploys, rollbacks, scanners: kilobytes each) in every
  * pipeline and environment; a hit costs a lookup instead of an escape, and returns the same
  * string. Only literals {@link multilineStringLiteral} wrote are stored (it throws before
- * returning for a value it refuses). The oldest entry goes first when the memo is full.
+ * returning for a value it refuses).
  */
 const rememberedMultilineLiterals = new Map<string, string>();
+/** Characters of the values and literals in {@link rememberedMultilineLiterals}. */
+let rememberedChars = 0;
 const REMEMBERED_MIN_LENGTH = 256;
-const REMEMBERED_LIMIT = 256;
+const REMEMBERED_CHARS_LIMIT = 4_000_000;
 
 function multilineStringLiteral(value: string): string {
   requireFitsStringConstant(value);

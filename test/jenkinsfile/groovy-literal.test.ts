@@ -175,6 +175,9 @@ describe('the fast escaper (issue #14) writes exactly what the unit-by-unit one 
     const script = 'set -euo pipefail\n'.repeat(40);
     const variants = [script, `${script}x`, script.replace('euo', 'eu\''), `${script.slice(0, -1)} \n`, script];
     for (const value of variants) expect(groovyMultilineStringLiteral(value)).toBe(referenceMultilineStringLiteral(value));
+    // More long values than the memo keeps: each still gets the literal of its own value.
+    const many = Array.from({ length: 80 }, (_, i) => `${i}\n`.padEnd(30_000, 'x'));
+    for (const value of [...many, ...many.slice(0, 5), ...many.slice(-5)]) expect(groovyMultilineStringLiteral(value)).toBe(`'''\\\n${value}'''`);
     // A refused value is refused every time, not remembered.
     const refused = `${script}\uffff`;
     expect(() => groovyMultilineStringLiteral(refused)).toThrow(/U\+FFFF at index 720/);
