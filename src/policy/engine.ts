@@ -249,6 +249,7 @@ function runPrepared(policy: PreparedPolicy, pipeline: ValidPipeline, context: P
   const environment = (name: string) => environmentOf(policy, name);
 
   const raw: PolicyFinding[] = [];
+  const reads = new Map<string, string | undefined>();
   // One context per pipeline; only `options` changes from rule to rule.
   const ruleContext: { -readonly [K in keyof RuleContext]: RuleContext[K] } = {
     pipeline,
@@ -257,7 +258,11 @@ function runPrepared(policy: PreparedPolicy, pipeline: ValidPipeline, context: P
     policy: cfg,
     options: {},
     today,
-    readFile: (path) => context.readFile?.(path),
+    readFile: (path) => {
+      // Several rules read the same templates (SECRET-005, DEPLOY-005, OBS-001): once per run.
+      if (!reads.has(path)) reads.set(path, context.readFile?.(path));
+      return reads.get(path);
+    },
     get catalog() {
       return context.catalog ?? defaultCatalog();
     },
@@ -269,7 +274,8 @@ function runPrepared(policy: PreparedPolicy, pipeline: ValidPipeline, context: P
     ruleContext.options = setting.options;
     let found: RuleFinding[];
     try {
-      found = [...rule.check(ruleContext)];
+      const result = rule.check(ruleContext);
+      found = Array.isArray(result) ? result : [...result];
     } catch (error) {
       raw.push({
         code: RULE_FAILED,

@@ -88,6 +88,23 @@ describe('task-definition templates (parsed and linted once per exact text)', ()
     ]);
   });
 
+  it('reads each file once per run, and again in the next run', () => {
+    const reads: string[] = [];
+    const run = (user: string) =>
+      runPolicy(validPipeline(compliant()), { packs: ['fintech'] }, {
+        source: 'x',
+        now,
+        readFile: (f) => {
+          reads.push(f);
+          return f === 'deploy/taskdef.prod.json' ? template(user, accounts.prod) : undefined;
+        },
+      }).findings.filter((f) => f.code === 'DEPLOY-005');
+    expect(run('0')).toHaveLength(1);
+    expect(reads.filter((f) => f === 'deploy/taskdef.prod.json')).toHaveLength(1);
+    expect(run('1000:1000')).toEqual([]);
+    expect(reads.filter((f) => f === 'deploy/taskdef.prod.json')).toHaveLength(2);
+  });
+
   it('reports a template that is not JSON with its own parse error', () => {
     const broken = codes(compliant(), { 'deploy/taskdef.prod.json': '{ "family": ' });
     const other = codes(compliant(), { 'deploy/taskdef.prod.json': '{ "family" ' });
