@@ -14,7 +14,7 @@ import {
   type GStmt,
   type Span,
 } from '../jenkinsfile/groovy-parser.ts';
-import { lexPlainGroovy, lexPlainGroovyState } from './plain-groovy-lexer.ts';
+import { lexPlainGroovy, lexPlainGroovyState, plainGroovyShape } from './plain-groovy-lexer.ts';
 import {
   binary,
   closure,
@@ -335,9 +335,15 @@ const isSmallBody = (tokenBytes: number): boolean => tokenBytes < PARSE_SCRIPT_M
  */
 type PieceMethods = { methods: readonly { name: string; line: number; params: readonly string[]; tokenBytes: number }[]; lineFeeds: number } | null;
 
-/** Pieces already costed, by their exact text (generated helpers recur across pipelines and environments). */
+/**
+ * Pieces already costed, by their exact text (generated helpers recur across pipelines and
+ * environments), and by their shape (the exact text but for string values, which the per-token
+ * estimate does not read; see plainGroovyShape): helpers that differ only in the names and
+ * messages in their strings share one.
+ */
 const pieceMemo = new Map<string, PieceMethods>();
-/** Bound on {@link pieceMemo}: emptied when full (a fleet's distinct helpers fit many times over). */
+const shapeMemo = new Map<string, PieceMethods>();
+/** Bound on each memo: emptied when full (a fleet's distinct helpers fit many times over). */
 const PIECE_MEMO_ENTRIES = 4096;
 
 /**
@@ -351,7 +357,8 @@ const PIECE_MEMO_ENTRIES = 4096;
  * in its initial state at the cut: so every piece must lex as plain Groovy (no string or comment
  * left open: the plain lexer refuses those) and end with brackets balanced (then the piece's
  * last token is the newline before the cut, after which a fresh lexer reads `def` as the whole
- * text's lexer does).
+ * text's lexer does). A piece's methods (names, parameters, lines, per-token estimate) depend
+ * only on its shape, which is what they are computed from and memoized by.
  */
 function scriptMethodsByDefinition(text: string, firstLine: number): ScriptMethod[] | undefined {
   if (text.includes('\r')) return undefined; // lines are counted by line feeds below
@@ -361,13 +368,7 @@ function scriptMethodsByDefinition(text: string, firstLine: number): ScriptMetho
   while (start < text.length) {
     const cut = text.indexOf('\ndef', start);
     const end = cut < 0 ? text.length : cut + 1;
-    const piece = text.slice(start, end);
-    let methods = pieceMemo.get(piece);
-    if (methods === undefined) {
-      methods = pieceMethods(piece);
-      if (pieceMemo.size >= PIECE_MEMO_ENTRIES) pieceMemo.clear();
-      pieceMemo.set(piece, methods);
-    }
+    const methods = piecesMethods(text.slice(start, end));
     if (methods === null) return undefined;
     for (const m of methods.methods) out.push({ name: m.name, line: line + m.line - 1, params: [...m.params], body: [addBytes(m.tokenBytes)] });
     line += methods.lineFeeds;
@@ -376,10 +377,29 @@ function scriptMethodsByDefinition(text: string, firstLine: number): ScriptMetho
   return out;
 }
 
-/** The methods one piece defines (lines from 1), or null when the fast path does not take it. */
+/** The methods of a piece, from the memos: by its exact text (no lexing), else by its shape (one lexing pass). */
+function piecesMethods(piece: string): PieceMethods {
+  let methods = pieceMemo.get(piece);
+  if (methods !== undefined) return methods;
+  const shaped = plainGroovyShape(piece);
+  if (!shaped?.balanced) methods = null;
+  else {
+    methods = shapeMemo.get(shaped.shape);
+    if (methods === undefined) remember(shapeMemo, shaped.shape, (methods = pieceMethods(shaped.shape)));
+  }
+  remember(pieceMemo, piece, methods);
+  return methods;
+}
+
+function remember(memo: Map<string, PieceMethods>, key: string, methods: PieceMethods): void {
+  if (memo.size >= PIECE_MEMO_ENTRIES) memo.clear();
+  memo.set(key, methods);
+}
+
+/** The methods one piece (or its shape) defines, lines from 1; null when the fast path does not take it. */
 function pieceMethods(piece: string): PieceMethods {
   const lexed = lexPlainGroovyState(piece);
-  if (!lexed || !lexed.balanced) return null;
+  if (!lexed?.balanced) return null;
   const snippet = Snippet.lexed(lexed.source, lexed.tokens, 1);
   const definitions = onlyMethodDefinitions(snippet);
   if (!definitions) return null;

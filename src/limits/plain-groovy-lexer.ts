@@ -68,7 +68,8 @@ const isNamePart = (c: number): boolean => isNameStart(c) || (c >= 48 && c <= 57
  * undefined. Never throws.
  */
 export function lexPlainGroovy(source: SourceText): Token[] | undefined {
-  return lexPlain(source)?.tokens;
+  if (source.chars !== source.original) return undefined; // `\u` escapes, translated before lexing
+  return lexPlain(source.original, [], undefined)?.tokens;
 }
 
 /**
@@ -78,16 +79,41 @@ export function lexPlainGroovy(source: SourceText): Token[] | undefined {
  */
 export function lexPlainGroovyState(text: string): { source: SourceText; tokens: Token[]; balanced: boolean } | undefined {
   const source = new SourceText(text);
-  const lexed = lexPlain(source);
-  return lexed && { source, ...lexed };
+  if (source.chars !== text) return undefined;
+  const lexed = lexPlain(text, [], undefined);
+  return lexed && { source, tokens: lexed.tokens!, balanced: lexed.balanced };
 }
 
-function lexPlain(source: SourceText): { tokens: Token[]; balanced: boolean } | undefined {
-  const text = source.original;
-  // `\u` escapes are translated before lexing; U+FFFF is the full lexer's end of input.
-  if (source.chars !== text || text.includes('\\u') || text.includes('\uFFFF')) return undefined;
+/**
+ * The shape of a plain Groovy text: the text with every string literal replaced by `'' ` (an
+ * empty string and a space, so that it cannot run into a following quote). It lexes to the same
+ * tokens on the same lines but for the strings' values and the columns after them; so whatever
+ * depends only on token types, names and lines is the same for every text of one shape. Also
+ * whether the lexer ends balanced (see {@link lexPlainGroovyState}). Undefined for text outside
+ * the plain subset. Lexes without making tokens.
+ */
+export function plainGroovyShape(text: string): { shape: string; balanced: boolean } | undefined {
+  const strings: number[] = [];
+  const lexed = lexPlain(text, undefined, strings);
+  if (!lexed) return undefined;
+  if (strings.length === 0) return { shape: text, balanced: lexed.balanced };
+  let shape = '';
+  let from = 0;
+  for (let i = 0; i < strings.length; i += 2) {
+    shape += `${text.slice(from, strings[i])}'' `;
+    from = strings[i + 1]!;
+  }
+  return { shape: shape + text.slice(from), balanced: lexed.balanced };
+}
+
+/**
+ * The lexer: appends the tokens to `tokens` (when given) and the start and end of every string
+ * literal to `strings` (when given); undefined at the first thing outside the subset.
+ */
+function lexPlain(text: string, tokens: Token[] | undefined, strings: number[] | undefined): { tokens: Token[] | undefined; balanced: boolean } | undefined {
+  // U+FFFF is the full lexer's end of input; `\u` escapes are translated before lexing.
+  if (text.includes('\\u') || text.includes('\uFFFF')) return undefined;
   const n = text.length;
-  const tokens: Token[] = [];
   let pos = 0;
   /** `(`/`[` depth within the current `{ }` (newlines are not tokens inside them). */
   let parenLevel = 0;
@@ -95,17 +121,12 @@ function lexPlain(source: SourceText): { tokens: Token[]; balanced: boolean } | 
   /** Type of the last token (the full lexer's `lastSig`). */
   let last = 'EOF';
 
-  const push = (token: Token): void => {
-    tokens.push(token);
-    last = token.type;
-  };
-
   for (;;) {
     let c = text.charCodeAt(pos);
     while (c === SPACE || c === TAB || c === FORM_FEED) c = text.charCodeAt(++pos);
     const start = pos;
     if (pos >= n) {
-      tokens.push({ type: 'EOF', text: '', start, end: start });
+      tokens?.push({ type: 'EOF', text: '', start, end: start });
       return { tokens, balanced: parenLevel === 0 && parenLevelStack.length === 0 };
     }
     if (c === SLASH) {
@@ -127,14 +148,18 @@ function lexPlain(source: SourceText): { tokens: Token[]; balanced: boolean } | 
         } else break;
       }
       if (c === BACKSLASH && pos < n) return undefined; // a line continuation may follow
-      if (parenLevel === 0) push({ type: 'NLS', text: text.slice(start, pos), start, end: pos });
+      if (parenLevel === 0) {
+        last = 'NLS';
+        tokens?.push({ type: 'NLS', text: text.slice(start, pos), start, end: pos });
+      }
       continue;
     }
     if (c >= DIGIT_0 && c <= DIGIT_9) {
       const end = plainIntegerEnd(text, pos);
       if (end < 0) return undefined;
       pos = end;
-      push({ type: 'NUM', text: text.slice(start, pos), start, end: pos });
+      last = 'NUM';
+      tokens?.push({ type: 'NUM', text: text.slice(start, pos), start, end: pos });
       continue;
     }
     if (isNameStart(c)) {
@@ -146,14 +171,17 @@ function lexPlain(source: SourceText): { tokens: Token[]; balanced: boolean } | 
       // As the full lexer: `as`, `def` and `in` are names in dotted paths; `static.` too.
       if ((type === 'as' || type === 'def' || type === 'in') && (c === DOT || last === '.' || last === 'package')) type = 'IDENT';
       if (type === 'static' && c === DOT) type = 'IDENT';
-      push({ type, text: word, start, end: pos });
+      last = type;
+      tokens?.push({ type, text: word, start, end: pos });
       continue;
     }
     if (c === SINGLE_QUOTE || c === DOUBLE_QUOTE) {
       const token = quotedString(text, start, c);
       if (!token) return undefined;
       pos = token.end;
-      push(token);
+      last = 'STRING';
+      tokens?.push(token);
+      strings?.push(start, pos);
       continue;
     }
     const candidates = OPERATORS_BY_FIRST_CHAR[c];
@@ -176,7 +204,8 @@ function lexPlain(source: SourceText): { tokens: Token[]; balanced: boolean } | 
       const saved = parenLevelStack.pop();
       if (saved !== undefined) parenLevel = saved;
     }
-    push({ type: op, text: op, start, end: pos });
+    last = op;
+    tokens?.push({ type: op, text: op, start, end: pos });
   }
 }
 

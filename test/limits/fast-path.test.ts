@@ -1,6 +1,6 @@
 /**
  * The estimator's fast paths (the plain lexer; script methods costed one definition at a time,
- * with a memo by each definition's text) give exactly what the reference path (the full lexer,
+ * with memos by each definition's text and shape) give exactly what the reference path (the full lexer,
  * whole texts, no memo) gives: every method's bytes, every stage's bytes, not merely within the
  * calibration tolerance. On the calibration fixtures, the valid corpus, the repository's
  * Jenkinsfiles, lowered payments-api variants, and texts made to trip the per-definition cut.
@@ -85,6 +85,16 @@ describe('the fast paths give exactly the reference estimate', () => {
     expectSameAsReference(larger, 'larger');
   });
 
+  it('helpers that differ only in their strings share a shape, and each gets the reference estimate', () => {
+    const helper = (message: string, extra: string) => `def pwNotify1() {\n  def pwMessage = '${message}' + env.BUILD_URL\n  slackSend(channel: '#c', message: pwMessage${extra})\n}\n`;
+    const asts = [helper('a deployed', ''), helper('b deployed in prod', ''), helper('c', ", color: 'good'"), helper('d', ", color: 'good', failOnError: true")].map(withEpilogue);
+    for (const [i, ast] of asts.entries()) expectSameAsReference(ast, `helper ${i}`);
+    const bytes = asts.map((ast) => estimateMethodSize(ast).methods.find((m) => m.name === 'def pwNotify1()')!.bytes);
+    expect(bytes[0]).toBe(bytes[1]);
+    expect(bytes[2]).toBeGreaterThan(bytes[1]!);
+    expect(bytes[3]).toBeGreaterThan(bytes[2]!);
+  });
+
   it('lines: script methods defined around line 128 (where a line number costs a byte more)', () => {
     for (let steps = 90; steps <= 114; steps += 6) {
       const helpers = Array.from({ length: 12 }, (_, i) => `def m${i}() {\n  echo('${i}')\n}\n`).join('');
@@ -113,6 +123,8 @@ describe('the fast paths give exactly the reference estimate', () => {
       // statements besides definitions, a variable, two definitions on one line
       "def a() { echo('a') }; def b() { echo('b') }\ndef c() { }\n",
       "def x = 1\ndef a() { echo(x) }\n",
+      // strings next to strings, quotes and names (the shape replaces their values)
+      "def a() { echo('x''y'); echo(\"q\"'r'); echo('it\\'s'+b) }\ndef b() { f('a'.trim(), 'b'c) }\n",
       // a body large enough to be parsed node by node
       `def big() {\n${Array.from({ length: 400 }, (_, i) => `  sh(script: 'make step-${i}', label: 's${i}')`).join('\n')}\n}\ndef small() { echo('s') }\n`,
     ];

@@ -1,6 +1,7 @@
 /**
  * The plain lexer (src/limits/plain-groovy-lexer.ts) against the full Groovy lexer: wherever it
- * returns tokens, they are exactly the full lexer's. Real Jenkinsfiles (the valid and invalid
+ * returns tokens, they are exactly the full lexer's, and a text's shape lexes to the same tokens
+ * but for string values and columns. Real Jenkinsfiles (the valid and invalid
  * corpora, the calibration fixtures, the repository's generated files) whole and in windows of
  * lines, and random texts over an alphabet of the characters that make Groovy lexing depend on
  * context.
@@ -9,9 +10,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { lexGroovy, SourceText } from '../../src/jenkinsfile/groovy-lexer.ts';
+import { lexGroovy, SourceText, type Token } from '../../src/jenkinsfile/groovy-lexer.ts';
 import { parseJenkinsfile } from '../../src/jenkinsfile/parse.ts';
-import { lexPlainGroovy, lexPlainGroovyState } from '../../src/limits/plain-groovy-lexer.ts';
+import { lexPlainGroovy, lexPlainGroovyState, plainGroovyShape } from '../../src/limits/plain-groovy-lexer.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -34,19 +35,35 @@ function jenkinsfiles(): { name: string; text: string }[] {
   return out;
 }
 
-/** Texts where the plain lexer's tokens differ from the full lexer's. */
+/** Texts where the plain lexer's tokens (or its shape's) differ from the full lexer's. */
 const mismatches: string[] = [];
 
-/** Compares on one text (a difference goes to `mismatches`); returns whether the plain lexer took it. */
+/** What a text's shape keeps of each token: its type, its text unless a string, its line. */
+function shapeOf(tokens: Token[], source: SourceText): string[] {
+  return tokens.map((t) => `${t.type} ${t.type === 'STRING' ? '' : t.text} ${source.position(t.start).line}`);
+}
+
+/**
+ * Compares on one text (a difference goes to `mismatches`): the plain lexer's tokens with the
+ * full lexer's, and the tokens of its shape with them but for strings and columns. Returns
+ * whether the plain lexer took the text.
+ */
 function agrees(text: string, label: string): boolean {
   const plain = lexPlainGroovy(new SourceText(text));
-  if (!plain) return false;
-  if (!isDeepStrictEqual(plain, lexGroovy(new SourceText(text)).tokens)) mismatches.push(label);
+  const shaped = plainGroovyShape(text);
+  if ((shaped === undefined) !== (plain === undefined)) mismatches.push(`shape taken or not of ${label}`);
+  if (!plain || !shaped) return false;
+  const full = lexGroovy(new SourceText(text)).tokens;
+  if (!isDeepStrictEqual(plain, full)) mismatches.push(label);
+  const shapeSource = new SourceText(shaped.shape);
+  const shapeTokens = lexGroovy(shapeSource).tokens;
+  if (!isDeepStrictEqual(shapeOf(shapeTokens, shapeSource), shapeOf(full, new SourceText(text)))) mismatches.push(`shape of ${label}`);
+  if (shaped.balanced !== lexPlainGroovyState(text)?.balanced) mismatches.push(`balance of ${label}`);
   return true;
 }
 
 describe('the plain lexer gives the full lexer\'s tokens', () => {
-  it('on real Jenkinsfiles, whole and in windows of up to 8 lines', () => {
+  it('on real Jenkinsfiles, whole and in windows of up to 6 lines', () => {
     let taken = 0;
     let texts = 0;
     for (const { name, text } of jenkinsfiles()) {
@@ -54,7 +71,7 @@ describe('the plain lexer gives the full lexer\'s tokens', () => {
       if (agrees(text, name)) taken++;
       const lines = text.split('\n');
       for (let i = 0; i < lines.length; i++) {
-        for (let j = i + 1; j <= Math.min(lines.length, i + 8); j++) {
+        for (let j = i + 1; j <= Math.min(lines.length, i + 6); j++) {
           texts++;
           if (agrees(lines.slice(i, j).join('\n'), `${name}:${i + 1}-${j}`)) taken++;
         }
@@ -89,7 +106,7 @@ describe('the plain lexer gives the full lexer\'s tokens', () => {
   it('on the cases where a word\'s token depends on its neighbours, and other corners it takes', () => {
     const texts = [
       'static.x', 'static x', 'a.def', 'def.b', 'x.in', 'in.y', 'as.z', 'a.as', 'package in.as.def\n', 'a.static', 'a . def',
-      "''", "'' + ''", '""', "'a\\'b'", "'\\n\\t\\$'", '"\\"q"', 'f(a,\nb)', 'f[\n1]', '{ (\n) }\n', 'x // c\ny', 'x /* c\n */ y', '\n\n  // c\n\t\n z',
+      "''", "'' + ''", '""', "'a''b'", '"q"\'r\'', "'a'b", "f('x','y')", "'\\''", "'it''s' + x", "'a\\'b'", "'\\n\\t\\$'", '"\\"q"', 'f(a,\nb)', 'f[\n1]', '{ (\n) }\n', 'x // c\ny', 'x /* c\n */ y', '\n\n  // c\n\t\n z',
       '0', '0 ', '10 + 2', 'a==~b', 'a*.b', 'a?.b?:c', 'a <=> b >>>= c', 'a..<b', 'a...b', 'a.&b', '} } }', ') ]',
     ];
     for (const text of texts) expect(agrees(text, JSON.stringify(text)), JSON.stringify(text)).toBe(true);
