@@ -54,7 +54,9 @@ export interface CompileThread {
 export function startCompileThread(setup: CompileWorkerSetup): CompileThread | undefined {
   const url = workerModule();
   if (url === undefined) return undefined;
-  const worker = new Worker(url, { workerData: setup });
+  // Not the parent's `--input-type`/`--eval` style flags: the worker is a module file.
+  const execArgv = process.execArgv.filter((flag) => !/^--(input-type|eval|print)\b|^-[ep]$/.test(flag));
+  const worker = new Worker(url, { workerData: setup, execArgv });
   worker.unref();
   const waiting = new Map<number, { resolve: (reply: CompileReply) => void; reject: (error: Error) => void }>();
   let nextId = 0;

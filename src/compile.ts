@@ -273,8 +273,17 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
       if (hit) return hit;
     }
     if (thread !== undefined && turn++ % 2 === 1) {
-      return thread.compile(loaded.file, source, loaded.value).then((reply) => receiveRemote(reply, loaded, source, key));
+      // A worker that cannot run (it failed to start, or stopped) leaves its pipelines to this thread.
+      return thread.compile(loaded.file, source, loaded.value).then(
+        (reply) => receiveRemote(reply, loaded, source, key),
+        () => compileHere(loaded, source, key, recompute),
+      );
     }
+    return compileHere(loaded, source, key, recompute);
+  };
+
+  /** Compiles one module on this thread (cache already missed). */
+  const compileHere = (loaded: LoadedModule, source: string, key: string | undefined, recompute: () => CompiledPipeline): CompiledPipeline => {
     const dependencies: CompileDependencies = { reads: new Map() };
     const result = compileModule(context, loaded.file, source, loaded.value, dependencies);
     const finish = () => {

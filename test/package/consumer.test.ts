@@ -162,6 +162,24 @@ describe('the packed package', () => {
     expect(report.summary.warnings).toBeGreaterThan(0);
   });
 
+  it('compiles on two threads from the installed package (the compile worker ships in it)', () => {
+    expect(consumer.tarballFiles).toContain('package/dist/compile-worker.js');
+    expect(spawnSync(pipewrightBin(), ['compile'], { cwd: consumer.root, env: { ...childNpmEnv(), PIPEWRIGHT_COMPILE_THREADS: '1' }, encoding: 'utf8' }).status).toBe(0);
+    const twoThreads = spawnSync(pipewrightBin(), ['compile', '--check'], {
+      cwd: consumer.root,
+      env: { ...childNpmEnv(), PIPEWRIGHT_COMPILE_THREADS: '2' },
+      encoding: 'utf8',
+    });
+    expect(twoThreads.stderr).toBe('');
+    expect(twoThreads.status).toBe(0);
+    const threads = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', "import { compileProject } from 'pipewright'; const run = await compileProject({ root: process.cwd(), lazyModels: true }); console.log(run.threads);"],
+      { cwd: consumer.root, env: { ...childNpmEnv(), PIPEWRIGHT_COMPILE_THREADS: '2' }, encoding: 'utf8' },
+    );
+    expect({ threads: threads.stdout.trim(), stderr: threads.stderr }).toEqual({ threads: '2', stderr: '' });
+  });
+
   it('names the compile-pipelines script in the header once the project defines one', () => {
     const packageJson = join(consumer.root, 'package.json');
     const original = readFileSync(packageJson, 'utf8');
