@@ -390,30 +390,18 @@ function scriptCallsOf(script: string): ScriptCalls {
   return calls;
 }
 
-/** A call a step makes, shared by every step with the same input: never handed out, only copied. */
+/** A call a step makes, shared by every step with the same input: never changed nor handed out, only copied. */
 interface ResolvedCall {
   call: Omit<RequiredCall, 'steps'>;
   /** Calls of a role with the same action, resources and condition are one (its steps merged). */
   mergeKey: string;
-  /** The same number for the same call (exact content), `undefined` if it is not plain data. */
-  id: number | undefined;
+  /** This call's number: never reused, so the same number is the same (unchanging) call. */
+  id: number;
 }
 
-function resolvedCall(call: Omit<RequiredCall, 'steps'>): ResolvedCall {
-  const key = exactKey([call.action, call.resourceType, call.resources, call.condition]);
-  return { call, mergeKey: JSON.stringify([call.action, call.resources, call.condition ?? null]), id: key === undefined ? undefined : callIdOf(key) };
-}
-
-/** Call ids by exact content. Ids are never reused (after the map is cleared a call gets a new one), so equal ids mean equal calls. */
-const callIds = new Map<string, number>();
 let nextCallId = 0;
-function callIdOf(key: string): number {
-  let id = callIds.get(key);
-  if (id === undefined) {
-    if (callIds.size >= MEMO_LIMIT) callIds.clear();
-    callIds.set(key, (id = nextCallId++));
-  }
-  return id;
+function resolvedCall(call: Omit<RequiredCall, 'steps'>): ResolvedCall {
+  return { call, mergeKey: JSON.stringify([call.action, call.resources, call.condition ?? null]), id: nextCallId++ };
 }
 
 /**
@@ -536,24 +524,22 @@ function compareCalls(a: RequiredCall, b: RequiredCall): number {
 
 /**
  * The validated identity-policy statements of a role's calls, and the calls sorted. The same roles
- * recur across a fleet: kept by the exact calls (and their steps) in the order the role met them,
- * as the order the calls sort into and the statements (copies handed out).
+ * recur across a fleet: kept by the calls (their ids) and their steps in the order the role met
+ * them, as the order the calls sort into and the statements (copies handed out).
  */
 const roleStatementsMemo = new Map<string, { order: readonly number[]; statements: readonly PolicyStatement[] }>();
 
 async function roleStatements(roleCalls: readonly RoleCall[]): Promise<{ calls: RequiredCall[]; statements: PolicyStatement[] }> {
-  const key = roleCalls.every((c) => c.resolved.id !== undefined) ? roleCalls.map((c) => `${c.resolved.id}${JSON.stringify(c.steps)}`).join('') : undefined;
-  const known = key === undefined ? undefined : roleStatementsMemo.get(key);
+  const key = roleCalls.map((c) => `${c.resolved.id}${JSON.stringify(c.steps)}`).join('');
+  const known = roleStatementsMemo.get(key);
   if (known !== undefined) return { calls: known.order.map((i) => requiredCall(roleCalls[i]!)), statements: known.statements.map(cloneStatement) };
   const unsorted = roleCalls.map(requiredCall);
   const order = unsorted.map((_, i) => i).sort((a, b) => compareCalls(unsorted[a]!, unsorted[b]!));
   const calls = order.map((i) => unsorted[i]!);
   const statements = statementsFor(calls);
   await validatePolicy({ Version: '2012-10-17', Statement: statements });
-  if (key !== undefined) {
-    if (roleStatementsMemo.size >= MEMO_LIMIT) roleStatementsMemo.clear();
-    roleStatementsMemo.set(key, { order, statements: statements.map(cloneStatement) });
-  }
+  if (roleStatementsMemo.size >= MEMO_LIMIT) roleStatementsMemo.clear();
+  roleStatementsMemo.set(key, { order, statements: statements.map(cloneStatement) });
   return { calls, statements };
 }
 

@@ -142,24 +142,63 @@ export function iamActionsFor(invocation: ToolInvocation): string[] {
   }
 }
 
-/** Shell words of a command line, quotes removed; `undefined` for a word that stays dynamic after substitution. */
-function shellWords(text: string, env: Readonly<Record<string, string>>): (string | undefined)[] {
-  const words: (string | undefined)[] = [];
+/**
+ * A word of a command line, split once per text: single-quoted text is literal; double-quoted and
+ * bare text expands its variables (`pieces` around them, one more piece than variables).
+ */
+type WordSegment = { literal: string } | { pieces: readonly string[]; variables: readonly { name: string; whole: string }[] };
+
+const SHELL_VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+function wordSegments(text: string): WordSegment[][] {
+  const words: WordSegment[][] = [];
   for (const match of text.matchAll(/(?:'[^']*'|"(?:[^"\\]|\\.)*"|[^\s'"]+)+/g)) {
-    let dynamic = false;
-    const word = match[0].replace(/'([^']*)'|"((?:[^"\\]|\\.)*)"|([^\s'"]+)/g, (_all, single: string | undefined, double: string | undefined, bare: string | undefined) => {
-      if (single !== undefined) return single;
-      const expanded = (double ?? bare!).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced: string | undefined, plain: string | undefined) => {
-        const value = env[braced ?? plain!];
-        if (value === undefined) dynamic = true;
-        return value ?? whole;
-      });
-      if (/[$`]/.test(expanded)) dynamic = true;
-      return expanded;
-    });
-    words.push(dynamic ? undefined : word);
+    const segments: WordSegment[] = [];
+    for (const [, single, double, bare] of match[0].matchAll(/'([^']*)'|"((?:[^"\\]|\\.)*)"|([^\s'"]+)/g)) {
+      if (single !== undefined) {
+        segments.push({ literal: single });
+        continue;
+      }
+      const content = double ?? bare!;
+      const pieces: string[] = [];
+      const variables: { name: string; whole: string }[] = [];
+      let last = 0;
+      for (const variable of content.matchAll(SHELL_VARIABLE)) {
+        pieces.push(content.slice(last, variable.index));
+        variables.push({ name: variable[1] ?? variable[2]!, whole: variable[0] });
+        last = variable.index + variable[0].length;
+      }
+      pieces.push(content.slice(last));
+      segments.push({ pieces, variables });
+    }
+    words.push(segments);
   }
   return words;
+}
+
+/** Shell words of a command line, quotes removed; `undefined` for a word that stays dynamic after substitution. */
+function shellWords(words: readonly (readonly WordSegment[])[], env: Readonly<Record<string, string>>): (string | undefined)[] {
+  const found: (string | undefined)[] = [];
+  for (const segments of words) {
+    let dynamic = false;
+    let word = '';
+    for (const segment of segments) {
+      if ('literal' in segment) {
+        word += segment.literal;
+        continue;
+      }
+      let expanded = segment.pieces[0]!;
+      segment.variables.forEach(({ name, whole }, i) => {
+        const value = env[name];
+        if (value === undefined) dynamic = true;
+        expanded += `${value ?? whole}${segment.pieces[i + 1]!}`;
+      });
+      if (/[$`]/.test(expanded)) dynamic = true;
+      word += expanded;
+    }
+    found.push(dynamic ? undefined : word);
+  }
+  return found;
 }
 
 /**
@@ -178,26 +217,27 @@ export function invocationOptions(text: string, env: Readonly<Record<string, str
  * Keyed by the text and the values of the variables it names. The result is shared: do not change it.
  */
 export function sharedInvocationOptions(text: string, env: Readonly<Record<string, string>>): ReadonlyMap<string, readonly string[]> {
-  let byText = optionsOfInvocation.get(text);
-  if (byText === undefined) {
-    if (optionsOfInvocation.size >= MEMO_LIMIT) optionsOfInvocation.clear();
-    byText = { variables: shellVariablesOf(text), byValues: new Map() };
-    optionsOfInvocation.set(text, byText);
+  let command = commandTexts.get(text);
+  if (command === undefined) {
+    if (commandTexts.size >= MEMO_LIMIT) commandTexts.clear();
+    command = { variables: shellVariablesOf(text), words: wordSegments(text), optionsByValues: new Map() };
+    commandTexts.set(text, command);
   }
-  const values = byText.variables.map((name) => env[name] as unknown);
+  const values = command.variables.map((name) => env[name] as unknown);
   // Only strings (or nothing) are data: anything else (an inherited `toString`) is read afresh, not memoized.
-  if (values.some((value) => value !== undefined && typeof value !== 'string')) return readInvocationOptions(text, env);
+  if (values.some((value) => value !== undefined && typeof value !== 'string')) return readInvocationOptions(command.words, env);
   const valuesKey = JSON.stringify(values); // strings or undefined (printed null): exact
-  let options = byText.byValues.get(valuesKey);
+  let options = command.optionsByValues.get(valuesKey);
   if (options === undefined) {
-    if (byText.byValues.size >= MEMO_LIMIT) byText.byValues.clear();
-    options = readInvocationOptions(text, env);
-    byText.byValues.set(valuesKey, options);
+    if (command.optionsByValues.size >= MEMO_LIMIT) command.optionsByValues.clear();
+    options = readInvocationOptions(command.words, env);
+    command.optionsByValues.set(valuesKey, options);
   }
   return options;
 }
 
-const optionsOfInvocation = new Map<string, { variables: readonly string[]; byValues: Map<string, Map<string, string[]>> }>();
+/** A command's text read once: the variables it names, its words, its options per values of those variables. */
+const commandTexts = new Map<string, { variables: readonly string[]; words: readonly (readonly WordSegment[])[]; optionsByValues: Map<string, Map<string, string[]>> }>();
 
 /**
  * The names of the shell variables a command mentions (`$NAME`, `${NAME}`), quoted or not: every
@@ -209,10 +249,10 @@ export function shellVariablesOf(text: string): string[] {
   return [...names].sort();
 }
 
-function readInvocationOptions(text: string, env: Readonly<Record<string, string>>): Map<string, string[]> {
+function readInvocationOptions(words: readonly (readonly WordSegment[])[], env: Readonly<Record<string, string>>): Map<string, string[]> {
   const options = new Map<string, string[]>();
   let current: string | undefined;
-  for (const word of shellWords(text, env)) {
+  for (const word of shellWords(words, env)) {
     if (word !== undefined && /^--[a-z][a-z0-9-]*$/.test(word)) {
       current = word.slice(2);
       if (!options.has(current)) options.set(current, []);
