@@ -100,11 +100,18 @@ export function productionReach(context: ReachContext, productionCredentials: re
   };
 }
 
+/** {@link labelAtoms} by exact expression: asked for every step site, of a handful of labels. Cleared when large. */
+const atomsByLabel = new Map<string, readonly string[]>();
+
 /** Label atoms of a label expression that are not negated (`linux && prod-deployer` → both; `!prod` → none). */
-function labelAtoms(expression: string): string[] {
+function labelAtoms(expression: string): readonly string[] {
+  const known = atomsByLabel.get(expression);
+  if (known) return known;
   const atoms: string[] = [];
   const re = /(!\s*)?([A-Za-z0-9_.:/-]+)/g;
   for (let m = re.exec(expression); m; m = re.exec(expression)) if (!m[1]) atoms.push(m[2]!);
+  if (atomsByLabel.size >= 1_000) atomsByLabel.clear();
+  atomsByLabel.set(expression, Object.freeze(atoms));
   return atoms;
 }
 

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Pipeline, Step } from '../../src/model/schema.ts';
+import { agentEnvironment, type ProductionReach } from '../../src/policy/capabilities.ts';
 import { runPolicy } from '../../src/policy/engine.ts';
 import { environmentIn } from '../../src/policy/facts.ts';
 import { indexPipeline } from '../../src/policy/model-index.ts';
@@ -122,6 +123,18 @@ describe('environment names in free text (patterns kept by name)', () => {
     expect(environmentIn('Deploy product', ['prod-eu', 'prod'])).toBeUndefined();
     expect(environmentIn('Deploy a.b', ['a.b'])).toBe('a.b');
     expect(environmentIn('Deploy axb', ['a.b'])).toBeUndefined();
+  });
+});
+
+describe('agent labels (atoms kept by exact label)', () => {
+  it('reads each label expression for itself', () => {
+    const reach = { labels: new Map([['prod-deployer', 'prod']]) } as unknown as ProductionReach;
+    const agent = (label: string) => ({ type: 'label' as const, label });
+    for (let round = 0; round < 2; round++) {
+      expect(agentEnvironment(agent('linux && prod-deployer'), reach)).toEqual({ environment: 'prod', label: 'prod-deployer' });
+      expect(agentEnvironment(agent('linux && !prod-deployer'), reach)).toBeUndefined();
+      expect(agentEnvironment(agent('linux && prod-deployers'), reach)).toBeUndefined();
+    }
   });
 });
 
