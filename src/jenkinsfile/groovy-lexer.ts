@@ -304,6 +304,20 @@ class GroovyLexer {
     return i < this.chars.length ? this.chars[i]! : EOF_CHAR;
   }
 
+  /**
+   * Where a run of characters a single-quoted string holds as they are ends, from `from`: at the
+   * first quote, backslash, line break, end of input (U+FFFF included) or malformed unicode escape.
+   */
+  private plainRunEnd(from: number): number {
+    const limit = Math.min(this.chars.length, this.src.escapeError?.at ?? Number.POSITIVE_INFINITY);
+    let end = from;
+    for (; end < limit; end++) {
+      const c = this.chars[end];
+      if (c === "'" || c === '\\' || c === '\n' || c === '\r' || c === EOF_CHAR) break;
+    }
+    return end;
+  }
+
   private error(message: string, index = this.pos): never {
     throw new GroovySyntaxError(message, index);
   }
@@ -728,8 +742,10 @@ class GroovyLexer {
         else if (c === '\n' || c === '\r') this.error(`expecting ''', found '\\n'`);
         else if (c === EOF_CHAR) this.error("expecting ''', found '<EOF>'");
         else {
-          value += c;
-          this.pos++;
+          // The run of plain characters from here, copied at once (what `la` would read one by one).
+          const end = this.plainRunEnd(this.pos + 1);
+          value += this.chars.slice(this.pos, end);
+          this.pos = end;
         }
       }
     }
