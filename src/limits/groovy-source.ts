@@ -14,7 +14,7 @@ import {
   type GStmt,
   type Span,
 } from '../jenkinsfile/groovy-parser.ts';
-import { lexPlainGroovy, lexPlainGroovyState, plainGroovyShape } from './plain-groovy-lexer.ts';
+import { hasShape, lexPlainGroovy, lexPlainGroovyState, plainGroovyShape, type PlainGroovyShape } from './plain-groovy-lexer.ts';
 import {
   binary,
   closure,
@@ -336,13 +336,13 @@ const isSmallBody = (tokenBytes: number): boolean => tokenBytes < PARSE_SCRIPT_M
 type PieceMethods = { methods: readonly { name: string; line: number; params: readonly string[]; tokenBytes: number }[]; lineFeeds: number } | null;
 
 /**
- * Pieces already costed, by their exact text (generated helpers recur across pipelines and
- * environments), and by their shape (the exact text but for string values, which the per-token
- * estimate does not read; see plainGroovyShape): helpers that differ only in the names and
- * messages in their strings share one.
+ * Pieces already costed, by their shape (the exact text but for string values, which the
+ * per-token estimate does not read; see plainGroovyShape): generated helpers recur across
+ * pipelines and environments, often with other names and messages in their strings.
  */
-const pieceMemo = new Map<string, PieceMethods>();
 const shapeMemo = new Map<string, PieceMethods>();
+/** The shape of the last piece lexed, by its first line (see piecesMethods). */
+const shapeByFirstLine = new Map<string, PlainGroovyShape>();
 /** Bound on each memo: emptied when full (a fleet's distinct helpers fit many times over). */
 const PIECE_MEMO_ENTRIES = 4096;
 
@@ -377,17 +377,21 @@ function scriptMethodsByDefinition(text: string, firstLine: number): ScriptMetho
   return out;
 }
 
-/** The methods of a piece, from the memos: by its exact text (no lexing), else by its shape (one lexing pass). */
+/** The methods of a piece, memoized by its shape. */
 function piecesMethods(piece: string): PieceMethods {
-  let methods = pieceMemo.get(piece);
-  if (methods !== undefined) return methods;
-  const shaped = plainGroovyShape(piece);
-  if (!shaped?.balanced) methods = null;
-  else {
-    methods = shapeMemo.get(shaped.shape);
-    if (methods === undefined) remember(shapeMemo, shaped.shape, (methods = pieceMethods(shaped.shape)));
+  // A piece like one seen before but for its strings (the same first line) is checked against
+  // that one's shape without lexing it.
+  const lineEnd = piece.indexOf('\n');
+  const firstLine = lineEnd < 0 ? piece : piece.slice(0, lineEnd);
+  const similar = shapeByFirstLine.get(firstLine);
+  const shaped = similar && hasShape(piece, similar) ? similar : plainGroovyShape(piece);
+  if (shaped && shaped !== similar) {
+    if (shapeByFirstLine.size >= PIECE_MEMO_ENTRIES) shapeByFirstLine.clear();
+    shapeByFirstLine.set(firstLine, shaped);
   }
-  remember(pieceMemo, piece, methods);
+  if (!shaped?.balanced) return null;
+  let methods = shapeMemo.get(shaped.shape);
+  if (methods === undefined) remember(shapeMemo, shaped.shape, (methods = pieceMethods(shaped.shape)));
   return methods;
 }
 

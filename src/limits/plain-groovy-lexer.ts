@@ -92,18 +92,49 @@ export function lexPlainGroovyState(text: string): { source: SourceText; tokens:
  * whether the lexer ends balanced (see {@link lexPlainGroovyState}). Undefined for text outside
  * the plain subset. Lexes without making tokens.
  */
-export function plainGroovyShape(text: string): { shape: string; balanced: boolean } | undefined {
+export function plainGroovyShape(text: string): PlainGroovyShape | undefined {
   const strings: number[] = [];
   const lexed = lexPlain(text, undefined, strings);
   if (!lexed) return undefined;
-  if (strings.length === 0) return { shape: text, balanced: lexed.balanced };
-  let shape = '';
+  const segments: string[] = [];
   let from = 0;
   for (let i = 0; i < strings.length; i += 2) {
-    shape += `${text.slice(from, strings[i])}'' `;
+    segments.push(text.slice(from, strings[i]));
     from = strings[i + 1]!;
   }
-  return { shape: shape + text.slice(from), balanced: lexed.balanced };
+  segments.push(text.slice(from));
+  return { shape: segments.join("'' "), segments, balanced: lexed.balanced };
+}
+
+/** What {@link plainGroovyShape} finds. */
+export interface PlainGroovyShape {
+  shape: string;
+  /** The text between the string literals (one more than there are strings). */
+  segments: readonly string[];
+  balanced: boolean;
+}
+
+/**
+ * Whether `text` has the shape `known` without lexing it: it is `known`'s segments with a string
+ * literal the plain lexer reads between each two. Then it lexes as the text `known` came from
+ * does (the lexer meets the same characters in the same state up to each string, reads the
+ * string to its end, and is in the same state after it), so its shape and balance are `known`'s.
+ */
+export function hasShape(text: string, known: PlainGroovyShape): boolean {
+  if (text.includes('\\u') || text.includes('\uFFFF')) return false;
+  const segments = known.segments;
+  let pos = 0;
+  for (let i = 0; i < segments.length; i++) {
+    if (!text.startsWith(segments[i]!, pos)) return false;
+    pos += segments[i]!.length;
+    if (i === segments.length - 1) break;
+    const quote = text.charCodeAt(pos);
+    if (quote !== SINGLE_QUOTE && quote !== DOUBLE_QUOTE) return false;
+    const string = quotedString(text, pos, quote);
+    if (!string) return false;
+    pos = string.end;
+  }
+  return pos === text.length;
 }
 
 /**

@@ -87,7 +87,16 @@ describe('the fast paths give exactly the reference estimate', () => {
 
   it('helpers that differ only in their strings share a shape, and each gets the reference estimate', () => {
     const helper = (message: string, extra: string) => `def pwNotify1() {\n  def pwMessage = '${message}' + env.BUILD_URL\n  slackSend(channel: '#c', message: pwMessage${extra})\n}\n`;
-    const asts = [helper('a deployed', ''), helper('b deployed in prod', ''), helper('c', ", color: 'good'"), helper('d', ", color: 'good', failOnError: true")].map(withEpilogue);
+    const asts = [
+      helper('a deployed', ''),
+      helper('b deployed in prod', ''),
+      helper('c', ", color: 'good'"),
+      helper('d', ", color: 'good', failOnError: true"),
+      // the first line of those before, strings the plain lexer does not take
+      helper('e', ', color: "${env.COLOR}"'),
+      helper('f \\u0041', ", color: 'good'"),
+      helper("g \\' \\n", ', color: "good"'),
+    ].map(withEpilogue);
     for (const [i, ast] of asts.entries()) expectSameAsReference(ast, `helper ${i}`);
     const bytes = asts.map((ast) => estimateMethodSize(ast).methods.find((m) => m.name === 'def pwNotify1()')!.bytes);
     expect(bytes[0]).toBe(bytes[1]);

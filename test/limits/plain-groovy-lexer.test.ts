@@ -12,7 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { lexGroovy, SourceText, type Token } from '../../src/jenkinsfile/groovy-lexer.ts';
 import { parseJenkinsfile } from '../../src/jenkinsfile/parse.ts';
-import { lexPlainGroovy, lexPlainGroovyState, plainGroovyShape } from '../../src/limits/plain-groovy-lexer.ts';
+import { hasShape, lexPlainGroovy, lexPlainGroovyState, plainGroovyShape } from '../../src/limits/plain-groovy-lexer.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -111,6 +111,39 @@ describe('the plain lexer gives the full lexer\'s tokens', () => {
     ];
     for (const text of texts) expect(agrees(text, JSON.stringify(text)), JSON.stringify(text)).toBe(true);
     expect(mismatches).toEqual([]);
+  });
+
+  it('a text that hasShape() of another\'s shape has that very shape (strings rewritten at random)', () => {
+    const inside = ['a', ' ', "'", '"', '\\', "\\'", '\\n', '$', '${x}', '\n', '\\u0041', '\uFFFF', '//'];
+    let seed = 11;
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const base = [
+      "def pwNotify1() {\n  def m = 'payments-api deployed' + env.X\n  slackSend(channel: '#c', message: m, color: \"good\")\n}\n",
+      "f('a', 'b')\ng(\"c\") + 'd'.trim()\n",
+    ];
+    let matched = 0;
+    let refused = 0;
+    for (const text of base) {
+      const known = plainGroovyShape(text)!;
+      expect(known).toBeDefined();
+      for (let k = 0; k < 3000; k++) {
+        // Each string's content replaced by 0-3 random parts; sometimes its quotes too.
+        const rewritten = text.replace(/'[^'\n]*'|"[^"\n]*"/g, (literal) => {
+          let content = '';
+          for (let n = Math.floor(random() * 4); n > 0; n--) content += inside[Math.floor(random() * inside.length)];
+          const quote = random() < 0.2 ? (literal[0] === "'" ? '"' : "'") : literal[0];
+          return `${quote}${content}${quote}`;
+        });
+        if (hasShape(rewritten, known)) {
+          matched++;
+          const shaped = plainGroovyShape(rewritten);
+          expect(shaped?.shape, JSON.stringify(rewritten)).toBe(known.shape);
+          expect(shaped?.balanced).toBe(known.balanced);
+        } else refused++;
+      }
+    }
+    expect(matched).toBeGreaterThan(100);
+    expect(refused).toBeGreaterThan(100);
   });
 
   it('takes the helpers lowering emits (the epilogues of the generated Jenkinsfiles), ending balanced', () => {
