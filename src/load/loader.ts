@@ -2,8 +2,9 @@
  * The load phase: pipeline files (`*.pipeline.ts`) to plain data, with every failure turned into a
  * Diagnostic that points at the TypeScript source.
  *
- * esbuild bundles every pipeline into one lazy bundle (see `bundle.ts`), in this process. The
- * bundle is evaluated in a sandbox worker (`sandbox.ts`), never in this realm: each pipeline in
+ * esbuild bundles the pipelines into a lazy bundle (see `bundle.ts`; a load of many pipelines
+ * into a few, so that bundling overlaps evaluation: `splitForOverlap`, `loadInChunks`), in this
+ * process. The bundle is evaluated in a sandbox worker (`sandbox.ts`), never in this realm: each pipeline in
  * turn, its default export copied into plain data and streamed back as soon as it is evaluated,
  * so a caller can compile while later modules still evaluate (`onModule`). So:
  * - a syntax or resolve error fails only the pipelines that reach the broken file (PW1001);
