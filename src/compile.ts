@@ -267,7 +267,7 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
       };
     }
     const recompute = () => compileModule(context, loaded.file, source, loaded.value, { reads: new Map() });
-    const key = cache?.keyOf(source, loaded.value);
+    const key = cache?.keyOf(source, loaded.value, loaded.valueJson);
     if (key !== undefined) {
       const hit = cache!.lookup(key, source, policy.rules, recompute);
       if (hit) return hit;

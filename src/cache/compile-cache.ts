@@ -125,10 +125,15 @@ export class CompileCache {
     return new CompileCache(options.root, runKey, new ResultCache(options.directory, options.buildId, options.secret), options.readFile);
   }
 
-  /** The key of a loaded pipeline value, or `undefined` when the value is not plain data. */
-  keyOf(source: string, value: unknown): string | undefined {
+  /**
+   * The key of a loaded pipeline value, or `undefined` when the value is not plain data.
+   * `valueJson`: the JSON text the value was parsed from, when it came as JSON (then the key).
+   */
+  keyOf(source: string, value: unknown, valueJson?: string): string | undefined {
+    // The JSON text a value was parsed from determines it exactly: no second serialization.
+    if (valueJson !== undefined) return sha256Parts([this.#runKey, source, 'json', valueJson]);
     const text = serializeValue(value);
-    return text === undefined ? undefined : sha256Parts([this.#runKey, source, text]);
+    return text === undefined ? undefined : sha256Parts([this.#runKey, source, 'value', text]);
   }
 
   /**

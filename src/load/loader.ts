@@ -65,6 +65,12 @@ export interface LoadedModule {
   value?: unknown;
   /** Load problems of this file; empty when it loaded cleanly. */
   diagnostics: Diagnostic[];
+  /**
+   * The JSON text `value` was parsed from, when it travelled from the sandbox as JSON: it
+   * determines `value` exactly, so it can key a cache without serializing the value again.
+   * Only on the modules offered to `onModule` (not kept for the load's result).
+   */
+  valueJson?: string;
 }
 
 export interface LoadResult {
@@ -146,6 +152,8 @@ interface LoadContext {
   maps: BundleSourceMaps;
   diagnostics: Map<string, Diagnostic[]>;
   values: Map<string, unknown>;
+  /** The JSON texts of `values` that travelled as JSON, until the entry is offered to `onModule`. */
+  valueJson: Map<string, string>;
   /** Memo for `isUserFile`. */
   userFiles: Map<string, boolean>;
   limits: SandboxLimits;
@@ -210,6 +218,7 @@ export async function loadModules(files: readonly string[], options: LoadOptions
     maps: new BundleSourceMaps(),
     diagnostics: new Map(entries.map((entry) => [entry, []])),
     values: new Map(),
+    valueJson: new Map(),
     userFiles: new Map(),
     limits: sandboxLimits(options.limits),
     sources,
@@ -231,7 +240,11 @@ export async function loadModules(files: readonly string[], options: LoadOptions
     context.onModule = (entry) => {
       if (streamed.has(entry)) return;
       streamed.add(entry);
-      onModule(moduleOf(entry));
+      const loaded = moduleOf(entry);
+      const json = context.valueJson.get(entry);
+      if (json !== undefined && 'value' in loaded) loaded.valueJson = json;
+      context.valueJson.delete(entry);
+      onModule(loaded);
     };
   }
 
@@ -692,7 +705,10 @@ function accept(context: LoadContext, entry: string, exported: Extract<UnitOutco
     return;
   }
   const value = exported.value;
-  if ('value' in exported) context.values.set(entry, value);
+  if ('value' in exported) {
+    context.values.set(entry, value);
+    if (exported.json !== undefined && context.onModule) context.valueJson.set(entry, exported.json);
+  }
   const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
   if (pipeline ? isObject && exported.marked : isObject) return;
   let message: string;

@@ -73,6 +73,8 @@ export type UnitOutcome =
       hasDefault: boolean;
       /** The default export as fresh plain data (absent when it could not be copied). */
       value?: unknown;
+      /** The JSON text `value` was parsed from, when it travelled as JSON (plain JSON data). */
+      json?: string;
       /** Whether it carries the `definePipeline` marker. */
       marked: boolean;
       /** A top-level default export that is not plain data, described (`a function`, ...). */
@@ -313,7 +315,10 @@ function runOnWorker(
         return;
       }
       const outcome: UnitOutcome = { kind: 'exported', hasDefault: Boolean(item.hasDefault), marked: Boolean(item.marked) };
-      if (typeof item.json === 'string') outcome.value = JSON.parse(item.json);
+      if (typeof item.json === 'string') {
+        outcome.value = JSON.parse(item.json);
+        outcome.json = item.json;
+      }
       else if ('value' in item) outcome.value = item.value;
       if (typeof item.topLevel === 'string') outcome.topLevel = item.topLevel;
       if (item.problem) outcome.problem = item.problem as { path: (string | number)[]; found: string };
