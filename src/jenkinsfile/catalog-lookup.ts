@@ -56,7 +56,10 @@ export interface CatalogLookup {
 
 const cache = new WeakMap<Catalog, CatalogLookup>();
 
-/** Indexes a catalog for the validator (cached per catalog object). */
+/**
+ * Indexes a catalog for the validator (cached per catalog object: a catalog is not changed once
+ * it is used, as for `indexCatalog`). Models are made once per name (and list of kinds).
+ */
 export function catalogLookup(catalog: Catalog): CatalogLookup {
   const cached = cache.get(catalog);
   if (cached) return cached;
@@ -71,6 +74,17 @@ export function catalogLookup(catalog: Catalog): CatalogLookup {
   const stageOnlyOptions = symbols('option')
     .map((symbol) => index.describable('option', symbol)!)
     .filter((o) => o.allowedInStage);
+  // Describables by kind, then symbol (the first of a kind and symbol, as `indexCatalog` keeps).
+  const bySymbol = new Map<DescribableKind, Map<string, CatalogDescribable>>();
+  for (const d of catalog.describables) {
+    let symbolsOfKind = bySymbol.get(d.kind);
+    if (!symbolsOfKind) bySymbol.set(d.kind, (symbolsOfKind = new Map()));
+    if (!symbolsOfKind.has(d.symbol)) symbolsOfKind.set(d.symbol, d);
+  }
+  // Models of names the catalog has (a name it lacks is looked up again: those stay few lookups
+  // and the memo stays as small as the catalog).
+  const stepModels = new Map<string, CatalogModel>();
+  const methodModels = new WeakMap<readonly DescribableKind[], Map<string, CatalogModel>>();
   const describableModel = (d: CatalogDescribable): CatalogModel => ({ name: d.symbol, parameters: d.parameters, takesBlock: false, plugin: d.plugin });
   const stepAsModel = (s: CatalogStep): CatalogModel => ({ name: s.name, parameters: s.parameters, takesBlock: s.takesBlock, plugin: s.plugin });
 
@@ -79,22 +93,38 @@ export function catalogLookup(catalog: Catalog): CatalogLookup {
     step: (name) => index.step(name),
     describable(symbol, kinds) {
       for (const kind of kinds) {
-        const d = index.describable(kind, symbol);
+        const d = bySymbol.get(kind)?.get(symbol);
         if (d) return d;
       }
       return undefined;
     },
     stepModel(name) {
+      let model = stepModels.get(name);
+      if (model) return model;
       const step = index.step(name);
-      if (step) return stepAsModel(step);
-      const d = lookup.describable(name, ['buildStep']);
-      return d ? describableModel(d) : undefined;
+      if (step) model = stepAsModel(step);
+      else {
+        const d = lookup.describable(name, ['buildStep']);
+        if (d) model = describableModel(d);
+      }
+      if (model) stepModels.set(name, model);
+      return model;
     },
     methodModel(name, kinds) {
+      let models = methodModels.get(kinds);
+      let model = models?.get(name);
+      if (model) return model;
       const d = lookup.describable(name, kinds);
-      if (d) return describableModel(d);
-      const step = index.step(name);
-      return step ? stepAsModel(step) : undefined;
+      if (d) model = describableModel(d);
+      else {
+        const step = index.step(name);
+        if (step) model = stepAsModel(step);
+      }
+      if (model) {
+        if (!models) methodModels.set(kinds, (models = new Map()));
+        models.set(name, model);
+      }
+      return model;
     },
     agentTypes: sorted([...symbols('agent'), ...ZERO_ARG_AGENT_TYPES]),
     whenConditions: symbols('when'),
@@ -115,10 +145,32 @@ export function catalogLookup(catalog: Catalog): CatalogLookup {
   return lookup;
 }
 
+/** What the validator asks of a list of parameters, computed once per list (a catalog's). */
+export interface ParameterTable {
+  /** Each name's first parameter (as `parameters.find` answers). */
+  readonly byName: ReadonlyMap<string, CatalogParameter>;
+  readonly required: readonly CatalogParameter[];
+  /** The sole required parameter (DescribableModel.getSoleRequiredParameter), if exactly one. */
+  readonly sole: CatalogParameter | undefined;
+}
+
+const parameterTables = new WeakMap<readonly CatalogParameter[], ParameterTable>();
+
+/** The table of a step's or describable's parameters (cached per parameter list of the catalog). */
+export function parameterTable(parameters: readonly CatalogParameter[]): ParameterTable {
+  let table = parameterTables.get(parameters);
+  if (table) return table;
+  const byName = new Map<string, CatalogParameter>();
+  for (const p of parameters) if (!byName.has(p.name)) byName.set(p.name, p);
+  const required = parameters.filter((p) => p.required);
+  table = { byName, required, sole: required.length === 1 ? required[0] : undefined };
+  parameterTables.set(parameters, table);
+  return table;
+}
+
 /** The sole required parameter (DescribableModel.getSoleRequiredParameter), if exactly one. */
 export function soleRequiredParameter(model: CatalogModel): CatalogParameter | undefined {
-  const required = model.parameters.filter((p) => p.required);
-  return required.length === 1 ? required[0] : undefined;
+  return parameterTable(model.parameters).sole;
 }
 
 /** hudson.util.EditDistance.findNearest: the candidate with the smallest edit distance, first on ties. */

@@ -20,8 +20,8 @@ import {
   ZERO_ARG_AGENT_TYPES,
   catalogLookup,
   nearestName,
+  parameterTable,
   parameterTypeError,
-  soleRequiredParameter,
   type CatalogLookup,
   type CatalogModel,
   type LiteralValue,
@@ -85,6 +85,23 @@ const LONG_MAX = 9223372036854775807n;
 const LONG_MIN = -9223372036854775808n;
 const WHEN_FLAGS = new Set(['beforeAgent', 'beforeInput', 'beforeOptions']);
 const ZERO_ARG_AGENTS = new Set(['any', 'none']);
+
+// Kinds looked up, as constants: the catalog lookup keeps the models it finds per list of kinds.
+const OPTION_KINDS: readonly DescribableKind[] = ['jobProperty', 'option', 'wrapper'];
+const TRIGGER_KINDS: readonly DescribableKind[] = ['trigger'];
+const PARAMETER_KINDS: readonly DescribableKind[] = ['parameter'];
+const WHEN_KINDS: readonly DescribableKind[] = ['when'];
+const AGENT_KINDS: readonly DescribableKind[] = ['agent'];
+/** A nested call whose parameter names no describable kind: any kind a method call may be. */
+const ANY_NESTED_KINDS: readonly DescribableKind[] = ['other', 'jobProperty', 'option', 'parameter', 'trigger', 'credentialBinding', 'scm', 'buildStep'];
+const nestedKinds = new Map<DescribableKind, readonly DescribableKind[]>();
+
+/** The kinds a nested call of a parameter of describable kind `kind` is looked up in. */
+function nestedKindsOf(kind: DescribableKind): readonly DescribableKind[] {
+  let kinds = nestedKinds.get(kind);
+  if (!kinds) nestedKinds.set(kind, (kinds = [kind, 'other']));
+  return kinds;
+}
 
 /**
  * Checks a Jenkinsfile AST offline. Returns the problems sorted by position (codes PW5004 and
@@ -178,16 +195,16 @@ class Validator {
    * The statements of a section's block without comments and without placeholders of statements
    * the parser already reported, or undefined after reporting `Expected a block for <what>`.
    */
-  private block(statement: Statement, what: string, at: NodeMeta = statement): Statement[] | undefined {
+  private block(statement: Statement, what: string, at: NodeMeta = statement): readonly Statement[] | undefined {
     const all = this.counted(statement);
-    if (all !== undefined) return all.filter((s) => !isReportedStatement(s));
+    if (all !== undefined) return all.some(isReportedStatement) ? all.filter((s) => !isReportedStatement(s)) : all;
     this.error('PW5104', `Expected a block for ${what}`, at);
     return undefined;
   }
 
   /** Every statement of a block as Jenkins counts it (reported ones included), without comments. */
-  private counted(statement: Statement): Statement[] | undefined {
-    if (statement.type === 'Call' && statement.body !== undefined) return statement.body.filter((s) => s.type !== 'Comment');
+  private counted(statement: Statement): readonly Statement[] | undefined {
+    if (statement.type === 'Call' && statement.body !== undefined) return withoutComments(statement.body);
     return undefined;
   }
 
@@ -215,7 +232,24 @@ class Validator {
     return `[${[...list].sort().join(', ')}]`;
   }
 
-  private duplicates(names: string[]): string[] {
+  /** The names that occur more than once, in the order of their second occurrence. */
+  private duplicates(names: readonly string[]): string[] {
+    if (names.length < 2) return [];
+    if (names.length <= 16) {
+      // Short lists (sibling stages, options): compare in place instead of building sets.
+      const repeated: string[] = [];
+      for (let i = 1; i < names.length; i++) {
+        const name = names[i]!;
+        if (repeated.includes(name)) continue;
+        for (let j = 0; j < i; j++) {
+          if (names[j] === name) {
+            repeated.push(name);
+            break;
+          }
+        }
+      }
+      return repeated;
+    }
     const seen = new Set<string>();
     const repeated = new Set<string>();
     for (const name of names) {
@@ -289,7 +323,7 @@ class Validator {
    * body is the sole required parameter, named).
    */
   private describableArguments(element: NodeMeta, name: string, positional: Expression[], named: MapEntry[], model: CatalogModel, takesClosure: boolean): void {
-    const sole = soleRequiredParameter(model);
+    const { byName, required, sole } = parameterTable(model.parameters);
     if (positional.length > 0 && named.length > 0) return; // Groovy passes a map and values: not a step call Jenkins models
     if (positional.length > 1) {
       this.error('PW5140', CATALOG_MESSAGES.tooManyUnnamed(name), element);
@@ -305,13 +339,12 @@ class Validator {
       return;
     }
     let valid = true;
-    const names = model.parameters.map((p) => p.name);
     for (const entry of named) {
-      const parameter = model.parameters.find((p) => p.name === entry.key);
+      const parameter = byName.get(entry.key);
       if (!parameter) {
         // A sole required describable parameter takes the whole map (e.g. a `$class`-less metastep call).
         if (sole?.type.kind === 'describable') return;
-        this.error('PW5137', CATALOG_MESSAGES.invalidParameter(entry.key, nearestName(entry.key, names)), entry, 'error', entry.key);
+        this.error('PW5137', CATALOG_MESSAGES.invalidParameter(entry.key, nearestName(entry.key, parameterNames(model))), entry, 'error', entry.key);
         valid = false;
         continue;
       }
@@ -320,8 +353,8 @@ class Validator {
       else if (this.nestedStepArguments) this.nestedArguments(entry.value, parameter.type);
     }
     if (!valid) return;
-    for (const parameter of model.parameters) {
-      if (parameter.required && !named.some((e) => e.key === parameter.name)) {
+    for (const parameter of required) {
+      if (!named.some((e) => e.key === parameter.name)) {
         this.error('PW5138', CATALOG_MESSAGES.missingParameter(parameter.name), element);
       }
     }
@@ -336,16 +369,16 @@ class Validator {
     if (!model) return;
     if (named.length > 0) {
       if (positional.length > 0) return; // reported as `Cannot mix named and unnamed arguments`
-      const names = model.parameters.map((p) => p.name);
+      const { byName } = parameterTable(model.parameters);
       for (const entry of named) {
         // JENKINS-63499: a password parameter's defaultValue is a plain String (its model has defaultValueAsSecret).
         if (name === 'password' && kinds.includes('parameter') && entry.key === 'defaultValue') {
           this.parameterType({ kind: 'string' }, entry.value, entry.key, entry.key);
           continue;
         }
-        const parameter = model.parameters.find((p) => p.name === entry.key);
+        const parameter = byName.get(entry.key);
         if (!parameter) {
-          this.error('PW5137', CATALOG_MESSAGES.invalidParameter(entry.key, nearestName(entry.key, names)), entry, 'error', entry.key);
+          this.error('PW5137', CATALOG_MESSAGES.invalidParameter(entry.key, nearestName(entry.key, parameterNames(model))), entry, 'error', entry.key);
           continue;
         }
         if (entry.value.type === 'CallExpression') this.nestedMethodCall(entry.value, parameter.type);
@@ -357,7 +390,7 @@ class Validator {
       this.error('PW5140', CATALOG_MESSAGES.tooManyUnnamed(name), at);
       return;
     }
-    const required = model.parameters.filter((p) => p.required);
+    const { required } = parameterTable(model.parameters);
     if (required.length !== positional.length) {
       // Jenkins lets `foo()` stand for a sole required Boolean parameter (JENKINS-41391).
       if (!(required.length === 1 && positional.length === 0 && required[0]!.type.kind === 'boolean')) {
@@ -374,13 +407,16 @@ class Validator {
 
   /** A method call given as an argument, looked up among the describables its parameter accepts. */
   private nestedMethodCall(call: Extract<Expression, { type: 'CallExpression' }>, type: ParameterType): void {
-    const kinds: DescribableKind[] = type.kind === 'describable' && type.describableKind ? [type.describableKind, 'other'] : ['other', 'jobProperty', 'option', 'parameter', 'trigger', 'credentialBinding', 'scm', 'buildStep'];
+    const kinds = type.kind === 'describable' && type.describableKind ? nestedKindsOf(type.describableKind) : ANY_NESTED_KINDS;
     if (type.kind === 'describable' && type.symbols && !type.symbols.includes(call.name)) return;
     this.methodCallArguments(call.name, call.args.positional, call.args.named, call, kinds);
   }
 
   /** validateParameterType: true when the value passes (non-literals always do). `pathKey` names the argument. */
   private parameterType(type: ParameterType, value: Expression, key: string | undefined, pathKey?: string): boolean {
+    // Only String and number parameters are checked, and a String literal always fits a String.
+    if (type.kind !== 'string' && type.kind !== 'number') return true;
+    if (type.kind === 'string' && value.type === 'String') return true;
     const literal = literalValue(value);
     if (!literal) return true;
     const message = parameterTypeError(type, literal, key);
@@ -403,7 +439,7 @@ class Validator {
       this.error('PW5134', CATALOG_MESSAGES.invalidSectionType(kind, entry.name, [...names].sort()), entry, this.unknownNameSeverity);
       return;
     }
-    const kinds: DescribableKind[] = kind === 'option' ? ['jobProperty', 'option', 'wrapper'] : [kind];
+    const kinds = kind === 'option' ? OPTION_KINDS : kind === 'trigger' ? TRIGGER_KINDS : PARAMETER_KINDS;
     this.owner = entry;
     this.methodCallArguments(entry.name, entry.args.positional, entry.args.named, entry, kinds);
     this.owner = undefined;
@@ -414,7 +450,7 @@ class Validator {
     if (!this.lookup || step.name === 'parallel') return;
     const model = this.lookup.stepModel(step.name);
     if (!model) return;
-    const positional = step.args.positional.filter((a) => !(a.type === 'Raw' && a.source.startsWith('{')));
+    const positional = hasClosureArgument(step.args.positional) ? step.args.positional.filter((a) => !isClosure(a)) : step.args.positional;
     this.owner = step;
     this.describableArguments(step, step.name, positional, step.args.named, model, model.takesBlock || step.body !== undefined);
     this.owner = undefined;
@@ -609,7 +645,7 @@ class Validator {
     } else if (facts.parallel || facts.matrix) {
       if (facts.agent) this.error('PW5110', `"agent" is not allowed in stage "${name}" as it contains parallel or matrix stages`, facts.agent);
       if (facts.tools) this.error('PW5110', `"tools" is not allowed in stage "${name}" as it contains parallel or matrix stages`, facts.tools);
-    } else {
+    } else if (facts.branches.length > 1) {
       for (const branch of this.duplicates(facts.branches.map((b) => b.name))) {
         this.error('PW5113', `Duplicate parallel branch name: "${branch}"`, stage);
       }
@@ -665,8 +701,7 @@ class Validator {
     }
     if (this.objectCall(step)) return;
     const name = step.name;
-    const closureArgument = step.args.positional.some((a) => a.type === 'Raw' && a.source.startsWith('{'));
-    if ((name === 'script' || name === 'expression') && step.body === undefined && !closureArgument) {
+    if ((name === 'script' || name === 'expression') && step.body === undefined && !hasClosureArgument(step.args.positional)) {
       this.error('PW5121', name === 'script' ? 'Script step without a block' : 'When step without a block', step);
       return;
     }
@@ -678,8 +713,10 @@ class Validator {
     } else if (name !== 'script' && name !== 'expression') {
       this.catalogStep(step);
     }
-    for (const arg of step.args.positional) this.value(arg, false);
-    for (const entry of step.args.named) this.value(entry.value, false);
+    if (!this.catalogOnly) {
+      for (const arg of step.args.positional) this.value(arg, false);
+      for (const entry of step.args.named) this.value(entry.value, false);
+    }
     if (step.body) for (const child of step.body) this.step(child);
   }
 
@@ -703,7 +740,7 @@ class Validator {
         this.error('PW5115', `Invalid condition "${name}" - valid conditions are [${POST_CONDITIONS.join(', ')}]`, condition);
       }
       if (condition.type === 'Call') {
-        const steps = condition.body!.filter((s) => s.type !== 'Comment');
+        const steps = withoutComments(condition.body!);
         if (steps.length === 0) this.error('PW5112', 'No steps specified for branch', blockLoc(condition));
         for (const step of steps) this.step(step);
       }
@@ -1048,12 +1085,12 @@ class Validator {
   }
 
   private catalogAgentType(typeStatement: Statement, type: string, lookup: CatalogLookup): void {
-    const model = lookup.describable(type, ['agent']);
+    const model = lookup.describable(type, AGENT_KINDS);
     if (!model) {
       this.error('PW5125', CATALOG_MESSAGES.invalidAgentType(type, lookup.agentTypes), typeStatement, this.unknownNameSeverity);
       return;
     }
-    const required = model.parameters.filter((p) => p.required);
+    const { required } = parameterTable(model.parameters);
     if (typeStatement.type === 'Call' && typeStatement.body !== undefined) {
       const entries = typeStatement.body.filter((s) => s.type !== 'Comment' && !isReportedStatement(s));
       const keys = entries.map((e) => this.nameOf(e));
@@ -1157,7 +1194,7 @@ class Validator {
     }
     for (const arg of condition.args.positional) this.value(arg, false);
     for (const entry of condition.args.named) this.value(entry.value, false);
-    const model = this.lookup?.describable(name, ['when']);
+    const model = this.lookup?.describable(name, WHEN_KINDS);
     if (model && name !== 'changelog') {
       this.owner = condition;
       this.describableArguments(condition, name, condition.args.positional, condition.args.named, { name, parameters: model.parameters, takesBlock: false, plugin: model.plugin }, false);
@@ -1166,7 +1203,7 @@ class Validator {
   }
 
   private checkWhenAllowed(name: string, at: NodeMeta): boolean {
-    const list = this.allow.whenConditions ?? (this.lookup ? [...this.lookup.whenConditions] : undefined);
+    const list: readonly string[] | undefined = this.allow.whenConditions ?? this.lookup?.whenConditions;
     if (list === undefined || list.includes(name)) return true;
     const severity = this.allow.whenConditions ? 'error' : this.unknownNameSeverity;
     this.error('PW5128', `Unknown conditional ${name}. Valid conditionals are: ${list.join(', ')}`, at, severity);
@@ -1367,6 +1404,8 @@ export function integerValue(text: string): bigint | undefined {
   return negative ? -value : value;
 }
 
+const SMALL_DECIMAL = /^(?:0|[1-9][0-9]{0,8})$/;
+
 /** The literal value of an argument as Jenkins' ModelASTValue has it, else undefined (GStrings, variables, calls). */
 function literalValue(expr: Expression): LiteralValue | undefined {
   switch (expr.type) {
@@ -1375,6 +1414,8 @@ function literalValue(expr: Expression): LiteralValue | undefined {
     case 'Boolean':
       return { kind: 'boolean', value: expr.value };
     case 'Number': {
+      // A plain decimal int (at most 9 digits, no leading zero: not octal) is its own text.
+      if (SMALL_DECIMAL.test(expr.text)) return { kind: 'integer', text: expr.text, long: false };
       if (/[.eE]/.test(expr.text) && !/^0[xX]/.test(expr.text)) return { kind: 'decimal', text: expr.text };
       const value = integerValue(expr.text);
       if (value === undefined) return undefined;
@@ -1384,6 +1425,27 @@ function literalValue(expr: Expression): LiteralValue | undefined {
     default:
       return undefined;
   }
+}
+
+/** The statements of a block without comments (the block itself when it has none). */
+function withoutComments(body: readonly Statement[]): readonly Statement[] {
+  for (const s of body) if (s.type === 'Comment') return body.filter((t) => t.type !== 'Comment');
+  return body;
+}
+
+/** `{ ... }` kept as Raw: a closure argument. */
+function isClosure(expr: Expression): boolean {
+  return expr.type === 'Raw' && expr.source.startsWith('{');
+}
+
+function hasClosureArgument(positional: readonly Expression[]): boolean {
+  for (const a of positional) if (isClosure(a)) return true;
+  return false;
+}
+
+/** Parameter names, for "did you mean" (only on the error path). */
+function parameterNames(model: CatalogModel): string[] {
+  return model.parameters.map((p) => p.name);
 }
 
 /** Where Jenkins reports an empty block: its `{` when known, else the statement. */

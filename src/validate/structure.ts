@@ -355,14 +355,14 @@ class StructureChecker {
   }
 
   /** PW3035 (a warning): a step label is shown as written, so `$VAR` in it is never expanded. */
-  private labelWithVariable(label: string, path: Path): void {
+  private labelWithVariable(label: string, stepPath: Path): void {
     const variable = /\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)/.exec(label)?.[0];
     if (variable === undefined) return;
     this.diagnostics.push({
       code: 'PW3035',
       severity: 'warning',
       message: `a step label is shown as written, not expanded by the shell: "${variable}" will appear literally in the Jenkins UI; leave it out (a matrix cell's axis values are shown with its stages)`,
-      path: [...path] as ModelPath,
+      path: [...stepPath, 'label'] as ModelPath,
       expected: 'a label without shell variables',
       found: quoteBrief(label),
     });
@@ -406,10 +406,12 @@ class StructureChecker {
     const name = stage.name;
     if (name.trim() === '') this.report('PW3032', [...path, 'name'], 'Stage name must not be blank');
 
-    const contents = (['steps', 'stages', 'parallel', 'matrix'] as const).filter((key) => stage[key] !== undefined);
-    if (contents.length === 0) {
+    const contentCount =
+      (stage.steps !== undefined ? 1 : 0) + (stage.stages !== undefined ? 1 : 0) + (stage.parallel !== undefined ? 1 : 0) + (stage.matrix !== undefined ? 1 : 0);
+    if (contentCount === 0) {
       this.report('PW3002', path, `Expected one of "steps", "stages", or "parallel" for stage "${name}"`);
-    } else if (contents.length > 1) {
+    } else if (contentCount > 1) {
+      const contents = (['steps', 'stages', 'parallel', 'matrix'] as const).filter((key) => stage[key] !== undefined);
       this.report('PW3003', [...path, contents[1]!], `Only one of "matrix", "parallel", "stages", or "steps" allowed for stage "${name}"`, {
         expected: 'exactly one',
         found: contents.map((c) => `"${c}"`).join(' and '),
@@ -627,17 +629,19 @@ class StructureChecker {
       this.report('PW3006', path, 'No steps specified for branch');
       return;
     }
-    steps.forEach((step, index) => this.step(step, [...path, index], stageSteps && steps.length === 1));
+    const soleStageStep = stageSteps && steps.length === 1;
+    for (let index = 0; index < steps.length; index++) this.step(steps[index]!, path, index, soleStageStep);
   }
 
   /** `soleStageStep`: the only step of a stage, where Jenkins accepts the legacy `parallel(...)` step. */
-  private step(step: Step, path: Path, soleStageStep = false): void {
+  private step(step: Step, stepsPath: Path, index: number, soleStageStep: boolean): void {
+    // The step's path is made only where it is needed (most steps are plain `sh` calls).
     switch (step.step) {
       case 'sh':
         if (step.returnStatus === true && (step.returnStatusReason ?? '').trim().length < MIN_RETURN_STATUS_REASON) {
           this.report(
             'PW3022',
-            [...path, 'returnStatusReason'],
+            [...stepsPath, index, 'returnStatusReason'],
             '"sh" with returnStatus: true needs a returnStatusReason of at least 10 characters saying why a failure may be ignored',
             {
               expected: 'a reason of at least 10 characters',
@@ -645,8 +649,25 @@ class StructureChecker {
             },
           );
         }
-        if (step.label !== undefined) this.labelWithVariable(step.label, [...path, 'label']);
+        if (step.label !== undefined && step.label.includes('$')) this.labelWithVariable(step.label, [...stepsPath, index]);
         return;
+      case 'lock':
+      case 'dir':
+      case 'withCredentials':
+      case 'timeout':
+      case 'retry':
+      case 'script':
+      case 'step':
+        this.blockStep(step, [...stepsPath, index], soleStageStep);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A step other than `sh`, at `path`. */
+  private blockStep(step: Step, path: Path, soleStageStep: boolean): void {
+    switch (step.step) {
       case 'lock':
         this.lockTarget(step, path);
         this.steps(step.steps, [...path, 'steps']);
@@ -716,37 +737,40 @@ class StructureChecker {
    * paths are copied only for what is reported. Runs after every other check, so that the raw
    * Groovy paths are known.
    */
-  private rawGroovyAndUffff(root: unknown): void {
+  private rawGroovyAndUffff(root: object): void {
     const rawValues: [string, Path][] = [];
     const uffff: Path[] = [];
     const tooLong: [Path, number][] = [];
+    // The path of the container being visited: a string's path is made only when it is reported.
     const path: (string | number)[] = [];
-    const checkLength = (text: string, at: Path, isRaw: boolean) => {
-      if (!fitsStringConstant(text) && !(isRaw || this.rawGroovyPaths.has(pathKey(at)))) tooLong.push([[...at], modifiedUtf8Length(text)]);
+    /** A string (or an object key, `isKey`) at `[...path, key]`. */
+    const checkString = (text: string, key: string | number, isKey: boolean) => {
+      if (text.includes('\uffff')) uffff.push([...path, key]);
+      // Strings up to a third of the limit fit (at most 3 bytes a unit): most need no more.
+      if (text.length <= MAX_STRING_CONSTANT_BYTES / 3 || fitsStringConstant(text)) return;
+      const at = [...path, key];
+      if (!((!isKey && key === '$groovy') || this.rawGroovyPaths.has(pathKey(at)))) tooLong.push([at, modifiedUtf8Length(text)]);
     };
-    const visit = (value: unknown): void => {
-      if (typeof value === 'string') {
-        if (value.includes('\uffff')) uffff.push([...path]);
-        checkLength(value, path, path[path.length - 1] === '$groovy');
-        return;
+    const visitChild = (child: unknown, key: string | number): void => {
+      if (typeof child === 'string') checkString(child, key, false);
+      else if (typeof child === 'object' && child !== null) {
+        path.push(key);
+        visit(child);
+        path.pop();
       }
-      if (typeof value !== 'object' || value === null) return;
+    };
+    const visit = (value: object): void => {
       if (Array.isArray(value)) {
-        for (let index = 0; index < value.length; index++) {
-          path.push(index);
-          visit(value[index]);
-          path.pop();
-        }
+        for (let index = 0; index < value.length; index++) visitChild(value[index], index);
         return;
       }
       const record = value as Record<string, unknown>;
-      if (typeof record.$groovy === 'string' && Object.keys(record).length === 1) rawValues.push([record.$groovy, [...path, '$groovy']]);
-      for (const key of Object.keys(record)) {
-        if (key.includes('\uffff')) uffff.push([...path, key]);
-        path.push(key);
-        checkLength(key, path, false);
-        visit(record[key]);
-        path.pop();
+      const keys = Object.keys(record);
+      if (keys.length === 1 && typeof record.$groovy === 'string') rawValues.push([record.$groovy, [...path, '$groovy']]);
+      for (let k = 0; k < keys.length; k++) {
+        const key = keys[k]!;
+        checkString(key, key, true);
+        visitChild(record[key], key);
       }
     };
     visit(root);
