@@ -57,8 +57,9 @@ export interface ValidateJenkinsfileOptions {
   nestedStepArguments?: boolean;
   /**
    * Skip the checks no catalog takes part in where they cost (environment values, argument
-   * values re-parsed as Groovy): for ASTs lowered from a validated model, whose structure
-   * pipewright already checked. Diagnostics of other rules may still appear.
+   * values re-parsed as Groovy, duplicate names, a stage's content rules): for ASTs lowered from
+   * a validated model, whose structure pipewright already checked. Diagnostics of other rules
+   * may still appear; the catalog rules' diagnostics are the same as without it.
    */
   catalogOnly?: boolean;
   /** File name for diagnostic locations (default `Jenkinsfile`). */
@@ -539,7 +540,7 @@ class Validator {
       if (name !== undefined) names.push(name);
     }
     if (count === 0) this.error('PW5107', 'No stages specified', section);
-    for (const name of this.duplicates(names)) this.error('PW5108', `Duplicate stage name: "${name}"`, section);
+    if (!this.catalogOnly) for (const name of this.duplicates(names)) this.error('PW5108', `Duplicate stage name: "${name}"`, section);
   }
 
   /** Validates one stage; returns its name, undefined for a bad name, null if not a stage. */
@@ -564,7 +565,8 @@ class Validator {
     if (!hasBlock) {
       this.error('PW5105', 'Stage does not have a block', statement);
     } else {
-      const seen = new Set<string>();
+      // Repeated sections and the stage's content rules take no catalog: not checked catalogOnly.
+      const seen = this.catalogOnly ? undefined : new Set<string>();
       for (const section of statement.body) {
         if (section.type === 'Comment' || isReportedStatement(section)) continue;
         const sectionName = this.nameOf(section);
@@ -573,12 +575,14 @@ class Validator {
           continue;
         }
         if (this.objectCall(section)) continue;
-        if (seen.has(sectionName)) this.error('PW5100', `Multiple occurrences of the ${sectionName} section`, statement);
-        seen.add(sectionName);
+        if (seen) {
+          if (seen.has(sectionName)) this.error('PW5100', `Multiple occurrences of the ${sectionName} section`, statement);
+          seen.add(sectionName);
+        }
         this.stageSection(section, sectionName, statement, facts, withinParallel);
       }
     }
-    this.stageRules(statement, display, facts, withinParallel);
+    if (!this.catalogOnly) this.stageRules(statement, display, facts, withinParallel);
     return name;
   }
 
@@ -746,7 +750,7 @@ class Validator {
       }
     }
     if (names.length === 0) this.error('PW5114', 'post can not be empty', section);
-    for (const name of this.duplicates(names)) this.error('PW5115', `Duplicate build condition name: "${name}"`, section);
+    if (!this.catalogOnly) for (const name of this.duplicates(names)) this.error('PW5115', `Duplicate build condition name: "${name}"`, section);
   }
 
   // ---------------------------------------------------------------- environment
@@ -874,7 +878,7 @@ class Validator {
     const names = this.describableSection(section, 'options', 'Options', 'option', this.allow.options, inStage);
     if (names === undefined) return;
     if (this.entryCount(section) === 0) this.error('PW5114', 'options can not be empty', section);
-    for (const name of this.duplicates(names)) this.error('PW5133', `Duplicate option name: "${name}"`, section);
+    if (!this.catalogOnly) for (const name of this.duplicates(names)) this.error('PW5133', `Duplicate option name: "${name}"`, section);
   }
 
   private triggers(section: Statement): void {

@@ -104,13 +104,15 @@ function exists(root: unknown, path: readonly (string | number)[]): boolean {
 /** Raw Groovy bodies of the AST (`script { }`, `when { expression { } }`) with their model paths. */
 function groovyBodies(ast: JenkinsfileAst): { source: string; path: ModelPath }[] {
   const out: { source: string; path: ModelPath }[] = [];
-  const visit = (statements: readonly Statement[] | undefined) => {
-    for (const s of statements ?? []) {
-      if (s.type === 'GroovyBlock' && s.origin) out.push({ source: s.source, path: [...s.origin] });
-      else if (s.type === 'Call') visit(s.body);
+  const visit = (statements: readonly Statement[]) => {
+    for (let i = 0; i < statements.length; i++) {
+      const s = statements[i]!;
+      if (s.type === 'GroovyBlock') {
+        if (s.origin) out.push({ source: s.source, path: [...s.origin] });
+      } else if (s.type === 'Call' && s.body !== undefined) visit(s.body);
     }
   };
-  visit(ast.pipeline.body);
+  if (ast.pipeline.body !== undefined) visit(ast.pipeline.body);
   return out;
 }
 
