@@ -13,6 +13,9 @@
 // the steadier figure) and of the peak RSS of the whole process tree (esbuild's service
 // included, sampled from /proc every 10 ms), and B's change against A.
 //
+// --env-a/--env-b K=V,...: environment of each side's runs (e.g. the same build with
+// PIPEWRIGHT_COMPILE_THREADS=1 against =2).
+//
 // --project fleet: N copies of pipelines/payments-api.pipeline.ts with distinct names, with the
 // org defaults and pipewright.config.ts of build A's tree (the real-service fleet of issue #14).
 import { spawn } from 'node:child_process';
@@ -31,11 +34,13 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     project: { type: 'string', default: 'synthetic' },
     mode: { type: 'string', default: 'cold' },
+    'env-a': { type: 'string', default: '' },
+    'env-b': { type: 'string', default: '' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help || !values.a || !values.b) {
-  console.log('node scripts/bench-ab.mjs --a <build dir> --b <build dir> [--pipelines 1000] [--runs 5] [--project synthetic|fleet] [--mode cold|warm|check|lint]');
+  console.log('node scripts/bench-ab.mjs --a <build dir> --b <build dir> [--pipelines 1000] [--runs 5] [--project synthetic|fleet] [--mode cold|warm|check|lint] [--env-a K=V,...] [--env-b K=V,...]');
   process.exit(values.help ? 0 : 2);
 }
 const count = Number(values.pipelines);
@@ -58,7 +63,7 @@ function makeFleet(root, n, source) {
 // build may require what an older pipeline lacks, and the reverse); the synthetic project is the
 // same for both.
 const roots = new Map();
-for (const build of [values.a, values.b]) {
+for (const build of new Set([values.a, values.b])) {
   const dir = mkdtempSync(join(tmpdir(), `pipewright-ab-${values.project}-${count}-`));
   if (values.project === 'fleet') makeFleet(dir, count, build);
   else writeBenchProject(dir, count);
@@ -101,10 +106,14 @@ function treeRssKb(pid) {
   return total;
 }
 
+/** `K=V,K2=V2` → an environment object. */
+const envOf = (text) => Object.fromEntries(text.split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+let runEnv = {};
+
 function runCli(build, args) {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--input-type=module', '-e', runner(build), ...args], { cwd: build, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', runner(build), ...args], { cwd: build, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...runEnv } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -134,7 +143,10 @@ async function movedAside(root, dirs, work) {
 }
 
 const statusOf = new Map();
-async function run(build) {
+/** One run of side `a` or `b`: its build, with its environment (`--env-a`/`--env-b`). */
+async function run(side) {
+  const build = values[side];
+  runEnv = envOf(values[`env-${side}`]);
   const root = roots.get(build);
   const compile = ['compile', '--root', root, '--quiet'];
   let result;
@@ -158,12 +170,12 @@ async function run(build) {
 
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 try {
-  await run(values.a); // warm the file system and esbuild's binary once
-  await run(values.b);
+  await run('a'); // warm the file system and esbuild's binary once
+  await run('b');
   const runsOf = { a: [], b: [] };
   for (let i = 0; i < runs; i++) {
-    runsOf.a.push(await run(values.a));
-    runsOf.b.push(await run(values.b));
+    runsOf.a.push(await run('a'));
+    runsOf.b.push(await run('b'));
   }
   console.log(`${mode} ${values.project}, ${count} pipelines, medians of ${runs} alternating runs`);
   for (const [metric, label, unit, scale] of [

@@ -220,8 +220,6 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
   let iamEmit: Promise<typeof import('./iam/emit.ts')> | undefined;
   // The reference is read while the pipelines are bundled (see readStepServiceReference).
   if (options.sideFiles) iamEmit = import('./iam/emit.ts').then(async (module) => (await module.readStepServiceReference(), module));
-  const pendingSideFiles: Promise<void>[] = [];
-  let sideFileFailure: { error: unknown } | undefined;
   const sideFilesOf = async (result: CompiledPipeline, dependencies: CompileDependencies): Promise<SideFile[]> => {
     const { assumesAwsRole, iamFilesFor } = await (iamEmit ??= import('./iam/emit.ts'));
     if (!assumesAwsRole(result)) return [];
@@ -233,14 +231,12 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     return iamFilesFor(result, { root, compileCommand, readFile, ...(config.iam === undefined ? {} : { config: config.iam }) });
   };
 
-  // A large run compiles every other pipeline on a second thread (see compile-threads.ts).
-  // Results keep no models there (lazyModels), so only such runs use it.
+  // A large run shares its compiles with a second thread (see compile-threads.ts). Results keep
+  // no models there (lazyModels), so only such runs use it.
   const thread: CompileThread | undefined =
     options.lazyModels && compileThreadsFor(files.length, config) === 2
       ? startCompileThread({ root, config, now: now.getTime(), compileCommand, sideFiles: Boolean(options.sideFiles) })
       : undefined;
-  let turn = 0;
-  const pendingRemote: Promise<void>[] = [];
 
   /** A result compiled by the worker, completed here: lazy models, the policy's rules, the cache entry. */
   const receiveRemote = (reply: CompileReply, loaded: LoadedModule, source: string, key: string | undefined): CompiledPipeline => {
@@ -254,64 +250,43 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     return result;
   };
 
-  /** Compiles one loaded module: a result now, or (on the worker's turn) a promise of one. */
-  const compileOne = (loaded: (typeof modules)[number]): CompiledPipeline | Promise<CompiledPipeline> => {
-    const source = toPosix(relative(root, loaded.file));
-    if (loaded.diagnostics.length > 0 || loaded.value === undefined) {
-      const fallbackName = pipelineNameFromFile(loaded.file);
-      return {
-        source,
-        name: fallbackName,
-        output: resolveOutput(root, fallbackName, undefined, resolvedConfig).output,
-        diagnostics: loaded.diagnostics,
-      };
-    }
-    const recompute = () => compileModule(context, loaded.file, source, loaded.value, { reads: new Map() });
-    const key = cache?.keyOf(source, loaded.value, loaded.valueJson);
-    if (key !== undefined) {
-      const hit = cache!.lookup(key, source, policy.rules, recompute);
-      if (hit) return hit;
-    }
-    if (thread !== undefined && turn++ % 2 === 1) {
-      // A worker that cannot run (it failed to start, or stopped) leaves its pipelines to this thread.
-      return thread.compile(loaded.file, source, loaded.value).then(
-        (reply) => receiveRemote(reply, loaded, source, key),
-        () => compileHere(loaded, source, key, recompute),
-      );
-    }
-    return compileHere(loaded, source, key, recompute);
-  };
+  /** A module that needs compiling (it loaded, and the cache did not have it). */
+  interface CompileJob {
+    loaded: LoadedModule;
+    source: string;
+    key: string | undefined;
+    recompute: () => CompiledPipeline;
+  }
 
-  /** Compiles one module on this thread (cache already missed). */
-  const compileHere = (loaded: LoadedModule, source: string, key: string | undefined, recompute: () => CompiledPipeline): CompiledPipeline => {
+  /**
+   * Compiles one module on this thread: the result, or (when its side files are generated) a
+   * promise of it with them attached, so that it is offered complete.
+   */
+  const compileHere = ({ loaded, source, key, recompute }: CompileJob): CompiledPipeline | Promise<CompiledPipeline> => {
     const dependencies: CompileDependencies = { reads: new Map() };
     const result = compileModule(context, loaded.file, source, loaded.value, dependencies);
     const finish = () => {
       if (key !== undefined) cache!.store(key, result, dependencies);
       if (options.lazyModels) makeModelsLazy(result, recompute);
+      return result;
     };
-    if (options.sideFiles && result.jenkinsfile !== undefined) {
-      pendingSideFiles.push(
-        sideFilesOf(result, dependencies).then(
-          (files) => {
-            result.sideFiles = files;
-            finish();
-          },
-          (error: unknown) => {
-            sideFileFailure ??= { error };
-          },
-        ),
-      );
-    } else {
-      finish();
-    }
-    return result;
+    if (!options.sideFiles || result.jenkinsfile === undefined) return finish();
+    return sideFilesOf(result, dependencies).then((files) => {
+      result.sideFiles = files;
+      return finish();
+    });
   };
-  // Pipelines compile as their values arrive from the sandbox, while later modules still
-  // evaluate. Results are offered to `onResult` (which may write them) only once every value is
-  // known, and never when two pipelines claim one output: neither of those may be touched.
+
+  // Pipelines are queued as their values arrive from the sandbox and compiled by this thread's
+  // loop (which lets I/O through between pipelines, so writes proceed while later pipelines
+  // compile) and by the worker, while later modules still evaluate. Results are offered to
+  // `onResult` (which may write them) only once every value is known, and never when two
+  // pipelines claim one output: neither of those may be touched.
   const results = new Map<string, CompiledPipeline>();
   let failure: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    failure ??= { error };
+  };
   const claims = new Map<string, string>();
   let claimCounts: Map<string, number> | undefined;
   const held: { file: string; result: CompiledPipeline }[] = [];
@@ -320,37 +295,118 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     if (!claimCounts) held.push({ file, result });
     else if ((claimCounts.get(result.output) ?? 0) <= 1 && (claimCounts.get(claims.get(file)!) ?? 0) <= 1) options.onResult(result);
   };
-  const { modules, graph } = await loadPipelineModules(files, {
-    root,
-    reuseBundles: reuse,
-    ...(options.loadLimits ? { limits: options.loadLimits } : {}),
-    onModule: (loaded) => {
-      if (failure) return;
-      try {
-        claims.set(loaded.file, claimedOutput(root, loaded, resolvedConfig));
-        const compiled = compileOne(loaded);
-        if (compiled instanceof Promise) {
-          pendingRemote.push(
-            compiled.then(
-              (result) => {
-                results.set(loaded.file, result);
-                offer(loaded.file, result);
-              },
-              (error: unknown) => {
-                failure ??= { error };
-              },
-            ),
-          );
-        } else {
-          results.set(loaded.file, compiled);
-          offer(loaded.file, compiled);
-        }
-      } catch (error) {
-        // Thrown from a message handler it would end the process; rethrown below instead.
-        failure = { error };
+  const settle = (loaded: LoadedModule, result: CompiledPipeline) => {
+    results.set(loaded.file, result);
+    offer(loaded.file, result);
+  };
+  /** Compiles and side files in progress (the worker's, and this thread's awaiting side files). */
+  const pending: Promise<void>[] = [];
+  const queue: (LoadedModule | undefined)[] = [];
+  let next = 0;
+  let loadDone = false;
+  let wake: (() => void) | undefined;
+
+  /** The next queued module that needs compiling; modules that did not load and cache hits are settled on the way. */
+  const take = (): CompileJob | undefined => {
+    while (next < queue.length) {
+      const loaded = queue[next]!;
+      queue[next++] = undefined;
+      const source = toPosix(relative(root, loaded.file));
+      if (loaded.diagnostics.length > 0 || loaded.value === undefined) {
+        const fallbackName = pipelineNameFromFile(loaded.file);
+        const output = resolveOutput(root, fallbackName, undefined, resolvedConfig).output;
+        settle(loaded, { source, name: fallbackName, output, diagnostics: loaded.diagnostics });
+        continue;
       }
-    },
-  });
+      const recompute = () => compileModule(context, loaded.file, source, loaded.value, { reads: new Map() });
+      const key = cache?.keyOf(source, loaded.value, loaded.valueJson);
+      const hit = key === undefined ? undefined : cache!.lookup(key, source, policy.rules, recompute);
+      if (hit) {
+        settle(loaded, hit);
+        continue;
+      }
+      return { loaded, source, key, recompute };
+    }
+    return undefined;
+  };
+
+  /** Worker compiles in flight: two, so that it is never idle while a reply travels. */
+  const WORKER_IN_FLIGHT = 2;
+  let inFlight = 0;
+  const feedWorker = (): void => {
+    while (thread !== undefined && failure === undefined && inFlight < WORKER_IN_FLIGHT) {
+      const job = take();
+      if (job === undefined) return;
+      inFlight += 1;
+      pending.push(
+        thread
+          .compile(job.loaded.file, job.source, job.loaded.value)
+          // A worker that cannot run (it failed to start, or stopped) leaves its pipelines to this thread.
+          .then((reply) => receiveRemote(reply, job.loaded, job.source, job.key), () => compileHere(job))
+          .then((result) => settle(job.loaded, result))
+          .catch(fail)
+          .finally(() => {
+            inFlight -= 1;
+            feedWorker();
+            wake?.();
+          }),
+      );
+    }
+  };
+
+  const compileLoop = async (): Promise<void> => {
+    let lastYield = performance.now();
+    for (;;) {
+      if (failure) return;
+      feedWorker();
+      const job = take();
+      if (job === undefined) {
+        if (loadDone) return;
+        await new Promise<void>((resolveWake) => (wake = resolveWake));
+        wake = undefined;
+        continue;
+      }
+      const compiled = compileHere(job);
+      if (compiled instanceof Promise) pending.push(compiled.then((result) => settle(job.loaded, result)).catch(fail));
+      else settle(job.loaded, compiled);
+      // Let I/O callbacks (the writes onResult started) and arriving values through now and then.
+      if (performance.now() - lastYield > 8) {
+        await new Promise((resolveYield) => setImmediate(resolveYield));
+        lastYield = performance.now();
+      }
+    }
+  };
+  const compiling = compileLoop().catch(fail);
+
+  let loadResult: Awaited<ReturnType<typeof loadPipelineModules>>;
+  try {
+    loadResult = await loadPipelineModules(files, {
+      root,
+      reuseBundles: reuse,
+      ...(options.loadLimits ? { limits: options.loadLimits } : {}),
+      onModule: (loaded) => {
+        if (failure) return;
+        try {
+          claims.set(loaded.file, claimedOutput(root, loaded, resolvedConfig));
+        } catch (error) {
+          // Thrown from a message handler it would end the process; rethrown below instead.
+          fail(error);
+          return;
+        }
+        queue.push(loaded);
+        feedWorker();
+        wake?.();
+      },
+    });
+  } catch (error) {
+    void thread?.close();
+    throw error;
+  } finally {
+    loadDone = true;
+    wake?.();
+  }
+  const { modules, graph } = loadResult;
+  // A compile that failed (a bug) fails the run before anything is offered for writing.
   if (failure) {
     void thread?.close();
     throw failure.error;
@@ -362,12 +418,16 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
     // Let the I/O that onResult started make progress (its next steps run on this thread).
     if (index % 32 === 31) await new Promise((resolveYield) => setImmediate(resolveYield));
   }
-  await Promise.all(pendingRemote);
-  void thread?.close();
+  held.length = 0;
+  try {
+    await compiling;
+    // Settling a compile can start another (the worker is fed from its reply): wait for all.
+    for (let index = 0; index < pending.length; index += 1) await pending[index];
+  } finally {
+    void thread?.close();
+  }
   const late = failure as { error: unknown } | undefined;
   if (late) throw late.error;
-  await Promise.all(pendingSideFiles);
-  if (sideFileFailure) throw sideFileFailure.error;
   cache?.flush();
   const seen = new Set<string>();
   const pipelines: CompiledPipeline[] = [];

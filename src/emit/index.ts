@@ -7,6 +7,7 @@
 import { lstatSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { CompileRun, CompiledPipeline } from '../compile.ts';
+import type { SideFile } from '../compiled.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { describeFsError } from './fs-errors.ts';
 import { compileCommandFor, handEditReason, readHeader } from './header.ts';
@@ -225,6 +226,8 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
   // system, and those waits overlap the rest of the compile (measured: synchronous writes were
   // slower on a busy 2-core machine). The lock is taken at the first write (or at finish).
   const decided = new Map<CompiledPipeline, WriteOutcome>();
+  /** Side files (IAM policies) decided when their pipeline was offered, by path. */
+  const decidedSideFiles = new Map<string, WriteOutcome>();
   const writes: Promise<void>[] = [];
   const claimed = new Set<string>();
   let lock: ProjectLock | undefined;
@@ -301,18 +304,26 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
     return outcome;
   };
 
+  /** A side file's outcome: written like a Jenkinsfile, or failed when it could not be generated. */
+  const decideSideFile = (pipeline: CompiledPipeline, side: SideFile): WriteOutcome =>
+    side.error !== undefined ? { pipeline, file: side.file, status: 'failed', reason: side.error } : decide(pipeline, side.file, side.text);
+
   return {
     offer(pipeline) {
       // Of several pipelines with one output, compileProject keeps the first and fails the others
       // (PW4003) once all are compiled: only a first claimant's outcome is certain now.
       const first = !claimed.has(pipeline.output);
       claimed.add(pipeline.output);
-      if (first && !hasErrors(pipeline.diagnostics) && pipeline.jenkinsfile !== undefined) decided.set(pipeline, decide(pipeline));
+      if (first && !hasErrors(pipeline.diagnostics) && pipeline.jenkinsfile !== undefined) {
+        decided.set(pipeline, decide(pipeline));
+        // Its IAM policies, when the run generated them with it, are written with it.
+        for (const side of pipeline.sideFiles ?? []) decidedSideFiles.set(side.file, decideSideFile(pipeline, side));
+      }
     },
     async abandon() {
       await Promise.allSettled(writes);
       lock?.release();
-      return [...decided.values()];
+      return [...decided.values(), ...decidedSideFiles.values()];
     },
     async finish(run) {
       try {
@@ -327,8 +338,9 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
         // The IAM policies beside each Jenkinsfile: written like it (atomic, never over a foreign or hand-edited file).
         const generatedFiles: WriteOutcome[] = [];
         for (const generated of await generatedFilesOf(run)) {
-          if (generated.error !== undefined) generatedFiles.push({ pipeline: generated.pipeline, file: generated.file, status: 'failed', reason: generated.error });
-          else if (!hasErrors(generated.pipeline.diagnostics)) generatedFiles.push(decide(generated.pipeline, generated.file, generated.text));
+          const early = decidedSideFiles.get(generated.file);
+          if (early !== undefined && early.pipeline === generated.pipeline) generatedFiles.push(early);
+          else if (generated.error !== undefined || !hasErrors(generated.pipeline.diagnostics)) generatedFiles.push(decideSideFile(generated.pipeline, generated));
         }
         await Promise.all(writes);
         const report: WriteReport = { outcomes, removedOrphans: [], removedDirectories: [], removedTempFiles: [], leftAlone: [], generatedFiles };
