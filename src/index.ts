@@ -7,6 +7,7 @@
  */
 export * from './dsl/index.ts';
 export type { PipewrightConfig, ResolvedConfig } from './config.ts';
+export type { SideFile } from './compiled.ts';
 export {
   compileProject,
   compilePipelineValue,
