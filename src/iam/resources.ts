@@ -139,6 +139,14 @@ export function stepResources(step: DeliveryStep, root: string, config?: IamConf
             : `task-definition family assumed to be the service name "${step.service}" (template ${step.taskDefinition ?? '(none)'} not found or without "family")`,
         );
       }
+      if (template === undefined) {
+        // Fail closed: without the template the task's secrets are unknown, so no execution-role policy is written (never a wildcard).
+        base.notes.push(
+          step.engine === 'pipewright'
+            ? `no execution-role policy for ${step.cluster}/${step.service}: the pipewright engine renders from the service's current task definition, not from a template in the project, so its secrets cannot be granted exactly`
+            : `no execution-role policy for ${step.cluster}/${step.service}: the task-definition template ${step.taskDefinition ?? '(none)'} is not in the project, so its secrets cannot be granted exactly`,
+        );
+      }
       const configured = config?.taskRoles[`${step.cluster}/${step.service}`];
       let roles = template?.roles ?? [];
       if (roles.length === 0 && configured !== undefined) {

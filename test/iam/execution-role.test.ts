@@ -311,6 +311,12 @@ describe('fail closed', () => {
     for (const policies of [elsewhere, rendered]) {
       for (const role of policies.flatMap((p) => p.roles)) expect(JSON.stringify(role.identityPolicy)).not.toMatch(/secretsmanager|ssm:|kms:Decrypt/);
     }
+    // The deploy role's notes say why.
+    const deployer = (policies: PipelineIamPolicies[]) => policies.find((p) => p.environment === 'prod')!.roles[0]!;
+    expect(deployer(elsewhere).notes).toContain('no execution-role policy for prod-apps/payments-api: the task-definition template deploy/taskdef.prod.json is not in the project, so its secrets cannot be granted exactly');
+    expect(deployer(rendered).notes).toContain("no execution-role policy for prod-apps/payments-api: the pipewright engine renders from the service's current task definition, not from a template in the project, so its secrets cannot be granted exactly");
+    // With the template, no such note.
+    expect((await generateIamPolicies(missing, { root: ROOT, config })).flatMap((p) => p.roles).flatMap((r) => r.notes).filter((n) => n.startsWith('no execution-role policy'))).toEqual([]);
   });
 
   it('grants no secret a template names in a form it cannot scope, and says so', async () => {
