@@ -3,19 +3,16 @@
  * sending pipelines to it.
  *
  * Why a second compile thread: compiling is CPU-bound and single-threaded, and a large run (a
- * fleet of services) leaves a second core idle once the sandbox has evaluated the modules. The
- * worker compiles every other pipeline; the results are the same objects' data as the main
- * thread's (the golden and thread-parity tests compare them byte for byte).
+ * fleet of services) could use a second core once the sandbox has evaluated the modules. The
+ * worker takes pipelines from the same queue as the main thread; the results are the same data
+ * as the main thread's (the thread-parity tests compare them byte for byte). Off by default
+ * (see {@link compileThreadsFor}).
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CompileReply, CompileRequest, CompileWorkerSetup } from './compile-worker.ts';
 import type { ResolvedConfig } from './config.ts';
-
-/** Below this many pipelines a second thread costs more (its start-up and warm-up) than it saves. */
-export const MIN_PIPELINES_FOR_THREAD = 100;
 
 /** The built worker module beside this code, or `undefined` when running from source. */
 function workerModule(): URL | undefined {
@@ -29,17 +26,20 @@ function workerModule(): URL | undefined {
 }
 
 /**
- * Whether a run of `pipelines` pipelines compiles on two threads: `PIPEWRIGHT_COMPILE_THREADS`
- * (`1` or `2`) decides when set; otherwise two when the machine has a second core, the run is
- * large enough, and the configuration has no custom rules (they run in the sandbox worker, which
- * only the main thread talks to).
+ * Whether a run compiles on two threads: only when asked for with `PIPEWRIGHT_COMPILE_THREADS=2`
+ * (any run size, so that small projects can test it) and the configuration has no custom rules
+ * (they run in the sandbox worker, which only the main thread talks to).
+ *
+ * Why not by default: measured back to back on a 2-core VM (Node 20), the second thread lost.
+ * Its own start-up and JIT warm-up cost more CPU than it took off the main thread, while the
+ * sandbox worker, esbuild and the file system's writes already keep both cores busy (1,000
+ * synthetic pipelines, cold: 3.64 s on one thread, 4.17 s on two; the 1,000-pipeline fleet:
+ * 10.5 s and 11.4 s, +22% CPU, +25% memory). A machine with more cores may differ: measure with
+ * `scripts/bench-ab.mjs --env-b PIPEWRIGHT_COMPILE_THREADS=2`.
  */
-export function compileThreadsFor(pipelines: number, config: ResolvedConfig, env: NodeJS.ProcessEnv = process.env): 1 | 2 {
+export function compileThreadsFor(config: ResolvedConfig, env: NodeJS.ProcessEnv = process.env): 1 | 2 {
   if (config.policy.customRules.length > 0 || workerModule() === undefined) return 1;
-  const forced = env.PIPEWRIGHT_COMPILE_THREADS?.trim();
-  if (forced === '1') return 1;
-  if (forced === '2') return 2;
-  return availableParallelism() > 1 && pipelines >= MIN_PIPELINES_FOR_THREAD ? 2 : 1;
+  return env.PIPEWRIGHT_COMPILE_THREADS?.trim() === '2' ? 2 : 1;
 }
 
 /** A started compile worker. */

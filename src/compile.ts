@@ -234,7 +234,7 @@ export async function compileProject(options: CompileOptions): Promise<CompileRu
   // A large run shares its compiles with a second thread (see compile-threads.ts). Results keep
   // no models there (lazyModels), so only such runs use it.
   const thread: CompileThread | undefined =
-    options.lazyModels && compileThreadsFor(files.length, config) === 2
+    options.lazyModels && compileThreadsFor(config) === 2
       ? startCompileThread({ root, config, now: now.getTime(), compileCommand, sideFiles: Boolean(options.sideFiles) })
       : undefined;
 
