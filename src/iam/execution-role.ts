@@ -20,6 +20,7 @@
  * the deploy role's notes say so: a secret grant is never guessed.
  */
 import type { AwsRole, EcsDeployStep } from '../model/delivery.ts';
+import { modelValueAt } from '../model/value-at.ts';
 import type { IamConfig } from './config.ts';
 import type { RequiredCall, RolePolicy } from './generate.ts';
 import type { PolicyCondition, PolicyDocument, PolicyStatement } from './policy-document.ts';
@@ -114,15 +115,6 @@ export interface ExecutionRoleOptions {
   root: string;
   readFile?: ProjectFileReader;
   config?: IamConfig;
-}
-
-function valueAt(model: unknown, path: readonly (string | number)[]): unknown {
-  let value = model;
-  for (const part of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string | number, unknown>)[part];
-  }
-  return value;
 }
 
 /** Repositories of the model's `ecrPush` steps that fill `stash` (the `image-ref.txt` a deploy unstashes). */
@@ -297,7 +289,7 @@ export async function executionRolePolicies(model: unknown, shells: readonly She
   const deploys = new Map<string, { step: EcsDeployStep; labels: Set<string> }>();
   for (const shell of shells) {
     if (shell.origin === undefined) continue;
-    const value = valueAt(model, shell.origin);
+    const value = modelValueAt(model, shell.origin);
     if (!isObject(value) || value.step !== 'ecsDeploy') continue;
     const step = value as unknown as EcsDeployStep;
     if ((step.engine ?? 'aws-cli') !== 'aws-cli' || step.taskDefinition === undefined) continue;

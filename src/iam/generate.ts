@@ -14,6 +14,7 @@
 import type { CompiledPipeline } from '../compiled.ts';
 import type { CallStatement, Expression, JenkinsfileAst, Statement } from '../jenkinsfile/ast.ts';
 import { isDeliveryStep } from '../model/delivery-defaults.ts';
+import { modelValueAt } from '../model/value-at.ts';
 import type { AwsRole, DeliveryStep } from '../model/delivery.ts';
 import type { IamConfig } from './config.ts';
 import { exactKey, plainSnapshot } from './exact-key.ts';
@@ -191,15 +192,6 @@ export function pluginAwsCalls(text: string, origin: AwsShellStep['origin']): Aw
     }
   }
   return found;
-}
-
-function modelValueAt(model: unknown, path: readonly (string | number)[]): unknown {
-  let value = model;
-  for (const part of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string | number, unknown>)[part];
-  }
-  return value;
 }
 
 /** Sid-safe PascalCase of free text (`ecs deploy dev` → `EcsDeployDev`). */

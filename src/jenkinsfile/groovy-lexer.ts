@@ -204,7 +204,7 @@ const EXPRESSION_ENDING = new Set([
 ]);
 
 /** Operators and punctuation, longest first within each leading character. */
-const OPERATORS = [
+export const OPERATORS: readonly string[] = [
   '>>>=', '>>>', '>>=', '>>', '>=', '>',
   '<<=', '<<', '<=>', '<=', '<',
   '==~', '===', '==', '=~', '=',

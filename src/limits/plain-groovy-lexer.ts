@@ -11,25 +11,12 @@
  * backslashes outside strings (line continuations), `\u` escapes anywhere, non-ASCII characters
  * outside strings, U+FFFF, and anything the full lexer reports as an error.
  */
-import { KEYWORDS, SourceText, type Token } from '../jenkinsfile/groovy-lexer.ts';
+import { KEYWORDS, OPERATORS, SourceText, type Token } from '../jenkinsfile/groovy-lexer.ts';
 
-/** Operators by first character, first match wins: the full lexer's table (without `/` ones, which are outside the subset). */
+/** Operators by first character, first match wins: the full lexer's own table, indexed by char code. */
 const OPERATORS_BY_FIRST_CHAR: readonly (readonly string[] | undefined)[] = (() => {
-  const operators = [
-    '>>>=', '>>>', '>>=', '>>', '>=', '>',
-    '<<=', '<<', '<=>', '<=', '<',
-    '==~', '===', '==', '=~', '=',
-    '!==', '!=', '!',
-    '..<', '...', '..', '.&', '.',
-    '*.', '**=', '**', '*=', '*',
-    '?.', '?:', '?',
-    '->', '--', '-=', '-',
-    '++', '+=', '+',
-    '%=', '%', '^=', '^', '|=', '||', '|', '&=', '&&', '&', '~',
-    '(', ')', '[', ']', '{', '}', ':', ',', ';', '@',
-  ];
   const byFirst: string[][] = [];
-  for (const op of operators) (byFirst[op.charCodeAt(0)] ??= []).push(op);
+  for (const op of OPERATORS) (byFirst[op.charCodeAt(0)] ??= []).push(op);
   return byFirst;
 })();
 
