@@ -176,9 +176,10 @@ function measureFloor(root) {
   const averageJenkinsfileBytes = Math.round(jenkinsfiles.reduce((sum, [, size]) => sum + size, 0) / Math.max(1, jenkinsfiles.length));
   const script = `
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-const [root, sizesJson] = [process.argv[1], process.argv[2]];
+const root = process.argv[1];
+const sizesJson = readFileSync(0, 'utf8');
 const dir = join(root, 'pipelines');
 const files = readdirSync(dir).filter((f) => f.endsWith('.pipeline.ts')).map((f) => join(dir, f));
 const t0 = performance.now();
@@ -191,10 +192,11 @@ const t2 = performance.now();
 process.stdout.write(JSON.stringify({ bundleMs: t1 - t0, writeMs: t2 - t1 }));
 `;
   const started = performance.now();
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script, root, JSON.stringify(sizes)], { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 26 });
+  // The sizes go through stdin: one argument may not exceed 128 KB (5,000 files of a fleet do).
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script, root], { cwd: repo, encoding: 'utf8', input: JSON.stringify(sizes), maxBuffer: 1 << 26 });
   const seconds = (performance.now() - started) / 1000;
   rmSync(join(root, 'floor-out'), { recursive: true, force: true });
-  if (result.status !== 0) throw new Error(`floor measurement failed: ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`floor measurement failed: ${result.error ?? result.stderr}`);
   return { seconds, files: sizes.length, averageJenkinsfileBytes, ...JSON.parse(result.stdout) };
 }
 
