@@ -23,7 +23,7 @@ import type { AwsRole, EcsDeployStep } from '../model/delivery.ts';
 import { modelValueAt } from '../model/value-at.ts';
 import type { IamConfig } from './config.ts';
 import type { RequiredCall, RolePolicy } from './generate.ts';
-import type { PolicyCondition, PolicyDocument, PolicyStatement } from './policy-document.ts';
+import { pascalWords, type PolicyCondition, type PolicyDocument, type PolicyStatement } from './policy-document.ts';
 import { loadTaskDefinitionTemplate, partitionOf, roleArn as assumedRoleArn, type ProjectFileReader } from './resources.ts';
 import { validatePolicy } from './validate.ts';
 
@@ -201,14 +201,6 @@ function collectNeeds(needs: ExecutionNeeds, step: EcsDeployStep, template: Json
   }
 }
 
-function pascal(words: string): string {
-  return words
-    .split(/[^A-Za-z0-9]+/)
-    .filter((w) => w !== '')
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
-}
-
 /** The identity policy, its calls and the trust policy of one execution role. */
 async function policyOf(needs: ExecutionNeeds): Promise<RolePolicy> {
   const steps = [...needs.steps].sort();
@@ -217,7 +209,7 @@ async function policyOf(needs: ExecutionNeeds): Promise<RolePolicy> {
   const grant = (service: string, resourceType: string | undefined, actions: string[], resources: Iterable<string>, condition?: PolicyCondition, callConditions?: PolicyCondition[]): void => {
     const sorted = [...new Set(resources)].sort();
     if (sorted.length === 0) return;
-    const statement: PolicyStatement = { Sid: `TaskExecution${pascal(service)}${resourceType === undefined ? 'AnyResource' : pascal(resourceType)}`, Effect: 'Allow', Action: [...actions].sort(), Resource: sorted };
+    const statement: PolicyStatement = { Sid: `TaskExecution${pascalWords(service)}${resourceType === undefined ? 'AnyResource' : pascalWords(resourceType)}`, Effect: 'Allow', Action: [...actions].sort(), Resource: sorted };
     if (condition !== undefined) statement.Condition = condition;
     statements.push(statement);
     for (const action of statement.Action) {

@@ -20,7 +20,7 @@ import type { IamConfig } from './config.ts';
 import { exactKey, plainSnapshot } from './exact-key.ts';
 import { executionRolePolicies } from './execution-role.ts';
 import { iamActionsFor, scanInvocations, sharedInvocationOptions, shellVariablesOf } from './invocations.ts';
-import type { PolicyCondition, PolicyDocument, PolicyStatement } from './policy-document.ts';
+import { pascalWords, type PolicyCondition, type PolicyDocument, type PolicyStatement } from './policy-document.ts';
 import { readReferenceAction, referenceActionNow, valueOf, type ReferenceAction } from './reference.ts';
 import { partitionOf, roleArn, stepResources, type ProjectFileReader, type StepResources } from './resources.ts';
 import { validatePolicy } from './validate.ts';
@@ -192,15 +192,6 @@ export function pluginAwsCalls(text: string, origin: AwsShellStep['origin']): Aw
     }
   }
   return found;
-}
-
-/** Sid-safe PascalCase of free text (`ecs deploy dev` → `EcsDeployDev`). */
-function pascalWords(text: string): string {
-  return text
-    .split(/[^A-Za-z0-9]+/)
-    .filter((word) => word !== '')
-    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
-    .join('');
 }
 
 /** Fills an ARN template of the reference (`arn:${Partition}:ecs:${Region}:…`). */

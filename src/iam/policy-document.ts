@@ -42,3 +42,12 @@ function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/** Sid-safe PascalCase of free text (`ecs deploy dev` → `EcsDeployDev`). */
+export function pascalWords(text: string): string {
+  return text
+    .split(/[^A-Za-z0-9]+/)
+    .filter((word) => word !== '')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+}
