@@ -19,12 +19,12 @@
 // --project fleet: N copies of pipelines/payments-api.pipeline.ts with distinct names, with the
 // org defaults and pipewright.config.ts of build A's tree (the real-service fleet of issue #14).
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { writeBenchProject } from './bench-project.mjs';
+import { treeRssKb, writeBenchProject, writeFleetProject } from './bench-project.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -48,24 +48,13 @@ const runs = Number(values.runs);
 const mode = values.mode;
 if (!['cold', 'warm', 'check', 'lint'].includes(mode)) throw new Error(`unknown --mode ${mode}`);
 
-function makeFleet(root, n, source) {
-  mkdirSync(join(root, 'pipelines'), { recursive: true });
-  cpSync(join(source, 'pipelines', 'shared'), join(root, 'pipelines', 'shared'), { recursive: true });
-  cpSync(join(source, 'pipewright.config.ts'), join(root, 'pipewright.config.ts'));
-  const text = readFileSync(join(source, 'pipelines', 'payments-api.pipeline.ts'), 'utf8');
-  for (let i = 0; i < n; i++) {
-    const name = `payments-api-${String(i).padStart(4, '0')}`;
-    writeFileSync(join(root, 'pipelines', `${name}.pipeline.ts`), text.replace("name: 'payments-api',", `name: '${name}',`));
-  }
-}
-
 // One project per build: the fleet is each build's own version of the company pipeline (a newer
 // build may require what an older pipeline lacks, and the reverse); the synthetic project is the
 // same for both.
 const roots = new Map();
 for (const build of new Set([values.a, values.b])) {
   const dir = mkdtempSync(join(tmpdir(), `pipewright-ab-${values.project}-${count}-`));
-  if (values.project === 'fleet') makeFleet(dir, count, build);
+  if (values.project === 'fleet') writeFleetProject(dir, count, build);
   else writeBenchProject(dir, count);
   roots.set(build, dir);
 }
@@ -78,33 +67,6 @@ const cpu = process.cpuUsage();
 process.stderr.write('\\nCPU_MS ' + (cpu.user + cpu.system) / 1000 + '\\n');
 process.exit(code);
 `;
-
-/** Resident set sizes (kB) of `pid` and every process below it, from /proc (Linux). */
-function treeRssKb(pid) {
-  const children = new Map();
-  const rss = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const parent = Number(fields[1]);
-      if (!children.has(parent)) children.set(parent, []);
-      children.get(parent).push(Number(entry));
-      rss.set(Number(entry), Number(fields[21]) * 4);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  let total = 0;
-  const queue = [pid];
-  while (queue.length > 0) {
-    const next = queue.pop();
-    total += rss.get(next) ?? 0;
-    queue.push(...(children.get(next) ?? []));
-  }
-  return total;
-}
 
 /** `K=V,K2=V2` → an environment object. */
 const envOf = (text) => Object.fromEntries(text.split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));

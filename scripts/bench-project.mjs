@@ -1,6 +1,8 @@
-// The synthetic project both benchmarks use: N pipelines of about 60 lines, all importing a
-// shared defaults module (`pipelines/shared/defaults.ts`), written like a real service's.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// The projects and the measuring both benchmarks use (bench.mjs, bench-ab.mjs): the synthetic
+// project (N pipelines of about 60 lines, all importing a shared defaults module,
+// `pipelines/shared/defaults.ts`, written like a real service's), the real-service fleet, and the
+// peak memory of a process tree.
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const SHARED = `import type { Agent, PipelineOptions, Stage } from 'pipewright';
@@ -84,4 +86,48 @@ export function writeBenchProject(root, count) {
   for (let i = 0; i < count; i++) {
     writeFileSync(join(root, 'pipelines', `p${String(i).padStart(5, '0')}.pipeline.ts`), pipelineSource(i));
   }
+}
+
+/**
+ * The real-service fleet (#14) below `root`: `n` copies of `source`'s
+ * pipelines/payments-api.pipeline.ts with distinct names, with its org defaults and
+ * pipewright.config.ts (so the fleet follows the presets).
+ */
+export function writeFleetProject(root, n, source) {
+  mkdirSync(join(root, 'pipelines'), { recursive: true });
+  cpSync(join(source, 'pipelines', 'shared'), join(root, 'pipelines', 'shared'), { recursive: true });
+  cpSync(join(source, 'pipewright.config.ts'), join(root, 'pipewright.config.ts'));
+  const text = readFileSync(join(source, 'pipelines', 'payments-api.pipeline.ts'), 'utf8');
+  if (!text.includes("name: 'payments-api',")) throw new Error('payments-api.pipeline.ts no longer sets name: the fleet generator needs updating');
+  for (let i = 0; i < n; i++) {
+    const name = `payments-api-${String(i).padStart(4, '0')}`;
+    writeFileSync(join(root, 'pipelines', `${name}.pipeline.ts`), text.replace("name: 'payments-api',", `name: '${name}',`));
+  }
+}
+
+/** Resident set sizes (kB) of `pid` and every process below it, from /proc (Linux). */
+export function treeRssKb(pid) {
+  const children = new Map();
+  const rss = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const parent = Number(fields[1]);
+      if (!children.has(parent)) children.set(parent, []);
+      children.get(parent).push(Number(entry));
+      rss.set(Number(entry), Number(fields[21]) * 4);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  let total = 0;
+  const queue = [pid];
+  while (queue.length > 0) {
+    const next = queue.pop();
+    total += rss.get(next) ?? 0;
+    queue.push(...(children.get(next) ?? []));
+  }
+  return total;
 }

@@ -14,12 +14,12 @@
 // and, in process, watch-mode latency from a source write to the rewritten Jenkinsfile for a
 // single-pipeline edit (50 edits, p50/p95) and for an edit of the shared module.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SHARED, writeBenchProject } from './bench-project.mjs';
+import { SHARED, treeRssKb, writeBenchProject, writeFleetProject } from './bench-project.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -48,15 +48,7 @@ const cli = join(repo, 'bin', 'pipewright.js');
 /** F copies of the company's payments-api pipeline (distinct names), its org defaults and config. */
 function makeFleet(n) {
   const root = mkdtempSync(join(tmpdir(), `pipewright-fleet-${n}-`));
-  mkdirSync(join(root, 'pipelines'), { recursive: true });
-  cpSync(join(repo, 'pipelines', 'shared'), join(root, 'pipelines', 'shared'), { recursive: true });
-  cpSync(join(repo, 'pipewright.config.ts'), join(root, 'pipewright.config.ts'));
-  const source = readFileSync(join(repo, 'pipelines', 'payments-api.pipeline.ts'), 'utf8');
-  if (!source.includes("name: 'payments-api',")) throw new Error('payments-api.pipeline.ts no longer sets name: the fleet generator needs updating');
-  for (let i = 0; i < n; i++) {
-    const name = `payments-api-${String(i).padStart(4, '0')}`;
-    writeFileSync(join(root, 'pipelines', `${name}.pipeline.ts`), source.replace("name: 'payments-api',", `name: '${name}',`));
-  }
+  writeFleetProject(root, n, repo);
   return root;
 }
 
@@ -73,33 +65,6 @@ const code = await main(process.argv.slice(1));
 process.stderr.write('\\nPEAK_RSS_KB ' + process.resourceUsage().maxRSS + '\\n');
 process.exit(code);
 `;
-
-/** Resident set sizes (kB) of `pid` and every process below it, from /proc (Linux). */
-function treeRssKb(pid) {
-  const children = new Map();
-  const rss = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const parent = Number(fields[1]);
-      if (!children.has(parent)) children.set(parent, []);
-      children.get(parent).push(Number(entry));
-      rss.set(Number(entry), Number(fields[21]) * 4);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  let total = 0;
-  const queue = [pid];
-  while (queue.length > 0) {
-    const next = queue.pop();
-    total += rss.get(next) ?? 0;
-    queue.push(...(children.get(next) ?? []));
-  }
-  return total;
-}
 
 /**
  * Runs the CLI in a child process. Wall time and peak RSS of the CLI process (its own
