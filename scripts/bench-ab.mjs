@@ -19,7 +19,7 @@
 // --project fleet: N copies of pipelines/payments-api.pipeline.ts with distinct names, with the
 // org defaults and pipewright.config.ts of build A's tree (the real-service fleet of issue #14).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
