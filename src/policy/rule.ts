@@ -97,7 +97,10 @@ export interface RuleContext {
 /** A policy rule. */
 export interface Rule {
   readonly meta: RuleMeta;
-  /** Inspects the model; returns (or yields) findings. Must not mutate the model. */
+  /**
+   * Inspects the model; returns (or yields) findings. Must not mutate the model. Built-in rules
+   * return arrays: a generator costs an iterator per loop and per result on every pipeline.
+   */
   check(context: RuleContext): Iterable<RuleFinding>;
 }
 

@@ -6,7 +6,7 @@
  */
 import { defineRule, type Rule } from '../rule.ts';
 
-const none = function* () {};
+const none = (): never[] => [];
 
 export const SUPPRESSION_EXPIRED = 'SUPP-001';
 export const SUPPRESSION_UNUSED = 'SUPP-002';

@@ -1,4 +1,4 @@
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** BASE-001: the whole run is bounded by a timeout. */
 export default defineRule({
@@ -16,14 +16,16 @@ export default defineRule({
       good: "definePipeline({ agent: buildAgent, options: { timeout: { time: 45, unit: 'MINUTES' } }, stages: [build] })",
     },
   },
-  *check({ pipeline }) {
-    if (pipeline.options?.timeout) return;
-    if (pipeline.stages.length > 0 && pipeline.stages.every((s) => s.options?.timeout)) return;
-    yield {
+  check({ pipeline }) {
+    const findings: RuleFinding[] = [];
+    if (pipeline.options?.timeout) return findings;
+    if (pipeline.stages.length > 0 && pipeline.stages.every((s) => s.options?.timeout)) return findings;
+    findings.push({
       path: pipeline.options ? ['options'] : [],
       message: 'the pipeline has no timeout: set options.timeout (or a timeout on every top-level stage)',
       expected: 'options.timeout',
       found: 'no timeout',
-    };
+    });
+    return findings;
   },
 });

@@ -1,4 +1,4 @@
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** BASE-002: old builds are discarded deliberately. */
 export default defineRule({
@@ -16,13 +16,15 @@ export default defineRule({
       good: "options: { timeout: { time: 30 }, buildDiscarder: { numToKeep: 50, artifactNumToKeep: 20 } }",
     },
   },
-  *check({ pipeline }) {
-    if (pipeline.options?.buildDiscarder) return;
-    yield {
+  check({ pipeline }) {
+    const findings: RuleFinding[] = [];
+    if (pipeline.options?.buildDiscarder) return findings;
+    findings.push({
       path: pipeline.options ? ['options'] : [],
       message: 'no build discarder: set options.buildDiscarder so retention is a deliberate choice',
       expected: 'options.buildDiscarder',
       found: 'none',
-    };
+    });
+    return findings;
   },
 });

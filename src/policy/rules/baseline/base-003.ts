@@ -1,4 +1,4 @@
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 import { BUILT_IN_LABEL, agentLabel, deliveryFacts, describeAgent } from '../../facts.ts';
 
 /** BASE-003: deploy stages run on a chosen agent, never `agent any`. */
@@ -17,7 +17,8 @@ export default defineRule({
       good: "agent: 'any', stages: [build, { name: 'Deploy prod', agent: { type: 'label', label: 'prod-deployer' }, steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })] }]",
     },
   },
-  *check({ index }) {
+  check({ index }) {
+    const findings: RuleFinding[] = [];
     const seen = new Set<unknown>();
     for (const deploy of deliveryFacts(index).deploys) {
       const stage = deploy.info.stage;
@@ -28,26 +29,27 @@ export default defineRule({
       if (!stage) {
         // A deploy in the pipeline's own post runs on the pipeline's agent.
         if (!isAny && !isBuiltIn) continue;
-        yield {
+        findings.push({
           path: deploy.info.path,
           message: `the pipeline's post deploys on ${describeAgent(agent)} (the pipeline's agent); deploy from a stage with a dedicated agent label`,
           expected: 'a dedicated agent label',
           found: describeAgent(agent),
           ...(deploy.environment ? { environment: deploy.environment } : {}),
-        };
+        });
         continue;
       }
       if (seen.has(stage)) continue;
       seen.add(stage);
       if (!isAny && !isBuiltIn) continue;
       const own = stage.stage.agent !== undefined;
-      yield {
+      findings.push({
         path: own ? [...stage.path, 'agent'] : stage.path,
         message: `deploy stage '${stage.stage.name}' runs on ${describeAgent(stage.agent)}${own ? '' : ' (inherited)'}; give it a dedicated agent label`,
         expected: 'a dedicated agent label',
         found: describeAgent(stage.agent),
         ...(deploy.environment ? { environment: deploy.environment } : {}),
-      };
+      });
     }
+    return findings;
   },
 });

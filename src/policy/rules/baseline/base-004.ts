@@ -1,4 +1,4 @@
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 import { deliveryFacts, wrappedBy } from '../../facts.ts';
 
 /** BASE-004: deploys never run twice at once. */
@@ -18,19 +18,21 @@ export default defineRule({
       good: "{ name: 'Deploy', options: { lock: { resource: 'ecs-prod-payments-api' } }, steps: [sh('aws ecs update-service ...')] }",
     },
   },
-  *check({ pipeline, index }) {
-    if (pipeline.options?.disableConcurrentBuilds) return;
+  check({ pipeline, index }) {
+    const findings: RuleFinding[] = [];
+    if (pipeline.options?.disableConcurrentBuilds) return findings;
     for (const deploy of deliveryFacts(index).deploys) {
       if (deploy.kind !== 'shell') continue; // typed deploys lock per environment in their lowering
       const stage = deploy.info.stage;
       const stageLocked = stage && [...stage.ancestors, stage].some((s) => s.stage.options?.lock);
       if (stageLocked || wrappedBy(deploy.info, ['lock'])) continue;
-      yield {
+      findings.push({
         path: deploy.info.path,
         message: `'${deploy.command}' runs without a lock and the pipeline allows concurrent builds; wrap it in lock(...) or set disableConcurrentBuilds`,
         expected: 'lock or disableConcurrentBuilds',
         found: 'neither',
-      };
+      });
     }
+    return findings;
   },
 });

@@ -1,4 +1,4 @@
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** BASE-006: raw Groovy expressions are visible escape hatches. */
 export default defineRule({
@@ -17,18 +17,20 @@ export default defineRule({
       good: "when: { branch: 'main' }",
     },
   },
-  *check({ index }) {
+  check({ index }) {
+    const findings: RuleFinding[] = [];
     for (const source of index.groovy) {
       if (source.kind !== 'when' && source.kind !== 'environment' && source.kind !== 'value') continue;
       const isExpression = source.path[source.path.length - 1] === 'expression';
-      yield {
+      findings.push({
         path: source.nodePath,
         message: isExpression
           ? `when.expression \`${source.source.slice(0, 60)}\` is raw Groovy; prefer a typed condition`
           : `raw Groovy expression \`${source.source.slice(0, 60)}\` is emitted verbatim`,
         expected: isExpression ? 'a typed when condition' : 'a typed value',
         found: source.source.slice(0, 80),
-      };
+      });
     }
+    return findings;
   },
 });

@@ -1,4 +1,4 @@
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** BASE-007: untyped plugin step calls are visible escape hatches. */
 export default defineRule({
@@ -14,16 +14,18 @@ export default defineRule({
     standards: ['OWASP CICD-SEC-8 (ungoverned usage of 3rd-party services)'],
     example: { bad: "step('httpRequest', { url: 'https://example.com/hook' })", good: "notify('deployed', targets)" },
   },
-  *check({ index }) {
+  check({ index }) {
+    const findings: RuleFinding[] = [];
     for (const info of index.steps) {
       // Steps called from raw Groovy are BASE-006's and PIPE-001's: the Groovy itself is flagged.
       if (info.step.step !== 'step' || info.origin !== 'model') continue;
-      yield { path: info.path, message: `untyped plugin step '${info.step.name}'`, expected: 'a typed step', found: info.step.name };
+      findings.push({ path: info.path, message: `untyped plugin step '${info.step.name}'`, expected: 'a typed step', found: info.step.name });
     }
     for (const { custom, path } of index.customOptions) {
       for (const [i, call] of custom.entries()) {
-        yield { path: [...path, i], message: `untyped plugin option '${call.name}'`, expected: 'a typed option', found: call.name };
+        findings.push({ path: [...path, i], message: `untyped plugin option '${call.name}'`, expected: 'a typed option', found: call.name });
       }
     }
+    return findings;
   },
 });

@@ -1,5 +1,5 @@
 import { BUILT_IN_LABEL, agentLabel } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** BASE-008: nothing runs on the controller. */
 export default defineRule({
@@ -14,11 +14,13 @@ export default defineRule({
     standards: ['Jenkins security: controller isolation', 'CIS Software Supply Chain 3.1 (build environment)'],
     example: { bad: "agent: { type: 'label', label: 'built-in' }", good: "agent: { type: 'label', label: 'linux && ephemeral' }" },
   },
-  *check({ index }) {
+  check({ index }) {
+    const findings: RuleFinding[] = [];
     for (const { path, agent } of index.agents) {
       const label = agentLabel(agent);
       if (label === undefined || !BUILT_IN_LABEL.test(label)) continue;
-      yield { path, message: `agent label '${label}' selects the controller's built-in node`, expected: 'a label of build agents', found: label };
+      findings.push({ path, message: `agent label '${label}' selects the controller's built-in node`, expected: 'a label of build agents', found: label });
     }
+    return findings;
   },
 });

@@ -20,7 +20,7 @@ export default defineRule({
       good: "dockerBuild({ repository: 'payments-api' })  // tagged <repository>:<commit sha>",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const findings: RuleFinding[] = [];
     for (const info of deliveryFacts(index).shell) {
       for (const line of shellLines(info.step.script)) {
@@ -38,6 +38,6 @@ export default defineRule({
         }
       }
     }
-    yield* findings;
+    return findings;
   },
 });

@@ -19,7 +19,7 @@ export default defineRule({
       good: "ecrPush({ repository: 'payments-api', registry, aws }), ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })  // deploys the pushed digest",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     const pushes = facts.ofKind('ecrPush');
@@ -57,6 +57,6 @@ export default defineRule({
         }
       }
     }
-    yield* findings;
+    return findings;
   },
 });

@@ -19,7 +19,7 @@ export default defineRule({
       good: "agent: { type: 'docker', image: 'node:20@sha256:3f2e9c4b1a0d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f' }",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     for (const { path, agent } of index.agents) {
@@ -37,6 +37,6 @@ export default defineRule({
         }
       }
     }
-    yield* findings;
+    return findings;
   },
 });

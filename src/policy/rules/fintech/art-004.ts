@@ -1,5 +1,5 @@
 import { deliveryFacts, primaryEnvironment, stepsWithControl } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** ART-004: every pushed image gets an SBOM. */
 export default defineRule({
@@ -18,7 +18,8 @@ export default defineRule({
       good: "steps: [dockerBuild({ repository: 'payments-api' }), ecrPush({ repository: 'payments-api', registry, aws }), sbom({ formats: ['cyclonedx'] })]",
     },
   },
-  *check({ index, isProduction }) {
+  check({ index, isProduction }) {
+    const findings: RuleFinding[] = [];
     const facts = deliveryFacts(index);
     const sboms = stepsWithControl(facts, 'sbom');
     const builds = stepsWithControl(facts, 'dockerBuild');
@@ -29,13 +30,14 @@ export default defineRule({
         return facts.runsBefore(push, s);
       });
       if (covered) continue;
-      yield {
+      findings.push({
         path: push.path,
         message: 'the pushed image gets no SBOM: add sbom() after the push',
         ...(env ? { environment: env } : {}),
         expected: 'an sbom step describing the pushed digest',
         found: 'none',
-      };
+      });
     }
+    return findings;
   },
 });

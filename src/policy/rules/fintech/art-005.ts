@@ -21,7 +21,7 @@ export default defineRule({
       good: "ecrPush({ repository: 'payments-api', registry, aws }), cosignSign({ key: 'awskms:///alias/ci-cosign', aws }), ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService, verifySignature: { key: 'awskms:///alias/ci-cosign' } })",
     },
   },
-  *check({ index, isProduction }) {
+  check({ index, isProduction }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     const signs = stepsWithControl(facts, 'sign');
@@ -53,6 +53,6 @@ export default defineRule({
         found: 'none',
       });
     }
-    yield* findings;
+    return findings;
   },
 });

@@ -20,7 +20,7 @@ export default defineRule({
       good: "dockerBuild({ repository: 'payments-api' })  // sets the OCI labels",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     for (const info of facts.ofKind('dockerBuild')) {
@@ -38,6 +38,6 @@ export default defineRule({
         }
       }
     }
-    yield* findings;
+    return findings;
   },
 });

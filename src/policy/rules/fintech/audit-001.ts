@@ -1,5 +1,5 @@
 import { alwaysArchives, deliveryFacts } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** AUDIT-001: every deploy leaves an evidence record, archived with fingerprints. */
 export default defineRule({
@@ -18,18 +18,20 @@ export default defineRule({
       good: "{ name: 'Deploy', steps: [sh('pipewright ecs-deploy ... --evidence evidence/deploy-prod.json')], post: { always: [archiveArtifacts('evidence/**', { fingerprint: true })] } }",
     },
   },
-  *check({ index }) {
+  check({ index }) {
+    const findings: RuleFinding[] = [];
     for (const deploy of deliveryFacts(index).deploys) {
       if (deploy.kind !== 'shell') continue;
       const archived = alwaysArchives(index, deploy.info).some((a) => a.step.fingerprint === true && a.step.artifacts.split(',').some((p) => p.trim().startsWith('evidence')));
       if (archived) continue;
-      yield {
+      findings.push({
         path: deploy.info.path,
         message: `'${deploy.command}' leaves no archived evidence: archive evidence/** with fingerprint: true in post { always }`,
         ...(deploy.environment ? { environment: deploy.environment } : {}),
         expected: "archiveArtifacts('evidence/**', { fingerprint: true }) in post always",
         found: 'none',
-      };
+      });
     }
+    return findings;
   },
 });

@@ -53,10 +53,10 @@ export default defineRule({
       good: "stages: [build, approveProd, { ...deployProd, post: { cleanup: [evidenceExport({ bucket: 'audit-evidence', environment: 'prod', aws: { role: 'evidence-writer', account: '444444444444', region: 'eu-west-1' } })] } }]",
     },
   },
-  *check({ pipeline, index, isProduction, options }) {
+  check({ pipeline, index, isProduction, options }) {
     const facts = deliveryFacts(index);
     const prod = facts.deployedEnvironments.find(isProduction);
-    if (!prod) return;
+    if (!prod) return [];
     const minDays = typeof options['minDays'] === 'number' ? options['minDays'] : 90;
     const minRetentionDays = typeof options['minRetentionDays'] === 'number' ? options['minRetentionDays'] : 366;
     const prodDeploys = facts.deploys.filter((d) => d.environment !== undefined && isProduction(d.environment));
@@ -99,6 +99,6 @@ export default defineRule({
         });
       }
     }
-    yield* findings;
+    return findings;
   },
 });

@@ -20,7 +20,7 @@ export default defineRule({
       good: "ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService, tags: { service: 'payments-api', team: 'payments', environment: 'prod', 'cost-center': 'CC-1042' } })",
     },
   },
-  *check({ index, isProduction }) {
+  check({ index, isProduction }) {
     const findings: RuleFinding[] = [];
     for (const info of deliveryFacts(index).ofKind('ecsDeploy')) {
       const step = info.step;
@@ -45,6 +45,6 @@ export default defineRule({
         });
       }
     }
-    yield* findings;
+    return findings;
   },
 });

@@ -19,7 +19,7 @@ export default defineRule({
       good: "ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })  // circuit breaker with rollback",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const findings: RuleFinding[] = [];
     for (const deploy of deliveryFacts(index).deploys) {
       if (deploy.kind !== 'shell' || deploy.info.step.step !== 'sh') continue;
@@ -41,6 +41,6 @@ export default defineRule({
         found: problem,
       });
     }
-    yield* findings;
+    return findings;
   },
 });

@@ -18,7 +18,7 @@ export default defineRule({
       good: "ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService, smokeTest: './scripts/smoke.sh' })",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     for (const info of facts.ofKind('ecsDeploy')) {
@@ -43,6 +43,6 @@ export default defineRule({
         found: 'no verification of the rollout',
       });
     }
-    yield* findings;
+    return findings;
   },
 });

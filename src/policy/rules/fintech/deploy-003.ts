@@ -25,7 +25,7 @@ export default defineRule({
       good: "definePipeline({ agent: 'none', environments, stages: [build, approveProd, deployProd], post: { failure: [notify('failure', targets)] } })",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     const failurePosts = (info: StepInfo) => {
@@ -59,6 +59,6 @@ export default defineRule({
         });
       }
     }
-    yield* findings;
+    return findings;
   },
 });

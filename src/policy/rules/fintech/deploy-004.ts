@@ -21,7 +21,7 @@ export default defineRule({
       good: "ecsDeploy({ environment: 'prod', aws: prodAws, cluster: 'prod-apps', service: 'payments-api', container: 'app', taskDefinition: 'deploy/taskdef.prod.json' })",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     for (const info of facts.ofKind('ecsDeploy')) {
@@ -46,6 +46,6 @@ export default defineRule({
         });
       }
     }
-    yield* findings;
+    return findings;
   },
 });

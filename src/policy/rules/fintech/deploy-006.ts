@@ -1,5 +1,5 @@
 import { deliveryFacts, wrappedBy } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** DEPLOY-006: deploys of one service and environment are serialized across runs and branches. */
 export default defineRule({
@@ -18,7 +18,8 @@ export default defineRule({
       good: "{ name: 'Deploy prod', steps: [lock('ecs-prod-payments-api', [sh('aws ecs update-service ...')])] }",
     },
   },
-  *check({ index }) {
+  check({ index }) {
+    const findings: RuleFinding[] = [];
     for (const deploy of deliveryFacts(index).deploys) {
       if (deploy.kind !== 'shell') continue;
       const stage = deploy.info.stage;
@@ -27,7 +28,7 @@ export default defineRule({
       const resource =
         (lockStep?.step.step === 'lock' ? (lockStep.step.resource ?? lockStep.step.label) : undefined) ?? stageLock?.resource ?? stageLock?.label;
       if (resource && (!deploy.environment || resource.toLowerCase().includes(deploy.environment.toLowerCase()))) continue;
-      yield {
+      findings.push({
         path: deploy.info.path,
         message: resource
           ? `the lock '${resource}' does not name the environment ${deploy.environment}; use one lock per environment and service`
@@ -35,7 +36,8 @@ export default defineRule({
         ...(deploy.environment ? { environment: deploy.environment } : {}),
         expected: `lock('<kind>-${deploy.environment ?? '<env>'}-<service>')`,
         found: resource ?? 'no lock',
-      };
+      });
     }
+    return findings;
   },
 });

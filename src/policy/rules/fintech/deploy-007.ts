@@ -19,7 +19,7 @@ export default defineRule({
       good: "approveProd, { name: 'Shift traffic', agent: { type: 'label', label: 'prod-deployer' }, when: { branch: 'main' }, steps: [trafficShift(prodShift)] }",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     for (const deploy of facts.deploys) {
@@ -42,6 +42,6 @@ export default defineRule({
         });
       }
     }
-    yield* findings;
+    return findings;
   },
 });

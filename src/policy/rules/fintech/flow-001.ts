@@ -1,5 +1,5 @@
 import { deliveryFacts } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** FLOW-001: a deploy to an approval-gated environment (prod) is preceded by an approval for it. */
 export default defineRule({
@@ -19,20 +19,22 @@ export default defineRule({
       good: "stages: [build, approvalStage({ environment: 'prod', policy: { submitters: ['release-managers'] } }), deployProd]  // deployProd: the stage above",
     },
   },
-  *check({ index, environment }) {
+  check({ index, environment }) {
+    const findings: RuleFinding[] = [];
     const facts = deliveryFacts(index);
     for (const deploy of facts.deploys) {
       if (deploy.kind === 'traffic' || deploy.environment === undefined) continue;
       if (!environment(deploy.environment).requireApproval) continue;
       if (facts.approvalBefore(deploy.info, deploy.environment)) continue;
       const what = deploy.kind === 'shell' ? `'${deploy.command}'` : `${deploy.info.step.step}`;
-      yield {
+      findings.push({
         path: deploy.info.path,
         message: `${what} deploys to ${deploy.environment} without an earlier approval for ${deploy.environment} in this run`,
         environment: deploy.environment,
         expected: `an input stage approving ${deploy.environment} before the deploy`,
         found: 'no approval',
-      };
+      });
     }
+    return findings;
   },
 });

@@ -1,5 +1,5 @@
 import { deliveryFacts } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 const EVERYONE = new Set(['*', 'anonymous', 'authenticated']);
 
@@ -21,7 +21,8 @@ export default defineRule({
       good: "input: { message: 'Deploy to prod?', submitter: ['payments-release-managers'], submitterParameter: 'APPROVER' }",
     },
   },
-  *check({ index, pipeline, environment }) {
+  check({ index, pipeline, environment }) {
+    const findings: RuleFinding[] = [];
     const facts = deliveryFacts(index);
     for (const approval of facts.approvals) {
       const submitter = approval.input.submitter;
@@ -31,20 +32,20 @@ export default defineRule({
       const at = submitter === undefined ? approval.inputPath : [...approval.inputPath, 'submitter'];
       const extra = env ? { environment: env } : {};
       if (entries.length === 0) {
-        yield { path: at, message: `approval '${approval.stage.stage.name}' has no submitter: anyone with Build permission can approve`, expected: 'approver groups', found: 'no submitter', ...extra };
+        findings.push({ path: at, message: `approval '${approval.stage.stage.name}' has no submitter: anyone with Build permission can approve`, expected: 'approver groups', found: 'no submitter', ...extra });
         continue;
       }
       for (const entry of entries) {
         if (EVERYONE.has(entry.toLowerCase())) {
-          yield { path: at, message: `approval '${approval.stage.stage.name}' lets '${entry}' approve, i.e. everyone`, expected: 'named approver groups', found: entry, ...extra };
+          findings.push({ path: at, message: `approval '${approval.stage.stage.name}' lets '${entry}' approve, i.e. everyone`, expected: 'named approver groups', found: entry, ...extra });
         } else if (allowed.length > 0 && !allowed.includes(entry)) {
-          yield {
+          findings.push({
             path: at,
             message: `'${entry}' is not an approver group allowed for ${env} (${allowed.join(', ')})`,
             expected: allowed.join(', '),
             found: entry,
             ...extra,
-          };
+          });
         }
       }
     }
@@ -53,14 +54,15 @@ export default defineRule({
       if (!env.approval || allowed.length === 0) continue;
       for (const [j, entry] of env.approval.submitters.entries()) {
         if (allowed.includes(entry)) continue;
-        yield {
+        findings.push({
           path: ['environments', i, 'approval', 'submitters', j],
           message: `'${entry}' is not an approver group allowed for ${env.name} (${allowed.join(', ')})`,
           environment: env.name,
           expected: allowed.join(', '),
           found: entry,
-        };
+        });
       }
     }
+    return findings;
   },
 });

@@ -1,6 +1,6 @@
 import { DELIVERY_DEFAULTS } from '../../../model/delivery-defaults.ts';
 import { deliveryFacts } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** FLOW-003: the approver is recorded and checked against whoever started the build. */
 export default defineRule({
@@ -20,44 +20,46 @@ export default defineRule({
       good: "{ name: 'Approve prod', input: { message: 'Deploy?', submitter: ['release-managers'], submitterParameter: 'APPROVER' }, steps: [approvalCheck('prod')] }",
     },
   },
-  *check({ index, pipeline }) {
+  check({ index, pipeline }) {
+    const findings: RuleFinding[] = [];
     const facts = deliveryFacts(index);
     for (const approval of facts.approvals) {
       const name = approval.stage.stage.name;
       const extra = approval.environment ? { environment: approval.environment } : {};
       const parameter = approval.input.submitterParameter;
       if (!parameter) {
-        yield { path: approval.inputPath, message: `approval '${name}' does not record the approver: set submitterParameter`, expected: 'submitterParameter', found: 'none', ...extra };
+        findings.push({ path: approval.inputPath, message: `approval '${name}' does not record the approver: set submitterParameter`, expected: 'submitterParameter', found: 'none', ...extra });
       }
       if (!approval.check) {
-        yield { path: approval.stage.path, message: `approval '${name}' has no approvalCheck step, so self-approval is not refused`, expected: 'approvalCheck step', found: 'none', ...extra };
+        findings.push({ path: approval.stage.path, message: `approval '${name}' has no approvalCheck step, so self-approval is not refused`, expected: 'approvalCheck step', found: 'none', ...extra });
         continue;
       }
       const check = approval.check.step;
       if (check.forbidSelfApproval === false) {
-        yield { path: [...approval.check.path, 'forbidSelfApproval'], message: `approvalCheck in '${name}' allows self-approval`, expected: 'forbidSelfApproval: true', found: 'false', ...extra };
+        findings.push({ path: [...approval.check.path, 'forbidSelfApproval'], message: `approvalCheck in '${name}' allows self-approval`, expected: 'forbidSelfApproval: true', found: 'false', ...extra });
       }
       const variable = check.approverVariable ?? DELIVERY_DEFAULTS.approval.approverVariable;
       if (parameter && parameter !== variable) {
-        yield {
+        findings.push({
           path: approval.check.path,
           message: `approvalCheck in '${name}' reads ${variable}, but the input records the approver in ${parameter}`,
           expected: parameter,
           found: variable,
           ...extra,
-        };
+        });
       }
     }
     for (const [i, env] of (pipeline.environments ?? []).entries()) {
       if (env.approval?.forbidSelfApproval === false) {
-        yield {
+        findings.push({
           path: ['environments', i, 'approval', 'forbidSelfApproval'],
           message: `environment ${env.name} allows self-approval`,
           environment: env.name,
           expected: 'forbidSelfApproval: true',
           found: 'false',
-        };
+        });
       }
     }
+    return findings;
   },
 });

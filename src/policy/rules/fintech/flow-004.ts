@@ -1,5 +1,5 @@
 import { deliveryFacts, describeAgent, timeoutMinutes } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** FLOW-004: approvals time out and hold no executor. */
 export default defineRule({
@@ -19,7 +19,8 @@ export default defineRule({
       good: "{ name: 'Approve prod', agent: 'none', options: { timeout: { time: 24, unit: 'HOURS' } }, input: { message: 'Deploy to prod?', submitter: ['release-managers'], submitterParameter: 'APPROVER' }, steps: [approvalCheck('prod')] }",
     },
   },
-  *check({ index, pipeline, environment }) {
+  check({ index, pipeline, environment }) {
+    const findings: RuleFinding[] = [];
     const facts = deliveryFacts(index);
     for (const approval of facts.approvals) {
       const { stage } = approval;
@@ -28,38 +29,39 @@ export default defineRule({
       const extra = approval.environment ? { environment: approval.environment } : {};
       const timeout = [stage, ...[...stage.ancestors].reverse()].map((s) => s.stage.options?.timeout).find((t) => t !== undefined);
       if (!timeout) {
-        yield { path: stage.path, message: `approval '${name}' has no timeout: it stays open indefinitely`, expected: `options.timeout ≤ ${limit} minutes`, found: 'none', ...extra };
+        findings.push({ path: stage.path, message: `approval '${name}' has no timeout: it stays open indefinitely`, expected: `options.timeout ≤ ${limit} minutes`, found: 'none', ...extra });
       } else if (timeoutMinutes(timeout) > limit) {
-        yield {
+        findings.push({
           path: [...stage.path, 'options', 'timeout'],
           message: `approval '${name}' stays open for ${timeoutMinutes(timeout)} minutes, more than the ${limit} allowed`,
           expected: `≤ ${limit} minutes`,
           found: `${timeoutMinutes(timeout)} minutes`,
           ...extra,
-        };
+        });
       }
       if (stage.agent !== 'none') {
-        yield {
+        findings.push({
           path: stage.stage.agent !== undefined ? [...stage.path, 'agent'] : stage.path,
           message: `approval '${name}' holds an executor while waiting (${describeAgent(stage.agent)}); use agent: 'none'`,
           expected: "agent: 'none'",
           found: describeAgent(stage.agent),
           ...extra,
-        };
+        });
       }
     }
     for (const [i, env] of (pipeline.environments ?? []).entries()) {
       const minutes = env.approval?.timeoutMinutes;
       const limit = environment(env.name).approvalTimeoutMinutes;
       if (minutes !== undefined && minutes > limit) {
-        yield {
+        findings.push({
           path: ['environments', i, 'approval', 'timeoutMinutes'],
           message: `approvals for ${env.name} stay open for ${minutes} minutes, more than the ${limit} allowed`,
           environment: env.name,
           expected: `≤ ${limit}`,
           found: String(minutes),
-        };
+        });
       }
     }
+    return findings;
   },
 });

@@ -1,5 +1,5 @@
 import { branchPatternAllowed, deliveryFacts, excludesChangeRequests, restrictsToRefs } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 import { actsWithScope, cachedProductionReach, productionCapabilities, productionCredentialGlobs } from '../../capabilities.ts';
 import type { StageInfo, StepInfo } from '../../model-index.ts';
 
@@ -30,7 +30,8 @@ export default defineRule({
       good: "{ name: 'Deploy prod', agent: { type: 'label', label: 'prod-deployer' }, when: { branch: 'main' }, steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })] }",
     },
   },
-  *check(context) {
+  check(context) {
+    const findings: RuleFinding[] = [];
     const { index, pipeline, environment } = context;
     const facts = deliveryFacts(index);
     const reported = new Set<StageInfo>();
@@ -42,38 +43,38 @@ export default defineRule({
       if (!stage) {
         // The pipeline's own `post` runs for every build, pull requests included; no `when` can gate it.
         const what = deploy.kind === 'shell' ? `'${deploy.command}'` : deploy.info.step.step;
-        yield {
+        findings.push({
           path: deploy.info.path,
           message: `${what} deploys to ${env} from ${pipelineLevel(deploy.info)}, which runs for every branch and pull request; deploy from a stage with a when restricting it to ${allowed.join(', ')} or a release tag`,
           environment: env,
           expected: `a deploy stage with when: { branch: '${allowed[0] ?? 'main'}' } or a tag condition`,
           found: pipelineLevel(deploy.info),
-        };
+        });
         continue;
       }
       if (reported.has(stage)) continue;
       if (stage.whens.some((w) => restrictsToRefs(w, allowed))) continue;
       reported.add(stage);
-      yield {
+      findings.push({
         path: stage.stage.when ? [...stage.path, 'when'] : stage.path,
         message: `stage '${stage.stage.name}' deploys to ${env} without a when restricting it to ${allowed.join(', ')} or a release tag`,
         environment: env,
         expected: `when: { branch: '${allowed[0] ?? 'main'}' } or a tag condition`,
         found: stage.stage.when ? 'a when without a protected-branch condition' : 'no when',
-      };
+      });
     }
     for (const [i, declared] of (pipeline.environments ?? []).entries()) {
       if (!environment(declared.name).production) continue;
       const allowed = environment(declared.name).protectedBranches;
       for (const [j, branch] of (declared.releaseFrom?.branches ?? []).entries()) {
         if (branchPatternAllowed(branch, allowed)) continue;
-        yield {
+        findings.push({
           path: ['environments', i, 'releaseFrom', 'branches', j],
           message: `${declared.name} may be released from branch '${branch}', which is not protected (${allowed.join(', ')})`,
           environment: declared.name,
           expected: allowed.join(', '),
           found: branch,
-        };
+        });
       }
     }
     // Steps with credentials: the typed ones that assume AWS roles, and any step holding a
@@ -87,25 +88,26 @@ export default defineRule({
       const what = typed ? `${info.step.step} with AWS credentials` : `'${info.origin === 'groovy' ? info.groovy!.call.name : info.step.step === 'step' ? info.step.name : info.step.step}' with ${capabilities[0]!.environment} access (${capabilities[0]!.description})`;
       const stage = info.stage;
       if (!stage) {
-        yield {
+        findings.push({
           path: info.path,
           message: `${pipelineLevel(info)} runs ${what}, also in pull-request builds; move it into a stage restricted with when (branch, tag or not changeRequest)`,
           ...(capabilities[0] ? { environment: capabilities[0].environment } : {}),
           expected: 'a stage with when: { not: { changeRequest: true } } or a branch/tag condition',
           found: pipelineLevel(info),
-        };
+        });
         continue;
       }
       if (seen.has(stage)) continue;
       seen.add(stage);
       if (reported.has(stage) || excludesChangeRequests(stage.whens)) continue;
-      yield {
+      findings.push({
         path: stage.stage.when ? [...stage.path, 'when'] : stage.path,
         message: `stage '${stage.stage.name}' runs ${what} in pull-request builds too; restrict it with when (branch, tag or not changeRequest)`,
         ...(capabilities[0] ? { environment: capabilities[0].environment } : {}),
         expected: "when: { not: { changeRequest: true } } or a branch/tag condition",
         found: 'no such condition',
-      };
+      });
     }
+    return findings;
   },
 });

@@ -1,5 +1,5 @@
 import { deliveryFacts, stepsWithControl } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** FLOW-006: one build per run, the same digest promoted through the environments in order. */
 export default defineRule({
@@ -19,19 +19,20 @@ export default defineRule({
       good: 'environments: [dev, stage, prod], stages: [build, deployDev, deployStage, approveProd, deployProd]',
     },
   },
-  *check({ index }) {
+  check({ index }) {
+    const findings: RuleFinding[] = [];
     const facts = deliveryFacts(index);
     const builds = stepsWithControl(facts, 'dockerBuild');
     for (const extra of builds.slice(1)) {
-      yield { path: extra.path, message: 'the run builds a second image; build once and promote the pushed digest', expected: 'one image build per run', found: `${builds.length} builds` };
+      findings.push({ path: extra.path, message: 'the run builds a second image; build once and promote the pushed digest', expected: 'one image build per run', found: `${builds.length} builds` });
     }
     for (const build of builds) {
       const deployedBefore = facts.deploys.find((d) => d.kind !== 'traffic' && d.kind !== 'flags' && facts.runsBefore(d.info, build));
       if (deployedBefore) {
-        yield { path: build.path, message: 'an image is built after a deploy: later environments would get an image the earlier ones never ran', ...(deployedBefore.environment ? { environment: deployedBefore.environment } : {}) };
+        findings.push({ path: build.path, message: 'an image is built after a deploy: later environments would get an image the earlier ones never ran', ...(deployedBefore.environment ? { environment: deployedBefore.environment } : {}) });
       }
     }
-    if (facts.environments.size === 0) return;
+    if (facts.environments.size === 0) return findings;
     const order = [...facts.environments.values()].sort((a, b) => a.index - b.index).map((e) => e.env.name);
     for (const deploy of facts.deploys) {
       // Image promotion: traffic shifts and flag changes move no image.
@@ -41,14 +42,15 @@ export default defineRule({
       for (const earlier of order.slice(0, position)) {
         const promoted = facts.deploys.some((d) => d.environment === earlier && d.kind !== 'traffic' && d.kind !== 'flags' && facts.runsBefore(d.info, deploy.info));
         if (promoted) continue;
-        yield {
+        findings.push({
           path: deploy.info.path,
           message: `deploys to ${deploy.environment} without first deploying the same image to ${earlier} in this run`,
           environment: deploy.environment,
           expected: `a deploy to ${earlier} before ${deploy.environment}`,
           found: 'none',
-        };
+        });
       }
     }
+    return findings;
   },
 });

@@ -1,6 +1,6 @@
 import { DELIVERY_DEFAULTS } from '../../../model/delivery-defaults.ts';
 import { deliveryFacts } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** FLOW-007: the approval records a change ticket. */
 export default defineRule({
@@ -20,23 +20,25 @@ export default defineRule({
       good: "input: { message: 'Deploy?', submitter: ['release-managers'], submitterParameter: 'APPROVER', parameters: [{ type: 'string', name: 'CHANGE_ID', trim: true }] }",
     },
   },
-  *check({ index }) {
+  check({ index }) {
+    const findings: RuleFinding[] = [];
     const parameterName = DELIVERY_DEFAULTS.approval.changeIdParameter;
     for (const approval of deliveryFacts(index).approvals) {
       const parameters = approval.input.parameters ?? [];
       const env = approval.environment ?? 'prod';
       const ticket = parameters.findIndex((p) => p.name === parameterName);
       if (ticket < 0) {
-        yield {
+        findings.push({
           path: approval.inputPath,
           message: `approval '${approval.stage.stage.name}' does not ask for the change ticket (${parameterName} parameter)`,
           environment: env,
           expected: `a string parameter ${parameterName}`,
           found: parameters.length > 0 ? parameters.map((p) => p.name).join(', ') : 'no parameters',
-        };
+        });
       } else if (parameters[ticket]!.type !== 'string') {
-        yield { path: [...approval.inputPath, 'parameters', ticket], message: `${parameterName} must be a string parameter`, environment: env, expected: 'string', found: parameters[ticket]!.type };
+        findings.push({ path: [...approval.inputPath, 'parameters', ticket], message: `${parameterName} must be a string parameter`, environment: env, expected: 'string', found: parameters[ticket]!.type });
       }
     }
+    return findings;
   },
 });

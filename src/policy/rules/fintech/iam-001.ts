@@ -23,7 +23,7 @@ export default defineRule({
       good: "ecsDeploy({ environment: 'prod', aws: { role: 'ecs-deployer-prod', account: '333333333333', region: 'eu-west-1' }, ...prodService })",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const findings: RuleFinding[] = [];
     for (const block of index.environmentBlocks) {
       for (const name of Object.keys(block.environment)) {
@@ -69,6 +69,6 @@ export default defineRule({
         }
       }
     }
-    yield* findings;
+    return findings;
   },
 });

@@ -1,6 +1,6 @@
 import type { AwsRole } from '../../../model/delivery.ts';
 import { deliveryFacts, roleName } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** IAM-002: one AWS account per environment, and each stage stays in its environment's account. */
 export default defineRule({
@@ -20,29 +20,30 @@ export default defineRule({
       good: "ecsDeploy({ environment: 'prod', aws: { role: 'ecs-deployer-prod', account: '333333333333', region: 'eu-west-1' }, ...prodService })",
     },
   },
-  *check({ pipeline, index, environment }) {
+  check({ pipeline, index, environment }) {
+    const findings: RuleFinding[] = [];
     const facts = deliveryFacts(index);
     const byAccount = new Map<string, string>();
     for (const [i, env] of (pipeline.environments ?? []).entries()) {
       const other = byAccount.get(env.awsAccountId);
       if (other !== undefined && other !== env.name) {
-        yield {
+        findings.push({
           path: ['environments', i, 'awsAccountId'],
           message: `environments ${other} and ${env.name} share AWS account ${env.awsAccountId}; give each environment its own account`,
           environment: env.name,
           expected: `an account of ${env.name}'s own`,
           found: env.awsAccountId,
-        };
+        });
       } else byAccount.set(env.awsAccountId, env.name);
       const allowed = environment(env.name).awsAccountIds;
       if (allowed.length > 0 && !allowed.includes(env.awsAccountId)) {
-        yield {
+        findings.push({
           path: ['environments', i, 'awsAccountId'],
           message: `${env.name} uses account ${env.awsAccountId}, which is not one of the organisation's ${env.name} accounts`,
           environment: env.name,
           expected: allowed.join(', '),
           found: env.awsAccountId,
-        };
+        });
       }
     }
     for (const deploy of facts.deploys) {
@@ -50,45 +51,46 @@ export default defineRule({
       const envName = deploy.environment;
       const declared = facts.environments.get(envName);
       if (!declared) {
-        yield {
+        findings.push({
           path: [...deploy.info.path, 'environment'],
           message: `environment '${envName}' is not declared in the pipeline's environments, so its account cannot be checked`,
           environment: envName,
           expected: `one of: ${[...facts.environments.keys()].join(', ') || '(no environments declared)'}`,
           found: envName,
-        };
+        });
         continue;
       }
       const aws: AwsRole | undefined = deploy.aws;
       const env = declared.env;
       if (aws && aws.account !== env.awsAccountId) {
-        yield {
+        findings.push({
           path: [...deploy.info.path, 'aws', 'account'],
           message: `${deploy.info.step.step} for ${envName} assumes a role in account ${aws.account}, not ${envName}'s account ${env.awsAccountId}`,
           environment: envName,
           expected: env.awsAccountId,
           found: aws.account,
-        };
+        });
       }
       if (aws && (deploy.kind === 'ecs' || deploy.kind === 'eks' || deploy.kind === 'gitops') && roleName(aws.role) !== roleName(env.deployRole)) {
-        yield {
+        findings.push({
           path: [...deploy.info.path, 'aws', 'role'],
           message: `${deploy.info.step.step} for ${envName} assumes role ${aws.role}, not ${envName}'s deploy role ${env.deployRole}`,
           environment: envName,
           expected: env.deployRole,
           found: aws.role,
-        };
+        });
       }
       const step = deploy.info.step;
       if ((step.step === 'ecsDeploy' || step.step === 'eksDeploy') && env.target.kind !== 'gitops' && 'cluster' in env.target && step.cluster !== env.target.cluster) {
-        yield {
+        findings.push({
           path: [...deploy.info.path, 'cluster'],
           message: `${step.step} for ${envName} targets cluster ${step.cluster}, not ${envName}'s cluster ${env.target.cluster}`,
           environment: envName,
           expected: env.target.cluster,
           found: step.cluster,
-        };
+        });
       }
     }
+    return findings;
   },
 });

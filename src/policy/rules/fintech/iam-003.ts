@@ -1,5 +1,5 @@
 import { deliveryFacts, roleName } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** IAM-003: pushing, signing and deploying use separate least-privilege roles. */
 export default defineRule({
@@ -18,7 +18,8 @@ export default defineRule({
       good: "ecrPush({ repository: 'payments-api', registry, aws: { role: 'ecr-pusher', account: '999999999999', region: 'eu-west-1' } }), ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })",
     },
   },
-  *check({ index }) {
+  check({ index }) {
+    const findings: RuleFinding[] = [];
     const facts = deliveryFacts(index);
     const key = (aws: { role: string; account: string }) => `${aws.account}/${roleName(aws.role)}`;
     const deployRoles = new Map<string, string>();
@@ -27,18 +28,19 @@ export default defineRule({
       const aws = info.step.aws;
       const env = deployRoles.get(key(aws));
       if (env === undefined) continue;
-      yield {
+      findings.push({
         path: [...info.path, 'aws', 'role'],
         message: `${info.step.step} uses ${env}'s deploy role ${aws.role}; give it its own least-privilege role`,
         environment: env,
         expected: `a role of its own, not ${env}'s deploy role`,
         found: aws.role,
-      };
+      });
     }
     const pushRoles = new Set(facts.ofKind('ecrPush').map((p) => key(p.step.aws)));
     for (const info of facts.ofKind('cosignSign')) {
       if (!pushRoles.has(key(info.step.aws))) continue;
-      yield { path: [...info.path, 'aws', 'role'], message: `cosignSign uses the ECR push role ${info.step.aws.role}; give signing its own role (kms:Sign only)`, expected: 'a signing role (kms:Sign only)', found: info.step.aws.role };
+      findings.push({ path: [...info.path, 'aws', 'role'], message: `cosignSign uses the ECR push role ${info.step.aws.role}; give signing its own role (kms:Sign only)`, expected: 'a signing role (kms:Sign only)', found: info.step.aws.role });
     }
+    return findings;
   },
 });

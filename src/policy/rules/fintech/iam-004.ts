@@ -1,6 +1,6 @@
 import { BUILT_IN_LABEL, agentLabel, deliveryFacts, describeAgent } from '../../facts.ts';
 import type { StageInfo } from '../../model-index.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** IAM-004: production stages run on their dedicated agents. */
 export default defineRule({
@@ -19,7 +19,8 @@ export default defineRule({
       good: "{ name: 'Deploy prod', agent: { type: 'label', label: 'prod-deployer' }, when: { branch: 'main' }, steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })] }",
     },
   },
-  *check({ index, environment }) {
+  check({ index, environment }) {
+    const findings: RuleFinding[] = [];
     const facts = deliveryFacts(index);
     const seen = new Set<StageInfo>();
     for (const deploy of facts.deploys) {
@@ -29,13 +30,13 @@ export default defineRule({
       if (!stage) {
         // A deploy in the pipeline's own post runs on the pipeline's agent, which builds too.
         const agent = deploy.info.scope.agent;
-        yield {
+        findings.push({
           path: deploy.info.path,
           message: `the pipeline's post deploys to ${env} on the pipeline's agent (${describeAgent(agent)}); deploy from a stage on ${env}'s dedicated agent`,
           environment: env,
           expected: facts.environments.get(env)?.env.agentLabel ?? 'a dedicated label',
           found: describeAgent(agent),
-        };
+        });
         continue;
       }
       if (seen.has(stage)) continue;
@@ -48,14 +49,15 @@ export default defineRule({
       const expected = declaredLabel ?? (allowed.length > 0 ? allowed.join(' | ') : 'a dedicated label');
       const base = { environment: env, expected, found: describeAgent(stage.agent) };
       if (!own) {
-        yield { path, message: `stage '${stage.stage.name}' deploys to ${env} on the pipeline's agent (${describeAgent(stage.agent)}); give it ${env}'s dedicated agent`, ...base };
+        findings.push({ path, message: `stage '${stage.stage.name}' deploys to ${env} on the pipeline's agent (${describeAgent(stage.agent)}); give it ${env}'s dedicated agent`, ...base });
       } else if (label === undefined || BUILT_IN_LABEL.test(label)) {
-        yield { path, message: `stage '${stage.stage.name}' deploys to ${env} on ${describeAgent(stage.agent)}, not a dedicated agent label`, ...base };
+        findings.push({ path, message: `stage '${stage.stage.name}' deploys to ${env} on ${describeAgent(stage.agent)}, not a dedicated agent label`, ...base });
       } else if (declaredLabel !== undefined && label !== declaredLabel) {
-        yield { path, message: `stage '${stage.stage.name}' deploys to ${env} on '${label}', not ${env}'s agent label '${declaredLabel}'`, ...base };
+        findings.push({ path, message: `stage '${stage.stage.name}' deploys to ${env} on '${label}', not ${env}'s agent label '${declaredLabel}'`, ...base });
       } else if (allowed.length > 0 && !allowed.includes(label)) {
-        yield { path, message: `agent label '${label}' is not one of the organisation's ${env} agents (${allowed.join(', ')})`, ...base };
+        findings.push({ path, message: `agent label '${label}' is not one of the organisation's ${env} agents (${allowed.join(', ')})`, ...base });
       }
     }
+    return findings;
   },
 });

@@ -79,7 +79,7 @@ export default defineRule({
       good: "{ name: 'Deploy prod', agent: { type: 'label', label: 'prod-deployer' }, steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })] }",
     },
   },
-  *check(context) {
+  check(context) {
     const { index, options } = context;
     const reach = cachedProductionReach(index, context, stringList(options['productionCredentials']));
     const reviewed = new Set(reviewedScriptsOf(options['reviewedScripts']).map((r) => r.script.trim()));
@@ -111,6 +111,6 @@ export default defineRule({
         found: `${site.origin === 'groovy' ? site.groovy!.call.name : step.step === 'step' ? step.name : step.step} with ${environment} access`,
       });
     }
-    yield* findings;
+    return findings;
   },
 });

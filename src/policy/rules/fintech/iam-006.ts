@@ -1,5 +1,5 @@
 import { roleName } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /**
  * Steps acting on an environment's resources. Evidence export is not one of them: it writes to the
@@ -27,7 +27,8 @@ export default defineRule({
       good: "trafficShift({ ...prodShift, environment: 'stage', aws: { ...prodShift.aws, role: 'traffic-shifter-stage', account: '222222222222' } }), trafficShift(prodShift)",
     },
   },
-  *check({ pipeline, index }) {
+  check({ pipeline, index }) {
+    const findings: RuleFinding[] = [];
     const accounts = new Map((pipeline.environments ?? []).map((env) => [env.name, env.awsAccountId]));
     const usedBy = new Map<string, { environment: string; path: readonly (string | number)[] }>();
     for (const info of index.steps) {
@@ -36,26 +37,27 @@ export default defineRule({
       const environment = step.environment;
       const own = accounts.get(environment);
       if (own !== undefined && step.aws.account !== own) {
-        yield {
+        findings.push({
           path: [...info.path, 'aws', 'account'],
           message: `${step.step} for ${environment} assumes ${step.aws.role} in account ${step.aws.account}, not in ${environment}'s account ${own}`,
           environment,
           expected: own,
           found: step.aws.account,
-        };
+        });
       }
       const key = `${step.aws.account}/${roleName(step.aws.role)}`;
       const first = usedBy.get(key);
       if (first === undefined) usedBy.set(key, { environment, path: info.path });
       else if (first.environment !== environment) {
-        yield {
+        findings.push({
           path: [...info.path, 'aws', 'role'],
           message: `${step.step} for ${environment} assumes ${step.aws.role}, which ${first.environment} also assumes; give ${environment} a role of its own`,
           environment,
           expected: `a role used by ${environment} only`,
           found: `${step.aws.role} (also ${first.environment})`,
-        };
+        });
       }
     }
+    return findings;
   },
 });

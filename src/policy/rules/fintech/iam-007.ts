@@ -1,5 +1,5 @@
 import { policyWidenings } from '../../../iam/widening.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 interface GeneratedFile {
   roles?: { roleArn: string; identityPolicy: { Statement: unknown[] } }[];
@@ -31,9 +31,10 @@ export default defineRule({
       good: "ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })  // the attached policy is the generated generated/<name>/iam/prod.json",
     },
   },
-  *check({ pipeline, source, options, index, readFile }) {
+  check({ pipeline, source, options, index, readFile }) {
+    const findings: RuleFinding[] = [];
     const attached = (options.attachedPolicies ?? {}) as Record<string, { Statement?: unknown[] }>;
-    if (Object.keys(attached).length === 0) return;
+    if (Object.keys(attached).length === 0) return findings;
     const outDir = typeof options.outDir === 'string' ? options.outDir : 'generated';
     const name = pipeline.name ?? source.replace(/^.*\//, '').replace(/\.pipeline\.ts$/, '');
     // Every environment's generated policy of each role, together (a role several environments assume needs their union).
@@ -61,11 +62,12 @@ export default defineRule({
       });
       const environment = step === undefined ? undefined : (step.step as { environment?: unknown }).environment;
       const shown = widenings.slice(0, 4).map((w) => w.message).join('; ');
-      yield {
+      findings.push({
         path: step === undefined ? ['name'] : [...step.path, 'aws', 'role'],
         message: `the policy attached to ${roleArn} is wider than the generated one: ${shown}${widenings.length > 4 ? `; and ${widenings.length - 4} more` : ''}`,
         ...(typeof environment === 'string' ? { environment } : {}),
-      };
+      });
     }
+    return findings;
   },
 });

@@ -20,7 +20,7 @@ export default defineRule({
       good: "stages: [build, approvalRequest, approveProd, { ...deployProd, post: { failure: [notify('rolled-back', targets)] } }], post: { failure: [notify('failure', targets)] }  // approvalRequest: notify('approval', targets)",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     const notifies = facts.ofKind('notify');
@@ -56,6 +56,6 @@ export default defineRule({
         findings.push({ path: info.path, message: 'slackSend without tokenCredentialId relies on a global token (or a literal one)', expected: 'tokenCredentialId', found: 'none' });
       }
     }
-    yield* findings;
+    return findings;
   },
 });

@@ -23,7 +23,7 @@ export default defineRule({
       good: 'deploy/taskdef.prod.json:\n{ "family": "payments-api", "containerDefinitions": [{ "name": "app", "image": "x", "logConfiguration": { "logDriver": "awslogs", "options": { "awslogs-group": "/ecs/payments-api-prod", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "app" } } }] }',
     },
   },
-  *check({ index, readFile, isProduction }) {
+  check({ index, readFile, isProduction }) {
     const findings: RuleFinding[] = [];
     for (const info of deliveryFacts(index).ofKind('ecsDeploy')) {
       const step = info.step;
@@ -48,6 +48,6 @@ export default defineRule({
         });
       }
     }
-    yield* findings;
+    return findings;
   },
 });

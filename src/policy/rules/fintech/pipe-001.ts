@@ -1,5 +1,5 @@
 import type { GroovySourceInfo } from '../../model-index.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 const DANGEROUS_GROOVY: readonly [RegExp, string][] = [
   [/\bload\s*[('"]/, 'load'],
@@ -44,13 +44,14 @@ export default defineRule({
       good: "ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })",
     },
   },
-  *check({ index }) {
+  check({ index }) {
+    const findings: RuleFinding[] = [];
     for (const source of index.groovy) {
       const what = describeSource(source);
       const dangerous = DANGEROUS_GROOVY.filter(([re]) => re.test(source.source)).map(([, name]) => name);
       const freeForm = source.kind === 'script' || source.kind === 'prologue' || source.kind === 'epilogue';
       if (freeForm || dangerous.length > 0) {
-        yield {
+        findings.push({
           path: source.nodePath,
           message:
             dangerous.length > 0
@@ -58,8 +59,9 @@ export default defineRule({
               : `${what}: free-form Groovy in the pipeline; use typed steps`,
           expected: dangerous.length > 0 ? `Groovy without ${dangerous.join(', ')}` : 'typed steps instead of free-form Groovy',
           found: dangerous.length > 0 ? dangerous.join(', ') : source.kind === 'script' ? 'script' : what,
-        };
+        });
       }
     }
+    return findings;
   },
 });

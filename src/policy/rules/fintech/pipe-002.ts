@@ -1,5 +1,5 @@
 import { indexCatalog } from '../../../catalog/index.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /** Plugin steps pipewright's typed steps themselves rely on, allowed unless the config narrows the list. */
 export const DEFAULT_ALLOWED_STEPS: readonly string[] = [
@@ -43,7 +43,8 @@ export default defineRule({
       good: "notify('deployed', [slack('#deploys', 'slack-bot-token')])",
     },
   },
-  *check({ pipeline, index, options, catalog }) {
+  check({ pipeline, index, options, catalog }) {
+    const findings: RuleFinding[] = [];
     const configured = stringList(options['allowedSteps']);
     // Without a configured list: pipewright's own plugin steps and what the controller catalog offers.
     const known = configured ? undefined : indexCatalog(catalog);
@@ -57,19 +58,20 @@ export default defineRule({
       // Plugin steps wherever they run, including calls from raw Groovy (`script`, `when` expressions).
       if (info.step.step !== 'step' || allowed(info.step.name, false)) continue;
       const from = info.origin === 'groovy' ? ' (called from raw Groovy)' : '';
-      yield { path: info.path, message: `plugin step '${info.step.name}'${from} is not on the allowlist`, expected: 'an allowed step (rule option allowedSteps)', found: info.step.name };
+      findings.push({ path: info.path, message: `plugin step '${info.step.name}'${from} is not on the allowlist`, expected: 'an allowed step (rule option allowedSteps)', found: info.step.name });
     }
     for (const { custom, path } of index.customOptions) {
       for (const [i, call] of custom.entries()) {
         if (allowed(call.name, true)) continue;
-        yield { path: [...path, i], message: `plugin option '${call.name}' is not on the allowlist`, expected: 'an allowed option (rule option allowedSteps)', found: call.name };
+        findings.push({ path: [...path, i], message: `plugin option '${call.name}' is not on the allowlist`, expected: 'an allowed option (rule option allowedSteps)', found: call.name });
       }
     }
-    if (!allowedLibraries) return;
+    if (!allowedLibraries) return findings;
     for (const [i, library] of (pipeline.libraries ?? []).entries()) {
       const name = library.split('@')[0]!;
       if (allowedLibraries.includes(name)) continue;
-      yield { path: ['libraries', i], message: `shared library '${name}' is not on the allowlist`, expected: allowedLibraries.join(', '), found: name };
+      findings.push({ path: ['libraries', i], message: `shared library '${name}' is not on the allowlist`, expected: allowedLibraries.join(', '), found: name });
     }
+    return findings;
   },
 });

@@ -1,5 +1,5 @@
 import { SHELL_STEP_NAMES, shellScriptOf, stepRunningCalls } from '../../groovy-calls.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 const WHERE = {
   when: 'when condition',
@@ -26,7 +26,8 @@ export default defineRule({
       good: "when: { branch: 'main' }, steps: [ecsDeploy({ environment: 'prod', aws: prodAws, ...prodService })]",
     },
   },
-  *check({ index }) {
+  check({ index }) {
+    const findings: RuleFinding[] = [];
     for (const source of index.groovy) {
       if (source.kind !== 'when' && source.kind !== 'environment' && source.kind !== 'value') continue;
       const calls = stepRunningCalls(source.source);
@@ -36,7 +37,7 @@ export default defineRule({
       const shown = script ? `${first.name}(${JSON.stringify((typeof script.value === 'string' ? script.value : script.text).slice(0, 60))})` : `${first.name}()`;
       const names = [...new Set(calls.map((c) => c.name))];
       const unknown = names.filter((n) => !calls.find((c) => c.name === n)!.knownStep);
-      yield {
+      findings.push({
         path: source.nodePath,
         message:
           `the ${WHERE[source.kind]} runs ${shown}${names.length > 1 ? ` (and ${names.slice(1).join(', ')})` : ''}: ` +
@@ -44,7 +45,8 @@ export default defineRule({
           'a Groovy expression must not run steps; use a typed condition and do the work in a stage',
         expected: 'an expression without step calls',
         found: names.map((n) => `${n}()`).join(', '),
-      };
+      });
     }
+    return findings;
   },
 });

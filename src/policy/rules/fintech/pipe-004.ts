@@ -1,5 +1,5 @@
 import { indexCatalog } from '../../../catalog/index.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 /**
  * PIPE-004: every plugin step and option a pipeline calls is one the controller has. The catalog
@@ -25,29 +25,31 @@ export default defineRule({
       good: "step('deleteDir')",
     },
   },
-  *check({ index, catalog }) {
+  check({ index, catalog }) {
+    const findings: RuleFinding[] = [];
     const known = indexCatalog(catalog);
     const has = (name: string) => known.step(name) !== undefined || catalog.describables.some((d) => d.symbol === name);
     for (const info of index.steps) {
       if (info.step.step !== 'step' || has(info.step.name)) continue;
       const from = info.origin === 'groovy' ? ' (called from raw Groovy)' : '';
-      yield {
+      findings.push({
         path: info.path,
         message: `step '${info.step.name}'${from} is not in the controller catalog '${catalog.name}': no plugin it lists provides it`,
         expected: 'a step of the catalog',
         found: info.step.name,
-      };
+      });
     }
     for (const { custom, path } of index.customOptions) {
       for (const [i, call] of custom.entries()) {
         if (has(call.name)) continue;
-        yield {
+        findings.push({
           path: [...path, i],
           message: `option '${call.name}' is not in the controller catalog '${catalog.name}': no plugin it lists provides it`,
           expected: 'an option of the catalog',
           found: call.name,
-        };
+        });
       }
     }
+    return findings;
   },
 });

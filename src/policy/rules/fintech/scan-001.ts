@@ -1,7 +1,7 @@
 import type { ControlKind } from '../../../model/delivery-defaults.ts';
 import { deliveryFacts, primaryEnvironment, stepsWithControl } from '../../facts.ts';
 import type { StepInfo } from '../../model-index.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 const REQUIRED: readonly [ControlKind, string][] = [
   ['sast', 'SAST (sonarScan)'],
@@ -29,12 +29,13 @@ export default defineRule({
       good: "stages: [build, { name: 'Image', steps: [sonarScan({ installation: 'sonarqube', projectKey: 'payments-api' }), trivyScan('fs', { version: '0.58.1' }), dockerBuild({ repository: 'payments-api' }), trivyScan('image', { version: '0.58.1' }), ecrPush({ repository: 'payments-api', registry, aws })] }]",
     },
   },
-  *check({ index, isProduction }) {
+  check({ index, isProduction }) {
+    const findings: RuleFinding[] = [];
     const facts = deliveryFacts(index);
     // Traffic shifts and flag changes ship no code: they are not scan gates.
     const shipsCode = (d: { kind: string }) => d.kind !== 'traffic' && d.kind !== 'flags';
     const gates: StepInfo[] = facts.pushes.length > 0 ? [...facts.pushes] : facts.deploys.filter(shipsCode).map((d) => d.info);
-    if (gates.length === 0) return;
+    if (gates.length === 0) return findings;
     const env = primaryEnvironment(facts, isProduction);
     // Without an image (a static site published to S3), there is no image to scan.
     const buildsImage = facts.pushes.length > 0 || stepsWithControl(facts, 'dockerBuild').length > 0;
@@ -53,13 +54,14 @@ export default defineRule({
       });
       if (missing.length === 0) continue;
       const what = gate.step.step === 'ecrPush' ? 'ecrPush' : gate.step.step === 'sh' ? "'sh' push/deploy" : gate.step.step;
-      yield {
+      findings.push({
         path: gate.path,
         message: `${what} is not preceded by: ${missing.map(([, label]) => label).join('; ')}`,
         ...(env ? { environment: env } : {}),
         expected: missing.map(([kind]) => kind).join(', '),
         found: 'not run before this step',
-      };
+      });
     }
+    return findings;
   },
 });

@@ -23,7 +23,7 @@ export default defineRule({
       good: "trivyScan('image', { version: '0.58.1' })  // exit code 1 by default",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     for (const info of facts.ofKind('trivyScan')) {
@@ -71,6 +71,6 @@ export default defineRule({
         found: 'none',
       });
     }
-    yield* findings;
+    return findings;
   },
 });

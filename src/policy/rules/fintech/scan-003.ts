@@ -24,7 +24,7 @@ export default defineRule({
       good: "trivyScan('image', { version: '0.58.1', severity: ['HIGH', 'CRITICAL'] })",
     },
   },
-  *check({ index, environment }) {
+  check({ index, environment }) {
     const facts = deliveryFacts(index);
     const envs = facts.deployedEnvironments.length > 0 ? facts.deployedEnvironments : [...facts.environments.keys()];
     const required = new Map<ScanSeverity, string>();
@@ -32,7 +32,7 @@ export default defineRule({
     for (const env of [...envs].sort((a, b) => Number(environment(b).production) - Number(environment(a).production))) {
       for (const severity of environment(env).scanSeverities) if (!required.has(severity)) required.set(severity, env);
     }
-    if (required.size === 0) return;
+    if (required.size === 0) return [];
     const findings: RuleFinding[] = [];
     const missingOf = (blocking: readonly string[]) => [...required.keys()].filter((s) => !blocking.includes(s));
     const report = (path: readonly (string | number)[], tool: string, missing: ScanSeverity[], found: string) => {
@@ -73,6 +73,6 @@ export default defineRule({
         }
       }
     }
-    yield* findings;
+    return findings;
   },
 });

@@ -18,7 +18,7 @@ export default defineRule({
       good: "dockerBuild({ repository: 'payments-api' }), trivyScan('image', { version: '0.58.1', image: 'built' })",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     const builds = stepsWithControl(facts, 'dockerBuild');
@@ -45,6 +45,6 @@ export default defineRule({
         }
       }
     }
-    yield* findings;
+    return findings;
   },
 });

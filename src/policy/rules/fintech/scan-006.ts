@@ -18,7 +18,7 @@ export default defineRule({
       good: "trivyScan('fs', { version: '0.58.1' })  // reports/trivy-fs.json + .sarif, archived in post always",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     for (const info of facts.shell) {
@@ -42,6 +42,6 @@ export default defineRule({
         }
       }
     }
-    yield* findings;
+    return findings;
   },
 });

@@ -19,7 +19,7 @@ export default defineRule({
       good: "{ name: 'Analysis', steps: [sonarScan({ installation: 'sonarqube', projectKey: 'payments-api' })] }, { name: 'Quality gate', agent: 'none', steps: [sonarQualityGate({ timeoutMinutes: 15 })] }",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     const analyses = stepsWithControl(facts, 'sast');
@@ -42,6 +42,6 @@ export default defineRule({
       if (wrappedBy(info, ['withSonarQubeEnv']) || /sonar\.qualitygate\.wait=true/.test(info.step.script)) continue;
       findings.push({ path: [...info.path, 'script'], message: 'sonar-scanner runs outside withSonarQubeEnv, so no quality gate can attach to it', expected: "withSonarQubeEnv or sonarScan({ installation })", found: 'sonar-scanner outside withSonarQubeEnv' });
     }
-    yield* findings;
+    return findings;
   },
 });

@@ -21,7 +21,7 @@ export default defineRule({
       good: "snykScan('test', { version: '1.1294.0' })",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const facts = deliveryFacts(index);
     const findings: RuleFinding[] = [];
     for (const info of facts.ofKind('snykScan')) {
@@ -40,6 +40,6 @@ export default defineRule({
         }
       }
     }
-    yield* findings;
+    return findings;
   },
 });

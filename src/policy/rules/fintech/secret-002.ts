@@ -1,5 +1,5 @@
 import { SECRET_NAME } from '../../secrets.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 const REFERENCE_KEY = /(?:credentials?id|credentialsid|id|variable|file)$/i;
 
@@ -20,15 +20,16 @@ export default defineRule({
       good: "snykScan('test', { tokenCredentialId: 'snyk-token', version: '1.1293.1' })",
     },
   },
-  *check({ pipeline, index }) {
+  check({ pipeline, index }) {
+    const findings: RuleFinding[] = [];
     for (const [name, value] of Object.entries(pipeline.environment ?? {})) {
       if (typeof value === 'object' && value !== null && 'credentials' in value) {
-        yield {
+        findings.push({
           path: ['environment', name],
           message: `credential '${value.credentials}' is bound for the whole pipeline as ${name}; bind it in the stage that needs it`,
           expected: 'a stage-level binding',
           found: 'pipeline environment',
-        };
+        });
       }
     }
     for (const info of index.steps) {
@@ -37,23 +38,24 @@ export default defineRule({
       for (const [key, value] of Object.entries(step.args as Record<string, unknown>)) {
         if (typeof value !== 'string' || !SECRET_NAME.test(key) || REFERENCE_KEY.test(key)) continue;
         if (value.length === 0) continue;
-        yield {
+        findings.push({
           path: [...info.path, 'args', key],
           message: `${step.name} gets ${key} as a literal value; pass a credential id or an environment variable bound by withCredentials`,
           expected: 'a credential reference',
           found: 'a literal string',
-        };
+        });
       }
       for (const [key, value] of Object.entries(step.args as Record<string, unknown>)) {
         if (/^webhookurl$/i.test(key) && typeof value === 'string' && !SECRET_NAME.test(key)) {
-          yield {
+          findings.push({
             path: [...info.path, 'args', key],
             message: `${step.name} gets a literal webhook URL; bind it from a secret-text credential with withCredentials`,
             expected: 'a credential reference',
             found: 'a literal URL',
-          };
+          });
         }
       }
     }
+    return findings;
   },
 });

@@ -50,7 +50,7 @@ export default defineRule({
       good: "withCredentials([bind.string('snyk-token', 'SNYK_TOKEN')], [sh('snyk auth \"$SNYK_TOKEN\"')])",
     },
   },
-  *check({ index }) {
+  check({ index }) {
     const findings: RuleFinding[] = [];
     const credentialVariables = new Set<string>();
     for (const block of index.environmentBlocks) {
@@ -63,7 +63,7 @@ export default defineRule({
     for (const info of index.steps) {
       if (info.step.step === 'withCredentials') for (const b of info.step.bindings) bindingVariables(b).forEach((v) => credentialVariables.add(v));
     }
-    if (credentialVariables.size === 0) return;
+    if (credentialVariables.size === 0) return findings;
 
     const interpolates = (groovy: string) => {
       for (const literal of groovy.match(/"(?:[^"\\]|\\.)*"/g) ?? []) {
@@ -120,6 +120,6 @@ export default defineRule({
         }
       }
     }
-    yield* findings;
+    return findings;
   },
 });

@@ -1,5 +1,5 @@
 import { shellLines } from '../../facts.ts';
-import { defineRule } from '../../rule.ts';
+import { defineRule, type RuleFinding } from '../../rule.ts';
 
 const SECRET_ARG = /(?:PASS|PWD|TOKEN|SECRET|KEY|CREDENTIAL|AUTH|NPMRC|CERT)/i;
 
@@ -20,20 +20,21 @@ export default defineRule({
       good: "dockerBuild({ repository: 'payments-api', secrets: [{ id: 'npmrc', credentialId: 'npmrc-file' }] })",
     },
   },
-  *check({ index }) {
+  check({ index }) {
+    const findings: RuleFinding[] = [];
     for (const info of index.steps) {
       const step = info.step;
       if (step.step === 'dockerBuild') {
         for (const name of Object.keys(step.buildArgs ?? {})) {
           if (!SECRET_ARG.test(name)) continue;
-          yield { path: [...info.path, 'buildArgs', name], message: `build arg ${name} looks like a secret; pass it as a BuildKit secret (secrets: [...])`, expected: 'a BuildKit secret', found: name };
+          findings.push({ path: [...info.path, 'buildArgs', name], message: `build arg ${name} looks like a secret; pass it as a BuildKit secret (secrets: [...])`, expected: 'a BuildKit secret', found: name });
         }
       } else if (step.step === 'sh') {
         for (const line of shellLines(step.script)) {
           if (!/\bdocker\s+(?:buildx\s+)?build\b/.test(line)) continue;
           const name = [...line.matchAll(/--build-arg[ =]["']?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!).find((n) => SECRET_ARG.test(n));
           if (name) {
-            yield { path: [...info.path, 'script'], message: `docker build passes ${name} as a build arg; use --secret (BuildKit) instead`, expected: 'a BuildKit secret (--secret)', found: name };
+            findings.push({ path: [...info.path, 'script'], message: `docker build passes ${name} as a build arg; use --secret (BuildKit) instead`, expected: 'a BuildKit secret (--secret)', found: name });
             break;
           }
         }
@@ -42,8 +43,9 @@ export default defineRule({
     for (const { agent, path } of index.agents) {
       if (typeof agent === 'object' && agent.type === 'dockerfile' && agent.additionalBuildArgs) {
         const name = [...agent.additionalBuildArgs.matchAll(/--build-arg[ =]["']?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!).find((n) => SECRET_ARG.test(n));
-        if (name) yield { path: [...path, 'additionalBuildArgs'], message: `the dockerfile agent passes ${name} as a build arg`, expected: 'a BuildKit secret', found: name };
+        if (name) findings.push({ path: [...path, 'additionalBuildArgs'], message: `the dockerfile agent passes ${name} as a build arg`, expected: 'a BuildKit secret', found: name });
       }
     }
+    return findings;
   },
 });

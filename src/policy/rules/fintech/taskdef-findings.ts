@@ -42,7 +42,8 @@ export function parseTemplate(text: string): ParsedTemplate {
 }
 
 /** Findings of one rule for every readable template of the pipeline's `ecsDeploy` steps. */
-export function* taskDefinitionFindings(context: RuleContext, rule: TaskDefinitionFinding['rule']): Generator<RuleFinding> {
+export function taskDefinitionFindings(context: RuleContext, rule: TaskDefinitionFinding['rule']): RuleFinding[] {
+  const out: RuleFinding[] = [];
   for (const info of deliveryFacts(context.index).ofKind('ecsDeploy')) {
     const path = info.step.taskDefinition;
     if (path === undefined) continue; // the pipewright engine renders from the live revision
@@ -52,7 +53,7 @@ export function* taskDefinitionFindings(context: RuleContext, rule: TaskDefiniti
     const results = resultsOf(text);
     if (!results.parsed.ok) {
       if (rule === 'SECRET-005') {
-        yield { path: at, message: `${path} is not valid JSON (${results.parsed.error}): its secrets cannot be checked`, environment: info.step.environment, expected: 'a JSON task definition', found: 'invalid JSON' };
+        out.push({ path: at, message: `${path} is not valid JSON (${results.parsed.error}): its secrets cannot be checked`, environment: info.step.environment, expected: 'a JSON task definition', found: 'invalid JSON' });
       }
       continue;
     }
@@ -64,13 +65,14 @@ export function* taskDefinitionFindings(context: RuleContext, rule: TaskDefiniti
     }
     for (const finding of findings) {
       if (finding.rule !== rule) continue;
-      yield {
+      out.push({
         path: at,
         message: `${path}${finding.at === '' ? '' : ` (${finding.at})`}: ${finding.message}`,
         environment: info.step.environment,
         expected: finding.expected,
         found: finding.found,
-      };
+      });
     }
   }
+  return out;
 }
