@@ -76,10 +76,11 @@ export class Scope {
 
 /** A script-level method definition found in verbatim Groovy (`def pwNotify1() { ... }`): its own CPS method. */
 export interface ScriptMethod {
-  name: string;
-  line: number;
-  params: string[];
-  body: Emit[];
+  readonly name: string;
+  readonly line: number;
+  readonly params: readonly string[];
+  /** Shared between texts of one shape (see scriptMethodsByDefinition): never modified. */
+  readonly body: readonly Emit[];
 }
 
 /** What a piece of verbatim Groovy compiles to. */
@@ -333,7 +334,7 @@ const isSmallBody = (tokenBytes: number): boolean => tokenBytes < PARSE_SCRIPT_M
  * What one piece of a script (see {@link scriptMethodsByDefinition}) defines: its methods with
  * lines relative to the piece, and the line feeds it holds. Null: not a piece the fast path takes.
  */
-type PieceMethods = { methods: readonly { name: string; line: number; params: readonly string[]; tokenBytes: number }[]; lineFeeds: number } | null;
+type PieceMethods = { methods: readonly RelativeScriptMethod[]; lineFeeds: number } | null;
 
 /**
  * Pieces already costed, by their shape (the exact text but for string values, which the
@@ -361,16 +362,77 @@ const PIECE_MEMO_ENTRIES = 4096;
  * only on its shape, which is what they are computed from and memoized by.
  */
 function scriptMethodsByDefinition(text: string, firstLine: number): ScriptMethod[] | undefined {
-  if (text.includes('\r')) return undefined; // lines are counted by line feeds below
+  const relative = scriptShapeMethods(text);
+  if (!relative) return undefined;
   const out: ScriptMethod[] = [];
-  let line = firstLine;
+  for (const m of relative) out.push({ name: m.name, line: firstLine + m.line - 1, params: m.params, body: m.body });
+  return out;
+}
+
+/** A script method with its line relative to the text's first line (1), and its body costed per token. */
+interface RelativeScriptMethod {
+  readonly name: string;
+  readonly line: number;
+  readonly params: readonly string[];
+  readonly body: readonly Emit[];
+}
+
+/**
+ * Whole script texts already costed one definition at a time, by their first line (a few shapes
+ * each, the latest first): a fleet's epilogues are the same helpers with other pipeline names in
+ * their strings, so a text is checked against a known shape in one pass instead of being cut,
+ * and its pieces looked up, again.
+ */
+const scriptShapes = new Map<string, { shape: PlainGroovyShape; methods: readonly RelativeScriptMethod[] }[]>();
+/** Shapes kept per first line (texts of other pipelines that start alike). */
+const SCRIPT_SHAPES_PER_FIRST_LINE = 4;
+
+/**
+ * {@link scriptMethodsByDefinition} with lines relative to the text. A text of the same shape as
+ * one costed before (see hasShape) has its methods: the cuts before `def` lie in the text between
+ * strings (a plain string holds no line end), so its pieces are the known text's pieces with
+ * other string values, which have the same shapes, hence the same methods and line feeds.
+ */
+function scriptShapeMethods(text: string): readonly RelativeScriptMethod[] | undefined {
+  if (text.includes('\r')) return undefined; // lines are counted by line feeds below
+  const lineEnd = text.indexOf('\n');
+  const head = lineEnd < 0 ? text : text.slice(0, lineEnd);
+  const known = scriptShapes.get(head);
+  if (known) {
+    for (let i = 0; i < known.length; i++) {
+      if (!hasShape(text, known[i]!.shape)) continue;
+      const hit = known[i]!;
+      if (i > 0) {
+        known.splice(i, 1);
+        known.unshift(hit); // latest first
+      }
+      return hit.methods;
+    }
+  }
+  const methods = methodsByPieces(text);
+  if (methods === undefined) return undefined;
+  const shape = plainGroovyShape(text);
+  if (shape?.balanced) {
+    if (!known && scriptShapes.size >= PIECE_MEMO_ENTRIES) scriptShapes.clear();
+    const entries = known ?? [];
+    entries.unshift({ shape, methods });
+    if (entries.length > SCRIPT_SHAPES_PER_FIRST_LINE) entries.pop();
+    if (!known) scriptShapes.set(head, entries);
+  }
+  return methods;
+}
+
+/** The text cut before every `def` at a line start, each piece's methods looked up by its shape. */
+function methodsByPieces(text: string): RelativeScriptMethod[] | undefined {
+  const out: RelativeScriptMethod[] = [];
+  let line = 1;
   let start = 0;
   while (start < text.length) {
     const cut = text.indexOf('\ndef', start);
     const end = cut < 0 ? text.length : cut + 1;
     const methods = piecesMethods(text.slice(start, end));
     if (methods === null) return undefined;
-    for (const m of methods.methods) out.push({ name: m.name, line: line + m.line - 1, params: [...m.params], body: [addBytes(m.tokenBytes)] });
+    for (const m of methods.methods) out.push({ name: m.name, line: line + m.line - 1, params: m.params, body: m.body });
     line += methods.lineFeeds;
     start = end;
   }
@@ -412,7 +474,7 @@ function pieceMethods(piece: string): PieceMethods {
     const method = methodDefinition(snippet, d.start, d.end);
     if (!method) continue;
     if (!isSmallBody(method.tokenBytes)) return null; // parsed node by node, with the whole text's lines
-    methods.push({ name: method.name, line: method.line, params: method.params, tokenBytes: method.tokenBytes });
+    methods.push({ name: method.name, line: method.line, params: method.params, body: [addBytes(method.tokenBytes)] });
   }
   return { methods, lineFeeds: countLineFeeds(piece) };
 }

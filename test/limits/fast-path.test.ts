@@ -104,6 +104,36 @@ describe('the fast paths give exactly the reference estimate', () => {
     expect(bytes[3]).toBeGreaterThan(bytes[2]!);
   });
 
+  it('epilogues of one shape (a fleet: other names in the strings) and epilogues that differ from it in one place', () => {
+    const helpers = (name: string, extra = '') =>
+      `def pwNotify1() {\n  def pwMessage = '${name} deployed' + env.BUILD_URL\n  slackSend(channel: '#c', message: pwMessage)\n}\n` +
+      `def pwEvidence1() {\n  archiveArtifacts(artifacts: 'evidence/${name}.*', allowEmptyArchive: true)${extra}\n}\n` +
+      `def pwNotify2() {\n  echo('${name} failed')\n}\n`;
+    const epilogues = [
+      helpers('payments-api-000'),
+      helpers('payments-api-001'),
+      helpers('ledger'), // strings of other lengths
+      helpers("it\\'s"), // an escape in a string
+      helpers('x', "\n  echo('more')"), // a statement more (same first line as those before)
+      helpers('x', '\n  echo(env.A)'), // a name where the one before has a string
+      helpers('x', "\n  echo('a' + 'b')"),
+      helpers('x', '\n  echo("${env.A}")'), // a GString: not plain, costed whole
+      helpers('x', "\n}\ndef pwExtra() {\n  echo('extra')"), // a definition more
+      helpers('x', "\n  echo('a')\n  echo('b')"), // a line more: later lines move
+      helpers('payments-api-000'),
+    ];
+    const bytes: number[][] = [];
+    for (const e of epilogues) {
+      const ast = withEpilogue(e);
+      expectSameAsReference(ast, JSON.stringify(e));
+      bytes.push(estimateMethodSize(ast).methods.map((m) => m.bytes));
+    }
+    expect(bytes[1]).toEqual(bytes[0]);
+    expect(bytes[4]).not.toEqual(bytes[0]);
+    expect(bytes[5]).not.toEqual(bytes[6]);
+    expect(bytes[8]!.length).toBe(bytes[0]!.length + 1);
+  });
+
   it('lines: script methods defined around line 128 (where a line number costs a byte more)', () => {
     for (let steps = 90; steps <= 114; steps += 6) {
       const helpers = Array.from({ length: 12 }, (_, i) => `def m${i}() {\n  echo('${i}')\n}\n`).join('');
