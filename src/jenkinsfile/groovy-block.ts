@@ -24,7 +24,6 @@ export interface GroovyBlockLine {
 }
 
 const STRING_TOKENS: ReadonlySet<string> = new Set(['STRING', 'GSTRING_START', 'GSTRING_MIDDLE', 'GSTRING_END']);
-const BLANK = /^[ \t]*$/;
 
 /**
  * Splits a raw Groovy body into lines for printing: line endings become LF (Groovy reads CRLF and
@@ -53,26 +52,48 @@ function layOut(source: string): readonly GroovyBlockLine[] {
   const text = source.includes('\r') ? source.replace(/\r\n?/g, '\n') : source;
   const rawLines = text.split('\n');
   const inString = linesStartingInStrings(text, rawLines);
-  const lines = rawLines.map((line, i) => ({ text: line, verbatim: inString[i] === true }));
-  const isBlankCode = (line: GroovyBlockLine) => !line.verbatim && BLANK.test(line.text);
-  while (lines.length > 0 && isBlankCode(lines[0]!)) lines.shift();
-  while (lines.length > 0 && isBlankCode(lines[lines.length - 1]!)) lines.pop();
-  let common: string | undefined;
-  for (const line of lines) {
-    if (line.verbatim || BLANK.test(line.text)) continue;
-    const leading = /^[ \t]*/.exec(line.text)![0];
-    if (common === undefined) common = leading;
-    else {
-      let length = 0;
-      while (length < common.length && length < leading.length && common[length] === leading[length]) length++;
-      common = common.slice(0, length);
+  const isBlankCode = (i: number) => inString?.[i] !== true && isBlank(rawLines[i]!);
+  let first = 0;
+  let end = rawLines.length;
+  while (first < end && isBlankCode(first)) first++;
+  while (end > first && isBlankCode(end - 1)) end--;
+  // The indentation all code lines share: the longest prefix of the first one's that every other has.
+  let reference: string | undefined;
+  let strip = 0;
+  for (let i = first; i < end; i++) {
+    const line = rawLines[i]!;
+    if (inString?.[i] === true || isBlank(line)) continue;
+    if (reference === undefined) {
+      reference = line;
+      strip = leadingWhitespaceLength(line);
+      continue;
     }
+    let length = 0;
+    while (length < strip && line.charCodeAt(length) === reference.charCodeAt(length)) length++;
+    strip = length;
   }
-  const strip = common?.length ?? 0;
-  for (const line of lines) {
-    if (!line.verbatim) line.text = BLANK.test(line.text) ? '' : line.text.slice(strip);
+  const lines: GroovyBlockLine[] = [];
+  for (let i = first; i < end; i++) {
+    const line = rawLines[i]!;
+    const verbatim = inString?.[i] === true;
+    lines.push(Object.freeze({ text: verbatim ? line : isBlank(line) ? '' : line.slice(strip), verbatim }));
   }
-  return Object.freeze(lines.map((line) => Object.freeze(line)));
+  return Object.freeze(lines);
+}
+
+/** Whether `line` is empty or only spaces and tabs. */
+function isBlank(line: string): boolean {
+  return leadingWhitespaceLength(line) === line.length;
+}
+
+/** How many spaces and tabs `line` starts with. */
+function leadingWhitespaceLength(line: string): number {
+  let length = 0;
+  for (; length < line.length; length++) {
+    const c = line.charCodeAt(length);
+    if (c !== SPACE && c !== TAB) break;
+  }
+  return length;
 }
 
 /**
@@ -86,18 +107,19 @@ export function normalizeGroovyBlockSource(source: string): string {
 }
 
 /**
- * For each line of `text` (LF line endings), whether it starts inside a string literal. After a
- * lexer error (the body does not lex; the structure check reports it) every later line counts as
- * inside a string, so nothing is changed that might be one.
+ * For each line of `text` (LF line endings), whether it starts inside a string literal;
+ * `undefined` when none does (the common case). After a lexer error (the body does not lex; the
+ * structure check reports it) every later line counts as inside a string, so nothing is changed
+ * that might be one.
  */
-function linesStartingInStrings(text: string, lines: readonly string[]): boolean[] {
-  const inside = new Array<boolean>(lines.length).fill(false);
+function linesStartingInStrings(text: string, lines: readonly string[]): boolean[] | undefined {
   // Only a quote or a slash can start a string literal that spans lines: skip the lexer otherwise.
-  if (lines.length < 2 || !/['"/]/.test(text)) return inside;
+  if (lines.length < 2 || !/['"/]/.test(text)) return undefined;
   // Lines that each lex alone as complete code lex the same way joined: no string spans lines and
   // nothing fails. A fleet's generator snippets differ from one pipeline to the next in a line or
-  // two (a service name in a literal), so only those lines are lexed again.
-  if (lines.every(isStandaloneCodeLine)) return inside;
+  // two (a service name in a literal): those are mostly told by a scan, without the lexer.
+  if (lines.every(isStandaloneCodeLine)) return undefined;
+  const inside = new Array<boolean>(lines.length).fill(false);
   const lineStarts: number[] = [];
   let offset = 0;
   for (const line of lines) {
@@ -136,18 +158,99 @@ function linesStartingInStrings(text: string, lines: readonly string[]): boolean
  * @internal exported for the property test that checks this against the lexer.
  */
 export function isStandaloneCodeLine(line: string): boolean {
+  const scanned = scanStandaloneCodeLine(line);
+  if (scanned !== undefined) return scanned;
   let clean = standaloneCodeLines.get(line);
   if (clean === undefined) {
-    clean = !/[/"\\\r\n]/.test(line) && !line.startsWith('#!') && !lexGroovy(new SourceText(line)).tokens.some((t) => t.type === 'ERROR');
+    clean = !line.startsWith('#!') && !lexGroovy(new SourceText(line)).tokens.some((t) => t.type === 'ERROR');
     if (standaloneCodeLines.size >= STANDALONE_CODE_LINES_LIMIT) standaloneCodeLines.delete(standaloneCodeLines.keys().next().value!);
     standaloneCodeLines.set(line, clean);
   }
   return clean;
 }
 
-/** {@link isStandaloneCodeLine} of recent lines, by exact text (the oldest goes first when full). */
+/** {@link isStandaloneCodeLine} of recent lines the scan left to the lexer, by exact text (the oldest goes first when full). */
 const standaloneCodeLines = new Map<string, boolean>();
 const STANDALONE_CODE_LINES_LIMIT = 4096;
+
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const DOUBLE_QUOTE = 0x22;
+const HASH = 0x23;
+const QUOTE = 0x27;
+const DOT = 0x2e;
+const SLASH = 0x2f;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const BACKSLASH = 0x5c;
+const NON_CHARACTER_FFFF = 0xffff;
+
+/** ASCII characters that are Groovy operators on their own (OPERATORS in groovy-lexer.ts), so any run of them lexes. */
+const OPERATOR_CHARS: ReadonlySet<number> = new Set([...'()[]{},;:?!=+-*%<>&|^~@.'].map((c) => c.charCodeAt(0)));
+
+const isAsciiIdentifierStart = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x24;
+const isAsciiIdentifierPart = (c: number): boolean => isAsciiIdentifierStart(c) || (c >= DIGIT_0 && c <= DIGIT_9);
+
+/**
+ * {@link isStandaloneCodeLine} by one scan of the line, where it can tell without the lexer:
+ * `false` for a slash, double quote, backslash or line break anywhere, or a leading `#!`; `true`
+ * for a line made only of spaces, tabs, ASCII identifiers and keywords, decimal integers without
+ * suffix (`0` or not starting with 0), single-character operators and complete single-quoted
+ * strings (`'…'`, `''`), each of which the lexer reads without error whatever stands next to it;
+ * `undefined` for anything else (the lexer decides).
+ *
+ * @internal exported for the property test that checks it against the lexer.
+ */
+export function scanStandaloneCodeLine(line: string): boolean | undefined {
+  const n = line.length;
+  if (n >= 2 && line.charCodeAt(0) === HASH && line.charCodeAt(1) === 0x21) return false;
+  let known = true;
+  let i = 0;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c === SLASH || c === DOUBLE_QUOTE || c === BACKSLASH || c === CR || c === LF) return false;
+    if (!known) {
+      // Past what the scan understands: only a character that settles it (above) still matters.
+      i++;
+    } else if (c === QUOTE) {
+      if (line.charCodeAt(i + 1) === QUOTE) {
+        // `''` is the empty string; `'''` opens a triple-quoted one.
+        if (line.charCodeAt(i + 2) === QUOTE) known = false;
+        i += 2;
+        continue;
+      }
+      let close = i + 1;
+      for (; close < n; close++) {
+        const d = line.charCodeAt(close);
+        // A slash or double quote inside still settles the line (above): stop there too.
+        if (d === QUOTE || d === BACKSLASH || d === SLASH || d === DOUBLE_QUOTE || d === NON_CHARACTER_FFFF || d === CR || d === LF) break;
+      }
+      if (close < n && line.charCodeAt(close) === QUOTE) i = close + 1;
+      else {
+        known = false;
+        i = close;
+      }
+    } else if (isAsciiIdentifierStart(c)) {
+      i++;
+      while (i < n && isAsciiIdentifierPart(line.charCodeAt(i))) i++;
+    } else if (c >= DIGIT_0 && c <= DIGIT_9) {
+      const start = i;
+      i++;
+      while (i < n && line.charCodeAt(i) >= DIGIT_0 && line.charCodeAt(i) <= DIGIT_9) i++;
+      const next = i < n ? line.charCodeAt(i) : -1;
+      // Octal, hex, binary, suffixes, exponents and fractions are the lexer's to judge.
+      if ((c === DIGIT_0 && i > start + 1) || isAsciiIdentifierPart(next) || next === DOT) known = false;
+    } else if (c === SPACE || c === TAB || OPERATOR_CHARS.has(c)) {
+      i++;
+    } else {
+      known = false;
+      i++;
+    }
+  }
+  return known ? true : undefined;
+}
 
 /** Index of the first line whose start offset is greater than `offset`. */
 function firstLineAfter(lineStarts: readonly number[], offset: number): number {

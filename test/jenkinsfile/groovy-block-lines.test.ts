@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { groovyBlockLines, isStandaloneCodeLine } from '../../src/jenkinsfile/groovy-block.ts';
+import { groovyBlockLines, isStandaloneCodeLine, scanStandaloneCodeLine } from '../../src/jenkinsfile/groovy-block.ts';
 import { lexGroovy, SourceText } from '../../src/jenkinsfile/groovy-lexer.ts';
 
 const STRING_TOKENS = new Set(['STRING', 'GSTRING_START', 'GSTRING_MIDDLE', 'GSTRING_END']);
@@ -45,5 +45,51 @@ describe('bodies whose lines each lex alone as code', () => {
     // A multi-line string in a body is still found by the lexer.
     const lines = groovyBlockLines("def s = '''\n  kept\n'''\necho s");
     expect(lines.map((l) => l.verbatim)).toEqual([false, true, true, false]);
+  });
+});
+
+/** What the lexer says of a line alone: the definition the scan must agree with. */
+const lexesAloneAsCode = (line: string): boolean =>
+  !/[/"\\\r\n]/.test(line) && !line.startsWith('#!') && !lexGroovy(new SourceText(line)).tokens.some((t) => t.type === 'ERROR');
+
+describe('the scan that tells standalone code lines without the lexer', () => {
+  /** Pieces the scan reads itself, and pieces it must hand to the lexer or reject. */
+  const scanPiece = fc.constantFrom(
+    "''", "'a b'", "'#x $y é'", "'''", "'", 'a', 'x1', '$x', '_', 'def', 'as', '0', '1', '10', '007', '08', '0x1F', '1L', '1g', '1.5', '1e3', '1e', '1_0',
+    '9.', ' ', '\t', '\f', '(', ')', '[', ']', '{', '}', ',', ';', ':', '?', '!', '=', '+', '-', '*', '%', '<', '>', '&', '|', '^', '~', '@', '.',
+    '..<', '?.', '#', '#!', '`', 'é', '\uffff', '/', '"', '\\', '\u0041', '\r',
+  );
+  const scanLine = fc.array(scanPiece, { maxLength: 10 }).map((pieces) => pieces.join(''));
+
+  it('agrees with the lexer wherever it answers, and answers for the usual generator lines', () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(scanLine, (line) => {
+        const scanned = scanStandaloneCodeLine(line);
+        if (scanned === undefined) return;
+        answered++;
+        expect(scanned).toBe(lexesAloneAsCode(line));
+        expect(isStandaloneCodeLine(line)).toBe(scanned);
+      }),
+      { numRuns: 30000 },
+    );
+    expect(answered).toBeGreaterThan(5000);
+    // Lines like the ones a fleet's snippets differ in are answered without the lexer.
+    for (const line of [
+      "  def pwMessage = 'payments-api-042 deployed in dev | image ' + (env.IMAGE_REF ?: 'not built') + ' | build ' + env.BUILD_URL",
+      "unstash(name: 'pw-reports-payments-api-042', allowEmpty: true); env.PW_START = currentBuild.startTimeInMillis",
+      'if (currentBuild.result == null) { currentBuild.result = 0 }',
+    ]) {
+      expect(scanStandaloneCodeLine(line)).toBe(true);
+      expect(lexesAloneAsCode(line)).toBe(true);
+    }
+  });
+
+  it('leaves to the lexer what it does not read, and the answer is the lexer\'s', () => {
+    for (const line of ["x = '''", "s = '", 'n = 1e', 'n = 1e3', 'n = 0x1F', 'n = 08', 'a # b', 'é = 1', "t = 'a\uffff'"]) {
+      expect(scanStandaloneCodeLine(line)).toBeUndefined();
+      expect(isStandaloneCodeLine(line)).toBe(lexesAloneAsCode(line));
+    }
+    for (const line of ['a / b', 'x = "y"', 'a \\', '#!groovy', "s = 'a/b'"]) expect(scanStandaloneCodeLine(line)).toBe(false);
   });
 });
