@@ -11,9 +11,8 @@ import { readProjectText } from '../cache/compile-cache.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { compileCommandFor, withJsonHeader } from '../emit/header.ts';
 import type { IamConfig } from './config.ts';
-import { publishedPolicies } from './formats.ts';
-import { generateIamPolicies } from './generate.ts';
-import { stableJson } from './policy-document.ts';
+import { publishedPoliciesJson } from './formats.ts';
+import { generatePublishedIamPolicies } from './generate.ts';
 import type { ProjectFileReader } from './resources.ts';
 
 /** A generated file that is not a Jenkinsfile: its pipeline, path (project-relative) and text, or why it could not be generated. */
@@ -69,14 +68,14 @@ export interface IamFileContext {
 export async function iamFilesFor(pipeline: CompiledPipeline, context: IamFileContext): Promise<SideFile[]> {
   const directory = iamDirectoryOf(pipeline);
   try {
-    const policies = await generateIamPolicies(pipeline, {
+    const policies = await generatePublishedIamPolicies(pipeline, {
       root: context.root,
       ...(context.config === undefined ? {} : { config: context.config }),
       ...(context.readFile === undefined ? {} : { readFile: context.readFile }),
     });
     return policies.map((environment) => ({
       file: `${directory}/${environment.environment}.json`,
-      text: withJsonHeader(stableJson(publishedPolicies(environment)), pipeline.source, context.compileCommand),
+      text: withJsonHeader(publishedPoliciesJson(environment), pipeline.source, context.compileCommand),
     }));
   } catch (error) {
     return [{ file: directory, error: `IAM policies of ${pipeline.name} not generated: ${(error as Error).message}` }];

@@ -3,8 +3,8 @@
  * (`aws_iam_policy_document` data sources) and CloudFormation (`AWS::IAM::ManagedPolicy`). All
  * deterministic: the same policies always print the same bytes.
  */
-import type { PipelineIamPolicies, RolePolicy } from './generate.ts';
-import { stableJson, type PolicyDocument, type PolicyStatement } from './policy-document.ts';
+import type { PipelineIamPolicies, PublishedIamPolicies, RolePolicy } from './generate.ts';
+import { documentJsonAt, stableJson, stableJsonAt, type PolicyDocument, type PolicyStatement } from './policy-document.ts';
 
 /** Output formats of `pipewright iam`. */
 export const IAM_FORMATS = ['json', 'terraform', 'cloudformation'] as const;
@@ -16,6 +16,44 @@ export const IAM_FORMAT_EXTENSIONS: Readonly<Record<IamFormat, string>> = { json
 /** The published JSON form of one pipeline × environment: everything but the per-call list the tests simulate. */
 export function publishedPolicies(policies: PipelineIamPolicies): unknown {
   return { ...policies, roles: policies.roles.map(({ calls: _calls, ...role }) => role) };
+}
+
+/**
+ * `stableJson(publishedPolicies(policies))`, byte for byte, without copying the policies: their
+ * documents are printed through {@link documentJsonAt} (once per document a fleet shares).
+ */
+export function publishedPoliciesJson(policies: PublishedIamPolicies): string {
+  return `${objectJsonAt(policies, '', (key, value, indent) => (key === 'roles' && Array.isArray(value) ? arrayJsonAt(value, indent, publishedRoleJsonAt) : stableJsonAt(value, indent)))}\n`;
+}
+
+function publishedRoleJsonAt(role: unknown, indent: string): string {
+  if (role === null || typeof role !== 'object' || Array.isArray(role)) return stableJsonAt(role, indent);
+  return objectJsonAt(
+    role,
+    indent,
+    (key, value, inner) => ((key === 'identityPolicy' || key === 'trustPolicy') && value !== null && typeof value === 'object' ? documentJsonAt(value as PolicyDocument, inner) : stableJsonAt(value, inner)),
+    'calls',
+  );
+}
+
+/** An object as stableJson prints it at `indent` (keys sorted, undefined entries and `omit` left out), each entry's value printed by `entryJson`. */
+function objectJsonAt(value: object, indent: string, entryJson: (key: string, value: unknown, indent: string) => string, omit?: string): string {
+  const inner = `${indent}  `;
+  let text = '';
+  for (const key of Object.keys(value).sort()) {
+    const entry = (value as Record<string, unknown>)[key];
+    if (entry === undefined || key === omit) continue;
+    text += `${text === '' ? '{\n' : ',\n'}${inner}${JSON.stringify(key)}: ${entryJson(key, entry, inner)}`;
+  }
+  return text === '' ? '{}' : `${text}\n${indent}}`;
+}
+
+function arrayJsonAt(items: readonly unknown[], indent: string, itemJson: (item: unknown, indent: string) => string): string {
+  if (items.length === 0) return '[]';
+  const inner = `${indent}  `;
+  let text = '[';
+  for (let i = 0; i < items.length; i++) text += `${i === 0 ? '\n' : ',\n'}${inner}${itemJson(items[i], inner)}`;
+  return `${text}\n${indent}]`;
 }
 
 /** A role's name from its ARN (`arn:aws:iam::1:role/path/name` → `name`). */

@@ -20,7 +20,7 @@ import type { IamConfig } from './config.ts';
 import { exactKey, plainSnapshot } from './exact-key.ts';
 import { executionRolePolicies } from './execution-role.ts';
 import { iamActionsFor, scanInvocations, sharedInvocationOptions, shellVariablesOf } from './invocations.ts';
-import { pascalWords, type PolicyCondition, type PolicyDocument, type PolicyStatement } from './policy-document.ts';
+import { pascalWords, shareDocument, type PolicyCondition, type PolicyDocument, type PolicyStatement } from './policy-document.ts';
 import { readReferenceAction, referenceActionNow, valueOf, type ReferenceAction } from './reference.ts';
 import { partitionOf, roleArn, stepResources, type ProjectFileReader, type StepResources } from './resources.ts';
 import { validatePolicy } from './validate.ts';
@@ -82,6 +82,16 @@ export interface PipelineIamPolicies {
   pipeline: string;
   environment: string;
   roles: RolePolicy[];
+}
+
+/** A role's policies as its policy file publishes them (no calls); the documents may be shared between results. */
+export type PublishedRolePolicy = Readonly<Omit<RolePolicy, 'calls'>>;
+
+/** The published policies of one pipeline in one environment (see {@link generatePublishedIamPolicies}): read-only. */
+export interface PublishedIamPolicies {
+  pipeline: string;
+  environment: string;
+  roles: readonly PublishedRolePolicy[];
 }
 
 /** An `sh` step running under a `withAWS` role. */
@@ -505,25 +515,36 @@ function compareCalls(a: RequiredCall, b: RequiredCall): number {
   return a.action === b.action ? JSON.stringify(a.resources).localeCompare(JSON.stringify(b.resources)) : a.action < b.action ? -1 : 1;
 }
 
-/**
- * The validated identity-policy statements of a role's calls, and the calls sorted. The same roles
- * recur across a fleet: kept by the calls (their ids) and their steps in the order the role met
- * them, as the order the calls sort into and the statements (copies handed out).
- */
-const roleStatementsMemo = new Map<string, { order: readonly number[]; statements: readonly PolicyStatement[] }>();
+function cloneDocument(document: Readonly<PolicyDocument>): PolicyDocument {
+  return { Version: document.Version, Statement: document.Statement.map(cloneStatement) };
+}
 
-async function roleStatements(roleCalls: readonly RoleCall[]): Promise<{ calls: RequiredCall[]; statements: PolicyStatement[] }> {
+/** A role's validated identity policy and the order its calls sort into. */
+interface RoleStatements {
+  /** Indexes into the role's calls (in the order the role met them), sorted as the policy lists them. */
+  order: readonly number[];
+  /** Shared between every role with the same calls (deep-frozen): copy it before handing it out. */
+  identityPolicy: Readonly<PolicyDocument>;
+}
+
+/**
+ * The same roles recur across a fleet: their statements are kept by the calls (their ids) and
+ * their steps in the order the role met them.
+ */
+const roleStatementsMemo = new Map<string, RoleStatements>();
+
+async function roleStatements(roleCalls: readonly RoleCall[]): Promise<RoleStatements> {
   const key = roleCalls.map((c) => `${c.resolved.id}${JSON.stringify(c.steps)}`).join('');
   const known = roleStatementsMemo.get(key);
-  if (known !== undefined) return { calls: known.order.map((i) => requiredCall(roleCalls[i]!)), statements: known.statements.map(cloneStatement) };
+  if (known !== undefined) return known;
   const unsorted = roleCalls.map(requiredCall);
   const order = unsorted.map((_, i) => i).sort((a, b) => compareCalls(unsorted[a]!, unsorted[b]!));
-  const calls = order.map((i) => unsorted[i]!);
-  const statements = statementsFor(calls);
-  await validatePolicy({ Version: '2012-10-17', Statement: statements });
+  const identityPolicy: PolicyDocument = { Version: '2012-10-17', Statement: statementsFor(order.map((i) => unsorted[i]!)) };
+  await validatePolicy(identityPolicy);
+  const statements: RoleStatements = { order, identityPolicy: shareDocument(identityPolicy) };
   if (roleStatementsMemo.size >= MEMO_LIMIT) roleStatementsMemo.clear();
-  roleStatementsMemo.set(key, { order, statements: statements.map(cloneStatement) });
-  return { calls, statements };
+  roleStatementsMemo.set(key, statements);
+  return statements;
 }
 
 function roleKey(aws: AwsRole): string {
@@ -538,11 +559,11 @@ function sortedUnique(values: Iterable<string>): string[] {
  * Trust policy: the Jenkins principal may assume the role, with its external id, the step's fixed
  * session name (or the configured pattern) and, when configured, a source identity it must set.
  */
-function trustPolicyFor(trust: TrustOptions, aws: AwsRole): PolicyDocument {
+function trustPolicyFor(trust: TrustOptions, roleSessionName: string | undefined): PolicyDocument {
   const equals: Record<string, string> = {};
   const like: Record<string, string> = {};
   if (trust.externalId !== undefined) equals['sts:ExternalId'] = trust.externalId;
-  if (aws.roleSessionName !== undefined) equals['sts:RoleSessionName'] = aws.roleSessionName;
+  if (roleSessionName !== undefined) equals['sts:RoleSessionName'] = roleSessionName;
   else if (trust.sessionNamePattern !== undefined) like['sts:RoleSessionName'] = trust.sessionNamePattern;
   const condition: PolicyCondition = {};
   if (Object.keys(equals).length > 0) condition.StringEquals = equals;
@@ -561,6 +582,31 @@ function trustPolicyFor(trust: TrustOptions, aws: AwsRole): PolicyDocument {
     });
   }
   return { Version: '2012-10-17', Statement: statements };
+}
+
+/**
+ * The validated trust policy of a role, shared (deep-frozen) between the roles of the same trust
+ * and session name: kept by the exact values it is made of (strings, read once).
+ */
+const trustPolicyMemo = new Map<string, Readonly<PolicyDocument>>();
+
+async function trustPolicyOf(trust: TrustOptions, aws: AwsRole): Promise<Readonly<PolicyDocument>> {
+  const read: TrustOptions = { principal: trust.principal };
+  if (trust.externalId !== undefined) read.externalId = trust.externalId;
+  if (trust.sessionNamePattern !== undefined) read.sessionNamePattern = trust.sessionNamePattern;
+  if (trust.sourceIdentityPattern !== undefined) read.sourceIdentityPattern = trust.sourceIdentityPattern;
+  const session = aws.roleSessionName;
+  const values = [read.principal, read.externalId, read.sessionNamePattern, read.sourceIdentityPattern, session];
+  // Only strings are shared (a document that held a caller's object could change under the memo).
+  const key = values.every((value) => value === undefined || typeof value === 'string') ? exactKey(values) : undefined;
+  const known = key === undefined ? undefined : trustPolicyMemo.get(key);
+  if (known !== undefined) return known;
+  const policy = trustPolicyFor(read, session);
+  await validatePolicy(policy);
+  if (key === undefined) return policy;
+  if (trustPolicyMemo.size >= MEMO_LIMIT) trustPolicyMemo.clear();
+  trustPolicyMemo.set(key, shareDocument(policy));
+  return policy;
 }
 
 /** Groups calls with the same resources, condition and steps into statements with Sids naming the steps. */
@@ -602,8 +648,27 @@ function statementsFor(calls: RequiredCall[]): PolicyStatement[] {
  * generator cannot scope is an error (thrown), not a wildcard.
  *
  * @param pipeline A compiled pipeline without errors (its `model` and `ast` are read).
+ * @returns The caller's own copies (free to change).
  */
 export async function generateIamPolicies(pipeline: CompiledPipeline, options: IamOptions): Promise<PipelineIamPolicies[]> {
+  return (await generatePolicies(pipeline, options)).map(({ environment, roles }) => ({ pipeline: pipeline.name, environment, roles: roles.map((role) => role.own()) }));
+}
+
+/**
+ * {@link generateIamPolicies} as the policy files publish them (no calls), for printing: the
+ * documents are shared between results (deep-frozen), so a fleet's pipelines do not copy them.
+ */
+export async function generatePublishedIamPolicies(pipeline: CompiledPipeline, options: IamOptions): Promise<PublishedIamPolicies[]> {
+  return (await generatePolicies(pipeline, options)).map(({ environment, roles }) => ({ pipeline: pipeline.name, environment, roles: roles.map((role) => role.published) }));
+}
+
+/** A role's policies as generated: the published part (documents shared), and the caller's own copy with the calls. */
+interface GeneratedRole {
+  published: PublishedRolePolicy;
+  own: () => RolePolicy;
+}
+
+async function generatePolicies(pipeline: CompiledPipeline, options: IamOptions): Promise<{ environment: string; roles: GeneratedRole[] }[]> {
   const ast = pipeline.ast;
   const model = pipeline.model;
   if (ast === undefined || model === undefined) throw new Error(`${pipeline.name}: the pipeline did not compile; fix its errors first`);
@@ -673,40 +738,49 @@ export async function generateIamPolicies(pipeline: CompiledPipeline, options: I
     const arn = roleArn(role.aws);
     environmentsOfRole.set(arn, (environmentsOfRole.get(arn) ?? new Set()).add(role.environment));
   }
-  const byEnvironment = new Map<string, RolePolicy[]>();
+  const byEnvironment = new Map<string, GeneratedRole[]>();
   for (const role of roles.values()) {
     if (role.calls.size === 0) continue;
     const shared = [...environmentsOfRole.get(roleArn(role.aws))!].filter((e) => e !== role.environment).sort();
     if (shared.length > 0) {
       role.notes.add(`the role is also assumed for ${shared.join(', ')}: its attached policy is the union of those environments' policies (this file shows only what ${role.environment} needs)`);
     }
-    const { calls, statements } = await roleStatements([...role.calls.values()]);
-    const identityPolicy: PolicyDocument = { Version: '2012-10-17', Statement: statements };
-    const policy: RolePolicy = {
+    const roleCalls = [...role.calls.values()];
+    const { order, identityPolicy } = await roleStatements(roleCalls);
+    const published: Omit<RolePolicy, 'calls'> = {
       roleArn: roleArn(role.aws),
       steps: sortedUnique(role.steps),
       modelSteps: sortedUnique(role.modelSteps),
       identityPolicy,
-      calls,
       notes: sortedUnique(role.notes),
     };
-    if (trust !== undefined) {
-      policy.trustPolicy = trustPolicyFor(trust, role.aws);
-      await validatePolicy(policy.trustPolicy);
-    } else {
-      policy.notes = sortedUnique([...policy.notes, 'no trust policy: give the Jenkins principal (--principal, or iam.trust.principal in pipewright.config.ts)']);
-    }
+    if (trust !== undefined) published.trustPolicy = await trustPolicyOf(trust, role.aws);
+    else published.notes = sortedUnique([...published.notes, 'no trust policy: give the Jenkins principal (--principal, or iam.trust.principal in pipewright.config.ts)']);
+    // This run's arrays are the caller's; the documents are shared, so the caller gets copies.
+    const own = (): RolePolicy => {
+      const policy: RolePolicy = {
+        roleArn: published.roleArn,
+        steps: published.steps,
+        modelSteps: published.modelSteps,
+        identityPolicy: cloneDocument(identityPolicy),
+        calls: order.map((i) => requiredCall(roleCalls[i]!)),
+        notes: published.notes,
+      };
+      if (published.trustPolicy !== undefined) policy.trustPolicy = cloneDocument(published.trustPolicy);
+      return policy;
+    };
     const list = byEnvironment.get(role.environment) ?? [];
-    list.push(policy);
+    list.push({ published, own });
     byEnvironment.set(role.environment, list);
   }
-  // ECS assumes the execution roles of the deploys whose task-definition template is in the project.
-  for (const { environment, policy } of await executionRolePolicies(model, shells, options)) byEnvironment.set(environment, [...(byEnvironment.get(environment) ?? []), policy]);
+  // ECS assumes the execution roles of the deploys whose task-definition template is in the project (generated afresh: the caller's own).
+  for (const { environment, policy } of await executionRolePolicies(model, shells, options)) {
+    byEnvironment.set(environment, [...(byEnvironment.get(environment) ?? []), { published: policy, own: () => policy }]);
+  }
   return [...byEnvironment.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([environment, list]) => ({
-      pipeline: pipeline.name,
       environment,
-      roles: list.sort((a, b) => (a.roleArn < b.roleArn ? -1 : a.roleArn > b.roleArn ? 1 : 0)),
+      roles: list.sort((a, b) => (a.published.roleArn < b.published.roleArn ? -1 : a.published.roleArn > b.published.roleArn ? 1 : 0)),
     }));
 }

@@ -30,6 +30,47 @@ export function stableJson(value: unknown): string {
   return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
 }
 
+/**
+ * {@link stableJson}'s text of `value` as it appears nested in a larger value at `indent` (the
+ * indentation of the line it starts on), without the final newline: the same bytes as that part
+ * of the larger value's text (JSON strings hold no raw newline, so every newline is a line break).
+ */
+export function stableJsonAt(value: unknown, indent: string): string {
+  const text = JSON.stringify(sortKeys(value), null, 2);
+  return indent === '' ? text : text.replaceAll('\n', `\n${indent}`);
+}
+
+/**
+ * Documents shared between results (a fleet's pipelines get the same statements): deep-frozen, so
+ * an object is its content for good, and its text is kept per object and indentation.
+ */
+const sharedDocumentTexts = new WeakMap<object, Map<string, string>>();
+
+/** Freezes `document` deeply and marks it shared (see {@link documentJsonAt}); returns it. */
+export function shareDocument(document: PolicyDocument): Readonly<PolicyDocument> {
+  deepFreeze(document);
+  sharedDocumentTexts.set(document, new Map());
+  return document;
+}
+
+/** {@link stableJsonAt} of a policy document; printed once per indentation for a shared document. */
+export function documentJsonAt(document: Readonly<PolicyDocument>, indent: string): string {
+  const texts = sharedDocumentTexts.get(document);
+  if (texts === undefined) return stableJsonAt(document, indent);
+  let text = texts.get(indent);
+  if (text === undefined) {
+    text = stableJsonAt(document, indent);
+    texts.set(indent, text);
+  }
+  return text;
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object') return;
+  Object.freeze(value);
+  for (const entry of Object.values(value)) deepFreeze(entry);
+}
+
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object') {
