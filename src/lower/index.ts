@@ -348,67 +348,116 @@ function pushOptions(body: Statement[], options: AnyOptions | undefined, path: P
 
 /**
  * The statements of an `options { }` section, in the fixed order documented at the top of this
- * file. `false` flags emit nothing. Used by `checkStructure` too, so that "options can not be
- * empty" and "Duplicate option name" judge exactly what is emitted.
+ * file. `false` flags emit nothing. `checkStructure` judges "options can not be empty" and
+ * "Duplicate option name" by {@link emittedBuiltInOptions}, which reads the same table.
  */
 export function lowerOptions(options: AnyOptions, path: Path): CallStatement[] {
   const out: CallStatement[] = [];
-  const at = (key: string): Path => [...path, key];
-  const flag = (key: keyof AnyOptions, name: string = key) => {
-    if (options[key] === true) out.push(call(name, noArgs(), undefined, at(key)));
-  };
-
-  if (options.buildDiscarder) {
-    const d = options.buildDiscarder;
-    const asText = (n: number | undefined) => (n === undefined ? undefined : String(n));
-    const rotator: CallExpression = {
-      type: 'CallExpression',
-      name: 'logRotator',
-      args: fields([
-        ['numToKeepStr', asText(d.numToKeep)],
-        ['daysToKeepStr', asText(d.daysToKeep)],
-        ['artifactNumToKeepStr', asText(d.artifactNumToKeep)],
-        ['artifactDaysToKeepStr', asText(d.artifactDaysToKeep)],
-      ]),
-    };
-    out.push(call('buildDiscarder', positional(rotator), undefined, at('buildDiscarder')));
+  for (const option of BUILT_IN_OPTIONS) {
+    if (option.emits(options)) out.push(option.lower(options, [...path, option.name]));
   }
-  const concurrent = options.disableConcurrentBuilds;
-  if (concurrent === true || (typeof concurrent === 'object' && !concurrent.abortPrevious)) {
-    out.push(call('disableConcurrentBuilds', noArgs(), undefined, at('disableConcurrentBuilds')));
-  } else if (typeof concurrent === 'object') {
-    out.push(call('disableConcurrentBuilds', named([['abortPrevious', bool(true)]]), undefined, at('disableConcurrentBuilds')));
-  }
-  flag('disableResume');
-  flag('disableRestartFromStage');
-  if (options.durabilityHint !== undefined) {
-    out.push(call('durabilityHint', positional(str(options.durabilityHint)), undefined, at('durabilityHint')));
-  }
-  // Not a flag: `overrideIndexTriggers(false)` means something.
-  if (options.overrideIndexTriggers !== undefined) {
-    out.push(call('overrideIndexTriggers', positional(bool(options.overrideIndexTriggers)), undefined, at('overrideIndexTriggers')));
-  }
-  if (options.preserveStashes) {
-    const count = options.preserveStashes.buildCount;
-    out.push(
-      call('preserveStashes', count === undefined ? noArgs() : named([['buildCount', num(count)]]), undefined, at('preserveStashes')),
-    );
-  }
-  if (options.quietPeriod !== undefined) out.push(call('quietPeriod', positional(num(options.quietPeriod)), undefined, at('quietPeriod')));
-  flag('parallelsAlwaysFailFast');
-  flag('skipStagesAfterUnstable');
-  flag('newContainerPerStage');
-  flag('skipDefaultCheckout');
-  if (options.checkoutToSubdirectory !== undefined) {
-    out.push(call('checkoutToSubdirectory', positional(str(options.checkoutToSubdirectory)), undefined, at('checkoutToSubdirectory')));
-  }
-  if (options.timeout) out.push(call('timeout', timeoutArgs(options.timeout), undefined, at('timeout')));
-  if (options.lock) out.push(call('lock', lockArgs(options.lock), undefined, at('lock')));
-  if (options.retry !== undefined) out.push(call('retry', positional(num(options.retry)), undefined, at('retry')));
-  flag('timestamps');
   options.custom?.forEach((custom, index) => out.push(call(custom.name, lowerArgs(custom.args), undefined, [...path, 'custom', index])));
   return out;
 }
+
+/**
+ * The names of the built-in options `lowerOptions` emits for `options`, in emission order (each
+ * name once: a built-in option's statement is named after its key). Custom options come after
+ * them, one statement each. No statement is built.
+ */
+export function emittedBuiltInOptions(options: AnyOptions): string[] {
+  const names: string[] = [];
+  for (const option of BUILT_IN_OPTIONS) if (option.emits(options)) names.push(option.name);
+  return names;
+}
+
+/** A built-in option: whether it emits a statement, and the statement (named `name`, at `at`). */
+interface BuiltInOption {
+  readonly name: keyof AnyOptions & string;
+  readonly emits: (options: AnyOptions) => boolean;
+  readonly lower: (options: AnyOptions, at: Path) => CallStatement;
+}
+
+/** A flag option: `name()` when `true`. */
+function flagOption(name: keyof AnyOptions & string): BuiltInOption {
+  return { name, emits: (options) => options[name] === true, lower: (_options, at) => call(name, noArgs(), undefined, at) };
+}
+
+/** The built-in options in emission order: job properties, then the wrappers, outermost first. */
+const BUILT_IN_OPTIONS: readonly BuiltInOption[] = [
+  {
+    name: 'buildDiscarder',
+    emits: (options) => Boolean(options.buildDiscarder),
+    lower: (options, at) => {
+      const d = options.buildDiscarder!;
+      const asText = (n: number | undefined) => (n === undefined ? undefined : String(n));
+      const rotator: CallExpression = {
+        type: 'CallExpression',
+        name: 'logRotator',
+        args: fields([
+          ['numToKeepStr', asText(d.numToKeep)],
+          ['daysToKeepStr', asText(d.daysToKeep)],
+          ['artifactNumToKeepStr', asText(d.artifactNumToKeep)],
+          ['artifactDaysToKeepStr', asText(d.artifactDaysToKeep)],
+        ]),
+      };
+      return call('buildDiscarder', positional(rotator), undefined, at);
+    },
+  },
+  {
+    name: 'disableConcurrentBuilds',
+    emits: (options) => options.disableConcurrentBuilds === true || typeof options.disableConcurrentBuilds === 'object',
+    lower: (options, at) => {
+      const concurrent = options.disableConcurrentBuilds;
+      return typeof concurrent === 'object' && concurrent.abortPrevious
+        ? call('disableConcurrentBuilds', named([['abortPrevious', bool(true)]]), undefined, at)
+        : call('disableConcurrentBuilds', noArgs(), undefined, at);
+    },
+  },
+  flagOption('disableResume'),
+  flagOption('disableRestartFromStage'),
+  {
+    name: 'durabilityHint',
+    emits: (options) => options.durabilityHint !== undefined,
+    lower: (options, at) => call('durabilityHint', positional(str(options.durabilityHint!)), undefined, at),
+  },
+  // Not a flag: `overrideIndexTriggers(false)` means something.
+  {
+    name: 'overrideIndexTriggers',
+    emits: (options) => options.overrideIndexTriggers !== undefined,
+    lower: (options, at) => call('overrideIndexTriggers', positional(bool(options.overrideIndexTriggers!)), undefined, at),
+  },
+  {
+    name: 'preserveStashes',
+    emits: (options) => Boolean(options.preserveStashes),
+    lower: (options, at) => {
+      const count = options.preserveStashes!.buildCount;
+      return call('preserveStashes', count === undefined ? noArgs() : named([['buildCount', num(count)]]), undefined, at);
+    },
+  },
+  {
+    name: 'quietPeriod',
+    emits: (options) => options.quietPeriod !== undefined,
+    lower: (options, at) => call('quietPeriod', positional(num(options.quietPeriod!)), undefined, at),
+  },
+  flagOption('parallelsAlwaysFailFast'),
+  flagOption('skipStagesAfterUnstable'),
+  flagOption('newContainerPerStage'),
+  flagOption('skipDefaultCheckout'),
+  {
+    name: 'checkoutToSubdirectory',
+    emits: (options) => options.checkoutToSubdirectory !== undefined,
+    lower: (options, at) => call('checkoutToSubdirectory', positional(str(options.checkoutToSubdirectory!)), undefined, at),
+  },
+  { name: 'timeout', emits: (options) => Boolean(options.timeout), lower: (options, at) => call('timeout', timeoutArgs(options.timeout!), undefined, at) },
+  { name: 'lock', emits: (options) => Boolean(options.lock), lower: (options, at) => call('lock', lockArgs(options.lock!), undefined, at) },
+  {
+    name: 'retry',
+    emits: (options) => options.retry !== undefined,
+    lower: (options, at) => call('retry', positional(num(options.retry!)), undefined, at),
+  },
+  flagOption('timestamps'),
+];
 
 /**
  * `timeout(30)` when the unit is minutes (its default) and `activity` is unset: `time` is the

@@ -25,7 +25,7 @@ import type {
 import { POST_CONDITIONS, type PostCondition } from '../model/schema.ts';
 import { quoteBrief } from './describe.ts';
 import { findUnicodeEscapes, scanGroovy, type GroovyEmbedding } from './groovy-scan.ts';
-import { type AnyOptions, lowerOptions } from '../lower/index.ts';
+import { type AnyOptions, emittedBuiltInOptions } from '../lower/index.ts';
 import { fitsStringConstant, MAX_STRING_CONSTANT_BYTES, modifiedUtf8Length, stringTooLongMessage } from '../jenkinsfile/groovy-literal.ts';
 import { lexGroovy, SourceText } from '../jenkinsfile/groovy-lexer.ts';
 
@@ -554,22 +554,22 @@ class StructureChecker {
   }
 
   private options(options: AnyOptions, path: Path): void {
-    // Judge exactly what the lowering emits: `false` flags emit nothing.
-    const statements = lowerOptions(options, path);
-    if (statements.length === 0) {
+    // Judge exactly what the lowering emits (`false` flags emit nothing), without building it.
+    const builtIn = emittedBuiltInOptions(options);
+    const custom = options.custom ?? [];
+    if (builtIn.length === 0 && custom.length === 0) {
       this.report('PW3010', path, 'options can not be empty', {
         expected: 'at least one option that is set',
         found: Object.keys(options).length === 0 ? 'empty object' : 'only unset options (false, undefined or no custom options)',
       });
     }
-    const seen = new Set<string>();
-    for (const statement of statements) {
-      const origin = statement.origin ?? path;
-      const isCustom = origin[origin.length - 2] === 'custom';
-      if (seen.has(statement.name)) {
-        this.report('PW3028', isCustom ? [...origin, 'name'] : origin, `Duplicate option name: "${statement.name}"`);
-      }
-      seen.add(statement.name);
+    // Built-in options are named after their distinct keys: only a custom option can repeat a name.
+    if (custom.length > 0) {
+      const seen = new Set<string>(builtIn);
+      custom.forEach(({ name }, index) => {
+        if (seen.has(name)) this.report('PW3028', [...path, 'custom', index, 'name'], `Duplicate option name: "${name}"`);
+        seen.add(name);
+      });
     }
     (options.custom ?? []).forEach((custom, index) => {
       const namePath = [...path, 'custom', index, 'name'];
