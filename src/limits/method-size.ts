@@ -240,14 +240,13 @@ class Estimator {
   private stagesOf(section: CallStatement | undefined, container: 'Stages' | 'Parallel', parents: string[]): Emit {
     if (!section) return constant(null);
     this.section(section);
-    const stages = (section.body ?? []).filter((x): x is CallStatement => x.type === 'Call' && x.name === 'stage');
     const emitted: Emit[] = [];
     for (const statement of section.body ?? []) {
       if (statement.type === 'Call' && statement.name === 'stage') emitted.push(this.stage(statement, parents));
       else this.skip(statement);
     }
     this.line++;
-    if (stages.length === 0) return constant(null);
+    if (emitted.length === 0) return constant(null);
     return newInstance(-1, MODEL_CLASS[container], [list(emitted)]);
   }
 
@@ -264,9 +263,19 @@ class Estimator {
     if (loc) cost.loc = loc;
     this.stages.push(cost);
 
-    const s = sections(stage.body ?? []);
-    // Emitted in the order the sections are printed (lines), then assembled in Stage's argument order.
-    const built = new Map<string, Emit>();
+    // Emitted in the order the sections are printed (lines), then assembled in Stage's argument
+    // order; a section given twice: the last one (the first `failFast`, as sections() has it).
+    let steps: Emit | undefined;
+    let agent: Emit | undefined;
+    let post: Emit | undefined;
+    let when: Emit | undefined;
+    let tools: Emit | undefined;
+    let environment: Emit | undefined;
+    let options: Emit | undefined;
+    let input: Emit | undefined;
+    let stages: Emit | undefined;
+    let parallel: Emit | undefined;
+    let failFast: CallStatement | undefined;
     for (const statement of stage.body ?? []) {
       if (statement.type !== 'Call') {
         this.skip(statement);
@@ -274,57 +283,61 @@ class Estimator {
       }
       switch (statement.name) {
         case 'steps':
-          built.set('steps', this.steps(statement));
+          steps = this.steps(statement);
           break;
         case 'agent':
-          built.set('agent', this.agent(statement));
+          agent = this.agent(statement);
           break;
         case 'post':
-          built.set('post', this.post(statement, 'PostStage'));
+          post = this.post(statement, 'PostStage');
           break;
         case 'when':
-          built.set('when', this.when(statement));
+          when = this.when(statement);
           break;
         case 'tools':
-          built.set('tools', this.tools(statement));
+          tools = this.tools(statement);
           break;
         case 'environment':
-          built.set('environment', this.environment(statement));
+          environment = this.environment(statement);
           break;
         case 'options':
-          built.set('options', this.options(statement, true));
+          options = this.options(statement, true);
           break;
         case 'input':
-          built.set('input', this.input(statement, name));
+          input = this.input(statement, name);
           break;
         case 'stages':
-          built.set('stages', this.stagesOf(statement, 'Stages', path));
+          stages = this.stagesOf(statement, 'Stages', path);
           break;
         case 'parallel':
-          built.set('parallel', this.stagesOf(statement, 'Parallel', path));
+          parallel = this.stagesOf(statement, 'Parallel', path);
           break;
         case 'matrix':
-          built.set('parallel', this.matrix(statement, path));
+          parallel = this.matrix(statement, path);
+          break;
+        case 'failFast':
+          failFast ??= statement;
+          this.skip(statement);
           break;
         default:
           this.skip(statement);
       }
     }
     this.line++;
-    const failFast = s.get('failFast')?.args.positional[0];
+    const failFastValue = failFast?.args.positional[0];
     const parts: Emit[] = [
       constant(name),
-      built.get('steps') ?? constant(null),
-      built.get('agent') ?? constant(null),
-      built.get('post') ?? constant(null),
-      built.get('when') ?? constant(null),
-      built.get('tools') ?? constant(null),
-      built.get('environment') ?? constant(null),
-      constant(failFast?.type === 'Boolean' ? failFast.value : false),
-      built.get('options') ?? constant(null),
-      built.get('input') ?? constant(null),
-      built.get('stages') ?? constant(null),
-      built.get('parallel') ?? constant(null),
+      steps ?? constant(null),
+      agent ?? constant(null),
+      post ?? constant(null),
+      when ?? constant(null),
+      tools ?? constant(null),
+      environment ?? constant(null),
+      constant(failFastValue?.type === 'Boolean' ? failFastValue.value : false),
+      options ?? constant(null),
+      input ?? constant(null),
+      stages ?? constant(null),
+      parallel ?? constant(null),
       constant(null),
     ];
     const emit = newInstance(-1, MODEL_CLASS.Stage, parts);
