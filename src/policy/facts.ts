@@ -152,10 +152,61 @@ const chainAt = (stage: StageInfo, i: number): StageInfo => (i < stage.ancestors
 /** Whether `candidate` is `stage` or one of its ancestors. */
 const inChain = (stage: StageInfo, candidate: StageInfo): boolean => candidate === stage || stage.ancestors.includes(candidate);
 
+/** The deploy kind of each typed step that changes an environment. */
+const DEPLOY_KINDS = {
+  ecsDeploy: 'ecs',
+  eksDeploy: 'eks',
+  gitopsBump: 'gitops',
+  s3Publish: 's3',
+  trafficShift: 'traffic',
+  featureFlagDeploy: 'flags',
+} as const satisfies Partial<Record<DeliveryStep['step'], DeployFact['kind']>>;
+
+/** What the deploy facts need to know of a shell script. */
+interface ShellScriptFacts {
+  /** The deploy or traffic command it runs by hand, if any. */
+  readonly deploy: (typeof SHELL_DEPLOY_COMMANDS)[number] | undefined;
+  /** Whether it is a rollback ({@link ROLLBACK_SHELL}). */
+  readonly rollback: boolean;
+  /** Whether it pushes an image. */
+  readonly push: boolean;
+}
+
+/** By exact script text: the same scripts recur in every pipeline of a project. Cleared when large. */
+const shellScriptFacts = new Map<string, ShellScriptFacts>();
+
+function shellScriptFactsOf(script: string): ShellScriptFacts {
+  let known = shellScriptFacts.get(script);
+  if (!known) {
+    known = {
+      deploy: SHELL_DEPLOY_COMMANDS.find((c) => c.pattern.test(script)),
+      rollback: ROLLBACK_SHELL.test(script),
+      push: SHELL_PUSH.test(script),
+    };
+    if (shellScriptFacts.size >= SHELL_CACHE_LIMIT) shellScriptFacts.clear();
+    shellScriptFacts.set(script, known);
+  }
+  return known;
+}
+
+const NO_STEPS: readonly never[] = Object.freeze([]);
+
+/** Groups steps by the keys `keysOf` gives each (once per key and step), keeping document order; lists frozen. */
+function groupSteps<S extends StepInfo, K>(steps: readonly S[], keysOf: (info: S) => readonly K[]): Map<K, readonly S[]> {
+  const groups = new Map<K, S[]>();
+  for (const info of steps) {
+    for (const key of keysOf(info)) {
+      let list = groups.get(key);
+      if (!list) groups.set(key, (list = []));
+      if (list[list.length - 1] !== info) list.push(info);
+    }
+  }
+  for (const list of groups.values()) Object.freeze(list);
+  return groups;
+}
+
 function computeFacts(index: PipelineIndex): DeliveryFacts {
   const { pipeline } = index;
-  const delivery = index.steps.filter((s): s is DeliveryStepInfo => isDeliveryStep(s.step));
-  const shell = index.steps.filter((s): s is StepInfo & { step: ShStep } => s.step.step === 'sh');
 
   const environments = new Map<string, DeclaredEnvironment>();
   (pipeline.environments ?? []).forEach((env, i) => {
@@ -163,44 +214,48 @@ function computeFacts(index: PipelineIndex): DeliveryFacts {
   });
   const declaredNames = [...environments.keys()];
 
+  // One pass over the step sites for every list below (each in document order).
+  const delivery: DeliveryStepInfo[] = [];
+  const shell: (StepInfo & { step: ShStep })[] = [];
   const deploys: DeployFact[] = [];
   const rollbacks: (StepInfo & { step: ShStep })[] = [];
+  const pushes: StepInfo[] = [];
   for (const info of index.steps) {
     const step = info.step;
     if (isDeliveryStep(step)) {
+      delivery.push(info as DeliveryStepInfo);
+      if (step.step === 'ecrPush') pushes.push(info);
       switch (step.step) {
         case 'ecsDeploy':
         case 'eksDeploy':
         case 'gitopsBump':
         case 's3Publish':
         case 'trafficShift':
-        case 'featureFlagDeploy': {
-          const kind = ({ ecsDeploy: 'ecs', eksDeploy: 'eks', gitopsBump: 'gitops', s3Publish: 's3', trafficShift: 'traffic', featureFlagDeploy: 'flags' } as const)[step.step];
-          deploys.push({ info, kind, environment: step.environment, aws: 'aws' in step ? step.aws : undefined });
+        case 'featureFlagDeploy':
+          deploys.push({ info, kind: DEPLOY_KINDS[step.step], environment: step.environment, aws: 'aws' in step ? step.aws : undefined });
           break;
-        }
         default:
           break;
       }
-    } else if (step.step === 'sh') {
-      const found = SHELL_DEPLOY_COMMANDS.find((c) => c.pattern.test(step.script));
-      if (!found) continue;
-      // A rollback to the captured previous version in a failure `post` is the back-out procedure
-      // (DEPLOY-003 looks for it there), not a release. Any other deploy in a `post` block is one:
-      // `post { success }` runs after every stage, with the same reach.
-      if (info.post !== undefined && ROLLBACK_CONDITIONS.has(info.post) && ROLLBACK_SHELL.test(step.script)) {
-        rollbacks.push(info as StepInfo & { step: ShStep });
-        continue;
-      }
-      const environment =
-        (info.stage ? environmentIn(info.stage.stage.name, declaredNames) : undefined) ?? environmentIn(step.script, declaredNames);
-      deploys.push({ info, kind: 'shell', command: found.command, environment, aws: undefined });
+      continue;
     }
+    if (step.step !== 'sh') continue;
+    const script = shellScriptFactsOf(step.script);
+    shell.push(info as StepInfo & { step: ShStep });
+    if (script.push) pushes.push(info);
+    const found = script.deploy;
+    if (!found) continue;
+    // A rollback to the captured previous version in a failure `post` is the back-out procedure
+    // (DEPLOY-003 looks for it there), not a release. Any other deploy in a `post` block is one:
+    // `post { success }` runs after every stage, with the same reach.
+    if (info.post !== undefined && ROLLBACK_CONDITIONS.has(info.post) && script.rollback) {
+      rollbacks.push(info as StepInfo & { step: ShStep });
+      continue;
+    }
+    const environment =
+      (info.stage ? environmentIn(info.stage.stage.name, declaredNames) : undefined) ?? environmentIn(step.script, declaredNames);
+    deploys.push({ info, kind: 'shell', command: found.command, environment, aws: undefined });
   }
-
-  const pushes = index.steps.filter(
-    (s) => s.step.step === 'ecrPush' || (s.step.step === 'sh' && SHELL_PUSH.test((s.step as ShStep).script)),
-  );
 
   const approvals: ApprovalFact[] = [];
   for (const stage of index.stages) {
@@ -257,19 +312,12 @@ function computeFacts(index: PipelineIndex): DeliveryFacts {
     return approvals.find((a) => matches(a) && (inChain(stage, a.stage) || stageRunsBefore(a.stage, stage)));
   };
 
-  // A dozen rules ask for the same few kinds and controls.
-  const byKind = new Map<string, readonly DeliveryStepInfo[]>();
-  const byControl = new Map<ControlKind, readonly DeliveryStepInfo[]>();
-  const ofKind = <K extends DeliveryStep['step']>(kind: K) => {
-    let list = byKind.get(kind);
-    if (!list) byKind.set(kind, (list = Object.freeze(delivery.filter((s) => s.step.step === kind))));
-    return list as readonly DeliveryStepInfo<Extract<DeliveryStep, { step: K }>>[];
-  };
-  const withControl = (kind: ControlKind) => {
-    let list = byControl.get(kind);
-    if (!list) byControl.set(kind, (list = Object.freeze(delivery.filter((s) => controlKindsOf(s.step).includes(kind)))));
-    return list;
-  };
+  // A dozen rules ask for the same few kinds and controls: grouped in one pass on the first question.
+  let byKind: Map<string, readonly DeliveryStepInfo[]> | undefined;
+  let byControl: Map<ControlKind, readonly DeliveryStepInfo[]> | undefined;
+  const ofKind = <K extends DeliveryStep['step']>(kind: K) =>
+    ((byKind ??= groupSteps(delivery, (s) => [s.step.step])).get(kind) ?? NO_STEPS) as readonly DeliveryStepInfo<Extract<DeliveryStep, { step: K }>>[];
+  const withControl = (kind: ControlKind) => (byControl ??= groupSteps(delivery, (s) => controlKindsOf(s.step))).get(kind) ?? NO_STEPS;
 
   return {
     delivery,
@@ -436,19 +484,40 @@ export function shellControls(script: string): readonly ControlKind[] {
   return remember(shellControlsCache, script, Object.freeze([...kinds]));
 }
 
-const controlSteps = new WeakMap<DeliveryFacts, Map<ControlKind, readonly StepInfo[]>>();
+/** Per pipeline: shell steps by the control they provide, and the answers of {@link stepsWithControl}. */
+interface ControlSteps {
+  readonly byHand: Map<ControlKind, readonly StepInfo[]>;
+  readonly answers: Map<ControlKind, readonly StepInfo[]>;
+}
+
+const controlSteps = new WeakMap<DeliveryFacts, ControlSteps>();
 
 /** Steps (typed, or `sh` by hand) that provide a control, in document order (once per pipeline and kind; shared, never mutate). */
 export function stepsWithControl(facts: DeliveryFacts, kind: ControlKind): readonly StepInfo[] {
-  let byKind = controlSteps.get(facts);
-  if (!byKind) controlSteps.set(facts, (byKind = new Map()));
-  let steps = byKind.get(kind);
+  let known = controlSteps.get(facts);
+  if (!known) {
+    known = { byHand: groupSteps(facts.shell, (s) => shellControls(s.step.script)), answers: new Map() };
+    controlSteps.set(facts, known);
+  }
+  let steps = known.answers.get(kind);
   if (!steps) {
-    const typed: readonly StepInfo[] = facts.withControl(kind);
-    const byHand = facts.shell.filter((s) => shellControls(s.step.script).includes(kind));
-    byKind.set(kind, (steps = Object.freeze([...typed, ...byHand].sort((a, b) => a.order - b.order))));
+    steps = mergeByOrder(facts.withControl(kind), known.byHand.get(kind) ?? NO_STEPS);
+    known.answers.set(kind, steps);
   }
   return steps;
+}
+
+/** Two lists in document order merged into one (a stable sort by `order` of their concatenation); frozen. */
+function mergeByOrder(a: readonly StepInfo[], b: readonly StepInfo[]): readonly StepInfo[] {
+  if (b.length === 0) return a.length === 0 ? NO_STEPS : Object.isFrozen(a) ? a : Object.freeze([...a]);
+  if (a.length === 0) return Object.isFrozen(b) ? b : Object.freeze([...b]);
+  const merged: StepInfo[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) merged.push(b[j]!.order < a[i]!.order ? b[j++]! : a[i++]!);
+  while (i < a.length) merged.push(a[i++]!);
+  while (j < b.length) merged.push(b[j++]!);
+  return Object.freeze(merged);
 }
 
 /**

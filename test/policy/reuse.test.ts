@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { Pipeline, Step } from '../../src/model/schema.ts';
 import { agentEnvironment, type ProductionReach } from '../../src/policy/capabilities.ts';
 import { runPolicy } from '../../src/policy/engine.ts';
-import { environmentIn } from '../../src/policy/facts.ts';
+import { controlKindsOf, DELIVERY_STEP_KINDS, type ControlKind } from '../../src/model/delivery-defaults.ts';
+import { deliveryFacts, environmentIn, shellControls, stepsWithControl } from '../../src/policy/facts.ts';
 import { indexPipeline } from '../../src/policy/model-index.ts';
 import { findSecret } from '../../src/policy/secrets.ts';
 import { accounts, compliant, deployStep, mutate, STAGE } from './fintech-fixture.ts';
@@ -152,6 +153,73 @@ describe('facts several rules share (computed once per pipeline)', () => {
     );
     // And the first pipeline again, after the second: still nothing.
     expect(runPolicy(validPipeline(compliant()), { packs: ['fintech'] }, { source: 'a', now }).findings.filter((f) => f.code === 'FLOW-006')).toEqual([]);
+  });
+});
+
+describe('delivery facts (one pass over the steps; shell scripts judged once per exact text)', () => {
+  const CONTROL_KINDS: readonly ControlKind[] = [
+    'build', 'test', 'sast', 'sastGate', 'sca', 'fsScan', 'secretScan', 'imageScan', 'dockerBuild', 'ecrPush',
+    'sbom', 'sign', 'deploy', 'dns', 'approval', 'evidenceExport', 'notify', 'flags',
+  ];
+  /** Facts of a pipeline whose `Build` stage runs these scripts and whose failure post runs `rollback`. */
+  const factsOf = (scripts: string[], rollback: string) =>
+    deliveryFacts(
+      indexPipeline(
+        validPipeline(
+          pipeline({
+            stages: [{ name: 'Build prod', steps: scripts.map((script) => sh(script)) }],
+            post: { failure: [sh(rollback)] },
+          }),
+        ),
+      ),
+    );
+
+  it('gives scripts one change apart their own deploy, push and rollback answers, in either order', () => {
+    const rollback = 'aws ecs update-service --cluster c --service s --task-definition "$PREV"';
+    const real = () => factsOf(['docker push "$IMG"', 'aws ecs update-service --cluster c --service s'], rollback);
+    const near = () => factsOf(['docker pusx "$IMG"', 'aws ecs update-services --cluster c --service s'], rollback.replace('PREV', 'PREX'));
+    for (const realFirst of [true, false]) {
+      const first = realFirst ? real() : near();
+      const second = realFirst ? near() : real();
+      const [a, b] = realFirst ? [first, second] : [second, first];
+      expect(a.pushes.map((p) => p.path)).toEqual([['stages', 0, 'steps', 0]]);
+      expect(a.deploys.map((d) => [d.command, d.environment, d.info.path])).toEqual([['aws ecs update-service', 'prod', ['stages', 0, 'steps', 1]]]);
+      expect(a.rollbacks.map((r) => r.path)).toEqual([['post', 'failure', 0]]);
+      expect(b.pushes).toEqual([]);
+      // Not a rollback now: the post's update-service is a deploy of its own (from the pipeline's post).
+      expect(b.deploys.map((d) => [d.command, d.info.path])).toEqual([['aws ecs update-service', ['post', 'failure', 0]]]);
+      expect(b.rollbacks).toEqual([]);
+    }
+  });
+
+  it('lists steps by kind and control as filters and a sort of the steps would', () => {
+    const pipelines = [
+      compliant(),
+      mutate((p) => {
+        // Hand-written controls before, between and after typed ones, one script with two controls.
+        p.stages[STAGE.build]!.steps!.unshift(sh('trivy fs --scanners vuln,secret .'));
+        p.stages[STAGE.scans]!.parallel![0]!.steps!.push(sh('semgrep ci\nsyft dir:. -o cyclonedx-json'));
+        p.stages[STAGE.publish]!.steps!.push(sh('cosign sign "$IMG"'), sh('docker build -t x .'));
+      }),
+      pipeline({ stages: [{ name: 'A', steps: [sh('gitleaks detect'), sh('npm audit'), sh('make')] }] }),
+    ];
+    for (const p of pipelines) {
+      const index = indexPipeline(validPipeline(p));
+      const facts = deliveryFacts(index);
+      const delivery = index.steps.filter((s) => (DELIVERY_STEP_KINDS as readonly string[]).includes(s.step.step));
+      expect(facts.delivery).toEqual(delivery);
+      expect(facts.shell).toEqual(index.steps.filter((s) => s.step.step === 'sh'));
+      for (const kind of DELIVERY_STEP_KINDS) expect(facts.ofKind(kind)).toEqual(delivery.filter((s) => s.step.step === kind));
+      for (const kind of CONTROL_KINDS) {
+        const typed = delivery.filter((s) => controlKindsOf(s.step as Parameters<typeof controlKindsOf>[0]).includes(kind));
+        expect(facts.withControl(kind)).toEqual(typed);
+        const byHand = facts.shell.filter((s) => shellControls(s.step.script).includes(kind));
+        expect(stepsWithControl(facts, kind)).toEqual([...typed, ...byHand].sort((a, b) => a.order - b.order));
+      }
+    }
+    // The mutated pipeline has hand-written and typed steps of the same controls.
+    const mixed = deliveryFacts(indexPipeline(validPipeline(pipelines[1]!)));
+    expect(stepsWithControl(mixed, 'sign').map((s) => s.step.step)).toEqual(['cosignSign', 'sh']);
   });
 });
 
