@@ -18,6 +18,7 @@
 import { build } from 'esbuild';
 import ts from 'typescript';
 import { execFileSync } from 'node:child_process';
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -142,11 +143,15 @@ async function buildCliScript() {
     external,
     sourcemap: true,
     metafile: true,
+    // Without comments (some are not ASCII) the script is ASCII, which decodes several times
+    // faster than UTF-8 at every start; a third smaller, too. Stack traces map through the source map.
+    minifyWhitespace: true,
     define: { ...define, 'import.meta.url': '__pipewrightModuleUrl' },
     // ES modules are strict; the script must be too.
     banner: { js: `"use strict";\nconst __pipewrightModuleUrl = require("node:url").pathToFileURL(__filename).href;` },
     logLevel: 'warning',
   });
+  if (!isAscii(readFileSync(join(root, outdir, CLI_SCRIPT)))) process.stderr.write(`build: ${CLI_SCRIPT} is not ASCII (a non-ASCII regular expression?): it decodes slower at every start\n`);
   for (const output of Object.values(result.metafile.outputs)) {
     const unbundled = output.imports.filter((entry) => entry.kind === 'dynamic-import' && entry.external);
     if (unbundled.length > 0) throw new Error(`${CLI_SCRIPT} would import() ${unbundled.map((entry) => entry.path).join(', ')} at run time: import it statically`);

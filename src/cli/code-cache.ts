@@ -13,6 +13,7 @@
  * - it is written only by the build (`writeCliCodeCache`), next to the script, never at run time:
  *   whoever can write it can write the script too.
  */
+import { isAscii } from 'node:buffer';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -60,8 +61,10 @@ export function runWithCodeCache(file: string): CachedScript {
   } catch {
     // No cache: compile from source.
   }
+  // ASCII (the build's script is) decodes as Latin-1 to the same text, several times faster.
+  const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   // The CommonJS wrapper, as Node's own loader applies it.
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${bytes.toString('utf8')}\n})`;
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${text}\n})`;
   const script = new (vm().Script)(wrapped, { filename: file, ...(cachedData ? { cachedData } : {}) });
   const module = { exports: {} as Record<string, unknown> };
   const run = script.runInThisContext() as (...args: unknown[]) => void;
