@@ -8,6 +8,12 @@
  * the loaded value on first access (the compiler is deterministic, so they equal a fresh
  * compile's), which keeps `compileProject`'s contract for callers that use them while a plain
  * `compile` never pays for them.
+ *
+ * Warm runs: an entry keeps the stat stamp (`file-stamp.ts`) of each output, and of the source
+ * its locations came from, as it was when its content was last verified (by this cache's read,
+ * or the writer's). A file that still has that stamp is known to hold that content without being
+ * read or hashed; an output known so is read only if someone asks for its text, and the writer
+ * knows it is unchanged from its stamp (see {@link trackedOutput}).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +22,7 @@ import type { CompiledPipeline, SideFile } from '../compiled.ts';
 import type { ResolvedConfig } from '../config.ts';
 import type { Diagnostic, Severity } from '../diagnostics.ts';
 import type { ActiveRule, PolicyFinding, SuppressedFinding } from '../policy/engine.ts';
+import { hasStamp, takeStamp } from './file-stamp.ts';
 import { ResultCache, RESULT_CACHE_FORMAT, sha256, sha256Parts } from './result-cache.ts';
 import { serializeValue } from './serialize.ts';
 
@@ -33,6 +40,8 @@ export interface CachedCompile {
    * would otherwise hold, sign and parse every Jenkinsfile a second time).
    */
   jenkinsfileSha256?: string;
+  /** The output's stat stamp when it was last seen holding exactly that text (trusted: not racy). */
+  jenkinsfileStamp?: string;
   /** Diagnostics in order; policy findings as their index in `policy.findings` (they are the same objects). */
   diagnostics: (Diagnostic | { policyFinding: number })[];
   policy?: { findings: PolicyFinding[]; suppressed: SuppressedFinding[]; failOn: Severity; failed: boolean };
@@ -42,8 +51,10 @@ export interface CachedCompile {
   reads?: [string, string | null][];
   /** SHA-256 of the pipeline source when diagnostic locations were taken from it. */
   located?: string;
-  /** The files generated beside the Jenkinsfile, when the run computed them: their texts as SHA-256, like the Jenkinsfile's. */
-  sideFiles?: { file: string; sha256?: string; error?: string }[];
+  /** The pipeline source's stat stamp when it was last seen with the `located` hash (trusted). */
+  locatedStamp?: string;
+  /** The files generated beside the Jenkinsfile, when the run computed them: their texts as SHA-256 and stamps, like the Jenkinsfile's. */
+  sideFiles?: { file: string; sha256?: string; error?: string; stamp?: string }[];
 }
 
 /** What compiling one pipeline depended on besides its value (recorded by the caller). */
@@ -77,6 +88,10 @@ export class CompileCache {
   readonly #runKey: string;
   readonly #store: ResultCache<CachedCompile>;
   readonly #readFile: (file: string) => string | undefined;
+  /** SHA-256 of the project files read through the run's reader, by file, with the text hashed. */
+  readonly #readHashes = new Map<string, { text: string | undefined; sha256: string | null }>();
+  /** Entries whose stamps changed since they were stored or read (written back at `flush`). */
+  readonly #restamped = new Map<string, { source: string; cached: CachedCompile }>();
 
   private constructor(root: string, runKey: string, store: ResultCache<CachedCompile>, readFile: ((file: string) => string | undefined) | undefined) {
     this.#root = root;
@@ -137,43 +152,173 @@ export class CompileCache {
   }
 
   /**
-   * The cached result for `key`, or `undefined` when there is none or a file it depended on
-   * changed. `rules` are the policy's active rules (the same for every pipeline of a run, so not
-   * stored); `recompute` produces the lazy fields (a fresh compile of the same value).
+   * The cached result for `key`, or `undefined` when there is none, a file it depended on
+   * changed, or an output is no longer exactly what was compiled. `rules` are the policy's
+   * active rules (the same for every pipeline of a run, so not stored); `recompute` is a fresh
+   * compile of the same value: it produces the lazy fields, and the Jenkinsfile text should the
+   * output change after this lookup vouched for it by its stamp.
    */
   lookup(
     key: string,
     source: string,
     rules: ActiveRule[],
-    recompute: () => Pick<CompiledPipeline, LazyField>,
+    recompute: () => Pick<CompiledPipeline, LazyField | 'jenkinsfile'>,
   ): CompiledPipeline | undefined {
     const cached = this.#store.get(key, source);
-    if (!cached || !this.#dependenciesUnchanged(cached, source)) return undefined;
-    // Outputs are read directly: each once, and not kept by the run's reader.
-    return restoreCompiled(cached, source, rules, recompute, (file) => readProjectText(this.#root, file));
+    if (!cached) return undefined;
+    const restamp = () => this.#restamped.set(key, { source, cached });
+    if (!this.#dependenciesUnchanged(cached, source, restamp)) return undefined;
+    const unread = new Set<string>();
+    const result = restoreCompiled(cached, source, rules, recompute, this.#root, restamp, unread);
+    if (result) this.#keepOutputRecord(result, cached, restamp, unread);
+    return result;
   }
 
   /** Stores a freshly compiled result. */
   store(key: string, pipeline: CompiledPipeline, dependencies: CompileDependencies): void {
-    this.#store.set(key, pipeline.source, encodeCompiled(pipeline, dependencies));
+    const cached = encodeCompiled(pipeline, dependencies);
+    this.#store.set(key, pipeline.source, cached);
+    // A lookup of this key that missed may have recorded stamps into the entry this one replaces.
+    this.#restamped.delete(key);
+    this.#keepOutputRecord(pipeline, cached, () => this.#restamped.set(key, { source: pipeline.source, cached }), new Set());
   }
 
-  /** Writes what changed. */
+  /** Writes what changed (stamps recorded since included). */
   flush(): void {
+    for (const [key, { source, cached }] of this.#restamped) this.#store.set(key, source, cached);
+    this.#restamped.clear();
     this.#store.flush();
   }
 
-  #dependenciesUnchanged(cached: CachedCompile, source: string): boolean {
-    for (const [file, recorded] of cached.reads ?? []) {
-      const text = this.#readFile(file);
-      if ((text === undefined ? null : sha256(text)) !== recorded) return false;
+  /**
+   * Lets the writer see what is known of `pipeline`'s outputs (their hashes, trusted stamps, which
+   * texts are `unread`) and record new stamps into its entry.
+   */
+  #keepOutputRecord(pipeline: CompiledPipeline, cached: CachedCompile, restamp: () => void, unread: ReadonlySet<string>): void {
+    const outputs = new Map<string, TrackedOutput>();
+    const track = (file: string, sha256: string, stamp: string | undefined, keep: (stamp: string) => void) =>
+      outputs.set(file, new TrackedOutput(sha256, stamp, unread.has(file), keep));
+    if (cached.jenkinsfileSha256 !== undefined) {
+      track(cached.output, cached.jenkinsfileSha256, cached.jenkinsfileStamp, (stamp) => {
+        cached.jenkinsfileStamp = stamp;
+        restamp();
+      });
     }
-    if (cached.located !== undefined) {
-      const text = readProjectText(this.#root, source);
-      if (text === undefined || sha256(text) !== cached.located) return false;
+    for (const side of cached.sideFiles ?? []) {
+      if (side.sha256 === undefined) continue;
+      track(side.file, side.sha256, side.stamp, (stamp) => {
+        side.stamp = stamp;
+        restamp();
+      });
+    }
+    outputRecords.set(pipeline, outputs);
+  }
+
+  #dependenciesUnchanged(cached: CachedCompile, source: string, restamp: () => void): boolean {
+    for (const [file, recorded] of cached.reads ?? []) {
+      if (this.#hashOfRead(file) !== recorded) return false;
+    }
+    if (cached.located === undefined) return true;
+    if (cached.locatedStamp !== undefined && hasStamp(path.resolve(this.#root, source), cached.locatedStamp)) return true;
+    const verified = readVerified(this.#root, source, cached.located);
+    if (verified === undefined) return false;
+    if (verified.stamp !== undefined) {
+      cached.locatedStamp = verified.stamp;
+      restamp();
     }
     return true;
   }
+
+  /** SHA-256 of a project file read through the run's reader (`null`: absent); one hash per text and run. */
+  #hashOfRead(file: string): string | null {
+    const text = this.#readFile(file);
+    const known = this.#readHashes.get(file);
+    if (known !== undefined && known.text === text) return known.sha256;
+    const hashed = text === undefined ? null : sha256(text);
+    this.#readHashes.set(file, { text, sha256: hashed });
+    return hashed;
+  }
+}
+
+/**
+ * An output of a result the result cache served or stored, as the writer sees it: the file's
+ * trusted stat stamp when it was last seen holding exactly the text the result has for it (a
+ * file that has this stamp now still holds that text, see `file-stamp.ts`), and a way to record
+ * a new one.
+ */
+export class TrackedOutput {
+  /** SHA-256 of the result's text for the output. */
+  readonly sha256: string;
+  /**
+   * The result's text for the output has not been read (the file had its trusted stamp when the
+   * result was served): compare a file with {@link sha256} rather than with the text, which
+   * would read the output (see {@link OutputChangedError}).
+   */
+  readonly unread: boolean;
+  #stamp: string | undefined;
+  readonly #keep: (stamp: string) => void;
+
+  constructor(sha256: string, stamp: string | undefined, unread: boolean, keep: (stamp: string) => void) {
+    this.sha256 = sha256;
+    this.#stamp = stamp;
+    this.unread = unread;
+    this.#keep = keep;
+  }
+
+  /** The trusted stamp, if any. */
+  get stamp(): string | undefined {
+    return this.#stamp;
+  }
+
+  /**
+   * Records `stamp` of the output, which the caller took (settled, see `takeStamp`) before reading
+   * the file and finding exactly the result's text: kept in the result's cache entry (stored at
+   * the cache's flush).
+   */
+  keep(stamp: string): void {
+    if (stamp === this.#stamp) return;
+    this.#stamp = stamp;
+    this.#keep(stamp);
+  }
+}
+
+/**
+ * Thrown on reading the text of a side file (`CompiledPipeline.sideFiles`) that the cache served
+ * unread, by its stamp, when the file no longer holds it: it changed after the result was served
+ * (while the run was going, or since), and side files cannot be generated again synchronously.
+ */
+export class OutputChangedError extends Error {
+  constructor(readonly file: string) {
+    super(`${file} changed while pipewright was compiling (after it was found up to date); run pipewright compile again`);
+    this.name = 'OutputChangedError';
+  }
+}
+
+/** The tracked outputs of this process's results, by result (a dropped result takes its record with it). */
+const outputRecords = new WeakMap<CompiledPipeline, Map<string, TrackedOutput>>();
+
+/** Output `file` of `pipeline` as the result cache tracks it, or `undefined` (not a result of a caching run). */
+export function trackedOutput(pipeline: CompiledPipeline, file: string): TrackedOutput | undefined {
+  return outputRecords.get(pipeline)?.get(file);
+}
+
+/**
+ * Whether a result has a Jenkinsfile, without reading it (a result served from the cache may
+ * read it from its output on first access).
+ */
+export function hasJenkinsfile(pipeline: CompiledPipeline): boolean {
+  return hasField(pipeline, 'jenkinsfile');
+}
+
+/**
+ * The text of project file `file` when its SHA-256 is `recorded`, with its stamp when that may be
+ * recorded (taken before the read: a change after it changes the stamp), else `undefined`.
+ */
+function readVerified(root: string, file: string, recorded: string): { text: string; stamp?: string } | undefined {
+  const taken = takeStamp(path.resolve(root, file));
+  const text = readProjectText(root, file);
+  if (text === undefined || sha256(text) !== recorded) return undefined;
+  return taken?.settled ? { text, stamp: taken.stamp } : { text };
 }
 
 /** A project file's text, or `undefined` (outside the project, or unreadable). */
@@ -215,49 +360,86 @@ export function encodeCompiled(pipeline: CompiledPipeline, dependencies: Compile
   return cached;
 }
 
-/** A file's text when it has exactly the recorded SHA-256, else `undefined`. */
-function textWithHash(readFile: (file: string) => string | undefined, file: string, recorded: string): string | undefined {
-  const text = readFile(file);
-  return text !== undefined && sha256(text) === recorded ? text : undefined;
-}
-
 /**
  * A compiled pipeline from its encoded form: the same fields; `model`, `ast` and `lineOrigins`
  * (when the original had them) are accessors that call `recompute` once, on first read.
  * `rules` are the policy's active rules (the same for every pipeline of a run, so not encoded).
- * The output texts are read back from the project (`readOutput`); `undefined` (a miss) when an
- * output is no longer exactly what was compiled (edited, deleted).
+ * The output texts are those of the output files below `root`; `undefined` (a miss) when an
+ * output is no longer exactly what was compiled (edited, deleted). An output that still has its
+ * trusted stamp is not read now (it is added to `unread`): its text is read on first access
+ * (a Jenkinsfile changed since is compiled again by `recompute`; a side file changed since
+ * throws {@link OutputChangedError}). Stamps verified by reading are recorded into `cached`, and
+ * `restamp` called.
  */
 function restoreCompiled(
   cached: CachedCompile,
   source: string,
   rules: ActiveRule[],
-  recompute: () => Pick<CompiledPipeline, LazyField>,
-  readOutput: (file: string) => string | undefined,
+  recompute: () => Pick<CompiledPipeline, LazyField | 'jenkinsfile'>,
+  root: string,
+  restamp: () => void,
+  unread: Set<string>,
 ): CompiledPipeline | undefined {
   const policy = cached.policy ? { ...cached.policy, rules } : undefined;
   const diagnostics = cached.diagnostics.map((d) => ('policyFinding' in d ? policy!.findings[d.policyFinding]! : d));
   const result: CompiledPipeline = { source, name: cached.name, output: cached.output, diagnostics };
-  if (cached.jenkinsfileSha256 !== undefined) {
-    const text = textWithHash(readOutput, cached.output, cached.jenkinsfileSha256);
-    if (text === undefined) return undefined;
-    result.jenkinsfile = text;
+  let fresh: Pick<CompiledPipeline, LazyField | 'jenkinsfile'> | undefined;
+  const compiled = () => (fresh ??= recompute());
+  /**
+   * Whether `file` holds the text with SHA-256 `expected`: by its trusted `stamp` (then unread),
+   * else by reading it (`text`; a new stamp goes to `keep`). `undefined`: it does not.
+   */
+  const check = (file: string, expected: string, stamp: string | undefined, keep: (stamp: string) => void): { text?: string } | undefined => {
+    if (stamp !== undefined && hasStamp(path.resolve(root, file), stamp)) {
+      unread.add(file);
+      return {};
+    }
+    const verified = readVerified(root, file, expected);
+    if (verified?.stamp !== undefined) {
+      keep(verified.stamp);
+      restamp();
+    }
+    return verified;
+  };
+  /** `file`'s text when it still has SHA-256 `expected`, else `undefined`. */
+  const readAgain = (file: string, expected: string): string | undefined => {
+    const text = readProjectText(root, file);
+    return text !== undefined && sha256(text) === expected ? text : undefined;
+  };
+
+  const expected = cached.jenkinsfileSha256;
+  if (expected !== undefined) {
+    const found = check(cached.output, expected, cached.jenkinsfileStamp, (stamp) => (cached.jenkinsfileStamp = stamp));
+    if (found === undefined) return undefined;
+    if (found.text !== undefined) result.jenkinsfile = found.text;
+    else defineLazyField(result, 'jenkinsfile', () => readAgain(cached.output, expected) ?? compiled().jenkinsfile);
   }
   if (policy) result.policy = policy;
   if (cached.sideFiles !== undefined) {
     const sideFiles: SideFile[] = [];
-    for (const { file, sha256: recorded, error } of cached.sideFiles) {
+    for (const side of cached.sideFiles) {
+      const { file, sha256: recorded } = side;
       if (recorded === undefined) {
-        sideFiles.push({ file, ...(error === undefined ? {} : { error }) });
+        sideFiles.push({ file, ...(side.error === undefined ? {} : { error: side.error }) });
         continue;
       }
-      const text = textWithHash(readOutput, file, recorded);
-      if (text === undefined) return undefined;
-      sideFiles.push({ file, text });
+      const found = check(file, recorded, side.stamp, (stamp) => (side.stamp = stamp));
+      if (found === undefined) return undefined;
+      if (found.text !== undefined) {
+        sideFiles.push({ file, text: found.text });
+        continue;
+      }
+      const sideFile: SideFile = { file };
+      defineLazyField(sideFile, 'text', () => {
+        const text = readAgain(file, recorded);
+        if (text === undefined) throw new OutputChangedError(file);
+        return text;
+      });
+      sideFiles.push(sideFile);
     }
     result.sideFiles = sideFiles;
   }
-  defineLazyFields(result, cached.lazy, recompute);
+  for (const field of cached.lazy) defineLazyField(result, field, () => compiled()[field]);
   return result;
 }
 
@@ -283,24 +465,33 @@ export function withLazyModels(pipeline: CompiledPipeline, fields: readonly Lazy
 }
 
 /** Whether a result has `field`, as a value or as an accessor (without calling the accessor). */
-function hasField(pipeline: CompiledPipeline, field: LazyField): boolean {
+function hasField(pipeline: CompiledPipeline, field: LazyField | 'jenkinsfile'): boolean {
   const descriptor = Object.getOwnPropertyDescriptor(pipeline, field);
   return descriptor !== undefined && (descriptor.get !== undefined || descriptor.value !== undefined);
 }
 
 function defineLazyFields(result: CompiledPipeline, fields: readonly LazyField[], recompute: () => Pick<CompiledPipeline, LazyField>): void {
   let fresh: Pick<CompiledPipeline, LazyField> | undefined;
-  for (const field of fields) {
-    let own: unknown;
-    let assigned = false;
-    Object.defineProperty(result, field, {
-      enumerable: true,
-      configurable: true,
-      get: () => (assigned ? own : (fresh ??= recompute())[field]),
-      set: (value: unknown) => {
-        own = value;
-        assigned = true;
-      },
-    });
-  }
+  for (const field of fields) defineLazyField(result, field, () => (fresh ??= recompute())[field]);
+}
+
+/** Makes `field` an accessor that calls `compute` on first read (and can be replaced or deleted like data). */
+function defineLazyField<T extends object, F extends keyof T & string>(result: T, field: F, compute: () => T[F]): void {
+  let own: unknown;
+  let known = false;
+  Object.defineProperty(result, field, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      if (!known) {
+        own = compute();
+        known = true;
+      }
+      return own;
+    },
+    set: (value: unknown) => {
+      own = value;
+      known = true;
+    },
+  });
 }

@@ -6,15 +6,19 @@
  */
 import { lstatSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { hasJenkinsfile, OutputChangedError, trackedOutput } from '../cache/compile-cache.ts';
+import { hasStamp, takeStamp } from '../cache/file-stamp.ts';
+import { sha256 } from '../cache/result-cache.ts';
 import type { CompileRun, CompiledPipeline } from '../compile.ts';
 import type { SideFile } from '../compiled.ts';
+import type { GeneratedFile } from '../iam/emit.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { describeFsError } from './fs-errors.ts';
 import { compileCommandFor, handEditReason, readHeader } from './header.ts';
 import { acquireProjectLock, isTempInFlight, tempFileOwner, type ProjectLock } from './lock.ts';
 import { createPathGuard, isInside, type EntryKind, type PathGuard } from './safe-path.ts';
 import { unifiedDiff } from './unified-diff.ts';
-import { planWrite, writeAtomic } from './write.ts';
+import { planWriteOver, writeAtomic } from './write.ts';
 
 export type WriteStatus = 'created' | 'updated' | 'unchanged' | 'refused' | 'invalid' | 'failed';
 
@@ -56,15 +60,29 @@ export interface WriteReport {
  * roles). The generator (and the AWS service reference it reads) is loaded only when some
  * pipeline assumes a role.
  */
-async function generatedFilesOf(run: CompileRun): Promise<import('../iam/emit.ts').GeneratedFile[]> {
+async function generatedFilesOf(run: CompileRun): Promise<GeneratedFile[]> {
+  // Results compiled with their side files (`CompileOptions.sideFiles`: none for a pipeline that
+  // assumes no role) carry them: no generator, and no Jenkinsfile text to search (a result served
+  // from the cache reads it from its output on first access).
+  const valid = run.pipelines.filter((p) => !hasErrors(p.diagnostics) && hasJenkinsfile(p));
+  if (valid.every((p) => p.sideFiles !== undefined)) {
+    // The side file's own properties (a text served from the cache is read on first access).
+    return valid.flatMap((pipeline) => pipeline.sideFiles!.map((side) => Object.defineProperties({ pipeline } as GeneratedFile, Object.getOwnPropertyDescriptors(side))));
+  }
   if (!run.pipelines.some((p) => p.jenkinsfile?.includes('withAWS('))) return [];
   const { iamFilesOf } = await import('../iam/emit.ts');
   return iamFilesOf(run);
 }
 
+/** Whether a side file has a text, without reading it (one served from the cache reads it from its file on first access). */
+function hasText(side: SideFile): boolean {
+  const descriptor = Object.getOwnPropertyDescriptor(side, 'text');
+  return descriptor !== undefined && (descriptor.get !== undefined || descriptor.value !== undefined);
+}
+
 /** Directories of generated files a run leaves alone: the `iam/` beside the Jenkinsfile of a pipeline that does not compile now. */
 function keptDirectoriesOf(run: CompileRun): string[] {
-  return run.pipelines.filter((p) => hasErrors(p.diagnostics) || p.jenkinsfile === undefined).map((p) => `${p.output.includes('/') ? p.output.slice(0, p.output.lastIndexOf('/') + 1) : ''}iam/`);
+  return run.pipelines.filter((p) => hasErrors(p.diagnostics) || !hasJenkinsfile(p)).map((p) => `${p.output.includes('/') ? p.output.slice(0, p.output.lastIndexOf('/') + 1) : ''}iam/`);
 }
 
 const toPosix = (path: string) => path.split(sep).join('/');
@@ -250,10 +268,17 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
     return lockFailure;
   };
 
-  // `output`/`text` default to the Jenkinsfile; the IAM policy files beside it pass their own.
-  const decide = (pipeline: CompiledPipeline, output: string = pipeline.output, text: string | undefined = pipeline.jenkinsfile): WriteOutcome => {
+  /** The Jenkinsfile's text, read only when needed (a result served from the cache reads it from its output), or `undefined` when it has none. */
+  const jenkinsfileOf = (pipeline: CompiledPipeline): (() => string | undefined) | undefined =>
+    hasJenkinsfile(pipeline) ? () => pipeline.jenkinsfile : undefined;
+
+  /**
+   * What writing `textOf()` to `output` does, and starts the write. `textOf` is only called when
+   * the file on disk is not known to hold that text already (its stamp, see `trackedOutput`).
+   */
+  const decide = (pipeline: CompiledPipeline, output: string, textOf: (() => string | undefined) | undefined): WriteOutcome => {
     const file = output === pipeline.output ? {} : { file: output };
-    if (hasErrors(pipeline.diagnostics) || text === undefined) return { pipeline, ...file, status: 'invalid' };
+    if (hasErrors(pipeline.diagnostics) || textOf === undefined) return { pipeline, ...file, status: 'invalid' };
     const locked = ensureLock();
     if (locked) return { pipeline, ...file, status: 'failed', reason: `${output} not written: ${locked}` };
     let target;
@@ -263,14 +288,24 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
       return { pipeline, ...file, status: 'failed', reason: `not written: ${describeFsError(error, output)}` };
     }
     if (!target.ok) return { pipeline, ...file, status: 'refused', reason: target.reason };
+    // An output that still has the stamp it had when it was last seen holding this text: unchanged, unread.
+    const tracked = trackedOutput(pipeline, output);
+    if (tracked?.stamp !== undefined && target.kind === 'file' && hasStamp(target.path, tracked.stamp)) return { pipeline, ...file, status: 'unchanged' };
+    // Taken before the read: a change after it changes the stamp.
+    const stamp = tracked !== undefined && target.kind === 'file' ? takeStamp(target.path) : undefined;
     let existing: string | undefined;
     try {
       existing = target.kind === 'file' ? readFileSync(target.path, 'utf8') : undefined;
     } catch (error) {
       return { pipeline, ...file, status: 'failed', reason: `not written: ${describeFsError(error, output)}` };
     }
-    const plan = planWrite(existing, text);
-    if (plan === 'unchanged') return { pipeline, ...file, status: 'unchanged' };
+    // A text the cache has not read is compared by its hash: reading it would read this file again.
+    let text: string | undefined;
+    const plan = planWriteOver(existing, tracked?.unread ? (current) => sha256(current) === tracked.sha256 : (current) => current === (text ??= textOf()));
+    if (plan === 'unchanged') {
+      if (stamp?.settled) tracked!.keep(stamp.stamp);
+      return { pipeline, ...file, status: 'unchanged' };
+    }
     if (plan === 'foreign' && !options.force) {
       return {
         pipeline,
@@ -279,17 +314,25 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
         reason: `${output} exists and was not generated by pipewright; move it away or pass --force`,
       };
     }
+    const why = plan === 'hand-edited' ? handEditReason(readHeader(existing!)!)! : undefined;
+    if (why !== undefined && !options.force) {
+      return {
+        pipeline,
+        ...file,
+        status: 'refused',
+        reason: `${output} was edited by hand (${why}); change ${pipeline.source} instead, or pass --force to overwrite it and discard the edits`,
+      };
+    }
+    // Written: the text is needed now.
+    try {
+      text ??= textOf();
+    } catch (error) {
+      if (!(error instanceof OutputChangedError)) throw error;
+      return { pipeline, ...file, status: 'failed', reason: `not written: ${error.message}` };
+    }
+    if (text === undefined) return { pipeline, ...file, status: 'invalid' };
     const outcome: WriteOutcome = { pipeline, ...file, status: plan === 'create' ? 'created' : 'updated' };
-    if (plan === 'hand-edited') {
-      const why = handEditReason(readHeader(existing!)!)!;
-      if (!options.force) {
-        return {
-          pipeline,
-          ...file,
-          status: 'refused',
-          reason: `${output} was edited by hand (${why}); change ${pipeline.source} instead, or pass --force to overwrite it and discard the edits`,
-        };
-      }
+    if (why !== undefined) {
       outcome.handEdited = why;
       outcome.discarded = unifiedDiff(existing!, text, `${output} (hand-edited, discarded)`, `${output} (generated)`);
     }
@@ -306,7 +349,9 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
 
   /** A side file's outcome: written like a Jenkinsfile, or failed when it could not be generated. */
   const decideSideFile = (pipeline: CompiledPipeline, side: SideFile): WriteOutcome =>
-    side.error !== undefined ? { pipeline, file: side.file, status: 'failed', reason: side.error } : decide(pipeline, side.file, side.text);
+    side.error !== undefined
+      ? { pipeline, file: side.file, status: 'failed', reason: side.error }
+      : decide(pipeline, side.file, hasText(side) ? () => side.text : undefined);
 
   return {
     offer(pipeline) {
@@ -314,8 +359,9 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
       // (PW4003) once all are compiled: only a first claimant's outcome is certain now.
       const first = !claimed.has(pipeline.output);
       claimed.add(pipeline.output);
-      if (first && !hasErrors(pipeline.diagnostics) && pipeline.jenkinsfile !== undefined) {
-        decided.set(pipeline, decide(pipeline));
+      const jenkinsfile = jenkinsfileOf(pipeline);
+      if (first && !hasErrors(pipeline.diagnostics) && jenkinsfile !== undefined) {
+        decided.set(pipeline, decide(pipeline, pipeline.output, jenkinsfile));
         // Its IAM policies, when the run generated them with it, are written with it.
         for (const side of pipeline.sideFiles ?? []) decidedSideFiles.set(side.file, decideSideFile(pipeline, side));
       }
@@ -329,10 +375,10 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
       try {
         const outcomes = run.pipelines.map((pipeline) => {
           const early = decided.get(pipeline);
-          if (early && (hasErrors(pipeline.diagnostics) || pipeline.jenkinsfile === undefined)) {
+          if (early && (hasErrors(pipeline.diagnostics) || !hasJenkinsfile(pipeline))) {
             throw new Error(`pipewright: ${pipeline.source} was written, then found invalid (a bug in the run writer)`);
           }
-          return early ?? decide(pipeline);
+          return early ?? decide(pipeline, pipeline.output, jenkinsfileOf(pipeline));
         });
         await Promise.all(writes);
         // The IAM policies beside each Jenkinsfile: written like it (atomic, never over a foreign or hand-edited file).

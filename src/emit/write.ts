@@ -45,8 +45,16 @@ export function readIfExistsSync(path: string): string | undefined {
 
 /** Decides what writing `text` to a file whose current content is `existing` would do. */
 export function planWrite(existing: string | undefined, text: string): WritePlan {
+  return planWriteOver(existing, (current) => current === text);
+}
+
+/**
+ * {@link planWrite} for a text known by a test of equality (`isText`: e.g. by its hash, when the
+ * text itself has not been read).
+ */
+export function planWriteOver(existing: string | undefined, isText: (existing: string) => boolean): WritePlan {
   if (existing === undefined) return 'create';
-  if (existing === text) return 'unchanged';
+  if (isText(existing)) return 'unchanged';
   const header = readHeader(existing);
   if (!header) return 'foreign';
   return handEditReason(header) === undefined ? 'update' : 'hand-edited';
