@@ -49,6 +49,44 @@ const recentLayouts = new Map<string, readonly GroovyBlockLine[]>();
 const RECENT_LAYOUTS_LIMIT = 500;
 
 function layOut(source: string): readonly GroovyBlockLine[] {
+  const { rawLines, inString, first, end, strip } = measure(source);
+  const lines: GroovyBlockLine[] = [];
+  for (let i = first; i < end; i++) {
+    const line = rawLines[i]!;
+    const verbatim = inString?.[i] === true;
+    lines.push(Object.freeze({ text: verbatim ? line : isBlank(line) ? '' : line.slice(strip), verbatim }));
+  }
+  return Object.freeze(lines);
+}
+
+/**
+ * Appends to `out` the lines of `source` as {@link groovyBlockLines} lays them out, as text: code
+ * lines that are not empty prefixed with `indent`, lines inside a string literal as they are.
+ * Builds no line objects and remembers nothing: for text that is written once (helper methods).
+ */
+export function pushIndentedGroovyBlock(out: string[], source: string, indent: string): void {
+  const { rawLines, inString, first, end, strip } = measure(source);
+  for (let i = first; i < end; i++) {
+    const line = rawLines[i]!;
+    if (inString?.[i] === true) out.push(line);
+    else out.push(isBlank(line) ? '' : indent + line.slice(strip));
+  }
+}
+
+/** A body's lines and how they are laid out: which start inside a string, which are kept, the indentation to strip. */
+interface Measure {
+  /** The lines of the body (LF line endings). */
+  readonly rawLines: readonly string[];
+  /** Which lines start inside a string literal; `undefined` when none does. */
+  readonly inString: readonly boolean[] | undefined;
+  /** Lines `first` up to (not including) `end` are kept: blank code lines around them go. */
+  readonly first: number;
+  readonly end: number;
+  /** The indentation all kept code lines share, in characters. */
+  readonly strip: number;
+}
+
+function measure(source: string): Measure {
   const text = source.includes('\r') ? source.replace(/\r\n?/g, '\n') : source;
   const rawLines = text.split('\n');
   const inString = linesStartingInStrings(text, rawLines);
@@ -72,13 +110,7 @@ function layOut(source: string): readonly GroovyBlockLine[] {
     while (length < strip && line.charCodeAt(length) === reference.charCodeAt(length)) length++;
     strip = length;
   }
-  const lines: GroovyBlockLine[] = [];
-  for (let i = first; i < end; i++) {
-    const line = rawLines[i]!;
-    const verbatim = inString?.[i] === true;
-    lines.push(Object.freeze({ text: verbatim ? line : isBlank(line) ? '' : line.slice(strip), verbatim }));
-  }
-  return Object.freeze(lines);
+  return { rawLines, inString, first, end, strip };
 }
 
 /** Whether `line` is empty or only spaces and tabs. */
@@ -144,16 +176,19 @@ function linesStartingInStrings(text: string, lines: readonly string[]): boolean
 }
 
 /**
- * Whether `line` lexes alone to its end without error, contains no slash, double quote, backslash
- * or line break, and does not start with `#!`. Such lines lex in any sequence exactly as they lex alone:
- * - without `/` there is no comment and no slashy or dollar-slashy string, the only tokens whose
- *   lexing depends on the token before;
- * - without `"` there is no GString, so a line that lexes alone leaves no string open: a
- *   single-quoted string cannot reach the end of the text without an error;
+ * Whether `line` is known to lex alone to its end without error, contains no backslash or line
+ * break, does not start with `#!`, and has no slash or double quote outside a single-quoted
+ * string literal (`'…'`). Such lines lex in any sequence exactly as they lex alone:
+ * - a slash outside a string starts a comment, a slashy or dollar-slashy string or a division,
+ *   the only tokens whose lexing depends on the token before; inside a single-quoted string it is
+ *   content, and where such a string starts does not depend on the token before;
+ * - without `"` outside one there is no GString, so a line that lexes alone leaves no string
+ *   open: a single-quoted string cannot reach the end of the text without an error;
  * - without a backslash there is no line continuation and no `\uXXXX` translation;
  * - `#!` is a comment only at the very start of a text.
  * What else the lexer carries from line to line (bracket depth, the previous token) only decides
- * whether a line break is a token or which keyword an identifier is.
+ * whether a line break is a token or which keyword an identifier is. Lines the scan leaves to the
+ * lexer count only without any slash or double quote at all.
  *
  * @internal exported for the property test that checks this against the lexer.
  */
@@ -195,11 +230,12 @@ const isAsciiIdentifierPart = (c: number): boolean => isAsciiIdentifierStart(c) 
 
 /**
  * {@link isStandaloneCodeLine} by one scan of the line, where it can tell without the lexer:
- * `false` for a slash, double quote, backslash or line break anywhere, or a leading `#!`; `true`
- * for a line made only of spaces, tabs, ASCII identifiers and keywords, decimal integers without
- * suffix (`0` or not starting with 0), single-character operators and complete single-quoted
- * strings (`'…'`, `''`), each of which the lexer reads without error whatever stands next to it;
- * `undefined` for anything else (the lexer decides).
+ * `false` for a backslash or line break anywhere, a slash or double quote outside the complete
+ * single-quoted strings it has read, or a leading `#!`; `true` for a line made only of spaces,
+ * tabs, ASCII identifiers and keywords, decimal integers without suffix (`0` or not starting with
+ * 0), single-character operators and complete single-quoted strings (`'…'`, `''`; a slash or
+ * double quote in them is content), each of which the lexer reads without error whatever stands
+ * next to it; `undefined` for anything else (the lexer decides).
  *
  * @internal exported for the property test that checks it against the lexer.
  */
@@ -224,8 +260,7 @@ export function scanStandaloneCodeLine(line: string): boolean | undefined {
       let close = i + 1;
       for (; close < n; close++) {
         const d = line.charCodeAt(close);
-        // A slash or double quote inside still settles the line (above): stop there too.
-        if (d === QUOTE || d === BACKSLASH || d === SLASH || d === DOUBLE_QUOTE || d === NON_CHARACTER_FFFF || d === CR || d === LF) break;
+        if (d === QUOTE || d === BACKSLASH || d === NON_CHARACTER_FFFF || d === CR || d === LF) break;
       }
       if (close < n && line.charCodeAt(close) === QUOTE) i = close + 1;
       else {

@@ -26,7 +26,7 @@
  */
 import { noArgs, type CallStatement, type Expression, type JenkinsfileAst, type Statement } from '../jenkinsfile/ast.ts';
 import { groovyKeyLiteral, groovyStringLiteral } from '../jenkinsfile/groovy-literal.ts';
-import { groovyBlockLines, type GroovyBlockLine } from '../jenkinsfile/groovy-block.ts';
+import { pushIndentedGroovyBlock } from '../jenkinsfile/groovy-block.ts';
 import { generatorScriptKind } from './delivery/jenkins.ts';
 
 /** A helper method: its name and the body it runs. */
@@ -48,7 +48,11 @@ const HELPERS_COMMENT = [
  * appends the helpers to the epilogue. Returns `ast` (changed in place) for chaining.
  */
 export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
-  const bySource = new Map<string, Helper>();
+  // Helpers in order of definition; by body length, to find one with the same body. Not a map by
+  // body: bodies are kilobytes built afresh for each pipeline, and hashing one costs more than
+  // comparing it with the few of its length.
+  const helpers: Helper[] = [];
+  const byLength = new Map<number, Helper[]>();
   const counters = new Map<string, number>();
   const taken = `${ast.prologue ?? ''}\n${ast.epilogue ?? ''}`;
   // The words of the author's prologue and epilogue: a name made of word characters occurs there
@@ -92,12 +96,15 @@ export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
         sources.push(source);
         if (!kinds.includes(nextKind)) kinds.push(nextKind);
       }
-      const source = sources.join('\n');
-      let helper = bySource.get(source);
+      const source = sources.length === 1 ? first : sources.join('\n');
+      let sameLength = byLength.get(source.length);
+      let helper = sameLength?.find((h) => h.source === source);
       if (helper === undefined) {
         // Named after the steps whose snippets it runs: pwEcsDeployEvidenceExport1.
         helper = { name: helperName(kinds), source };
-        bySource.set(source, helper);
+        helpers.push(helper);
+        if (sameLength === undefined) byLength.set(source.length, (sameLength = []));
+        sameLength.push(helper);
       }
       const call: CallStatement = { type: 'Call', name: helper.name, args: noArgs() };
       if (statement.origin !== undefined) call.origin = statement.origin;
@@ -105,10 +112,11 @@ export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
     }
   };
   if (ast.pipeline.body) replace(ast.pipeline.body);
-  if (bySource.size === 0) return ast;
-  const text = [...bySource.values()].map(helperText).join('\n');
+  if (helpers.length === 0) return ast;
   const before = ast.epilogue === undefined ? '' : ast.epilogue.endsWith('\n') ? ast.epilogue : `${ast.epilogue}\n`;
-  ast.epilogue = `${before}\n${HELPERS_COMMENT.join('\n')}\n${text}`;
+  const lines = [...HELPERS_COMMENT];
+  for (const helper of helpers) pushHelperLines(lines, helper);
+  ast.epilogue = `${before}\n${lines.join('\n')}`;
   return ast;
 }
 
@@ -128,29 +136,12 @@ function helperBase(kinds: readonly string[]): string {
 const helperBases = new Map<string, string>();
 const HELPER_BASES_LIMIT = 1024;
 
-/** `def name() { … }` with the body laid out as the printer lays out a `script { }` body. */
-function helperText(helper: Helper): string {
-  const layout = groovyBlockLines(helper.source);
-  let byName = helperTexts.get(layout);
-  if (byName === undefined) {
-    byName = new Map();
-    helperTexts.set(layout, byName);
-  }
-  let text = byName.get(helper.name);
-  if (text === undefined) {
-    const body = layout.map((line) => (line.verbatim || line.text === '' ? line.text : `  ${line.text}`));
-    text = [`def ${helper.name}() {`, ...body, '}'].join('\n');
-    byName.set(helper.name, text);
-  }
-  return text;
+/** The lines of `def name() { … }`, the body laid out as the printer lays out a `script { }` body. */
+function pushHelperLines(lines: string[], helper: Helper): void {
+  lines.push(`def ${helper.name}() {`);
+  pushIndentedGroovyBlock(lines, helper.source, '  ');
+  lines.push('}');
 }
-
-/**
- * Helper texts by body layout and name. groovyBlockLines hands out the same frozen layout for a
- * body it laid out recently, and a fleet's pipelines define the same helpers under the same
- * names: the text is written once.
- */
-const helperTexts = new WeakMap<readonly GroovyBlockLine[], Map<string, string>>();
 
 /**
  * The Groovy a generator snippet runs: a `script { }` body as written, or a block-less step call
