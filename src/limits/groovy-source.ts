@@ -383,9 +383,19 @@ interface RelativeScriptMethod {
  * their strings, so a text is checked against a known shape in one pass instead of being cut,
  * and its pieces looked up, again.
  */
-const scriptShapes = new Map<string, { shape: PlainGroovyShape; methods: readonly RelativeScriptMethod[] }[]>();
+const scriptShapes = new Map<string, KnownScriptShape[]>();
+/** A script text's shape, its methods, and the characters the entry holds (for the bound). */
+interface KnownScriptShape {
+  shape: PlainGroovyShape;
+  methods: readonly RelativeScriptMethod[];
+  chars: number;
+}
 /** Shapes kept per first line (texts of other pipelines that start alike). */
 const SCRIPT_SHAPES_PER_FIRST_LINE = 4;
+/** Bounds on {@link scriptShapes}: first lines, and characters held (emptied when either is reached). */
+const SCRIPT_SHAPE_FIRST_LINES = 1024;
+const SCRIPT_SHAPE_CHARS = 4_000_000;
+let scriptShapeChars = 0;
 
 /**
  * {@link scriptMethodsByDefinition} with lines relative to the text. A text of the same shape as
@@ -412,14 +422,21 @@ function scriptShapeMethods(text: string): readonly RelativeScriptMethod[] | und
   const methods = methodsByPieces(text);
   if (methods === undefined) return undefined;
   const shape = plainGroovyShape(text);
-  if (shape?.balanced) {
-    if (!known && scriptShapes.size >= PIECE_MEMO_ENTRIES) scriptShapes.clear();
-    const entries = known ?? [];
-    entries.unshift({ shape, methods });
-    if (entries.length > SCRIPT_SHAPES_PER_FIRST_LINE) entries.pop();
-    if (!known) scriptShapes.set(head, entries);
-  }
+  // Held: the first line, the shape's text and its segments (about twice the text).
+  if (shape?.balanced) rememberScriptShape(head, { shape, methods, chars: head.length + 2 * text.length });
   return methods;
+}
+
+function rememberScriptShape(head: string, known: KnownScriptShape): void {
+  if (scriptShapes.size >= SCRIPT_SHAPE_FIRST_LINES || scriptShapeChars + known.chars > SCRIPT_SHAPE_CHARS) {
+    scriptShapes.clear();
+    scriptShapeChars = 0;
+  }
+  let entries = scriptShapes.get(head);
+  if (!entries) scriptShapes.set(head, (entries = []));
+  entries.unshift(known); // latest first
+  scriptShapeChars += known.chars;
+  if (entries.length > SCRIPT_SHAPES_PER_FIRST_LINE) scriptShapeChars -= entries.pop()!.chars;
 }
 
 /** The text cut before every `def` at a line start, each piece's methods looked up by its shape. */

@@ -128,10 +128,40 @@ describe('the fast paths give exactly the reference estimate', () => {
       expectSameAsReference(ast, JSON.stringify(e));
       bytes.push(estimateMethodSize(ast).methods.map((m) => m.bytes));
     }
+    // More shapes with one first line than are kept for it, twice round.
+    for (let round = 0; round < 2; round++) {
+      for (let n = 1; n <= 6; n++) expectSameAsReference(withEpilogue(helpers(`r${round}`, "\n  echo('x')".repeat(n))), `${n} more`);
+    }
     expect(bytes[1]).toEqual(bytes[0]);
     expect(bytes[4]).not.toEqual(bytes[0]);
     expect(bytes[5]).not.toEqual(bytes[6]);
     expect(bytes[8]!.length).toBe(bytes[0]!.length + 1);
+  });
+
+  it('the generated Jenkinsfiles\' epilogues mutated at random (a character replaced; strings renamed) after the originals were costed', () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const replacements = ["'", '"', '\n', ' ', 'x', '$', '\\', '{', '}', '(', 'def ', '\r', '\\u0041'];
+    let checked = 0;
+    for (const dir of readdirSync(path.join(ROOT, 'generated'))) {
+      const ast = parsed(path.join(ROOT, 'generated', dir, 'Jenkinsfile'));
+      const epilogue = ast.epilogue;
+      if (!epilogue) continue;
+      expectSameAsReference(ast, dir);
+      for (let i = 0; i < 40; i++) {
+        const at = random(epilogue.length);
+        const mutated =
+          i % 2 === 0
+            ? epilogue.slice(0, at) + replacements[random(replacements.length)] + epilogue.slice(at + 1)
+            : epilogue.replace(/'[^'\n]*'/g, (literal) => (random(3) === 0 ? `'${'y'.repeat(random(12))}'` : literal));
+        expectSameAsReference({ ...ast, epilogue: mutated }, `${dir} #${i}`);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
   });
 
   it('lines: script methods defined around line 128 (where a line number costs a byte more)', () => {
