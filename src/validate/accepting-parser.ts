@@ -33,12 +33,32 @@ const UNSURE: unique symbol = Symbol('unsure');
 /** A memoized container whose parse has not finished (its input is a cycle). */
 const IN_PROGRESS: unique symbol = Symbol('in progress');
 
+/** Thrown by the first pass when a memoized container meets an input a second time (see {@link ParseState}). */
+const REVISITED: unique symbol = Symbol('revisited');
+
+/**
+ * A parse runs in one pass when no input of a memoized container occurs twice (always, for a
+ * tree such as a value parsed from JSON), else in two:
+ * - the first pass only records the inputs of memoized containers (`visited`); meeting one again
+ *   (a shared object or a cycle) throws {@link REVISITED};
+ * - the second pass memoizes outputs as zod does (`outputs`).
+ * Without sharing, zod's memo never hits, so the first pass's output is zod's; a set entry per
+ * container costs a fraction of zod's memo bookkeeping.
+ */
 interface ParseState {
-  /** Outputs of the memoized (recursive) containers so far, by schema and input, as zod keeps them. */
-  outputs: Map<Schema, Map<object, unknown>>;
+  /** First pass: the inputs of the memoized containers so far. */
+  visited: Set<object> | undefined;
+  /** Second pass: outputs of the memoized (recursive) containers so far, by schema and input, as zod keeps them. */
+  outputs: Map<Schema, Map<object, unknown>> | undefined;
 }
 
 type Parser = (input: unknown, state: ParseState) => unknown;
+
+/** What zod's check functions read the value from and report issues into. */
+interface CheckPayload {
+  value: unknown;
+  issues: unknown[];
+}
 
 type Schema = z.core.$ZodType;
 
@@ -48,18 +68,29 @@ class UnsupportedSchema extends Error {}
 /** Result of an accepting parser: `undefined` when zod must decide. */
 export type Accepted<T> = { value: T } | undefined;
 
+/** Options of {@link compileAcceptingParser}. */
+export interface AcceptingParserOptions {
+  /**
+   * Whether object schemas are parsed by generated functions (`new Function`, see
+   * `generatedObjectParser`) rather than one shared closure: the same results, several times
+   * faster in a compile run. Default: when the runtime allows it (not under
+   * `--disallow-code-generation-from-strings`), as zod decides for its own generated parsers.
+   */
+  generateCode?: boolean;
+}
+
 /**
  * Compiles `schema` (on the first call, so that lazy schemas are complete) into a function that
  * returns `{ value }`, deep-equal to and shaped like `schema.safeParse(input).data`, when zod
  * would accept `input`, and `undefined` whenever it cannot tell cheaply (zod then decides). It
  * never returns a value zod would reject.
  */
-export function compileAcceptingParser<T>(schema: z.ZodType<T>): (input: unknown) => Accepted<T> {
+export function compileAcceptingParser<T>(schema: z.ZodType<T>, options: AcceptingParserOptions = {}): (input: unknown) => Accepted<T> {
   let parser: Parser | null | undefined;
   return (input) => {
     if (parser === undefined) {
       try {
-        parser = new Compiler().compile(schema as unknown as Schema);
+        parser = new Compiler(options.generateCode ?? z.core.util.allowsEval.value).compile(schema as unknown as Schema);
       } catch {
         // A kind this file does not model (UnsupportedSchema), or a schema zod itself would
         // refuse when parsing: either way zod parses every value, as without this file.
@@ -68,7 +99,13 @@ export function compileAcceptingParser<T>(schema: z.ZodType<T>): (input: unknown
     }
     if (parser === null) return undefined;
     try {
-      const value = parser(input, { outputs: new Map() });
+      let value: unknown;
+      try {
+        value = parser(input, { visited: new Set(), outputs: undefined });
+      } catch (error) {
+        if (error !== REVISITED) throw error;
+        value = parser(input, { visited: undefined, outputs: new Map() });
+      }
       return value === REJECTED ? undefined : { value: value as T };
     } catch {
       return undefined;
@@ -79,7 +116,7 @@ export function compileAcceptingParser<T>(schema: z.ZodType<T>): (input: unknown
 /** Whether {@link compileAcceptingParser} can compile `schema` (else every value goes to zod). */
 export function hasAcceptingParser(schema: z.ZodType): boolean {
   try {
-    new Compiler().compile(schema as unknown as Schema);
+    new Compiler(false).compile(schema as unknown as Schema);
     return true;
   } catch (error) {
     if (error instanceof UnsupportedSchema) return false;
@@ -95,21 +132,30 @@ const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
 /**
  * A container's parse, memoized per input as zod's memoizer does it when `memoize` (failures
  * too: parsing is deterministic). Only a recursive schema can meet its own input again inside
- * it (a cycle), and those are memoized: the in-progress mark catches every cycle.
+ * it (a cycle), and those are memoized: the in-progress mark catches every cycle. Like zod's
+ * memoizer, it tracks objects only (a primitive is never shared). In the first pass it only
+ * notes the input (see {@link ParseState}).
  */
-function container(schema: Schema, memoize: boolean, parse: (input: object, state: ParseState) => unknown): Parser {
-  if (!memoize) return parse as Parser;
+function container(schema: Schema, memoize: boolean, parse: Parser): Parser {
+  if (!memoize) return parse;
   return (input, state) => {
-    let outputs = state.outputs.get(schema);
-    if (!outputs) state.outputs.set(schema, (outputs = new Map()));
-    const known = outputs.get(input as object);
+    if (typeof input !== 'object' || input === null) return parse(input, state);
+    const visited = state.visited;
+    if (visited) {
+      const size = visited.size;
+      if (visited.add(input).size === size) throw REVISITED;
+      return parse(input, state);
+    }
+    let outputs = state.outputs!.get(schema);
+    if (!outputs) state.outputs!.set(schema, (outputs = new Map()));
+    const known = outputs.get(input);
     if (known !== undefined) {
       if (known === IN_PROGRESS) throw UNSURE;
       return known;
     }
-    outputs.set(input as object, IN_PROGRESS);
-    const value = parse(input as object, state);
-    outputs.set(input as object, value);
+    outputs.set(input, IN_PROGRESS);
+    const value = parse(input, state);
+    outputs.set(input, value);
     return value;
   };
 }
@@ -136,9 +182,115 @@ interface Internals {
 
 const internals = (schema: Schema): Internals => (schema as unknown as { _zod: Internals })._zod;
 
+/** A property of an object schema, as its parse needs it. */
+interface ObjectField {
+  key: string;
+  /** Parses the property's value, present or not. */
+  parse: Parser;
+  /** How zod treats the key's absence: leave it out, reject the object, or parse `undefined`. */
+  absence: 'omit' | 'reject' | 'parse';
+  /** For a bare `.optional()` property: the inner parser, for any value but `undefined`. */
+  parseDefined?: Parser;
+}
+
+/**
+ * An object schema's parse, written out as the source of a function of its own: every property
+ * is read, tested and written with a literal key, so V8's inline caches at each of those sites
+ * see the objects of this one schema (a few shapes). One closure shared by every object schema
+ * reads and writes with variable keys on objects of every shape: its sites go megamorphic, and
+ * in a compile run, where the rest of the compiler churns V8's stub cache, that made the walk
+ * ~10x slower than the same walk in isolation. Keys become JSON string literals; the parsers
+ * and the known-key set are passed in, never written into the source.
+ *
+ * The same semantics as {@link interpretedObjectParser} (kept for runtimes that refuse to
+ * compile code, and tested against this one), which reads as the specification.
+ */
+function generatedObjectParser(fields: readonly ObjectField[], known: ReadonlySet<string> | undefined): Parser {
+  const parsers: Parser[] = [];
+  const use = (parser: Parser) => `parse${parsers.push(parser) - 1}`;
+  const body: string[] = [];
+  if (known) body.push('for (const key in input) if (!known.has(key)) return REJECTED;');
+  body.push('const output = {};', 'let value;');
+  for (const { key, parse, absence, parseDefined } of fields) {
+    const k = JSON.stringify(key);
+    if (absence === 'reject') {
+      body.push(
+        `value = input[${k}];`,
+        `if (value === undefined && !(${k} in input)) return REJECTED;`,
+        `value = ${use(parse)}(value, state);`,
+        'if (value === REJECTED) return REJECTED;',
+        `output[${k}] = value;`,
+      );
+    } else if (absence === 'omit') {
+      body.push(`value = input[${k}];`);
+      if (parseDefined) {
+        body.push(
+          'if (value !== undefined) {',
+          `  value = ${use(parseDefined)}(value, state);`,
+          '  if (value === REJECTED) return REJECTED;',
+          `  output[${k}] = value;`,
+          `} else if (${k} in input) output[${k}] = undefined;`,
+        );
+      } else {
+        body.push(
+          `if (value !== undefined || ${k} in input) {`,
+          `  value = ${use(parse)}(value, state);`,
+          '  if (value === REJECTED) return REJECTED;',
+          `  output[${k}] = value;`,
+          '}',
+        );
+      }
+    } else {
+      body.push(
+        `value = ${use(parse)}(input[${k}], state);`,
+        'if (value === REJECTED) return REJECTED;',
+        `if (value !== undefined || ${k} in input) output[${k}] = value;`,
+      );
+    }
+  }
+  body.push('return output;');
+  const source = [
+    '"use strict";',
+    ...parsers.map((_, index) => `const parse${index} = parsers[${index}];`),
+    'return function parseObject(input, state) {',
+    '  if (typeof input !== "object" || input === null || Array.isArray(input)) return REJECTED;',
+    ...body.map((line) => `  ${line}`),
+    '};',
+  ].join('\n');
+  return new Function('REJECTED', 'known', 'parsers', source)(REJECTED, known, parsers) as Parser;
+}
+
+/** An object schema's parse as one closure over its fields (zod's object parse, accepting only). */
+function interpretedObjectParser(fields: readonly ObjectField[], known: ReadonlySet<string> | undefined): Parser {
+  return (object, state) => {
+    if (!isObject(object)) return REJECTED;
+    const input = object;
+    // zod's strict check walks `for...in` too (inherited enumerable keys are unknown keys).
+    if (known) for (const key in input) if (!known.has(key)) return REJECTED;
+    const output: Record<string, unknown> = {};
+    for (const { key, parse, absence } of fields) {
+      const present = key in input;
+      if (!present && absence !== 'parse') {
+        if (absence === 'reject') return REJECTED;
+        continue;
+      }
+      const value = parse(input[key], state);
+      if (value === REJECTED) return REJECTED;
+      if (present || value !== undefined) output[key] = value;
+    }
+    return output;
+  };
+}
+
 class Compiler {
   /** One parser per schema instance; recursive schemas meet their own forwarding parser. */
   readonly #parsers = new Map<Schema, Parser>();
+  /** Whether object parsers are generated code (see {@link generatedObjectParser}). */
+  readonly #generateCode: boolean;
+
+  constructor(generateCode: boolean) {
+    this.#generateCode = generateCode;
+  }
 
   compile(schema: Schema): Parser {
     const known = this.#parsers.get(schema);
@@ -162,16 +314,29 @@ class Compiler {
       const when = checkZod.def.when as ((payload: unknown) => boolean) | undefined;
       return { run, when };
     });
+    // One payload per schema, reused: zod's checks read and write it only while they run (an
+    // async one, which could write later, hands the value to zod and the payload is dropped).
+    // While it is in use (a check that parses again), a call makes its own.
+    let spare: CheckPayload | undefined = { value: undefined, issues: [] };
     return (input, state) => {
       const value = parse(input, state);
       if (value === REJECTED) return REJECTED;
-      const payload = { value, issues: [] as unknown[] };
+      const payload = spare ?? { value, issues: [] };
+      spare = undefined;
+      payload.value = value;
       for (const { run, when } of runs) {
         if (when && !when(payload)) continue;
         if (run(payload) instanceof Promise) throw UNSURE;
-        if (payload.issues.length > 0) return REJECTED;
+        if (payload.issues.length > 0) {
+          payload.issues = [];
+          spare = payload;
+          return REJECTED;
+        }
       }
-      return payload.value;
+      const checked = payload.value;
+      payload.value = undefined;
+      spare = payload;
+      return checked;
     };
   }
 
@@ -263,36 +428,28 @@ class Compiler {
     const catchall = def.catchall as Schema | undefined;
     const strict = catchall !== undefined;
     if (strict && internals(catchall).def.type !== 'never') throw new UnsupportedSchema('a catchall');
-    const known = new Set(keys);
-    const fields = keys.map((key) => {
-      const field = internals(shape[key]!);
+    const fields = keys.map((key): ObjectField => {
+      const fieldSchema = shape[key]!;
+      const field = internals(fieldSchema);
       // zod's object parse (handlePropertyResult): how a key's absence is treated.
-      let absence: 'omit' | 'reject' | 'parse';
+      let absence: ObjectField['absence'];
       if (field.optin === undefined) absence = 'reject';
       else if (field.optin === 'optional') absence = field.optout === 'optional' ? 'omit' : 'parse';
       else throw new UnsupportedSchema('a defaulted property');
-      return { key, parse: this.compile(shape[key]!), absence };
+      const parse = this.compile(fieldSchema);
+      const parseDefined = this.#plainOptionalInner(fieldSchema);
+      return parseDefined ? { key, parse, absence, parseDefined } : { key, parse, absence };
     });
-    const parse = container(schema, memoizedByZod(schema), (object, state) => {
-      const input = object as Record<string, unknown>;
-      if (strict) {
-        // zod's strict check walks `for...in` too (inherited enumerable keys are unknown keys).
-        for (const key in input) if (!known.has(key)) return REJECTED;
-      }
-      const output: Record<string, unknown> = {};
-      for (const { key, parse, absence } of fields) {
-        const present = key in input;
-        if (!present && absence !== 'parse') {
-          if (absence === 'reject') return REJECTED;
-          continue;
-        }
-        const value = parse(input[key], state);
-        if (value === REJECTED) return REJECTED;
-        if (present || value !== undefined) output[key] = value;
-      }
-      return output;
-    });
-    return (input, state) => (isObject(input) ? parse(input, state) : REJECTED);
+    const known = strict ? new Set(keys) : undefined;
+    const parse = this.#generateCode ? generatedObjectParser(fields, known) : interpretedObjectParser(fields, known);
+    return container(schema, memoizedByZod(schema), parse);
+  }
+
+  /** The inner parser of a bare `.optional()` (no checks of its own), which parses every value but `undefined`. */
+  #plainOptionalInner(schema: Schema): Parser | undefined {
+    const zod = internals(schema);
+    if (zod.def.type !== 'optional' || zod.traits.has('$ZodCheck') || (zod.def.checks?.length ?? 0) > 0) return undefined;
+    return this.compile(zod.def.innerType as Schema);
   }
 
   #union(options: Parser[]): Parser {
@@ -322,11 +479,21 @@ class Compiler {
         } else byValue.set(value, this.compile(option));
       }
     }
-    return (input, state) => {
-      if (!isObject(input)) return REJECTED;
-      const option = byValue.get(input[discriminator]);
-      return option ? option(input, state) : REJECTED;
-    };
+    if (!this.#generateCode) {
+      return (input, state) => {
+        if (!isObject(input)) return REJECTED;
+        const option = byValue.get(input[discriminator]);
+        return option ? option(input, state) : REJECTED;
+      };
+    }
+    // Generated, so that the discriminator is read with a literal key (see generatedObjectParser).
+    const source = `"use strict";
+      return function parseDiscriminatedUnion(input, state) {
+        if (typeof input !== "object" || input === null || Array.isArray(input)) return REJECTED;
+        const option = byValue.get(input[${JSON.stringify(discriminator)}]);
+        return option ? option(input, state) : REJECTED;
+      };`;
+    return new Function('REJECTED', 'byValue', source)(REJECTED, byValue) as Parser;
   }
 
   #record(schema: Schema): Parser {
@@ -338,7 +505,7 @@ class Compiler {
     const numeric = z.core.regexes.number;
     const parse = container(schema, memoizedByZod(schema), (input, state) => {
       const output: Record<PropertyKey, unknown> = {};
-      for (const key of Reflect.ownKeys(input)) {
+      for (const key of Reflect.ownKeys(input as object)) {
         if (key === '__proto__' || !propertyIsEnumerable.call(input, key)) continue;
         let outKey = parseKey(key, state);
         // zod retries a numeric string key as a number.

@@ -5,7 +5,7 @@
  * path is silently off); and it hands everything else to zod.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PipelineSchema, type Pipeline } from '../../src/model/schema.ts';
 import { compileAcceptingParser, hasAcceptingParser } from '../../src/validate/accepting-parser.ts';
@@ -15,7 +15,12 @@ import { deploy } from '../lower/fixtures/deploy.ts';
 import { kitchenSink } from '../lower/fixtures/kitchen-sink.ts';
 import { oddStrings } from '../lower/fixtures/odd-strings.ts';
 
-const accept = compileAcceptingParser(PipelineSchema);
+/** Object schemas as generated functions (the default where the runtime allows it), and as closures. */
+const PARSERS = [
+  ['generated code', compileAcceptingParser(PipelineSchema, { generateCode: true })],
+  ['closures', compileAcceptingParser(PipelineSchema, { generateCode: false })],
+] as const;
+let accept: (typeof PARSERS)[number][1] = PARSERS[0][1];
 
 /**
  * Everything about a value a consumer could observe: types, key order, `undefined` values,
@@ -71,7 +76,11 @@ const copy = (value: unknown): unknown => structuredClone(value);
 /** A deep copy as the loader's JSON transfer makes it: a tree, nothing shared. */
 const tree = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
-describe('accepting parser', () => {
+describe.each(PARSERS)('accepting parser (%s)', (_mode, parser) => {
+  beforeEach(() => {
+    accept = parser;
+  });
+
   it('compiles the pipeline schema (else every pipeline goes through zod)', () => {
     expect(hasAcceptingParser(PipelineSchema)).toBe(true);
   });
@@ -149,5 +158,85 @@ describe('accepting parser', () => {
     expect(compileAcceptingParser(modelled)({ a: 'yy', b: [1] })).toEqual({ value: { a: 'yy', b: [1] } });
     expect(compileAcceptingParser(modelled)({ a: 'y' })).toBeUndefined();
     expect(compileAcceptingParser(modelled)({ a: 'yy', b: [1.5] })).toBeUndefined();
+  });
+});
+
+describe.each([true, false])('accepting parser on small schemas (generated code: %s)', (generateCode) => {
+  /** Whether the fast path accepted `input`; when it did, zod accepts it too, with the same value. */
+  const agrees = (schema: z.ZodType, input: unknown): boolean => {
+    const fast = compileAcceptingParser(schema, { generateCode })(input);
+    if (fast === undefined) return false;
+    const zod = schema.safeParse(input);
+    expect(zod.success).toBe(true);
+    expect(anatomy(fast.value)).toBe(anatomy(zod.data));
+    return true;
+  };
+
+  it('treats absent, undefined, valid and invalid properties of every kind as zod does, in any key order', () => {
+    // One property per way zod treats a key's absence: required, a bare optional, an optional
+    // with a check of its own, and one whose parse runs on absence (optional in, not out).
+    const schema = z.strictObject({
+      required: z.string(),
+      optional: z.string().min(2).optional(),
+      checkedOptional: z.string().optional().refine((value) => value !== 'no'),
+      parsedWhenAbsent: z.string().optional().pipe(z.union([z.string(), z.literal(undefined)])),
+    });
+    const states: [string, unknown][] = [['absent', undefined], ['undefined', undefined], ['valid', 'yes'], ['invalid', 'no']];
+    const invalid = { required: 1, optional: 'n', checkedOptional: 'no', parsedWhenAbsent: 2 };
+    let accepted = 0;
+    const keys = Object.keys(schema.shape) as (keyof typeof invalid)[];
+    for (let combination = 0; combination < states.length ** keys.length; combination += 1) {
+      const entries: [string, unknown][] = [];
+      keys.forEach((key, index) => {
+        const [state, value] = states[Math.floor(combination / states.length ** index) % states.length]!;
+        if (state === 'absent') return;
+        entries.push([key, state === 'invalid' ? invalid[key] : value]);
+      });
+      for (const order of [entries, [...entries].reverse()]) {
+        const input = Object.fromEntries(order);
+        if (agrees(schema, input)) accepted += 1;
+        expect(agrees(schema, { ...input, unknown: 'x' })).toBe(false);
+        expect(agrees(schema, Object.assign(Object.create({ unknown: 'x' }), input))).toBe(false);
+      }
+    }
+    expect(accepted).toBeGreaterThan(20);
+  });
+
+  it('runs checks afresh for every value (a failed check leaves nothing behind), also when a check parses again', () => {
+    const strings = z.array(z.string().min(2));
+    expect(agrees(strings, ['aa', 'bb'])).toBe(true);
+    expect(agrees(strings, ['aa', 'b'])).toBe(false);
+    expect(agrees(strings, ['cc'])).toBe(true);
+    // A refinement that runs the same parser on a nested value while its own check is running.
+    interface Node {
+      name: string;
+      next?: Node;
+    }
+    let acceptNode: (input: unknown) => unknown = () => undefined;
+    const node: z.ZodType<Node> = z.lazy(() =>
+      z
+        .strictObject({ name: z.string().min(2), next: node.optional() })
+        .refine((value) => value.next === undefined || acceptNode(value.next) !== undefined),
+    );
+    acceptNode = compileAcceptingParser(node, { generateCode });
+    expect(agrees(node, { name: 'aa', next: { name: 'bb', next: { name: 'cc' } } })).toBe(true);
+    expect(agrees(node, { name: 'aa', next: { name: 'b' } })).toBe(false);
+    expect(agrees(node, { name: 'aa', next: { name: 'bb' } })).toBe(true);
+  });
+
+  it('gives an object met twice (shared, or in a cycle) what zod gives it', () => {
+    interface Tree {
+      label: string;
+      children: Tree[];
+    }
+    const tree: z.ZodType<Tree> = z.lazy(() => z.strictObject({ label: z.string(), children: z.array(tree) }));
+    const leaf = { label: 'leaf', children: [] };
+    const shared = { label: 'root', children: [leaf, { label: 'inner', children: [leaf] }] };
+    expect(agrees(tree, shared)).toBe(true);
+    const parsed = compileAcceptingParser(tree, { generateCode })(shared)!.value;
+    expect(parsed.children[0]).toBe(parsed.children[1]!.children[0]);
+    const cyclic: Tree = { label: 'loop', children: [] };
+    cyclic.children.push(cyclic);
+    expect(compileAcceptingParser(tree, { generateCode })(cyclic)).toBeUndefined();
   });
 });
