@@ -195,23 +195,14 @@ const POST_ORDER: readonly PostCondition[] = POST_CONDITIONS;
 const isStepLike = (value: unknown): value is Step =>
   typeof value === 'object' && value !== null && typeof (value as { step?: unknown }).step === 'string';
 
-/** Nested step lists of a block step: every array property whose items are steps (`steps`, `body`, ...). */
-function nestedStepLists(step: Step): readonly [string, Step[]][] {
-  let lists: [string, Step[]][] | undefined;
-  for (const key in step) {
-    const value = (step as Record<string, unknown>)[key];
-    if (key === 'suppressions' || !Array.isArray(value) || value.length === 0) continue;
-    if (value.every(isStepLike)) (lists ??= []).push([key, value as Step[]]);
-  }
-  return lists ?? EMPTY;
-}
 
 const pathKey = (path: ModelPath) => path.join('\u0000');
 
 /**
  * Whether a value may hold raw Groovy (a `{ $groovy }` object; in a `when`, an `expression`
  * string): a scan without allocations, so that the values holding none (most) cost no walk that
- * builds paths. It looks at everything the walk looks at, and more (nested step lists).
+ * builds paths. It looks at everything the walk looks at; like the walk, it leaves out nested step
+ * lists (their steps are indexed, and scanned, as steps of their own).
  */
 function mayHoldGroovy(value: unknown, inWhen: boolean): boolean {
   if (typeof value !== 'object' || value === null) return false;
@@ -223,12 +214,18 @@ function mayHoldGroovy(value: unknown, inWhen: boolean): boolean {
     const item = (value as Record<string, unknown>)[key];
     if (typeof item === 'string') {
       if (key === '$groovy' || (inWhen && key === 'expression')) return true;
-    } else if (key !== 'suppressions' && mayHoldGroovy(item, inWhen)) return true;
+    } else if (key !== 'suppressions' && !isStepList(item) && mayHoldGroovy(item, inWhen)) return true;
   }
   return false;
 }
 
+/** A non-empty array of steps: a nested step list (`steps`, `body`, ...) when a property holds it. */
+const isStepList = (value: unknown): value is Step[] => Array.isArray(value) && value.length > 0 && value.every(isStepLike);
+
 const EMPTY: readonly never[] = Object.freeze([]);
+
+/** Values of a stage or matrix, besides `when` and `environment`, evaluated around its steps. */
+const STAGE_VALUE_KEYS = ['input', 'options', 'agent', 'tools'] as const;
 
 /** Credentials an environment block binds (`NAME: credentials('id')`). */
 function environmentCredentials(block: EnvironmentBlockInfo): CredentialInScope[] {
@@ -301,7 +298,8 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
   const environmentBlocks: EnvironmentBlockInfo[] = [];
   const agents: AgentInfo[] = [];
   const customOptions: CustomOptionsInfo[] = [];
-  const stepsByStage = new Map<StageInfo, StepInfo[]>();
+  /** Steps of each stage, by the stage's `order`. */
+  const stepsByStage: StepInfo[][] = [];
 
   const pipelineEnvironment: EnvironmentBlockInfo[] = pipeline.environment
     ? [{ environment: pipeline.environment, path: ['environment'], stage: undefined }]
@@ -337,7 +335,7 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
 
   const push = (info: StepInfo) => {
     steps.push(info);
-    if (info.stage) stepsByStage.get(info.stage)!.push(info);
+    if (info.stage) stepsByStage[info.stage.order]!.push(info);
   };
 
   /** Registers a Groovy source and a step site for each step it calls. */
@@ -417,7 +415,7 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
         const item = record[key];
         if (kind === 'when' && key === 'expression' && typeof item === 'string') {
           addGroovy(kind, item, [...pathHere(), key], [...pathHere(), key], stage, post, enclosing);
-        } else if (typeof item === 'object' && item !== null && !(Array.isArray(item) && item.length > 0 && item.every(isStepLike))) {
+        } else if (typeof item === 'object' && item !== null && !isStepList(item)) {
           below.push(key);
           walk(item);
           below.pop();
@@ -445,7 +443,11 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
       push(info);
       let inner: readonly StepInfo[] | undefined;
       if (step.step === 'script') addGroovy('script', step.groovy, [...path, 'groovy'], path, stage, post, (inner ??= [...enclosing, info]));
-      for (const [key, nested] of nestedStepLists(step)) addSteps(nested, [...info.path, key], stage, post, (inner ??= [...enclosing, info]));
+      // Nested step lists of a block step: every array property whose items are steps (`steps`, `body`, ...).
+      for (const key in step) {
+        const nested = (step as Record<string, unknown>)[key];
+        if (key !== 'suppressions' && isStepList(nested)) addSteps(nested, [...path, key], stage, post, (inner ??= [...enclosing, info]));
+      }
     }
   };
 
@@ -461,7 +463,7 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
   const addStageValues = (holder: Record<string, unknown>, path: ModelPath, stage: StageInfo) => {
     if (holder['when']) addGroovyValues(holder['when'], [...path, 'when'], 'when', stage, undefined, []);
     if (holder['environment']) addGroovyValues(holder['environment'], [...path, 'environment'], 'environment', stage, undefined, []);
-    for (const key of ['input', 'options', 'agent', 'tools']) {
+    for (const key of STAGE_VALUE_KEYS) {
       if (holder[key]) addGroovyValues(holder[key], [...path, key], 'value', stage, undefined, []);
     }
   };
@@ -506,7 +508,7 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
       if (stage.agent !== undefined) agents.push({ agent: stage.agent, path: [...path, 'agent'], stage: info });
       if (stage.options?.custom?.length) customOptions.push({ custom: stage.options.custom, path: [...path, 'options', 'custom'] });
       stages.push(info);
-      stepsByStage.set(info, []);
+      stepsByStage.push([]);
       addStageValues(stage as unknown as Record<string, unknown>, path, info);
       if (stage.steps) addSteps(stage.steps, [...path, 'steps'], info, undefined, []);
       const inner = [...ancestors, info];
@@ -552,7 +554,7 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
     customOptions,
     strings: () => (strings ??= collectStrings(pipeline)),
     forEachString: (visit) => forEachString(pipeline, visit),
-    stepsOf: (stage) => stepsByStage.get(stage) ?? [],
+    stepsOf: (stage) => (stages[stage.order] === stage ? stepsByStage[stage.order]! : []),
     stageAt: (path) => (stageByPath ??= new Map(stages.map((stage) => [pathKey(stage.path), stage]))).get(pathKey(path)),
   };
 }

@@ -224,6 +224,16 @@ describe('delivery facts (one pass over the steps; shell scripts judged once per
 });
 
 describe('index walks', () => {
+  it("stepsOf gives a stage's own steps, and nothing for a stage of another pipeline", () => {
+    const first = indexPipeline(validPipeline(compliant()));
+    const second = indexPipeline(validPipeline(compliant()));
+    for (const stage of first.stages) {
+      expect(first.stepsOf(stage)).toEqual(first.steps.filter((s) => s.stage === stage));
+      expect(second.stepsOf(stage)).toEqual([]);
+    }
+    expect(first.stepsOf(first.stageAt(['stages', STAGE.publish])!).map((s) => s.step.step)).toEqual(['ecrPush', 'sbom', 'cosignSign']);
+  });
+
   it('forEachString visits what strings() lists, in the same order, with the same keys and paths', () => {
     const model = validPipeline(
       mutate((p) => {
@@ -262,6 +272,8 @@ describe('index walks', () => {
         ['stages', 0, 'steps', 0, 'steps', 0, 'args', 'attachments', 0, 'fields', 0, 'value'],
       ],
     ]);
+    // Groovy in a wrapper's body is found once, as the nested step's (not again as the wrapper's).
+    expect(index.steps.filter((s) => s.origin === 'groovy')).toEqual([]);
     // An `expression` key outside a `when` is an ordinary value.
     const plain = indexPipeline(validPipeline(pipeline({ stages: [{ name: 'A', steps: [{ step: 'step', name: 'x', args: { expression: 'a + b' } } as Step] }] })));
     expect(plain.groovy).toEqual([]);
