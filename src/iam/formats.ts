@@ -20,40 +20,55 @@ export function publishedPolicies(policies: PipelineIamPolicies): unknown {
 
 /**
  * `stableJson(publishedPolicies(policies))`, byte for byte, without copying the policies: their
- * documents are printed through {@link documentJsonAt} (once per document a fleet shares).
+ * documents are printed through {@link documentJsonAt} (once per document a fleet shares). The
+ * parts are joined once, so the text is flat (hashing and writing a string of many small
+ * concatenated pieces would first copy it).
  */
 export function publishedPoliciesJson(policies: PublishedIamPolicies): string {
-  return `${objectJsonAt(policies, '', (key, value, indent) => (key === 'roles' && Array.isArray(value) ? arrayJsonAt(value, indent, publishedRoleJsonAt) : stableJsonAt(value, indent)))}\n`;
+  const parts: string[] = [];
+  objectJsonInto(parts, policies, '', (key, value, indent) => {
+    if (key === 'roles' && Array.isArray(value)) arrayJsonInto(parts, value, indent, publishedRoleJsonInto);
+    else parts.push(stableJsonAt(value, indent));
+  });
+  parts.push('\n');
+  return parts.join('');
 }
 
-function publishedRoleJsonAt(role: unknown, indent: string): string {
-  if (role === null || typeof role !== 'object' || Array.isArray(role)) return stableJsonAt(role, indent);
-  return objectJsonAt(
-    role,
-    indent,
-    (key, value, inner) => ((key === 'identityPolicy' || key === 'trustPolicy') && value !== null && typeof value === 'object' ? documentJsonAt(value as PolicyDocument, inner) : stableJsonAt(value, inner)),
-    'calls',
-  );
+function publishedRoleJsonInto(parts: string[], role: unknown, indent: string): void {
+  if (role === null || typeof role !== 'object' || Array.isArray(role)) {
+    parts.push(stableJsonAt(role, indent));
+    return;
+  }
+  const entryJson = (key: string, value: unknown, inner: string) =>
+    parts.push((key === 'identityPolicy' || key === 'trustPolicy') && value !== null && typeof value === 'object' ? documentJsonAt(value as PolicyDocument, inner) : stableJsonAt(value, inner));
+  objectJsonInto(parts, role, indent, entryJson, 'calls');
 }
 
-/** An object as stableJson prints it at `indent` (keys sorted, undefined entries and `omit` left out), each entry's value printed by `entryJson`. */
-function objectJsonAt(value: object, indent: string, entryJson: (key: string, value: unknown, indent: string) => string, omit?: string): string {
+/** An object as stableJson prints it at `indent` (keys sorted, undefined entries and `omit` left out), each entry's value pushed by `entryJson`. */
+function objectJsonInto(parts: string[], value: object, indent: string, entryJson: (key: string, value: unknown, indent: string) => void, omit?: string): void {
   const inner = `${indent}  `;
-  let text = '';
+  let empty = true;
   for (const key of Object.keys(value).sort()) {
     const entry = (value as Record<string, unknown>)[key];
     if (entry === undefined || key === omit) continue;
-    text += `${text === '' ? '{\n' : ',\n'}${inner}${JSON.stringify(key)}: ${entryJson(key, entry, inner)}`;
+    parts.push(empty ? '{\n' : ',\n', inner, JSON.stringify(key), ': ');
+    entryJson(key, entry, inner);
+    empty = false;
   }
-  return text === '' ? '{}' : `${text}\n${indent}}`;
+  parts.push(empty ? '{}' : `\n${indent}}`);
 }
 
-function arrayJsonAt(items: readonly unknown[], indent: string, itemJson: (item: unknown, indent: string) => string): string {
-  if (items.length === 0) return '[]';
+function arrayJsonInto(parts: string[], items: readonly unknown[], indent: string, itemJson: (parts: string[], item: unknown, indent: string) => void): void {
+  if (items.length === 0) {
+    parts.push('[]');
+    return;
+  }
   const inner = `${indent}  `;
-  let text = '[';
-  for (let i = 0; i < items.length; i++) text += `${i === 0 ? '\n' : ',\n'}${inner}${itemJson(items[i], inner)}`;
-  return `${text}\n${indent}]`;
+  for (let i = 0; i < items.length; i++) {
+    parts.push(i === 0 ? '[\n' : ',\n', inner);
+    itemJson(parts, items[i], inner);
+  }
+  parts.push(`\n${indent}]`);
 }
 
 /** A role's name from its ARN (`arn:aws:iam::1:role/path/name` → `name`). */

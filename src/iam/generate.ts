@@ -106,13 +106,19 @@ interface AwsShellStep {
   plugin?: string;
 }
 
+/** The value of the first named argument `name` (a plain loop: the walk reads several per `withAWS` and `sh`). */
+function namedArg(statement: CallStatement, name: string): Expression | undefined {
+  for (const entry of statement.args.named) if (entry.key === name) return entry.value;
+  return undefined;
+}
+
 function stringArg(statement: CallStatement, name: string): string | undefined {
-  const value: Expression | undefined = statement.args.named.find((entry) => entry.key === name)?.value;
+  const value = namedArg(statement, name);
   return value?.type === 'String' ? value.value : undefined;
 }
 
 function numberArg(statement: CallStatement, name: string): number | undefined {
-  const value = statement.args.named.find((entry) => entry.key === name)?.value;
+  const value = namedArg(statement, name);
   return value?.type === 'Number' ? Number(value.text) : undefined;
 }
 
@@ -297,6 +303,7 @@ function resolveCalls(
   reference: ReferenceAction,
   resources: StepResources | undefined,
   options: ReadonlyMap<string, readonly string[]>,
+  literalArns: readonly string[],
   fallback: { account: string; region: string },
   label: string,
   only?: readonly string[],
@@ -307,7 +314,6 @@ function resolveCalls(
   const canonical = `${service}:${details.name}`;
   if (details.resourceTypes.length === 0) return [{ action: canonical, resources: ['*'] }];
   const fromInvocation = invocationResourceVariables(service, options);
-  const literalArns = [...options.values()].flat().filter((value) => value.startsWith('arn:'));
   const account = resources?.account ?? fallback.account;
   const region = resources?.region ?? fallback.region;
   const calls: Omit<RequiredCall, 'steps'>[] = [];
@@ -446,27 +452,29 @@ async function resolveStepCallsNow(
 ): Promise<ResolvedCall[]> {
   const invocations = script.commands.flatMap((command) => {
     const options = sharedInvocationOptions(command.text, env);
-    return command.actions.map((a) => ({ ...a, options }));
+    // The literal ARNs among the option values, read once for all the command's actions.
+    const literalArns = [...options.values()].flat().filter((value) => value.startsWith('arn:'));
+    return command.actions.map((a) => ({ ...a, options, literalArns }));
   });
   // `aws ecs tag-resource` runs only for a step with cost tags (the script skips it otherwise).
   const wanted: ((typeof invocations)[number] & { only?: string[] })[] = invocations.filter((a) => a.action !== 'ecs:TagResource' || !typed || hasTags);
   const registers = invocations.some((a) => a.action === 'ecs:RegisterTaskDefinition');
   if (registers && (resources?.passRoles?.length ?? 0) > 0) {
-    wanted.push({ action: 'iam:PassRole', condition: undefined, options: new Map() });
+    wanted.push({ action: 'iam:PassRole', condition: undefined, options: new Map(), literalArns: [] });
   }
   if (registers && hasTags) {
     // Tags given at registration need ecs:TagResource on the new revision (ECS tag-on-create authorization).
-    wanted.push({ action: 'ecs:TagResource', condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } }, options: new Map(), only: ['task-definition'] });
+    wanted.push({ action: 'ecs:TagResource', condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } }, options: new Map(), literalArns: [], only: ['task-definition'] });
   }
   const resolved: ResolvedCall[] = [];
-  for (const { action, condition, options: optionValues, only } of wanted) {
+  for (const { action, condition, options: optionValues, literalArns, only } of wanted) {
     if (action === 'iam:PassRole') {
       resolved.push(resolvedCall({ action, resourceType: 'role', resources: [...resources!.passRoles!].sort(), condition: PASS_ROLE_CONDITION }));
       continue;
     }
     const [service, name] = action.split(':') as [string, string];
     const reference = referenceActionNow(service, name) ?? (await readReferenceAction(service, name));
-    for (const call of resolveCalls(action, reference, resources, optionValues, fallback, label, only)) {
+    for (const call of resolveCalls(action, reference, resources, optionValues, literalArns, fallback, label, only)) {
       const extra = mergeConditions(call.condition, condition);
       if (extra !== undefined) call.condition = extra;
       resolved.push(resolvedCall(call));
@@ -511,8 +519,9 @@ function cloneStatement(statement: PolicyStatement): PolicyStatement {
   return copy;
 }
 
-function compareCalls(a: RequiredCall, b: RequiredCall): number {
-  return a.action === b.action ? JSON.stringify(a.resources).localeCompare(JSON.stringify(b.resources)) : a.action < b.action ? -1 : 1;
+/** The order of a role's calls: by action, then by their resources' JSON (`resourcesJson`, printed once per call, not per comparison). */
+function compareCalls(a: RequiredCall, b: RequiredCall, aResourcesJson: string, bResourcesJson: string): number {
+  return a.action === b.action ? aResourcesJson.localeCompare(bResourcesJson) : a.action < b.action ? -1 : 1;
 }
 
 function cloneDocument(document: Readonly<PolicyDocument>): PolicyDocument {
@@ -538,17 +547,14 @@ async function roleStatements(roleCalls: readonly RoleCall[]): Promise<RoleState
   const known = roleStatementsMemo.get(key);
   if (known !== undefined) return known;
   const unsorted = roleCalls.map(requiredCall);
-  const order = unsorted.map((_, i) => i).sort((a, b) => compareCalls(unsorted[a]!, unsorted[b]!));
+  const resourcesJson = unsorted.map((call) => JSON.stringify(call.resources));
+  const order = unsorted.map((_, i) => i).sort((a, b) => compareCalls(unsorted[a]!, unsorted[b]!, resourcesJson[a]!, resourcesJson[b]!));
   const identityPolicy: PolicyDocument = { Version: '2012-10-17', Statement: statementsFor(order.map((i) => unsorted[i]!)) };
   await validatePolicy(identityPolicy);
   const statements: RoleStatements = { order, identityPolicy: shareDocument(identityPolicy) };
   if (roleStatementsMemo.size >= MEMO_LIMIT) roleStatementsMemo.clear();
   roleStatementsMemo.set(key, statements);
   return statements;
-}
-
-function roleKey(aws: AwsRole): string {
-  return roleArn(aws);
 }
 
 function sortedUnique(values: Iterable<string>): string[] {
@@ -683,6 +689,9 @@ async function generatePolicies(pipeline: CompiledPipeline, options: IamOptions)
   }
   const roles = new Map<string, RoleAccumulator>();
   const trust = options.trust ?? options.config?.trust;
+  // Several `sh` of one delivery step (a deploy and its rollback) and of one `withAWS` block share these.
+  const resourcesOfStep = new Map<DeliveryStep, StepResources | undefined>();
+  const arnOfRole = new Map<AwsRole, string>();
 
   const shells = awsShellSteps(ast);
   for (const shell of shells) {
@@ -694,7 +703,9 @@ async function generatePolicies(pipeline: CompiledPipeline, options: IamOptions)
       (step !== undefined && 'environment' in step ? step.environment : undefined) ??
       (step === undefined ? ((typeof ownEnvironment === 'string' ? ownEnvironment : undefined) ?? shell.env.DEPLOY_ENV) : undefined) ??
       'build';
-    const key = `${environment}\n${roleKey(shell.aws)}`;
+    let arn = arnOfRole.get(shell.aws);
+    if (arn === undefined) arnOfRole.set(shell.aws, (arn = roleArn(shell.aws)));
+    const key = `${environment}\n${arn}`;
     const role: RoleAccumulator = roles.get(key) ?? {
       aws: shell.aws,
       environment,
@@ -707,7 +718,11 @@ async function generatePolicies(pipeline: CompiledPipeline, options: IamOptions)
     if (shell.aws.roleSessionName !== undefined) role.aws.roleSessionName = shell.aws.roleSessionName;
     const script = scriptCallsOf(shell.script);
     if (script.actions.length === 0) continue;
-    const resources = step === undefined ? undefined : stepResources(step, options.root, options.config, options.readFile);
+    let resources: StepResources | undefined;
+    if (step !== undefined) {
+      resources = resourcesOfStep.get(step);
+      if (resources === undefined && !resourcesOfStep.has(step)) resourcesOfStep.set(step, (resources = stepResources(step, options.root, options.config, options.readFile)));
+    }
     const tags: unknown = step !== undefined && 'tags' in step ? step.tags : undefined;
     const hasTags = tags !== null && typeof tags === 'object' && Object.keys(tags).length > 0;
     const label = `${pipeline.name}: ${shell.label}`;

@@ -36,8 +36,21 @@ export function stableJson(value: unknown): string {
  * of the larger value's text (JSON strings hold no raw newline, so every newline is a line break).
  */
 export function stableJsonAt(value: unknown, indent: string): string {
+  // Strings and lists of strings (a role's ARN, steps, notes) are most of what is printed: no sorted copy for them.
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value) && isStringList(value)) {
+    if (value.length === 0) return '[]';
+    const inner = `${indent}  `;
+    return `[\n${inner}${value.map((item) => JSON.stringify(item)).join(`,\n${inner}`)}\n${indent}]`;
+  }
   const text = JSON.stringify(sortKeys(value), null, 2);
   return indent === '' ? text : text.replaceAll('\n', `\n${indent}`);
+}
+
+/** Every index holds a string (a hole is not one: JSON prints it as `null`). */
+function isStringList(list: readonly unknown[]): list is string[] {
+  for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return false;
+  return true;
 }
 
 /**

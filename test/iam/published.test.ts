@@ -13,7 +13,7 @@ import { ecrPush, ecsDeploy, type Pipeline } from '../../src/dsl/index.ts';
 import { IamConfigSchema } from '../../src/iam/config.ts';
 import { publishedPolicies, publishedPoliciesJson } from '../../src/iam/formats.ts';
 import type { IamOptions, TrustOptions } from '../../src/iam/generate.ts';
-import { stableJson } from '../../src/iam/policy-document.ts';
+import { stableJson, stableJsonAt } from '../../src/iam/policy-document.ts';
 
 type GeneratorModule = typeof import('../../src/iam/generate.ts');
 
@@ -140,5 +140,21 @@ describe('publishedPoliciesJson', () => {
 
   it('prints what stableJson prints for the published form', () => {
     for (const value of cases) expect(publishedPoliciesJson(value as never)).toBe(stableJson(publishedPolicies(value as never)));
+  });
+});
+
+describe('stableJsonAt', () => {
+  const values: unknown[] = ['', 'a "b"\n\u2028é', [], ['x'], ['a', 'b\\c'], [1, 'a'], ['a', undefined], [null], { b: ['x'], a: 'y' }, 0, null, true];
+  // eslint-disable-next-line no-sparse-arrays
+  values.push([, 'a'], Object.assign(['a'], { extra: 1 }));
+
+  it('prints what stableJson prints, at any indentation', () => {
+    for (const value of values) {
+      for (const indent of ['', '  ', '      ']) {
+        const nested = stableJson({ k: value });
+        expect(`{\n  "k": ${stableJsonAt(value, '  ')}\n}\n`).toBe(nested);
+        expect(stableJsonAt(value, indent)).toBe(stableJson(value).slice(0, -1).replaceAll('\n', `\n${indent}`));
+      }
+    }
   });
 });
