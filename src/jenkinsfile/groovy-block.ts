@@ -176,19 +176,21 @@ function linesStartingInStrings(text: string, lines: readonly string[]): boolean
 }
 
 /**
- * Whether `line` is known to lex alone to its end without error, contains no backslash or line
- * break, does not start with `#!`, and has no slash or double quote outside a single-quoted
- * string literal (`'…'`). Such lines lex in any sequence exactly as they lex alone:
+ * Whether `line` is known to lex alone to its end without error, contains no line break, does not
+ * start with `#!`, and has no slash or double quote outside a single-quoted string literal
+ * (`'…'`) and no backslash but in a simple escape in one (`\'`, `\\`, `\n`, ...; not `\u`).
+ * Such lines lex in any sequence exactly as they lex alone:
  * - a slash outside a string starts a comment, a slashy or dollar-slashy string or a division,
  *   the only tokens whose lexing depends on the token before; inside a single-quoted string it is
  *   content, and where such a string starts does not depend on the token before;
  * - without `"` outside one there is no GString, so a line that lexes alone leaves no string
  *   open: a single-quoted string cannot reach the end of the text without an error;
- * - without a backslash there is no line continuation and no `\uXXXX` translation;
+ * - a backslash only in a simple escape makes no line continuation and no `\uXXXX` translation
+ *   (it and the character after it pair up the same way in the whole text);
  * - `#!` is a comment only at the very start of a text.
  * What else the lexer carries from line to line (bracket depth, the previous token) only decides
  * whether a line break is a token or which keyword an identifier is. Lines the scan leaves to the
- * lexer count only without any slash or double quote at all.
+ * lexer count only without any slash, double quote or backslash at all.
  *
  * @internal exported for the property test that checks this against the lexer.
  */
@@ -222,6 +224,9 @@ const DIGIT_9 = 0x39;
 const BACKSLASH = 0x5c;
 const NON_CHARACTER_FFFF = 0xffff;
 
+/** The characters after a backslash in a simple escape of a quoted string (groovy-lexer.ts `escape`). */
+const SIMPLE_ESCAPES: ReadonlySet<number> = new Set([...'nrtbf"\'\\$'].map((c) => c.charCodeAt(0)));
+
 /** ASCII characters that are Groovy operators on their own (OPERATORS in groovy-lexer.ts), so any run of them lexes. */
 const OPERATOR_CHARS: ReadonlySet<number> = new Set([...'()[]{},;:?!=+-*%<>&|^~@.'].map((c) => c.charCodeAt(0)));
 
@@ -230,12 +235,12 @@ const isAsciiIdentifierPart = (c: number): boolean => isAsciiIdentifierStart(c) 
 
 /**
  * {@link isStandaloneCodeLine} by one scan of the line, where it can tell without the lexer:
- * `false` for a backslash or line break anywhere, a slash or double quote outside the complete
+ * `false` for a line break anywhere, a slash, double quote or backslash outside the complete
  * single-quoted strings it has read, or a leading `#!`; `true` for a line made only of spaces,
  * tabs, ASCII identifiers and keywords, decimal integers without suffix (`0` or not starting with
  * 0), single-character operators and complete single-quoted strings (`'…'`, `''`; a slash or
- * double quote in them is content), each of which the lexer reads without error whatever stands
- * next to it; `undefined` for anything else (the lexer decides).
+ * double quote in them is content, a backslash only in a simple escape), each of which the lexer
+ * reads without error whatever stands next to it; `undefined` for anything else (the lexer decides).
  *
  * @internal exported for the property test that checks it against the lexer.
  */
@@ -260,7 +265,9 @@ export function scanStandaloneCodeLine(line: string): boolean | undefined {
       let close = i + 1;
       for (; close < n; close++) {
         const d = line.charCodeAt(close);
-        if (d === QUOTE || d === BACKSLASH || d === NON_CHARACTER_FFFF || d === CR || d === LF) break;
+        // A simple escape (`\'`, `\\`, `\n`, ...) is two characters of content; `\u` and octal escapes are the lexer's.
+        if (d === BACKSLASH && close + 1 < n && SIMPLE_ESCAPES.has(line.charCodeAt(close + 1))) close++;
+        else if (d === QUOTE || d === BACKSLASH || d === NON_CHARACTER_FFFF || d === CR || d === LF) break;
       }
       if (close < n && line.charCodeAt(close) === QUOTE) i = close + 1;
       else {

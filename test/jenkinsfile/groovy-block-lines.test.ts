@@ -12,7 +12,7 @@ const STRING_TOKENS = new Set(['STRING', 'GSTRING_START', 'GSTRING_MIDDLE', 'GST
 
 /** Pieces of Groovy: mostly code and complete literals, sometimes what opens a string, comment or GString. */
 const codePiece = fc.constantFrom(
-  "''", "'a/b'", "'//x'", "'/*'", `'say "hi"'`, "'''a'''", "'a b'", "'#x'", "'$x'", '{', '}', '(', ')', '[', ']', '$', 'a', 'def', 'as', 'in', 'x.y', '1', '0x1', '1.5', ' ', '\t', '+', '=', '?:', ',', '.', '@', 'é', '#', '!',
+  "''", "'a/b'", "'//x'", "'/*'", `'say "hi"'`, "'it\\'s'", "'a\\\\'", "'\\n\\$x'", "'\\\\u0041'", "'''a'''", "'a b'", "'#x'", "'$x'", '{', '}', '(', ')', '[', ']', '$', 'a', 'def', 'as', 'in', 'x.y', '1', '0x1', '1.5', ' ', '\t', '+', '=', '?:', ',', '.', '@', 'é', '#', '!',
 );
 const riskyPiece = fc.constantFrom("'", "'''", '\uffff', '"', '"${x}"', '/', '//', '/*', '*/', '$/', '/$', '\\', '\\u0041', '#!', '0x', '1.', '1e', '09', '${');
 const piece = fc.oneof({ arbitrary: codePiece, weight: 6 }, { arbitrary: riskyPiece, weight: 1 });
@@ -52,13 +52,17 @@ describe('bodies whose lines each lex alone as code', () => {
 const lexesAloneAsCode = (line: string): boolean =>
   !/[/"\\\r\n]/.test(line) && !line.startsWith('#!') && !lexGroovy(new SourceText(line)).tokens.some((t) => t.type === 'ERROR');
 
-/** The scan's definition: as lexesAloneAsCode, but a slash or double quote may stand inside a '…' literal. */
+/**
+ * The scan's definition: as lexesAloneAsCode, but a slash, double quote or backslash may stand
+ * inside a '…' literal.
+ */
 const lexesAloneAsCodeWithQuotedSlashes = (line: string): boolean => {
-  if (/[\\\r\n]/.test(line) || line.startsWith('#!')) return false;
+  // A translated \uXXXX would change the text before lexing.
+  if (/[\r\n]/.test(line) || line.startsWith('#!') || new SourceText(line).chars !== line) return false;
   const tokens = lexGroovy(new SourceText(line)).tokens;
   if (tokens.some((t) => t.type === 'ERROR')) return false;
   const insideSingleQuoted = (index: number) => tokens.some((t) => t.type === 'STRING' && t.stringKind === 'single' && t.start < index && index < t.end - 1);
-  return [...line].every((c, index) => (c !== '/' && c !== '"') || insideSingleQuoted(index));
+  return [...line].every((c, index) => (c !== '/' && c !== '"' && c !== '\\') || insideSingleQuoted(index));
 };
 
 describe('the scan that tells standalone code lines without the lexer', () => {
@@ -66,7 +70,7 @@ describe('the scan that tells standalone code lines without the lexer', () => {
   const scanPiece = fc.constantFrom(
     "''", "'a b'", "'#x $y é'", "'''", "'", 'a', 'x1', '$x', '_', 'def', 'as', '0', '1', '10', '007', '08', '0x1F', '1L', '1g', '1.5', '1e3', '1e', '1_0',
     '9.', ' ', '\t', '\f', '(', ')', '[', ']', '{', '}', ',', ';', ':', '?', '!', '=', '+', '-', '*', '%', '<', '>', '&', '|', '^', '~', '@', '.',
-    '..<', '?.', '#', '#!', '`', 'é', '\uffff', '/', '"', '\\', '\u0041', '\r', "'a/b'", `'x"y'`, "'//'", "'/*'",
+    '..<', '?.', '#', '#!', '`', 'é', '\uffff', '/', '"', '\\', '\u0041', '\r', "'a/b'", `'x"y'`, "'//'", "'/*'", "'it\\'s'", "'a\\\\'", "'\\n\\t\\$'", "'\\u0041'", "'\\q'", "'\\0'", "'\\\\u0041'",
   );
   const scanLine = fc.array(scanPiece, { maxLength: 10 }).map((pieces) => pieces.join(''));
 
@@ -101,7 +105,10 @@ describe('the scan that tells standalone code lines without the lexer', () => {
       expect(scanStandaloneCodeLine(line)).toBeUndefined();
       expect(isStandaloneCodeLine(line)).toBe(lexesAloneAsCode(line));
     }
-    for (const line of ['a / b', 'x = "y"', 'a \\', '#!groovy', "s = 'a' / 2", "s = 'a\\/b'"]) expect(scanStandaloneCodeLine(line)).toBe(false);
+    for (const line of ['a / b', 'x = "y"', 'a \\', '#!groovy', "s = 'a' / 2", "s = 'a' \\ 'b'"]) expect(scanStandaloneCodeLine(line)).toBe(false);
+    // A backslash in a simple escape is content too; a unicode escape is the lexer's.
+    expect(scanStandaloneCodeLine("error('CHANGE_ID \\'' + id + '\\' does not match')")).toBe(true);
+    expect(scanStandaloneCodeLine("s = 'caf\\u00e9'")).toBe(false);
     // A slash or double quote inside a single-quoted string is content.
     expect(scanStandaloneCodeLine(`archiveArtifacts(artifacts: 'reports/junit/*.xml', label: 'say "hi"')`)).toBe(true);
   });
