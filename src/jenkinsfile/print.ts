@@ -33,7 +33,6 @@ import type {
   GroovyBlock,
   JenkinsfileAst,
   MapEntry,
-  NodeMeta,
   Statement,
 } from './ast.ts';
 import {
@@ -81,23 +80,11 @@ function indentation(level: number): string {
   return indents[level]!;
 }
 
-/** The node a piece of output is credited to: the nearest node with an origin, and its depth. */
-interface Attribution {
-  origin: Origin | undefined;
-  depth: number;
-}
-
-const NO_ATTRIBUTION: Attribution = { origin: undefined, depth: -1 };
-
-function attribute(node: NodeMeta, parent: Attribution, depth: number): Attribution {
-  return node.origin !== undefined ? { origin: node.origin, depth } : parent;
-}
-
-/** Physical lines ended by LFs inside a piece, credited alike: `count` lines of `text`. */
+/** Physical lines ended by LFs inside a piece: `count` lines of `text`, credited to `origin` (else to the line's owner). */
 interface EndedLines {
   text: string;
   count: number;
-  credit: Attribution | undefined;
+  origin: Origin | undefined;
 }
 
 /** Number of LFs in `text` from `start` (inclusive) to `end` (exclusive). */
@@ -125,9 +112,12 @@ function normalizeLineEndings(text: string): string {
 export function printJenkinsfile(ast: JenkinsfileAst): PrintedJenkinsfile {
   const printer = new Printer();
   if (ast.prologue) printer.verbatim(ast.prologue);
-  printer.statement(ast.pipeline, 0, NO_ATTRIBUTION, 0);
+  printer.statement(ast.pipeline, 0, undefined, -1, 0);
   if (ast.epilogue) printer.verbatim(ast.epilogue);
-  return { text: `${printer.lines.join('\n')}\n`, lineOrigins: printer.origins };
+  // An empty last chunk gives the final LF: join returns one flat string, which the header's hash
+  // and the write read as it is (appending the LF afterwards made a rope each had to flatten).
+  printer.lines.push('');
+  return { text: printer.lines.join('\n'), lineOrigins: printer.origins };
 }
 
 /**
@@ -137,6 +127,10 @@ export function printJenkinsfile(ast: JenkinsfileAst): PrintedJenkinsfile {
  * multi-line literal). Each physical line is credited to the deepest attributed piece with text
  * on it (the first among equally deep ones; an empty line inside a piece counts as text), else
  * to the line's owner.
+ *
+ * A piece is credited to the nearest node with an origin: the methods take that `origin` and the
+ * depth of its node (`originDepth`, -1 for none) as two arguments, not as an object per node (a
+ * fleet prints hundreds of thousands of nodes; those objects were much of the printer's garbage).
  */
 class Printer {
   /** Output chunks, joined with LF: a chunk is one physical line, or several (with their LFs). */
@@ -147,8 +141,9 @@ class Printer {
   private done: EndedLines[] = [];
   /** Text of the current physical line. */
   private text = '';
-  /** Deepest attributed piece with text on the current physical line. */
-  private credit: Attribution | undefined;
+  /** Origin of the deepest attributed piece with text on the current physical line, and its depth (-1: none yet). */
+  private creditOrigin: Origin | undefined = undefined;
+  private creditDepth = -1;
 
   /** Verbatim Groovy lines, credited to no node. */
   verbatim(text: string): void {
@@ -158,219 +153,251 @@ class Printer {
     for (let n = lineBreaks(lines); n >= 0; n--) this.origins.push(undefined);
   }
 
-  private put(text: string, by: Attribution): void {
+  /** Appends a piece that contains no LF (most pieces: names, punctuation, one-line literals). */
+  private putLine(text: string, origin: Origin | undefined, originDepth: number): void {
+    this.text += text;
+    if (origin !== undefined && originDepth > this.creditDepth && text !== '') {
+      this.creditOrigin = origin;
+      this.creditDepth = originDepth;
+    }
+  }
+
+  /** Appends a piece that may contain LFs. */
+  private put(text: string, origin: Origin | undefined, originDepth: number): void {
     const firstBreak = text.indexOf('\n');
     if (firstBreak === -1) {
-      this.text += text;
-      if (text !== '' && by.origin !== undefined && (this.credit === undefined || by.depth > this.credit.depth)) this.credit = by;
+      this.putLine(text, origin, originDepth);
       return;
     }
     // The piece ends the current physical line, fills whole lines, and starts the next one: its
     // whole lines are kept as one chunk (a script of hundreds of lines is not split).
     const lastBreak = text.lastIndexOf('\n');
-    const head = text.slice(0, firstBreak);
-    this.text += head;
-    if (head !== '' && by.origin !== undefined && (this.credit === undefined || by.depth > this.credit.depth)) this.credit = by;
-    this.done.push({ text: this.text, count: 1, credit: this.credit });
+    this.putLine(text.slice(0, firstBreak), origin, originDepth);
+    this.done.push({ text: this.text, count: 1, origin: this.creditOrigin });
     if (lastBreak > firstBreak) {
       // Every whole line is the piece's text (an empty one counts as text).
       const count = lineBreaks(text, firstBreak + 1, lastBreak) + 1;
-      this.done.push({ text: text.slice(firstBreak + 1, lastBreak), count, credit: by.origin !== undefined ? by : undefined });
+      this.done.push({ text: text.slice(firstBreak + 1, lastBreak), count, origin });
     }
     this.text = text.slice(lastBreak + 1);
-    this.credit = this.text !== '' && by.origin !== undefined ? by : undefined;
+    const credited = this.text !== '' && origin !== undefined;
+    this.creditOrigin = credited ? origin : undefined;
+    this.creditDepth = credited ? originDepth : -1;
   }
 
   /** Ends the current logical line: its first physical line is indented unless empty. */
-  private endLine(indent: number, owner: Attribution): void {
+  private endLine(indent: number, ownerOrigin: Origin | undefined): void {
     let first = true;
     if (this.done.length > 0) {
       for (const ended of this.done) {
         this.lines.push(first && ended.text !== '' ? indentation(indent) + ended.text : ended.text);
-        const origin = (ended.credit ?? owner).origin;
+        const origin = ended.origin ?? ownerOrigin;
         for (let n = ended.count; n > 0; n--) this.origins.push(origin);
         first = false;
       }
       this.done = [];
     }
     this.lines.push(first && this.text !== '' ? indentation(indent) + this.text : this.text);
-    this.origins.push((this.credit ?? owner).origin);
+    this.origins.push(this.creditOrigin ?? ownerOrigin);
     this.text = '';
-    this.credit = undefined;
+    this.creditOrigin = undefined;
+    this.creditDepth = -1;
   }
 
-  /** A whole line of one piece. */
-  private line(indent: number, text: string, by: Attribution): void {
-    this.put(text, by);
-    this.endLine(indent, by);
+  /** A whole line of one piece without LF. */
+  private line(indent: number, text: string, origin: Origin | undefined, originDepth: number): void {
+    this.putLine(text, origin, originDepth);
+    this.endLine(indent, origin);
   }
 
-  statement(node: Statement, indent: number, parent: Attribution, depth: number): void {
-    const by = attribute(node, parent, depth);
+  /**
+   * @param parentOrigin origin of the nearest ancestor with one, a node at depth `parentDepth`
+   *   (-1: none).
+   * @param depth the node's depth in the AST.
+   */
+  statement(node: Statement, indent: number, parentOrigin: Origin | undefined, parentDepth: number, depth: number): void {
+    const own = node.origin;
+    const origin = own !== undefined ? own : parentOrigin;
+    const originDepth = own !== undefined ? depth : parentDepth;
     switch (node.type) {
       case 'Call':
-        this.call(node, indent, by, depth);
+        this.call(node, indent, origin, originDepth, depth);
         return;
       case 'Assignment':
-        requireIdentifier(node.name, 'assignment target', by);
-        this.put(`${node.name} = `, by);
-        this.expression(node.value, by, depth + 1, false);
-        this.endLine(indent, by);
+        requireIdentifier(node.name, 'assignment target', origin);
+        this.putLine(node.name, origin, originDepth);
+        this.putLine(' = ', origin, originDepth);
+        this.expression(node.value, origin, originDepth, depth + 1, false);
+        this.endLine(indent, origin);
         return;
       case 'GroovyBlock':
-        this.groovyBlock(node, indent, by);
+        this.groovyBlock(node, indent, origin, originDepth);
         return;
       case 'Comment':
         if (/[\r\n\uffff]|\\u/.test(node.text)) {
           throw new JenkinsfilePrintError(
             `comment ${JSON.stringify(node.text)} contains a line break, U+FFFF or a \\u escape (Groovy would translate it before lexing)`,
-            by.origin,
+            origin,
           );
         }
-        this.line(indent, node.text === '' ? '//' : `// ${node.text}`, by);
+        this.line(indent, node.text === '' ? '//' : `// ${node.text}`, origin, originDepth);
         return;
       default:
-        throw new JenkinsfilePrintError(`unknown statement type ${JSON.stringify((node as { type: unknown }).type)}`, by.origin);
+        throw new JenkinsfilePrintError(`unknown statement type ${JSON.stringify((node as { type: unknown }).type)}`, origin);
     }
   }
 
-  private call(node: CallStatement, indent: number, by: Attribution, depth: number): void {
-    requireIdentifier(node.name, 'call name', by);
-    const hasArgs = node.args.positional.length > 0 || node.args.named.length > 0;
-    this.put(node.name, by);
-    if (node.body === undefined) {
-      if (!hasArgs) this.put('()', by);
+  private call(node: CallStatement, indent: number, origin: Origin | undefined, originDepth: number, depth: number): void {
+    requireIdentifier(node.name, 'call name', origin);
+    const args = node.args;
+    const hasArgs = args.positional.length > 0 || args.named.length > 0;
+    this.putLine(node.name, origin, originDepth);
+    const body = node.body;
+    if (body === undefined) {
+      if (!hasArgs) this.putLine('()', origin, originDepth);
       // `GenericTrigger token: 'x'` would read as a declaration of a variable of type GenericTrigger.
-      else if (!startsWithCapital(node.name) && commandStyleIsUnambiguous(node.args)) {
-        this.put(' ', by);
-        this.argumentList(node.args, by, depth, true);
+      else if (!startsWithCapital(node.name) && commandStyleIsUnambiguous(args)) {
+        this.putLine(' ', origin, originDepth);
+        this.argumentList(args, origin, originDepth, depth, true);
       } else {
-        this.put('(', by);
-        this.argumentList(node.args, by, depth, true);
-        this.put(')', by);
+        this.putLine('(', origin, originDepth);
+        this.argumentList(args, origin, originDepth, depth, true);
+        this.putLine(')', origin, originDepth);
       }
-      this.endLine(indent, by);
+      this.endLine(indent, origin);
       return;
     }
     if (hasArgs) {
-      this.put('(', by);
-      this.argumentList(node.args, by, depth, false);
-      this.put(')', by);
+      this.putLine('(', origin, originDepth);
+      this.argumentList(args, origin, originDepth, depth, false);
+      this.putLine(')', origin, originDepth);
     }
-    if (node.body.length === 0) {
-      this.put(' { }', by);
-      this.endLine(indent, by);
+    if (body.length === 0) {
+      this.putLine(' { }', origin, originDepth);
+      this.endLine(indent, origin);
       return;
     }
-    this.put(' {', by);
-    this.endLine(indent, by);
-    for (const child of node.body) this.statement(child, indent + 1, by, depth + 1);
-    this.line(indent, '}', by);
+    this.putLine(' {', origin, originDepth);
+    this.endLine(indent, origin);
+    for (let i = 0; i < body.length; i++) this.statement(body[i]!, indent + 1, origin, originDepth, depth + 1);
+    this.line(indent, '}', origin, originDepth);
   }
 
-  private groovyBlock(node: GroovyBlock, indent: number, by: Attribution): void {
+  private groovyBlock(node: GroovyBlock, indent: number, origin: Origin | undefined, originDepth: number): void {
     const lines = groovyBlockLines(node.source);
     if (lines.length === 0) {
-      this.line(indent, `${node.keyword} { }`, by);
+      this.line(indent, `${node.keyword} { }`, origin, originDepth);
       return;
     }
-    this.line(indent, `${node.keyword} {`, by);
+    this.line(indent, `${node.keyword} {`, origin, originDepth);
     for (const line of lines) {
       if (line.verbatim) {
         // The line continues a multi-line string literal: its text is part of the value.
         this.lines.push(line.text);
-        this.origins.push(by.origin);
+        this.origins.push(origin);
       } else {
-        this.line(indent + 1, line.text, by);
+        this.line(indent + 1, line.text, origin, originDepth);
       }
     }
-    this.line(indent, '}', by);
+    this.line(indent, '}', origin, originDepth);
   }
 
   /** Positional arguments, then named ones, comma separated. */
-  private argumentList(args: Arguments, by: Attribution, depth: number, multilineStrings: boolean): void {
-    if (args.named.length > 1) {
-      const keys = new Set<string>();
-      for (const { key } of args.named) {
-        // Groovy refuses `foo(a: 1, a: 2)` at parse time ("Duplicate named parameter").
-        if (keys.has(key)) throw new JenkinsfilePrintError(`duplicate named argument ${JSON.stringify(key)}`, by.origin);
-        keys.add(key);
-      }
+  private argumentList(args: Arguments, origin: Origin | undefined, originDepth: number, depth: number, multilineStrings: boolean): void {
+    const { positional, named } = args;
+    if (named.length > 1) requireDistinctKeys(named, origin);
+    for (let i = 0; i < positional.length; i++) {
+      if (i > 0) this.putLine(', ', origin, originDepth);
+      this.expression(positional[i]!, origin, originDepth, depth + 1, multilineStrings);
     }
-    let first = true;
-    for (const value of args.positional) {
-      if (!first) this.put(', ', by);
-      first = false;
-      this.expression(value, by, depth + 1, multilineStrings);
-    }
-    for (const entry of args.named) {
-      if (!first) this.put(', ', by);
-      first = false;
-      this.mapEntry(entry, by, depth + 1, multilineStrings);
+    for (let i = 0; i < named.length; i++) {
+      if (i > 0 || positional.length > 0) this.putLine(', ', origin, originDepth);
+      this.mapEntry(named[i]!, origin, originDepth, depth + 1, multilineStrings);
     }
   }
 
-  private mapEntry(entry: MapEntry, parent: Attribution, depth: number, multilineStrings: boolean): void {
-    const by = attribute(entry, parent, depth);
-    this.put(`${literal(groovyKeyLiteral, entry.key, by)}: `, by);
-    this.expression(entry.value, by, depth + 1, multilineStrings);
+  private mapEntry(entry: MapEntry, parentOrigin: Origin | undefined, parentDepth: number, depth: number, multilineStrings: boolean): void {
+    const own = entry.origin;
+    const origin = own !== undefined ? own : parentOrigin;
+    const originDepth = own !== undefined ? depth : parentDepth;
+    this.put(literal(groovyKeyLiteral, entry.key, origin), origin, originDepth);
+    this.putLine(': ', origin, originDepth);
+    this.expression(entry.value, origin, originDepth, depth + 1, multilineStrings);
   }
 
   /**
    * @param multilineStrings whether a String containing LF may print as a `'''` literal (only
    *   for direct arguments of a statement call without a block).
    */
-  private expression(node: Expression, parent: Attribution, depth: number, multilineStrings: boolean): void {
-    const by = attribute(node, parent, depth);
+  private expression(node: Expression, parentOrigin: Origin | undefined, parentDepth: number, depth: number, multilineStrings: boolean): void {
+    const own = node.origin;
+    const origin = own !== undefined ? own : parentOrigin;
+    const originDepth = own !== undefined ? depth : parentDepth;
     switch (node.type) {
       case 'String': {
         const write = multilineStrings && node.value.includes('\n') ? groovyMultilineStringLiteral : groovyStringLiteral;
-        this.put(literal(write, node.value, by), by);
+        this.put(literal(write, node.value, origin), origin, originDepth);
         return;
       }
       case 'Number':
-        this.put(node.text, by);
+        this.put(node.text, origin, originDepth);
         return;
       case 'Boolean':
-        this.put(node.value ? 'true' : 'false', by);
+        this.putLine(node.value ? 'true' : 'false', origin, originDepth);
         return;
       case 'Null':
-        this.put('null', by);
+        this.putLine('null', origin, originDepth);
         return;
       case 'Identifier':
-        this.put(node.name, by);
+        this.put(node.name, origin, originDepth);
         return;
       case 'Raw':
-        this.put(normalizeLineEndings(node.source), by);
+        this.put(normalizeLineEndings(node.source), origin, originDepth);
         return;
-      case 'List':
-        this.put('[', by);
-        node.items.forEach((item, i) => {
-          if (i > 0) this.put(', ', by);
-          this.expression(item, by, depth + 1, false);
-        });
-        this.put(']', by);
+      case 'List': {
+        const items = node.items;
+        this.putLine('[', origin, originDepth);
+        for (let i = 0; i < items.length; i++) {
+          if (i > 0) this.putLine(', ', origin, originDepth);
+          this.expression(items[i]!, origin, originDepth, depth + 1, false);
+        }
+        this.putLine(']', origin, originDepth);
         return;
-      case 'Map':
-        if (node.entries.length === 0) {
-          this.put('[:]', by);
+      }
+      case 'Map': {
+        const entries = node.entries;
+        if (entries.length === 0) {
+          this.putLine('[:]', origin, originDepth);
           return;
         }
-        this.put('[', by);
-        node.entries.forEach((entry, i) => {
-          if (i > 0) this.put(', ', by);
-          this.mapEntry(entry, by, depth + 1, false);
-        });
-        this.put(']', by);
+        this.putLine('[', origin, originDepth);
+        for (let i = 0; i < entries.length; i++) {
+          if (i > 0) this.putLine(', ', origin, originDepth);
+          this.mapEntry(entries[i]!, origin, originDepth, depth + 1, false);
+        }
+        this.putLine(']', origin, originDepth);
         return;
+      }
       case 'CallExpression':
-        requireIdentifier(node.name, 'call name', by);
-        this.put(`${node.name}(`, by);
-        this.argumentList(node.args, by, depth, false);
-        this.put(')', by);
+        requireIdentifier(node.name, 'call name', origin);
+        this.putLine(node.name, origin, originDepth);
+        this.putLine('(', origin, originDepth);
+        this.argumentList(node.args, origin, originDepth, depth, false);
+        this.putLine(')', origin, originDepth);
         return;
       default:
-        throw new JenkinsfilePrintError(`unknown expression type ${JSON.stringify((node as { type: unknown }).type)}`, by.origin);
+        throw new JenkinsfilePrintError(`unknown expression type ${JSON.stringify((node as { type: unknown }).type)}`, origin);
+    }
+  }
+}
+
+/** Groovy refuses `foo(a: 1, a: 2)` at parse time ("Duplicate named parameter"). */
+function requireDistinctKeys(named: readonly MapEntry[], origin: Origin | undefined): void {
+  // Argument lists are short: compare in place rather than build a set per call.
+  for (let i = 1; i < named.length; i++) {
+    const key = named[i]!.key;
+    for (let j = 0; j < i; j++) {
+      if (named[j]!.key === key) throw new JenkinsfilePrintError(`duplicate named argument ${JSON.stringify(key)}`, origin);
     }
   }
 }
@@ -404,13 +431,13 @@ function commandStyleIsUnambiguous(args: Arguments): boolean {
  * Runs a groovy-literal writer, crediting an UnrepresentableStringError or a
  * StringConstantTooLongError to the node's origin.
  */
-function literal(write: (value: string) => string, value: string, by: Attribution): string {
+function literal(write: (value: string) => string, value: string, origin: Origin | undefined): string {
   try {
     return write(value);
   } catch (error) {
     const credited = error instanceof UnrepresentableStringError || error instanceof StringConstantTooLongError;
-    if (credited && error.origin === undefined && by.origin !== undefined) {
-      error.origin = by.origin;
+    if (credited && error.origin === undefined && origin !== undefined) {
+      error.origin = origin;
     }
     throw error;
   }
@@ -421,8 +448,8 @@ function startsWithCapital(name: string): boolean {
   return first >= 0x41 && first <= 0x5a;
 }
 
-function requireIdentifier(name: string, what: string, by: Attribution): void {
+function requireIdentifier(name: string, what: string, origin: Origin | undefined): void {
   if (!isGroovyIdentifier(name)) {
-    throw new JenkinsfilePrintError(`${what} ${JSON.stringify(name)} is not a Groovy identifier`, by.origin);
+    throw new JenkinsfilePrintError(`${what} ${JSON.stringify(name)} is not a Groovy identifier`, origin);
   }
 }
