@@ -4,7 +4,7 @@
  * Every write and delete stays inside the project (see `safe-path.ts`), happens under the project
  * lock (see `lock.ts`), and a failure is reported for the file it concerns, never as a crash.
  */
-import { lstatSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync, type Dirent } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { hasJenkinsfile, OutputChangedError, trackedOutput } from '../cache/compile-cache.ts';
 import { hasStamp, takeStamp } from '../cache/file-stamp.ts';
@@ -128,22 +128,31 @@ interface ListedEntry {
 }
 
 /**
- * Every entry below `directory`, in one synchronous call: one listing costs less than a failing
- * read per output that does not exist yet. Symbolic links are reported as such, never descended.
+ * Every entry below `directory`, read synchronously: one listing costs less than a failing read
+ * per output that does not exist yet. Symbolic links are reported as such, never descended. A
+ * walk of its own rather than `readdirSync`'s `recursive`: entry names are appended to their
+ * (already normal) directory path instead of each being joined and normalised again.
  */
 function listTree(directory: string): ListedEntry[] {
-  let entries;
+  let top;
   try {
-    entries = readdirSync(directory, { withFileTypes: true, recursive: true });
+    top = readdirSync(directory, { withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];
     throw error;
   }
-  return entries.map((e) => ({
-    absolute: join(e.parentPath, e.name),
-    kind: e.isSymbolicLink() ? 'symlink' : e.isFile() ? 'file' : e.isDirectory() ? 'directory' : 'other',
-  }));
+  const listed: ListedEntry[] = [];
+  const add = (parent: string, entries: Dirent[]) => {
+    for (const entry of entries) {
+      const absolute = parent + sep + entry.name;
+      const kind: EntryKind = entry.isSymbolicLink() ? 'symlink' : entry.isFile() ? 'file' : entry.isDirectory() ? 'directory' : 'other';
+      listed.push({ absolute, kind });
+      if (kind === 'directory') add(absolute, readdirSync(absolute, { withFileTypes: true }));
+    }
+  };
+  add(directory, top);
+  return listed;
 }
 
 /**
