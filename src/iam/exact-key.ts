@@ -27,6 +27,50 @@ export function exactKey(value: unknown): string | undefined {
   return keyOf(value, 0);
 }
 
+/**
+ * Whether `value` is the same plain data as `copy` (a {@link plainSnapshot} copy), compared in
+ * place: true exactly when their keys would be equal, with the top-level entry `omit` of `value`
+ * left out (`copy` was taken without it). Cheaper than building a key: nothing is allocated but
+ * the own-key lists.
+ */
+export function equalsPlainCopy(value: unknown, copy: unknown, omit?: string): boolean {
+  return sameData(value, copy, 0, omit);
+}
+
+function sameData(value: unknown, copy: unknown, depth: number, omit?: string): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return value === copy;
+    case 'number':
+      // As keyed: -0 is not 0, and NaN is NaN.
+      return typeof copy === 'number' && Object.is(value, copy);
+    case 'object': {
+      if (value === null || copy === null) return value === copy;
+      if (typeof copy !== 'object' || depth >= MAX_DEPTH) return false;
+      if (Array.isArray(value)) {
+        if (!Array.isArray(copy) || Object.getPrototypeOf(value) !== Array.prototype || value.length !== copy.length) return false;
+        for (let i = 0; i < value.length; i++) if (!(i in value) || !sameData(value[i], copy[i], depth + 1)) return false;
+        return true;
+      }
+      if (Array.isArray(copy)) return false;
+      const prototype = Object.getPrototypeOf(value) as unknown;
+      if (prototype !== Object.prototype && prototype !== null) return false;
+      const names = Object.keys(copy);
+      let at = 0;
+      for (const name of Object.keys(value)) {
+        if (name === omit) continue;
+        if (names[at] !== name || !sameData((value as Record<string, unknown>)[name], (copy as Record<string, unknown>)[name], depth + 1)) return false;
+        at++;
+      }
+      return at === names.length;
+    }
+    default:
+      return false;
+  }
+}
+
 // The encoding: a type letter, strings and object keys length-prefixed (`s5:hello`), so any key
 // decodes back to one value; numbers as `String` up to `;` (`-0` apart), arrays `[…]`, objects `{…}`.
 function keyOf(value: unknown, depth: number): string | undefined {

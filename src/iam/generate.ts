@@ -17,7 +17,7 @@ import { isDeliveryStep } from '../model/delivery-defaults.ts';
 import { modelValueAt } from '../model/value-at.ts';
 import type { AwsRole, DeliveryStep } from '../model/delivery.ts';
 import type { IamConfig } from './config.ts';
-import { exactKey, plainSnapshot } from './exact-key.ts';
+import { equalsPlainCopy, exactKey, plainSnapshot } from './exact-key.ts';
 import { executionRolePolicies } from './execution-role.ts';
 import { iamActionsFor, scanInvocations, sharedInvocationOptions, shellVariablesOf } from './invocations.ts';
 import { pascalWords, shareDocument, type PolicyCondition, type PolicyDocument, type PolicyStatement } from './policy-document.ts';
@@ -212,12 +212,27 @@ export function pluginAwsCalls(text: string, origin: AwsShellStep['origin']): Aw
 
 /** Fills an ARN template of the reference (`arn:${Partition}:ecs:${Region}:…`). */
 function fillArn(template: string, variables: Record<string, string>): string {
-  return template.replace(/\$\{([A-Za-z]+)\}/g, (_, name: string) => {
-    const value = variables[name];
-    if (value === undefined) throw new Error(`no value for \${${name}} in ${template}`);
-    return value;
-  });
+  const pieces = templatePieces(template);
+  let arn = pieces[0]!;
+  for (let i = 1; i < pieces.length; i += 2) {
+    const value = variables[pieces[i]!];
+    if (value === undefined) throw new Error(`no value for \${${pieces[i]}} in ${template}`);
+    arn += `${value}${pieces[i + 1]!}`;
+  }
+  return arn;
 }
+
+/** A template split once into its text and variable names (`[text, name, text, …, text]`): the reference has a few hundred, every pipeline fills the same. */
+function templatePieces(template: string): readonly string[] {
+  let pieces = templatePiecesMemo.get(template);
+  if (pieces === undefined) {
+    pieces = template.split(/\$\{([A-Za-z]+)\}/);
+    if (templatePiecesMemo.size >= MEMO_LIMIT) templatePiecesMemo.clear();
+    templatePiecesMemo.set(template, pieces);
+  }
+  return pieces;
+}
+const templatePiecesMemo = new Map<string, readonly string[]>();
 
 /** Conditions an invocation's options add to an action (`--object-lock-mode COMPLIANCE`). */
 function invocationCondition(action: string, text: string): PolicyCondition | undefined {
@@ -364,8 +379,8 @@ interface ScriptCalls {
   actions: readonly string[];
   /** The shell variables the commands name: the `withEnv` values their options can read. */
   variables: readonly string[];
-  /** The script's resolved calls by the exact key of the rest of their input (see {@link resolveStepCalls}). */
-  resolutions: Map<string, readonly ResolvedCall[]>;
+  /** The script's resolved calls by the exact key of their input but the resources, then by the resources (see {@link resolveStepCalls}). */
+  resolutions: Map<string, Resolution[]>;
 }
 const scriptCallsMemo = new Map<string, ScriptCalls>();
 
@@ -388,6 +403,15 @@ function scriptCallsOf(script: string): ScriptCalls {
   }
   return calls;
 }
+
+/** Calls resolved for a script: the resources they were resolved with (a plain copy without the notes) and the calls. */
+interface Resolution {
+  resources: Omit<StepResources, 'notes'> | undefined;
+  calls: readonly ResolvedCall[];
+}
+
+/** Bounds the resolutions kept per script and input but the resources (steps that differ only in their resources). */
+const RESOLUTIONS_PER_KEY = 4;
 
 /** A call a step makes, shared by every step with the same input: never changed nor handed out, only copied. */
 interface ResolvedCall {
@@ -419,21 +443,32 @@ function resolveStepCalls(
   label: string,
 ): readonly ResolvedCall[] | Promise<readonly ResolvedCall[]> {
   const values = script.variables.map((name) => shell.env[name] as unknown);
-  // What resolution reads of the resources: all but the notes (the generator adds those to the role itself).
-  const read: Omit<StepResources, 'notes'> | undefined = resources === undefined ? undefined : withoutNotes(resources);
-  const input = [values, typed, hasTags, read, shell.aws.account, shell.aws.region] as const;
-  const key = values.every((value) => value === undefined || typeof value === 'string') ? exactKey(input) : undefined;
+  // The input but the resources (strings and booleans) is keyed; the resources, larger, are compared in place with the copies they were resolved from.
+  const key = values.every((value) => value === undefined || typeof value === 'string') ? exactKey([values, typed, hasTags, shell.aws.account, shell.aws.region]) : undefined;
+  const kept = key === undefined ? undefined : script.resolutions.get(key);
   // Known: answered without awaiting (the common case in a fleet).
-  const known = key === undefined ? undefined : script.resolutions.get(key);
-  if (known !== undefined) return known;
-  // Computed from a copy of the input, so the answer kept is the answer for exactly its key.
-  const snapshot = key === undefined ? undefined : plainSnapshot(input);
-  if (snapshot === undefined || snapshot.key !== key) return resolveStepCallsNow(script, shell.env, typed, hasTags, resources, shell.aws, label);
-  const [, , , copy, account, region] = snapshot.copy;
-  return resolveStepCallsNow(script, shell.env, typed, hasTags, copy === undefined ? undefined : { ...copy, notes: [] }, { account, region }, label).then((resolved) => {
-    if (script.resolutions.size >= MEMO_LIMIT) script.resolutions.clear();
-    script.resolutions.set(key!, resolved);
-    return resolved;
+  if (kept !== undefined) {
+    for (const resolution of kept) {
+      // What resolution reads of the resources: all but the notes (the generator adds those to the role itself).
+      if (resources === undefined ? resolution.resources === undefined : resolution.resources !== undefined && equalsPlainCopy(resources, resolution.resources, 'notes')) return resolution.calls;
+    }
+  }
+  // Computed from a copy of the input, so the answer kept is the answer for exactly that copy.
+  const copy = key === undefined || resources === undefined ? undefined : plainSnapshot(withoutNotes(resources))?.copy;
+  const account: unknown = shell.aws.account;
+  const region: unknown = shell.aws.region;
+  if (key === undefined || (resources !== undefined && copy === undefined) || typeof account !== 'string' || typeof region !== 'string') {
+    return resolveStepCallsNow(script, shell.env, typed, hasTags, resources, shell.aws, label);
+  }
+  return resolveStepCallsNow(script, shell.env, typed, hasTags, copy === undefined ? undefined : { ...copy, notes: [] }, { account, region }, label).then((calls) => {
+    let resolutions = script.resolutions.get(key);
+    if (resolutions === undefined) {
+      if (script.resolutions.size >= MEMO_LIMIT) script.resolutions.clear();
+      script.resolutions.set(key, (resolutions = []));
+    }
+    if (resolutions.length >= RESOLUTIONS_PER_KEY) resolutions.shift();
+    resolutions.push({ resources: copy, calls });
+    return calls;
   });
 }
 
@@ -452,9 +487,7 @@ async function resolveStepCallsNow(
 ): Promise<ResolvedCall[]> {
   const invocations = script.commands.flatMap((command) => {
     const options = sharedInvocationOptions(command.text, env);
-    // The literal ARNs among the option values, read once for all the command's actions.
-    const literalArns = [...options.values()].flat().filter((value) => value.startsWith('arn:'));
-    return command.actions.map((a) => ({ ...a, options, literalArns }));
+    return command.actions.map((a) => ({ ...a, options, literalArns: literalArnsOf(options) }));
   });
   // `aws ecs tag-resource` runs only for a step with cost tags (the script skips it otherwise).
   const wanted: ((typeof invocations)[number] & { only?: string[] })[] = invocations.filter((a) => a.action !== 'ecs:TagResource' || !typed || hasTags);
@@ -482,6 +515,20 @@ async function resolveStepCallsNow(
   }
   return resolved;
 }
+
+/**
+ * The literal ARNs among an invocation's option values, read once per options object (the shared
+ * options of a command never change).
+ */
+function literalArnsOf(options: ReadonlyMap<string, readonly string[]>): readonly string[] {
+  let arns = literalArnsMemo.get(options);
+  if (arns === undefined) {
+    arns = [...options.values()].flat().filter((value) => value.startsWith('arn:'));
+    literalArnsMemo.set(options, arns);
+  }
+  return arns;
+}
+const literalArnsMemo = new WeakMap<ReadonlyMap<string, readonly string[]>, readonly string[]>();
 
 /** A role's calls (merged across its steps) before they are sorted into its policy. */
 interface RoleCall {

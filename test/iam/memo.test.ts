@@ -10,7 +10,7 @@ import { compilePipelineValue } from '../../src/compile.ts';
 import type { CompiledPipeline } from '../../src/compiled.ts';
 import { ecrPush, ecsDeploy, type Pipeline } from '../../src/dsl/index.ts';
 import { parseJenkinsfile } from '../../src/jenkinsfile/parse.ts';
-import { exactKey, plainSnapshot } from '../../src/iam/exact-key.ts';
+import { equalsPlainCopy, exactKey, plainSnapshot } from '../../src/iam/exact-key.ts';
 import { invocationOptions, shellVariablesOf } from '../../src/iam/invocations.ts';
 import { stableJson } from '../../src/iam/policy-document.ts';
 import type { PolicyDocument } from '../../src/iam/policy-document.ts';
@@ -200,6 +200,24 @@ describe('exactKey', () => {
       expect(exactKey(value)).toBeUndefined();
       expect(plainSnapshot(value)).toBeUndefined();
     }
+  });
+
+  it('compares in place as the keys compare (equalsPlainCopy)', () => {
+    const nested = distinct.map((value) => ({ outer: [value, { inner: value }] }));
+    for (const values of [distinct, nested]) {
+      for (const a of values) {
+        for (const b of values) {
+          const copy = plainSnapshot(b)!.copy;
+          expect(equalsPlainCopy(a, copy), `${exactKey(a)} vs ${exactKey(b)}`).toBe(exactKey(a) === exactKey(b));
+        }
+      }
+    }
+    // Not plain data equals nothing; a top-level entry can be left out of the comparison (the copy was taken without it).
+    expect(equalsPlainCopy(new Map(), plainSnapshot({})!.copy)).toBe(false);
+    expect(equalsPlainCopy({ a: 1, notes: ['x'], b: 2 }, plainSnapshot({ a: 1, b: 2 })!.copy, 'notes')).toBe(true);
+    expect(equalsPlainCopy({ a: 1, notes: ['x'], b: 3 }, plainSnapshot({ a: 1, b: 2 })!.copy, 'notes')).toBe(false);
+    expect(equalsPlainCopy({ a: 1, b: 2 }, plainSnapshot({ b: 2, a: 1 })!.copy)).toBe(false);
+    expect(equalsPlainCopy({ a: { notes: 1 } }, plainSnapshot({ a: {} })!.copy, 'notes')).toBe(false);
   });
 
   it('snapshots: the same key, and a copy that shares nothing with the original', () => {
