@@ -224,7 +224,7 @@ function writeCodeCache() {
     const env = { ...process.env, PIPEWRIGHT_CACHE_KEY_DIR: join(work, 'cache-key') };
     delete env.NODE_OPTIONS;
     delete env.CI;
-    execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: work, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: work, env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 180_000 });
   } catch (error) {
     process.stderr.write(`build: no code cache for ${CLI_SCRIPT} (the CLI starts without it): ${error.message}\n`);
   } finally {

@@ -23,6 +23,7 @@
 export function sandboxWorkerMain(): void {
   // Not `require`: a bundler rewrites that in the function's text (esbuild's `__require` shim).
   const threads = process.getBuiltinModule('node:worker_threads') as typeof import('node:worker_threads');
+  const isProxy = (process.getBuiltinModule('node:util') as typeof import('node:util')).types.isProxy;
   const fs = process.getBuiltinModule('node:fs') as typeof import('node:fs');
   const pathModule = process.getBuiltinModule('node:path') as typeof import('node:path');
   const data = threads.workerData as { port: import('node:worker_threads').MessagePort; progress: SharedArrayBuffer; signal: SharedArrayBuffer };
@@ -42,6 +43,7 @@ export function sandboxWorkerMain(): void {
   const ObjectPrototype = Object.prototype;
   const ArrayPrototype = Array.prototype;
   const apply = Reflect.apply;
+  const bind = Function.prototype.bind;
   const post = threads.MessagePort.prototype.postMessage;
   const portRef = threads.MessagePort.prototype.ref;
   const portUnref = threads.MessagePort.prototype.unref;
@@ -50,12 +52,7 @@ export function sandboxWorkerMain(): void {
   const MapCtor = Map;
   const mapGet = Map.prototype.get;
   const mapSet = Map.prototype.set;
-  const mapHas = Map.prototype.has;
   const mapDelete = Map.prototype.delete;
-  const SetCtor = Set;
-  const setHas = Set.prototype.has;
-  const setAdd = Set.prototype.add;
-  const setDelete = Set.prototype.delete;
   const StringCtor = String;
   const jsonStringify = JSON.stringify;
   const DateNow = Date.now;
@@ -74,6 +71,7 @@ export function sandboxWorkerMain(): void {
   const send = (message: unknown) => apply(post, port, [message]);
 
   type Path = (string | number)[];
+  const IN_PROGRESS = {};
   class Uncopyable {
     constructor(
       readonly path: Path,
@@ -151,8 +149,11 @@ export function sandboxWorkerMain(): void {
   function copyValue(root: unknown, allowRuleChecks: boolean): { value: unknown; exotic: boolean } {
     // Whether the copy holds what JSON cannot say: undefined, NaN, ±Infinity, -0, bigints, holes.
     let exotic = false;
-    const open = new SetCtor<object>();
+    // Object -> its copy, or IN_PROGRESS while its properties are copied (met again: a cycle).
+    // The original Map methods, bound once (user code may have replaced Map.prototype's).
     const done = new MapCtor<object, unknown>();
+    const doneGet = apply(bind, mapGet, [done]) as (node: object) => unknown;
+    const doneSet = apply(bind, mapSet, [done]) as (node: object, copied: unknown) => void;
     const path: Path = [];
     const isRuleCheck = () =>
       allowRuleChecks && path.length === 4 && path[0] === 'policy' && path[1] === 'customRules' && typeof path[2] === 'number' && path[3] === 'check';
@@ -180,8 +181,9 @@ export function sandboxWorkerMain(): void {
       }
       if (value === null) return null;
       const node = value as object;
-      if (apply(mapHas, done, [node])) return apply(mapGet, done, [node]);
-      if (apply(setHas, open, [node])) throw new Uncopyable([...path], 'a reference to an enclosing object (a cycle)');
+      const seen = doneGet(node);
+      if (seen === IN_PROGRESS) throw new Uncopyable([...path], 'a reference to an enclosing object (a cycle)');
+      if (seen !== undefined) return seen;
       if (path.length >= MAX_DEPTH) throw new Uncopyable([...path], `a value nested more than ${MAX_DEPTH} levels deep`);
       let prototype: unknown;
       try {
@@ -198,7 +200,10 @@ export function sandboxWorkerMain(): void {
       if (isList ? prototype !== ArrayPrototype : prototype !== ObjectPrototype && prototype !== null) {
         throw new Uncopyable([...path], describe(node));
       }
-      apply(setAdd, open, [node]);
+      doneSet(node, IN_PROGRESS);
+      // A proxy's traps decide what it holds: read it as the descriptor says, trap by trap. Any
+      // other object's own property reads the same with [[Get]], without a descriptor object.
+      const read = isProxy(node) ? readProperty : readOwnProperty;
       let result: unknown;
       if (isList) {
         const list = node as unknown[];
@@ -210,7 +215,7 @@ export function sandboxWorkerMain(): void {
             continue;
           }
           path[path.length] = index;
-          out[index] = copy(readProperty(list, index));
+          out[index] = copy(read(list, index));
           path.length -= 1;
         }
         result = out;
@@ -225,15 +230,14 @@ export function sandboxWorkerMain(): void {
         for (let index = 0; index < keys.length; index += 1) {
           const key = keys[index]!;
           path[path.length] = key;
-          const item = copy(readProperty(node, key));
+          const item = copy(read(node, key));
           path.length -= 1;
           if (key === '__proto__') defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
           else out[key] = item;
         }
         result = out;
       }
-      apply(setDelete, open, [node]);
-      apply(mapSet, done, [node, result]);
+      doneSet(node, result);
       return result;
     };
     const readProperty = (node: object, key: string | number): unknown => {
@@ -241,6 +245,14 @@ export function sandboxWorkerMain(): void {
         const descriptor = getOwnPropertyDescriptor(node, key);
         if (!descriptor) return undefined;
         return descriptor.get ? apply(descriptor.get, node, []) : descriptor.value;
+      } catch (error) {
+        throw new Uncopyable([...path], `a property whose getter threw (${errorText(error)})`);
+      }
+    };
+    /** `readProperty` for an object that is not a proxy: an own property (a getter, called on `node`, may have deleted it). */
+    const readOwnProperty = (node: object, key: string | number): unknown => {
+      try {
+        return hasOwn(node, key) ? (node as Record<string | number, unknown>)[key] : undefined;
       } catch (error) {
         throw new Uncopyable([...path], `a property whose getter threw (${errorText(error)})`);
       }

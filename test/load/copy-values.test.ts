@@ -1,0 +1,117 @@
+/**
+ * How the sandbox copies a default export into plain data, for values made to tell the ways of
+ * reading a property apart: an own property is read with [[Get]] only when it is own at the
+ * moment of reading and the object is not a proxy; a proxy is read through its descriptor trap;
+ * each object once, however often it is referenced.
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import { loadPipelineModules, type LoadResult } from '../../src/load/loader.ts';
+import { createProject, type TempProject } from './project.ts';
+
+const projects: TempProject[] = [];
+afterEach(async () => {
+  await Promise.all(projects.splice(0).map((project) => project.remove()));
+});
+
+async function loadFiles(files: Record<string, string>): Promise<{ result: LoadResult; project: TempProject }> {
+  const project = await createProject(files);
+  projects.push(project);
+  const result = await loadPipelineModules(
+    Object.keys(files).filter((file) => file.endsWith('.pipeline.ts')).map((file) => project.file(file)),
+    { root: project.root },
+  );
+  return { result, project };
+}
+
+const TRICKY = `import { definePipeline } from 'pipewright';
+
+let reads = 0;
+const shared = {
+  get counted() {
+    reads += 1;
+    return reads;
+  },
+};
+const deleting: Record<string, unknown> = {
+  get first() {
+    delete deleting.toString;
+    return 'first';
+  },
+  toString: 'own text',
+};
+const proxied = new Proxy({ k: 'target' } as Record<string, unknown>, {
+  get: () => 'from get',
+  getOwnPropertyDescriptor: () => ({ value: 'from descriptor', writable: true, enumerable: true, configurable: true }),
+});
+const setterOnly = Object.defineProperty({}, 'write', { set() {}, enumerable: true });
+const withProto = JSON.parse('{"__proto__": {"inner": 1}, "plain": 2}');
+const bare = Object.assign(Object.create(null), { b: 'bare' });
+const args = (function (..._: string[]) {
+  return arguments;
+})('a', 'b');
+
+export default definePipeline({
+  agent: { type: 'any' },
+  stages: [{ name: 'Build', steps: [{ kind: 'sh', script: 'make' } as never] }],
+  x: shared,
+  y: shared,
+  deleting,
+  proxied,
+  setterOnly,
+  withProto,
+  bare,
+  args,
+} as never);
+`;
+
+const failing = (value: string) => `import { definePipeline } from 'pipewright';
+
+export default definePipeline({ agent: { type: 'any' }, stages: [], bad: ${value} } as never);
+`;
+
+describe('copying default exports', () => {
+  test('own properties at the time of reading, proxies through their descriptors, each object once', async () => {
+    const { result } = await loadFiles({ 'pipelines/tricky.pipeline.ts': TRICKY });
+    const [loaded] = result.modules;
+    expect(loaded!.diagnostics).toEqual([]);
+    const value = loaded!.value as Record<string, Record<string, unknown>>;
+    // One read of the shared getter: both references hold its first result.
+    expect(value.x).toEqual({ counted: 1 });
+    expect(value.y).toEqual({ counted: 1 });
+    // `toString` was deleted by the getter before it: not Object.prototype's function, not the old text.
+    expect(Object.keys(value.deleting!)).toEqual(['first', 'toString']);
+    expect(value.deleting!.first).toBe('first');
+    expect(value.deleting!.toString).toBeUndefined();
+    expect(value.proxied).toEqual({ k: 'from descriptor' });
+    expect(Object.keys(value.setterOnly!)).toEqual(['write']);
+    expect(value.setterOnly!.write).toBeUndefined();
+    expect(Object.hasOwn(value.withProto!, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(value.withProto)).toBe(Object.prototype);
+    expect(value.withProto!['__proto__']).toEqual({ inner: 1 });
+    expect(value.withProto!.plain).toBe(2);
+    expect(value.bare).toEqual({ b: 'bare' });
+    expect(value.args).toEqual({ 0: 'a', 1: 'b' });
+  });
+
+  test('what is not plain data is reported at its path, from plain objects and proxies alike', async () => {
+    const cases: Record<string, { value: string; found: RegExp }> = {
+      getter: { value: `{ ok: 1, get broken() { throw new Error('boom'); } }`, found: /^a property whose getter threw \(Error: boom\)$/ },
+      proxy: {
+        value: `new Proxy({ k: 1 }, { getOwnPropertyDescriptor() { throw new TypeError('trap'); } })`,
+        found: /^(a property whose getter threw|an object whose keys cannot be listed) \(TypeError: trap\)$/,
+      },
+      cycle: { value: `(() => { const o: Record<string, unknown> = {}; o.self = o; return o; })()`, found: /^a reference to an enclosing object \(a cycle\)$/ },
+      instance: { value: `new (class Thing {})()`, found: /^an instance of Thing$|^an object that is not plain data$/ },
+      inherited: { value: `Object.create({ fromPrototype: () => 1 })`, found: /^an object that is not plain data|^an instance of/ },
+      fn: { value: `[1, () => 2]`, found: /^a function$/ },
+    };
+    const files = Object.fromEntries(Object.entries(cases).map(([name, { value }]) => [`pipelines/${name}.pipeline.ts`, failing(value)]));
+    const { result, project } = await loadFiles(files);
+    for (const [name, { found }] of Object.entries(cases)) {
+      const loaded = result.modules.find((candidate) => candidate.file === project.file(`pipelines/${name}.pipeline.ts`))!;
+      expect(loaded.diagnostics.map((diagnostic) => diagnostic.code), name).toEqual(['PW1006']);
+      expect(loaded.diagnostics[0]!.found, name).toMatch(found);
+      expect(loaded.diagnostics[0]!.path?.[0], name).toBe('bad');
+    }
+  });
+});
