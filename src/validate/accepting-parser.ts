@@ -11,6 +11,8 @@
  *
  * Exactness rules (each mirrors zod 4's runtime, `zod/v4/core/schemas.js`):
  * - every check (`.min`, `.regex`, `.int`, `.refine`, ...) is run by zod's own check function;
+ *   a plain string schema whose checks depend on the string alone (lengths, patterns) remembers
+ *   the short strings they accepted, each exactly (a set of strings, bounded, per schema);
  * - output objects are built as zod builds them: shape keys in shape order, an optional key only
  *   when present, records in own-key order, arrays without holes, `.readonly()` frozen;
  * - transforms (`z.preprocess`) are run by zod itself, on that node only;
@@ -21,6 +23,10 @@
  *   containers parse every occurrence, in zod and here);
  * - an input cycle, a promise, or anything thrown hands the value to zod (whether a user callback
  *   throws is zod's to report).
+ *
+ * Where the runtime allows it, parsers are generated functions, one per schema (see
+ * `GeneratedParser`: why that is several times faster); the closures beside them are the same
+ * parse, for runtimes that refuse generated code, and the differential test runs both.
  */
 import { z } from 'zod';
 
@@ -185,79 +191,188 @@ const internals = (schema: Schema): Internals => (schema as unknown as { _zod: I
 /** A property of an object schema, as its parse needs it. */
 interface ObjectField {
   key: string;
+  schema: Schema;
   /** Parses the property's value, present or not. */
   parse: Parser;
   /** How zod treats the key's absence: leave it out, reject the object, or parse `undefined`. */
   absence: 'omit' | 'reject' | 'parse';
-  /** For a bare `.optional()` property: the inner parser, for any value but `undefined`. */
+  /** For a bare `.optional()` property: the inner schema and its parser, for any value but `undefined`. */
+  definedSchema?: Schema;
   parseDefined?: Parser;
 }
 
+/** One of a schema's checks: zod's check function, and when it applies (zod's `when`). */
+interface CheckRun {
+  run: (payload: CheckPayload) => unknown;
+  when: ((payload: CheckPayload) => boolean) | undefined;
+}
+
 /**
- * An object schema's parse, written out as the source of a function of its own: every property
- * is read, tested and written with a literal key, so V8's inline caches at each of those sites
- * see the objects of this one schema (a few shapes). One closure shared by every object schema
- * reads and writes with variable keys on objects of every shape: its sites go megamorphic, and
- * in a compile run, where the rest of the compiler churns V8's stub cache, that made the walk
- * ~10x slower than the same walk in isolation. Keys become JSON string literals; the parsers
- * and the known-key set are passed in, never written into the source.
- *
- * The same semantics as {@link interpretedObjectParser} (kept for runtimes that refuse to
- * compile code, and tested against this one), which reads as the specification.
+ * A parser written out as the source of a function of its own. Generated parsers read, test and
+ * write properties with literal keys and call constant parsers, so V8's inline caches at each
+ * site see one schema's values (a few shapes) and can inline the callee. A closure shared by
+ * every schema of a kind sees them all: its sites go megamorphic, and in a compile run, where the
+ * rest of the compiler churns V8's stub cache, that made the walk several times slower than the
+ * same walk in isolation. Only keys (as JSON string literals) and literal strings are written
+ * into the source; parsers, sets and check functions are passed in as constants.
+ */
+class GeneratedParser {
+  readonly #constants: unknown[] = [];
+
+  /** The name under which the function sees `value`. */
+  constant(value: unknown): string {
+    return `c${this.#constants.push(value) - 1}`;
+  }
+
+  /** `body` runs with `input` and `state`; `prelude` (state of the function) runs once. */
+  compile(name: string, body: readonly string[], prelude: readonly string[] = []): Parser {
+    const source = [
+      '"use strict";',
+      ...this.#constants.map((_, index) => `const c${index} = constants[${index}];`),
+      ...prelude,
+      `return function ${name}(input, state) {`,
+      ...body.map((line) => `  ${line}`),
+      '};',
+    ].join('\n');
+    return new Function('REJECTED', 'UNSURE', 'constants', source)(REJECTED, UNSURE, this.#constants) as Parser;
+  }
+}
+
+/** The check schemas zod runs after parsing `schema` (the schema itself first, when it is a check). */
+function checksOf(schema: Schema): Schema[] {
+  const zod = internals(schema);
+  return zod.traits.has('$ZodCheck') ? [schema, ...(zod.def.checks ?? [])] : [...(zod.def.checks ?? [])];
+}
+
+/**
+ * zod's checks that are pure functions of a string (its length, a pattern, a substring): a
+ * string one of them accepted once, it accepts again.
+ */
+const PURE_STRING_CHECKS = ['$ZodCheckMinLength', '$ZodCheckMaxLength', '$ZodCheckLengthEquals', '$ZodCheckRegex', '$ZodCheckLowerCase', '$ZodCheckUpperCase', '$ZodCheckIncludes', '$ZodCheckStartsWith', '$ZodCheckEndsWith'];
+
+/**
+ * Accepted strings a checked string schema remembers, so that the same string (most strings of a
+ * fleet's pipelines recur in every pipeline) is not checked again. Only short ones: a long
+ * string's hash costs as much as its checks. Bounded: once full, no more are added.
+ */
+const REMEMBERED_STRING_LENGTH = 64;
+const REMEMBERED_STRINGS = 2048;
+
+/**
+ * Whether `schema` is a plain string whose every check is one of {@link PURE_STRING_CHECKS}
+ * (checks that are schemas of their own, such as `z.email()`, may run anything).
+ */
+function checksArePureOnStrings(schema: Schema): boolean {
+  const def = internals(schema).def;
+  if (def.type !== 'string' || def.coerce || internals(schema).traits.has('$ZodCheck')) return false;
+  return checksOf(schema).every((check) => {
+    const traits = internals(check).traits;
+    return !traits.has('$ZodType') && PURE_STRING_CHECKS.some((trait) => traits.has(trait));
+  });
+}
+
+/**
+ * For a schema kind whose parse returns its input unchanged or rejects it (string, number,
+ * boolean, null, literal, enum; checks aside): an expression over the variable `value` that is
+ * true exactly when the parse (see `Compiler.#parseOf`) accepts. Else `undefined`.
+ */
+function leafTest(schema: Schema, value: string, code: GeneratedParser): string | undefined {
+  const zod = internals(schema);
+  const def = zod.def;
+  switch (def.type) {
+    case 'string':
+      return def.coerce ? undefined : `typeof ${value} === "string"`;
+    case 'number':
+      return def.coerce ? undefined : `(typeof ${value} === "number" && Number.isFinite(${value}))`;
+    case 'boolean':
+      return def.coerce ? undefined : `typeof ${value} === "boolean"`;
+    case 'null':
+      return `${value} === null`;
+    case 'literal':
+    case 'enum': {
+      const values = zod.values;
+      if (!values) return undefined;
+      // A few strings compare directly (=== is SameValueZero, as Set#has, for strings).
+      if (values.size <= 4 && [...values].every((literal) => typeof literal === 'string')) {
+        return `(${[...values].map((literal) => `${value} === ${JSON.stringify(literal)}`).join(' || ')})`;
+      }
+      return `${code.constant(values)}.has(${value})`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `schema`'s parse and then its checks, run by zod's own check functions in zod's order, as a
+ * generated function (see {@link GeneratedParser}); the same as `Compiler.#withChecks`' closure.
+ */
+function generatedCheckedParser(schema: Schema, parse: Parser, runs: readonly CheckRun[], remembered: Set<string> | undefined): Parser {
+  const code = new GeneratedParser();
+  const test = leafTest(schema, 'input', code);
+  const body: string[] = [];
+  const remember = remembered ? code.constant(remembered) : undefined;
+  if (remember) {
+    body.push(`const short = typeof input === "string" && input.length <= ${REMEMBERED_STRING_LENGTH};`, `if (short && ${remember}.has(input)) return input;`);
+  }
+  body.push(...(test ? [`if (!(${test})) return REJECTED;`, 'let value = input;'] : [`let value = ${code.constant(parse)}(input, state);`, 'if (value === REJECTED) return REJECTED;']));
+  body.push('const payload = spare === undefined ? { value, issues: [] } : spare;', 'spare = undefined;', 'payload.value = value;');
+  for (const { run, when } of runs) {
+    const check = [
+      `if (${code.constant(run)}(payload) instanceof Promise) throw UNSURE;`,
+      'if (payload.issues.length !== 0) {',
+      '  payload.issues = [];',
+      '  spare = payload;',
+      '  return REJECTED;',
+      '}',
+    ];
+    if (when) body.push(`if (${code.constant(when)}(payload)) {`, ...check.map((line) => `  ${line}`), '}');
+    else body.push(...check);
+  }
+  body.push('value = payload.value;', 'payload.value = undefined;', 'spare = payload;');
+  if (remember) body.push(`if (short && ${remember}.size < ${REMEMBERED_STRINGS}) ${remember}.add(input);`);
+  body.push('return value;');
+  // The reused payload: see Compiler.#withChecks.
+  return code.compile('parseChecked', body, ['let spare = { value: undefined, issues: [] };']);
+}
+
+/**
+ * An object schema's parse as a generated function (see {@link GeneratedParser}), with the
+ * fields whose parse is a {@link leafTest} tested inline. The same semantics as
+ * {@link interpretedObjectParser} (kept for runtimes that refuse to compile code, and tested
+ * against this one), which reads as the specification.
  */
 function generatedObjectParser(fields: readonly ObjectField[], known: ReadonlySet<string> | undefined): Parser {
-  const parsers: Parser[] = [];
-  const use = (parser: Parser) => `parse${parsers.push(parser) - 1}`;
-  const body: string[] = [];
-  if (known) body.push('for (const key in input) if (!known.has(key)) return REJECTED;');
+  const code = new GeneratedParser();
+  const body: string[] = ['if (typeof input !== "object" || input === null || Array.isArray(input)) return REJECTED;'];
+  // zod's strict check walks `for...in` too (inherited enumerable keys are unknown keys).
+  if (known) body.push(`for (const key in input) if (!${code.constant(known)}.has(key)) return REJECTED;`);
   body.push('const output = {};', 'let value;');
-  for (const { key, parse, absence, parseDefined } of fields) {
+  /** Lines that parse `value` in place, or return REJECTED. */
+  const parseValue = (parse: Parser, schema: Schema): string[] => {
+    const test = checksOf(schema).length === 0 ? leafTest(schema, 'value', code) : undefined;
+    if (test) return [`if (!(${test})) return REJECTED;`];
+    return [`value = ${code.constant(parse)}(value, state);`, 'if (value === REJECTED) return REJECTED;'];
+  };
+  for (const { key, schema, parse, absence, definedSchema, parseDefined } of fields) {
     const k = JSON.stringify(key);
+    body.push(`value = input[${k}];`);
     if (absence === 'reject') {
+      body.push(`if (value === undefined && !(${k} in input)) return REJECTED;`, ...parseValue(parse, schema), `output[${k}] = value;`);
+    } else if (absence === 'omit' && parseDefined && definedSchema) {
       body.push(
-        `value = input[${k}];`,
-        `if (value === undefined && !(${k} in input)) return REJECTED;`,
-        `value = ${use(parse)}(value, state);`,
-        'if (value === REJECTED) return REJECTED;',
-        `output[${k}] = value;`,
+        'if (value !== undefined) {',
+        ...parseValue(parseDefined, definedSchema).map((line) => `  ${line}`),
+        `  output[${k}] = value;`,
+        `} else if (${k} in input) output[${k}] = undefined;`,
       );
     } else if (absence === 'omit') {
-      body.push(`value = input[${k}];`);
-      if (parseDefined) {
-        body.push(
-          'if (value !== undefined) {',
-          `  value = ${use(parseDefined)}(value, state);`,
-          '  if (value === REJECTED) return REJECTED;',
-          `  output[${k}] = value;`,
-          `} else if (${k} in input) output[${k}] = undefined;`,
-        );
-      } else {
-        body.push(
-          `if (value !== undefined || ${k} in input) {`,
-          `  value = ${use(parse)}(value, state);`,
-          '  if (value === REJECTED) return REJECTED;',
-          `  output[${k}] = value;`,
-          '}',
-        );
-      }
+      body.push(`if (value !== undefined || ${k} in input) {`, ...parseValue(parse, schema).map((line) => `  ${line}`), `  output[${k}] = value;`, '}');
     } else {
-      body.push(
-        `value = ${use(parse)}(input[${k}], state);`,
-        'if (value === REJECTED) return REJECTED;',
-        `if (value !== undefined || ${k} in input) output[${k}] = value;`,
-      );
+      body.push(...parseValue(parse, schema), `if (value !== undefined || ${k} in input) output[${k}] = value;`);
     }
   }
   body.push('return output;');
-  const source = [
-    '"use strict";',
-    ...parsers.map((_, index) => `const parse${index} = parsers[${index}];`),
-    'return function parseObject(input, state) {',
-    '  if (typeof input !== "object" || input === null || Array.isArray(input)) return REJECTED;',
-    ...body.map((line) => `  ${line}`),
-    '};',
-  ].join('\n');
-  return new Function('REJECTED', 'known', 'parsers', source)(REJECTED, known, parsers) as Parser;
+  return code.compile('parseObject', body);
 }
 
 /** An object schema's parse as one closure over its fields (zod's object parse, accepting only). */
@@ -285,7 +400,7 @@ function interpretedObjectParser(fields: readonly ObjectField[], known: Readonly
 class Compiler {
   /** One parser per schema instance; recursive schemas meet their own forwarding parser. */
   readonly #parsers = new Map<Schema, Parser>();
-  /** Whether object parsers are generated code (see {@link generatedObjectParser}). */
+  /** Whether parsers are generated code where that helps (see {@link GeneratedParser}). */
   readonly #generateCode: boolean;
 
   constructor(generateCode: boolean) {
@@ -304,21 +419,24 @@ class Compiler {
 
   /** The schema's checks, run by zod's own check functions on the parsed value, in zod's order. */
   #withChecks(schema: Schema, parse: Parser): Parser {
-    const zod = internals(schema);
-    const checks = zod.traits.has('$ZodCheck') ? [schema, ...(zod.def.checks ?? [])] : [...(zod.def.checks ?? [])];
+    const checks = checksOf(schema);
     if (checks.length === 0) return parse;
-    const runs = checks.map((check) => {
+    const runs = checks.map((check): CheckRun => {
       const checkZod = internals(check);
       const run = checkZod.check;
       if (typeof run !== 'function') throw new UnsupportedSchema('a check without a check function');
-      const when = checkZod.def.when as ((payload: unknown) => boolean) | undefined;
+      const when = checkZod.def.when as CheckRun['when'];
       return { run, when };
     });
+    const remembered = checksArePureOnStrings(schema) ? new Set<string>() : undefined;
+    if (this.#generateCode) return generatedCheckedParser(schema, parse, runs, remembered);
     // One payload per schema, reused: zod's checks read and write it only while they run (an
     // async one, which could write later, hands the value to zod and the payload is dropped).
     // While it is in use (a check that parses again), a call makes its own.
     let spare: CheckPayload | undefined = { value: undefined, issues: [] };
     return (input, state) => {
+      const short = remembered !== undefined && typeof input === 'string' && input.length <= REMEMBERED_STRING_LENGTH;
+      if (short && remembered.has(input)) return input;
       const value = parse(input, state);
       if (value === REJECTED) return REJECTED;
       const payload = spare ?? { value, issues: [] };
@@ -336,6 +454,7 @@ class Compiler {
       const checked = payload.value;
       payload.value = undefined;
       spare = payload;
+      if (short && remembered.size < REMEMBERED_STRINGS) remembered.add(input);
       return checked;
     };
   }
@@ -437,19 +556,20 @@ class Compiler {
       else if (field.optin === 'optional') absence = field.optout === 'optional' ? 'omit' : 'parse';
       else throw new UnsupportedSchema('a defaulted property');
       const parse = this.compile(fieldSchema);
-      const parseDefined = this.#plainOptionalInner(fieldSchema);
-      return parseDefined ? { key, parse, absence, parseDefined } : { key, parse, absence };
+      const definedSchema = this.#plainOptionalInner(fieldSchema);
+      if (!definedSchema) return { key, schema: fieldSchema, parse, absence };
+      return { key, schema: fieldSchema, parse, absence, definedSchema, parseDefined: this.compile(definedSchema) };
     });
     const known = strict ? new Set(keys) : undefined;
     const parse = this.#generateCode ? generatedObjectParser(fields, known) : interpretedObjectParser(fields, known);
     return container(schema, memoizedByZod(schema), parse);
   }
 
-  /** The inner parser of a bare `.optional()` (no checks of its own), which parses every value but `undefined`. */
-  #plainOptionalInner(schema: Schema): Parser | undefined {
+  /** The inner schema of a bare `.optional()` (no checks of its own), which parses every value but `undefined`. */
+  #plainOptionalInner(schema: Schema): Schema | undefined {
     const zod = internals(schema);
-    if (zod.def.type !== 'optional' || zod.traits.has('$ZodCheck') || (zod.def.checks?.length ?? 0) > 0) return undefined;
-    return this.compile(zod.def.innerType as Schema);
+    if (zod.def.type !== 'optional' || checksOf(schema).length > 0) return undefined;
+    return zod.def.innerType as Schema;
   }
 
   #union(options: Parser[]): Parser {
@@ -486,14 +606,13 @@ class Compiler {
         return option ? option(input, state) : REJECTED;
       };
     }
-    // Generated, so that the discriminator is read with a literal key (see generatedObjectParser).
-    const source = `"use strict";
-      return function parseDiscriminatedUnion(input, state) {
-        if (typeof input !== "object" || input === null || Array.isArray(input)) return REJECTED;
-        const option = byValue.get(input[${JSON.stringify(discriminator)}]);
-        return option ? option(input, state) : REJECTED;
-      };`;
-    return new Function('REJECTED', 'byValue', source)(REJECTED, byValue) as Parser;
+    // Generated, so that the discriminator is read with a literal key (see GeneratedParser).
+    const code = new GeneratedParser();
+    return code.compile('parseDiscriminatedUnion', [
+      'if (typeof input !== "object" || input === null || Array.isArray(input)) return REJECTED;',
+      `const option = ${code.constant(byValue)}.get(input[${JSON.stringify(discriminator)}]);`,
+      'return option ? option(input, state) : REJECTED;',
+    ]);
   }
 
   #record(schema: Schema): Parser {

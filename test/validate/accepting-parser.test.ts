@@ -224,6 +224,24 @@ describe.each([true, false])('accepting parser on small schemas (generated code:
     expect(agrees(node, { name: 'aa', next: { name: 'bb' } })).toBe(true);
   });
 
+  it('remembers only strings that pure checks accepted, each exactly (a string one character off is checked)', () => {
+    const patterned = compileAcceptingParser(z.array(z.string().min(2).regex(/^[a-z]+$/)), { generateCode });
+    expect(patterned(['abc', 'abc'])).toEqual({ value: ['abc', 'abc'] });
+    expect(patterned(['abC'])).toBeUndefined();
+    expect(patterned(['ab', 'a'])).toBeUndefined();
+    expect(patterned(['abc ', 'abc'])).toBeUndefined();
+    expect(patterned(['abc'])).toEqual({ value: ['abc'] });
+    // Past the bound on length, a string is checked every time: still exact.
+    const long = 'a'.repeat(200);
+    expect(patterned([long, long])).toEqual({ value: [long, long] });
+    expect(patterned([`${long}A`])).toBeUndefined();
+    // A refinement may answer differently for the same string: never remembered.
+    let calls = 0;
+    const once = compileAcceptingParser(z.string().refine(() => (calls += 1) === 1), { generateCode });
+    expect(once('same')).toEqual({ value: 'same' });
+    expect(once('same')).toBeUndefined();
+  });
+
   it('gives an object met twice (shared, or in a cycle) what zod gives it', () => {
     interface Tree {
       label: string;
