@@ -48,37 +48,50 @@ const HELPERS_COMMENT = [
  * appends the helpers to the epilogue. Returns `ast` (changed in place) for chaining.
  */
 export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
-  // Helpers in order of definition; by body length, to find one with the same body. Not a map by
-  // body: bodies are kilobytes built afresh for each pipeline, and hashing one costs more than
-  // comparing it with the few of its length.
-  const helpers: Helper[] = [];
-  const byLength = new Map<number, Helper[]>();
-  const counters = new Map<string, number>();
-  const taken = `${ast.prologue ?? ''}\n${ast.epilogue ?? ''}`;
-  // The words of the author's prologue and epilogue: a name made of word characters occurs there
-  // as a whole word (`\bname\b`) exactly when it is one of them. Read once, not once per name.
-  let takenWords: ReadonlySet<string> | undefined;
-  const isTaken = (name: string): boolean => {
-    if (!WORD.test(name)) return new RegExp(`\\b${name}\\b`).test(taken);
-    takenWords ??= new Set(taken.match(/\w+/g));
-    return takenWords.has(name);
-  };
-  const helperName = (kinds: readonly string[]): string => {
-    const base = helperBase(kinds);
-    for (;;) {
-      const n = (counters.get(base) ?? 0) + 1;
-      counters.set(base, n);
-      const name = `${base}${n}`;
-      // Never shadow a method or variable of the author's own prologue or epilogue.
-      if (!isTaken(name)) return name;
-    }
-  };
-  const replace = (statements: Statement[]): void => {
+  const outliner = new Outliner(`${ast.prologue ?? ''}\n${ast.epilogue ?? ''}`);
+  if (ast.pipeline.body) outliner.replace(ast.pipeline.body);
+  if (outliner.helpers.length === 0) return ast;
+  const before = ast.epilogue === undefined ? '' : ast.epilogue.endsWith('\n') ? ast.epilogue : `${ast.epilogue}\n`;
+  const lines = [...HELPERS_COMMENT];
+  for (const helper of outliner.helpers) pushHelperLines(lines, helper);
+  ast.epilogue = `${before}\n${lines.join('\n')}`;
+  return ast;
+}
+
+/**
+ * The helpers of one Jenkinsfile while its statements are replaced. Methods, not closures made
+ * per pipeline: the compiler keeps one optimised version of each for the whole run.
+ */
+class Outliner {
+  /** Helpers in order of definition. */
+  readonly helpers: Helper[] = [];
+  /**
+   * Helpers by body length, to find one with the same body. Not a map by body: bodies are
+   * kilobytes built afresh for each pipeline, and hashing one costs more than comparing it with
+   * the few of its length.
+   */
+  private readonly byLength = new Map<number, Helper[]>();
+  /** The last number given to each helper base name. */
+  private readonly counters = new Map<string, number>();
+  /** The author's prologue and epilogue, whose names a helper must not shadow. */
+  private readonly taken: string;
+  /**
+   * The words of `taken`: a name made of word characters occurs there as a whole word
+   * (`\bname\b`) exactly when it is one of them. Read once, not once per name.
+   */
+  private takenWords: ReadonlySet<string> | undefined;
+
+  constructor(taken: string) {
+    this.taken = taken;
+  }
+
+  /** Replaces the generator snippets in `statements` (and in the blocks among them) with helper calls. */
+  replace(statements: Statement[]): void {
     for (let i = 0; i < statements.length; i++) {
       const statement = statements[i]!;
       // A call with a block is never a snippet (see snippetSource): only look inside it.
       if (statement.type === 'Call' && statement.body) {
-        replace(statement.body);
+        this.replace(statement.body);
         continue;
       }
       const kind = generatorScriptKind(statement);
@@ -96,28 +109,41 @@ export function outlineGeneratorScripts(ast: JenkinsfileAst): JenkinsfileAst {
         sources.push(source);
         if (!kinds.includes(nextKind)) kinds.push(nextKind);
       }
-      const source = sources.length === 1 ? first : sources.join('\n');
-      let sameLength = byLength.get(source.length);
-      let helper = sameLength?.find((h) => h.source === source);
-      if (helper === undefined) {
-        // Named after the steps whose snippets it runs: pwEcsDeployEvidenceExport1.
-        helper = { name: helperName(kinds), source };
-        helpers.push(helper);
-        if (sameLength === undefined) byLength.set(source.length, (sameLength = []));
-        sameLength.push(helper);
-      }
+      const helper = this.helperFor(sources.length === 1 ? first : sources.join('\n'), kinds);
       const call: CallStatement = { type: 'Call', name: helper.name, args: noArgs() };
       if (statement.origin !== undefined) call.origin = statement.origin;
       statements.splice(i, end - i, call);
     }
-  };
-  if (ast.pipeline.body) replace(ast.pipeline.body);
-  if (helpers.length === 0) return ast;
-  const before = ast.epilogue === undefined ? '' : ast.epilogue.endsWith('\n') ? ast.epilogue : `${ast.epilogue}\n`;
-  const lines = [...HELPERS_COMMENT];
-  for (const helper of helpers) pushHelperLines(lines, helper);
-  ast.epilogue = `${before}\n${lines.join('\n')}`;
-  return ast;
+  }
+
+  /** The helper that runs `source`: an earlier one with the same body, or a new one named after `kinds`. */
+  private helperFor(source: string, kinds: readonly string[]): Helper {
+    let sameLength = this.byLength.get(source.length);
+    if (sameLength === undefined) this.byLength.set(source.length, (sameLength = []));
+    for (const helper of sameLength) if (helper.source === source) return helper;
+    // Named after the steps whose snippets it runs: pwEcsDeployEvidenceExport1.
+    const helper: Helper = { name: this.helperName(kinds), source };
+    this.helpers.push(helper);
+    sameLength.push(helper);
+    return helper;
+  }
+
+  private helperName(kinds: readonly string[]): string {
+    const base = helperBase(kinds);
+    for (;;) {
+      const n = (this.counters.get(base) ?? 0) + 1;
+      this.counters.set(base, n);
+      const name = `${base}${n}`;
+      // Never shadow a method or variable of the author's own prologue or epilogue.
+      if (!this.isTaken(name)) return name;
+    }
+  }
+
+  private isTaken(name: string): boolean {
+    if (!WORD.test(name)) return new RegExp(`\\b${name}\\b`).test(this.taken);
+    this.takenWords ??= new Set(this.taken.match(/\w+/g));
+    return this.takenWords.has(name);
+  }
 }
 
 /** `pw` and the kinds of the snippets a helper runs, camel-cased: `pwEcsDeployEvidenceExport`. */
