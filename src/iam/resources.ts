@@ -229,7 +229,9 @@ export function alarmNamesOf(step: unknown): string[] {
   };
   const visit = (value: unknown, depth: number): void => {
     if (value === null || typeof value !== 'object' || depth > 4) return;
-    for (const [key, entry] of Object.entries(value)) {
+    // Own enumerable keys as Object.entries has them, without an entry array per key (every step of every pipeline is walked).
+    for (const key of Object.keys(value)) {
+      const entry = (value as Record<string, unknown>)[key];
       if (key === 'alarms' || key === 'alarmNames') collect(entry);
       else visit(entry, depth + 1);
     }
