@@ -10,6 +10,12 @@
  * stamp is only trusted when its times are safely older than the moment it was taken
  * ({@link SETTLE_MS}): any change after that moment gets a later change time.
  *
+ * The rule assumes the file system's clock is this machine's (a local disk). On a network file
+ * system whose server's clock runs ahead, stamps are never settled (files are read, as without
+ * stamps); one whose clock runs more than SETTLE_MS behind could settle a stamp taken in the same
+ * tick as a write that follows (git's index, which compares with its own file's mtime, has the
+ * same limit in a narrower form).
+ *
  * Stamps live in memory and in the signed result cache (`compile-cache.ts`), keyed by the exact
  * file; nothing here trusts a stamp it did not take itself.
  */
