@@ -597,7 +597,8 @@ export function lowerPost(post: AnyPost, path: Path, contributions: PostContribu
 /** Appends the owner's `post` block merged with the delivery steps' contributions, if there is anything to emit. */
 function pushPost(body: Statement[], post: AnyPost | undefined, path: Path, contributions: PostContributions[] = []): void {
   const lowered = post ? lowerPost(post, path, contributions) : undefined;
-  const merged = mergePostContributions(lowered, combinePostContributions(contributions));
+  // Most stages have no delivery step with post contributions: nothing to merge.
+  const merged = contributions.length === 0 ? lowered : mergePostContributions(lowered, combinePostContributions(contributions));
   if (merged) {
     if (merged.origin === undefined) merged.origin = path;
     body.push(merged);
@@ -752,15 +753,19 @@ function lowerStepsBlock(name: string, steps: readonly Step[], path: Path, contr
  * contributions are appended to `contributions` for the enclosing stage.
  */
 export function lowerSteps(steps: readonly Step[], path: Path, contributions: PostContributions[] = []): Statement[] {
-  return steps.flatMap((step, index) => {
+  const out: Statement[] = [];
+  for (let index = 0; index < steps.length; index++) {
+    const step = steps[index]!;
     const stepPath = [...path, index];
     if (isDeliveryStep(step)) {
       const lowered = lowerDeliveryStep(step, { origin: stepPath });
       if (lowered.post) contributions.push(lowered.post);
-      return lowered.steps;
+      for (const statement of lowered.steps) out.push(statement);
+    } else {
+      out.push(lowerStep(step, stepPath, contributions));
     }
-    return [lowerStep(step, stepPath, contributions)];
-  });
+  }
+  return out;
 }
 
 /** One built-in (non-delivery) step as a statement. */

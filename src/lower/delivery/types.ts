@@ -60,17 +60,22 @@ export function mergePostContributions(
   const hasContributions = POST_CONDITIONS.some((c) => (contributions[c]?.length ?? 0) > 0);
   if (!hasContributions) return post;
   const existing = new Map<string, Statement[]>();
-  const others: Statement[] = [];
+  // Statements other than conditions first, then the conditions in Jenkins' order.
+  const body: Statement[] = [];
   for (const statement of post?.body ?? []) {
     if (statement.type === 'Call' && (POST_CONDITIONS as readonly string[]).includes(statement.name)) {
       existing.set(statement.name, statement.body ?? []);
     } else {
-      others.push(statement);
+      body.push(statement);
     }
   }
-  const body: Statement[] = [...others];
   for (const condition of POST_CONDITIONS) {
-    const statements = [...mergeAdjacentArchives(contributions[condition] ?? []), ...(existing.get(condition) ?? [])];
+    const contributed = contributions[condition];
+    const own = existing.get(condition);
+    if (contributed === undefined && own === undefined) continue;
+    // mergeAdjacentArchives gives a new array: the author's own steps are appended to it.
+    const statements = contributed === undefined ? [] : mergeAdjacentArchives(contributed);
+    if (own !== undefined) for (const statement of own) statements.push(statement);
     if (statements.length > 0) body.push(block(condition, statements));
   }
   const merged = block('post', body);
