@@ -500,7 +500,7 @@ class Compiler {
       case 'union':
         if (zod.traits.has('$ZodDiscriminatedUnion')) return this.#discriminatedUnion(schema);
         if (zod.traits.has('$ZodXor') || def.inclusive === false) break;
-        return this.#union((def.options as Schema[]).map((option) => this.compile(option)));
+        return this.#union(def.options as Schema[]);
       case 'record':
         return this.#record(schema);
       case 'lazy':
@@ -572,7 +572,20 @@ class Compiler {
     return zod.def.innerType as Schema;
   }
 
-  #union(options: Parser[]): Parser {
+  #union(schemas: readonly Schema[]): Parser {
+    const options = schemas.map((option) => this.compile(option));
+    if (this.#generateCode) {
+      // The first option that accepts wins; options that are a leafTest are tested inline.
+      const code = new GeneratedParser();
+      const body = ['let value;'];
+      schemas.forEach((schema, index) => {
+        const test = checksOf(schema).length === 0 ? leafTest(schema, 'input', code) : undefined;
+        if (test) body.push(`if (${test}) return input;`);
+        else body.push(`value = ${code.constant(options[index])}(input, state);`, 'if (value !== REJECTED) return value;');
+      });
+      body.push('return REJECTED;');
+      return code.compile('parseUnion', body);
+    }
     return (input, state) => {
       // The first option that accepts wins.
       for (const option of options) {
