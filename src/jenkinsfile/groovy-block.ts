@@ -227,11 +227,33 @@ const NON_CHARACTER_FFFF = 0xffff;
 /** The characters after a backslash in a simple escape of a quoted string (groovy-lexer.ts `escape`). */
 const SIMPLE_ESCAPES: ReadonlySet<number> = new Set([...'nrtbf"\'\\$'].map((c) => c.charCodeAt(0)));
 
-/** ASCII characters that are Groovy operators on their own (OPERATORS in groovy-lexer.ts), so any run of them lexes. */
-const OPERATOR_CHARS: ReadonlySet<number> = new Set([...'()[]{},;:?!=+-*%<>&|^~@.'].map((c) => c.charCodeAt(0)));
+/** What an ASCII character outside a string means to {@link scanStandaloneCodeLine}; anything else is the lexer's. */
+const OTHER = 0;
+/** A space, a tab or a character that is a Groovy operator on its own (OPERATORS in groovy-lexer.ts): any run of them lexes. */
+const PLAIN = 1;
+const IDENTIFIER_START = 2;
+const DIGIT = 3;
+const QUOTE_CLASS = 4;
+/** A slash, double quote, backslash or line break: the line is no standalone code line by the strict rule. */
+const SETTLES_NO = 5;
 
-const isAsciiIdentifierStart = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x24;
-const isAsciiIdentifierPart = (c: number): boolean => isAsciiIdentifierStart(c) || (c >= DIGIT_0 && c <= DIGIT_9);
+/** {@link OTHER} ... {@link SETTLES_NO} by ASCII code: one lookup per character instead of a chain of tests. */
+const CHAR_CLASSES = (() => {
+  const classes = new Uint8Array(128);
+  for (const c of ' \t()[]{},;:?!=+-*%<>&|^~@.') classes[c.charCodeAt(0)] = PLAIN;
+  for (let c = 0x41; c <= 0x5a; c++) classes[c] = classes[c + 0x20] = IDENTIFIER_START;
+  classes[0x5f] = classes[0x24] = IDENTIFIER_START;
+  for (let c = DIGIT_0; c <= DIGIT_9; c++) classes[c] = DIGIT;
+  classes[QUOTE] = QUOTE_CLASS;
+  for (const c of [SLASH, DOUBLE_QUOTE, BACKSLASH, CR, LF]) classes[c] = SETTLES_NO;
+  return classes;
+})();
+
+const charClass = (c: number): number => (c < 128 ? CHAR_CLASSES[c]! : OTHER);
+const isAsciiIdentifierPart = (c: number): boolean => {
+  const type = charClass(c);
+  return type === IDENTIFIER_START || type === DIGIT;
+};
 
 /**
  * {@link isStandaloneCodeLine} by one scan of the line, where it can tell without the lexer:
@@ -251,11 +273,17 @@ export function scanStandaloneCodeLine(line: string): boolean | undefined {
   let i = 0;
   while (i < n) {
     const c = line.charCodeAt(i);
-    if (c === SLASH || c === DOUBLE_QUOTE || c === BACKSLASH || c === CR || c === LF) return false;
+    const type = charClass(c);
+    if (type === SETTLES_NO) return false;
     if (!known) {
       // Past what the scan understands: only a character that settles it (above) still matters.
       i++;
-    } else if (c === QUOTE) {
+    } else if (type === PLAIN) {
+      i++;
+    } else if (type === IDENTIFIER_START) {
+      i++;
+      while (i < n && isAsciiIdentifierPart(line.charCodeAt(i))) i++;
+    } else if (type === QUOTE_CLASS) {
       if (line.charCodeAt(i + 1) === QUOTE) {
         // `''` is the empty string; `'''` opens a triple-quoted one.
         if (line.charCodeAt(i + 2) === QUOTE) known = false;
@@ -274,18 +302,13 @@ export function scanStandaloneCodeLine(line: string): boolean | undefined {
         known = false;
         i = close;
       }
-    } else if (isAsciiIdentifierStart(c)) {
-      i++;
-      while (i < n && isAsciiIdentifierPart(line.charCodeAt(i))) i++;
-    } else if (c >= DIGIT_0 && c <= DIGIT_9) {
+    } else if (type === DIGIT) {
       const start = i;
       i++;
-      while (i < n && line.charCodeAt(i) >= DIGIT_0 && line.charCodeAt(i) <= DIGIT_9) i++;
+      while (i < n && charClass(line.charCodeAt(i)) === DIGIT) i++;
       const next = i < n ? line.charCodeAt(i) : -1;
       // Octal, hex, binary, suffixes, exponents and fractions are the lexer's to judge.
       if ((c === DIGIT_0 && i > start + 1) || isAsciiIdentifierPart(next) || next === DOT) known = false;
-    } else if (c === SPACE || c === TAB || OPERATOR_CHARS.has(c)) {
-      i++;
     } else {
       known = false;
       i++;
