@@ -23,10 +23,6 @@
  *   containers parse every occurrence, in zod and here);
  * - an input cycle, a promise, or anything thrown hands the value to zod (whether a user callback
  *   throws is zod's to report).
- *
- * Where the runtime allows it, parsers are generated functions, one per schema (see
- * `GeneratedParser`: why that is several times faster); the closures beside them are the same
- * parse, for runtimes that refuse generated code, and the differential test runs both.
  */
 import { z } from 'zod';
 
@@ -74,29 +70,18 @@ class UnsupportedSchema extends Error {}
 /** Result of an accepting parser: `undefined` when zod must decide. */
 export type Accepted<T> = { value: T } | undefined;
 
-/** Options of {@link compileAcceptingParser}. */
-export interface AcceptingParserOptions {
-  /**
-   * Whether object schemas are parsed by generated functions (`new Function`, see
-   * `generatedObjectParser`) rather than one shared closure: the same results, several times
-   * faster in a compile run. Default: when the runtime allows it (not under
-   * `--disallow-code-generation-from-strings`), as zod decides for its own generated parsers.
-   */
-  generateCode?: boolean;
-}
-
 /**
  * Compiles `schema` (on the first call, so that lazy schemas are complete) into a function that
  * returns `{ value }`, deep-equal to and shaped like `schema.safeParse(input).data`, when zod
  * would accept `input`, and `undefined` whenever it cannot tell cheaply (zod then decides). It
  * never returns a value zod would reject.
  */
-export function compileAcceptingParser<T>(schema: z.ZodType<T>, options: AcceptingParserOptions = {}): (input: unknown) => Accepted<T> {
+export function compileAcceptingParser<T>(schema: z.ZodType<T>): (input: unknown) => Accepted<T> {
   let parser: Parser | null | undefined;
   return (input) => {
     if (parser === undefined) {
       try {
-        parser = new Compiler(options.generateCode ?? z.core.util.allowsEval.value).compile(schema as unknown as Schema);
+        parser = new Compiler().compile(schema as unknown as Schema);
       } catch {
         // A kind this file does not model (UnsupportedSchema), or a schema zod itself would
         // refuse when parsing: either way zod parses every value, as without this file.
@@ -122,7 +107,7 @@ export function compileAcceptingParser<T>(schema: z.ZodType<T>, options: Accepti
 /** Whether {@link compileAcceptingParser} can compile `schema` (else every value goes to zod). */
 export function hasAcceptingParser(schema: z.ZodType): boolean {
   try {
-    new Compiler(false).compile(schema as unknown as Schema);
+    new Compiler().compile(schema as unknown as Schema);
     return true;
   } catch (error) {
     if (error instanceof UnsupportedSchema) return false;
@@ -191,13 +176,11 @@ const internals = (schema: Schema): Internals => (schema as unknown as { _zod: I
 /** A property of an object schema, as its parse needs it. */
 interface ObjectField {
   key: string;
-  schema: Schema;
   /** Parses the property's value, present or not. */
   parse: Parser;
   /** How zod treats the key's absence: leave it out, reject the object, or parse `undefined`. */
   absence: 'omit' | 'reject' | 'parse';
-  /** For a bare `.optional()` property: the inner schema and its parser, for any value but `undefined`. */
-  definedSchema?: Schema;
+  /** For a bare `.optional()` property: the inner parser, for any value but `undefined`. */
   parseDefined?: Parser;
 }
 
@@ -205,37 +188,6 @@ interface ObjectField {
 interface CheckRun {
   run: (payload: CheckPayload) => unknown;
   when: ((payload: CheckPayload) => boolean) | undefined;
-}
-
-/**
- * A parser written out as the source of a function of its own. Generated parsers read, test and
- * write properties with literal keys and call constant parsers, so V8's inline caches at each
- * site see one schema's values (a few shapes) and can inline the callee. A closure shared by
- * every schema of a kind sees them all: its sites go megamorphic, and in a compile run, where the
- * rest of the compiler churns V8's stub cache, that made the walk several times slower than the
- * same walk in isolation. Only keys (as JSON string literals) and literal strings are written
- * into the source; parsers, sets and check functions are passed in as constants.
- */
-class GeneratedParser {
-  readonly #constants: unknown[] = [];
-
-  /** The name under which the function sees `value`. */
-  constant(value: unknown): string {
-    return `c${this.#constants.push(value) - 1}`;
-  }
-
-  /** `body` runs with `input` and `state`; `prelude` (state of the function) runs once. */
-  compile(name: string, body: readonly string[], prelude: readonly string[] = []): Parser {
-    const source = [
-      '"use strict";',
-      ...this.#constants.map((_, index) => `const c${index} = constants[${index}];`),
-      ...prelude,
-      `return function ${name}(input, state) {`,
-      ...body.map((line) => `  ${line}`),
-      '};',
-    ].join('\n');
-    return new Function('REJECTED', 'UNSURE', 'constants', source)(REJECTED, UNSURE, this.#constants) as Parser;
-  }
 }
 
 /** The check schemas zod runs after parsing `schema` (the schema itself first, when it is a check). */
@@ -271,125 +223,23 @@ function checksArePureOnStrings(schema: Schema): boolean {
   });
 }
 
-/**
- * For a schema kind whose parse returns its input unchanged or rejects it (string, number,
- * boolean, null, literal, enum; checks aside): an expression over the variable `value` that is
- * true exactly when the parse (see `Compiler.#parseOf`) accepts. Else `undefined`.
- */
-function leafTest(schema: Schema, value: string, code: GeneratedParser): string | undefined {
-  const zod = internals(schema);
-  const def = zod.def;
-  switch (def.type) {
-    case 'string':
-      return def.coerce ? undefined : `typeof ${value} === "string"`;
-    case 'number':
-      return def.coerce ? undefined : `(typeof ${value} === "number" && Number.isFinite(${value}))`;
-    case 'boolean':
-      return def.coerce ? undefined : `typeof ${value} === "boolean"`;
-    case 'null':
-      return `${value} === null`;
-    case 'literal':
-    case 'enum': {
-      const values = zod.values;
-      if (!values) return undefined;
-      // A few strings compare directly (=== is SameValueZero, as Set#has, for strings).
-      if (values.size <= 4 && [...values].every((literal) => typeof literal === 'string')) {
-        return `(${[...values].map((literal) => `${value} === ${JSON.stringify(literal)}`).join(' || ')})`;
-      }
-      return `${code.constant(values)}.has(${value})`;
-    }
-  }
-  return undefined;
-}
-
-/**
- * `schema`'s parse and then its checks, run by zod's own check functions in zod's order, as a
- * generated function (see {@link GeneratedParser}); the same as `Compiler.#withChecks`' closure.
- */
-function generatedCheckedParser(schema: Schema, parse: Parser, runs: readonly CheckRun[], remembered: Set<string> | undefined): Parser {
-  const code = new GeneratedParser();
-  const test = leafTest(schema, 'input', code);
-  const body: string[] = [];
-  const remember = remembered ? code.constant(remembered) : undefined;
-  if (remember) {
-    body.push(`const short = typeof input === "string" && input.length <= ${REMEMBERED_STRING_LENGTH};`, `if (short && ${remember}.has(input)) return input;`);
-  }
-  body.push(...(test ? [`if (!(${test})) return REJECTED;`, 'let value = input;'] : [`let value = ${code.constant(parse)}(input, state);`, 'if (value === REJECTED) return REJECTED;']));
-  body.push('const payload = spare === undefined ? { value, issues: [] } : spare;', 'spare = undefined;', 'payload.value = value;');
-  for (const { run, when } of runs) {
-    const check = [
-      `if (${code.constant(run)}(payload) instanceof Promise) throw UNSURE;`,
-      'if (payload.issues.length !== 0) {',
-      '  payload.issues = [];',
-      '  spare = payload;',
-      '  return REJECTED;',
-      '}',
-    ];
-    if (when) body.push(`if (${code.constant(when)}(payload)) {`, ...check.map((line) => `  ${line}`), '}');
-    else body.push(...check);
-  }
-  body.push('value = payload.value;', 'payload.value = undefined;', 'spare = payload;');
-  if (remember) body.push(`if (short && ${remember}.size < ${REMEMBERED_STRINGS}) ${remember}.add(input);`);
-  body.push('return value;');
-  // The reused payload: see Compiler.#withChecks.
-  return code.compile('parseChecked', body, ['let spare = { value: undefined, issues: [] };']);
-}
-
-/**
- * An object schema's parse as a generated function (see {@link GeneratedParser}), with the
- * fields whose parse is a {@link leafTest} tested inline. The same semantics as
- * {@link interpretedObjectParser} (kept for runtimes that refuse to compile code, and tested
- * against this one), which reads as the specification.
- */
-function generatedObjectParser(fields: readonly ObjectField[], known: ReadonlySet<string> | undefined): Parser {
-  const code = new GeneratedParser();
-  const body: string[] = ['if (typeof input !== "object" || input === null || Array.isArray(input)) return REJECTED;'];
-  // zod's strict check walks `for...in` too (inherited enumerable keys are unknown keys).
-  if (known) body.push(`for (const key in input) if (!${code.constant(known)}.has(key)) return REJECTED;`);
-  body.push('const output = {};', 'let value;');
-  /** Lines that parse `value` in place, or return REJECTED. */
-  const parseValue = (parse: Parser, schema: Schema): string[] => {
-    const test = checksOf(schema).length === 0 ? leafTest(schema, 'value', code) : undefined;
-    if (test) return [`if (!(${test})) return REJECTED;`];
-    return [`value = ${code.constant(parse)}(value, state);`, 'if (value === REJECTED) return REJECTED;'];
-  };
-  for (const { key, schema, parse, absence, definedSchema, parseDefined } of fields) {
-    const k = JSON.stringify(key);
-    body.push(`value = input[${k}];`);
-    if (absence === 'reject') {
-      body.push(`if (value === undefined && !(${k} in input)) return REJECTED;`, ...parseValue(parse, schema), `output[${k}] = value;`);
-    } else if (absence === 'omit' && parseDefined && definedSchema) {
-      body.push(
-        'if (value !== undefined) {',
-        ...parseValue(parseDefined, definedSchema).map((line) => `  ${line}`),
-        `  output[${k}] = value;`,
-        `} else if (${k} in input) output[${k}] = undefined;`,
-      );
-    } else if (absence === 'omit') {
-      body.push(`if (value !== undefined || ${k} in input) {`, ...parseValue(parse, schema).map((line) => `  ${line}`), `  output[${k}] = value;`, '}');
-    } else {
-      body.push(...parseValue(parse, schema), `if (value !== undefined || ${k} in input) output[${k}] = value;`);
-    }
-  }
-  body.push('return output;');
-  return code.compile('parseObject', body);
-}
-
 /** An object schema's parse as one closure over its fields (zod's object parse, accepting only). */
-function interpretedObjectParser(fields: readonly ObjectField[], known: ReadonlySet<string> | undefined): Parser {
+function objectParser(fields: readonly ObjectField[], known: ReadonlySet<string> | undefined): Parser {
   return (object, state) => {
     if (!isObject(object)) return REJECTED;
     const input = object;
     // zod's strict check walks `for...in` too (inherited enumerable keys are unknown keys).
     if (known) for (const key in input) if (!known.has(key)) return REJECTED;
     const output: Record<string, unknown> = {};
-    for (const { key, parse, absence } of fields) {
+    for (const { key, parse, absence, parseDefined } of fields) {
       const present = key in input;
       if (!present && absence !== 'parse') {
         if (absence === 'reject') return REJECTED;
         continue;
       }
-      const value = parse(input[key], state);
+      const raw = input[key];
+      // A bare optional's own parse, without the call: `undefined` stays, anything else is the inner's.
+      const value = parseDefined === undefined ? parse(raw, state) : raw === undefined ? undefined : parseDefined(raw, state);
       if (value === REJECTED) return REJECTED;
       if (present || value !== undefined) output[key] = value;
     }
@@ -400,12 +250,6 @@ function interpretedObjectParser(fields: readonly ObjectField[], known: Readonly
 class Compiler {
   /** One parser per schema instance; recursive schemas meet their own forwarding parser. */
   readonly #parsers = new Map<Schema, Parser>();
-  /** Whether parsers are generated code where that helps (see {@link GeneratedParser}). */
-  readonly #generateCode: boolean;
-
-  constructor(generateCode: boolean) {
-    this.#generateCode = generateCode;
-  }
 
   compile(schema: Schema): Parser {
     const known = this.#parsers.get(schema);
@@ -429,7 +273,6 @@ class Compiler {
       return { run, when };
     });
     const remembered = checksArePureOnStrings(schema) ? new Set<string>() : undefined;
-    if (this.#generateCode) return generatedCheckedParser(schema, parse, runs, remembered);
     // One payload per schema, reused: zod's checks read and write it only while they run (an
     // async one, which could write later, hands the value to zod and the payload is dropped).
     // While it is in use (a check that parses again), a call makes its own.
@@ -500,7 +343,7 @@ class Compiler {
       case 'union':
         if (zod.traits.has('$ZodDiscriminatedUnion')) return this.#discriminatedUnion(schema);
         if (zod.traits.has('$ZodXor') || def.inclusive === false) break;
-        return this.#union(def.options as Schema[]);
+        return this.#union((def.options as Schema[]).map((option) => this.compile(option)));
       case 'record':
         return this.#record(schema);
       case 'lazy':
@@ -557,11 +400,10 @@ class Compiler {
       else throw new UnsupportedSchema('a defaulted property');
       const parse = this.compile(fieldSchema);
       const definedSchema = this.#plainOptionalInner(fieldSchema);
-      if (!definedSchema) return { key, schema: fieldSchema, parse, absence };
-      return { key, schema: fieldSchema, parse, absence, definedSchema, parseDefined: this.compile(definedSchema) };
+      return definedSchema ? { key, parse, absence, parseDefined: this.compile(definedSchema) } : { key, parse, absence };
     });
     const known = strict ? new Set(keys) : undefined;
-    const parse = this.#generateCode ? generatedObjectParser(fields, known) : interpretedObjectParser(fields, known);
+    const parse = objectParser(fields, known);
     return container(schema, memoizedByZod(schema), parse);
   }
 
@@ -572,20 +414,7 @@ class Compiler {
     return zod.def.innerType as Schema;
   }
 
-  #union(schemas: readonly Schema[]): Parser {
-    const options = schemas.map((option) => this.compile(option));
-    if (this.#generateCode) {
-      // The first option that accepts wins; options that are a leafTest are tested inline.
-      const code = new GeneratedParser();
-      const body = ['let value;'];
-      schemas.forEach((schema, index) => {
-        const test = checksOf(schema).length === 0 ? leafTest(schema, 'input', code) : undefined;
-        if (test) body.push(`if (${test}) return input;`);
-        else body.push(`value = ${code.constant(options[index])}(input, state);`, 'if (value !== REJECTED) return value;');
-      });
-      body.push('return REJECTED;');
-      return code.compile('parseUnion', body);
-    }
+  #union(options: readonly Parser[]): Parser {
     return (input, state) => {
       // The first option that accepts wins.
       for (const option of options) {
@@ -612,20 +441,11 @@ class Compiler {
         } else byValue.set(value, this.compile(option));
       }
     }
-    if (!this.#generateCode) {
-      return (input, state) => {
-        if (!isObject(input)) return REJECTED;
-        const option = byValue.get(input[discriminator]);
-        return option ? option(input, state) : REJECTED;
-      };
-    }
-    // Generated, so that the discriminator is read with a literal key (see GeneratedParser).
-    const code = new GeneratedParser();
-    return code.compile('parseDiscriminatedUnion', [
-      'if (typeof input !== "object" || input === null || Array.isArray(input)) return REJECTED;',
-      `const option = ${code.constant(byValue)}.get(input[${JSON.stringify(discriminator)}]);`,
-      'return option ? option(input, state) : REJECTED;',
-    ]);
+    return (input, state) => {
+      if (!isObject(input)) return REJECTED;
+      const option = byValue.get(input[discriminator]);
+      return option ? option(input, state) : REJECTED;
+    };
   }
 
   #record(schema: Schema): Parser {

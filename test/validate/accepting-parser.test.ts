@@ -5,7 +5,7 @@
  * path is silently off); and it hands everything else to zod.
  */
 import fc from 'fast-check';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PipelineSchema, type Pipeline } from '../../src/model/schema.ts';
 import { compileAcceptingParser, hasAcceptingParser } from '../../src/validate/accepting-parser.ts';
@@ -15,12 +15,7 @@ import { deploy } from '../lower/fixtures/deploy.ts';
 import { kitchenSink } from '../lower/fixtures/kitchen-sink.ts';
 import { oddStrings } from '../lower/fixtures/odd-strings.ts';
 
-/** Object schemas as generated functions (the default where the runtime allows it), and as closures. */
-const PARSERS = [
-  ['generated code', compileAcceptingParser(PipelineSchema, { generateCode: true })],
-  ['closures', compileAcceptingParser(PipelineSchema, { generateCode: false })],
-] as const;
-let accept: (typeof PARSERS)[number][1] = PARSERS[0][1];
+const accept = compileAcceptingParser(PipelineSchema);
 
 /**
  * Everything about a value a consumer could observe: types, key order, `undefined` values,
@@ -76,11 +71,7 @@ const copy = (value: unknown): unknown => structuredClone(value);
 /** A deep copy as the loader's JSON transfer makes it: a tree, nothing shared. */
 const tree = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
-describe.each(PARSERS)('accepting parser (%s)', (_mode, parser) => {
-  beforeEach(() => {
-    accept = parser;
-  });
-
+describe('accepting parser', () => {
   it('compiles the pipeline schema (else every pipeline goes through zod)', () => {
     expect(hasAcceptingParser(PipelineSchema)).toBe(true);
   });
@@ -161,10 +152,10 @@ describe.each(PARSERS)('accepting parser (%s)', (_mode, parser) => {
   });
 });
 
-describe.each([true, false])('accepting parser on small schemas (generated code: %s)', (generateCode) => {
+describe('accepting parser on small schemas', () => {
   /** Whether the fast path accepted `input`; when it did, zod accepts it too, with the same value. */
   const agrees = (schema: z.ZodType, input: unknown): boolean => {
-    const fast = compileAcceptingParser(schema, { generateCode })(input);
+    const fast = compileAcceptingParser(schema)(input);
     if (fast === undefined) return false;
     const zod = schema.safeParse(input);
     expect(zod.success).toBe(true);
@@ -218,14 +209,14 @@ describe.each([true, false])('accepting parser on small schemas (generated code:
         .strictObject({ name: z.string().min(2), next: node.optional() })
         .refine((value) => value.next === undefined || acceptNode(value.next) !== undefined),
     );
-    acceptNode = compileAcceptingParser(node, { generateCode });
+    acceptNode = compileAcceptingParser(node);
     expect(agrees(node, { name: 'aa', next: { name: 'bb', next: { name: 'cc' } } })).toBe(true);
     expect(agrees(node, { name: 'aa', next: { name: 'b' } })).toBe(false);
     expect(agrees(node, { name: 'aa', next: { name: 'bb' } })).toBe(true);
   });
 
   it('remembers only strings that pure checks accepted, each exactly (a string one character off is checked)', () => {
-    const patterned = compileAcceptingParser(z.array(z.string().min(2).regex(/^[a-z]+$/)), { generateCode });
+    const patterned = compileAcceptingParser(z.array(z.string().min(2).regex(/^[a-z]+$/)));
     expect(patterned(['abc', 'abc'])).toEqual({ value: ['abc', 'abc'] });
     expect(patterned(['abC'])).toBeUndefined();
     expect(patterned(['ab', 'a'])).toBeUndefined();
@@ -237,7 +228,7 @@ describe.each([true, false])('accepting parser on small schemas (generated code:
     expect(patterned([`${long}A`])).toBeUndefined();
     // A refinement may answer differently for the same string: never remembered.
     let calls = 0;
-    const once = compileAcceptingParser(z.string().refine(() => (calls += 1) === 1), { generateCode });
+    const once = compileAcceptingParser(z.string().refine(() => (calls += 1) === 1));
     expect(once('same')).toEqual({ value: 'same' });
     expect(once('same')).toBeUndefined();
   });
@@ -251,10 +242,10 @@ describe.each([true, false])('accepting parser on small schemas (generated code:
     const leaf = { label: 'leaf', children: [] };
     const shared = { label: 'root', children: [leaf, { label: 'inner', children: [leaf] }] };
     expect(agrees(tree, shared)).toBe(true);
-    const parsed = compileAcceptingParser(tree, { generateCode })(shared)!.value;
+    const parsed = compileAcceptingParser(tree)(shared)!.value;
     expect(parsed.children[0]).toBe(parsed.children[1]!.children[0]);
     const cyclic: Tree = { label: 'loop', children: [] };
     cyclic.children.push(cyclic);
-    expect(compileAcceptingParser(tree, { generateCode })(cyclic)).toBeUndefined();
+    expect(compileAcceptingParser(tree)(cyclic)).toBeUndefined();
   });
 });
