@@ -605,7 +605,7 @@ async function roleStatements(roleCalls: readonly RoleCall[]): Promise<RoleState
 }
 
 function sortedUnique(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort();
+  return (values instanceof Set ? [...values] : [...new Set(values)]).sort();
 }
 
 /**
@@ -728,6 +728,7 @@ async function generatePolicies(pipeline: CompiledPipeline, options: IamOptions)
 
   interface RoleAccumulator {
     aws: AwsRole;
+    arn: string;
     environment: string;
     steps: Set<string>;
     modelSteps: Set<string>;
@@ -755,6 +756,7 @@ async function generatePolicies(pipeline: CompiledPipeline, options: IamOptions)
     const key = `${environment}\n${arn}`;
     const role: RoleAccumulator = roles.get(key) ?? {
       aws: shell.aws,
+      arn,
       environment,
       steps: new Set(),
       modelSteps: new Set(),
@@ -797,20 +799,19 @@ async function generatePolicies(pipeline: CompiledPipeline, options: IamOptions)
   const environmentsOfRole = new Map<string, Set<string>>();
   for (const role of roles.values()) {
     if (role.calls.size === 0) continue;
-    const arn = roleArn(role.aws);
-    environmentsOfRole.set(arn, (environmentsOfRole.get(arn) ?? new Set()).add(role.environment));
+    environmentsOfRole.set(role.arn, (environmentsOfRole.get(role.arn) ?? new Set()).add(role.environment));
   }
   const byEnvironment = new Map<string, GeneratedRole[]>();
   for (const role of roles.values()) {
     if (role.calls.size === 0) continue;
-    const shared = [...environmentsOfRole.get(roleArn(role.aws))!].filter((e) => e !== role.environment).sort();
+    const shared = [...environmentsOfRole.get(role.arn)!].filter((e) => e !== role.environment).sort();
     if (shared.length > 0) {
       role.notes.add(`the role is also assumed for ${shared.join(', ')}: its attached policy is the union of those environments' policies (this file shows only what ${role.environment} needs)`);
     }
     const roleCalls = [...role.calls.values()];
     const { order, identityPolicy } = await roleStatements(roleCalls);
     const published: Omit<RolePolicy, 'calls'> = {
-      roleArn: roleArn(role.aws),
+      roleArn: role.arn,
       steps: sortedUnique(role.steps),
       modelSteps: sortedUnique(role.modelSteps),
       identityPolicy,
