@@ -307,7 +307,16 @@ export function trackedOutput(pipeline: CompiledPipeline, file: string): Tracked
  * read it from its output on first access).
  */
 export function hasJenkinsfile(pipeline: CompiledPipeline): boolean {
-  return hasField(pipeline, 'jenkinsfile');
+  return hasOwnValue(pipeline, 'jenkinsfile');
+}
+
+/**
+ * Whether `object` has `key`, as a value other than `undefined` or as an accessor, without calling
+ * the accessor (the lazy fields of results, and the texts of side files served from the cache).
+ */
+export function hasOwnValue(object: object, key: string): boolean {
+  const descriptor = Object.getOwnPropertyDescriptor(object, key);
+  return descriptor !== undefined && (descriptor.get !== undefined || descriptor.value !== undefined);
 }
 
 /**
@@ -343,7 +352,7 @@ export function encodeCompiled(pipeline: CompiledPipeline, dependencies: Compile
       const index = findingIndex.get(d);
       return index === undefined ? d : { policyFinding: index };
     }),
-    lazy: LAZY_FIELDS.filter((field) => hasField(pipeline, field)),
+    lazy: LAZY_FIELDS.filter((field) => hasOwnValue(pipeline, field)),
   };
   if (pipeline.jenkinsfile !== undefined) cached.jenkinsfileSha256 = sha256(pipeline.jenkinsfile);
   if (pipeline.sideFiles !== undefined) {
@@ -449,7 +458,7 @@ function restoreCompiled(
  * as one served from the cache does. Returns the same object.
  */
 export function makeModelsLazy(pipeline: CompiledPipeline, recompute: () => Pick<CompiledPipeline, LazyField>): CompiledPipeline {
-  const present = LAZY_FIELDS.filter((field) => hasField(pipeline, field));
+  const present = LAZY_FIELDS.filter((field) => hasOwnValue(pipeline, field));
   for (const field of LAZY_FIELDS) delete pipeline[field];
   defineLazyFields(pipeline, present, recompute);
   return pipeline;
@@ -462,12 +471,6 @@ export function makeModelsLazy(pipeline: CompiledPipeline, recompute: () => Pick
 export function withLazyModels(pipeline: CompiledPipeline, fields: readonly LazyField[], recompute: () => Pick<CompiledPipeline, LazyField>): CompiledPipeline {
   defineLazyFields(pipeline, fields, recompute);
   return pipeline;
-}
-
-/** Whether a result has `field`, as a value or as an accessor (without calling the accessor). */
-function hasField(pipeline: CompiledPipeline, field: LazyField | 'jenkinsfile'): boolean {
-  const descriptor = Object.getOwnPropertyDescriptor(pipeline, field);
-  return descriptor !== undefined && (descriptor.get !== undefined || descriptor.value !== undefined);
 }
 
 function defineLazyFields(result: CompiledPipeline, fields: readonly LazyField[], recompute: () => Pick<CompiledPipeline, LazyField>): void {

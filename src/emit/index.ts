@@ -6,7 +6,7 @@
  */
 import { lstatSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync, type Dirent } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { hasJenkinsfile, OutputChangedError, trackedOutput } from '../cache/compile-cache.ts';
+import { hasJenkinsfile, hasOwnValue, OutputChangedError, trackedOutput } from '../cache/compile-cache.ts';
 import { hasStamp, takeStamp } from '../cache/file-stamp.ts';
 import { sha256 } from '../cache/result-cache.ts';
 import type { CompileRun, CompiledPipeline } from '../compile.ts';
@@ -72,12 +72,6 @@ async function generatedFilesOf(run: CompileRun): Promise<GeneratedFile[]> {
   if (!run.pipelines.some((p) => p.jenkinsfile?.includes('withAWS('))) return [];
   const { iamFilesOf } = await import('../iam/emit.ts');
   return iamFilesOf(run);
-}
-
-/** Whether a side file has a text, without reading it (one served from the cache reads it from its file on first access). */
-function hasText(side: SideFile): boolean {
-  const descriptor = Object.getOwnPropertyDescriptor(side, 'text');
-  return descriptor !== undefined && (descriptor.get !== undefined || descriptor.value !== undefined);
 }
 
 /** Directories of generated files a run leaves alone: the `iam/` beside the Jenkinsfile of a pipeline that does not compile now. */
@@ -360,7 +354,7 @@ export function createRunWriter(root: string, options: WriteOptions = {}): RunWr
   const decideSideFile = (pipeline: CompiledPipeline, side: SideFile): WriteOutcome =>
     side.error !== undefined
       ? { pipeline, file: side.file, status: 'failed', reason: side.error }
-      : decide(pipeline, side.file, hasText(side) ? () => side.text : undefined);
+      : decide(pipeline, side.file, hasOwnValue(side, 'text') ? () => side.text : undefined);
 
   return {
     offer(pipeline) {
