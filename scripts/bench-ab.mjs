@@ -1,12 +1,13 @@
 // Back-to-back runs of two pipewright builds on the same project:
 //
 //   node scripts/bench-ab.mjs --a <dir of build A> --b <dir of build B>
-//     [--pipelines 1000] [--runs 5] [--project synthetic|fleet] [--mode cold|warm|check|lint]
+//     [--pipelines 1000] [--runs 5] [--project synthetic|fleet] [--mode cold|warm|warm-first|check|lint]
 //
 // Each build dir is a package root with dist/ (e.g. `git worktree add /tmp/pw-before <commit>`
 // built with `node scripts/build.mjs --no-types`). Runs alternate A, B, A, B, ... so that machine
 // noise hits both alike. Modes: cold = compile with no outputs and no caches; warm = compile with
-// outputs and caches of the same build present; check = `compile --check` with outputs, no cache;
+// outputs and caches of the same build present, settled (the steady state); warm-first = the same
+// right after the compile that wrote them; check = `compile --check` with outputs, no cache;
 // lint = `lint` with no cache. Old outputs and caches are moved aside before a run and deleted
 // after it (deleting a 1,000-directory tree right before a run slows its mkdirs, issue #14).
 // Prints medians of wall time, of the CLI process's CPU time (user + system; on a loaded machine
@@ -40,13 +41,13 @@ const { values } = parseArgs({
   },
 });
 if (values.help || !values.a || !values.b) {
-  console.log('node scripts/bench-ab.mjs --a <build dir> --b <build dir> [--pipelines 1000] [--runs 5] [--project synthetic|fleet] [--mode cold|warm|check|lint] [--env-a K=V,...] [--env-b K=V,...]');
+  console.log('node scripts/bench-ab.mjs --a <build dir> --b <build dir> [--pipelines 1000] [--runs 5] [--project synthetic|fleet] [--mode cold|warm|warm-first|check|lint] [--env-a K=V,...] [--env-b K=V,...]');
   process.exit(values.help ? 0 : 2);
 }
 const count = Number(values.pipelines);
 const runs = Number(values.runs);
 const mode = values.mode;
-if (!['cold', 'warm', 'check', 'lint'].includes(mode)) throw new Error(`unknown --mode ${mode}`);
+if (!['cold', 'warm', 'warm-first', 'check', 'lint'].includes(mode)) throw new Error(`unknown --mode ${mode}`);
 
 // One project per build: the fleet is each build's own version of the company pipeline (a newer
 // build may require what an older pipeline lacks, and the reverse); the synthetic project is the
@@ -110,6 +111,7 @@ async function movedAside(root, dirs, work) {
 }
 
 const statusOf = new Map();
+const settled = new Set();
 /** One run of side `a` or `b`: its build, with its environment (`--env-a`/`--env-b`). */
 async function run(side) {
   const build = values[side];
@@ -118,9 +120,19 @@ async function run(side) {
   const compile = ['compile', '--root', root, '--quiet'];
   let result;
   if (mode === 'cold') result = await movedAside(root, ['generated', ...CACHES], () => runCli(build, compile));
-  else if (mode === 'warm') {
-    // The outputs and caches of this same build, then the measured run.
+  else if (mode === 'warm-first') {
+    // The outputs and caches of this same build, then the measured run right after them.
     await movedAside(root, ['generated', ...CACHES], () => runCli(build, compile));
+    result = await runCli(build, compile);
+  } else if (mode === 'warm') {
+    // The steady state: this build's outputs and caches, written once, settled (older than the
+    // stat stamps' 3 s racy window, src/cache/file-stamp.ts) and their stamps recorded.
+    if (!settled.has(build)) {
+      await movedAside(root, ['generated', ...CACHES], () => runCli(build, compile));
+      await new Promise((resolveSleep) => setTimeout(resolveSleep, 3500));
+      await runCli(build, compile);
+      settled.add(build);
+    }
     result = await runCli(build, compile);
   } else if (mode === 'check') {
     // Checked against this build's own outputs (the builds may emit different text).

@@ -4,7 +4,8 @@
 // in a temp directory and measures, with the built CLI in child processes (wall time, peak RSS of
 // the CLI process and of its whole process tree, Node start-up included; medians of --runs):
 //   cold compile (no cache, no outputs; the old outputs are moved aside and deleted after the
-//   run), warm compile (nothing changed), cold compile --check and cold lint (outputs present, no
+//   run), warm compile (nothing changed: the first run right after the cold compile, then the
+//   steady state once the outputs settled, see warmRuns), cold compile --check and cold lint (outputs present, no
 //   cache: what CI runs), `--help`, and cold compile of N×scale pipelines;
 // the real-service fleet (#14): F copies of pipelines/payments-api.pipeline.ts with distinct names,
 //   the repository's org defaults and pipewright.config.ts (so it follows the presets), cold and
@@ -207,6 +208,19 @@ async function watchLatency(root, n) {
   return { singleP50: median(single), singleP95: percentile(single, 95), sharedMs };
 }
 
+/**
+ * Warm compiles (nothing changed). The first runs right after the cold compile wrote the outputs:
+ * they are too young for their stat stamps to be trusted (src/cache/file-stamp.ts, git's racy
+ * rule), so that run reads and hashes every output. The timed runs are the steady state a
+ * developer's next compile sees: after the outputs settled and one run recorded their stamps.
+ */
+async function warmRuns(root) {
+  const first = await runCli(['compile', '--root', root, '--quiet'], { expectCode: 0 });
+  await new Promise((resolveSleep) => setTimeout(resolveSleep, 3500));
+  await runCli(['compile', '--root', root, '--quiet'], { expectCode: 0 });
+  return { first, steady: summary(await repeat(runs, () => runCli(['compile', '--root', root, '--quiet'], { expectCode: 0 }))) };
+}
+
 const results = { machine: { node: process.version, cpus: (await import('node:os')).cpus().length }, pipelines: count, runs };
 const root = makeProject(count);
 try {
@@ -214,7 +228,9 @@ try {
   const coldRuns = await repeat(runs, () => coldRun(root, ['generated', ...CACHES], ['compile', '--root', root, '--quiet'], { expectCode: 0 }));
   results.coldCompile = summary(coldRuns);
   results.floor = measureFloor(root);
-  results.warmCompile = summary(await repeat(runs, () => runCli(['compile', '--root', root, '--quiet'], { expectCode: 0 })));
+  const warm = await warmRuns(root);
+  results.warmCompile = warm.steady;
+  results.warmFirst = { seconds: warm.first.seconds, peakRssMb: warm.first.rssMb, treeMb: warm.first.treeMb, status: warm.first.status };
   // What CI runs: outputs present, no cache.
   results.check = summary(await repeat(runs, () => coldRun(root, CACHES, ['compile', '--check', '--root', root], { expectCode: 0 })));
   results.lint = summary(await repeat(runs, () => coldRun(root, CACHES, ['lint', '--root', root, '--format', 'json', '--output', join(root, 'lint.json')])));
@@ -228,10 +244,10 @@ if (fleet > 0) {
   try {
     const cold = await repeat(runs, () => coldRun(root, ['generated', ...CACHES], ['compile', '--root', root, '--quiet']));
     const floor = measureFloor(root);
-    const warm = await repeat(runs, () => runCli(['compile', '--root', root, '--quiet']));
+    const warm = await warmRuns(root);
     const check = await repeat(runs, () => coldRun(root, CACHES, ['compile', '--check', '--root', root]));
     const lint = await repeat(runs, () => coldRun(root, CACHES, ['lint', '--root', root, '--format', 'json', '--output', join(root, 'lint.json')]));
-    results.fleet = { pipelines: fleet, floor, cold: summary(cold), warm: summary(warm), check: summary(check), lint: summary(lint) };
+    results.fleet = { pipelines: fleet, floor, cold: summary(cold), warm: warm.steady, warmFirst: { seconds: warm.first.seconds, peakRssMb: warm.first.rssMb, treeMb: warm.first.treeMb, status: warm.first.status }, check: summary(check), lint: summary(lint) };
   } finally {
     if (!values.keep) rmSync(root, { recursive: true, force: true });
   }
@@ -250,6 +266,7 @@ const ratio = (row, floor) => `${(row.seconds / floor.seconds).toFixed(1)}× flo
 const rows = [
   ['cold compile', `${count}`, results.coldCompile, `≤ 1.0 s, ≤ 300 MB; ${ratio(results.coldCompile, results.floor)}`],
   ['warm compile (no change)', `${count}`, results.warmCompile, '≤ 0.5 s'],
+  ['warm compile, first run after writing (1 run)', `${count}`, results.warmFirst, 'outputs younger than 3 s are read and hashed'],
   ['cold compile --check (no cache)', `${count}`, results.check, '≤ 0.8 s'],
   ['cold lint (no cache)', `${count}`, results.lint, `≤ 0.8 s (exit ${results.lint.status})`],
   ['pipewright --help', '', results.help, 'keep (~0.07 s)'],
@@ -257,6 +274,7 @@ const rows = [
     ? [
         ['real-service fleet: cold compile', `${fleet}`, results.fleet.cold, `≤ 2.5 s (≤ 3× floor), ≤ 400 MB; ${ratio(results.fleet.cold, results.fleet.floor)} (exit ${results.fleet.cold.status})`],
         ['real-service fleet: warm compile', `${fleet}`, results.fleet.warm, `≤ 0.5 s (exit ${results.fleet.warm.status})`],
+        ['real-service fleet: warm compile, first run after writing (1 run)', `${fleet}`, results.fleet.warmFirst, 'outputs younger than 3 s are read and hashed'],
         ['real-service fleet: cold compile --check', `${fleet}`, results.fleet.check, `≤ 2.0 s (≤ 2.5× floor); ${ratio(results.fleet.check, results.fleet.floor)} (exit ${results.fleet.check.status})`],
         ['real-service fleet: cold lint', `${fleet}`, results.fleet.lint, `≤ 2.0 s (≤ 2.5× floor); ${ratio(results.fleet.lint, results.fleet.floor)} (exit ${results.fleet.lint.status})`],
       ]
