@@ -5,10 +5,6 @@
 // `npm pack`/`npm publish`. `--no-types` skips the declarations (~0.1 s instead of several
 // seconds), for benchmarks and quick local rebuilds.
 //
-// The CLI is also built as one CommonJS script, dist/cli.cjs, with V8's code cache of it made by
-// running it on sample projects (dist/cli.cjs.cache; see buildCliScript and writeCodeCache):
-// bin/pipewright.js starts commands from it, as Node 20 has no code cache for ES modules.
-//
 // The package version is compiled in as `__PIPEWRIGHT_VERSION__` (src/version.ts): a chunk under
 // dist/ cannot find package.json by a fixed relative URL.
 //
@@ -17,13 +13,10 @@
 // keys on it, so results of another compiler build are never reused.
 import { build } from 'esbuild';
 import ts from 'typescript';
-import { execFileSync } from 'node:child_process';
-import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -66,16 +59,9 @@ const external = Object.keys(dependencies)
 // an object literal on every start-up); minified, as the committed file is indented for review.
 const defaultCatalogText = JSON.stringify(JSON.parse(readFileSync(join(root, 'src/catalog/default-catalog.json'), 'utf8')));
 rmSync(join(root, outdir), { recursive: true, force: true });
-/** The CLI as one CommonJS script (src/cli/code-cache.ts CLI_SCRIPT_NAME), see buildCliScript. */
-const CLI_SCRIPT = 'cli.cjs';
-const define = {
-  __PIPEWRIGHT_BUILD_ID__: JSON.stringify(id),
-  __PIPEWRIGHT_VERSION__: JSON.stringify(version),
-  __PIPEWRIGHT_DEFAULT_CATALOG__: JSON.stringify(defaultCatalogText),
-};
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/index.ts', 'src/cli/main.ts', 'src/cli/code-cache.ts', 'src/dsl/index.ts', 'src/load/sandbox-policy.ts', 'src/compile-worker.ts'],
+  entryPoints: ['src/index.ts', 'src/cli/main.ts', 'src/dsl/index.ts', 'src/load/sandbox-policy.ts', 'src/compile-worker.ts'],
   outdir,
   outbase: 'src',
   bundle: true,
@@ -85,10 +71,13 @@ await build({
   target: 'node20',
   external,
   sourcemap: true,
-  define,
+  define: {
+    __PIPEWRIGHT_BUILD_ID__: JSON.stringify(id),
+    __PIPEWRIGHT_VERSION__: JSON.stringify(version),
+    __PIPEWRIGHT_DEFAULT_CATALOG__: JSON.stringify(defaultCatalogText),
+  },
   logLevel: 'warning',
 });
-await buildCliScript();
 writeFileSync(join(root, outdir, 'BUILD_ID'), `${id}\n`);
 // The same catalog as a file, for tools that read it without pipewright's API.
 writeFileSync(join(root, outdir, 'default-catalog.json'), `${defaultCatalogText}\n`);
@@ -125,112 +114,4 @@ function emitDeclarations() {
   }
 }
 
-/**
- * The CLI once more as one CommonJS script, `cli.cjs` beside the chunks (so `import.meta.url`
- * based paths resolve as from a chunk), which bin/pipewright.js runs with V8's code cache (see
- * src/cli/code-cache.ts; Node 20 has no code cache for ES modules). A script compiled by
- * `node:vm` cannot `import()`: every dynamic import must be bundled in.
- */
-async function buildCliScript() {
-  const result = await build({
-    absWorkingDir: root,
-    entryPoints: ['src/cli/main.ts'],
-    outfile: join(outdir, CLI_SCRIPT),
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    external,
-    sourcemap: true,
-    metafile: true,
-    // Without comments (some are not ASCII) the script is ASCII, which decodes several times
-    // faster than UTF-8 at every start; a third smaller, too. Stack traces map through the source map.
-    minifyWhitespace: true,
-    define: { ...define, 'import.meta.url': '__pipewrightModuleUrl' },
-    // ES modules are strict; the script must be too.
-    banner: { js: `"use strict";\nconst __pipewrightModuleUrl = require("node:url").pathToFileURL(__filename).href;` },
-    logLevel: 'warning',
-  });
-  if (!isAscii(readFileSync(join(root, outdir, CLI_SCRIPT)))) process.stderr.write(`build: ${CLI_SCRIPT} is not ASCII (a non-ASCII regular expression?): it decodes slower at every start\n`);
-  for (const output of Object.values(result.metafile.outputs)) {
-    const unbundled = output.imports.filter((entry) => entry.kind === 'dynamic-import' && entry.external);
-    if (unbundled.length > 0) throw new Error(`${CLI_SCRIPT} would import() ${unbundled.map((entry) => entry.path).join(', ')} at run time: import it statically`);
-  }
-}
-
-/** A small project for the code cache run: a shared module and pipelines importing it. */
-const SAMPLE_SHARED = `import type { Agent, PipelineOptions, Stage } from 'pipewright';
-import { junit, sh } from 'pipewright';
-
-export const agent: Agent = { type: 'label', label: 'linux && docker' };
-export const options: PipelineOptions = { timeout: { time: 30, unit: 'MINUTES' }, buildDiscarder: { numToKeep: 20 }, timestamps: true };
-export function testStage(name: string): Stage {
-  return { name, steps: [sh('npm ci', { label: 'install' }), sh('npm test')], post: { always: [junit('reports/**/*.xml', { allowEmptyResults: true })] } };
-}
-`;
-const samplePipeline = (name) => `import { archiveArtifacts, bind, definePipeline, echo, sh, withCredentials } from 'pipewright';
-import { agent, options, testStage } from './shared/defaults.ts';
-
-export default definePipeline({
-  agent,
-  options,
-  environment: { SERVICE: '${name}', AWS_REGION: 'eu-west-1' },
-  parameters: [{ type: 'string', name: 'TARGET', defaultValue: 'dev', description: 'Target environment' }],
-  stages: [
-    testStage('Test'),
-    {
-      name: 'Checks',
-      parallel: [
-        { name: 'Lint', steps: [sh('npm run lint')] },
-        { name: 'Audit', steps: [withCredentials([bind.string('licence-api-token', 'LICENCE_TOKEN')], [sh('./scripts/licence-check.sh')])] },
-      ],
-    },
-    { name: 'Package', when: { branch: 'main' }, steps: [sh('npm run build'), archiveArtifacts('dist/**', { fingerprint: true }), echo('packaged')] },
-    { name: 'Deploy', when: { allOf: [{ branch: 'main' }, { not: { changeRequest: true } }] }, steps: [sh('./deploy.sh "$TARGET"')] },
-  ],
-  post: { failure: [echo('failed')], cleanup: [sh('rm -rf dist')] },
-});
-`;
-
-/**
- * Runs the CLI script on sample projects (in a child process: a fresh V8 with default flags, as
- * bin/pipewright.js runs) and writes its code cache beside it. The sample is this repository's
- * own pipelines and configuration when present (a staged package has none), and a small
- * synthetic project. Output is discarded; a failure only costs the cache (the CLI compiles from
- * source without it), so it warns and the build goes on.
- */
-function writeCodeCache() {
-  const work = mkdtempSync(join(tmpdir(), 'pipewright-code-cache-'));
-  try {
-    const synthetic = join(work, 'synthetic');
-    mkdirSync(join(synthetic, 'pipelines', 'shared'), { recursive: true });
-    writeFileSync(join(synthetic, 'pipelines', 'shared', 'defaults.ts'), SAMPLE_SHARED);
-    for (const name of ['orders', 'billing']) writeFileSync(join(synthetic, 'pipelines', `${name}.pipeline.ts`), samplePipeline(name));
-    const runs = [
-      ['compile', '--root', synthetic, '--quiet'],
-      // Again, warm: the bundle and result caches are reused.
-      ['compile', '--root', synthetic, '--quiet'],
-      ['lint', '--root', synthetic, '--format', 'json', '--output', join(work, 'lint.json')],
-    ];
-    if (existsSync(join(root, 'pipelines')) && existsSync(join(root, 'pipewright.config.ts'))) {
-      const project = join(work, 'project');
-      cpSync(join(root, 'pipelines'), join(project, 'pipelines'), { recursive: true });
-      cpSync(join(root, 'pipewright.config.ts'), join(project, 'pipewright.config.ts'));
-      runs.unshift(['compile', '--root', project, '--quiet']);
-    }
-    const launcher = pathToFileURL(join(root, outdir, 'cli', 'code-cache.js')).href;
-    const script = `const { writeCliCodeCache } = await import(${JSON.stringify(launcher)});\nconst codes = await writeCliCodeCache(${JSON.stringify(join(root, outdir))}, ${JSON.stringify(runs)});\nif (codes.some((code) => code !== 0)) console.error('build: a code cache sample run failed (exit codes ' + codes.join(', ') + '); the cache covers less');`;
-    // Caches as on a developer's machine, with a cache key of its own (not the user's).
-    const env = { ...process.env, PIPEWRIGHT_CACHE_KEY_DIR: join(work, 'cache-key') };
-    delete env.NODE_OPTIONS;
-    delete env.CI;
-    execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: work, env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 180_000 });
-  } catch (error) {
-    process.stderr.write(`build: no code cache for ${CLI_SCRIPT} (the CLI starts without it): ${error.message}\n`);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
-
-writeCodeCache();
 if (!process.argv.includes('--no-types') && outdir === 'dist') emitDeclarations();

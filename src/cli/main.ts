@@ -2,7 +2,6 @@
  * The `pipewright` command line: a thin dispatcher over the library API. Each command lives in its
  * own module and is imported only when used, to keep start-up fast.
  */
-import { resolve } from 'node:path';
 import { EXIT, processIo, type CliIo } from './io.ts';
 
 const USAGE = `Usage: pipewright <command> [options]
@@ -70,6 +69,7 @@ const LOADING_COMMANDS: Record<string, (argv: readonly string[], io: CliIo) => b
 async function prestart(name: string, argv: readonly string[], io: CliIo): Promise<void> {
   const reuseBundles = LOADING_COMMANDS[name];
   if (!reuseBundles || argv.includes('--help') || argv.includes('-h')) return;
+  const { resolve } = await import('node:path');
   const at = argv.indexOf('--root');
   const inline = argv.find((arg) => arg.startsWith('--root='));
   const root = resolve(io.cwd, inline?.slice('--root='.length) ?? (at >= 0 ? (argv[at + 1] ?? '.') : '.'));

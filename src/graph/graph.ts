@@ -83,8 +83,7 @@ export function stageGraph(pipeline: ValidPipeline): StageGraph {
     const slug =
       base
         .toLowerCase()
-        // ' › ', escaped so that the CLI script stays ASCII (src/cli/code-cache.ts)
-        .replace(/ \u203a /g, '__')
+        .replace(/ › /g, '__')
         .replace(/[^a-z0-9_]+/g, '_')
         .replace(/^_+|_+$/g, '')
         .slice(0, 48) || 'stage';
