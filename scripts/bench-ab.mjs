@@ -60,15 +60,10 @@ for (const build of new Set([values.a, values.b])) {
   roots.set(build, dir);
 }
 
-// Runs the build's CLI in-process in a child, started as bin/pipewright.js starts it (from the
-// code cache's script when the build has one), and reports that process's CPU time on stderr.
+// Runs the build's CLI in-process in a child and reports that process's CPU time on stderr.
 const runner = (build) => `
-import { existsSync } from 'node:fs';
-const argv = process.argv.slice(1);
-const launcher = new URL(${JSON.stringify(pathToFileURL(join(build, 'dist', 'cli', 'code-cache.js')).href)});
-const cached = existsSync(launcher) ? (await import(launcher.href)).cachedCliMain(argv) : undefined;
-const main = cached ?? (await import(${JSON.stringify(pathToFileURL(join(build, 'dist', 'cli', 'main.js')).href)})).main;
-const code = await main(argv);
+const { main } = await import(${JSON.stringify(pathToFileURL(join(build, 'dist', 'cli', 'main.js')).href)});
+const code = await main(process.argv.slice(1));
 const cpu = process.cpuUsage();
 process.stderr.write('\\nCPU_MS ' + (cpu.user + cpu.system) / 1000 + '\\n');
 process.exit(code);

@@ -59,15 +59,10 @@ function makeProject(n) {
   return root;
 }
 
-// Child process that runs the CLI as bin/pipewright.js does (from the code cache's script when the
-// build has one) and reports its own peak RSS (kB) on stderr's last line.
+// Child process that runs the CLI and reports its own peak RSS (kB) on stderr's last line.
 const RUNNER = `
-import { existsSync } from 'node:fs';
-const argv = process.argv.slice(1);
-const launcher = new URL(${JSON.stringify(new URL('../dist/cli/code-cache.js', import.meta.url).href)});
-const cached = existsSync(launcher) ? (await import(launcher.href)).cachedCliMain(argv) : undefined;
-const main = cached ?? (await import(${JSON.stringify(new URL('../dist/cli/main.js', import.meta.url).href)})).main;
-const code = await main(argv);
+const { main } = await import(${JSON.stringify(new URL('../dist/cli/main.js', import.meta.url).href)});
+const code = await main(process.argv.slice(1));
 process.stderr.write('\\nPEAK_RSS_KB ' + process.resourceUsage().maxRSS + '\\n');
 process.exit(code);
 `;
