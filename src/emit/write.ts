@@ -2,8 +2,7 @@
  * Writing Jenkinsfiles safely: atomic (temp file + rename in the same directory), skipped when the
  * bytes are unchanged, and never over a file that pipewright did not generate unless forced.
  */
-import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { handEditReason, readHeader } from './header.ts';
 import { tempNameFor } from './lock.ts';
@@ -19,29 +18,6 @@ export type WritePlan =
   | 'unchanged'
   /** A file pipewright did not generate is in the way. */
   | 'foreign';
-
-/** Reads a file, or `undefined` when it does not exist. */
-export async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-/**
- * `readIfExists`, synchronously: for runs over many small files (a Jenkinsfile per pipeline),
- * where going through the thread pool costs ten times the read itself.
- */
-export function readIfExistsSync(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 /** Decides what writing `text` to a file whose current content is `existing` would do. */
 export function planWrite(existing: string | undefined, text: string): WritePlan {
