@@ -34,7 +34,11 @@ function workerModule(): URL | undefined {
  * Its own start-up and JIT warm-up cost more CPU than it took off the main thread, while the
  * sandbox worker, esbuild and the file system's writes already keep both cores busy (1,000
  * synthetic pipelines, cold: 3.64 s on one thread, 4.17 s on two; the 1,000-pipeline fleet:
- * 10.5 s and 11.4 s, +22% CPU, +25% memory). A machine with more cores may differ: measure with
+ * 10.5 s and 11.4 s, +22% CPU, +25% memory). Again on the same VM with nothing else running,
+ * fleet `compile --check`: 4.0 s on one thread, 4.7 s on two (main thread 625 pipelines, worker
+ * 375), each thread's compiles about twice as slow as one thread's alone: a one-thread run
+ * already keeps ~1.5 cores busy (GC helpers, V8's optimizing compiler, the sandbox, esbuild).
+ * A machine with more cores may differ: measure with
  * `scripts/bench-ab.mjs --env-b PIPEWRIGHT_COMPILE_THREADS=2`.
  */
 export function compileThreadsFor(config: ResolvedConfig, env: NodeJS.ProcessEnv = process.env): 1 | 2 {
