@@ -61,6 +61,9 @@ const LOADING_COMMANDS: Record<string, (argv: readonly string[], io: CliIo) => b
   iam: () => false,
 };
 
+/** Commands that compile a whole project in one short process (see `jit-tuning.ts`). */
+const BATCH_COMMANDS = new Set(['compile', 'lint', 'iam', 'diff']);
+
 /**
  * For a command that loads pipelines, boots the sandbox worker (and esbuild's service, when the
  * run will bundle) before the command's module graph is loaded, so they start up meanwhile (see
@@ -95,6 +98,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return EXIT.invalid;
   }
   try {
+    if (BATCH_COMMANDS.has(name) && !rest.includes('--watch')) (await import('./jit-tuning.ts')).tuneJitForBatchRun();
     await prestart(name, rest, io);
     return await (await load())(rest, io);
   } catch (error) {
