@@ -66,7 +66,6 @@ import {
 import type { DeliveryStepKind } from '../model/delivery.ts';
 import {
   type PostContributions,
-  combinePostContributions,
   isDeliveryStep,
   lowerDeliveryStep,
   mergePostContributions,
@@ -598,7 +597,7 @@ export function lowerPost(post: AnyPost, path: Path, contributions: PostContribu
 function pushPost(body: Statement[], post: AnyPost | undefined, path: Path, contributions: PostContributions[] = []): void {
   const lowered = post ? lowerPost(post, path, contributions) : undefined;
   // Most stages have no delivery step with post contributions: nothing to merge.
-  const merged = contributions.length === 0 ? lowered : mergePostContributions(lowered, combinePostContributions(contributions));
+  const merged = contributions.length === 0 ? lowered : mergePostContributions(lowered, contributions);
   if (merged) {
     if (merged.origin === undefined) merged.origin = path;
     body.push(merged);
@@ -642,13 +641,39 @@ function liftAllOf(conditions: Statement[]): Statement[] {
 
 /** The condition statements of one condition object, in `WHEN_CONDITION_KEYS` order. */
 function lowerConditions(condition: WhenCondition, path: Path): Statement[] {
+  const keys = conditionKeys(condition);
   const out: Statement[] = [];
-  for (const key of WHEN_CONDITION_KEYS) {
-    if (condition[key] === undefined) continue;
-    out.push(lowerCondition(condition, key, [...path, key]));
-  }
+  for (let i = 0; i < keys.length; i++) out.push(lowerCondition(condition, keys[i]!, [...path, keys[i]!]));
   return out;
 }
+
+type ConditionKey = (typeof WHEN_CONDITION_KEYS)[number];
+
+/**
+ * The keys of `condition` that are set, in `WHEN_CONDITION_KEYS` order. A condition object sets
+ * one or two of the fourteen keys, and `when` objects are among the most numerous of a fleet's
+ * values: its own keys are read (one enumeration) instead of looking up all fourteen names.
+ */
+function conditionKeys(condition: WhenCondition): ConditionKey[] {
+  // A value from another realm or with a prototype of its own: every name is looked up, as read.
+  if (Object.getPrototypeOf(condition) !== Object.prototype) return WHEN_CONDITION_KEYS.filter((key) => condition[key] !== undefined);
+  const keys: ConditionKey[] = [];
+  for (const key in condition) {
+    if (WHEN_CONDITION_RANK[key] === undefined || condition[key as ConditionKey] === undefined) continue;
+    // Insertion into the few keys found so far, by rank.
+    let at = keys.length;
+    while (at > 0 && WHEN_CONDITION_RANK[keys[at - 1]!]! > WHEN_CONDITION_RANK[key]!) at--;
+    keys.splice(at, 0, key as ConditionKey);
+  }
+  return keys;
+}
+
+/** Each condition key's place in `WHEN_CONDITION_KEYS`; no prototype, so other names find nothing. */
+const WHEN_CONDITION_RANK: Readonly<Record<string, number>> = (() => {
+  const ranks: Record<string, number> = Object.create(null);
+  for (let rank = 0; rank < WHEN_CONDITION_KEYS.length; rank++) ranks[WHEN_CONDITION_KEYS[rank]!] = rank;
+  return ranks;
+})();
 
 /**
  * One condition object as ONE condition statement: itself when it holds one condition, else

@@ -177,12 +177,23 @@ function pushHelperLines(lines: string[], helper: Helper): void {
 function snippetSource(statement: Statement): string | undefined {
   if (statement.type === 'GroovyBlock') return statement.keyword === 'script' ? statement.source : undefined;
   if (statement.type !== 'Call' || statement.body !== undefined) return undefined;
-  const values = [...statement.args.positional.map((value) => literalText(value)), ...statement.args.named.map((e) => {
-    const text = literalText(e.value);
-    return text === undefined ? undefined : `${groovyKeyLiteral(e.key)}: ${text}`;
-  })];
-  if (values.some((v) => v === undefined)) return undefined;
-  return `${statement.name}(${values.join(', ')})`;
+  // Every argument's text is made before any is judged (the escaper throws on what it cannot
+  // write, whatever stands next to it); loops, not arrays of texts, for the run's cold code.
+  const { positional, named } = statement.args;
+  let text = '';
+  let literal = true;
+  for (let i = 0; i < positional.length; i++) {
+    const value = literalText(positional[i]!);
+    if (value === undefined) literal = false;
+    else text += i === 0 ? value : `, ${value}`;
+  }
+  for (let i = 0; i < named.length; i++) {
+    const entry = named[i]!;
+    const value = literalText(entry.value);
+    if (value === undefined) literal = false;
+    else text += `${i === 0 && positional.length === 0 ? '' : ', '}${groovyKeyLiteral(entry.key)}: ${value}`;
+  }
+  return literal ? `${statement.name}(${text})` : undefined;
 }
 
 function literalText(value: Expression): string | undefined {

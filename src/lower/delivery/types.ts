@@ -31,52 +31,61 @@ export interface DeliveryContext {
   origin: Origin;
 }
 
-/** Concatenates post contributions, keeping the order in which the steps appeared. */
-export function combinePostContributions(all: readonly (PostContributions | undefined)[]): PostContributions {
-  const merged: PostContributions = {};
-  for (const contribution of all) {
-    if (contribution === undefined) continue;
-    for (const condition of POST_CONDITIONS) {
-      const statements = contribution[condition];
-      if (statements === undefined || statements.length === 0) continue;
-      (merged[condition] ??= []).push(...statements);
-    }
-  }
-  return merged;
-}
+/**
+ * Each post condition's place in `POST_CONDITIONS` (Jenkins' execution order). A table without
+ * prototype: a name that is no condition finds nothing, whatever `Object.prototype` holds.
+ */
+const POST_CONDITION_RANK: Readonly<Record<string, number>> = (() => {
+  const ranks: Record<string, number> = Object.create(null);
+  for (let rank = 0; rank < POST_CONDITIONS.length; rank++) ranks[POST_CONDITIONS[rank]!] = rank;
+  return ranks;
+})();
 
 /**
- * Merges step contributions into a stage's lowered `post { }` block (or creates one). In every
- * condition the contributions come first, so the evidence is archived even if an author's own
- * post step fails; conditions print in Jenkins' execution order.
+ * Merges the contributions of a stage's delivery steps into its lowered `post { }` block (or
+ * creates one). In every condition the contributions come first, in the order of the steps, so
+ * the evidence is archived even if an author's own post step fails; conditions print in Jenkins'
+ * execution order.
  *
  * @param post The stage's `post` call as lowered from the model, if any.
+ * @param contributions The post contributions of the stage's delivery steps, in step order.
  * @returns The merged `post` call, or `undefined` when there is nothing to emit.
  */
 export function mergePostContributions(
   post: CallStatement | undefined,
-  contributions: PostContributions,
+  contributions: readonly PostContributions[],
 ): CallStatement | undefined {
-  const hasContributions = POST_CONDITIONS.some((c) => (contributions[c]?.length ?? 0) > 0);
+  // The contributed statements by condition rank. A contribution names one or two of the ten
+  // conditions: its own keys are read, not all ten names of every contribution.
+  const contributed: (Statement[] | undefined)[] = new Array(POST_CONDITIONS.length);
+  let hasContributions = false;
+  for (const contribution of contributions) {
+    for (const condition in contribution) {
+      const rank = POST_CONDITION_RANK[condition];
+      const statements = contribution[condition as PostCondition];
+      if (rank === undefined || statements === undefined || statements.length === 0) continue;
+      const list = (contributed[rank] ??= []);
+      for (const statement of statements) list.push(statement);
+      hasContributions = true;
+    }
+  }
   if (!hasContributions) return post;
-  const existing = new Map<string, Statement[]>();
+  const own: (Statement[] | undefined)[] = new Array(POST_CONDITIONS.length);
   // Statements other than conditions first, then the conditions in Jenkins' order.
   const body: Statement[] = [];
   for (const statement of post?.body ?? []) {
-    if (statement.type === 'Call' && (POST_CONDITIONS as readonly string[]).includes(statement.name)) {
-      existing.set(statement.name, statement.body ?? []);
-    } else {
-      body.push(statement);
-    }
+    const rank = statement.type === 'Call' ? POST_CONDITION_RANK[statement.name] : undefined;
+    if (rank === undefined || statement.type !== 'Call') body.push(statement);
+    else own[rank] = statement.body ?? [];
   }
-  for (const condition of POST_CONDITIONS) {
-    const contributed = contributions[condition];
-    const own = existing.get(condition);
-    if (contributed === undefined && own === undefined) continue;
+  for (let rank = 0; rank < POST_CONDITIONS.length; rank++) {
+    const fromSteps = contributed[rank];
+    const fromAuthor = own[rank];
+    if (fromSteps === undefined && fromAuthor === undefined) continue;
     // mergeAdjacentArchives gives a new array: the author's own steps are appended to it.
-    const statements = contributed === undefined ? [] : mergeAdjacentArchives(contributed);
-    if (own !== undefined) for (const statement of own) statements.push(statement);
-    if (statements.length > 0) body.push(block(condition, statements));
+    const statements = fromSteps === undefined ? [] : mergeAdjacentArchives(fromSteps);
+    if (fromAuthor !== undefined) for (const statement of fromAuthor) statements.push(statement);
+    if (statements.length > 0) body.push(block(POST_CONDITIONS[rank]!, statements));
   }
   const merged = block('post', body);
   if (post?.origin !== undefined) merged.origin = post.origin;
