@@ -65,6 +65,11 @@ function layOut(source: string): readonly GroovyBlockLine[] {
  * Builds no line objects and remembers nothing: for text that is written once (helper methods).
  */
 export function pushIndentedGroovyBlock(out: string[], source: string, indent: string): void {
+  if (isPlainCodeBody(source)) {
+    // Every line is kept and indented as it is: one chunk, its line breaks followed by the indent.
+    out.push(indent + source.replaceAll('\n', `\n${indent}`));
+    return;
+  }
   const { rawLines, inString, first, end, strip } = measure(source);
   for (let i = first; i < end; i++) {
     const line = rawLines[i]!;
@@ -72,6 +77,22 @@ export function pushIndentedGroovyBlock(out: string[], source: string, indent: s
     else out.push(isBlank(line) ? '' : indent + line.slice(strip));
   }
 }
+
+/**
+ * Whether {@link measure} would keep every line of `source` as code, none blank and none losing
+ * indentation: LF line endings only, a first line that starts with neither space nor tab (so the
+ * shared indentation is none), no blank line (nothing dropped or emptied) and no line inside a
+ * string literal, as told without the lexer. Generator snippets are such bodies; `false` only
+ * means the general layout decides.
+ */
+function isPlainCodeBody(source: string): boolean {
+  const c = source.charCodeAt(0);
+  if (Number.isNaN(c) || c === SPACE || c === TAB || c === LF || source.includes('\r') || BLANK_LINE.test(source)) return false;
+  return !/['"/]/.test(source) || STANDALONE_CODE_TEXT.test(source);
+}
+
+/** A line that is empty or only spaces and tabs, anywhere in a text (LF line endings). */
+const BLANK_LINE = /(?:^|\n)[ \t]*(?:\n|$)/;
 
 /** A body's lines and how they are laid out: which start inside a string, which are kept, the indentation to strip. */
 interface Measure {

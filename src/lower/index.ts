@@ -220,7 +220,13 @@ function lowerArgs(args: CustomCall['args'] | readonly GroovyValue[] | undefined
 
 /** Named arguments from model fields, skipping undefined ones, in the given order. */
 function fields(entries: readonly [string, string | number | boolean | undefined][]): Arguments {
-  return named(entries.map(([key, value]): [string, Expression | undefined] => [key, value === undefined ? undefined : literal(value)]));
+  // What named() gives for these entries, without the intermediate lists.
+  const list: MapEntry[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const [key, value] = entries[i]!;
+    if (value !== undefined) list.push({ key, value: literal(value) });
+  }
+  return { positional: [], named: list };
 }
 
 // ------------------------------------------------------------------------------- environment, tools, parameters, triggers
@@ -793,104 +799,101 @@ export function lowerSteps(steps: readonly Step[], path: Path, contributions: Po
   return out;
 }
 
+/** A built-in (non-delivery) step. */
+type BuiltInStep = Exclude<Step, { step: DeliveryStepKind }>;
+type BuiltInStepKind = BuiltInStep['step'];
+/** Lowers one kind of built-in step at `path`; nested step lists add their post contributions to `contributions`. */
+type StepLowering<K extends BuiltInStepKind> = (step: Extract<BuiltInStep, { step: K }>, path: Path, contributions: PostContributions[]) => Statement;
+
 /** One built-in (non-delivery) step as a statement. */
-export function lowerStep(
-  step: Exclude<Step, { step: DeliveryStepKind }>,
-  path: Path,
-  contributions: PostContributions[] = [],
-): Statement {
-  const nested = (steps: readonly Step[]) => lowerSteps(steps, [...path, 'steps'], contributions);
-  switch (step.step) {
-    case 'sh':
-      if (step.label === undefined && step.returnStatus === undefined) return call('sh', positional(str(step.script)), undefined, path);
-      return call(
-        'sh',
-        fields([
-          ['script', step.script],
-          ['label', step.label],
-          ['returnStatus', step.returnStatus],
-        ]),
-        undefined,
-        path,
-      );
-    case 'echo':
-      return call('echo', positional(str(step.message)), undefined, path);
-    case 'checkout':
-      return call('checkout', positional(ident('scm')), undefined, path);
-    case 'git':
-      return call(
-        'git',
-        fields([
-          ['url', step.url],
-          ['branch', step.branch],
-          ['credentialsId', step.credentialsId],
-          ['changelog', step.changelog],
-          ['poll', step.poll],
-        ]),
-        undefined,
-        path,
-      );
-    case 'junit':
-      return soleOrNamed('junit', path, [
-        ['testResults', step.testResults],
-        ['allowEmptyResults', step.allowEmptyResults],
-        ['keepLongStdio', step.keepLongStdio],
-        ['skipPublishingChecks', step.skipPublishingChecks],
-      ]);
-    case 'archiveArtifacts':
-      return soleOrNamed('archiveArtifacts', path, [
-        ['artifacts', step.artifacts],
-        ['excludes', step.excludes],
-        ['allowEmptyArchive', step.allowEmptyArchive],
-        ['fingerprint', step.fingerprint],
-        ['onlyIfSuccessful', step.onlyIfSuccessful],
-      ]);
-    case 'stash':
-      return soleOrNamed('stash', path, [
-        ['name', step.name],
-        ['includes', step.includes],
-        ['excludes', step.excludes],
-        ['allowEmpty', step.allowEmpty],
-        ['useDefaultExcludes', step.useDefaultExcludes],
-      ]);
-    case 'unstash':
-      return call('unstash', positional(str(step.name)), undefined, path);
-    case 'dir':
-      return call('dir', positional(str(step.path)), nested(step.steps), path);
-    case 'withCredentials': {
-      const bindings: Expression[] = step.bindings.map((binding): CallExpression => {
-        const { type, ...rest } = binding;
-        return { type: 'CallExpression', name: type, args: fields(Object.entries(rest)) };
-      });
-      return call('withCredentials', positional({ type: 'List', items: bindings }), nested(step.steps), path);
-    }
-    case 'timeout':
-      return call('timeout', timeoutArgs(step), nested(step.steps), path);
-    case 'retry':
-      return call('retry', positional(num(step.count)), nested(step.steps), path);
-    case 'lock':
-      return call('lock', lockArgs(step), nested(step.steps), path);
-    case 'script':
-      return { type: 'GroovyBlock', keyword: 'script', source: step.groovy, origin: path } satisfies GroovyBlock;
-    case 'step':
-      return call(
-        step.name,
-        lowerArgs(step.args),
-        step.body && lowerSteps(step.body, [...path, 'body'], contributions),
-        path,
-      );
-    default: {
-      const unknown: never = step;
-      throw new Error(`cannot lower step ${JSON.stringify(unknown)}`);
-    }
-  }
+export function lowerStep(step: BuiltInStep, path: Path, contributions: PostContributions[] = []): Statement {
+  const lower = Object.hasOwn(STEP_LOWERINGS, step.step) ? (STEP_LOWERINGS[step.step] as StepLowering<BuiltInStepKind>) : undefined;
+  if (lower === undefined) throw new Error(`cannot lower step ${JSON.stringify(step)}`);
+  return lower(step, path, contributions);
 }
+
+/** The statements of a wrapper step's own `steps`, at `[...path, 'steps']`. */
+const nestedSteps = (steps: readonly Step[], path: Path, contributions: PostContributions[]): Statement[] =>
+  lowerSteps(steps, [...path, 'steps'], contributions);
+
+/**
+ * The lowering of each built-in step kind, one function each rather than one switch: a fleet uses
+ * a few kinds, and only those get hot and optimised, each as a small function.
+ */
+const STEP_LOWERINGS: { readonly [K in BuiltInStepKind]: StepLowering<K> } = {
+  sh: (step, path) => {
+    if (step.label === undefined && step.returnStatus === undefined) return call('sh', positional(str(step.script)), undefined, path);
+    return call(
+      'sh',
+      fields([
+        ['script', step.script],
+        ['label', step.label],
+        ['returnStatus', step.returnStatus],
+      ]),
+      undefined,
+      path,
+    );
+  },
+  echo: (step, path) => call('echo', positional(str(step.message)), undefined, path),
+  checkout: (_step, path) => call('checkout', positional(ident('scm')), undefined, path),
+  git: (step, path) =>
+    call(
+      'git',
+      fields([
+        ['url', step.url],
+        ['branch', step.branch],
+        ['credentialsId', step.credentialsId],
+        ['changelog', step.changelog],
+        ['poll', step.poll],
+      ]),
+      undefined,
+      path,
+    ),
+  junit: (step, path) =>
+    soleOrNamed('junit', path, [
+      ['testResults', step.testResults],
+      ['allowEmptyResults', step.allowEmptyResults],
+      ['keepLongStdio', step.keepLongStdio],
+      ['skipPublishingChecks', step.skipPublishingChecks],
+    ]),
+  archiveArtifacts: (step, path) =>
+    soleOrNamed('archiveArtifacts', path, [
+      ['artifacts', step.artifacts],
+      ['excludes', step.excludes],
+      ['allowEmptyArchive', step.allowEmptyArchive],
+      ['fingerprint', step.fingerprint],
+      ['onlyIfSuccessful', step.onlyIfSuccessful],
+    ]),
+  stash: (step, path) =>
+    soleOrNamed('stash', path, [
+      ['name', step.name],
+      ['includes', step.includes],
+      ['excludes', step.excludes],
+      ['allowEmpty', step.allowEmpty],
+      ['useDefaultExcludes', step.useDefaultExcludes],
+    ]),
+  unstash: (step, path) => call('unstash', positional(str(step.name)), undefined, path),
+  dir: (step, path, contributions) => call('dir', positional(str(step.path)), nestedSteps(step.steps, path, contributions), path),
+  withCredentials: (step, path, contributions) => {
+    const bindings: Expression[] = step.bindings.map((binding): CallExpression => {
+      const { type, ...rest } = binding;
+      return { type: 'CallExpression', name: type, args: fields(Object.entries(rest)) };
+    });
+    return call('withCredentials', positional({ type: 'List', items: bindings }), nestedSteps(step.steps, path, contributions), path);
+  },
+  timeout: (step, path, contributions) => call('timeout', timeoutArgs(step), nestedSteps(step.steps, path, contributions), path),
+  retry: (step, path, contributions) => call('retry', positional(num(step.count)), nestedSteps(step.steps, path, contributions), path),
+  lock: (step, path, contributions) => call('lock', lockArgs(step), nestedSteps(step.steps, path, contributions), path),
+  script: (step, path) => ({ type: 'GroovyBlock', keyword: 'script', source: step.groovy, origin: path }) satisfies GroovyBlock,
+  step: (step, path, contributions) =>
+    call(step.name, lowerArgs(step.args), step.body && lowerSteps(step.body, [...path, 'body'], contributions), path),
+};
 
 /** `name 'first'` when only the first (required) field is set, else `name first: '...', ...`. */
 function soleOrNamed(name: string, path: Path, entries: [string, string | number | boolean | undefined][]): CallStatement {
-  const [first, ...rest] = entries;
-  if (first && rest.every(([, value]) => value === undefined) && first[1] !== undefined) {
-    return call(name, positional(literal(first[1])), undefined, path);
-  }
+  const first = entries[0]?.[1];
+  let onlyFirst = first !== undefined;
+  for (let i = 1; onlyFirst && i < entries.length; i++) if (entries[i]![1] !== undefined) onlyFirst = false;
+  if (onlyFirst) return call(name, positional(literal(first!)), undefined, path);
   return call(name, fields(entries), undefined, path);
 }

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { groovyBlockLines, scanStandaloneCodeLine, STANDALONE_CODE_TEXT } from '../../src/jenkinsfile/groovy-block.ts';
+import { groovyBlockLines, pushIndentedGroovyBlock, scanStandaloneCodeLine, STANDALONE_CODE_TEXT } from '../../src/jenkinsfile/groovy-block.ts';
 
 /** Pieces the scan reads itself, and pieces it hands to the lexer or rejects. */
 const piece = fc.constantFrom(
@@ -61,5 +61,35 @@ describe('STANDALONE_CODE_TEXT', () => {
     const started = performance.now();
     expect(STANDALONE_CODE_TEXT.test(long)).toBe(false);
     expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('pushIndentedGroovyBlock', () => {
+  /** Lines with leading blanks, blank lines, CR and multi-line strings among plain code. */
+  const plainLine = fc
+    .array(fc.constantFrom("'a b'", 'x1', ' ', '(', ')', '=', '.', "'#x'", '10', 'def'), { minLength: 1, maxLength: 6 })
+    .map((pieces) => `x${pieces.join('')}`);
+  const bodyLine = fc.oneof(
+    { arbitrary: plainLine, weight: 4 },
+    { arbitrary: line, weight: 2 },
+    { arbitrary: fc.constantFrom('', ' ', '\t', '  x = 1', '\tif (a) {', "'''", '"""', '/*', '*/', 'y\r', '$/', '/$'), weight: 1 },
+  );
+  const body = fc.array(bodyLine, { minLength: 1, maxLength: 6 }).map((lines) => lines.join('\n'));
+
+  it('writes the lines groovyBlockLines lays out, code indented, whether or not the body is plain code', () => {
+    let plain = 0;
+    fc.assert(
+      fc.property(body, (source) => {
+        const out: string[] = ['before'];
+        pushIndentedGroovyBlock(out, source, '  ');
+        const expected = groovyBlockLines(source).map((l) => (l.verbatim || l.text === '' ? l.text : `  ${l.text}`));
+        expect(out.slice(1).join('\n')).toBe(expected.join('\n'));
+        expect(out[0]).toBe('before');
+        if (out.length === 2 && expected.length > 1) plain++;
+      }),
+      { numRuns: 20000 },
+    );
+    // Bodies of several plain code lines take the one-chunk path often enough to be compared.
+    expect(plain).toBeGreaterThan(500);
   });
 });

@@ -348,11 +348,12 @@ function buildSafetyNetScript(environment: string, cluster: string, service: str
  */
 export function ecsReleaseSettings(step: EcsDeployStep): string | undefined {
   if (step.alarms === undefined && step.bake === undefined && step.tags === undefined) return undefined;
-  return JSON.stringify({
-    ...(step.alarms !== undefined ? { alarms: step.alarms } : {}),
-    ...(step.bake !== undefined ? { bake: step.bake } : {}),
-    ...(step.tags !== undefined ? { tags: step.tags } : {}),
-  });
+  // Set in this order, only when present (no spread copies of one-key objects).
+  const release: Pick<EcsDeployStep, 'alarms' | 'bake' | 'tags'> = {};
+  if (step.alarms !== undefined) release.alarms = step.alarms;
+  if (step.bake !== undefined) release.bake = step.bake;
+  if (step.tags !== undefined) release.tags = step.tags;
+  return JSON.stringify(release);
 }
 
 /** Lowers `ecsDeploy`. */
