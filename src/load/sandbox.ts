@@ -15,6 +15,7 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { SANDBOX_WORKER_SOURCE } from './sandbox-worker.ts';
+import { markPlainTree } from '../validate/plain-tree.ts';
 
 /** Limits for evaluating user code. */
 export interface SandboxLimits {
@@ -316,7 +317,8 @@ function runOnWorker(
       }
       const outcome: UnitOutcome = { kind: 'exported', hasDefault: Boolean(item.hasDefault), marked: Boolean(item.marked) };
       if (typeof item.json === 'string') {
-        outcome.value = JSON.parse(item.json);
+        // Marked so that schema validation can skip what only shared or exotic values need.
+        outcome.value = markPlainTree(JSON.parse(item.json));
         outcome.json = item.json;
       }
       else if ('value' in item) outcome.value = item.value;

@@ -22,7 +22,9 @@
  *   container meets twice gives the same output object twice, and so it does here (other
  *   containers parse every occurrence, in zod and here);
  * - an input cycle, a promise, or anything thrown hands the value to zod (whether a user callback
- *   throws is zod's to report).
+ *   throws is zod's to report);
+ * - a value its caller vouches for as a plain tree (JSON data: {@link AcceptingOptions}) is parsed
+ *   without the bookkeeping only sharing, cycles and hidden properties need.
  */
 import { z } from 'zod';
 
@@ -45,13 +47,29 @@ const REVISITED: unique symbol = Symbol('revisited');
  *   (a shared object or a cycle) throws {@link REVISITED};
  * - the second pass memoizes outputs as zod does (`outputs`).
  * Without sharing, zod's memo never hits, so the first pass's output is zod's; a set entry per
- * container costs a fraction of zod's memo bookkeeping.
+ * container costs a fraction of zod's memo bookkeeping. A value its caller vouches for as a
+ * plain tree (see {@link AcceptingOptions}) needs neither: one pass, nothing recorded.
  */
 interface ParseState {
   /** First pass: the inputs of the memoized containers so far. */
   visited: Set<object> | undefined;
   /** Second pass: outputs of the memoized (recursive) containers so far, by schema and input, as zod keeps them. */
   outputs: Map<Schema, Map<object, unknown>> | undefined;
+  /** The input is a plain tree (see {@link AcceptingOptions.plainTree}): no bookkeeping. */
+  plainTree: boolean;
+}
+
+/** What the caller of an accepting parser knows about the input. */
+export interface AcceptingOptions {
+  /**
+   * The input is a tree of plain data as `JSON.parse` makes it: objects with `Object.prototype`
+   * and only own, enumerable data properties, arrays without holes, no object reachable twice.
+   * Then sharing and cycles need no tracking, and an absent key no test beyond `for...in`. Only
+   * for values whose origin guarantees it (see `plain-tree.ts`): for another value the result
+   * may differ from zod's in which output objects are the same object (never in validity: a
+   * cycle still ends in zod), or miss a non-enumerable property zod would read.
+   */
+  plainTree?: boolean;
 }
 
 type Parser = (input: unknown, state: ParseState) => unknown;
@@ -76,9 +94,9 @@ export type Accepted<T> = { value: T } | undefined;
  * would accept `input`, and `undefined` whenever it cannot tell cheaply (zod then decides). It
  * never returns a value zod would reject.
  */
-export function compileAcceptingParser<T>(schema: z.ZodType<T>): (input: unknown) => Accepted<T> {
+export function compileAcceptingParser<T>(schema: z.ZodType<T>): (input: unknown, options?: AcceptingOptions) => Accepted<T> {
   let parser: Parser | null | undefined;
-  return (input) => {
+  return (input, options) => {
     if (parser === undefined) {
       try {
         parser = new Compiler().compile(schema as unknown as Schema);
@@ -91,11 +109,14 @@ export function compileAcceptingParser<T>(schema: z.ZodType<T>): (input: unknown
     if (parser === null) return undefined;
     try {
       let value: unknown;
-      try {
-        value = parser(input, { visited: new Set(), outputs: undefined });
-      } catch (error) {
-        if (error !== REVISITED) throw error;
-        value = parser(input, { visited: undefined, outputs: new Map() });
+      if (options?.plainTree === true) value = parser(input, { visited: undefined, outputs: undefined, plainTree: true });
+      else {
+        try {
+          value = parser(input, { visited: new Set(), outputs: undefined, plainTree: false });
+        } catch (error) {
+          if (error !== REVISITED) throw error;
+          value = parser(input, { visited: undefined, outputs: new Map(), plainTree: false });
+        }
       }
       return value === REJECTED ? undefined : { value: value as T };
     } catch {
@@ -125,12 +146,12 @@ const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
  * too: parsing is deterministic). Only a recursive schema can meet its own input again inside
  * it (a cycle), and those are memoized: the in-progress mark catches every cycle. Like zod's
  * memoizer, it tracks objects only (a primitive is never shared). In the first pass it only
- * notes the input (see {@link ParseState}).
+ * notes the input, and in a plain tree nothing (see {@link ParseState}).
  */
 function container(schema: Schema, memoize: boolean, parse: Parser): Parser {
   if (!memoize) return parse;
   return (input, state) => {
-    if (typeof input !== 'object' || input === null) return parse(input, state);
+    if (typeof input !== 'object' || input === null || state.plainTree) return parse(input, state);
     const visited = state.visited;
     if (visited) {
       const size = visited.size;
@@ -173,15 +194,52 @@ interface Internals {
 
 const internals = (schema: Schema): Internals => (schema as unknown as { _zod: Internals })._zod;
 
+/**
+ * What the object and array loops test in place of calling a property's or an element's parser,
+ * for the kinds most values are (a call per value costs as much as the test).
+ */
+const enum Inline {
+  /** Nothing: call the parser. */
+  None,
+  /** A plain `z.string()`. */
+  String,
+  /** A checked string schema that remembers the strings it accepted (`values`); others call the parser. */
+  RememberedString,
+}
+
+/** A parser, and what its callers may test in place of calling it (see {@link Inline}). */
+class Slot {
+  constructor(
+    readonly parse: Parser,
+    readonly inline: Inline,
+    /** The remembered strings ({@link Inline.RememberedString}). */
+    readonly values: ReadonlySet<string> | undefined,
+  ) {}
+}
+
+/** `slot`'s parse of `raw`: its inline test, else a call. Written out in the hot loops (a call here would cost what it saves). */
+function parseSlot(slot: Slot, raw: unknown, state: ParseState): unknown {
+  const inline = slot.inline;
+  if (inline === Inline.String) return typeof raw === 'string' ? raw : REJECTED;
+  if (inline === Inline.RememberedString && typeof raw === 'string' && raw.length <= REMEMBERED_STRING_LENGTH && slot.values!.has(raw)) return raw;
+  return slot.parse(raw, state);
+}
+
 /** A property of an object schema, as its parse needs it. */
-interface ObjectField {
-  key: string;
-  /** Parses the property's value, present or not. */
-  parse: Parser;
-  /** How zod treats the key's absence: leave it out, reject the object, or parse `undefined`. */
-  absence: 'omit' | 'reject' | 'parse';
-  /** For a bare `.optional()` property: the inner parser, for any value but `undefined`. */
-  parseDefined?: Parser;
+class ObjectField {
+  constructor(
+    readonly key: string,
+    /** How zod treats the key's absence: leave it out, reject the object, or parse `undefined`. */
+    readonly absence: 'omit' | 'reject' | 'parse',
+    /** Parses the property's value, present or not. */
+    readonly parse: Parser,
+    /**
+     * For a bare `.optional()` property: the inner schema's parse, for any value but `undefined`
+     * (which stays). Otherwise the property's own parse, as a slot.
+     */
+    readonly present: Slot,
+    readonly bareOptional: boolean,
+  ) {}
 }
 
 /** One of a schema's checks: zod's check function, and when it applies (zod's `when`). */
@@ -223,23 +281,92 @@ function checksArePureOnStrings(schema: Schema): boolean {
   });
 }
 
-/** An object schema's parse as one closure over its fields (zod's object parse, accepting only). */
-function objectParser(fields: readonly ObjectField[], known: ReadonlySet<string> | undefined): Parser {
+/**
+ * Shapes of at most this many keys are parsed key by key of the input (see
+ * {@link objectParserByInputKeys}), each key's field found by one lookup and noted in one bit of
+ * a small integer.
+ */
+const MAX_FIELDS_BY_INPUT_KEYS = 30;
+
+/**
+ * An object schema's parse, walking the input's keys (zod's object parse, accepting only).
+ *
+ * zod tests every key of the shape (`key in input`), present or not; most shapes have many
+ * optional keys and an object uses few (a fleet pipeline: ~1,350 shape keys for ~450 present).
+ * Here one `for...in` over the input (the walk zod's strict check makes anyway) finds the present
+ * keys, whose fields are then parsed in shape order, as zod orders its output. An absent key is
+ * then tested for a property `for...in` does not list (own non-enumerable, or inherited from a
+ * prototype that hides it): zod would read that one, so such an input goes to zod. In a plain
+ * tree only keys `Object.prototype` has (`toString`, ...) can be such a property.
+ *
+ * For shapes without a key whose absence zod parses (`optional` in, not out), of at most
+ * {@link MAX_FIELDS_BY_INPUT_KEYS} keys.
+ */
+function objectParserByInputKeys(fields: readonly ObjectField[], strict: boolean): Parser {
+  const fieldIndex = new Map<string, number>(fields.map((field, index) => [field.key, index]));
+  let requiredMask = 0;
+  fields.forEach((field, index) => {
+    if (field.absence === 'reject') requiredMask |= 1 << index;
+  });
+  const allMask = (1 << fields.length) - 1;
+  let inheritedMask = 0;
+  fields.forEach((field, index) => {
+    if (field.key in Object.prototype) inheritedMask |= 1 << index;
+  });
+  return (object, state) => {
+    if (typeof object !== 'object' || object === null || Array.isArray(object)) return REJECTED;
+    const input = object as Record<string, unknown>;
+    let present = 0;
+    // zod's strict check walks `for...in` too (inherited enumerable keys are unknown keys).
+    for (const key in input) {
+      const index = fieldIndex.get(key);
+      if (index !== undefined) present |= 1 << index;
+      else if (strict) return REJECTED;
+    }
+    if ((present & requiredMask) !== requiredMask) return REJECTED;
+    for (let absent = (state.plainTree ? inheritedMask : allMask) & ~present; absent !== 0; absent &= absent - 1) {
+      if (fields[31 - Math.clz32(absent & -absent)]!.key in input) throw UNSURE;
+    }
+    const output: Record<string, unknown> = {};
+    // Lowest bit first: shape order.
+    for (let rest = present; rest !== 0; rest &= rest - 1) {
+      const field = fields[31 - Math.clz32(rest & -rest)]!;
+      const key = field.key;
+      const raw = input[key];
+      let value: unknown;
+      if (raw === undefined && field.bareOptional) value = undefined;
+      else {
+        // parseSlot, written out.
+        const slot = field.present;
+        const inline = slot.inline;
+        if (inline === Inline.String) value = typeof raw === 'string' ? raw : REJECTED;
+        else if (inline === Inline.RememberedString && typeof raw === 'string' && raw.length <= REMEMBERED_STRING_LENGTH && slot.values!.has(raw)) value = raw;
+        else value = slot.parse(raw, state);
+        if (value === REJECTED) return REJECTED;
+      }
+      output[key] = value;
+    }
+    return output;
+  };
+}
+
+/** An object schema's parse, walking the shape's keys as zod does (for the shapes {@link objectParserByInputKeys} does not take). */
+function objectParserByShape(fields: readonly ObjectField[], strict: boolean): Parser {
+  const known = strict ? new Set(fields.map((field) => field.key)) : undefined;
   return (object, state) => {
     if (!isObject(object)) return REJECTED;
     const input = object;
-    // zod's strict check walks `for...in` too (inherited enumerable keys are unknown keys).
     if (known) for (const key in input) if (!known.has(key)) return REJECTED;
     const output: Record<string, unknown> = {};
-    for (const { key, parse, absence, parseDefined } of fields) {
+    for (const field of fields) {
+      const key = field.key;
       const present = key in input;
-      if (!present && absence !== 'parse') {
-        if (absence === 'reject') return REJECTED;
+      if (!present && field.absence !== 'parse') {
+        if (field.absence === 'reject') return REJECTED;
         continue;
       }
       const raw = input[key];
-      // A bare optional's own parse, without the call: `undefined` stays, anything else is the inner's.
-      const value = parseDefined === undefined ? parse(raw, state) : raw === undefined ? undefined : parseDefined(raw, state);
+      const value = field.bareOptional ? (raw === undefined ? undefined : parseSlot(field.present, raw, state)) : field.parse(raw, state);
       if (value === REJECTED) return REJECTED;
       if (present || value !== undefined) output[key] = value;
     }
@@ -250,6 +377,21 @@ function objectParser(fields: readonly ObjectField[], known: ReadonlySet<string>
 class Compiler {
   /** One parser per schema instance; recursive schemas meet their own forwarding parser. */
   readonly #parsers = new Map<Schema, Parser>();
+  /** The parsers whose test the loops may make inline, and what it is (see {@link Inline}). */
+  readonly #inlineTests = new Map<Parser, { inline: Inline; values: ReadonlySet<string> | undefined }>();
+
+  /** `schema`'s parser as a slot (with its inline test, if it has one). */
+  slot(schema: Schema): Slot {
+    const parse = this.compile(schema);
+    const test = this.#inlineTests.get(parse);
+    return new Slot(parse, test?.inline ?? Inline.None, test?.values);
+  }
+
+  /** Notes that `parse` is the test `inline` (with `values`), and returns it. */
+  #inlined(parse: Parser, inline: Inline, values?: ReadonlySet<string>): Parser {
+    this.#inlineTests.set(parse, { inline, values });
+    return parse;
+  }
 
   compile(schema: Schema): Parser {
     const known = this.#parsers.get(schema);
@@ -277,14 +419,14 @@ class Compiler {
     // async one, which could write later, hands the value to zod and the payload is dropped).
     // While it is in use (a check that parses again), a call makes its own.
     let spare: CheckPayload | undefined = { value: undefined, issues: [] };
-    return (input, state) => {
+    const checked: Parser = (input, state) => {
       const short = remembered !== undefined && typeof input === 'string' && input.length <= REMEMBERED_STRING_LENGTH;
       if (short && remembered.has(input)) return input;
-      const value = parse(input, state);
-      if (value === REJECTED) return REJECTED;
-      const payload = spare ?? { value, issues: [] };
+      const parsed = parse(input, state);
+      if (parsed === REJECTED) return REJECTED;
+      const payload = spare ?? { value: parsed, issues: [] };
       spare = undefined;
-      payload.value = value;
+      payload.value = parsed;
       for (const { run, when } of runs) {
         if (when && !when(payload)) continue;
         if (run(payload) instanceof Promise) throw UNSURE;
@@ -294,12 +436,13 @@ class Compiler {
           return REJECTED;
         }
       }
-      const checked = payload.value;
+      const value = payload.value;
       payload.value = undefined;
       spare = payload;
       if (short && remembered.size < REMEMBERED_STRINGS) remembered.add(input);
-      return checked;
+      return value;
     };
+    return remembered ? this.#inlined(checked, Inline.RememberedString, remembered) : checked;
   }
 
   #parseOf(schema: Schema): Parser {
@@ -308,7 +451,7 @@ class Compiler {
     switch (def.type) {
       case 'string':
         if (def.coerce) break;
-        return (input) => (typeof input === 'string' ? input : REJECTED);
+        return this.#inlined((input) => (typeof input === 'string' ? input : REJECTED), Inline.String);
       case 'number':
         if (def.coerce) break;
         return (input) => (typeof input === 'number' && !Number.isNaN(input) && Number.isFinite(input) ? input : REJECTED);
@@ -326,13 +469,19 @@ class Compiler {
       case 'object':
         return this.#object(schema);
       case 'array': {
-        const element = this.compile(def.element as Schema);
+        const element = this.slot(def.element as Schema);
+        const inline = element.inline;
         const parse = container(schema, memoizedByZod(schema), (input, state) => {
           const list = input as unknown[];
           const length = list.length;
           const output = new Array<unknown>(length);
           for (let index = 0; index < length; index += 1) {
-            const item = element(list[index], state);
+            const raw = list[index];
+            // parseSlot, written out.
+            let item: unknown;
+            if (inline === Inline.String) item = typeof raw === 'string' ? raw : REJECTED;
+            else if (inline === Inline.RememberedString && typeof raw === 'string' && raw.length <= REMEMBERED_STRING_LENGTH && element.values!.has(raw)) item = raw;
+            else item = element.parse(raw, state);
             if (item === REJECTED) return REJECTED;
             output[index] = item;
           }
@@ -400,10 +549,10 @@ class Compiler {
       else throw new UnsupportedSchema('a defaulted property');
       const parse = this.compile(fieldSchema);
       const definedSchema = this.#plainOptionalInner(fieldSchema);
-      return definedSchema ? { key, parse, absence, parseDefined: this.compile(definedSchema) } : { key, parse, absence };
+      return new ObjectField(key, absence, parse, this.slot(definedSchema ?? fieldSchema), definedSchema !== undefined);
     });
-    const known = strict ? new Set(keys) : undefined;
-    const parse = objectParser(fields, known);
+    const byInputKeys = fields.length <= MAX_FIELDS_BY_INPUT_KEYS && fields.every((field) => field.absence !== 'parse');
+    const parse = byInputKeys ? objectParserByInputKeys(fields, strict) : objectParserByShape(fields, strict);
     return container(schema, memoizedByZod(schema), parse);
   }
 

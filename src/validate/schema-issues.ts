@@ -11,6 +11,7 @@ import type { Diagnostic, ModelPath } from '../diagnostics.ts';
 import { PipelineSchema, type ValidPipeline } from '../model/schema.ts';
 import { compileAcceptingParser } from './accepting-parser.ts';
 import { closestMatch, describeValue, joinAlternatives, literalText } from './describe.ts';
+import { isPlainTree } from './plain-tree.ts';
 
 /** Diagnostic codes produced by {@link validateSchema}. */
 export const SCHEMA_CODES = {
@@ -41,7 +42,7 @@ export interface SchemaValidationResult {
 export function validateSchema(value: unknown): SchemaValidationResult {
   // Most pipelines are valid: the accepting parser returns zod's result for those, faster; for
   // any other value zod parses (and describes the problems).
-  const accepted = acceptPipeline(value);
+  const accepted = acceptPipeline(value, { plainTree: isPlainTree(value) });
   if (accepted) return { pipeline: accepted.value, diagnostics: [] };
   const result = PipelineSchema.safeParse(value, { error: markDefaultMessage });
   if (result.success) return { pipeline: result.data, diagnostics: [] };

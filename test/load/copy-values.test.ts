@@ -6,6 +6,9 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { loadPipelineModules, type LoadResult } from '../../src/load/loader.ts';
+import { PipelineSchema } from '../../src/model/schema.ts';
+import { isPlainTree } from '../../src/validate/plain-tree.ts';
+import { validateSchema } from '../../src/validate/schema-issues.ts';
 import { createProject, type TempProject } from './project.ts';
 
 const projects: TempProject[] = [];
@@ -91,6 +94,30 @@ describe('copying default exports', () => {
     expect(value.withProto!.plain).toBe(2);
     expect(value.bare).toEqual({ b: 'bare' });
     expect(value.args).toEqual({ 0: 'a', 1: 'b' });
+  });
+
+  test('a value that travelled as JSON is marked a plain tree (validated without sharing bookkeeping); one with what JSON cannot say is not', async () => {
+    const sharedStage = `import { definePipeline, sh } from 'pipewright';
+const stage = { name: 'Build', steps: [sh('make')] };
+export default definePipeline({ agent: 'any', stages: [stage, { name: 'Nested', stages: [stage] }], ANY } as never);
+`;
+    const { result, project } = await loadFiles({
+      'pipelines/json.pipeline.ts': sharedStage.replace(', ANY', ''),
+      'pipelines/exotic.pipeline.ts': sharedStage.replace('ANY', 'output: undefined'),
+    });
+    const value = (file: string) => result.modules.find((candidate) => candidate.file === project.file(file))!.value as { stages: { stages?: unknown[] }[] };
+    const json = value('pipelines/json.pipeline.ts');
+    const exotic = value('pipelines/exotic.pipeline.ts');
+    expect(isPlainTree(json)).toBe(true);
+    expect(isPlainTree(exotic)).toBe(false);
+    // JSON made two stages of the shared one; the structured clone kept it shared, and so does validation.
+    expect(json.stages[0]).not.toBe(json.stages[1]!.stages![0]);
+    expect(exotic.stages[0]).toBe(exotic.stages[1]!.stages![0]);
+    for (const loaded of [json, exotic]) {
+      const pipeline = validateSchema(loaded).pipeline!;
+      expect(pipeline).toEqual(PipelineSchema.parse(loaded));
+      expect(pipeline.stages[0] === pipeline.stages[1]!.stages![0]).toBe(loaded === exotic);
+    }
   });
 
   test('what is not plain data is reported at its path, from plain objects and proxies alike', async () => {

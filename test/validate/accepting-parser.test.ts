@@ -37,9 +37,12 @@ function anatomy(value: unknown, ids = new Map<object, number>()): string {
   return `{${entries.join(',')}}${frozen}${prototype}`;
 }
 
-/** The fast path either defers (undefined) or agrees with zod exactly. */
-function expectAgreesWithZod(input: unknown): boolean {
-  const fast = accept(input);
+/**
+ * The fast path either defers (undefined) or agrees with zod exactly. `plainTree`: the caller
+ * vouches that `input` is a tree as JSON.parse makes it.
+ */
+function expectAgreesWithZod(input: unknown, plainTree = false): boolean {
+  const fast = accept(input, { plainTree });
   if (fast === undefined) return false;
   const zod = PipelineSchema.safeParse(input);
   expect(zod.success).toBe(true);
@@ -78,6 +81,7 @@ describe('accepting parser', () => {
 
   it.each(MODELS)('accepts %s with exactly the value zod returns', (_name, model) => {
     expect(expectAgreesWithZod(tree(model))).toBe(true);
+    expect(expectAgreesWithZod(tree(model), true)).toBe(true);
     // Presets share objects between places (kept by the loader's structured clone).
     expect(expectAgreesWithZod(copy(model))).toBe(true);
   });
@@ -121,6 +125,34 @@ describe('accepting parser', () => {
     expect(accepted).toBeGreaterThan(50);
   });
 
+  it('agrees with zod on plain trees (JSON data, as the loader marks them) under random mutations, and with itself unvouched', () => {
+    const mutation = fc.record({
+      model: fc.integer({ min: 0, max: MODELS.length - 1 }),
+      slot: fc.nat(),
+      kind: fc.constantFrom('replace', 'delete', 'add-key'),
+      key: fc.constantFrom<string>('extra', 'name', 'step', 'steps', 'args', 'optional', '__proto__', '0', 'toString', 'constructor'),
+      replacement: fc.oneof(fc.constantFrom<unknown>(null, true, 0, -1, '', 'x', 'sh', 'any', [], {}, { $groovy: 'x' }), fc.string(), fc.jsonValue({ maxDepth: 2 })),
+    });
+    let accepted = 0;
+    fc.assert(
+      fc.property(mutation, ({ model, slot, kind, key, replacement }) => {
+        const input = tree(MODELS[model]![1]) as Record<string, unknown>;
+        const all = slots(input);
+        const [parent, at] = all[slot % all.length]!;
+        if (kind === 'replace') parent[at] = replacement;
+        else if (kind === 'delete') delete parent[at];
+        else parent[key] = replacement;
+        // Through JSON again: what the loader hands over (an own `__proto__` key stays a key).
+        const plain = tree(input);
+        const vouched = expectAgreesWithZod(plain, true);
+        if (vouched) accepted += 1;
+        expect(accept(plain) !== undefined).toBe(vouched);
+      }),
+      { numRuns: 1000, seed: 20261207 },
+    );
+    expect(accepted).toBeGreaterThan(50);
+  });
+
   it('gives shared inputs the outputs zod gives them (shared for recursive schemas), and leaves cycles to zod', () => {
     // A step is not a recursive schema: zod parses each occurrence into its own object.
     const step = { step: 'sh', script: 'make' };
@@ -154,14 +186,49 @@ describe('accepting parser', () => {
 
 describe('accepting parser on small schemas', () => {
   /** Whether the fast path accepted `input`; when it did, zod accepts it too, with the same value. */
-  const agrees = (schema: z.ZodType, input: unknown): boolean => {
-    const fast = compileAcceptingParser(schema)(input);
+  const agrees = (schema: z.ZodType, input: unknown, plainTree = false): boolean => {
+    const fast = compileAcceptingParser(schema)(input, { plainTree });
     if (fast === undefined) return false;
     const zod = schema.safeParse(input);
     expect(zod.success).toBe(true);
     expect(anatomy(fast.value)).toBe(anatomy(zod.data));
     return true;
   };
+
+  it('reads a property for...in does not list (non-enumerable, or a key Object.prototype has) as zod does', () => {
+    const schema = z.strictObject({ a: z.string(), b: z.string().optional(), toString: z.string().optional() });
+    // zod reads `b` (non-enumerable own) and `toString` (inherited): neither is a string.
+    const hidden = Object.defineProperty({ a: 'x' }, 'b', { value: 1, enumerable: false });
+    expect(agrees(schema, hidden)).toBe(false);
+    expect(schema.safeParse(hidden).success).toBe(false);
+    const json = JSON.parse('{"a":"x"}') as unknown;
+    expect(agrees(schema, json)).toBe(false);
+    expect(agrees(schema, json, true)).toBe(false);
+    expect(schema.safeParse(json).success).toBe(false);
+    const valid = Object.defineProperty(Object.defineProperty({ a: 'x' }, 'b', { value: 'y', enumerable: false }), 'toString', { value: 'z', enumerable: false });
+    // Accepted by zod; the fast path leaves such a value to zod rather than walking every key.
+    expect(schema.safeParse(valid).success).toBe(true);
+    expect(agrees(schema, valid)).toBe(false);
+    expect(agrees(schema, JSON.parse('{"toString":"z","a":"x"}'), true)).toBe(true);
+  });
+
+  it('parses shapes of many keys (walked by shape, not by input key) as zod does', () => {
+    const keys = Array.from({ length: 40 }, (_, index) => `k${index}`);
+    const schema = z.strictObject(Object.fromEntries(keys.map((key, index) => [key, index % 3 === 0 ? z.string() : z.string().min(2).optional()])));
+    const full = Object.fromEntries(keys.map((key) => [key, `${key}v`]));
+    const required = Object.fromEntries(keys.filter((_, index) => index % 3 === 0).map((key) => [key, 'v']));
+    for (const plainTree of [false, true]) {
+      expect(agrees(schema, full, plainTree)).toBe(true);
+      expect(agrees(schema, Object.fromEntries(Object.entries(full).reverse()), plainTree)).toBe(true);
+      expect(agrees(schema, required, plainTree)).toBe(true);
+      expect(agrees(schema, { ...required, k1: 'x' }, plainTree)).toBe(false);
+      expect(agrees(schema, { ...required, k38: undefined }, plainTree)).toBe(true);
+      expect(agrees(schema, { ...required, k39: undefined }, plainTree)).toBe(false);
+      const { k0: _dropped, ...missing } = required;
+      expect(agrees(schema, missing, plainTree)).toBe(false);
+      expect(agrees(schema, { ...required, extra: 'x' }, plainTree)).toBe(false);
+    }
+  });
 
   it('treats absent, undefined, valid and invalid properties of every kind as zod does, in any key order', () => {
     // One property per way zod treats a key's absence: required, a bare optional, an optional
