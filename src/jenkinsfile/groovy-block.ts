@@ -87,12 +87,16 @@ export function pushIndentedGroovyBlock(out: string[], source: string, indent: s
  */
 function isPlainCodeBody(source: string): boolean {
   const c = source.charCodeAt(0);
+  // An empty first line, or one that starts blank: the general layout (it may drop or strip it).
   if (Number.isNaN(c) || c === SPACE || c === TAB || c === LF || source.includes('\r') || BLANK_LINE.test(source)) return false;
   return !/['"/]/.test(source) || STANDALONE_CODE_TEXT.test(source);
 }
 
-/** A line that is empty or only spaces and tabs, anywhere in a text (LF line endings). */
-const BLANK_LINE = /(?:^|\n)[ \t]*(?:\n|$)/;
+/**
+ * A line after the first that is empty or only spaces and tabs (LF line endings); the first line
+ * is judged by its first character. Starting at a line break lets the engine skip to the next one.
+ */
+const BLANK_LINE = /\n[ \t]*(?:\n|$)/;
 
 /** A body's lines and how they are laid out: which start inside a string, which are kept, the indentation to strip. */
 interface Measure {

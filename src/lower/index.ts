@@ -70,6 +70,7 @@ import {
   lowerDeliveryStep,
   mergePostContributions,
 } from './delivery/index.ts';
+import { generatorSnippetsMarked } from './delivery/jenkins.ts';
 import { outlineGeneratorScripts } from './outline.ts';
 
 /** A model path, as stored in `origin`. */
@@ -82,6 +83,7 @@ type AnyPost = Partial<Record<PostCondition, readonly unknown[]>>;
 
 /** Lowers a schema-valid (and structurally checked) pipeline to a Jenkinsfile AST. */
 export function lowerPipeline(pipeline: ValidPipeline): JenkinsfileAst {
+  const snippetsBefore = generatorSnippetsMarked();
   const body: Statement[] = [lowerAgent(pipeline.agent, ['agent'])];
   if (pipeline.libraries) {
     body.push(block('libraries', pipeline.libraries.map((lib, i) => call('lib', positional(str(lib)), undefined, ['libraries', i])), ['libraries']));
@@ -99,8 +101,9 @@ export function lowerPipeline(pipeline: ValidPipeline): JenkinsfileAst {
   const ast: JenkinsfileAst = { type: 'Jenkinsfile', pipeline: block('pipeline', body, []) };
   if (pipeline.groovyPrologue !== undefined) ast.prologue = pipeline.groovyPrologue;
   if (pipeline.groovyEpilogue !== undefined) ast.epilogue = pipeline.groovyEpilogue;
-  // Jenkins' 64 KB method limit: the generator's own Groovy snippets become helper methods.
-  return outlineGeneratorScripts(ast);
+  // Jenkins' 64 KB method limit: the generator's own Groovy snippets become helper methods. A
+  // lowering that marked none (no delivery step made one) has none to move: no walk of the tree.
+  return generatorSnippetsMarked() === snippetsBefore ? ast : outlineGeneratorScripts(ast);
 }
 
 // ------------------------------------------------------------------------------- agent

@@ -148,7 +148,8 @@ class Outliner {
 
 /** `pw` and the kinds of the snippets a helper runs, camel-cased: `pwEcsDeployEvidenceExport`. */
 function helperBase(kinds: readonly string[]): string {
-  const key = kinds.map((k) => `${k.length}:${k}`).join('');
+  // Most helpers run the snippets of one kind: its key is the kind's own, built without a list.
+  const key = kinds.length === 1 ? `${kinds[0]!.length}:${kinds[0]!}` : kinds.map((k) => `${k.length}:${k}`).join('');
   let base = helperBases.get(key);
   if (base === undefined) {
     const kind = kinds.map((k, n) => (n === 0 ? k : k.charAt(0).toUpperCase() + k.slice(1))).join('');

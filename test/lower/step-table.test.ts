@@ -21,7 +21,7 @@ describe('lowerStep', () => {
       { step: 'sh', script: 'make', label: 'build', returnStatus: true },
       { step: 'stash', name: 's' },
       { step: 'stash', name: 's', includes: 'a/**' },
-      { step: 'dir', path: 'sub', steps: [{ step: 'echo', message: 'in' }, { step: 'retry', count: 2, steps: [{ step: 'checkout' }] }] },
+      { step: 'dir', path: 'sub', steps: [{ step: 'echo', message: 'in' }, { step: 'retry', count: 2, steps: [{ step: 'checkout', scm: true }] }] },
       { step: 'step', name: 'custom', args: { a: 1 }, body: [{ step: 'unstash', name: 'u' }] },
     ];
     const lowered = steps.map((step, index) => lowerStep(step, ['steps', index]));

@@ -116,10 +116,22 @@ export function inDirectory(path: string | undefined, body: Statement[]): Statem
  */
 const GENERATOR_SNIPPETS = new WeakMap<Statement, string>();
 
+/** How many statements {@link scriptBlock} and {@link generatorStep} have marked in this process. */
+let snippetsMarked = 0;
+
+/**
+ * The number of generator snippets marked so far in this process: a lowering that leaves it
+ * unchanged made no snippet, so its tree has none to move into helper methods.
+ */
+export function generatorSnippetsMarked(): number {
+  return snippetsMarked;
+}
+
 /** A generator-owned `script { }` block (PIPE-001: snippets come from pipewright, not users). */
 export function scriptBlock(source: string): GroovyBlock {
   const node: GroovyBlock = { type: 'GroovyBlock', keyword: 'script', source };
   GENERATOR_SNIPPETS.set(node, 'script');
+  snippetsMarked++;
   return node;
 }
 
@@ -130,6 +142,7 @@ export function scriptBlock(source: string): GroovyBlock {
  */
 export function generatorStep(node: CallStatement, kind = 'script'): CallStatement {
   GENERATOR_SNIPPETS.set(node, kind);
+  snippetsMarked++;
   return node;
 }
 
