@@ -114,6 +114,14 @@ export class ConstantPool {
     const index = this.next++;
     return index <= MAX_LDC_INDEX ? 2 : 3;
   }
+
+  /** {@link fresh} `count` times: the bytes of their `ldc`s together. */
+  freshRun(count: number): number {
+    const first = this.next;
+    this.next += count;
+    const short = Math.min(Math.max(MAX_LDC_INDEX + 1 - first, 0), count);
+    return 2 * short + 3 * (count - short);
+  }
 }
 
 /** Bytes of pushing an int constant (iconst, bipush, sipush, else a pool constant). */
@@ -419,3 +427,142 @@ export const gstring =
     list(values)(m);
     list(strings.map((s) => constant(s)))(m);
   };
+
+// ------------------------------------------------------------------ recorded emission
+
+// Operations of a tape whose bytes depend on the constant pool, in emission order.
+const OP_FRESH = 0;
+const OP_STRING = 1;
+const OP_CLASS = 2;
+const OP_NUMBER = 3;
+const OP_INT = 4;
+const OP_EMIT = 5;
+
+/**
+ * The bytes of a run of nodes written in emission order without a closure per node: what the
+ * emitters above would add to a {@link CpsMethod}, recorded for later. Bytes that do not depend
+ * on the constant pool are summed as they are written (their order does not matter); the pool's
+ * allocations (call sites, constants) are kept in order, so that {@link Tape.replay} allocates
+ * exactly the entries the closures would, in the same order. For long runs of similar nodes
+ * (step lists), where the walk already visits nodes in emission order.
+ */
+export class Tape {
+  /** Bytes that are the same whatever the pool holds. */
+  private fixed = 0;
+  /** Pool-dependent operations: an op code and its operand (a count, a constant, an Emit). */
+  private readonly ops: (number | string | Emit)[] = [];
+
+  /**
+   * {@link CpsMethod.callSite}, written before the call's arguments. When the arity is not known
+   * yet (a block whose statements are walked after it), write 0 and {@link callArity} later.
+   */
+  callSite(arity: number): void {
+    this.fixed += 8 + (arity > 4 ? 3 : 0);
+    const ops = this.ops;
+    const n = ops.length;
+    // Consecutive call sites are one run of fresh entries.
+    if (n >= 2 && ops[n - 2] === OP_FRESH) (ops[n - 1] as number)++;
+    else ops.push(OP_FRESH, 1);
+  }
+
+  /** The rest of a call site written with arity 0 before its arity was known. */
+  callArity(arity: number): void {
+    if (arity > 4) this.fixed += 3;
+  }
+
+  /** {@link CpsMethod.line}. */
+  line(line: number): void {
+    if (line >= -32768 && line <= 32767) this.fixed += pushIntShort(line) + 3;
+    else {
+      this.fixed += 3;
+      this.ops.push(OP_INT, line);
+    }
+  }
+
+  rawBoolean(): void {
+    this.fixed += 4;
+  }
+
+  rawString(value: string): void {
+    this.ops.push(OP_STRING, value);
+  }
+
+  rawClass(name: string): void {
+    this.ops.push(OP_CLASS, name);
+  }
+
+  /** {@link CpsMethod.rawList} of one value per element (`values` has `count` elements, or is one value for all). */
+  rawList(kind: 'class' | 'string', values: string | readonly string[], count: number): void {
+    this.fixed += (count <= 5 ? 1 : 2) + 3 + 3;
+    for (let i = 0; i < count; i++) {
+      this.fixed += 1 + (i <= 5 ? 1 : 2) + 1;
+      this.ops.push(kind === 'class' ? OP_CLASS : OP_STRING, typeof values === 'string' ? values : values[i]!);
+    }
+  }
+
+  /** `b.constant(value)`, as {@link constant} emits it. */
+  constant(value: string | number | boolean | null): void {
+    this.callSite(1);
+    if (value === null) this.fixed += 1;
+    else if (typeof value === 'boolean') this.fixed += 3;
+    else if (typeof value === 'number') {
+      if (Number.isInteger(value) && Math.abs(value) <= 2 ** 31) {
+        if (value >= -32768 && value <= 32767) this.fixed += pushIntShort(value) + 3;
+        else {
+          this.fixed += 3;
+          this.ops.push(OP_INT, value);
+        }
+      } else {
+        this.fixed += 3;
+        this.ops.push(OP_NUMBER, value);
+      }
+    } else this.rawString(value);
+  }
+
+  /** A node given as a closure (Groovy text costed by groovy-source.ts), emitted at this point. */
+  emit(node: Emit): void {
+    this.ops.push(OP_EMIT, node);
+  }
+
+  /** Adds the recorded bytes to a method, allocating pool entries in the recorded order. */
+  replay(m: CpsMethod): void {
+    const pool = m.pool;
+    const ops = this.ops;
+    let bytes = this.fixed;
+    for (let i = 0; i < ops.length; i += 2) {
+      const operand = ops[i + 1]!;
+      switch (ops[i]) {
+        case OP_FRESH:
+          bytes += pool.freshRun(operand as number);
+          break;
+        case OP_STRING:
+          bytes += pool.ldc('string', operand as string, 2);
+          break;
+        case OP_CLASS:
+          bytes += pool.ldc('class', operand as string, 2);
+          break;
+        case OP_NUMBER:
+          bytes += pool.ldc('number', operand as number, 2);
+          break;
+        case OP_INT:
+          bytes += pool.ldc('number', operand as number, 1);
+          break;
+        default:
+          m.bytes += bytes;
+          bytes = 0;
+          (operand as Emit)(m);
+      }
+    }
+    m.bytes += bytes;
+  }
+
+  /** The tape as an Emit (for composing with the closure emitters). */
+  toEmit(): Emit {
+    return (m) => this.replay(m);
+  }
+}
+
+/** {@link pushInt} of a value within a short's range (no pool constant). */
+function pushIntShort(value: number): number {
+  return value >= 0 && value <= 5 ? 1 : value >= -128 && value <= 127 ? 2 : 3;
+}

@@ -35,6 +35,7 @@ import {
   emitSafepointed,
   safepointed,
   staticCall,
+  Tape,
   type Emit,
 } from './cps-bytecode.ts';
 import { environmentValue, groovyExpression, groovyScript, groovyStatements, Scope, type GroovySource, type ScriptMethod } from './groovy-source.ts';
@@ -353,9 +354,9 @@ class Estimator {
   private steps(steps: CallStatement): Emit {
     const line = this.at(steps);
     this.line++;
-    const body = this.stepStatements(steps.body ?? [], this.scope);
+    const body = this.stepsClosure(line, steps.body ?? [], this.scope);
     this.line++;
-    return staticCall(-1, UTILS, 'createStepsBlock', [closure(line, body)]);
+    return staticCall(-1, UTILS, 'createStepsBlock', [body]);
   }
 
   private post(post: CallStatement | undefined, container: 'PostStage' | 'PostBuild'): Emit {
@@ -369,9 +370,9 @@ class Estimator {
       }
       const line = this.at(condition);
       this.line++;
-      const body = this.stepStatements(condition.body ?? [], this.scope);
+      const body = this.stepsClosure(line, condition.body ?? [], this.scope);
       this.line++;
-      entries.push([constant(condition.name), staticCall(-1, UTILS, 'createStepsBlock', [closure(line, body)])]);
+      entries.push([constant(condition.name), staticCall(-1, UTILS, 'createStepsBlock', [body])]);
     }
     this.line++;
     if (entries.length === 0) return constant(null);
@@ -730,9 +731,27 @@ class Estimator {
 
   // ---------------------------------------------------------------- steps and values
 
-  /** Statements inside a CPS closure (steps, post conditions, step blocks). */
-  private stepStatements(body: Statement[], scope: Scope): Emit[] {
-    const out: Emit[] = [];
+  /**
+   * `{ statements }` of steps (a steps block, a post condition): the closure and everything in
+   * it recorded on one tape in a single walk (the walk meets the nodes in emission order), instead
+   * of a closure per node.
+   */
+  private stepsClosure(line: number, body: Statement[], scope: Scope): Emit {
+    const tape = new Tape();
+    this.writeStepsClosure(tape, line, body, scope);
+    return tape.toEmit();
+  }
+
+  /** {@link closure}`(line, statements)` of step statements, written on a tape. */
+  private writeStepsClosure(tape: Tape, line: number, body: Statement[], scope: Scope): void {
+    writeClosureHead(tape, line);
+    tape.callSite(0); // the block; its arity once the statements are counted
+    tape.callArity(this.writeStepStatements(tape, body, scope));
+  }
+
+  /** Statements inside a CPS closure (steps, post conditions, step blocks); returns how many nodes they are. */
+  private writeStepStatements(tape: Tape, body: Statement[], scope: Scope): number {
+    let count = 0;
     for (const statement of body) {
       const line = this.at(statement);
       switch (statement.type) {
@@ -740,29 +759,40 @@ class Estimator {
           this.line++;
           break;
         case 'Assignment':
-          out.push(binary(line, dynamicVariable(line, statement.name), this.expression(statement.value, line)));
+          // binary(line, dynamicVariable(line, name), value)
+          tape.callSite(3);
+          tape.line(line);
+          writeDynamicVariable(tape, line, statement.name);
+          this.writeExpression(tape, statement.value, line);
           this.line++;
+          count++;
           break;
         case 'GroovyBlock': {
           const inner = groovyStatements(statement.source, line + 1, scope.child());
           this.advance(statement);
-          out.push(functionCall(line, undefined, statement.keyword, [closure(line, inner)]));
+          // functionCall(line, this, keyword, [closure(line, inner)])
+          writeCallHead(tape, line, statement.keyword, 1);
+          writeClosureHead(tape, line);
+          tape.callSite(inner.length);
+          for (const node of inner) tape.emit(node);
+          count++;
           break;
         }
         case 'Call': {
-          const args = this.groovyArguments(statement.args, line);
+          // functionCall(line, this, name, [named map, ...positional, closure of the body])
+          writeCallHead(tape, line, statement.name, this.argumentCount(statement) + (statement.body ? 1 : 0));
+          this.writeArguments(tape, statement.args, line);
           if (statement.body) {
             this.line++;
-            const inner = this.stepStatements(statement.body, scope);
+            this.writeStepsClosure(tape, line, statement.body, scope);
             this.line++;
-            args.push(closure(line, inner));
           } else this.advance(statement);
-          out.push(functionCall(line, undefined, statement.name, args));
+          count++;
           break;
         }
       }
     }
-    return out;
+    return count;
   }
 
   /** A call's Groovy arguments: the named ones as one map first, then the positional ones. */
@@ -773,8 +803,25 @@ class Estimator {
     return out;
   }
 
+  /** {@link groovyArguments} written on a tape. */
+  private writeArguments(tape: Tape, args: Arguments, line: number): void {
+    if (args.named.length > 0) this.writeNamedMap(tape, args.named, line);
+    for (const p of args.positional) this.writeExpression(tape, p, line);
+  }
+
   private namedMap(entries: MapEntry[], line: number): Emit {
-    return map(entries.map((e) => [constant(e.key), this.expression(e.value, line)] as const));
+    const tape = new Tape();
+    this.writeNamedMap(tape, entries, line);
+    return tape.toEmit();
+  }
+
+  /** `[key: value, ...]`: `b.map(constant(key), value, ...)`. */
+  private writeNamedMap(tape: Tape, entries: MapEntry[], line: number): void {
+    tape.callSite(2 * entries.length);
+    for (const e of entries) {
+      tape.constant(e.key);
+      this.writeExpression(tape, e.value, line);
+    }
   }
 
   private singleArgument(args: Arguments, line: number): Emit {
@@ -795,6 +842,7 @@ class Estimator {
     return this.expression(value, line);
   }
 
+  /** A value as an Emit: constants as their shared emitters, anything larger recorded on a tape. */
   private expression(value: Expression, line: number): Emit {
     switch (value.type) {
       case 'String':
@@ -805,32 +853,61 @@ class Estimator {
         return constant(value.value);
       case 'Null':
         return constant(null);
+      default: {
+        const tape = new Tape();
+        this.writeExpression(tape, value, line);
+        return tape.toEmit();
+      }
+    }
+  }
+
+  private writeExpression(tape: Tape, value: Expression, line: number): void {
+    switch (value.type) {
+      case 'String':
+        tape.constant(value.value);
+        return;
+      case 'Number':
+        tape.constant(Number(value.text));
+        return;
+      case 'Boolean':
+        tape.constant(value.value);
+        return;
+      case 'Null':
+        tape.constant(null);
+        return;
       case 'Identifier': {
-        // `a.b.c`: property(property(a, 'b'), 'c'), emitted with loops (chains may be very long).
+        if (!value.name.includes('.')) {
+          writeDynamicVariable(tape, line, value.name);
+          return;
+        }
+        // `a.b.c`: property(property(a, 'b'), 'c'): the property nodes' heads, the base, then
+        // each name (chains may be very long: loops, not recursion).
         const [first, ...rest] = value.name.split('.');
-        const base = dynamicVariable(line, first!);
-        if (rest.length === 0) return base;
-        const names = rest.map((r) => constant(r));
-        return (m) => {
-          for (let i = 0; i < names.length; i++) {
-            m.callSite(4);
-            m.line(line);
-          }
-          base(m);
-          for (const name of names) {
-            name(m);
-            m.rawBoolean();
-          }
-        };
+        for (let i = 0; i < rest.length; i++) {
+          tape.callSite(4);
+          tape.line(line);
+        }
+        writeDynamicVariable(tape, line, first!);
+        for (const name of rest) {
+          tape.constant(name);
+          tape.rawBoolean();
+        }
+        return;
       }
       case 'List':
-        return list(value.items.map((i) => this.expression(i, line)));
+        tape.callSite(value.items.length);
+        for (const item of value.items) this.writeExpression(tape, item, line);
+        return;
       case 'Map':
-        return this.namedMap(value.entries, line);
+        this.writeNamedMap(tape, value.entries, line);
+        return;
       case 'CallExpression':
-        return functionCall(line, undefined, value.name, this.groovyArguments(value.args, line));
+        writeCallHead(tape, line, value.name, (value.args.named.length > 0 ? 1 : 0) + value.args.positional.length);
+        this.writeArguments(tape, value.args, line);
+        return;
       case 'Raw':
-        return groovyExpression(value.source, line, this.scope);
+        tape.emit(groovyExpression(value.source, line, this.scope));
+        return;
     }
   }
 
@@ -883,6 +960,40 @@ function describable(symbol: string, args: Emit): Emit {
   }
   return staticCall(-1, COMMON_UTILS, 'instantiateDescribable', [classConstant(symbolClass), args]);
 }
+
+/** The head of `functionCall(line, this, name, args)` with `argumentCount` arguments to follow. */
+function writeCallHead(tape: Tape, line: number, name: string, argumentCount: number): void {
+  tape.callSite(4 + argumentCount);
+  tape.line(line);
+  tape.callSite(0); // javaThis
+  tape.constant(name);
+  tape.rawBoolean();
+}
+
+/** The head of `closure(line, statements)` without declared parameters, up to its block. */
+function writeClosureHead(tape: Tape, line: number): void {
+  tape.callSite(4);
+  tape.line(line);
+  tape.rawList('class', 'java/lang/Object', 1);
+  tape.rawList('string', IMPLICIT_IT, 1);
+  // the loop safepoint (see emitSafepointed)
+  tape.callSite(2);
+  tape.callSite(3);
+  tape.line(line);
+  tape.rawClass(SAFEPOINT_CLASS);
+  tape.rawString('safepoint');
+}
+
+/** {@link dynamicVariable} written on a tape. */
+function writeDynamicVariable(tape: Tape, line: number, name: string): void {
+  tape.callSite(3);
+  tape.line(line);
+  tape.callSite(0); // javaThis
+  tape.rawString(name);
+}
+
+const IMPLICIT_IT: readonly string[] = ['it'];
+const SAFEPOINT_CLASS = 'org/jenkinsci/plugins/workflow/cps/Safepoint';
 
 /** `describable/<symbol>` by symbol, each built once (see MODEL_CLASS); symbols are a small set of step and option names. */
 const describableClasses = new Map<string, string>();
