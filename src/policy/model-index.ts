@@ -220,12 +220,18 @@ function mayHoldGroovy(value: unknown, inWhen: boolean): boolean {
 }
 
 /** A non-empty array of steps: a nested step list (`steps`, `body`, ...) when a property holds it. */
-const isStepList = (value: unknown): value is Step[] => Array.isArray(value) && value.length > 0 && value.every(isStepLike);
+function isStepList(value: unknown): value is Step[] {
+  if (!Array.isArray(value) || value.length === 0) return false;
+  for (let i = 0; i < value.length; i++) if (!isStepLike(value[i])) return false;
+  return true;
+}
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
 /** Values of a stage or matrix, besides `when` and `environment`, evaluated around its steps. */
 const STAGE_VALUE_KEYS = ['input', 'options', 'agent', 'tools'] as const;
+/** Values of the pipeline, besides `environment`, that may hold raw Groovy. */
+const PIPELINE_VALUE_KEYS = ['agent', 'options', 'parameters', 'triggers', 'tools'] as const;
 
 /** Credentials an environment block binds (`NAME: credentials('id')`). */
 function environmentCredentials(block: EnvironmentBlockInfo): CredentialInScope[] {
@@ -292,54 +298,143 @@ function stepOfCall(call: GroovyCall): Step {
 
 /** Builds the index of a validated pipeline. */
 export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
-  const stages: StageInfo[] = [];
-  const steps: StepInfo[] = [];
-  const groovy: GroovySourceInfo[] = [];
-  const environmentBlocks: EnvironmentBlockInfo[] = [];
-  const agents: AgentInfo[] = [];
-  const customOptions: CustomOptionsInfo[] = [];
-  /** Steps of each stage, by the stage's `order`. */
-  const stepsByStage: StepInfo[][] = [];
+  return new IndexBuilder(pipeline).finish();
+}
 
-  const pipelineEnvironment: EnvironmentBlockInfo[] = pipeline.environment
-    ? [{ environment: pipeline.environment, path: ['environment'], stage: undefined }]
-    : [];
-  environmentBlocks.push(...pipelineEnvironment);
-  agents.push({ agent: pipeline.agent, path: ['agent'], stage: undefined });
-  if (pipeline.options?.custom?.length) customOptions.push({ custom: pipeline.options.custom, path: ['options', 'custom'] });
+/** The agent a stage's steps run on, with its path. */
+interface AgentInScope {
+  readonly agent: Agent;
+  readonly agentPath: ModelPath;
+}
+
+/** {@link stepContents}: a value of the step may hold raw Groovy. */
+const HOLDS_GROOVY = 1;
+/** {@link stepContents}: a property of the step is a nested step list. */
+const HOLDS_STEPS = 2;
+
+/**
+ * What a step's own properties hold, in one pass over them: {@link HOLDS_GROOVY} when
+ * {@link mayHoldGroovy} of the step would be true, {@link HOLDS_STEPS} when a property (other than
+ * `suppressions`) is a nested step list. Most steps hold neither, and cost this one pass.
+ */
+function stepContents(step: Step): number {
+  let contents = 0;
+  for (const key in step) {
+    const item = (step as Record<string, unknown>)[key];
+    if (typeof item === 'string') {
+      if (key === '$groovy') contents |= HOLDS_GROOVY;
+    } else if (key !== 'suppressions' && typeof item === 'object' && item !== null) {
+      if (isStepList(item)) contents |= HOLDS_STEPS;
+      else if ((contents & HOLDS_GROOVY) === 0 && mayHoldGroovy(item, false)) contents |= HOLDS_GROOVY;
+    }
+  }
+  return contents;
+}
+
+/**
+ * The walk that builds one index. A class rather than closures made for each pipeline: one set of
+ * functions (and their optimised code) serves the whole run, and a pipeline costs one object.
+ * Its parts are small methods so that each is optimised on its own (a function holding the whole
+ * walk costs much optimising-compiler time in a cold run).
+ */
+class IndexBuilder {
+  readonly stages: StageInfo[] = [];
+  readonly steps: StepInfo[] = [];
+  readonly groovy: GroovySourceInfo[] = [];
+  readonly environmentBlocks: EnvironmentBlockInfo[] = [];
+  readonly agents: AgentInfo[] = [];
+  readonly customOptions: CustomOptionsInfo[] = [];
+  /** Steps of each stage, by the stage's `order`. */
+  readonly stepsByStage: StepInfo[][] = [];
+  /** The environment blocks in effect outside stages: the pipeline's, if it has one. */
+  readonly pipelineEnvironment: EnvironmentBlockInfo[];
+  /**
+   * Credentials of each list of environment blocks (stages without a block of their own share
+   * their parent's list), and what each wrapper adds: computed once, most sites share both.
+   */
+  private readonly blockCredentials = new Map<readonly EnvironmentBlockInfo[], readonly CredentialInScope[]>();
+  private readonly wrapperScopes = new Map<StepInfo, ReturnType<typeof wrapperScope>>();
+  /** The value {@link addGroovyValues} scans: its path, and where its Groovy runs. */
+  private valueBase: ModelPath = EMPTY;
+  private valueKind: GroovySourceKind = 'value';
+  private valueStage: StageInfo | undefined = undefined;
+  private valuePost: PostCondition | undefined = undefined;
+  private valueEnclosing: readonly StepInfo[] = EMPTY;
+  /** The path below {@link valueBase} during that scan, on one stack. */
+  private readonly below: (string | number)[] = [];
+
+  constructor(readonly pipeline: ValidPipeline) {
+    this.pipelineEnvironment = pipeline.environment ? [{ environment: pipeline.environment, path: ['environment'], stage: undefined }] : [];
+  }
+
+  finish(): PipelineIndex {
+    const { pipeline, stages, stepsByStage } = this;
+    this.environmentBlocks.push(...this.pipelineEnvironment);
+    this.agents.push({ agent: pipeline.agent, path: ['agent'], stage: undefined });
+    if (pipeline.options?.custom?.length) this.customOptions.push({ custom: pipeline.options.custom, path: ['options', 'custom'] });
+    if (pipeline.environment) this.addGroovyValues(pipeline.environment, ['environment'], 'environment', undefined, undefined, EMPTY);
+    for (const key of PIPELINE_VALUE_KEYS) {
+      if (pipeline[key]) this.addGroovyValues(pipeline[key], [key], 'value', undefined, undefined, EMPTY);
+    }
+    if (pipeline.groovyPrologue !== undefined) {
+      this.addGroovy('prologue', pipeline.groovyPrologue, ['groovyPrologue'], ['groovyPrologue'], undefined, undefined, []);
+    }
+    this.addStages(pipeline.stages, ['stages'], [], false, { agent: pipeline.agent, agentPath: ['agent'] }, [], this.pipelineEnvironment);
+    this.addPost(postOf(pipeline.post), [], undefined);
+    if (pipeline.groovyEpilogue !== undefined) {
+      this.addGroovy('epilogue', pipeline.groovyEpilogue, ['groovyEpilogue'], ['groovyEpilogue'], undefined, undefined, []);
+    }
+
+    let strings: StringInfo[] | undefined;
+    // Built on the first lookup: few rules look stages up by path.
+    let stageByPath: Map<string, StageInfo> | undefined;
+    return {
+      pipeline,
+      stages,
+      steps: this.steps,
+      groovy: this.groovy,
+      environmentBlocks: this.environmentBlocks,
+      agents: this.agents,
+      customOptions: this.customOptions,
+      strings: () => (strings ??= collectStrings(pipeline)),
+      forEachString: (visit) => forEachString(pipeline, visit),
+      stepsOf: (stage) => (stages[stage.order] === stage ? stepsByStage[stage.order]! : []),
+      stageAt: (path) => (stageByPath ??= new Map(stages.map((stage) => [pathKey(stage.path), stage]))).get(pathKey(path)),
+    };
+  }
 
   /** Scope of a site: the stage's (or pipeline's) agent and environment credentials, then its wrappers'. */
-  // Per list of environment blocks (stages without a block of their own share their parent's) and
-  // per wrapper, computed once: most sites share both.
-  const blockCredentials = new Map<readonly EnvironmentBlockInfo[], CredentialInScope[]>();
-  const wrapperScopes = new Map<StepInfo, ReturnType<typeof wrapperScope>>();
-  const scopeOf = (stage: StageInfo | undefined, enclosing: readonly StepInfo[]): StepScope => {
-    const blocks = stage ? stage.environments : pipelineEnvironment;
-    let fromEnvironment = blockCredentials.get(blocks);
-    if (!fromEnvironment) blockCredentials.set(blocks, (fromEnvironment = blocks.flatMap(environmentCredentials)));
-    const credentials: CredentialInScope[] = [...fromEnvironment];
-    const aws: AwsSessionInScope[] = [];
-    for (const wrapper of enclosing) {
-      let added = wrapperScopes.get(wrapper);
-      if (!added) wrapperScopes.set(wrapper, (added = wrapperScope(wrapper)));
-      credentials.push(...added.credentials);
-      aws.push(...added.aws);
+  private scopeOf(stage: StageInfo | undefined, enclosing: readonly StepInfo[]): StepScope {
+    const blocks = stage ? stage.environments : this.pipelineEnvironment;
+    let fromEnvironment = this.blockCredentials.get(blocks);
+    if (!fromEnvironment) this.blockCredentials.set(blocks, (fromEnvironment = blocks.flatMap(environmentCredentials)));
+    let credentials = fromEnvironment;
+    let aws: AwsSessionInScope[] | undefined;
+    if (enclosing.length > 0) {
+      const withWrappers = [...fromEnvironment];
+      for (const wrapper of enclosing) {
+        let added = this.wrapperScopes.get(wrapper);
+        if (!added) this.wrapperScopes.set(wrapper, (added = wrapperScope(wrapper)));
+        withWrappers.push(...added.credentials);
+        if (added.aws.length > 0) (aws ??= []).push(...added.aws);
+      }
+      credentials = withWrappers;
     }
     return {
-      agent: stage ? stage.agent : pipeline.agent,
+      agent: stage ? stage.agent : this.pipeline.agent,
       agentPath: stage ? stage.agentPath : ['agent'],
       credentials: credentials.length > 0 ? credentials : EMPTY,
-      aws: aws.length > 0 ? aws : EMPTY,
+      aws: aws ?? EMPTY,
     };
-  };
+  }
 
-  const push = (info: StepInfo) => {
-    steps.push(info);
-    if (info.stage) stepsByStage[info.stage.order]!.push(info);
-  };
+  private push(info: StepInfo): void {
+    this.steps.push(info);
+    if (info.stage) this.stepsByStage[info.stage.order]!.push(info);
+  }
 
   /** Registers a Groovy source and a step site for each step it calls. */
-  const addGroovy = (
+  private addGroovy(
     kind: GroovySourceKind,
     source: string,
     path: ModelPath,
@@ -347,216 +442,233 @@ export function indexPipeline(pipeline: ValidPipeline): PipelineIndex {
     stage: StageInfo | undefined,
     post: PostCondition | undefined,
     enclosing: readonly StepInfo[],
-  ) => {
+  ): void {
     const allCalls = groovyCalls(source);
-    const calls: StepInfo[] = [];
-    const info: GroovySourceInfo = { kind, source, path, nodePath, stage, post, calls, allCalls };
-    groovy.push(info);
-    const visit = (list: readonly GroovyCall[], outer: readonly StepInfo[]) => {
-      for (const call of list) {
-        if (!call.knownStep) {
-          visit(call.body, outer);
-          continue;
-        }
-        const site: StepInfo = {
-          step: stepOfCall(call),
-          path,
-          stage,
-          post,
-          enclosing: outer,
-          order: steps.length,
-          origin: 'groovy',
-          groovy: { source: info, call },
-          scope: scopeOf(stage, outer),
-        };
-        calls.push(site);
-        push(site);
-        if (call.body.length > 0) visit(call.body, [...outer, site]);
+    const info: GroovySourceInfo = { kind, source, path, nodePath, stage, post, calls: [], allCalls };
+    this.groovy.push(info);
+    this.addCalls(info, allCalls, enclosing);
+  }
+
+  /** Step sites of the known steps among `list` (and, for calls of other functions, their closures' calls). */
+  private addCalls(source: GroovySourceInfo, list: readonly GroovyCall[], outer: readonly StepInfo[]): void {
+    for (const call of list) {
+      if (!call.knownStep) {
+        this.addCalls(source, call.body, outer);
+        continue;
       }
-    };
-    visit(allCalls, enclosing);
-  };
+      const site: StepInfo = {
+        step: stepOfCall(call),
+        path: source.path,
+        stage: source.stage,
+        post: source.post,
+        enclosing: outer,
+        order: this.steps.length,
+        origin: 'groovy',
+        groovy: { source, call },
+        scope: this.scopeOf(source.stage, outer),
+      };
+      (source.calls as StepInfo[]).push(site);
+      this.push(site);
+      if (call.body.length > 0) this.addCalls(source, call.body, [...outer, site]);
+    }
+  }
 
   /**
    * Raw Groovy inside a value: `{ $groovy }` objects, and `expression` strings inside `when`. The
    * walk keeps the path below `base` on one stack and copies it only for a Groovy source it finds
-   * (most values hold none).
+   * (most values hold none, and are not walked at all).
    */
-  const addGroovyValues = (
+  private addGroovyValues(
     value: unknown,
     base: ModelPath,
     kind: GroovySourceKind,
     stage: StageInfo | undefined,
     post: PostCondition | undefined,
     enclosing: readonly StepInfo[],
-  ) => {
+  ): void {
     if (!mayHoldGroovy(value, kind === 'when')) return;
-    const below: (string | number)[] = [];
-    const pathHere = (): (string | number)[] => [...base, ...below];
-    const walk = (node: object): void => {
-      if (Array.isArray(node)) {
-        for (let i = 0; i < node.length; i++) {
-          const item: unknown = node[i];
-          if (typeof item !== 'object' || item === null) continue;
-          below.push(i);
-          walk(item);
-          below.pop();
-        }
-        return;
-      }
-      const record = node as Record<string, unknown>;
-      const source = record['$groovy'];
-      if (typeof source === 'string') {
-        addGroovy(kind, source, [...pathHere(), '$groovy'], pathHere(), stage, post, enclosing);
-        return;
-      }
-      for (const key in record) {
-        if (key === 'suppressions') continue;
-        const item = record[key];
-        if (kind === 'when' && key === 'expression' && typeof item === 'string') {
-          addGroovy(kind, item, [...pathHere(), key], [...pathHere(), key], stage, post, enclosing);
-        } else if (typeof item === 'object' && item !== null && !isStepList(item)) {
-          below.push(key);
-          walk(item);
-          below.pop();
-        }
-      }
-    };
-    walk(value as object);
-  };
+    this.walkGroovyValues(value, base, kind, stage, post, enclosing);
+  }
 
-  const addSteps = (
+  /** {@link addGroovyValues} of a value known to hold some. */
+  private walkGroovyValues(
+    value: unknown,
+    base: ModelPath,
+    kind: GroovySourceKind,
+    stage: StageInfo | undefined,
+    post: PostCondition | undefined,
+    enclosing: readonly StepInfo[],
+  ): void {
+    // A Groovy source registers step sites but never scans values, so one scan at a time.
+    this.valueBase = base;
+    this.valueKind = kind;
+    this.valueStage = stage;
+    this.valuePost = post;
+    this.valueEnclosing = enclosing;
+    this.below.length = 0;
+    this.walkValue(value as object);
+  }
+
+  private pathHere(): (string | number)[] {
+    return [...this.valueBase, ...this.below];
+  }
+
+  private walkValue(node: object): void {
+    const below = this.below;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const item: unknown = node[i];
+        if (typeof item !== 'object' || item === null) continue;
+        below.push(i);
+        this.walkValue(item);
+        below.pop();
+      }
+      return;
+    }
+    const record = node as Record<string, unknown>;
+    const source = record['$groovy'];
+    if (typeof source === 'string') {
+      this.addGroovy(this.valueKind, source, [...this.pathHere(), '$groovy'], this.pathHere(), this.valueStage, this.valuePost, this.valueEnclosing);
+      return;
+    }
+    for (const key in record) {
+      if (key === 'suppressions') continue;
+      const item = record[key];
+      if (this.valueKind === 'when' && key === 'expression' && typeof item === 'string') {
+        this.addGroovy('when', item, [...this.pathHere(), key], [...this.pathHere(), key], this.valueStage, this.valuePost, this.valueEnclosing);
+      } else if (typeof item === 'object' && item !== null && !isStepList(item)) {
+        below.push(key);
+        this.walkValue(item);
+        below.pop();
+      }
+    }
+  }
+
+  private addSteps(
     list: readonly Step[],
     base: ModelPath,
     stage: StageInfo | undefined,
     post: PostCondition | undefined,
     enclosing: readonly StepInfo[],
-  ) => {
+  ): void {
     // Every step of the list has the same stage and wrappers, so the same scope.
     let scope: StepScope | undefined;
     for (let i = 0; i < list.length; i++) {
       const step = list[i]!;
       const path = [...base, i];
+      const contents = stepContents(step);
       // Arguments are evaluated where the step is called, before it runs.
-      if (step.step !== 'script') addGroovyValues(step, path, 'value', stage, post, enclosing);
-      const info: StepInfo = { step, path, stage, post, enclosing, order: steps.length, origin: 'model', scope: (scope ??= scopeOf(stage, enclosing)) };
-      push(info);
-      let inner: readonly StepInfo[] | undefined;
-      if (step.step === 'script') addGroovy('script', step.groovy, [...path, 'groovy'], path, stage, post, (inner ??= [...enclosing, info]));
-      // Nested step lists of a block step: every array property whose items are steps (`steps`, `body`, ...).
-      for (const key in step) {
-        const nested = (step as Record<string, unknown>)[key];
-        if (key !== 'suppressions' && isStepList(nested)) addSteps(nested, [...path, key], stage, post, (inner ??= [...enclosing, info]));
-      }
+      if ((contents & HOLDS_GROOVY) !== 0 && step.step !== 'script') this.walkGroovyValues(step, path, 'value', stage, post, enclosing);
+      const info: StepInfo = { step, path, stage, post, enclosing, order: this.steps.length, origin: 'model', scope: (scope ??= this.scopeOf(stage, enclosing)) };
+      this.push(info);
+      if (step.step === 'script' || (contents & HOLDS_STEPS) !== 0) this.addBody(step, info);
     }
-  };
+  }
 
-  const addPost = (post: Post | undefined, base: ModelPath, stage: StageInfo | undefined) => {
+  /** A `script` step's Groovy and a block step's nested step lists (`steps`, `body`, ...), which run inside it. */
+  private addBody(step: Step, info: StepInfo): void {
+    const { path, stage, post } = info;
+    const inner = [...info.enclosing, info];
+    if (step.step === 'script') this.addGroovy('script', step.groovy, [...path, 'groovy'], path, stage, post, inner);
+    for (const key in step) {
+      const nested = (step as Record<string, unknown>)[key];
+      if (key !== 'suppressions' && isStepList(nested)) this.addSteps(nested, [...path, key], stage, post, inner);
+    }
+  }
+
+  private addPost(post: Post | undefined, base: ModelPath, stage: StageInfo | undefined): void {
     if (!post) return;
     for (const condition of POST_ORDER) {
       const list = post[condition];
-      if (list) addSteps(list, [...base, 'post', condition], stage, condition, []);
+      if (list) this.addSteps(list, [...base, 'post', condition], stage, condition, []);
     }
-  };
+  }
 
   /** `when`, `environment`, `input`, `options`, `agent` and `tools` of a stage or matrix: values evaluated around its steps. */
-  const addStageValues = (holder: Record<string, unknown>, path: ModelPath, stage: StageInfo) => {
-    if (holder['when']) addGroovyValues(holder['when'], [...path, 'when'], 'when', stage, undefined, []);
-    if (holder['environment']) addGroovyValues(holder['environment'], [...path, 'environment'], 'environment', stage, undefined, []);
+  private addStageValues(holder: Record<string, unknown>, path: ModelPath, stage: StageInfo): void {
+    if (holder['when']) this.addGroovyValues(holder['when'], [...path, 'when'], 'when', stage, undefined, EMPTY);
+    if (holder['environment']) this.addGroovyValues(holder['environment'], [...path, 'environment'], 'environment', stage, undefined, EMPTY);
     for (const key of STAGE_VALUE_KEYS) {
-      if (holder[key]) addGroovyValues(holder[key], [...path, key], 'value', stage, undefined, []);
+      if (holder[key]) this.addGroovyValues(holder[key], [...path, key], 'value', stage, undefined, EMPTY);
     }
-  };
-
-  if (pipeline.environment) addGroovyValues(pipeline.environment, ['environment'], 'environment', undefined, undefined, []);
-  for (const key of ['agent', 'options', 'parameters', 'triggers', 'tools'] as const) {
-    if (pipeline[key]) addGroovyValues(pipeline[key], [key], 'value', undefined, undefined, []);
-  }
-  if (pipeline.groovyPrologue !== undefined) {
-    addGroovy('prologue', pipeline.groovyPrologue, ['groovyPrologue'], ['groovyPrologue'], undefined, undefined, []);
   }
 
-  const addStages = (
+  private addStages(
     list: readonly Stage[],
     base: ModelPath,
     ancestors: readonly StageInfo[],
     concurrent: boolean,
-    inherited: { agent: Agent; agentPath: ModelPath },
+    inherited: AgentInScope,
     whens: readonly When[],
     environments: readonly EnvironmentBlockInfo[],
-  ) => {
-    list.forEach((stage, i) => {
-      const path = [...base, i];
-      const own = stage.agent !== undefined ? { agent: stage.agent, agentPath: [...path, 'agent'] } : inherited;
-      const ownWhens = stage.when ? [...whens, stage.when] : whens;
-      const info: StageInfo = {
-        stage,
-        path,
-        ancestors,
-        order: stages.length,
-        concurrent,
-        agent: own.agent,
-        agentPath: own.agentPath,
-        whens: ownWhens,
-        environments,
-      };
-      if (stage.environment) {
-        const block: EnvironmentBlockInfo = { environment: stage.environment, path: [...path, 'environment'], stage: info };
-        environmentBlocks.push(block);
-        (info as { environments: readonly EnvironmentBlockInfo[] }).environments = [...environments, block];
-      }
-      if (stage.agent !== undefined) agents.push({ agent: stage.agent, path: [...path, 'agent'], stage: info });
-      if (stage.options?.custom?.length) customOptions.push({ custom: stage.options.custom, path: [...path, 'options', 'custom'] });
-      stages.push(info);
-      stepsByStage.push([]);
-      addStageValues(stage as unknown as Record<string, unknown>, path, info);
-      if (stage.steps) addSteps(stage.steps, [...path, 'steps'], info, undefined, []);
-      const inner = [...ancestors, info];
-      if (stage.stages) addStages(stage.stages, [...path, 'stages'], inner, concurrent, own, ownWhens, info.environments);
-      if (stage.parallel) addStages(stage.parallel, [...path, 'parallel'], inner, true, own, ownWhens, info.environments);
-      if (stage.matrix) {
-        const m = stage.matrix;
-        const matrixPath = [...path, 'matrix'];
-        const matrixAgent = m.agent !== undefined ? { agent: m.agent, agentPath: [...matrixPath, 'agent'] } : own;
-        if (m.agent !== undefined) agents.push({ agent: m.agent, path: [...matrixPath, 'agent'], stage: info });
-        const matrixWhens = m.when ? [...ownWhens, m.when] : ownWhens;
-        let matrixEnvironments = info.environments;
-        if (m.environment) {
-          const block: EnvironmentBlockInfo = { environment: m.environment, path: [...matrixPath, 'environment'], stage: info };
-          environmentBlocks.push(block);
-          matrixEnvironments = [...matrixEnvironments, block];
-        }
-        if (m.options?.custom?.length) customOptions.push({ custom: m.options.custom, path: [...matrixPath, 'options', 'custom'] });
-        addStageValues(m as unknown as Record<string, unknown>, matrixPath, info);
-        addStages(m.stages, [...matrixPath, 'stages'], inner, true, matrixAgent, matrixWhens, matrixEnvironments);
-        addPost(postOf(m.post), matrixPath, info);
-      }
-      addPost(postOf(stage.post), path, info);
-    });
-  };
-
-  addStages(pipeline.stages, ['stages'], [], false, { agent: pipeline.agent, agentPath: ['agent'] }, [], pipelineEnvironment);
-  addPost(postOf(pipeline.post), [], undefined);
-  if (pipeline.groovyEpilogue !== undefined) {
-    addGroovy('epilogue', pipeline.groovyEpilogue, ['groovyEpilogue'], ['groovyEpilogue'], undefined, undefined, []);
+  ): void {
+    for (let i = 0; i < list.length; i++) this.addStage(list[i]!, [...base, i], ancestors, concurrent, inherited, whens, environments);
   }
 
-  let strings: StringInfo[] | undefined;
-  // Built on the first lookup: few rules look stages up by path.
-  let stageByPath: Map<string, StageInfo> | undefined;
-  return {
-    pipeline,
-    stages,
-    steps,
-    groovy,
-    environmentBlocks,
-    agents,
-    customOptions,
-    strings: () => (strings ??= collectStrings(pipeline)),
-    forEachString: (visit) => forEachString(pipeline, visit),
-    stepsOf: (stage) => (stages[stage.order] === stage ? stepsByStage[stage.order]! : []),
-    stageAt: (path) => (stageByPath ??= new Map(stages.map((stage) => [pathKey(stage.path), stage]))).get(pathKey(path)),
-  };
+  private addStage(
+    stage: Stage,
+    path: ModelPath,
+    ancestors: readonly StageInfo[],
+    concurrent: boolean,
+    inherited: AgentInScope,
+    whens: readonly When[],
+    environments: readonly EnvironmentBlockInfo[],
+  ): void {
+    const own: AgentInScope = stage.agent !== undefined ? { agent: stage.agent, agentPath: [...path, 'agent'] } : inherited;
+    const ownWhens = stage.when ? [...whens, stage.when] : whens;
+    const info: StageInfo = {
+      stage,
+      path,
+      ancestors,
+      order: this.stages.length,
+      concurrent,
+      agent: own.agent,
+      agentPath: own.agentPath,
+      whens: ownWhens,
+      environments,
+    };
+    if (stage.environment) {
+      const block: EnvironmentBlockInfo = { environment: stage.environment, path: [...path, 'environment'], stage: info };
+      this.environmentBlocks.push(block);
+      (info as { environments: readonly EnvironmentBlockInfo[] }).environments = [...environments, block];
+    }
+    if (stage.agent !== undefined) this.agents.push({ agent: stage.agent, path: [...path, 'agent'], stage: info });
+    if (stage.options?.custom?.length) this.customOptions.push({ custom: stage.options.custom, path: [...path, 'options', 'custom'] });
+    this.stages.push(info);
+    this.stepsByStage.push([]);
+    this.addStageValues(stage as unknown as Record<string, unknown>, path, info);
+    if (stage.steps) this.addSteps(stage.steps, [...path, 'steps'], info, undefined, []);
+    if (stage.stages || stage.parallel || stage.matrix) {
+      const inner = [...ancestors, info];
+      if (stage.stages) this.addStages(stage.stages, [...path, 'stages'], inner, concurrent, own, ownWhens, info.environments);
+      if (stage.parallel) this.addStages(stage.parallel, [...path, 'parallel'], inner, true, own, ownWhens, info.environments);
+      if (stage.matrix) this.addMatrix(stage.matrix, [...path, 'matrix'], info, inner, own, ownWhens);
+    }
+    this.addPost(postOf(stage.post), path, info);
+  }
+
+  private addMatrix(
+    m: NonNullable<Stage['matrix']>,
+    matrixPath: ModelPath,
+    info: StageInfo,
+    inner: readonly StageInfo[],
+    own: AgentInScope,
+    ownWhens: readonly When[],
+  ): void {
+    const matrixAgent = m.agent !== undefined ? { agent: m.agent, agentPath: [...matrixPath, 'agent'] } : own;
+    if (m.agent !== undefined) this.agents.push({ agent: m.agent, path: [...matrixPath, 'agent'], stage: info });
+    const matrixWhens = m.when ? [...ownWhens, m.when] : ownWhens;
+    let matrixEnvironments = info.environments;
+    if (m.environment) {
+      const block: EnvironmentBlockInfo = { environment: m.environment, path: [...matrixPath, 'environment'], stage: info };
+      this.environmentBlocks.push(block);
+      matrixEnvironments = [...matrixEnvironments, block];
+    }
+    if (m.options?.custom?.length) this.customOptions.push({ custom: m.options.custom, path: [...matrixPath, 'options', 'custom'] });
+    this.addStageValues(m as unknown as Record<string, unknown>, matrixPath, info);
+    this.addStages(m.stages, [...matrixPath, 'stages'], inner, true, matrixAgent, matrixWhens, matrixEnvironments);
+    this.addPost(postOf(m.post), matrixPath, info);
+  }
 }
 
 /** A link in a path under construction: paths are only materialised for strings a rule asks about. */
@@ -602,26 +714,58 @@ function collectStrings(root: unknown): StringInfo[] {
 
 /** The walk of {@link collectStrings} with the path on one stack, copied only when asked for. */
 function forEachString(root: unknown, visit: (value: string, key: string | undefined, path: () => ModelPath) => void): void {
-  const stack: (string | number)[] = [];
-  const path = (): ModelPath => stack.slice();
-  const walk = (value: unknown, key: string | undefined): void => {
-    if (typeof value === 'string') visit(value, key, path);
-    else if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        stack.push(i);
-        walk(value[i], key);
-        stack.pop();
+  if (typeof root === 'string') visit(root, undefined, () => []);
+  else if (typeof root === 'object' && root !== null) new StringWalk(visit).walk(root, undefined);
+}
+
+/**
+ * One {@link forEachString} walk. It runs over every node of every pipeline (SECRET-001), mostly
+ * in cold code, so the walk is one method on an object rather than closures made per call, and
+ * strings and other leaves are handled in the loop without a call of their own.
+ */
+class StringWalk {
+  /** Keys and indexes from the root to the current node; `stack[0..depth)` is its path. */
+  private readonly stack: (string | number)[] = [];
+  private depth = 0;
+  /** The current string's path (a fresh array). */
+  readonly path = (): ModelPath => this.stack.slice(0, this.depth);
+
+  constructor(private readonly visit: (value: string, key: string | undefined, path: () => ModelPath) => void) {}
+
+  /** Visits the strings below `node` (an object or array) whose path is `stack[0..depth)`; `key` names array items. */
+  walk(node: object, key: string | undefined): void {
+    const { stack } = this;
+    const depth = this.depth;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const item: unknown = node[i];
+        if (typeof item === 'string') {
+          stack[depth] = i;
+          this.depth = depth + 1;
+          this.visit(item, key, this.path);
+        } else if (typeof item === 'object' && item !== null) {
+          stack[depth] = i;
+          this.depth = depth + 1;
+          this.walk(item, key);
+        }
       }
-    } else if (typeof value === 'object' && value !== null) {
-      for (const k in value) {
+    } else {
+      for (const k in node) {
         if (k === 'suppressions') continue;
-        stack.push(k);
-        walk((value as Record<string, unknown>)[k], k);
-        stack.pop();
+        const item = (node as Record<string, unknown>)[k];
+        if (typeof item === 'string') {
+          stack[depth] = k;
+          this.depth = depth + 1;
+          this.visit(item, k, this.path);
+        } else if (typeof item === 'object' && item !== null) {
+          stack[depth] = k;
+          this.depth = depth + 1;
+          this.walk(item, k);
+        }
       }
     }
-  };
-  walk(root, undefined);
+    this.depth = depth;
+  }
 }
 
 /** Whether `path` is `prefix` or lies inside it. */
