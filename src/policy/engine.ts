@@ -117,6 +117,11 @@ export function checkPolicyConfig(config: ResolvedPolicyConfig): Diagnostic[] {
 interface PreparedPolicy {
   config: ResolvedPolicyConfig;
   rules: PreparedRule[];
+  /** The rules whose `check` runs: `rules` without the engine's own (they find nothing). */
+  checked: PreparedRule[];
+  /** `RuleContext.environment` and `isProduction`: the same for every pipeline of the configuration. */
+  environment: (name: string) => EnvironmentPolicy;
+  isProduction: (name: string | undefined) => boolean;
   /** `rules` as reported in results. */
   active: ActiveRule[];
   known: Map<string, Rule>;
@@ -175,7 +180,19 @@ function prepare(config: ResolvedPolicyConfig): PreparedPolicy {
   // The first rule with an id decides its severity (as a search of `rules` would).
   const severities = new Map<string, Severity>();
   for (const { rule, severity } of rules) if (!severities.has(rule.meta.id)) severities.set(rule.meta.id, severity);
-  const result = { config, rules, active, known, mandatory, severities, environments: new Map() };
+  const checked = rules.filter(({ rule }) => rule.meta.pack !== 'engine');
+  const result: PreparedPolicy = {
+    config,
+    rules,
+    checked,
+    environment: (name) => environmentOf(result, name),
+    isProduction: (name) => (name === undefined ? false : environmentOf(result, name).production),
+    active,
+    known,
+    mandatory,
+    severities,
+    environments: new Map(),
+  };
   prepared.set(config, result);
   return result;
 }
@@ -246,10 +263,8 @@ function runPrepared(policy: PreparedPolicy, pipeline: ValidPipeline, context: P
   const { config: cfg } = policy;
   const today = dayOf(context.now ?? new Date());
   const index = indexPipeline(pipeline);
-  const environment = (name: string) => environmentOf(policy, name);
 
-  const raw: PolicyFinding[] = [];
-  const reads = new Map<string, string | undefined>();
+  let reads: Map<string, string | undefined> | undefined;
   // One context per pipeline; only `options` changes from rule to rule.
   const ruleContext: { -readonly [K in keyof RuleContext]: RuleContext[K] } = {
     pipeline,
@@ -260,19 +275,25 @@ function runPrepared(policy: PreparedPolicy, pipeline: ValidPipeline, context: P
     today,
     readFile: (path) => {
       // Several rules read the same templates (SECRET-005, DEPLOY-005, OBS-001): once per run.
+      reads ??= new Map();
       if (!reads.has(path)) reads.set(path, context.readFile?.(path));
       return reads.get(path);
     },
     get catalog() {
       return context.catalog ?? defaultCatalog();
     },
-    environment,
-    isProduction: (name) => (name === undefined ? false : environment(name).production),
+    environment: policy.environment,
+    isProduction: policy.isProduction,
   };
-  for (const { rule, severity: ruleSeverity, setting } of policy.rules) {
-    if (rule.meta.pack === 'engine') continue;
-    ruleContext.options = setting.options;
-    let found: RuleFinding[];
+  // Indexed loops: in a cold run this loop is interpreted for many pipelines, where each `for of`
+  // costs an iterator and a result object per step.
+  const raw: PolicyFinding[] = [];
+  const { checked } = policy;
+  for (let r = 0; r < checked.length; r++) {
+    const prepared = checked[r]!;
+    const { rule } = prepared;
+    ruleContext.options = prepared.setting.options;
+    let found: readonly RuleFinding[];
     try {
       const result = rule.check(ruleContext);
       found = Array.isArray(result) ? result : [...result];
@@ -285,8 +306,9 @@ function runPrepared(policy: PreparedPolicy, pipeline: ValidPipeline, context: P
       });
       continue;
     }
-    for (const f of found) {
-      const severity = findingSeverity(rule, ruleSeverity, setting, f.environment, (env) => environment(env).production);
+    for (let i = 0; i < found.length; i++) {
+      const f = found[i]!;
+      const severity = findingSeverity(rule, prepared.severity, prepared.setting, f.environment, policy.isProduction);
       if (severity === 'off') continue;
       const finding: PolicyFinding = { code: rule.meta.id, severity, message: f.message, path: f.path };
       if (f.environment !== undefined) finding.environment = f.environment;
@@ -304,8 +326,10 @@ function runPrepared(policy: PreparedPolicy, pipeline: ValidPipeline, context: P
       if (source) finding.path = source.path;
     }
   }
-  const { findings, suppressed } = applySuppressions(raw, collectSuppressions(index), policy, today);
-  const failed = findings.some((f) => atLeast(f.severity, cfg.failOn));
+  const placements = collectSuppressions(index);
+  const { findings, suppressed } = placements.length > 0 ? applySuppressions(raw, placements, policy, today) : { findings: raw, suppressed: [] };
+  let failed = false;
+  for (let i = 0; i < findings.length && !failed; i++) failed = atLeast(findings[i]!.severity, cfg.failOn);
   return { findings, suppressed, rules: policy.active, failOn: cfg.failOn, failed };
 }
 
@@ -314,7 +338,7 @@ function findingSeverity(
   ruleSeverity: Severity,
   setting: ReturnType<typeof settingOf>,
   env: string | undefined,
-  isProduction: (env: string) => boolean,
+  isProduction: (env: string | undefined) => boolean,
 ): SeverityOrOff {
   if (env !== undefined) {
     const perEnvironment = setting.environments[env];

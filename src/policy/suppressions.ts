@@ -22,14 +22,17 @@ export interface PlacedSuppression {
  */
 export function collectSuppressions(index: PipelineIndex): PlacedSuppression[] {
   const out: PlacedSuppression[] = [];
-  const add = (list: readonly Suppression[] | undefined, scope: ModelPath) => {
-    if (!list) return;
-    for (let i = 0; i < list.length; i++) out.push({ suppression: list[i]!, path: [...scope, 'suppressions', i], scope });
-  };
-  add(index.pipeline.suppressions, []);
-  for (const s of index.stages) add(s.stage.suppressions, s.path);
-  for (const s of index.steps) add((s.step as { suppressions?: Suppression[] }).suppressions, s.path);
+  // Indexed loops over every stage and step: run for each pipeline, mostly cold, and most hold none.
+  addPlaced(out, index.pipeline.suppressions, []);
+  const { stages, steps } = index;
+  for (let i = 0; i < stages.length; i++) addPlaced(out, stages[i]!.stage.suppressions, stages[i]!.path);
+  for (let i = 0; i < steps.length; i++) addPlaced(out, (steps[i]!.step as { suppressions?: Suppression[] }).suppressions, steps[i]!.path);
   return out;
+}
+
+function addPlaced(out: PlacedSuppression[], list: readonly Suppression[] | undefined, scope: ModelPath): void {
+  if (!list) return;
+  for (let i = 0; i < list.length; i++) out.push({ suppression: list[i]!, path: [...scope, 'suppressions', i], scope });
 }
 
 /** `2026-01-31` → whether it is a real calendar date. */
