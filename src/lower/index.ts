@@ -110,9 +110,12 @@ export function lowerPipeline(pipeline: ValidPipeline): JenkinsfileAst {
 
 /** `key value` statements of a closure map (`docker { image 'x'; reuseNode true }`), skipping undefined values. */
 function closureMap(entries: readonly [string, string | number | boolean | undefined][], path: Path): Statement[] {
-  return entries
-    .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
-    .map(([key, value]) => call(key, positional(literal(value)), undefined, [...path, key]));
+  const out: Statement[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const [key, value] = entries[i]!;
+    if (value !== undefined) out.push(call(key, positional(literal(value)), undefined, [...path, key]));
+  }
+  return out;
 }
 
 function literal(value: string | number | boolean): Expression {
@@ -361,7 +364,7 @@ function pushOptions(body: Statement[], options: AnyOptions | undefined, path: P
  */
 export function lowerOptions(options: AnyOptions, path: Path): CallStatement[] {
   const out: CallStatement[] = [];
-  for (const option of BUILT_IN_OPTIONS) {
+  for (const option of builtInOptionsNamedIn(options)) {
     if (option.emits(options)) out.push(option.lower(options, [...path, option.name]));
   }
   options.custom?.forEach((custom, index) => out.push(call(custom.name, lowerArgs(custom.args), undefined, [...path, 'custom', index])));
@@ -375,8 +378,26 @@ export function lowerOptions(options: AnyOptions, path: Path): CallStatement[] {
  */
 export function emittedBuiltInOptions(options: AnyOptions): string[] {
   const names: string[] = [];
-  for (const option of BUILT_IN_OPTIONS) if (option.emits(options)) names.push(option.name);
+  for (const option of builtInOptionsNamedIn(options)) if (option.emits(options)) names.push(option.name);
   return names;
+}
+
+/**
+ * The built-in options whose key `options` has, in emission order: an option whose key is absent
+ * never emits. An options object sets a few of the twenty-one, so its own keys are read instead
+ * of asking each option (objects without Object.prototype: every option is asked, as before).
+ */
+function builtInOptionsNamedIn(options: AnyOptions): readonly BuiltInOption[] {
+  if (Object.getPrototypeOf(options) !== Object.prototype) return BUILT_IN_OPTIONS;
+  const named: BuiltInOption[] = [];
+  for (const key in options) {
+    const rank = BUILT_IN_OPTION_RANK[key];
+    if (rank === undefined) continue;
+    let at = named.length;
+    while (at > 0 && BUILT_IN_OPTION_RANK[named[at - 1]!.name]! > rank) at--;
+    named.splice(at, 0, BUILT_IN_OPTIONS[rank]!);
+  }
+  return named;
 }
 
 /** A built-in option: whether it emits a statement, and the statement (named `name`, at `at`). */
@@ -466,6 +487,13 @@ const BUILT_IN_OPTIONS: readonly BuiltInOption[] = [
   },
   flagOption('timestamps'),
 ];
+
+/** Each built-in option's place in {@link BUILT_IN_OPTIONS}, by name; no prototype, so other names find nothing. */
+const BUILT_IN_OPTION_RANK: Readonly<Record<string, number>> = (() => {
+  const ranks: Record<string, number> = Object.create(null);
+  for (let rank = 0; rank < BUILT_IN_OPTIONS.length; rank++) ranks[BUILT_IN_OPTIONS[rank]!.name] = rank;
+  return ranks;
+})();
 
 /**
  * `timeout(30)` when the unit is minutes (its default) and `activity` is unset: `time` is the
@@ -635,9 +663,9 @@ export function lowerWhen(when: When, path: Path): CallStatement {
  * lifted when a condition name would then appear twice in the `when`.
  */
 function liftAllOf(conditions: Statement[]): Statement[] {
-  const isLiftable = (s: Statement): s is CallStatement =>
-    s.type === 'Call' && s.name === 'allOf' && (s.body?.length ?? 0) > 0 && s.args.positional.length === 0 && s.args.named.length === 0;
-  if (!conditions.some(isLiftable)) return conditions;
+  let anyLiftable = false;
+  for (let i = 0; !anyLiftable && i < conditions.length; i++) anyLiftable = isLiftable(conditions[i]!);
+  if (!anyLiftable) return conditions;
   const lifted = conditions.flatMap((condition) => {
     if (!isLiftable(condition)) return [condition];
     const children = condition.body ?? [];
@@ -646,6 +674,11 @@ function liftAllOf(conditions: Statement[]): Statement[] {
   });
   const names = lifted.map((c) => (c.type === 'Call' ? c.name : c.type === 'GroovyBlock' ? c.keyword : c.type));
   return new Set(names).size === names.length ? lifted : conditions;
+}
+
+/** An `allOf { ... }` with conditions and no arguments, which {@link liftAllOf} may lift into its `when`. */
+function isLiftable(s: Statement): s is CallStatement {
+  return s.type === 'Call' && s.name === 'allOf' && (s.body?.length ?? 0) > 0 && s.args.positional.length === 0 && s.args.named.length === 0;
 }
 
 /** The condition statements of one condition object, in `WHEN_CONDITION_KEYS` order. */

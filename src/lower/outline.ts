@@ -87,33 +87,39 @@ class Outliner {
 
   /** Replaces the generator snippets in `statements` (and in the blocks among them) with helper calls. */
   replace(statements: Statement[]): void {
+    // The walk stays small (one load, one lookup a statement); runs of snippets are another method's.
     for (let i = 0; i < statements.length; i++) {
       const statement = statements[i]!;
       // A call with a block is never a snippet (see snippetSource): only look inside it.
-      if (statement.type === 'Call' && statement.body) {
-        this.replace(statement.body);
-        continue;
-      }
-      const kind = generatorScriptKind(statement);
-      const first = kind === undefined ? undefined : snippetSource(statement);
-      if (kind === undefined || first === undefined) continue;
-      // Consecutive snippets run one after the other: one helper runs them in the same order.
-      const sources = [first];
-      const kinds = [kind];
-      let end = i + 1;
-      for (; end < statements.length; end++) {
-        const next = statements[end]!;
-        const nextKind = generatorScriptKind(next);
-        const source = nextKind === undefined ? undefined : snippetSource(next);
-        if (nextKind === undefined || source === undefined) break;
-        sources.push(source);
-        if (!kinds.includes(nextKind)) kinds.push(nextKind);
-      }
-      const helper = this.helperFor(sources.length === 1 ? first : sources.join('\n'), kinds);
-      const call: CallStatement = { type: 'Call', name: helper.name, args: noArgs() };
-      if (statement.origin !== undefined) call.origin = statement.origin;
-      statements.splice(i, end - i, call);
+      if (statement.type === 'Call' && statement.body) this.replace(statement.body);
+      else if (generatorScriptKind(statement) !== undefined) this.replaceRun(statements, i);
     }
+  }
+
+  /**
+   * Replaces the snippets from `statements[start]` (a marked statement) up to the first statement
+   * that is none with one helper call: consecutive snippets run one after the other, and one helper
+   * runs them in the same order. Leaves a marked statement that is no snippet where it is.
+   */
+  private replaceRun(statements: Statement[], start: number): void {
+    const statement = statements[start]!;
+    const first = snippetSource(statement);
+    if (first === undefined) return;
+    const sources = [first];
+    const kinds = [generatorScriptKind(statement)!];
+    let end = start + 1;
+    for (; end < statements.length; end++) {
+      const next = statements[end]!;
+      const nextKind = generatorScriptKind(next);
+      const source = nextKind === undefined ? undefined : snippetSource(next);
+      if (nextKind === undefined || source === undefined) break;
+      sources.push(source);
+      if (!kinds.includes(nextKind)) kinds.push(nextKind);
+    }
+    const helper = this.helperFor(sources.length === 1 ? first : sources.join('\n'), kinds);
+    const call: CallStatement = { type: 'Call', name: helper.name, args: noArgs() };
+    if (statement.origin !== undefined) call.origin = statement.origin;
+    statements.splice(start, end - start, call);
   }
 
   /** The helper that runs `source`: an earlier one with the same body, or a new one named after `kinds`. */

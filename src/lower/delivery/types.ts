@@ -135,11 +135,26 @@ function artifactsOf(statement: CallStatement): string {
 
 /** Same named arguments apart from `artifacts` (literal values only), in the same order. */
 function sameOptions(a: CallStatement, b: CallStatement): boolean {
-  const options = (call: CallStatement) => call.args.named.filter((e) => e.key !== 'artifacts');
-  const literal = (call: CallStatement) => call.args.named.every((e) => e.key === 'artifacts' || e.value.type === 'Boolean' || e.value.type === 'String');
-  if (!literal(a) || !literal(b)) return false;
-  const [ofA, ofB] = [options(a), options(b)];
-  return ofA.length === ofB.length && ofA.every((e, i) => sameLiteralEntry(e, ofB[i]!));
+  if (!literalOptions(a) || !literalOptions(b)) return false;
+  // The entries other than `artifacts`, walked side by side without copying them out.
+  const ofA = a.args.named;
+  const ofB = b.args.named;
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < ofA.length && ofA[i]!.key === 'artifacts') i++;
+    while (j < ofB.length && ofB[j]!.key === 'artifacts') j++;
+    if (i === ofA.length || j === ofB.length) return i === ofA.length && j === ofB.length;
+    if (!sameLiteralEntry(ofA[i]!, ofB[j]!)) return false;
+    i++;
+    j++;
+  }
+}
+
+/** Every named argument but `artifacts` is a Boolean or String literal. */
+function literalOptions(call: CallStatement): boolean {
+  for (const e of call.args.named) if (e.key !== 'artifacts' && e.value.type !== 'Boolean' && e.value.type !== 'String') return false;
+  return true;
 }
 
 /** Same key, and the same String or Boolean value. */
