@@ -197,8 +197,7 @@ class Validator {
    * the parser already reported, or undefined after reporting `Expected a block for <what>`.
    */
   private block(statement: Statement, what: string, at: NodeMeta = statement): readonly Statement[] | undefined {
-    const all = this.counted(statement);
-    if (all !== undefined) return all.some(isReportedStatement) ? all.filter((s) => !isReportedStatement(s)) : all;
+    if (statement.type === 'Call' && statement.body !== undefined) return withoutCommentsAndReported(statement.body);
     this.error('PW5104', `Expected a block for ${what}`, at);
     return undefined;
   }
@@ -304,6 +303,7 @@ class Validator {
   private methodCall(name: string, positional: Expression[], named: MapEntry[], at: NodeMeta): void {
     const blocked = BLOCKED_METHOD_CALLS[name];
     if (blocked !== undefined) this.error('PW5122', blocked, at);
+    if (this.catalogOnly) return; // value() checks nothing then
     for (const arg of positional) this.value(arg, true, at);
     for (const entry of named) this.value(entry.value, true, entry);
   }
@@ -340,7 +340,8 @@ class Validator {
       return;
     }
     let valid = true;
-    for (const entry of named) {
+    for (let i = 0; i < named.length; i++) {
+      const entry = named[i]!;
       const parameter = byName.get(entry.key);
       if (!parameter) {
         // A sole required describable parameter takes the whole map (e.g. a `$class`-less metastep call).
@@ -354,10 +355,9 @@ class Validator {
       else if (this.nestedStepArguments) this.nestedArguments(entry.value, parameter.type);
     }
     if (!valid) return;
-    for (const parameter of required) {
-      if (!named.some((e) => e.key === parameter.name)) {
-        this.error('PW5138', CATALOG_MESSAGES.missingParameter(parameter.name), element);
-      }
+    for (let i = 0; i < required.length; i++) {
+      const parameter = required[i]!;
+      if (!hasKey(named, parameter.name)) this.error('PW5138', CATALOG_MESSAGES.missingParameter(parameter.name), element);
     }
   }
 
@@ -371,7 +371,8 @@ class Validator {
     if (named.length > 0) {
       if (positional.length > 0) return; // reported as `Cannot mix named and unnamed arguments`
       const { byName } = parameterTable(model.parameters);
-      for (const entry of named) {
+      for (let i = 0; i < named.length; i++) {
+        const entry = named[i]!;
         // JENKINS-63499: a password parameter's defaultValue is a plain String (its model has defaultValueAsSecret).
         if (name === 'password' && kinds.includes('parameter') && entry.key === 'defaultValue') {
           this.parameterType({ kind: 'string' }, entry.value, entry.key, entry.key);
@@ -429,7 +430,10 @@ class Validator {
   /** Method calls in a step argument (or a list of them) checked as the describables the parameter takes. */
   private nestedArguments(value: Expression, type: ParameterType): void {
     if (value.type === 'CallExpression') this.nestedMethodCall(value, type);
-    else if (value.type === 'List') for (const item of value.items) this.nestedArguments(item, type.kind === 'list' ? type.of : type);
+    else if (value.type === 'List') {
+      const items = value.items;
+      for (let i = 0; i < items.length; i++) this.nestedArguments(items[i]!, type.kind === 'list' ? type.of : type);
+    }
   }
 
   /** An option, trigger or build parameter: its type, then its arguments. */
@@ -459,7 +463,8 @@ class Validator {
 
   /** Checks one step call (and the steps in its body) against the catalog; see `checkStepCalls`. */
   stepCalls(statements: readonly Statement[]): void {
-    for (const statement of statements) {
+    for (let i = 0; i < statements.length; i++) {
+      const statement = statements[i]!;
       if (statement.type !== 'Call') continue;
       this.catalogStep(statement);
       if (statement.body) this.stepCalls(statement.body);
@@ -476,7 +481,8 @@ class Validator {
     const seen = new Set<string>();
     let hasStages = false;
     let hasAgent = false;
-    for (const section of pipeline.body) {
+    for (let i = 0; i < pipeline.body.length; i++) {
+      const section = pipeline.body[i]!;
       if (section.type === 'Comment' || isReportedStatement(section)) continue;
       const name = this.nameOf(section);
       if (name === undefined) {
@@ -533,8 +539,8 @@ class Validator {
     if (!body) return;
     const names: string[] = [];
     let count = 0;
-    for (const child of body) {
-      const name = this.stage(child, withinParallel);
+    for (let i = 0; i < body.length; i++) {
+      const name = this.stage(body[i]!, withinParallel);
       if (name === null) continue;
       count++;
       if (name !== undefined) names.push(name);
@@ -567,7 +573,8 @@ class Validator {
     } else {
       // Repeated sections and the stage's content rules take no catalog: not checked catalogOnly.
       const seen = this.catalogOnly ? undefined : new Set<string>();
-      for (const section of statement.body) {
+      for (let i = 0; i < statement.body.length; i++) {
+        const section = statement.body[i]!;
         if (section.type === 'Comment' || isReportedStatement(section)) continue;
         const sectionName = this.nameOf(section);
         if (sectionName === undefined) {
@@ -674,7 +681,7 @@ class Validator {
       return this.legacyParallel(only);
     }
     if (body.length === 0) this.error('PW5112', 'No steps specified for branch', blockLoc(section));
-    for (const step of body) this.step(step);
+    for (let i = 0; i < body.length; i++) this.step(body[i]!);
     return [{ name: 'default', loc: section.loc }];
   }
 
@@ -721,7 +728,8 @@ class Validator {
       for (const arg of step.args.positional) this.value(arg, false);
       for (const entry of step.args.named) this.value(entry.value, false);
     }
-    if (step.body) for (const child of step.body) this.step(child);
+    const body = step.body;
+    if (body) for (let i = 0; i < body.length; i++) this.step(body[i]!);
   }
 
   // ---------------------------------------------------------------- post
@@ -732,7 +740,8 @@ class Validator {
       return;
     }
     const names: string[] = [];
-    for (const condition of section.body) {
+    for (let i = 0; i < section.body.length; i++) {
+      const condition = section.body[i]!;
       if (condition.type === 'Comment' || isReportedStatement(condition)) continue;
       const name = this.nameOf(condition);
       if (name === undefined || !this.hasBlock(condition)) {
@@ -746,7 +755,7 @@ class Validator {
       if (condition.type === 'Call') {
         const steps = withoutComments(condition.body!);
         if (steps.length === 0) this.error('PW5112', 'No steps specified for branch', blockLoc(condition));
-        for (const step of steps) this.step(step);
+        for (let j = 0; j < steps.length; j++) this.step(steps[j]!);
       }
     }
     if (names.length === 0) this.error('PW5114', 'post can not be empty', section);
@@ -911,7 +920,8 @@ class Validator {
     const body = this.block(section, what);
     if (!body) return undefined;
     const names: string[] = [];
-    for (const entry of body) {
+    for (let i = 0; i < body.length; i++) {
+      const entry = body[i]!;
       if (entry.type === 'Assignment') {
         this.error('PW5016', { options: 'Expected an option', triggers: 'Expected a trigger', parameters: 'Expected a build parameter definition' }[what], entry);
         continue;
@@ -955,7 +965,8 @@ class Validator {
     const body = this.block(section, 'tools');
     if (!body) return;
     let count = 0;
-    for (const tool of body) {
+    for (let i = 0; i < body.length; i++) {
+      const tool = body[i]!;
       const name = this.nameOf(tool);
       if (name === undefined) {
         this.error('PW5018', 'Expected to find ‘someTool "someVersion"’', section);
@@ -966,7 +977,7 @@ class Validator {
       else if (n > 1) this.error('PW5131', `Too many arguments for tool "${name}"`, tool);
       else {
         count++;
-        if (tool.type === 'Call') for (const arg of tool.args.positional) this.value(arg, false);
+        if (tool.type === 'Call' && !this.catalogOnly) for (const arg of tool.args.positional) this.value(arg, false);
         if (!this.allowed(this.allow.tools, name)) {
           this.error('PW5132', `Invalid tool type "${name}". Valid tool types: ${this.listText(this.allow.tools!)}`, tool);
         } else if (this.lookup && this.allow.tools === undefined && !this.lookup.tools.includes(name)) {
@@ -1124,12 +1135,13 @@ class Validator {
     }
     if (entry.type !== 'Call') return;
     if (entry.body) {
-      for (const child of entry.body) {
+      for (let i = 0; i < entry.body.length; i++) {
+        const child = entry.body[i]!;
         if (isReportedStatement(child)) continue;
         const name = this.nameOf(child);
         if (name !== undefined) this.closureMapEntry(child, name);
       }
-    } else {
+    } else if (!this.catalogOnly) {
       for (const arg of entry.args.positional) this.value(arg, false);
       for (const named of entry.args.named) this.value(named.value, false);
     }
@@ -1141,7 +1153,8 @@ class Validator {
     const body = this.block(section, 'when');
     if (!body) return;
     let conditions = 0;
-    for (const statement of body) {
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       const name = this.nameOf(statement);
       if (name === undefined) {
         this.error('PW5014', 'Expected a when condition', section);
@@ -1185,7 +1198,7 @@ class Validator {
       } else if (name === 'not' && children.length !== 1) {
         this.error('PW5127', 'Nested when condition "not" requires exactly 1 child condition(s).', condition);
       } else {
-        for (const child of children) this.whenCondition(child);
+        for (let i = 0; i < children.length; i++) this.whenCondition(children[i]!);
       }
       return;
     }
@@ -1196,8 +1209,10 @@ class Validator {
     if (name === 'changelog' && condition.args.positional.length === 0 && !condition.args.named.some((e) => e.key === 'pattern')) {
       this.error('PW5129', 'Changelog is missing required parameter "pattern".', condition);
     }
-    for (const arg of condition.args.positional) this.value(arg, false);
-    for (const entry of condition.args.named) this.value(entry.value, false);
+    if (!this.catalogOnly) {
+      for (const arg of condition.args.positional) this.value(arg, false);
+      for (const entry of condition.args.named) this.value(entry.value, false);
+    }
     const model = this.lookup?.describable(name, WHEN_KINDS);
     if (model && name !== 'changelog') {
       this.owner = condition;
@@ -1433,8 +1448,26 @@ function literalValue(expr: Expression): LiteralValue | undefined {
 
 /** The statements of a block without comments (the block itself when it has none). */
 function withoutComments(body: readonly Statement[]): readonly Statement[] {
-  for (const s of body) if (s.type === 'Comment') return body.filter((t) => t.type !== 'Comment');
+  for (let i = 0; i < body.length; i++) if (body[i]!.type === 'Comment') return body.filter((t) => t.type !== 'Comment');
   return body;
+}
+
+/**
+ * The statements of a block without comments and without placeholders of statements the parser
+ * already reported (the block itself when it has neither), in one pass.
+ */
+function withoutCommentsAndReported(body: readonly Statement[]): readonly Statement[] {
+  for (let i = 0; i < body.length; i++) {
+    const s = body[i]!;
+    if (s.type === 'Comment' || isReportedStatement(s)) return body.filter((t) => t.type !== 'Comment' && !isReportedStatement(t));
+  }
+  return body;
+}
+
+/** Whether a named argument has this key. */
+function hasKey(named: readonly MapEntry[], key: string): boolean {
+  for (let i = 0; i < named.length; i++) if (named[i]!.key === key) return true;
+  return false;
 }
 
 /** `{ ... }` kept as Raw: a closure argument. */
@@ -1443,7 +1476,7 @@ function isClosure(expr: Expression): boolean {
 }
 
 function hasClosureArgument(positional: readonly Expression[]): boolean {
-  for (const a of positional) if (isClosure(a)) return true;
+  for (let i = 0; i < positional.length; i++) if (isClosure(positional[i]!)) return true;
   return false;
 }
 
