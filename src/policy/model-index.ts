@@ -158,6 +158,14 @@ export interface StringInfo {
   readonly key: string | undefined;
 }
 
+/** Which strings {@link PipelineIndex.forEachString} visits. */
+export interface StringFilter {
+  /** Only strings at least this long. */
+  readonly minLength?: number;
+  /** Not strings under these keys (the property holding the string, or for array items the array's). */
+  readonly skipKeys?: ReadonlySet<string>;
+}
+
 /**
  * The traversal every rule reads (`context.index`): built once per pipeline by
  * {@link indexPipeline}, so rules never walk the model themselves and cannot miss a place a step
@@ -182,8 +190,9 @@ export interface PipelineIndex {
    * Calls `visit` for every string of {@link strings}, in the same order, without building the
    * list: for a rule that looks at each string once and needs the path of only a few. `path()`
    * returns the current string's path (a fresh array) and is valid during that call only.
+   * `filter` leaves out strings the rule would skip anyway, without a call for each.
    */
-  forEachString(visit: (value: string, key: string | undefined, path: () => ModelPath) => void): void;
+  forEachString(visit: (value: string, key: string | undefined, path: () => ModelPath) => void, filter?: StringFilter): void;
   /** Steps of one stage (including nested block steps, Groovy calls and the stage's `post`). */
   stepsOf(stage: StageInfo): readonly StepInfo[];
   /** The stage at exactly this path, if any. */
@@ -397,7 +406,7 @@ class IndexBuilder {
       agents: this.agents,
       customOptions: this.customOptions,
       strings: () => (strings ??= collectStrings(pipeline)),
-      forEachString: (visit) => forEachString(pipeline, visit),
+      forEachString: (visit, filter) => forEachString(pipeline, visit, filter),
       stepsOf: (stage) => (stages[stage.order] === stage ? stepsByStage[stage.order]! : []),
       stageAt: (path) => (stageByPath ??= new Map(stages.map((stage) => [pathKey(stage.path), stage]))).get(pathKey(path)),
     };
@@ -713,10 +722,19 @@ function collectStrings(root: unknown): StringInfo[] {
 }
 
 /** The walk of {@link collectStrings} with the path on one stack, copied only when asked for. */
-function forEachString(root: unknown, visit: (value: string, key: string | undefined, path: () => ModelPath) => void): void {
-  if (typeof root === 'string') visit(root, undefined, () => []);
-  else if (typeof root === 'object' && root !== null) new StringWalk(visit).walk(root, undefined);
+function forEachString(
+  root: unknown,
+  visit: (value: string, key: string | undefined, path: () => ModelPath) => void,
+  filter: StringFilter | undefined,
+): void {
+  const minLength = filter?.minLength ?? 0;
+  const skipKeys = filter?.skipKeys ?? NO_KEYS;
+  if (typeof root === 'string') {
+    if (root.length >= minLength) visit(root, undefined, () => []);
+  } else if (typeof root === 'object' && root !== null) new StringWalk(visit, minLength, skipKeys).walk(root, undefined, false);
 }
+
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 /**
  * One {@link forEachString} walk. It runs over every node of every pipeline (SECRET-001), mostly
@@ -730,23 +748,31 @@ class StringWalk {
   /** The current string's path (a fresh array). */
   readonly path = (): ModelPath => this.stack.slice(0, this.depth);
 
-  constructor(private readonly visit: (value: string, key: string | undefined, path: () => ModelPath) => void) {}
+  constructor(
+    private readonly visit: (value: string, key: string | undefined, path: () => ModelPath) => void,
+    private readonly minLength: number,
+    private readonly skipKeys: ReadonlySet<string>,
+  ) {}
 
-  /** Visits the strings below `node` (an object or array) whose path is `stack[0..depth)`; `key` names array items. */
-  walk(node: object, key: string | undefined): void {
-    const { stack } = this;
+  /**
+   * Visits the strings below `node` (an object or array) whose path is `stack[0..depth)`. `key`
+   * names the items of an array, and `skipped` says whether it is one of the keys left out.
+   */
+  walk(node: object, key: string | undefined, skipped: boolean): void {
+    const { stack, minLength } = this;
     const depth = this.depth;
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) {
         const item: unknown = node[i];
         if (typeof item === 'string') {
+          if (skipped || item.length < minLength) continue;
           stack[depth] = i;
           this.depth = depth + 1;
           this.visit(item, key, this.path);
         } else if (typeof item === 'object' && item !== null) {
           stack[depth] = i;
           this.depth = depth + 1;
-          this.walk(item, key);
+          this.walk(item, key, skipped);
         }
       }
     } else {
@@ -754,13 +780,14 @@ class StringWalk {
         if (k === 'suppressions') continue;
         const item = (node as Record<string, unknown>)[k];
         if (typeof item === 'string') {
+          if (item.length < minLength || this.skipKeys.has(k)) continue;
           stack[depth] = k;
           this.depth = depth + 1;
           this.visit(item, k, this.path);
         } else if (typeof item === 'object' && item !== null) {
           stack[depth] = k;
           this.depth = depth + 1;
-          this.walk(item, k);
+          this.walk(item, k, Array.isArray(item) && this.skipKeys.has(k));
         }
       }
     }

@@ -61,6 +61,9 @@ function redact(secret: string): string {
   return `${secret.slice(0, 4)}${'*'.repeat(Math.min(8, Math.max(4, secret.length - 4)))}`;
 }
 
+/** Shortest value {@link findSecret} looks at: anything shorter is never reported. */
+export const SECRET_MIN_LENGTH = 8;
+
 /** Shortest string a token of {@link TOKEN} fits in. */
 const TOKEN_MIN_LENGTH = 32;
 
@@ -79,7 +82,7 @@ let memoSize = 0;
  * even when it is short.
  */
 export function findSecret(value: string, name?: string): SecretMatch | undefined {
-  if (value.length < 8) return undefined;
+  if (value.length < SECRET_MIN_LENGTH) return undefined;
   // `scan` treats no name and the empty name alike.
   const nameKey = name ?? '';
   let byValue = results.get(nameKey);

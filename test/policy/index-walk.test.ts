@@ -130,4 +130,23 @@ describe('index walk (against a plain reference walk on generated models)', () =
     expect(sites).toBeGreaterThan(1_000);
     expect(sources).toBeGreaterThan(300);
   });
+
+  it('visits with a filter exactly the strings the filter lets through, with the same keys and paths', () => {
+    const filter = { minLength: 8, skipKeys: new Set(['name', 'step', 'url']) };
+    let kept = 0;
+    let left = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const index = indexPipeline(randomModel(seed));
+      const all: [string, string | undefined, string][] = [];
+      index.forEachString((value, name, path) => all.push([value, name, JSON.stringify(path())]));
+      const filtered: typeof all = [];
+      index.forEachString((value, name, path) => filtered.push([value, name, JSON.stringify(path())]), filter);
+      const expected = all.filter(([value, name]) => value.length >= filter.minLength && !(name !== undefined && filter.skipKeys.has(name)));
+      expect(filtered, `seed ${seed}`).toEqual(expected);
+      kept += expected.length;
+      left += all.length - expected.length;
+    }
+    expect(kept).toBeGreaterThan(100);
+    expect(left).toBeGreaterThan(100);
+  });
 });

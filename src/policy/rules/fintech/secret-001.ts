@@ -1,5 +1,12 @@
 import { defineRule, type RuleFinding } from '../../rule.ts';
-import { findSecret } from '../../secrets.ts';
+import type { StringFilter } from '../../model-index.ts';
+import { findSecret, SECRET_MIN_LENGTH } from '../../secrets.ts';
+
+/**
+ * Strings SECRET-001 never judges: too short to be reported, or names (of steps, types, plugins,
+ * stages) rather than values. Left out by the walk itself: most strings of a model are such.
+ */
+const JUDGED_STRINGS: StringFilter = { minLength: SECRET_MIN_LENGTH, skipKeys: new Set(['step', 'type', 'name']) };
 
 /** SECRET-001: no literal secrets anywhere in the model. */
 export default defineRule({
@@ -23,7 +30,6 @@ export default defineRule({
     const findings: RuleFinding[] = [];
     // The name a value is judged under is the property holding it (for array items, the array's).
     index.forEachString((value, key, path) => {
-      if (key === 'step' || key === 'type' || key === 'name') return;
       const match = findSecret(value, key);
       if (!match) return;
       findings.push({
@@ -32,7 +38,7 @@ export default defineRule({
         expected: 'a credentials reference',
         found: match.redacted,
       });
-    });
+    }, JUDGED_STRINGS);
     return findings;
   },
 });
