@@ -734,8 +734,12 @@ const conditionShape = {
   },
 };
 
-const atLeastOneCondition = (value: Record<string, unknown>) =>
-  WHEN_CONDITION_KEYS.some((key) => value[key] !== undefined);
+const CONDITION_KEYS: ReadonlySet<string> = new Set(WHEN_CONDITION_KEYS);
+/** Whether a parsed condition sets a condition: a walk of its own few keys (it is plain data of the shape's keys), not a test of all fourteen. */
+const atLeastOneCondition = (value: Record<string, unknown>) => {
+  for (const key in value) if (value[key] !== undefined && CONDITION_KEYS.has(key)) return true;
+  return false;
+};
 const noConditionMessage = `expected at least one condition (${WHEN_CONDITION_KEYS.join(', ')})`;
 
 export const WhenConditionSchema: z.ZodType<WhenCondition, WhenCondition> = z

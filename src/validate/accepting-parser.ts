@@ -48,15 +48,14 @@ const REVISITED: unique symbol = Symbol('revisited');
  * - the second pass memoizes outputs as zod does (`outputs`).
  * Without sharing, zod's memo never hits, so the first pass's output is zod's; a set entry per
  * container costs a fraction of zod's memo bookkeeping. A value its caller vouches for as a
- * plain tree (see {@link AcceptingOptions}) needs neither: one pass, nothing recorded.
+ * plain tree (see {@link AcceptingOptions}) needs neither: its parsers are compiled without
+ * containers' bookkeeping (one pass, nothing recorded).
  */
 interface ParseState {
   /** First pass: the inputs of the memoized containers so far. */
   visited: Set<object> | undefined;
   /** Second pass: outputs of the memoized (recursive) containers so far, by schema and input, as zod keeps them. */
   outputs: Map<Schema, Map<object, unknown>> | undefined;
-  /** The input is a plain tree (see {@link AcceptingOptions.plainTree}): no bookkeeping. */
-  plainTree: boolean;
 }
 
 /** What the caller of an accepting parser knows about the input. */
@@ -95,27 +94,31 @@ export type Accepted<T> = { value: T } | undefined;
  * never returns a value zod would reject.
  */
 export function compileAcceptingParser<T>(schema: z.ZodType<T>): (input: unknown, options?: AcceptingOptions) => Accepted<T> {
-  let parser: Parser | null | undefined;
-  return (input, options) => {
-    if (parser === undefined) {
-      try {
-        parser = new Compiler().compile(schema as unknown as Schema);
-      } catch {
-        // A kind this file does not model (UnsupportedSchema), or a schema zod itself would
-        // refuse when parsing: either way zod parses every value, as without this file.
-        parser = null;
-      }
+  // Compiled when first needed: one for any value, one for plain trees.
+  let general: Parser | null | undefined;
+  let plain: Parser | null | undefined;
+  const compile = (plainTree: boolean): Parser | null => {
+    try {
+      return new Compiler(plainTree).compile(schema as unknown as Schema);
+    } catch {
+      // A kind this file does not model (UnsupportedSchema), or a schema zod itself would
+      // refuse when parsing: either way zod parses every value, as without this file.
+      return null;
     }
+  };
+  return (input, options) => {
+    const plainTree = options?.plainTree === true;
+    const parser = plainTree ? (plain ??= compile(true)) : (general ??= compile(false));
     if (parser === null) return undefined;
     try {
       let value: unknown;
-      if (options?.plainTree === true) value = parser(input, { visited: undefined, outputs: undefined, plainTree: true });
+      if (plainTree) value = parser(input, { visited: undefined, outputs: undefined });
       else {
         try {
-          value = parser(input, { visited: new Set(), outputs: undefined, plainTree: false });
+          value = parser(input, { visited: new Set(), outputs: undefined });
         } catch (error) {
           if (error !== REVISITED) throw error;
-          value = parser(input, { visited: undefined, outputs: new Map(), plainTree: false });
+          value = parser(input, { visited: undefined, outputs: new Map() });
         }
       }
       return value === REJECTED ? undefined : { value: value as T };
@@ -128,7 +131,7 @@ export function compileAcceptingParser<T>(schema: z.ZodType<T>): (input: unknown
 /** Whether {@link compileAcceptingParser} can compile `schema` (else every value goes to zod). */
 export function hasAcceptingParser(schema: z.ZodType): boolean {
   try {
-    new Compiler().compile(schema as unknown as Schema);
+    new Compiler(false).compile(schema as unknown as Schema);
     return true;
   } catch (error) {
     if (error instanceof UnsupportedSchema) return false;
@@ -146,12 +149,12 @@ const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
  * too: parsing is deterministic). Only a recursive schema can meet its own input again inside
  * it (a cycle), and those are memoized: the in-progress mark catches every cycle. Like zod's
  * memoizer, it tracks objects only (a primitive is never shared). In the first pass it only
- * notes the input, and in a plain tree nothing (see {@link ParseState}).
+ * notes the input (see {@link ParseState}).
  */
 function container(schema: Schema, memoize: boolean, parse: Parser): Parser {
   if (!memoize) return parse;
   return (input, state) => {
-    if (typeof input !== 'object' || input === null || state.plainTree) return parse(input, state);
+    if (typeof input !== 'object' || input === null) return parse(input, state);
     const visited = state.visited;
     if (visited) {
       const size = visited.size;
@@ -302,16 +305,16 @@ const MAX_FIELDS_BY_INPUT_KEYS = 30;
  * For shapes without a key whose absence zod parses (`optional` in, not out), of at most
  * {@link MAX_FIELDS_BY_INPUT_KEYS} keys.
  */
-function objectParserByInputKeys(fields: readonly ObjectField[], strict: boolean): Parser {
+function objectParserByInputKeys(fields: readonly ObjectField[], strict: boolean, plainTree: boolean): Parser {
   const fieldIndex = new Map<string, number>(fields.map((field, index) => [field.key, index]));
   let requiredMask = 0;
   fields.forEach((field, index) => {
     if (field.absence === 'reject') requiredMask |= 1 << index;
   });
-  const allMask = (1 << fields.length) - 1;
-  let inheritedMask = 0;
+  // The fields whose absence for...in cannot tell (see above).
+  let unlistedMask = 0;
   fields.forEach((field, index) => {
-    if (field.key in Object.prototype) inheritedMask |= 1 << index;
+    if (!plainTree || field.key in Object.prototype) unlistedMask |= 1 << index;
   });
   return (object, state) => {
     if (typeof object !== 'object' || object === null || Array.isArray(object)) return REJECTED;
@@ -324,7 +327,7 @@ function objectParserByInputKeys(fields: readonly ObjectField[], strict: boolean
       else if (strict) return REJECTED;
     }
     if ((present & requiredMask) !== requiredMask) return REJECTED;
-    for (let absent = (state.plainTree ? inheritedMask : allMask) & ~present; absent !== 0; absent &= absent - 1) {
+    for (let absent = unlistedMask & ~present; absent !== 0; absent &= absent - 1) {
       if (fields[31 - Math.clz32(absent & -absent)]!.key in input) throw UNSURE;
     }
     const output: Record<string, unknown> = {};
@@ -375,6 +378,18 @@ function objectParserByShape(fields: readonly ObjectField[], strict: boolean): P
 }
 
 class Compiler {
+  /** Parsers for plain trees only (see {@link AcceptingOptions.plainTree}): no containers' bookkeeping. */
+  readonly #plainTree: boolean;
+
+  constructor(plainTree: boolean) {
+    this.#plainTree = plainTree;
+  }
+
+  /** `parse`, memoized as zod memoizes the schema's containers (see {@link container}); in a plain tree no input recurs. */
+  #container(schema: Schema, parse: Parser): Parser {
+    return container(schema, !this.#plainTree && memoizedByZod(schema), parse);
+  }
+
   /** One parser per schema instance; recursive schemas meet their own forwarding parser. */
   readonly #parsers = new Map<Schema, Parser>();
   /** The parsers whose test the loops may make inline, and what it is (see {@link Inline}). */
@@ -427,7 +442,8 @@ class Compiler {
       const payload = spare ?? { value: parsed, issues: [] };
       spare = undefined;
       payload.value = parsed;
-      for (const { run, when } of runs) {
+      for (let index = 0; index < runs.length; index += 1) {
+        const { run, when } = runs[index]!;
         if (when && !when(payload)) continue;
         if (run(payload) instanceof Promise) throw UNSURE;
         if (payload.issues.length > 0) {
@@ -471,7 +487,8 @@ class Compiler {
       case 'array': {
         const element = this.slot(def.element as Schema);
         const inline = element.inline;
-        const parse = container(schema, memoizedByZod(schema), (input, state) => {
+        const parseList: Parser = (input, state) => {
+          if (!Array.isArray(input)) return REJECTED;
           const list = input as unknown[];
           const length = list.length;
           const output = new Array<unknown>(length);
@@ -486,8 +503,11 @@ class Compiler {
             output[index] = item;
           }
           return output;
-        });
-        return (input, state) => (Array.isArray(input) ? parse(input, state) : REJECTED);
+        };
+        // A memoized container notes only inputs of its own kind (another kind's input may be
+        // noted by the union option it belongs to).
+        const memoized = this.#container(schema, parseList);
+        return memoized === parseList ? parseList : (input, state) => (Array.isArray(input) ? memoized(input, state) : REJECTED);
       }
       case 'union':
         if (zod.traits.has('$ZodDiscriminatedUnion')) return this.#discriminatedUnion(schema);
@@ -552,8 +572,8 @@ class Compiler {
       return new ObjectField(key, absence, parse, this.slot(definedSchema ?? fieldSchema), definedSchema !== undefined);
     });
     const byInputKeys = fields.length <= MAX_FIELDS_BY_INPUT_KEYS && fields.every((field) => field.absence !== 'parse');
-    const parse = byInputKeys ? objectParserByInputKeys(fields, strict) : objectParserByShape(fields, strict);
-    return container(schema, memoizedByZod(schema), parse);
+    const parse = byInputKeys ? objectParserByInputKeys(fields, strict, this.#plainTree) : objectParserByShape(fields, strict);
+    return this.#container(schema, parse);
   }
 
   /** The inner schema of a bare `.optional()` (no checks of its own), which parses every value but `undefined`. */
@@ -591,8 +611,8 @@ class Compiler {
       }
     }
     return (input, state) => {
-      if (!isObject(input)) return REJECTED;
-      const option = byValue.get(input[discriminator]);
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) return REJECTED;
+      const option = byValue.get((input as Record<string, unknown>)[discriminator]);
       return option ? option(input, state) : REJECTED;
     };
   }
@@ -604,7 +624,9 @@ class Compiler {
     const parseKey = this.compile(keyType);
     const parseValue = this.compile(def.valueType as Schema);
     const numeric = z.core.regexes.number;
-    const parse = container(schema, memoizedByZod(schema), (input, state) => {
+    const isPlainObject = z.core.util.isPlainObject;
+    const parseRecord: Parser = (input, state) => {
+      if (!isPlainObject(input)) return REJECTED;
       const output: Record<PropertyKey, unknown> = {};
       for (const key of Reflect.ownKeys(input as object)) {
         if (key === '__proto__' || !propertyIsEnumerable.call(input, key)) continue;
@@ -618,7 +640,8 @@ class Compiler {
         output[outKey as PropertyKey] = value;
       }
       return output;
-    });
-    return (input, state) => (z.core.util.isPlainObject(input) ? parse(input, state) : REJECTED);
+    };
+    const memoized = this.#container(schema, parseRecord);
+    return memoized === parseRecord ? parseRecord : (input, state) => (isPlainObject(input) ? memoized(input, state) : REJECTED);
   }
 }

@@ -289,6 +289,18 @@ describe('validateSchema', () => {
     });
   });
 
+  it('counts only conditions that are set toward "at least one condition", at every level', () => {
+    const withWhen = (when: unknown) => ({ agent: 'any', stages: [{ name: 'B', when, steps: [{ step: 'echo', message: 'x' }] }] });
+    const refused = (when: unknown) => validateSchema(withWhen(when)).diagnostics.some((d) => d.code === 'PW2006' && d.message.startsWith('expected at least one condition'));
+    for (const when of [{}, { beforeAgent: true }, { branch: undefined, beforeAgent: true }, { not: {} }, { not: { tag: undefined } }, { allOf: [{ branch: 'main' }, {}] }]) {
+      expect(refused(when), JSON.stringify(when)).toBe(true);
+    }
+    for (const when of [{ tag: 'v*' }, { beforeAgent: true, not: { changeRequest: true } }, { isRestartedRun: true, branch: undefined }, { anyOf: [{ branch: 'main' }, { tag: 'v*' }] }]) {
+      expect(refused(when), JSON.stringify(when)).toBe(false);
+      expect(validateSchema(JSON.parse(JSON.stringify(withWhen(when)))).pipeline).toBeDefined();
+    }
+  });
+
   it('reports a non-object pipeline', () => {
     expect(issues('pipeline')).toEqual([
       { code: 'PW2001', path: [], message: 'the pipeline must be an object, not a string', expected: 'object', found: "string 'pipeline'" },
