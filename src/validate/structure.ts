@@ -608,11 +608,26 @@ class StructureChecker {
     if (input.parameters) this.parameters(input.parameters, [...path, 'parameters'], 'parameters');
   }
 
-  private when(when: When | WhenCondition, path: Path): void {
+  /**
+   * The Groovy of a `when`'s expressions, nested ones included. `path` is a stack this walk pushes
+   * onto and pops (a path is copied only for an expression): `when` trees are many and small.
+   */
+  private when(when: When | WhenCondition, path: (string | number)[]): void {
     if (when.expression !== undefined) this.rawGroovy(when.expression, [...path, 'expression'], 'block', 'when expression', 'expression');
-    when.allOf?.forEach((child, index) => this.when(child, [...path, 'allOf', index]));
-    when.anyOf?.forEach((child, index) => this.when(child, [...path, 'anyOf', index]));
-    if (when.not) this.when(when.not, [...path, 'not']);
+    for (const key of ['allOf', 'anyOf'] as const) {
+      const children = when[key];
+      if (children === undefined) continue;
+      for (let index = 0; index < children.length; index++) {
+        path.push(key, index);
+        this.when(children[index]!, path);
+        path.length -= 2;
+      }
+    }
+    if (when.not) {
+      path.push('not');
+      this.when(when.not, path);
+      path.length -= 1;
+    }
   }
 
   private post(post: AnyPost, path: Path): void {
