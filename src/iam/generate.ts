@@ -465,9 +465,12 @@ function scriptCallsOf(script: string): ScriptCalls {
   return calls;
 }
 
-/** Calls resolved for a script: the resources they were resolved with (a plain copy without the notes) and the calls. */
+/** What resolution reads of a step's resources: all but the notes. */
+type ResolvedResources = Omit<StepResources, 'notes'>;
+
+/** Calls resolved for a script: the resources they were resolved with (a plain copy without the notes, shared by equal ones) and the calls. */
 interface Resolution {
-  resources: Omit<StepResources, 'notes'> | undefined;
+  resources: ResolvedResources | undefined;
   calls: readonly ResolvedCall[];
 }
 
@@ -494,6 +497,10 @@ function resolvedCall(call: Omit<RequiredCall, 'steps'>): ResolvedCall {
  * exact values of what it reads (the `withEnv` values its commands name, whether the step is a
  * typed one with tags, its resources, the role's account and region), computed from a copy of
  * those values. Failures are not kept (their messages name the step).
+ *
+ * @param proven The copy each of this pipeline's resources objects was found equal to (neither
+ *   changes while the pipeline is generated): the shells of one delivery step (a deploy and its
+ *   rollback) share the resources, and equal resources share one copy, so it is compared once.
  */
 function resolveStepCalls(
   script: ScriptCalls,
@@ -502,6 +509,7 @@ function resolveStepCalls(
   hasTags: boolean,
   resources: StepResources | undefined,
   label: string,
+  proven: Map<StepResources, ResolvedResources>,
 ): readonly ResolvedCall[] | Promise<readonly ResolvedCall[]> {
   // The input but the resources (strings and booleans) is keyed; the resources, larger, are compared in place with the copies they were resolved from.
   const key = smallInputKey(script.variables, shell.env, typed, hasTags, shell.aws.account, shell.aws.region);
@@ -509,12 +517,20 @@ function resolveStepCalls(
   // Known: answered without awaiting (the common case in a fleet).
   if (kept !== undefined) {
     for (const resolution of kept) {
+      if (resources === undefined) {
+        if (resolution.resources === undefined) return resolution.calls;
+        continue;
+      }
+      if (resolution.resources === undefined) continue;
       // What resolution reads of the resources: all but the notes (the generator adds those to the role itself).
-      if (resources === undefined ? resolution.resources === undefined : resolution.resources !== undefined && equalsPlainCopy(resources, resolution.resources, 'notes')) return resolution.calls;
+      if (proven.get(resources) === resolution.resources || equalsPlainCopy(resources, resolution.resources, 'notes')) {
+        proven.set(resources, resolution.resources);
+        return resolution.calls;
+      }
     }
   }
   // Computed from a copy of the input, so the answer kept is the answer for exactly that copy.
-  const copy = key === undefined || resources === undefined ? undefined : plainSnapshot(withoutNotes(resources))?.copy;
+  const copy = key === undefined || resources === undefined ? undefined : sharedCopyOf(resources);
   const account: unknown = shell.aws.account;
   const region: unknown = shell.aws.region;
   if (key === undefined || (resources !== undefined && copy === undefined) || typeof account !== 'string' || typeof region !== 'string') {
@@ -549,6 +565,22 @@ function smallInputKey(variables: readonly string[], env: Readonly<Record<string
   }
   return key;
 }
+
+/**
+ * A plain copy of a step's resources without the notes, the same copy for equal resources (by
+ * their exact key): resolutions of several scripts for one delivery step share it (see `proven`).
+ * Never changed. `undefined` for resources that are not plain data (not kept).
+ */
+function sharedCopyOf(resources: StepResources): ResolvedResources | undefined {
+  const snapshot = plainSnapshot(withoutNotes(resources));
+  if (snapshot === undefined) return undefined;
+  const known = resourceCopies.get(snapshot.key);
+  if (known !== undefined) return known;
+  if (resourceCopies.size >= MEMO_LIMIT) resourceCopies.clear();
+  resourceCopies.set(snapshot.key, snapshot.copy);
+  return snapshot.copy;
+}
+const resourceCopies = new Map<string, ResolvedResources>();
 
 function withoutNotes({ notes: _notes, ...read }: StepResources): Omit<StepResources, 'notes'> {
   return read;
@@ -677,13 +709,15 @@ const roleStatementsMemo = new Map<string, RoleStatements>();
 
 /** A role's statements: answered without awaiting when kept (a fleet's roles recur), else validated (see {@link newRoleStatements}). */
 function roleStatements(roleCalls: readonly RoleCall[]): RoleStatements | Promise<RoleStatements> {
+  // Exact: a call's number, then its one step length-prefixed (`12:8:ecr push`) or its steps as JSON (`12["a","b"]`).
   let key = '';
-  for (const { resolved, steps } of roleCalls) key += `${resolved.id}${JSON.stringify(steps)}`;
+  for (const { resolved, steps } of roleCalls) key += steps.length === 1 ? `${resolved.id}:${steps[0]!.length}:${steps[0]!}` : `${resolved.id}${JSON.stringify(steps)}`;
   return roleStatementsMemo.get(key) ?? newRoleStatements(roleCalls, key);
 }
 
 async function newRoleStatements(roleCalls: readonly RoleCall[], key: string): Promise<RoleStatements> {
-  const unsorted = roleCalls.map(requiredCall);
+  // The shared calls themselves (never changed; the document keeps their resources and conditions, frozen with it), with the role's steps.
+  const unsorted: RequiredCall[] = roleCalls.map(({ resolved, steps }) => ({ ...resolved.call, steps }));
   const resourcesJson = unsorted.map((call) => JSON.stringify(call.resources));
   const order = unsorted.map((_, i) => i).sort((a, b) => compareCalls(unsorted[a]!, unsorted[b]!, resourcesJson[a]!, resourcesJson[b]!));
   const identityPolicy: PolicyDocument = { Version: '2012-10-17', Statement: statementsFor(order.map((i) => unsorted[i]!)) };
@@ -756,11 +790,17 @@ async function newTrustPolicy(read: TrustOptions, session: string | undefined, k
   return policy;
 }
 
+/** An action's service prefix (`ecr:PutImage` → `ecr`; the whole text without a colon), as `action.split(':')[0]`. */
+function serviceOf(action: string): string {
+  const colon = action.indexOf(':');
+  return colon < 0 ? action : action.slice(0, colon);
+}
+
 /** Groups calls with the same resources, condition and steps into statements with Sids naming the steps. */
 function statementsFor(calls: RequiredCall[]): PolicyStatement[] {
   const groups = new Map<string, { calls: RequiredCall[] }>();
   for (const call of calls) {
-    const key = JSON.stringify([call.steps, call.resources, call.condition ?? null, call.resourceType ?? '*', call.action.split(':')[0]]);
+    const key = JSON.stringify([call.steps, call.resources, call.condition ?? null, call.resourceType ?? '*', serviceOf(call.action)]);
     const group = groups.get(key) ?? { calls: [] };
     group.calls.push(call);
     groups.set(key, group);
@@ -768,7 +808,7 @@ function statementsFor(calls: RequiredCall[]): PolicyStatement[] {
   const statements: PolicyStatement[] = [];
   for (const { calls: grouped } of groups.values()) {
     const first = grouped[0]!;
-    const service = first.action.split(':')[0]!;
+    const service = serviceOf(first.action);
     const target = first.resourceType === undefined ? 'AnyResource' : pascalWords(first.resourceType);
     const statement: PolicyStatement = {
       Sid: `${first.steps.map(pascalWords).join('')}${pascalWords(service)}${target}`,
@@ -834,6 +874,7 @@ async function generatePolicies(pipeline: CompiledPipeline, options: IamOptions)
   // Several `sh` of one delivery step (a deploy and its rollback) and of one `withAWS` block share these.
   const resourcesOfStep = new Map<DeliveryStep, StepResources | undefined>();
   const arnOfRole = new Map<AwsRole, string>();
+  const provenCopies = new Map<StepResources, ResolvedResources>();
 
   const shells = awsShellSteps(ast);
   for (const shell of shells) {
@@ -871,7 +912,7 @@ async function generatePolicies(pipeline: CompiledPipeline, options: IamOptions)
     const label = `${pipeline.name}: ${shell.label}`;
     let resolved: readonly ResolvedCall[];
     try {
-      const calls = resolveStepCalls(script, shell, step !== undefined, hasTags, resources, label);
+      const calls = resolveStepCalls(script, shell, step !== undefined, hasTags, resources, label, provenCopies);
       resolved = calls instanceof Promise ? await calls : calls;
     } catch (error) {
       // A typed step the generator cannot scope is a bug to fix here; a hand-written one is the author's to grant.

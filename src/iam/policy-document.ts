@@ -99,9 +99,19 @@ function sortKeys(value: unknown): unknown {
 
 /** Sid-safe PascalCase of free text (`ecs deploy dev` → `EcsDeployDev`). */
 export function pascalWords(text: string): string {
-  return text
-    .split(/[^A-Za-z0-9]+/)
-    .filter((word) => word !== '')
-    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
-    .join('');
+  // Every statement's Sid names its steps, service and resource type: the same few texts in every pipeline.
+  let words = pascalWordsMemo.get(text);
+  if (words === undefined) {
+    words = text
+      .split(/[^A-Za-z0-9]+/)
+      .filter((word) => word !== '')
+      .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+      .join('');
+    if (pascalWordsMemo.size >= PASCAL_WORDS_LIMIT) pascalWordsMemo.clear();
+    pascalWordsMemo.set(text, words);
+  }
+  return words;
 }
+/** Bounds the memo (step labels are the pipelines' own text). */
+const PASCAL_WORDS_LIMIT = 4096;
+const pascalWordsMemo = new Map<string, string>();

@@ -12,7 +12,7 @@ import { ecrPush, ecsDeploy, type Pipeline } from '../../src/dsl/index.ts';
 import { parseJenkinsfile } from '../../src/jenkinsfile/parse.ts';
 import { equalsPlainCopy, exactKey, plainSnapshot } from '../../src/iam/exact-key.ts';
 import { invocationOptions, shellVariablesOf } from '../../src/iam/invocations.ts';
-import { stableJson } from '../../src/iam/policy-document.ts';
+import { pascalWords, stableJson } from '../../src/iam/policy-document.ts';
 import type { PolicyDocument } from '../../src/iam/policy-document.ts';
 
 type Generate = typeof import('../../src/iam/generate.ts').generateIamPolicies;
@@ -136,6 +136,15 @@ describe('invocationOptions memo', () => {
     const odd = 'aws ecs update-service --cluster "$toString"';
     expect(invocationOptions(odd, { toString: 'prod-apps' }).get('cluster')).toEqual(['prod-apps']);
     expect(invocationOptions(odd, {}).get('cluster')).not.toEqual(['prod-apps']);
+  });
+});
+
+describe('pascalWords memo', () => {
+  it('answers each text as the words it is made of, whatever it answered before', () => {
+    const texts = ['ecs deploy dev', 'ecs deploy dev2', 'ecs-deploy dev', 'Ecs deploy dev', 'ecs  deploy dev', 'task-definition', 'listener/app', '', '--', 'sns publish'];
+    const fresh = (text: string) => text.split(/[^A-Za-z0-9]+/).filter(Boolean).map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
+    for (const text of [...texts, ...[...texts].reverse()]) expect(pascalWords(text), text).toBe(fresh(text));
+    expect(pascalWords('ecs deploy dev2')).not.toBe(pascalWords('ecs deploy dev'));
   });
 });
 
