@@ -92,8 +92,8 @@ export function catalogLookup(catalog: Catalog): CatalogLookup {
     catalog,
     step: (name) => index.step(name),
     describable(symbol, kinds) {
-      for (const kind of kinds) {
-        const d = bySymbol.get(kind)?.get(symbol);
+      for (let i = 0; i < kinds.length; i++) {
+        const d = bySymbol.get(kinds[i]!)?.get(symbol);
         if (d) return d;
       }
       return undefined;

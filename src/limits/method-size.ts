@@ -242,7 +242,9 @@ class Estimator {
     if (!section) return constant(null);
     this.section(section);
     const emitted: Emit[] = [];
-    for (const statement of section.body ?? []) {
+    const body = section.body ?? NO_STATEMENTS;
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       if (statement.type === 'Call' && statement.name === 'stage') emitted.push(this.stage(statement, parents));
       else this.skip(statement);
     }
@@ -277,7 +279,9 @@ class Estimator {
     let stages: Emit | undefined;
     let parallel: Emit | undefined;
     let failFast: CallStatement | undefined;
-    for (const statement of stage.body ?? []) {
+    const body = stage.body ?? NO_STATEMENTS;
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       if (statement.type !== 'Call') {
         this.skip(statement);
         continue;
@@ -363,7 +367,9 @@ class Estimator {
     if (!post) return constant(null);
     this.section(post);
     const entries: (readonly [Emit, Emit])[] = [];
-    for (const condition of post.body ?? []) {
+    const conditions = post.body ?? NO_STATEMENTS;
+    for (let i = 0; i < conditions.length; i++) {
+      const condition = conditions[i]!;
       if (condition.type !== 'Call') {
         this.skip(condition);
         continue;
@@ -399,7 +405,8 @@ class Estimator {
 
   private mappedClosure(body: Statement[]): Emit {
     const entries: (readonly [Emit, Emit])[] = [];
-    for (const statement of body) {
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       if (statement.type !== 'Call') {
         this.skip(statement);
         continue;
@@ -425,7 +432,9 @@ class Estimator {
     let beforeInput = false;
     let beforeOptions = false;
     const conditions: Emit[] = [];
-    for (const statement of when.body ?? []) {
+    const body = when.body ?? NO_STATEMENTS;
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       if (statement.type === 'Call' && (statement.name === 'beforeAgent' || statement.name === 'beforeInput' || statement.name === 'beforeOptions')) {
         const arg = statement.args.positional[0];
         const value = arg?.type === 'Boolean' && arg.value;
@@ -476,7 +485,9 @@ class Estimator {
     if (!tools) return constant(null);
     this.section(tools);
     const entries: (readonly [Emit, Emit])[] = [];
-    for (const statement of tools.body ?? []) {
+    const body = tools.body ?? NO_STATEMENTS;
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       if (statement.type !== 'Call') {
         this.skip(statement);
         continue;
@@ -495,7 +506,9 @@ class Estimator {
     if (!environment) return constant(null);
     this.section(environment);
     const values: [string, Expression, number][] = [];
-    for (const statement of environment.body ?? []) {
+    const body = environment.body ?? NO_STATEMENTS;
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       if (statement.type === 'Assignment') values.push([statement.name, statement.value, this.at(statement)]);
       this.advance(statement);
     }
@@ -551,7 +564,9 @@ class Estimator {
     const jobProperties: Emit[] = [];
     const declarative: (readonly [Emit, Emit])[] = [];
     const wrappers: (readonly [Emit, Emit])[] = [];
-    for (const statement of options.body ?? []) {
+    const body = options.body ?? NO_STATEMENTS;
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       if (statement.type !== 'Call') {
         this.skip(statement);
         continue;
@@ -582,7 +597,9 @@ class Estimator {
     if (!section) return undefined;
     this.section(section);
     const items: Emit[] = [];
-    for (const statement of section.body ?? []) {
+    const body = section.body ?? NO_STATEMENTS;
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       if (statement.type !== 'Call') {
         this.skip(statement);
         continue;
@@ -599,7 +616,9 @@ class Estimator {
     if (!section) return constant(null);
     this.section(section);
     const items: Emit[] = [];
-    for (const statement of section.body ?? []) {
+    const body = section.body ?? NO_STATEMENTS;
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       const line = this.line;
       this.advance(statement);
       if (statement.type === 'Call' && statement.args.positional[0]) items.push(this.expression(statement.args.positional[0], line));
@@ -613,7 +632,9 @@ class Estimator {
     this.section(input);
     const values = new Map<string, Emit>();
     let parameters: Emit = constant(null);
-    for (const statement of input.body ?? []) {
+    const body = input.body ?? NO_STATEMENTS;
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       if (statement.type !== 'Call') {
         this.skip(statement);
         continue;
@@ -678,7 +699,9 @@ class Estimator {
     let input: CallStatement | undefined;
     let stages: Emit = constant(null);
     const sectionLines = new Map<CallStatement, number>();
-    for (const statement of matrix.body ?? []) {
+    const body = matrix.body ?? NO_STATEMENTS;
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       if (statement.type !== 'Call') {
         this.skip(statement);
         continue;
@@ -752,7 +775,8 @@ class Estimator {
   /** Statements inside a CPS closure (steps, post conditions, step blocks); returns how many nodes they are. */
   private writeStepStatements(tape: Tape, body: Statement[], scope: Scope): number {
     let count = 0;
-    for (const statement of body) {
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       const line = this.at(statement);
       switch (statement.type) {
         case 'Comment':
@@ -774,7 +798,7 @@ class Estimator {
           writeCallHead(tape, line, statement.keyword, 1);
           writeClosureHead(tape, line);
           tape.callSite(inner.length);
-          for (const node of inner) tape.emit(node);
+          for (let i = 0; i < inner.length; i++) tape.emit(inner[i]!);
           count++;
           break;
         }
@@ -799,14 +823,16 @@ class Estimator {
   private groovyArguments(args: Arguments, line: number): Emit[] {
     const out: Emit[] = [];
     if (args.named.length > 0) out.push(this.namedMap(args.named, line));
-    for (const p of args.positional) out.push(this.expression(p, line));
+    const positional = args.positional;
+    for (let i = 0; i < positional.length; i++) out.push(this.expression(positional[i]!, line));
     return out;
   }
 
   /** {@link groovyArguments} written on a tape. */
   private writeArguments(tape: Tape, args: Arguments, line: number): void {
     if (args.named.length > 0) this.writeNamedMap(tape, args.named, line);
-    for (const p of args.positional) this.writeExpression(tape, p, line);
+    const positional = args.positional;
+    for (let i = 0; i < positional.length; i++) this.writeExpression(tape, positional[i]!, line);
   }
 
   private namedMap(entries: MapEntry[], line: number): Emit {
@@ -818,7 +844,8 @@ class Estimator {
   /** `[key: value, ...]`: `b.map(constant(key), value, ...)`. */
   private writeNamedMap(tape: Tape, entries: MapEntry[], line: number): void {
     tape.callSite(2 * entries.length);
-    for (const e of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
       tape.constant(e.key);
       this.writeExpression(tape, e.value, line);
     }
@@ -888,7 +915,8 @@ class Estimator {
           tape.line(line);
         }
         writeDynamicVariable(tape, line, first!);
-        for (const name of rest) {
+        for (let i = 0; i < rest.length; i++) {
+          const name = rest[i]!;
           tape.constant(name);
           tape.rawBoolean();
         }
@@ -896,7 +924,7 @@ class Estimator {
       }
       case 'List':
         tape.callSite(value.items.length);
-        for (const item of value.items) this.writeExpression(tape, item, line);
+        for (let i = 0; i < value.items.length; i++) this.writeExpression(tape, value.items[i]!, line);
         return;
       case 'Map':
         this.writeNamedMap(tape, value.entries, line);
@@ -935,7 +963,8 @@ class Estimator {
       case 'Call':
         if (statement.body) {
           this.line++;
-          for (const s of statement.body) {
+          for (let i = 0; i < statement.body.length; i++) {
+            const s = statement.body[i]!;
             this.at(s);
             this.advance(s);
           }
@@ -998,11 +1027,21 @@ const SAFEPOINT_CLASS = 'org/jenkinsci/plugins/workflow/cps/Safepoint';
 /** `describable/<symbol>` by symbol, each built once (see MODEL_CLASS); symbols are a small set of step and option names. */
 const describableClasses = new Map<string, string>();
 
+/** The statements of a section without a block (one shared empty list, not one per section). */
+const NO_STATEMENTS: readonly Statement[] = [];
+
 /** Lines a blockless statement's direct string arguments add (printed as `'''` literals). */
 function multilineArguments(args: Arguments): number {
   let n = 0;
-  for (const v of args.positional) if (v.type === 'String') n += countLineFeeds(v.value);
-  for (const e of args.named) if (e.value.type === 'String') n += countLineFeeds(e.value.value);
+  const { positional, named } = args;
+  for (let i = 0; i < positional.length; i++) {
+    const value = positional[i]!;
+    if (value.type === 'String') n += countLineFeeds(value.value);
+  }
+  for (let i = 0; i < named.length; i++) {
+    const value = named[i]!.value;
+    if (value.type === 'String') n += countLineFeeds(value.value);
+  }
   return n;
 }
 
@@ -1015,7 +1054,10 @@ function countLineFeeds(text: string): number {
 /** The sections of a block by name (the first wins, as the parser rejects duplicates). */
 function sections(body: Statement[]): Map<string, CallStatement> {
   const out = new Map<string, CallStatement>();
-  for (const s of body) if (s.type === 'Call' && !out.has(s.name)) out.set(s.name, s);
+  for (let i = 0; i < body.length; i++) {
+    const s = body[i]!;
+    if (s.type === 'Call' && !out.has(s.name)) out.set(s.name, s);
+  }
   return out;
 }
 
