@@ -154,13 +154,30 @@ function escapeMatch(unit: string, index: number): string {
  * @throws StringConstantTooLongError if `value` is too long for a class file (see {@link fitsStringConstant}).
  */
 export function groovyStringLiteral(value: string): string {
+  return `'${escapedStringBody(value)}'`;
+}
+
+/**
+ * Appends {@link groovyStringLiteral}`(value)` to `out` in three pieces (quote, text, quote), for a
+ * writer that joins its output once: a value with nothing to escape (most are) is appended as it
+ * is, without building a string for the literal.
+ *
+ * @throws UnrepresentableStringError if `value` contains U+FFFF.
+ * @throws StringConstantTooLongError if `value` is too long for a class file (see {@link fitsStringConstant}).
+ */
+export function appendGroovyStringLiteral(out: string[], value: string): void {
+  out.push("'", escapedStringBody(value), "'");
+}
+
+/** What goes between the quotes of {@link groovyStringLiteral}`(value)`. */
+function escapedStringBody(value: string): string {
   requireFitsStringConstant(value);
   // Most values are printable ASCII without quote or backslash: nothing to escape.
-  if (NOTHING_TO_ESCAPE.test(value)) return `'${value}'`;
+  if (NOTHING_TO_ESCAPE.test(value)) return value;
   // Otherwise the regular expression engine finds the units to escape and copies the runs between
   // them, instead of an append per unit: this is the hottest function of a large compile (#14).
-  if (PRINTABLE_ASCII.test(value)) return `'${value.replace(QUOTE_OR_BACKSLASH, '\\$&')}'`;
-  return `'${value.replace(NEEDS_ESCAPE, escapeMatch)}'`;
+  if (PRINTABLE_ASCII.test(value)) return value.replace(QUOTE_OR_BACKSLASH, '\\$&');
+  return value.replace(NEEDS_ESCAPE, escapeMatch);
 }
 
 /**

@@ -38,9 +38,9 @@ import type {
 import {
   StringConstantTooLongError,
   UnrepresentableStringError,
+  appendGroovyStringLiteral,
   groovyKeyLiteral,
   groovyMultilineStringLiteral,
-  groovyStringLiteral,
   isGroovyIdentifier,
 } from './groovy-literal.ts';
 import { groovyBlockLines } from './groovy-block.ts';
@@ -73,24 +73,96 @@ export class JenkinsfilePrintError extends Error {
 
 const INDENT = '  ';
 
-/** `INDENT.repeat(n)`, memoised. */
-const indents: string[] = [''];
+/** `INDENT.repeat(n)` by level: a table, extended when a deeper level first occurs. */
+const indents: string[] = Array.from({ length: 16 }, (_, level) => INDENT.repeat(level));
 function indentation(level: number): string {
   for (let n = indents.length; n <= level; n++) indents.push(indents[n - 1] + INDENT);
   return indents[level]!;
 }
 
-/** Physical lines ended by LFs inside a piece: `count` lines of `text`, credited to `origin` (else to the line's owner). */
-interface EndedLines {
-  text: string;
-  count: number;
-  origin: Origin | undefined;
+const LF = 0x0a;
+
+/** `}` + LF at an indent, by level. */
+const closingLines: string[] = [];
+function closingLine(level: number): string {
+  return closingLines[level] ?? (closingLines[level] = `${indentation(level)}}\n`);
 }
 
-/** Number of LFs in `text` from `start` (inclusive) to `end` (exclusive). */
-function lineBreaks(text: string, start = 0, end = text.length): number {
+/**
+ * Starts of statement lines made of an indent, a call name and a constant ending (`steps {` + LF,
+ * `timestamps()` + LF, `sh `, `stage(`), by level and name: a fleet prints the same few names at
+ * the same levels over and over, and one piece joins faster than three. Each table is keyed by
+ * the exact name at one level and holds one ending. Bounded: only short names, and past the
+ * limit a level's new pieces are built each time.
+ */
+const blockOpenings: Map<string, string>[] = [];
+const bareCalls: Map<string, string>[] = [];
+const commandStarts: Map<string, string>[] = [];
+const parenthesisStarts: Map<string, string>[] = [];
+const REMEMBERED_PIECES_PER_LEVEL = 1024;
+const REMEMBERED_NAME_LENGTH = 64;
+
+function rememberedPiece(pieces: Map<string, string>[], level: number, name: string, ending: string): string {
+  const atLevel = pieces[level] ?? (pieces[level] = new Map());
+  let piece = atLevel.get(name);
+  if (piece === undefined) {
+    piece = indentation(level) + name + ending;
+    if (atLevel.size < REMEMBERED_PIECES_PER_LEVEL && name.length <= REMEMBERED_NAME_LENGTH) atLevel.set(name, piece);
+  }
+  return piece;
+}
+
+/**
+ * `key: ` and `, key: ` of named arguments and map entries, by exact key (the few keys of the
+ * step vocabulary recur in every pipeline). Bounded like the line starts. Only pieces of keys
+ * that groovy-literal.ts accepted are kept: a refused key throws each time, as before.
+ */
+const firstKeyPieces = new Map<string, string>();
+const laterKeyPieces = new Map<string, string>();
+const REMEMBERED_KEYS = 4096;
+
+function keyPiece(key: string, afterAnother: boolean, origin: Origin | undefined): string {
+  const pieces = afterAnother ? laterKeyPieces : firstKeyPieces;
+  let piece = pieces.get(key);
+  if (piece === undefined) {
+    const keyLiteral = literal(groovyKeyLiteral, key, origin);
+    piece = afterAnother ? `, ${keyLiteral}: ` : `${keyLiteral}: `;
+    if (pieces.size < REMEMBERED_KEYS && key.length <= REMEMBERED_NAME_LENGTH) pieces.set(key, piece);
+  }
+  return piece;
+}
+
+/** Number of LFs in `text`. */
+function countLineBreaks(text: string): number {
   let count = 0;
-  for (let at = text.indexOf('\n', start); at !== -1 && at < end; at = text.indexOf('\n', at + 1)) count++;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
+/**
+ * LF counts of recent long multi-line pieces, by exact text. A fleet prints the same kilobytes of
+ * scripts in every pipeline, and the escaper hands back the same literal string for the same
+ * value (groovy-literal.ts): a lookup of a string whose hash V8 already keeps costs less than
+ * walking its lines again. Bounded by characters; the oldest entries go first.
+ */
+const rememberedLineBreaks = new Map<string, number>();
+let rememberedChars = 0;
+const REMEMBERED_MIN_LENGTH = 256;
+const REMEMBERED_CHARS_LIMIT = 4_000_000;
+
+function lineBreaksOf(text: string): number {
+  if (text.length < REMEMBERED_MIN_LENGTH) return countLineBreaks(text);
+  let count = rememberedLineBreaks.get(text);
+  if (count === undefined) {
+    count = countLineBreaks(text);
+    rememberedChars += text.length;
+    for (const old of rememberedLineBreaks.keys()) {
+      if (rememberedChars <= REMEMBERED_CHARS_LIMIT) break;
+      rememberedLineBreaks.delete(old);
+      rememberedChars -= old.length;
+    }
+    rememberedLineBreaks.set(text, count);
+  }
   return count;
 }
 
@@ -114,33 +186,37 @@ export function printJenkinsfile(ast: JenkinsfileAst): PrintedJenkinsfile {
   if (ast.prologue) printer.verbatim(ast.prologue);
   printer.statement(ast.pipeline, 0, undefined, -1, 0);
   if (ast.epilogue) printer.verbatim(ast.epilogue);
-  // An empty last chunk gives the final LF: join returns one flat string, which the header's hash
-  // and the write read as it is (appending the LF afterwards made a rope each had to flatten).
-  printer.lines.push('');
-  return { text: printer.lines.join('\n'), lineOrigins: printer.origins };
+  return { text: printer.parts.join(''), lineOrigins: printer.origins };
 }
 
 /**
- * Writes the output one logical line at a time, streaming: pieces of text are appended with
- * `put`, each credited to a node; `endLine` writes the line at an indent. A piece containing LF
+ * Writes the output as a list of pieces joined once at the end (no string is built per line or
+ * per literal: concatenations made trees of strings that the join then had to flatten), and
+ * credits each physical line to a node as it ends. A logical line starts at an indent with
+ * `startLine` (or with a first piece that has the indentation, `startLineWith`), takes pieces of
+ * text with `put`, and ends with `endLine` (or a last piece with the LF, `endLineWith`); a line
+ * that is one constant piece is written with `wholeLine`. A piece containing LF
  * continues on following physical lines without indentation (its text is exact, e.g. a
  * multi-line literal). Each physical line is credited to the deepest attributed piece with text
  * on it (the first among equally deep ones; an empty line inside a piece counts as text), else
- * to the line's owner.
+ * to the logical line's owner (the statement that printed it).
  *
  * A piece is credited to the nearest node with an origin: the methods take that `origin` and the
  * depth of its node (`originDepth`, -1 for none) as two arguments, not as an object per node (a
  * fleet prints hundreds of thousands of nodes; those objects were much of the printer's garbage).
+ *
+ * Every logical line starts with text on its first physical line (a name, a keyword, `}`, `//`),
+ * except the empty lines of a script body, which `line` writes without indentation: so the
+ * indentation is written when the line starts, as the old printer wrote it for a line whose first
+ * physical line was not empty.
  */
 class Printer {
-  /** Output chunks, joined with LF: a chunk is one physical line, or several (with their LFs). */
-  readonly lines: string[] = [];
+  /** The output, in pieces. */
+  readonly parts: string[] = [];
   /** One entry per physical line. */
   readonly origins: (Origin | undefined)[] = [];
-  /** Physical lines of the current logical line already ended by an LF inside a piece. */
-  private done: EndedLines[] = [];
-  /** Text of the current physical line. */
-  private text = '';
+  /** Origin of the statement printing the current logical line: the fallback credit of its lines. */
+  private owner: Origin | undefined = undefined;
   /** Origin of the deepest attributed piece with text on the current physical line, and its depth (-1: none yet). */
   private creditOrigin: Origin | undefined = undefined;
   private creditDepth = -1;
@@ -148,14 +224,39 @@ class Printer {
   /** Verbatim Groovy lines, credited to no node. */
   verbatim(text: string): void {
     const normalized = normalizeLineEndings(text);
-    const lines = normalized.endsWith('\n') ? normalized.slice(0, -1) : normalized;
-    this.lines.push(lines);
-    for (let n = lineBreaks(lines); n >= 0; n--) this.origins.push(undefined);
+    this.parts.push(normalized);
+    let lines = countLineBreaks(normalized);
+    if (!normalized.endsWith('\n')) {
+      this.parts.push('\n');
+      lines++;
+    }
+    this.creditLines(undefined, lines);
+  }
+
+  /** Credits the next `count` physical lines to `origin`. */
+  private creditLines(origin: Origin | undefined, count: number): void {
+    // Pushed one by one: growing the array by setting its length can turn it into a dictionary.
+    const origins = this.origins;
+    for (let n = count; n > 0; n--) origins.push(origin);
+  }
+
+  /** Starts a logical line printed by a statement credited to `owner`: its first piece has text. */
+  private startLine(indent: number, owner: Origin | undefined): void {
+    if (indent > 0) this.parts.push(indentation(indent));
+    this.owner = owner;
+  }
+
+  /** Starts a logical line with its first piece, `text` (not empty, no LF), which has the indentation. */
+  private startLineWith(text: string, origin: Origin | undefined, originDepth: number): void {
+    this.parts.push(text);
+    this.owner = origin;
+    this.creditOrigin = origin;
+    this.creditDepth = origin !== undefined ? originDepth : -1;
   }
 
   /** Appends a piece that contains no LF (most pieces: names, punctuation, one-line literals). */
   private putLine(text: string, origin: Origin | undefined, originDepth: number): void {
-    this.text += text;
+    this.parts.push(text);
     if (origin !== undefined && originDepth > this.creditDepth && text !== '') {
       this.creditOrigin = origin;
       this.creditDepth = originDepth;
@@ -165,49 +266,74 @@ class Printer {
   /** Appends a piece that may contain LFs. */
   private put(text: string, origin: Origin | undefined, originDepth: number): void {
     const firstBreak = text.indexOf('\n');
-    if (firstBreak === -1) {
-      this.putLine(text, origin, originDepth);
-      return;
-    }
-    // The piece ends the current physical line, fills whole lines, and starts the next one: its
-    // whole lines are kept as one chunk (a script of hundreds of lines is not split).
-    const lastBreak = text.lastIndexOf('\n');
-    this.putLine(text.slice(0, firstBreak), origin, originDepth);
-    this.done.push({ text: this.text, count: 1, origin: this.creditOrigin });
-    if (lastBreak > firstBreak) {
-      // Every whole line is the piece's text (an empty one counts as text).
-      const count = lineBreaks(text, firstBreak + 1, lastBreak) + 1;
-      this.done.push({ text: text.slice(firstBreak + 1, lastBreak), count, origin });
-    }
-    this.text = text.slice(lastBreak + 1);
-    const credited = this.text !== '' && origin !== undefined;
+    if (firstBreak === -1) this.putLine(text, origin, originDepth);
+    else this.putLines(text, firstBreak, countLineBreaks(text), origin, originDepth);
+  }
+
+  /** Appends a multi-line literal (it always has LFs), its number of lines found among the remembered ones. */
+  private putMultilineLiteral(text: string, origin: Origin | undefined, originDepth: number): void {
+    this.putLines(text, text.indexOf('\n'), lineBreaksOf(text), origin, originDepth);
+  }
+
+  /** Appends a piece with `lineBreaks` LFs, the first at `firstBreak`. */
+  private putLines(text: string, firstBreak: number, lineBreaks: number, origin: Origin | undefined, originDepth: number): void {
+    // The piece ends the current physical line, fills whole lines (lineBreaks - 1 of them), and
+    // starts the next one.
+    this.parts.push(text);
+    const creditsFirstLine = firstBreak > 0 && origin !== undefined && originDepth > this.creditDepth;
+    this.origins.push(creditsFirstLine ? origin : (this.creditOrigin ?? this.owner));
+    // Every whole line is the piece's text (an empty one counts as text).
+    if (lineBreaks > 1) this.creditLines(origin ?? this.owner, lineBreaks - 1);
+    const credited = text.charCodeAt(text.length - 1) !== LF && origin !== undefined;
     this.creditOrigin = credited ? origin : undefined;
     this.creditDepth = credited ? originDepth : -1;
   }
 
-  /** Ends the current logical line: its first physical line is indented unless empty. */
-  private endLine(indent: number, ownerOrigin: Origin | undefined): void {
-    let first = true;
-    if (this.done.length > 0) {
-      for (const ended of this.done) {
-        this.lines.push(first && ended.text !== '' ? indentation(indent) + ended.text : ended.text);
-        const origin = ended.origin ?? ownerOrigin;
-        for (let n = ended.count; n > 0; n--) this.origins.push(origin);
-        first = false;
-      }
-      this.done = [];
+  /** Appends the single-line literal of a String (groovy-literal.ts writes it). */
+  private putStringLiteral(value: string, origin: Origin | undefined, originDepth: number): void {
+    try {
+      appendGroovyStringLiteral(this.parts, value);
+    } catch (error) {
+      throw credited(error, origin);
     }
-    this.lines.push(first && this.text !== '' ? indentation(indent) + this.text : this.text);
-    this.origins.push(this.creditOrigin ?? ownerOrigin);
-    this.text = '';
+    // A literal has text: at least its quotes.
+    if (origin !== undefined && originDepth > this.creditDepth) {
+      this.creditOrigin = origin;
+      this.creditDepth = originDepth;
+    }
+  }
+
+  /** A whole line of text (ending with LF) printed by a statement credited to `origin`. */
+  private wholeLine(text: string, origin: Origin | undefined): void {
+    this.parts.push(text);
+    this.origins.push(origin);
+  }
+
+  /** Ends the current logical line with `ending`: text (credited like a piece) and the LF, in one piece. */
+  private endLineWith(ending: string, origin: Origin | undefined, originDepth: number): void {
+    this.parts.push(ending);
+    this.origins.push(origin !== undefined && originDepth > this.creditDepth ? origin : (this.creditOrigin ?? this.owner));
     this.creditOrigin = undefined;
     this.creditDepth = -1;
   }
 
-  /** A whole line of one piece without LF. */
+  /** Ends the current logical line. */
+  private endLine(): void {
+    this.parts.push('\n');
+    this.origins.push(this.creditOrigin ?? this.owner);
+    this.creditOrigin = undefined;
+    this.creditDepth = -1;
+  }
+
+  /** A whole line of one piece without LF (written without indentation when empty). */
   private line(indent: number, text: string, origin: Origin | undefined, originDepth: number): void {
-    this.putLine(text, origin, originDepth);
-    this.endLine(indent, origin);
+    if (text === '') {
+      this.owner = origin;
+    } else {
+      this.startLine(indent, origin);
+      this.putLine(text, origin, originDepth);
+    }
+    this.endLine();
   }
 
   /**
@@ -225,10 +351,11 @@ class Printer {
         return;
       case 'Assignment':
         requireIdentifier(node.name, 'assignment target', origin);
+        this.startLine(indent, origin);
         this.putLine(node.name, origin, originDepth);
         this.putLine(' = ', origin, originDepth);
         this.expression(node.value, origin, originDepth, depth + 1, false);
-        this.endLine(indent, origin);
+        this.endLine();
         return;
       case 'GroovyBlock':
         this.groovyBlock(node, indent, origin, originDepth);
@@ -248,39 +375,44 @@ class Printer {
   }
 
   private call(node: CallStatement, indent: number, origin: Origin | undefined, originDepth: number, depth: number): void {
-    requireIdentifier(node.name, 'call name', origin);
+    const name = node.name;
+    requireIdentifier(name, 'call name', origin);
     const args = node.args;
     const hasArgs = args.positional.length > 0 || args.named.length > 0;
-    this.putLine(node.name, origin, originDepth);
     const body = node.body;
-    if (body === undefined) {
-      if (!hasArgs) this.putLine('()', origin, originDepth);
+    if (!hasArgs && body !== undefined && body.length > 0) {
+      // The most common line of a Jenkinsfile: `stages {`, `steps {`, `post {`, ...
+      this.wholeLine(rememberedPiece(blockOpenings, indent, name, ' {\n'), origin);
+    } else if (!hasArgs && body === undefined) {
+      this.wholeLine(rememberedPiece(bareCalls, indent, name, '()\n'), origin);
+      return;
+    } else if (body === undefined) {
       // `GenericTrigger token: 'x'` would read as a declaration of a variable of type GenericTrigger.
-      else if (!startsWithCapital(node.name) && commandStyleIsUnambiguous(args)) {
-        this.putLine(' ', origin, originDepth);
+      if (!startsWithCapital(name) && commandStyleIsUnambiguous(args)) {
+        this.startLineWith(rememberedPiece(commandStarts, indent, name, ' '), origin, originDepth);
         this.argumentList(args, origin, originDepth, depth, true);
+        this.endLine();
       } else {
-        this.putLine('(', origin, originDepth);
+        this.startLineWith(rememberedPiece(parenthesisStarts, indent, name, '('), origin, originDepth);
         this.argumentList(args, origin, originDepth, depth, true);
-        this.putLine(')', origin, originDepth);
+        this.endLineWith(')\n', origin, originDepth);
       }
-      this.endLine(indent, origin);
       return;
+    } else {
+      if (hasArgs) {
+        this.startLineWith(rememberedPiece(parenthesisStarts, indent, name, '('), origin, originDepth);
+        this.argumentList(args, origin, originDepth, depth, false);
+      } else {
+        this.startLineWith(indentation(indent) + name, origin, originDepth);
+      }
+      if (body.length === 0) {
+        this.endLineWith(hasArgs ? ') { }\n' : ' { }\n', origin, originDepth);
+        return;
+      }
+      this.endLineWith(hasArgs ? ') {\n' : ' {\n', origin, originDepth);
     }
-    if (hasArgs) {
-      this.putLine('(', origin, originDepth);
-      this.argumentList(args, origin, originDepth, depth, false);
-      this.putLine(')', origin, originDepth);
-    }
-    if (body.length === 0) {
-      this.putLine(' { }', origin, originDepth);
-      this.endLine(indent, origin);
-      return;
-    }
-    this.putLine(' {', origin, originDepth);
-    this.endLine(indent, origin);
     for (let i = 0; i < body.length; i++) this.statement(body[i]!, indent + 1, origin, originDepth, depth + 1);
-    this.line(indent, '}', origin, originDepth);
+    this.wholeLine(closingLine(indent), origin);
   }
 
   private groovyBlock(node: GroovyBlock, indent: number, origin: Origin | undefined, originDepth: number): void {
@@ -293,7 +425,7 @@ class Printer {
     for (const line of lines) {
       if (line.verbatim) {
         // The line continues a multi-line string literal: its text is part of the value.
-        this.lines.push(line.text);
+        this.parts.push(line.text, '\n');
         this.origins.push(origin);
       } else {
         this.line(indent + 1, line.text, origin, originDepth);
@@ -311,17 +443,27 @@ class Printer {
       this.expression(positional[i]!, origin, originDepth, depth + 1, multilineStrings);
     }
     for (let i = 0; i < named.length; i++) {
-      if (i > 0 || positional.length > 0) this.putLine(', ', origin, originDepth);
-      this.mapEntry(named[i]!, origin, originDepth, depth + 1, multilineStrings);
+      this.mapEntry(named[i]!, i > 0 || positional.length > 0, origin, originDepth, depth + 1, multilineStrings);
     }
   }
 
-  private mapEntry(entry: MapEntry, parentOrigin: Origin | undefined, parentDepth: number, depth: number, multilineStrings: boolean): void {
+  /**
+   * @param afterAnother whether the entry follows another argument or entry (`, ` first). The
+   *   comma is credited with the key, to the entry: the same line credit as a comma credited to
+   *   the parent, which is never deeper than the entry.
+   */
+  private mapEntry(
+    entry: MapEntry,
+    afterAnother: boolean,
+    parentOrigin: Origin | undefined,
+    parentDepth: number,
+    depth: number,
+    multilineStrings: boolean,
+  ): void {
     const own = entry.origin;
     const origin = own !== undefined ? own : parentOrigin;
     const originDepth = own !== undefined ? depth : parentDepth;
-    this.put(literal(groovyKeyLiteral, entry.key, origin), origin, originDepth);
-    this.putLine(': ', origin, originDepth);
+    this.putLine(keyPiece(entry.key, afterAnother, origin), origin, originDepth);
     this.expression(entry.value, origin, originDepth, depth + 1, multilineStrings);
   }
 
@@ -335,8 +477,9 @@ class Printer {
     const originDepth = own !== undefined ? depth : parentDepth;
     switch (node.type) {
       case 'String': {
-        const write = multilineStrings && node.value.includes('\n') ? groovyMultilineStringLiteral : groovyStringLiteral;
-        this.put(literal(write, node.value, origin), origin, originDepth);
+        const value = node.value;
+        if (multilineStrings && value.includes('\n')) this.putMultilineLiteral(literal(groovyMultilineStringLiteral, value, origin), origin, originDepth);
+        else this.putStringLiteral(value, origin, originDepth);
         return;
       }
       case 'Number':
@@ -371,10 +514,7 @@ class Printer {
           return;
         }
         this.putLine('[', origin, originDepth);
-        for (let i = 0; i < entries.length; i++) {
-          if (i > 0) this.putLine(', ', origin, originDepth);
-          this.mapEntry(entries[i]!, origin, originDepth, depth + 1, false);
-        }
+        for (let i = 0; i < entries.length; i++) this.mapEntry(entries[i]!, i > 0, origin, originDepth, depth + 1, false);
         this.putLine(']', origin, originDepth);
         return;
       }
@@ -408,7 +548,10 @@ function requireDistinctKeys(named: readonly MapEntry[], origin: Origin | undefi
 function commandStyleIsUnambiguous(args: Arguments): boolean {
   if (args.positional.length > 0 && args.named.length > 0) return false;
   const first = args.positional[0];
-  if (first === undefined) return args.named.every((entry) => isGroovyIdentifier(entry.key));
+  if (first === undefined) {
+    for (const entry of args.named) if (!isGroovyIdentifier(entry.key)) return false;
+    return true;
+  }
   switch (first.type) {
     case 'String':
     case 'Boolean':
@@ -435,12 +578,15 @@ function literal(write: (value: string) => string, value: string, origin: Origin
   try {
     return write(value);
   } catch (error) {
-    const credited = error instanceof UnrepresentableStringError || error instanceof StringConstantTooLongError;
-    if (credited && error.origin === undefined && origin !== undefined) {
-      error.origin = origin;
-    }
-    throw error;
+    throw credited(error, origin);
   }
+}
+
+/** `error`, credited to `origin` when it is a groovy-literal refusal without one. */
+function credited(error: unknown, origin: Origin | undefined): unknown {
+  const refusal = error instanceof UnrepresentableStringError || error instanceof StringConstantTooLongError;
+  if (refusal && error.origin === undefined && origin !== undefined) error.origin = origin;
+  return error;
 }
 
 function startsWithCapital(name: string): boolean {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   UnrepresentableStringError,
+  appendGroovyStringLiteral,
   groovyKeyLiteral,
   groovyMultilineStringLiteral,
   groovyStringLiteral,
@@ -159,6 +160,28 @@ describe('the fast escaper (issue #14) writes exactly what the unit-by-unit one 
         expect(groovyStringLiteral(value)).toBe(referenceStringLiteral(value));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('appended single-line literals: the pieces join into that literal, or the same refusal, and nothing is appended then', () => {
+    fc.assert(
+      fc.property(fc.oneof(trickyString, longTricky, fc.tuple(trickyString, trickyString).map(([a, b]) => `${a}\uffff${b}`)), (value) => {
+        const out = ['before'];
+        let expected: unknown;
+        try {
+          expected = referenceStringLiteral(value);
+        } catch (error) {
+          expected = error;
+        }
+        if (expected instanceof Error) {
+          expect(() => appendGroovyStringLiteral(out, value)).toThrow(expected.message);
+          expect(out).toEqual(['before']);
+        } else {
+          appendGroovyStringLiteral(out, value);
+          expect(out.join('')).toBe(`before${expected as string}`);
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 
