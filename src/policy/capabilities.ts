@@ -27,7 +27,7 @@ import type { ModelPath } from '../diagnostics.ts';
 import { isDeliveryStep } from '../model/delivery-defaults.ts';
 import type { Agent } from '../model/schema.ts';
 import { agentLabel, environmentIn, roleName } from './facts.ts';
-import type { PipelineIndex, StepInfo } from './model-index.ts';
+import type { PipelineIndex, StepInfo, StepScope } from './model-index.ts';
 import type { RuleContext } from './rule.ts';
 
 /** One way a step reaches production. */
@@ -152,10 +152,26 @@ export function productionCredentialGlobs(policy: RuleContext['policy']): string
 
 const ARN_ACCOUNT = /^arn:aws[\w-]*:iam::(\d{12}):role\//;
 
-/** The production capabilities a step holds where it runs (empty when it holds none). */
-export function productionCapabilities(site: StepInfo, reach: ProductionReach): ProductionCapability[] {
+/**
+ * {@link productionCapabilities} by scope object, per reach: they depend on nothing else, the
+ * steps of a step list share one scope, and FLOW-005 and IAM-005 ask about the same steps with
+ * the same reach. Weak on both keys, so they go with their pipeline.
+ */
+const capabilitiesByReach = new WeakMap<ProductionReach, WeakMap<StepScope, readonly ProductionCapability[]>>();
+
+/** The production capabilities a step holds where it runs (empty when it holds none); the list is shared, frozen. */
+export function productionCapabilities(site: StepInfo, reach: ProductionReach): readonly ProductionCapability[] {
+  let byScope = capabilitiesByReach.get(reach);
+  if (!byScope) capabilitiesByReach.set(reach, (byScope = new WeakMap()));
+  let capabilities = byScope.get(site.scope);
+  if (!capabilities) byScope.set(site.scope, (capabilities = Object.freeze(scopeCapabilities(site.scope, reach))));
+  return capabilities;
+}
+
+/** What {@link productionCapabilities} computes for one scope. */
+function scopeCapabilities(scope: StepScope, reach: ProductionReach): ProductionCapability[] {
   const out: ProductionCapability[] = [];
-  for (const session of site.scope.aws) {
+  for (const session of scope.aws) {
     const arnAccount = session.role ? ARN_ACCOUNT.exec(session.role)?.[1] : undefined;
     const environment =
       (session.account !== undefined ? reach.accounts.get(session.account) : undefined) ??
@@ -171,15 +187,15 @@ export function productionCapabilities(site: StepInfo, reach: ProductionReach): 
         : `AWS profile '${session.profile}'`;
     out.push({ kind: 'aws', environment, description: `${what} (withAWS)`, path: session.path });
   }
-  for (const credential of site.scope.credentials) {
+  for (const credential of scope.credentials) {
     if (credential.via === 'withAWS') continue; // reported as the AWS session above
     const environment = reach.credentialEnvironment(credential.id);
     if (environment === undefined) continue;
     const via = credential.via === 'environment' ? 'environment credentials()' : credential.via;
     out.push({ kind: 'credential', environment, description: `credential '${credential.id}' (${via})`, path: credential.path });
   }
-  const agent = agentEnvironment(site.scope.agent, reach);
-  if (agent) out.push({ kind: 'agent', environment: agent.environment, description: `agent label '${agent.label}'`, path: site.scope.agentPath });
+  const agent = agentEnvironment(scope.agent, reach);
+  if (agent) out.push({ kind: 'agent', environment: agent.environment, description: `agent label '${agent.label}'`, path: scope.agentPath });
   return out;
 }
 

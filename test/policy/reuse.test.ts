@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Pipeline, Step } from '../../src/model/schema.ts';
-import { agentEnvironment, type ProductionReach } from '../../src/policy/capabilities.ts';
+import { agentEnvironment, productionCapabilities, type ProductionReach } from '../../src/policy/capabilities.ts';
 import { runPolicy } from '../../src/policy/engine.ts';
 import { controlKindsOf, DELIVERY_STEP_KINDS, type ControlKind } from '../../src/model/delivery-defaults.ts';
 import { deliveryFacts, environmentIn, shellControls, stepsWithControl } from '../../src/policy/facts.ts';
@@ -136,6 +136,57 @@ describe('agent labels (atoms kept by exact label)', () => {
       expect(agentEnvironment(agent('linux && !prod-deployer'), reach)).toBeUndefined();
       expect(agentEnvironment(agent('linux && prod-deployers'), reach)).toBeUndefined();
     }
+  });
+});
+
+describe('production capabilities (kept by scope, per reach)', () => {
+  /** A reach where one credential id and one agent label are production. */
+  const reachOf = (credential: string, label: string): ProductionReach =>
+    ({
+      environments: ['prod'],
+      accounts: new Map(),
+      roles: new Map(),
+      labels: new Map([[label, 'prod']]),
+      credentialEnvironment: (id: string) => (id === credential ? 'prod' : undefined),
+      namedEnvironment: () => undefined,
+    }) as ProductionReach;
+  const model = validPipeline(
+    pipeline({
+      agent: { type: 'label', label: 'linux' },
+      stages: [
+        {
+          name: 'A',
+          steps: [
+            sh('make'),
+            { step: 'withCredentials', bindings: [{ type: 'string', credentialsId: 'db-main', variable: 'DB' }], steps: [sh('migrate'), sh('seed')] } as Step,
+          ],
+        },
+        { name: 'B', agent: { type: 'label', label: 'prod-deployer' }, steps: [sh('deploy')] },
+      ],
+    }),
+  );
+
+  it('answers each scope for itself, and each reach for itself, in either order', () => {
+    const index = indexPipeline(model);
+    const site = (script: string) => index.steps.find((s) => s.step.step === 'sh' && s.step.script === script)!;
+    const described = (script: string, reach: ProductionReach) => productionCapabilities(site(script), reach).map((c) => c.description);
+    const withDb = reachOf('db-main', 'prod-deployer');
+    const withOther = reachOf('db-other', 'linux');
+    for (let round = 0; round < 2; round++) {
+      // Steps of one wrapper body share a scope; the step beside the wrapper has another.
+      expect(described('migrate', withDb)).toEqual(["credential 'db-main' (withCredentials)"]);
+      expect(described('seed', withDb)).toEqual(["credential 'db-main' (withCredentials)"]);
+      expect(described('make', withDb)).toEqual([]);
+      expect(described('deploy', withDb)).toEqual(["agent label 'prod-deployer'"]);
+      // The same scopes under a reach that differs in the credential and the label.
+      expect(described('migrate', withOther)).toEqual(["agent label 'linux'"]);
+      expect(described('make', withOther)).toEqual(["agent label 'linux'"]);
+      expect(described('deploy', withOther)).toEqual([]);
+    }
+    // Another index of the same model has scopes of its own, answered afresh.
+    const again = indexPipeline(model);
+    const migrate = again.steps.find((s) => s.step.step === 'sh' && s.step.script === 'migrate')!;
+    expect(productionCapabilities(migrate, withOther).map((c) => c.description)).toEqual(["agent label 'linux'"]);
   });
 });
 
