@@ -71,7 +71,6 @@ export function sandboxWorkerMain(): void {
   const send = (message: unknown) => apply(post, port, [message]);
 
   type Path = (string | number)[];
-  const IN_PROGRESS = {};
   class Uncopyable {
     constructor(
       readonly path: Path,
@@ -149,14 +148,20 @@ export function sandboxWorkerMain(): void {
   function copyValue(root: unknown, allowRuleChecks: boolean): { value: unknown; exotic: boolean } {
     // Whether the copy holds what JSON cannot say: undefined, NaN, ±Infinity, -0, bigints, holes.
     let exotic = false;
-    // Object -> its copy, or IN_PROGRESS while its properties are copied (met again: a cycle).
-    // The original Map methods, bound once (user code may have replaced Map.prototype's).
+    // Object -> its copy (set before its properties are copied). The original Map methods,
+    // bound once (user code may have replaced Map.prototype's).
     const done = new MapCtor<object, unknown>();
     const doneGet = apply(bind, mapGet, [done]) as (node: object) => unknown;
     const doneSet = apply(bind, mapSet, [done]) as (node: object, copied: unknown) => void;
+    // The keys down to the value being copied (`path[0..depth)`), and the objects they are in:
+    // the objects whose copy is in progress (the walk is depth-first), so one met again among
+    // them is a cycle, and anywhere else a shared reference. Entries past `depth` are stale.
     const path: Path = [];
+    const enclosing: object[] = [];
+    let depth = 0;
+    const pathSoFar = () => path.slice(0, depth);
     const isRuleCheck = () =>
-      allowRuleChecks && path.length === 4 && path[0] === 'policy' && path[1] === 'customRules' && typeof path[2] === 'number' && path[3] === 'check';
+      allowRuleChecks && depth === 4 && path[0] === 'policy' && path[1] === 'customRules' && typeof path[2] === 'number' && path[3] === 'check';
     const copy = (value: unknown): unknown => {
       switch (typeof value) {
         case 'string':
@@ -175,86 +180,103 @@ export function sandboxWorkerMain(): void {
             exotic = true;
             return { [RULE_CHECK_SENTINEL]: path[2] };
           }
-          throw new Uncopyable([...path], 'a function');
+          throw new Uncopyable(pathSoFar(), 'a function');
         case 'symbol':
-          throw new Uncopyable([...path], 'a symbol');
+          throw new Uncopyable(pathSoFar(), 'a symbol');
       }
       if (value === null) return null;
       const node = value as object;
       const seen = doneGet(node);
-      if (seen === IN_PROGRESS) throw new Uncopyable([...path], 'a reference to an enclosing object (a cycle)');
-      if (seen !== undefined) return seen;
-      if (path.length >= MAX_DEPTH) throw new Uncopyable([...path], `a value nested more than ${MAX_DEPTH} levels deep`);
+      if (seen !== undefined) {
+        for (let level = 0; level < depth; level += 1) {
+          if (enclosing[level] === node) throw new Uncopyable(pathSoFar(), 'a reference to an enclosing object (a cycle)');
+        }
+        return seen;
+      }
+      if (depth >= MAX_DEPTH) throw new Uncopyable(pathSoFar(), `a value nested more than ${MAX_DEPTH} levels deep`);
       let prototype: unknown;
       try {
         prototype = getPrototypeOf(node);
       } catch (error) {
-        throw new Uncopyable([...path], `an object whose prototype cannot be read (${errorText(error)})`);
+        throw new Uncopyable(pathSoFar(), `an object whose prototype cannot be read (${errorText(error)})`);
       }
       let isList: boolean;
       try {
         isList = isArray(node);
       } catch (error) {
-        throw new Uncopyable([...path], `an object that cannot be inspected (${errorText(error)})`);
+        throw new Uncopyable(pathSoFar(), `an object that cannot be inspected (${errorText(error)})`);
       }
       if (isList ? prototype !== ArrayPrototype : prototype !== ObjectPrototype && prototype !== null) {
-        throw new Uncopyable([...path], describe(node));
+        throw new Uncopyable(pathSoFar(), describe(node));
       }
-      doneSet(node, IN_PROGRESS);
       // A proxy's traps decide what it holds: read it as the descriptor says, trap by trap. Any
-      // other object's own property reads the same with [[Get]], without a descriptor object.
-      const read = isProxy(node) ? readProperty : readOwnProperty;
-      let result: unknown;
+      // other object's own property reads the same with [[Get]] (while it is own: a getter may
+      // have deleted it), without a descriptor object.
+      const proxy = isProxy(node);
+      const level = depth;
+      enclosing[level] = node;
+      depth = level + 1;
+      let item: unknown;
       if (isList) {
         const list = node as unknown[];
         const length = list.length;
         const out = new Array<unknown>(length);
+        doneSet(node, out);
         for (let index = 0; index < length; index += 1) {
           if (!hasOwn(list, index)) {
             exotic = true;
             continue;
           }
-          path[path.length] = index;
-          out[index] = copy(read(list, index));
-          path.length -= 1;
+          path[level] = index;
+          if (proxy) item = readProperty(list, index);
+          else {
+            try {
+              item = list[index];
+            } catch (error) {
+              throw new Uncopyable(pathSoFar(), `a property whose getter threw (${errorText(error)})`);
+            }
+          }
+          out[index] = copy(item);
         }
-        result = out;
-      } else {
-        const out: Record<string, unknown> = {};
-        let keys: string[];
-        try {
-          keys = ObjectKeys(node);
-        } catch (error) {
-          throw new Uncopyable([...path], `an object whose keys cannot be listed (${errorText(error)})`);
-        }
-        for (let index = 0; index < keys.length; index += 1) {
-          const key = keys[index]!;
-          path[path.length] = key;
-          const item = copy(read(node, key));
-          path.length -= 1;
-          if (key === '__proto__') defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
-          else out[key] = item;
-        }
-        result = out;
+        depth = level;
+        return out;
       }
-      doneSet(node, result);
-      return result;
+      let keys: string[];
+      try {
+        keys = ObjectKeys(node);
+      } catch (error) {
+        depth = level;
+        throw new Uncopyable(pathSoFar(), `an object whose keys cannot be listed (${errorText(error)})`);
+      }
+      const out: Record<string, unknown> = {};
+      doneSet(node, out);
+      const record = node as Record<string, unknown>;
+      for (let index = 0; index < keys.length; index += 1) {
+        const key = keys[index]!;
+        path[level] = key;
+        if (proxy) item = readProperty(record, key);
+        else {
+          try {
+            item = hasOwn(record, key) ? record[key] : undefined;
+          } catch (error) {
+            throw new Uncopyable(pathSoFar(), `a property whose getter threw (${errorText(error)})`);
+          }
+        }
+        const copied = copy(item);
+        if (key === '__proto__') defineProperty(out, key, { value: copied, enumerable: true, writable: true, configurable: true });
+        else out[key] = copied;
+      }
+      depth = level;
+      return out;
     };
+    /** A proxy's property, as its descriptor trap says (a getter in the descriptor is called on the proxy). */
     const readProperty = (node: object, key: string | number): unknown => {
       try {
         const descriptor = getOwnPropertyDescriptor(node, key);
         if (!descriptor) return undefined;
         return descriptor.get ? apply(descriptor.get, node, []) : descriptor.value;
       } catch (error) {
-        throw new Uncopyable([...path], `a property whose getter threw (${errorText(error)})`);
-      }
-    };
-    /** `readProperty` for an object that is not a proxy: an own property (a getter, called on `node`, may have deleted it). */
-    const readOwnProperty = (node: object, key: string | number): unknown => {
-      try {
-        return hasOwn(node, key) ? (node as Record<string | number, unknown>)[key] : undefined;
-      } catch (error) {
-        throw new Uncopyable([...path], `a property whose getter threw (${errorText(error)})`);
+        throw new Uncopyable(pathSoFar(), `a property whose getter threw (${errorText(error)})`);
       }
     };
     const value = copy(root);

@@ -120,6 +120,35 @@ export default definePipeline({ agent: 'any', stages: [stage, { name: 'Nested', 
     }
   });
 
+  test('a reference met again is shared when it is not an enclosing object (also through arrays), a cycle when it is', async () => {
+    const { result, project } = await loadFiles({
+      'pipelines/diamond.pipeline.ts': failing(`(() => {
+  const leaf = { name: 'leaf', list: ['a', 'b'] };
+  const middle = [leaf, { inner: leaf }];
+  return { first: middle, second: { again: middle, leaf }, exotic: undefined };
+})()`),
+      'pipelines/array-cycle.pipeline.ts': failing(`(() => { const list: unknown[] = ['x']; list.push({ back: [list] }); return { list }; })()`),
+      'pipelines/deep-getter.pipeline.ts': failing(`{ list: [1, { ok: 2, get broken() { throw new Error('late'); } }] }`),
+    });
+    const loaded = (name: string) => result.modules.find((candidate) => candidate.file === project.file(`pipelines/${name}.pipeline.ts`))!;
+    const diamond = loaded('diamond');
+    expect(diamond.diagnostics).toEqual([]);
+    const bad = (diamond.value as { bad: { first: unknown[]; second: { again: unknown[]; leaf: unknown } } }).bad;
+    // Travelled as a structured clone (it holds undefined): the sharing is the module's.
+    expect(bad.second.again).toBe(bad.first);
+    expect(bad.second.leaf).toBe(bad.first[0]);
+    expect((bad.first[1] as { inner: unknown }).inner).toBe(bad.first[0]);
+    expect(bad.first[0]).toEqual({ name: 'leaf', list: ['a', 'b'] });
+    const cycle = loaded('array-cycle');
+    expect(cycle.diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.path, diagnostic.found])).toEqual([
+      ['PW1006', ['bad', 'list', 1, 'back', 0], 'a reference to an enclosing object (a cycle)'],
+    ]);
+    const getter = loaded('deep-getter');
+    expect(getter.diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.path, diagnostic.found])).toEqual([
+      ['PW1006', ['bad', 'list', 1, 'broken'], 'a property whose getter threw (Error: late)'],
+    ]);
+  });
+
   test('what is not plain data is reported at its path, from plain objects and proxies alike', async () => {
     const cases: Record<string, { value: string; found: RegExp }> = {
       getter: { value: `{ ok: 1, get broken() { throw new Error('boom'); } }`, found: /^a property whose getter threw \(Error: boom\)$/ },
