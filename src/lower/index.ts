@@ -69,6 +69,7 @@ import {
   isDeliveryStep,
   lowerDeliveryStep,
   mergePostContributions,
+  postConditionsSetIn,
 } from './delivery/index.ts';
 import { generatorSnippetsMarked } from './delivery/jenkins.ts';
 import { outlineGeneratorScripts } from './outline.ts';
@@ -621,13 +622,10 @@ export function lowerInput(input: Input, path: Path): CallStatement {
  * add their own post contributions to `contributions`.
  */
 export function lowerPost(post: AnyPost, path: Path, contributions: PostContributions[] = []): CallStatement {
-  return block(
-    'post',
-    POST_CONDITIONS.filter((condition) => post[condition] !== undefined).map((condition) =>
-      lowerStepsBlock(condition, post[condition] as Step[], [...path, condition], contributions),
-    ),
-    path,
-  );
+  const conditions = postConditionsSetIn(post);
+  const body: Statement[] = [];
+  for (const condition of conditions) body.push(lowerStepsBlock(condition, post[condition] as Step[], [...path, condition], contributions));
+  return block('post', body, path);
 }
 
 /** Appends the owner's `post` block merged with the delivery steps' contributions, if there is anything to emit. */
@@ -791,13 +789,13 @@ function lowerCondition(condition: WhenCondition, key: (typeof WHEN_CONDITION_KE
         path,
       );
     }
-    case 'allOf':
+    case 'allOf': {
       // Every child's conditions must hold: list them all directly.
-      return block(
-        key,
-        condition.allOf!.flatMap((child, i) => lowerConditions(child, [...path, i])),
-        path,
-      );
+      const children = condition.allOf!;
+      const statements: Statement[] = [];
+      for (let i = 0; i < children.length; i++) for (const statement of lowerConditions(children[i]!, [...path, i])) statements.push(statement);
+      return block(key, statements, path);
+    }
     case 'anyOf':
       return block(
         key,

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { block, bool, call, named, str, type CallStatement, type Statement } from '../../src/jenkinsfile/ast.ts';
-import { mergeAdjacentArchives, mergePostContributions, type PostContributions } from '../../src/lower/delivery/types.ts';
+import { mergeAdjacentArchives, mergePostContributions, postConditionsSetIn, type PostContributions } from '../../src/lower/delivery/types.ts';
 import { lowerWhen } from '../../src/lower/index.ts';
 import { POST_CONDITIONS, WHEN_CONDITION_KEYS, type When, type WhenCondition } from '../../src/model/schema.ts';
 
@@ -81,6 +81,26 @@ describe('mergePostContributions', () => {
     const post = block('post', [block('always', [call('echo', named([['message', str('x')]]))])]);
     expect(mergePostContributions(post, [{}, { always: [] }])).toBe(post);
     expect(mergePostContributions(undefined, [{ cleanup: [] }])).toBeUndefined();
+  });
+});
+
+describe('postConditionsSetIn', () => {
+  it('gives the set conditions in Jenkins\' order, whatever the order of the keys', () => {
+    const post = fc
+      .shuffledSubarray([...POST_CONDITIONS, 'other'], { minLength: 0, maxLength: 6 })
+      .chain((keys) => fc.tuple(fc.constant(keys), fc.array(fc.boolean(), { minLength: keys.length, maxLength: keys.length })))
+      .map(([keys, unset]) => Object.fromEntries(keys.map((key, i) => [key, unset[i] ? undefined : []])));
+    let named = 0;
+    fc.assert(
+      fc.property(post, (value) => {
+        const expected = POST_CONDITIONS.filter((condition) => value[condition] !== undefined);
+        named += expected.length;
+        expect(postConditionsSetIn(value)).toEqual(expected);
+        expect(postConditionsSetIn(Object.assign(Object.create(null) as object, value))).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(named).toBeGreaterThan(1000);
   });
 });
 

@@ -19,7 +19,7 @@ import { lowerS3Publish, lowerTrafficShift } from './traffic.ts';
 import type { DeliveryContext, DeliveryLowering, PostContributions } from './types.ts';
 
 export { isDeliveryStep } from '../../model/delivery-defaults.ts';
-export { mergePostContributions } from './types.ts';
+export { mergePostContributions, postConditionsSetIn } from './types.ts';
 export type { DeliveryContext, DeliveryLowering, PostContributions } from './types.ts';
 
 function lowerByKind(step: DeliveryStep): DeliveryLowering {

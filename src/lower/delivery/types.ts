@@ -42,6 +42,24 @@ const POST_CONDITION_RANK: Readonly<Record<string, number>> = (() => {
 })();
 
 /**
+ * The conditions `post` sets (not `undefined`), in `POST_CONDITIONS` order. A post section names
+ * one to three of the ten conditions: its own keys are read (an object without Object.prototype
+ * is asked every name, as it would be read).
+ */
+export function postConditionsSetIn(post: Partial<Record<PostCondition, unknown>>): PostCondition[] {
+  if (Object.getPrototypeOf(post) !== Object.prototype) return POST_CONDITIONS.filter((condition) => post[condition] !== undefined);
+  const conditions: PostCondition[] = [];
+  for (const key in post) {
+    const rank = POST_CONDITION_RANK[key];
+    if (rank === undefined || post[key as PostCondition] === undefined) continue;
+    let at = conditions.length;
+    while (at > 0 && POST_CONDITION_RANK[conditions[at - 1]!]! > rank) at--;
+    conditions.splice(at, 0, POST_CONDITIONS[rank]!);
+  }
+  return conditions;
+}
+
+/**
  * Merges the contributions of a stage's delivery steps into its lowered `post { }` block (or
  * creates one). In every condition the contributions come first, in the order of the steps, so
  * the evidence is archived even if an author's own post step fails; conditions print in Jenkins'
