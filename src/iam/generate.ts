@@ -693,6 +693,59 @@ function cloneDocument(document: Readonly<PolicyDocument>): PolicyDocument {
   return { Version: document.Version, Statement: document.Statement.map(cloneStatement) };
 }
 
+/** One step's resolved calls in a role, with the step's label. */
+interface RoleStepCalls {
+  resolved: readonly ResolvedCall[];
+  label: string;
+}
+
+/** A role's calls merged across its steps (shared between pipelines: never changed), and their statements once known. */
+interface MergedRole {
+  roleCalls: readonly RoleCall[];
+  statements?: RoleStatements;
+}
+
+/**
+ * The same roles recur across a fleet step for step: the merge of their calls (a call made by
+ * several steps is one, naming them all) is kept by the exact sequence of the steps' resolved
+ * calls (kept answers never change, so each array is numbered once) and labels.
+ */
+const mergedRoles = new Map<string, MergedRole>();
+const resolvedNumbers = new WeakMap<readonly ResolvedCall[], number>();
+let nextResolvedNumber = 0;
+
+function mergedRoleOf(stepCalls: readonly RoleStepCalls[]): MergedRole {
+  let key = '';
+  for (const { resolved, label } of stepCalls) {
+    let number = resolvedNumbers.get(resolved);
+    if (number === undefined) resolvedNumbers.set(resolved, (number = nextResolvedNumber++));
+    key += `${number}:${label.length}:${label}`;
+  }
+  let merged = mergedRoles.get(key);
+  if (merged === undefined) {
+    const calls = new Map<string, RoleCall>();
+    for (const { resolved, label } of stepCalls) {
+      for (const call of resolved) {
+        const existing = calls.get(call.mergeKey);
+        if (existing !== undefined) existing.steps = sortedUnique([...existing.steps, label]);
+        else calls.set(call.mergeKey, { resolved: call, steps: [label] });
+      }
+    }
+    merged = { roleCalls: [...calls.values()] };
+    if (mergedRoles.size >= MEMO_LIMIT) mergedRoles.clear();
+    mergedRoles.set(key, merged);
+  }
+  return merged;
+}
+
+/** {@link roleStatements} of a merged role, kept on it once validated. */
+function roleStatementsOf(merged: MergedRole): RoleStatements | Promise<RoleStatements> {
+  const statements = roleStatements(merged.roleCalls);
+  if (statements instanceof Promise) return statements.then((known) => (merged.statements = known));
+  merged.statements = statements;
+  return statements;
+}
+
 /** A role's validated identity policy and the order its calls sort into. */
 interface RoleStatements {
   /** Indexes into the role's calls (in the order the role met them), sorted as the policy lists them. */
@@ -866,7 +919,10 @@ async function generatePolicies(pipeline: CompiledPipeline, options: IamOptions)
     environment: string;
     steps: Set<string>;
     modelSteps: Set<string>;
-    calls: Map<string, RoleCall>;
+    /** Each step's resolved calls with its label, in the order the role met them (merged by {@link mergedRoleOf}). */
+    stepCalls: RoleStepCalls[];
+    /** How many calls the steps make (none: the role gets no policy). */
+    callCount: number;
     notes: Set<string>;
   }
   const roles = new Map<string, RoleAccumulator>();
@@ -895,7 +951,8 @@ async function generatePolicies(pipeline: CompiledPipeline, options: IamOptions)
       environment,
       steps: new Set(),
       modelSteps: new Set(),
-      calls: new Map(),
+      stepCalls: [],
+      callCount: 0,
       notes: new Set(),
     };
     roles.set(key, role);
@@ -924,27 +981,25 @@ async function generatePolicies(pipeline: CompiledPipeline, options: IamOptions)
     if (shell.origin !== undefined && step !== undefined) role.modelSteps.add(shell.origin.join('/'));
     for (const note of resources?.notes ?? []) role.notes.add(note);
     if (step === undefined && shell.plugin === undefined) role.notes.add(`${shell.label}: a hand-written step; its statements come from the resources its commands name`);
-    for (const call of resolved) {
-      const existing = role.calls.get(call.mergeKey);
-      if (existing !== undefined) existing.steps = sortedUnique([...existing.steps, shell.label]);
-      else role.calls.set(call.mergeKey, { resolved: call, steps: [shell.label] });
-    }
+    role.stepCalls.push({ resolved, label: shell.label });
+    role.callCount += resolved.length;
   }
 
   const environmentsOfRole = new Map<string, Set<string>>();
   for (const role of roles.values()) {
-    if (role.calls.size === 0) continue;
+    if (role.callCount === 0) continue;
     environmentsOfRole.set(role.arn, (environmentsOfRole.get(role.arn) ?? new Set()).add(role.environment));
   }
   const byEnvironment = new Map<string, GeneratedRole[]>();
   for (const role of roles.values()) {
-    if (role.calls.size === 0) continue;
+    if (role.callCount === 0) continue;
     const shared = [...environmentsOfRole.get(role.arn)!].filter((e) => e !== role.environment).sort();
     if (shared.length > 0) {
       role.notes.add(`the role is also assumed for ${shared.join(', ')}: its attached policy is the union of those environments' policies (this file shows only what ${role.environment} needs)`);
     }
-    const roleCalls = [...role.calls.values()];
-    const statements = roleStatements(roleCalls);
+    const merged = mergedRoleOf(role.stepCalls);
+    const roleCalls = merged.roleCalls;
+    const statements = merged.statements ?? roleStatementsOf(merged);
     const { order, identityPolicy } = statements instanceof Promise ? await statements : statements;
     const published: Omit<RolePolicy, 'calls'> = {
       roleArn: role.arn,

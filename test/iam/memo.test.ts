@@ -274,6 +274,41 @@ describe('hand-written steps', () => {
     expect(second).toBe(text(await (await freshGenerator())(handWritten('a', 'alerts'), { root: tmpdir() })));
   });
 
+  it('name the steps that make a call, whatever steps made the same calls before', async () => {
+    // The same command under the same role and values: the same resolved calls, made by steps of other labels.
+    const labelled = (labels: string[]): CompiledPipeline => {
+      const steps = labels.map((label) => `            sh(label: '${label}', script: 'aws sns publish --topic-arn "$TOPIC" --message done')`).join('\n');
+      const jenkinsfile = `pipeline {
+  agent none
+  stages {
+    stage('Notify') {
+      steps {
+        withAWS(role: 'notifier', roleAccount: '333333333333', region: 'eu-west-1') {
+          withEnv(['TOPIC=arn:aws:sns:eu-west-1:333333333333:deploys']) {
+${steps}
+          }
+        }
+      }
+    }
+  }
+}
+`;
+      const { ast } = parseJenkinsfile(jenkinsfile);
+      expect(ast).toBeDefined();
+      return { source: 'pipelines/labels.pipeline.ts', name: 'labels', output: 'generated/labels/Jenkinsfile', diagnostics: [], ast: ast!, model: {} as never, jenkinsfile };
+    };
+    const inputs = [['notify'], ['notify ops'], ['notify', 'notify ops'], ['notify ops', 'notify'], ['notify', 'notify']].map(labelled);
+    const expected: string[] = [];
+    for (const pipeline of inputs) expected.push(text(await (await freshGenerator())(pipeline, { root: tmpdir() })));
+    expect(expected[0]).toContain('"NotifySnsTopic"');
+    expect(expected[1]).toContain('"NotifyOpsSnsTopic"');
+    expect(new Set(expected.slice(0, 3)).size).toBe(3);
+    const shared = await freshGenerator();
+    for (const [i, pipeline] of [...inputs, ...[...inputs].reverse()].entries()) {
+      expect(text(await shared(pipeline, { root: tmpdir() }))).toBe(expected[i < inputs.length ? i : 2 * inputs.length - 1 - i]);
+    }
+  });
+
   /** Two `withEnv` values a command joins into one topic name (`$A-$B`), under a role of the given account. */
   const joined = (a: string, b: string, account = '333333333333'): CompiledPipeline => {
     const jenkinsfile = `pipeline {
