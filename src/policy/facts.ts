@@ -194,12 +194,28 @@ const NO_STEPS: readonly never[] = Object.freeze([]);
 /** Groups steps by the keys `keysOf` gives each (once per key and step), keeping document order; lists frozen. */
 function groupSteps<S extends StepInfo, K>(steps: readonly S[], keysOf: (info: S) => readonly K[]): Map<K, readonly S[]> {
   const groups = new Map<K, S[]>();
-  for (const info of steps) {
-    for (const key of keysOf(info)) {
-      let list = groups.get(key);
-      if (!list) groups.set(key, (list = []));
+  // Indexed loops: run once per pipeline, mostly before the code is optimised.
+  for (let i = 0; i < steps.length; i++) {
+    const info = steps[i]!;
+    const keys = keysOf(info);
+    for (let k = 0; k < keys.length; k++) {
+      let list = groups.get(keys[k]!);
+      if (!list) groups.set(keys[k]!, (list = []));
       if (list[list.length - 1] !== info) list.push(info);
     }
+  }
+  for (const list of groups.values()) Object.freeze(list);
+  return groups;
+}
+
+/** {@link groupSteps} by step kind (one key a step, no list of keys for each). */
+function groupByKind<S extends StepInfo>(steps: readonly S[]): Map<string, readonly S[]> {
+  const groups = new Map<string, S[]>();
+  for (let i = 0; i < steps.length; i++) {
+    const info = steps[i]!;
+    let list = groups.get(info.step.step);
+    if (!list) groups.set(info.step.step, (list = []));
+    list.push(info);
   }
   for (const list of groups.values()) Object.freeze(list);
   return groups;
@@ -316,7 +332,7 @@ function computeFacts(index: PipelineIndex): DeliveryFacts {
   let byKind: Map<string, readonly DeliveryStepInfo[]> | undefined;
   let byControl: Map<ControlKind, readonly DeliveryStepInfo[]> | undefined;
   const ofKind = <K extends DeliveryStep['step']>(kind: K) =>
-    ((byKind ??= groupSteps(delivery, (s) => [s.step.step])).get(kind) ?? NO_STEPS) as readonly DeliveryStepInfo<Extract<DeliveryStep, { step: K }>>[];
+    ((byKind ??= groupByKind(delivery)).get(kind) ?? NO_STEPS) as readonly DeliveryStepInfo<Extract<DeliveryStep, { step: K }>>[];
   const withControl = (kind: ControlKind) => (byControl ??= groupSteps(delivery, (s) => controlKindsOf(s.step))).get(kind) ?? NO_STEPS;
 
   return {
