@@ -766,9 +766,12 @@ class StructureChecker {
       const at = [...path, key];
       if (!((!isKey && key === '$groovy') || this.rawGroovyPaths.has(pathKey(at)))) tooLong.push([at, modifiedUtf8Length(text)]);
     };
+    // Most strings are short and without U+FFFF: tested inline, checkString only for the rest.
+    const SHORT = MAX_STRING_CONSTANT_BYTES / 3;
     const visitChild = (child: unknown, key: string | number): void => {
-      if (typeof child === 'string') checkString(child, key, false);
-      else if (typeof child === 'object' && child !== null) {
+      if (typeof child === 'string') {
+        if (child.length > SHORT || child.includes('\uffff')) checkString(child, key, false);
+      } else if (typeof child === 'object' && child !== null) {
         path.push(key);
         visit(child);
         path.pop();
@@ -784,7 +787,7 @@ class StructureChecker {
       if (keys.length === 1 && typeof record.$groovy === 'string') rawValues.push([record.$groovy, [...path, '$groovy']]);
       for (let k = 0; k < keys.length; k++) {
         const key = keys[k]!;
-        checkString(key, key, true);
+        if (key.length > SHORT || key.includes('\uffff')) checkString(key, key, true);
         visitChild(record[key], key);
       }
     };
