@@ -4,7 +4,7 @@
  * deterministic: the same policies always print the same bytes.
  */
 import type { PipelineIamPolicies, PublishedIamPolicies, RolePolicy } from './generate.ts';
-import { documentJsonAt, stableJson, stableJsonAt, type PolicyDocument, type PolicyStatement } from './policy-document.ts';
+import { documentJsonAt, stableJson, stableJsonAt, stableJsonInto, type PolicyDocument, type PolicyStatement } from './policy-document.ts';
 
 /** Output formats of `pipewright iam`. */
 export const IAM_FORMATS = ['json', 'terraform', 'cloudformation'] as const;
@@ -28,7 +28,7 @@ export function publishedPoliciesJson(policies: PublishedIamPolicies): string {
   const parts: string[] = [];
   objectJsonInto(parts, policies, '', (key, value, indent) => {
     if (key === 'roles' && Array.isArray(value)) arrayJsonInto(parts, value, indent, publishedRoleJsonInto);
-    else parts.push(stableJsonAt(value, indent));
+    else stableJsonInto(parts, value, indent);
   });
   parts.push('\n');
   return parts.join('');
@@ -39,8 +39,10 @@ function publishedRoleJsonInto(parts: string[], role: unknown, indent: string): 
     parts.push(stableJsonAt(role, indent));
     return;
   }
-  const entryJson = (key: string, value: unknown, inner: string) =>
-    parts.push((key === 'identityPolicy' || key === 'trustPolicy') && value !== null && typeof value === 'object' ? documentJsonAt(value as PolicyDocument, inner) : stableJsonAt(value, inner));
+  const entryJson = (key: string, value: unknown, inner: string) => {
+    if ((key === 'identityPolicy' || key === 'trustPolicy') && value !== null && typeof value === 'object') parts.push(documentJsonAt(value as PolicyDocument, inner));
+    else stableJsonInto(parts, value, inner);
+  };
   objectJsonInto(parts, role, indent, entryJson, 'calls');
 }
 

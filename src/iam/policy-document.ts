@@ -47,6 +47,20 @@ export function stableJsonAt(value: unknown, indent: string): string {
   return indent === '' ? text : text.replaceAll('\n', `\n${indent}`);
 }
 
+/**
+ * {@link stableJsonAt}'s text pushed onto `parts` (joined later): a list of strings (a role's
+ * steps, notes) item by item, with no joined copy of its own.
+ */
+export function stableJsonInto(parts: string[], value: unknown, indent: string): void {
+  if (!Array.isArray(value) || value.length === 0 || !isStringList(value)) {
+    parts.push(stableJsonAt(value, indent));
+    return;
+  }
+  const inner = `${indent}  `;
+  for (let i = 0; i < value.length; i++) parts.push(i === 0 ? '[\n' : ',\n', inner, JSON.stringify(value[i]));
+  parts.push('\n', indent, ']');
+}
+
 /** Every index holds a string (a hole is not one: JSON prints it as `null`). */
 function isStringList(list: readonly unknown[]): list is string[] {
   for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return false;

@@ -13,7 +13,7 @@ import { ecrPush, ecsDeploy, type Pipeline } from '../../src/dsl/index.ts';
 import { IamConfigSchema } from '../../src/iam/config.ts';
 import { publishedPolicies, publishedPoliciesJson } from '../../src/iam/formats.ts';
 import type { IamOptions, TrustOptions } from '../../src/iam/generate.ts';
-import { stableJson, stableJsonAt } from '../../src/iam/policy-document.ts';
+import { stableJson, stableJsonAt, stableJsonInto } from '../../src/iam/policy-document.ts';
 
 type GeneratorModule = typeof import('../../src/iam/generate.ts');
 
@@ -154,6 +154,16 @@ describe('stableJsonAt', () => {
         const nested = stableJson({ k: value });
         expect(`{\n  "k": ${stableJsonAt(value, '  ')}\n}\n`).toBe(nested);
         expect(stableJsonAt(value, indent)).toBe(stableJson(value).slice(0, -1).replaceAll('\n', `\n${indent}`));
+      }
+    }
+  });
+
+  it('pushes the same text in parts (stableJsonInto)', () => {
+    for (const value of [...values, ['a', 'b', 'c'], ['only'], ['x', 'y\n"z"']]) {
+      for (const indent of ['', '  ', '      ']) {
+        const parts = ['before'];
+        stableJsonInto(parts, value, indent);
+        expect(parts.join(''), JSON.stringify(value)).toBe(`before${stableJsonAt(value, indent)}`);
       }
     }
   });
