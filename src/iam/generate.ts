@@ -106,7 +106,7 @@ interface AwsShellStep {
   plugin?: string;
 }
 
-/** The value of the first named argument `name` (a plain loop: the walk reads several per `withAWS` and `sh`). */
+/** The value of the first named argument `name` (a plain loop: the walk reads two per `sh`). */
 function namedArg(statement: CallStatement, name: string): Expression | undefined {
   for (const entry of statement.args.named) if (entry.key === name) return entry.value;
   return undefined;
@@ -115,11 +115,6 @@ function namedArg(statement: CallStatement, name: string): Expression | undefine
 function stringArg(statement: CallStatement, name: string): string | undefined {
   const value = namedArg(statement, name);
   return value?.type === 'String' ? value.value : undefined;
-}
-
-function numberArg(statement: CallStatement, name: string): number | undefined {
-  const value = namedArg(statement, name);
-  return value?.type === 'Number' ? Number(value.text) : undefined;
 }
 
 /** Every `sh` inside a `withAWS` block of the Jenkinsfile, with the role and the nearest model origin. */
@@ -162,13 +157,22 @@ function collectShellSteps(walk: ShellWalk, statements: readonly Statement[], aw
         break;
       }
       case 'withAWS': {
-        const name = stringArg(statement, 'role');
-        const account = stringArg(statement, 'roleAccount');
-        const region = stringArg(statement, 'region');
-        if (name !== undefined && account !== undefined && region !== undefined) {
-          const session = stringArg(statement, 'roleSessionName');
-          role = { role: name, account, region, durationSeconds: numberArg(statement, 'duration') };
-          if (session !== undefined) role.roleSessionName = session;
+        // The first of each named argument, read in one pass over them.
+        let name: Expression | undefined;
+        let account: Expression | undefined;
+        let region: Expression | undefined;
+        let session: Expression | undefined;
+        let duration: Expression | undefined;
+        for (const { key, value } of statement.args.named) {
+          if (key === 'role') name ??= value;
+          else if (key === 'roleAccount') account ??= value;
+          else if (key === 'region') region ??= value;
+          else if (key === 'roleSessionName') session ??= value;
+          else if (key === 'duration') duration ??= value;
+        }
+        if (name?.type === 'String' && account?.type === 'String' && region?.type === 'String') {
+          role = { role: name.value, account: account.value, region: region.value, durationSeconds: duration?.type === 'Number' ? Number(duration.text) : undefined };
+          if (session?.type === 'String') role.roleSessionName = session.value;
         }
         break;
       }
@@ -684,9 +688,20 @@ function cloneStatement(statement: PolicyStatement): PolicyStatement {
   return copy;
 }
 
-/** The order of a role's calls: by action, then by their resources' JSON (`resourcesJson`, printed once per call, not per comparison). */
-function compareCalls(a: RequiredCall, b: RequiredCall, aResourcesJson: string, bResourcesJson: string): number {
-  return a.action === b.action ? aResourcesJson.localeCompare(bResourcesJson) : a.action < b.action ? -1 : 1;
+/**
+ * The order of a role's calls (indexes into `calls`): by action, then by their resources' JSON,
+ * printed only for calls of the same action (rare) and then once per call, not per comparison.
+ */
+function sortedCallOrder(calls: readonly RequiredCall[]): number[] {
+  const resourcesJson: (string | undefined)[] = [];
+  const jsonOf = (i: number) => (resourcesJson[i] ??= JSON.stringify(calls[i]!.resources));
+  const order: number[] = [];
+  for (let i = 0; i < calls.length; i++) order.push(i);
+  return order.sort((a, b) => {
+    const actionA = calls[a]!.action;
+    const actionB = calls[b]!.action;
+    return actionA === actionB ? jsonOf(a).localeCompare(jsonOf(b)) : actionA < actionB ? -1 : 1;
+  });
 }
 
 function cloneDocument(document: Readonly<PolicyDocument>): PolicyDocument {
@@ -771,8 +786,7 @@ function roleStatements(roleCalls: readonly RoleCall[]): RoleStatements | Promis
 async function newRoleStatements(roleCalls: readonly RoleCall[], key: string): Promise<RoleStatements> {
   // The shared calls themselves (never changed; the document keeps their resources and conditions, frozen with it), with the role's steps.
   const unsorted: RequiredCall[] = roleCalls.map(({ resolved, steps }) => ({ ...resolved.call, steps }));
-  const resourcesJson = unsorted.map((call) => JSON.stringify(call.resources));
-  const order = unsorted.map((_, i) => i).sort((a, b) => compareCalls(unsorted[a]!, unsorted[b]!, resourcesJson[a]!, resourcesJson[b]!));
+  const order = sortedCallOrder(unsorted);
   const identityPolicy: PolicyDocument = { Version: '2012-10-17', Statement: statementsFor(order.map((i) => unsorted[i]!)) };
   await validatePolicy(identityPolicy);
   const statements: RoleStatements = { order, identityPolicy: shareDocument(identityPolicy) };
