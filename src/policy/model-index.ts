@@ -381,9 +381,9 @@ class IndexBuilder {
     this.environmentBlocks.push(...this.pipelineEnvironment);
     this.agents.push({ agent: pipeline.agent, path: ['agent'], stage: undefined });
     if (pipeline.options?.custom?.length) this.customOptions.push({ custom: pipeline.options.custom, path: ['options', 'custom'] });
-    if (pipeline.environment) this.addGroovyValues(pipeline.environment, ['environment'], 'environment', undefined, undefined, EMPTY);
+    if (pipeline.environment) this.addGroovyValues(pipeline.environment, EMPTY, 'environment', 'environment', undefined);
     for (const key of PIPELINE_VALUE_KEYS) {
-      if (pipeline[key]) this.addGroovyValues(pipeline[key], [key], 'value', undefined, undefined, EMPTY);
+      if (pipeline[key]) this.addGroovyValues(pipeline[key], EMPTY, key, 'value', undefined);
     }
     if (pipeline.groovyPrologue !== undefined) {
       this.addGroovy('prologue', pipeline.groovyPrologue, ['groovyPrologue'], ['groovyPrologue'], undefined, undefined, []);
@@ -483,20 +483,13 @@ class IndexBuilder {
   }
 
   /**
-   * Raw Groovy inside a value: `{ $groovy }` objects, and `expression` strings inside `when`. The
-   * walk keeps the path below `base` on one stack and copies it only for a Groovy source it finds
-   * (most values hold none, and are not walked at all).
+   * Raw Groovy inside the value of `key` in the node at `parent` (the pipeline, a stage or a
+   * matrix): `{ $groovy }` objects, and `expression` strings inside `when`. Most values hold none:
+   * they cost the allocation-free scan only, and their path is never built.
    */
-  private addGroovyValues(
-    value: unknown,
-    base: ModelPath,
-    kind: GroovySourceKind,
-    stage: StageInfo | undefined,
-    post: PostCondition | undefined,
-    enclosing: readonly StepInfo[],
-  ): void {
+  private addGroovyValues(value: unknown, parent: ModelPath, key: string, kind: GroovySourceKind, stage: StageInfo | undefined): void {
     if (!mayHoldGroovy(value, kind === 'when')) return;
-    this.walkGroovyValues(value, base, kind, stage, post, enclosing);
+    this.walkGroovyValues(value, [...parent, key], kind, stage, undefined, EMPTY);
   }
 
   /** {@link addGroovyValues} of a value known to hold some. */
@@ -595,10 +588,11 @@ class IndexBuilder {
 
   /** `when`, `environment`, `input`, `options`, `agent` and `tools` of a stage or matrix: values evaluated around its steps. */
   private addStageValues(holder: Record<string, unknown>, path: ModelPath, stage: StageInfo): void {
-    if (holder['when']) this.addGroovyValues(holder['when'], [...path, 'when'], 'when', stage, undefined, EMPTY);
-    if (holder['environment']) this.addGroovyValues(holder['environment'], [...path, 'environment'], 'environment', stage, undefined, EMPTY);
-    for (const key of STAGE_VALUE_KEYS) {
-      if (holder[key]) this.addGroovyValues(holder[key], [...path, key], 'value', stage, undefined, EMPTY);
+    if (holder['when']) this.addGroovyValues(holder['when'], path, 'when', 'when', stage);
+    if (holder['environment']) this.addGroovyValues(holder['environment'], path, 'environment', 'environment', stage);
+    for (let i = 0; i < STAGE_VALUE_KEYS.length; i++) {
+      const key = STAGE_VALUE_KEYS[i]!;
+      if (holder[key]) this.addGroovyValues(holder[key], path, key, 'value', stage);
     }
   }
 
