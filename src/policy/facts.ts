@@ -236,7 +236,8 @@ function computeFacts(index: PipelineIndex): DeliveryFacts {
   const deploys: DeployFact[] = [];
   const rollbacks: (StepInfo & { step: ShStep })[] = [];
   const pushes: StepInfo[] = [];
-  for (const info of index.steps) {
+  for (let stepAt = 0; stepAt < index.steps.length; stepAt++) {
+    const info = index.steps[stepAt]!;
     const step = info.step;
     if (isDeliveryStep(step)) {
       delivery.push(info as DeliveryStepInfo);

@@ -16,7 +16,8 @@ export default defineRule({
   },
   check({ index }) {
     const findings: RuleFinding[] = [];
-    for (const info of index.steps) {
+    for (let stepAt = 0; stepAt < index.steps.length; stepAt++) {
+      const info = index.steps[stepAt]!;
       // Steps called from raw Groovy are BASE-006's and PIPE-001's: the Groovy itself is flagged.
       if (info.step.step !== 'step' || info.origin !== 'model') continue;
       findings.push({ path: info.path, message: `untyped plugin step '${info.step.name}'`, expected: 'a typed step', found: info.step.name });

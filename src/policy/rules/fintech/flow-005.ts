@@ -81,7 +81,8 @@ export default defineRule({
     // production capability (role, credential, production agent) wherever it runs.
     const reach = cachedProductionReach(index, context, productionCredentialGlobs(context.policy));
     const seen = new Set<StageInfo>();
-    for (const info of index.steps) {
+    for (let stepAt = 0; stepAt < index.steps.length; stepAt++) {
+      const info = index.steps[stepAt]!;
       const typed = CREDENTIALED_STEPS.has(info.step.step);
       const capabilities = typed || !actsWithScope(info) ? [] : productionCapabilities(info, reach);
       if (!typed && capabilities.length === 0) continue;

@@ -32,7 +32,8 @@ export default defineRule({
         }
       }
     }
-    for (const info of index.steps) {
+    for (let stepAt = 0; stepAt < index.steps.length; stepAt++) {
+      const info = index.steps[stepAt]!;
       const step = info.step;
       if (step.step === 'withCredentials') {
         for (const [i, binding] of step.bindings.entries()) {

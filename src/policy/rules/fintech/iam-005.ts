@@ -85,7 +85,8 @@ export default defineRule({
     const reviewed = new Set(reviewedScriptsOf(options['reviewedScripts']).map((r) => r.script.trim()));
     const findings: RuleFinding[] = [];
     const flaggedScripts = new Set<StepInfo>();
-    for (const site of index.steps) {
+    for (let stepAt = 0; stepAt < index.steps.length; stepAt++) {
+      const site = index.steps[stepAt]!;
       const step = site.step;
       if (!actsWithScope(site)) continue;
       if (step.step === 'sh' && site.origin === 'model' && reviewed.has(step.script.trim())) continue;

@@ -31,7 +31,8 @@ export default defineRule({
     const findings: RuleFinding[] = [];
     const accounts = new Map((pipeline.environments ?? []).map((env) => [env.name, env.awsAccountId]));
     const usedBy = new Map<string, { environment: string; path: readonly (string | number)[] }>();
-    for (const info of index.steps) {
+    for (let stepAt = 0; stepAt < index.steps.length; stepAt++) {
+      const info = index.steps[stepAt]!;
       const step = info.step as { step: string; environment?: unknown; aws?: { role: string; account: string } };
       if (EXEMPT.has(step.step) || typeof step.environment !== 'string' || step.aws === undefined) continue;
       const environment = step.environment;

@@ -40,7 +40,8 @@ export default defineRule({
     // Every environment's generated policy of each role, together (a role several environments assume needs their union).
     const generated = new Map<string, unknown[]>();
     const environments = new Set(['build', ...(pipeline.environments ?? []).map((e) => e.name)]);
-    for (const info of index.steps) {
+    for (let stepAt = 0; stepAt < index.steps.length; stepAt++) {
+      const info = index.steps[stepAt]!;
       const environment = (info.step as { environment?: unknown }).environment;
       if (typeof environment === 'string') environments.add(environment);
     }

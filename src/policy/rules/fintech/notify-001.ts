@@ -48,7 +48,8 @@ export default defineRule({
         });
       }
     }
-    for (const info of index.steps) {
+    for (let stepAt = 0; stepAt < index.steps.length; stepAt++) {
+      const info = index.steps[stepAt]!;
       const step = info.step;
       if (step.step !== 'step' || !step.args || Array.isArray(step.args)) continue;
       const args = step.args as Record<string, unknown>;

@@ -54,7 +54,8 @@ export default defineRule({
         ? configured.includes(name)
         : DEFAULT_ALLOWED_STEPS.includes(name) || known!.step(name) !== undefined || (option && optionKinds.some((kind) => known!.describable(kind, name) !== undefined));
     const allowedLibraries = stringList(options['allowedLibraries']);
-    for (const info of index.steps) {
+    for (let stepAt = 0; stepAt < index.steps.length; stepAt++) {
+      const info = index.steps[stepAt]!;
       // Plugin steps wherever they run, including calls from raw Groovy (`script`, `when` expressions).
       if (info.step.step !== 'step' || allowed(info.step.name, false)) continue;
       const from = info.origin === 'groovy' ? ' (called from raw Groovy)' : '';

@@ -29,7 +29,8 @@ export default defineRule({
     const findings: RuleFinding[] = [];
     const known = indexCatalog(catalog);
     const has = (name: string) => known.step(name) !== undefined || catalog.describables.some((d) => d.symbol === name);
-    for (const info of index.steps) {
+    for (let stepAt = 0; stepAt < index.steps.length; stepAt++) {
+      const info = index.steps[stepAt]!;
       if (info.step.step !== 'step' || has(info.step.name)) continue;
       const from = info.origin === 'groovy' ? ' (called from raw Groovy)' : '';
       findings.push({

@@ -32,7 +32,8 @@ export default defineRule({
         });
       }
     }
-    for (const info of index.steps) {
+    for (let stepAt = 0; stepAt < index.steps.length; stepAt++) {
+      const info = index.steps[stepAt]!;
       const step = info.step;
       if (step.step !== 'step' || !step.args || Array.isArray(step.args)) continue;
       for (const [key, value] of Object.entries(step.args as Record<string, unknown>)) {

@@ -60,7 +60,8 @@ export default defineRule({
         }
       }
     }
-    for (const info of index.steps) {
+    for (let stepAt = 0; stepAt < index.steps.length; stepAt++) {
+      const info = index.steps[stepAt]!;
       if (info.step.step === 'withCredentials') for (const b of info.step.bindings) bindingVariables(b).forEach((v) => credentialVariables.add(v));
     }
     if (credentialVariables.size === 0) return findings;
@@ -85,7 +86,8 @@ export default defineRule({
       }
     }
 
-    for (const info of index.steps) {
+    for (let stepAt = 0; stepAt < index.steps.length; stepAt++) {
+      const info = index.steps[stepAt]!;
       // A credential is in scope where the step runs: an environment block or a wrapper binds it.
       if (info.step.step !== 'sh' || info.scope.credentials.length === 0) continue;
       const path = info.origin === 'model' ? [...info.path, 'script'] : info.path;

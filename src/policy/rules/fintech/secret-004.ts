@@ -22,7 +22,8 @@ export default defineRule({
   },
   check({ index }) {
     const findings: RuleFinding[] = [];
-    for (const info of index.steps) {
+    for (let stepAt = 0; stepAt < index.steps.length; stepAt++) {
+      const info = index.steps[stepAt]!;
       const step = info.step;
       if (step.step === 'dockerBuild') {
         for (const name of Object.keys(step.buildArgs ?? {})) {
