@@ -120,7 +120,7 @@ function stringArg(statement: CallStatement, name: string): string | undefined {
 /** Every `sh` inside a `withAWS` block of the Jenkinsfile, with the role and the nearest model origin. */
 export function awsShellSteps(ast: JenkinsfileAst): AwsShellStep[] {
   const walk: ShellWalk = { found: [], groovy: [] };
-  collectShellSteps(walk, ast.pipeline.body ?? [], undefined, undefined, {});
+  collectShellSteps(walk, ast.pipeline.body ?? [], undefined, undefined, { parent: undefined, items: [], env: {} });
   if (ast.epilogue !== undefined) walk.groovy.push({ text: ast.epilogue, origin: undefined });
   // pipewright's own Groovy snippets (notifications) call AWS through pipeline-aws-plugin steps.
   for (const source of walk.groovy) walk.found.push(...pluginAwsCalls(source.text, source.origin));
@@ -133,8 +133,30 @@ interface ShellWalk {
   groovy: { text: string; origin: AwsShellStep['origin'] }[];
 }
 
+/**
+ * The `withEnv` blocks around a statement. Their variables are copied into an object only for a
+ * block with an `sh` under a role inside (many hold none): `{ ...outer, NAME: value, … }`, once per block.
+ */
+interface EnvScope {
+  parent: EnvScope | undefined;
+  /** The block's list (`['NAME=value', …]`). */
+  items: readonly Expression[];
+  env?: Record<string, string>;
+}
+
+function envOf(scope: EnvScope): Record<string, string> {
+  if (scope.env !== undefined) return scope.env;
+  const env: Record<string, string> = { ...envOf(scope.parent!) };
+  for (const item of scope.items) {
+    if (item.type !== 'String') continue;
+    const at = item.value.indexOf('=');
+    if (at > 0) env[item.value.slice(0, at)] = item.value.slice(at + 1);
+  }
+  return (scope.env = env);
+}
+
 // A plain indexed loop over a module-level function: every pipeline's whole AST is walked, mostly as cold code (no iterator object per statement, no closure per walk).
-function collectShellSteps(walk: ShellWalk, statements: readonly Statement[], aws: AwsRole | undefined, origin: AwsShellStep['origin'], env: Record<string, string>): void {
+function collectShellSteps(walk: ShellWalk, statements: readonly Statement[], aws: AwsRole | undefined, origin: AwsShellStep['origin'], env: EnvScope): void {
   for (let index = 0; index < statements.length; index++) {
     const statement = statements[index]!;
     if (statement.type !== 'Call') {
@@ -147,13 +169,7 @@ function collectShellSteps(walk: ShellWalk, statements: readonly Statement[], aw
     switch (statement.name) {
       case 'withEnv': {
         const list = statement.args.positional[0];
-        if (list?.type !== 'List') break;
-        scope = { ...env };
-        for (const item of list.items) {
-          if (item.type !== 'String') continue;
-          const at = item.value.indexOf('=');
-          if (at > 0) scope[item.value.slice(0, at)] = item.value.slice(at + 1);
-        }
+        if (list?.type === 'List') scope = { parent: env, items: list.items };
         break;
       }
       case 'withAWS': {
@@ -179,7 +195,7 @@ function collectShellSteps(walk: ShellWalk, statements: readonly Statement[], aw
       case 'sh': {
         if (role === undefined) break;
         const script = stringArg(statement, 'script') ?? (statement.args.positional[0]?.type === 'String' ? statement.args.positional[0].value : undefined);
-        if (script !== undefined) walk.found.push({ aws: role, label: stringArg(statement, 'label') ?? 'sh', script, origin: here, env: scope });
+        if (script !== undefined) walk.found.push({ aws: role, label: stringArg(statement, 'label') ?? 'sh', script, origin: here, env: envOf(scope) });
         break;
       }
     }

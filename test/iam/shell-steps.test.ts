@@ -76,3 +76,68 @@ describe('awsShellSteps reads withAWS arguments', () => {
     expect(new Set(roles.map((role) => JSON.stringify(role))).size).toBeGreaterThan(4);
   });
 });
+
+describe('awsShellSteps reads withEnv blocks', () => {
+  const jenkinsfile = `pipeline {
+  agent none
+  stages {
+    stage('Deploy') {
+      steps {
+        withAWS(role: 'deployer', roleAccount: '111111111111', region: 'eu-west-1') {
+          sh(label: 'outside', script: 'aws sts get-caller-identity')
+          withEnv(['A=1', 'B=2']) {
+            sh(label: 'one', script: 'aws ecs describe-services --cluster "$A"')
+            withEnv(['B=3', 'C=x=y', '=bad', 'noequals']) {
+              withEnv(['D=4']) {
+                sh(label: 'two', script: 'aws ecs describe-services --cluster "$B"')
+                sh(label: 'three', script: 'aws ecs describe-services --cluster "$C"')
+              }
+            }
+          }
+        }
+        withEnv(['UNUSED=1']) {
+          sh(label: 'no role', script: 'aws sts get-caller-identity')
+        }
+      }
+    }
+  }
+}
+`;
+
+  /** Each `sh` under a role with the variables of the blocks around it, copied block by block (the plain reading). */
+  function plainEnvs(statements: readonly Statement[], role: boolean, env: Record<string, string>, found: [string, Record<string, string>][]): void {
+    for (const statement of statements) {
+      if (statement.type !== 'Call') continue;
+      let scope = env;
+      const first = statement.args.positional[0];
+      if (statement.name === 'withEnv' && first?.type === 'List') {
+        scope = { ...env };
+        for (const item of first.items) {
+          if (item.type !== 'String') continue;
+          const at = item.value.indexOf('=');
+          if (at > 0) scope[item.value.slice(0, at)] = item.value.slice(at + 1);
+        }
+      }
+      if (statement.name === 'sh' && role) {
+        const label = statement.args.named.find((entry) => entry.key === 'label')?.value;
+        found.push([label?.type === 'String' ? label.value : 'sh', scope]);
+      }
+      plainEnvs(statement.body ?? [], role || statement.name === 'withAWS', scope, found);
+    }
+  }
+
+  it('as copying each block does, and one object per block', () => {
+    const { ast } = parseJenkinsfile(jenkinsfile);
+    expect(ast).toBeDefined();
+    const expected: [string, Record<string, string>][] = [];
+    plainEnvs(ast!.pipeline.body ?? [], false, {}, expected);
+    const found = awsShellSteps(ast!);
+    expect(found.map((step) => [step.label, step.env])).toEqual(expected);
+    expect(found.map((step) => Object.keys(step.env))).toEqual(expected.map(([, env]) => Object.keys(env)));
+    expect(expected.map(([label]) => label)).toEqual(['outside', 'one', 'two', 'three']);
+    expect(found[2]!.env).toEqual({ A: '1', B: '3', C: 'x=y', D: '4' });
+    // The steps of one block share its variables; other blocks have their own.
+    expect(found[2]!.env).toBe(found[3]!.env);
+    expect(found[1]!.env).not.toBe(found[2]!.env);
+  });
+});
