@@ -154,27 +154,20 @@ function escapeMatch(unit: string, index: number): string {
  * @throws StringConstantTooLongError if `value` is too long for a class file (see {@link fitsStringConstant}).
  */
 export function groovyStringLiteral(value: string): string {
-  if (value.length > REMEMBERED_LITERAL_MAX_LENGTH) return `'${escapedStringBody(value)}'`;
-  let literal = rememberedLiterals.get(value);
-  if (literal === undefined) {
-    // Built by a join, which gives one flat string: the printer's join then copies it in one
-    // piece, where a concatenation would leave a tree of three strings to walk each time.
-    literal = ["'", escapedStringBody(value), "'"].join('');
-    if (rememberedLiterals.size >= REMEMBERED_LITERALS_LIMIT) rememberedLiterals.clear();
-    rememberedLiterals.set(value, literal);
-  }
-  return literal;
+  return `'${escapedStringBody(value)}'`;
 }
 
 /**
- * Single-line literals of short values, by exact value: a fleet prints the same labels, names,
- * regions and roles in every pipeline, and one whole literal is one piece of the printer's output
- * instead of three. Only literals {@link escapedStringBody} wrote are stored (it throws before
- * returning for a value it refuses). Bounded: emptied when full.
+ * Appends {@link groovyStringLiteral}`(value)` to `out` in three pieces (quote, text, quote), for a
+ * writer that joins its output once: a value with nothing to escape (most are) is appended as it
+ * is, without building a string for the literal.
+ *
+ * @throws UnrepresentableStringError if `value` contains U+FFFF.
+ * @throws StringConstantTooLongError if `value` is too long for a class file (see {@link fitsStringConstant}).
  */
-const rememberedLiterals = new Map<string, string>();
-const REMEMBERED_LITERAL_MAX_LENGTH = 256;
-const REMEMBERED_LITERALS_LIMIT = 8192;
+export function appendGroovyStringLiteral(out: string[], value: string): void {
+  out.push("'", escapedStringBody(value), "'");
+}
 
 /** What goes between the quotes of {@link groovyStringLiteral}`(value)`. */
 function escapedStringBody(value: string): string {

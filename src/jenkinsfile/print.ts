@@ -38,9 +38,9 @@ import type {
 import {
   StringConstantTooLongError,
   UnrepresentableStringError,
+  appendGroovyStringLiteral,
   groovyKeyLiteral,
   groovyMultilineStringLiteral,
-  groovyStringLiteral,
   isGroovyIdentifier,
 } from './groovy-literal.ts';
 import { groovyBlockLines } from './groovy-block.ts';
@@ -289,6 +289,20 @@ class Printer {
     this.creditDepth = credited ? originDepth : -1;
   }
 
+  /** Appends the single-line literal of a String (groovy-literal.ts writes it). */
+  private putStringLiteral(value: string, origin: Origin | undefined, originDepth: number): void {
+    try {
+      appendGroovyStringLiteral(this.parts, value);
+    } catch (error) {
+      throw credited(error, origin);
+    }
+    // A literal has text: at least its quotes.
+    if (origin !== undefined && originDepth > this.creditDepth) {
+      this.creditOrigin = origin;
+      this.creditDepth = originDepth;
+    }
+  }
+
   /** A whole line of text (ending with LF) printed by a statement credited to `origin`. */
   private wholeLine(text: string, origin: Origin | undefined): void {
     this.parts.push(text);
@@ -465,8 +479,7 @@ class Printer {
       case 'String': {
         const value = node.value;
         if (multilineStrings && value.includes('\n')) this.putMultilineLiteral(literal(groovyMultilineStringLiteral, value, origin), origin, originDepth);
-        // A single-line literal has text (at least its quotes) and no LF.
-        else this.putLine(literal(groovyStringLiteral, value, origin), origin, originDepth);
+        else this.putStringLiteral(value, origin, originDepth);
         return;
       }
       case 'Number':
@@ -565,10 +578,15 @@ function literal(write: (value: string) => string, value: string, origin: Origin
   try {
     return write(value);
   } catch (error) {
-    const refusal = error instanceof UnrepresentableStringError || error instanceof StringConstantTooLongError;
-    if (refusal && error.origin === undefined && origin !== undefined) error.origin = origin;
-    throw error;
+    throw credited(error, origin);
   }
+}
+
+/** `error`, credited to `origin` when it is a groovy-literal refusal without one. */
+function credited(error: unknown, origin: Origin | undefined): unknown {
+  const refusal = error instanceof UnrepresentableStringError || error instanceof StringConstantTooLongError;
+  if (refusal && error.origin === undefined && origin !== undefined) error.origin = origin;
+  return error;
 }
 
 function startsWithCapital(name: string): boolean {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   UnrepresentableStringError,
+  appendGroovyStringLiteral,
   groovyKeyLiteral,
   groovyMultilineStringLiteral,
   groovyStringLiteral,
@@ -162,16 +163,26 @@ describe('the fast escaper (issue #14) writes exactly what the unit-by-unit one 
     );
   });
 
-  it('short values recur in a fleet: each single-line literal is still the one of its own exact value', () => {
-    // Values one character apart (quote, backslash, non-ASCII, U+FFFF), in both orders; then more
-    // distinct values than the memo keeps, and the first ones again.
-    const variants = ['eu-west-1', 'eu-west-2', "eu-west-1'", 'eu-west-1\\', 'eu-west-\u00e9', 'eu-west-1 ', ''];
-    for (const value of [...variants, ...[...variants].reverse()]) expect(groovyStringLiteral(value)).toBe(referenceStringLiteral(value));
-    const many = Array.from({ length: 9000 }, (_, i) => `value-${i}`);
-    for (const value of [...many, ...many.slice(0, 5), ...variants]) expect(groovyStringLiteral(value)).toBe(referenceStringLiteral(value));
-    // A refused value is refused every time, not remembered.
-    expect(() => groovyStringLiteral('eu-west-\uffff')).toThrow(/U\+FFFF at index 8/);
-    expect(() => groovyStringLiteral('eu-west-\uffff')).toThrow(/U\+FFFF at index 8/);
+  it('appended single-line literals: the pieces join into that literal, or the same refusal, and nothing is appended then', () => {
+    fc.assert(
+      fc.property(fc.oneof(trickyString, longTricky, fc.tuple(trickyString, trickyString).map(([a, b]) => `${a}\uffff${b}`)), (value) => {
+        const out = ['before'];
+        let expected: unknown;
+        try {
+          expected = referenceStringLiteral(value);
+        } catch (error) {
+          expected = error;
+        }
+        if (expected instanceof Error) {
+          expect(() => appendGroovyStringLiteral(out, value)).toThrow(expected.message);
+          expect(out).toEqual(['before']);
+        } else {
+          appendGroovyStringLiteral(out, value);
+          expect(out.join('')).toBe(`before${expected as string}`);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('multi-line literals', () => {
