@@ -19,6 +19,7 @@ export {
 } from './compile.ts';
 export {
   checkRun,
+  checkStartTime,
   type CheckOptions,
   findOrphans,
   writeRun,

@@ -7,7 +7,7 @@ import { compileProject } from '../compile.ts';
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import { atLeast } from '../policy/config.ts';
 import type { CompiledPipeline } from '../compile.ts';
-import { checkRun, createRunWriter, type RunWriter } from '../emit/index.ts';
+import { checkRun, checkStartTime, createRunWriter, type RunWriter } from '../emit/index.ts';
 import { describeFsError, isFsError } from '../emit/fs-errors.ts';
 import { colorsFor, EXIT, renderDiagnostic, type CliIo } from './io.ts';
 
@@ -103,7 +103,7 @@ async function compileAndReport(
 ): Promise<number> {
   const colors = colorsFor(io.stdout, io.env);
   // Before any code of the project runs: --check compares only outputs that were not changed after this.
-  const beforeProjectCode = Date.now();
+  const beforeProjectCode = checkStartTime();
   const run = await compileProject({
     root,
     lazyModels: true,

@@ -700,9 +700,20 @@ function changedSince(guard: PathGuard, paths: readonly string[], outDir: string
   return problems;
 }
 
+/**
+ * The time to pass as {@link CheckOptions.unchangedSince}, taken before any code of the project
+ * runs: sub-millisecond, like the ctimes it is compared with. (`Date.now()` rounds down, so a file
+ * written earlier in the same millisecond, such as by the compile just before a check, would count
+ * as changed.) A ctime can lag the true time by up to one kernel clock tick (1-10 ms); no project
+ * code runs that soon after, since the configuration is bundled by esbuild first.
+ */
+export function checkStartTime(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 export interface CheckOptions {
   /**
-   * Wall-clock time (ms since the epoch) taken before any code of the project ran (pipeline
+   * Wall-clock time (ms since the epoch, from {@link checkStartTime}) taken before any code of the project ran (pipeline
    * modules, the configuration). Outputs, and the output directory's entries, whose inode changed
    * at or after it (their `ctime`, which the kernel sets and no process can set back) are
    * reported as `changed`: the comparison is only trusted for files as they were before the

@@ -153,7 +153,7 @@ describe('pipewright compile --check', () => {
     await runCli(['compile'], project.root);
     const check = await runCli(['compile', '--check', 'pipelines/a.pipeline.ts'], project.root);
     expect(check.stdout).not.toContain('orphan');
-    expect(check.code).toBe(0);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
     const single = await runCli(['compile', 'pipelines/b.pipeline.ts'], project.root);
     expect(single.code).toBe(0);
     expect(existsSync(project.path('generated/a/Jenkinsfile'))).toBe(true);

@@ -4,7 +4,8 @@
  * being evaluated must not turn a stale or hand-edited file into a pass (issue #10: never let a
  * process speak for the result).
  */
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { checkStartTime } from '../../src/emit/index.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTempProject, helloPipeline, runCli, type TempProject } from '../support/temp-project.ts';
 import { runCliProcess } from './support/cli-process.ts';
@@ -49,6 +50,21 @@ describe('compile --check and outputs changed by project code', () => {
     const result = await runCliProcess(['compile', '--check'], project.root);
     expect(result.stdout).not.toMatch(/changed:/);
     expect(result.code).toBe(0);
+  });
+});
+
+describe('checkStartTime', () => {
+  it('is later than the ctime of a file written just before it (Date.now() rounds down and is not)', async () => {
+    project = createTempProject({ 'pipelines/hello.pipeline.ts': helloPipeline() });
+    await runCli(['compile', '--root', project.root], project.root);
+    const file = project.path('generated/hello/Jenkinsfile');
+    // What a check right after a compile sees: the last write, then the start time. Repeated,
+    // because a write lands in the same millisecond as the next Date.now() only most of the time.
+    for (let i = 0; i < 500; i++) {
+      writeFileSync(file, readFileSync(file, 'utf8'));
+      const since = checkStartTime();
+      expect(lstatSync(file).ctimeMs).toBeLessThan(since);
+    }
   });
 });
 
