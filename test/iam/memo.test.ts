@@ -243,16 +243,19 @@ describe('exactKey', () => {
 });
 
 describe('hand-written steps', () => {
-  /** A hand-written `sh` under a role and a `withEnv` (parsed from Jenkinsfile text: no model step behind it). */
-  const handWritten = (name: string, topic: string): CompiledPipeline => {
+  /**
+   * A parsed Jenkinsfile (no model step behind it) with one stage whose `sh` steps run under the
+   * `notifier` role of `account` and one `withEnv` of `environment`.
+   */
+  const notifierPipeline = (name: string, environment: string[], steps: string[], account = '333333333333'): CompiledPipeline => {
     const jenkinsfile = `pipeline {
   agent none
   stages {
     stage('Notify') {
       steps {
-        withAWS(role: 'notifier', roleAccount: '333333333333', region: 'eu-west-1') {
-          withEnv(['TOPIC=arn:aws:sns:eu-west-1:333333333333:${topic}', 'DEPLOY_ENV=prod']) {
-            sh(label: 'notify', script: 'aws sns publish --topic-arn "$TOPIC" --message done')
+        withAWS(role: 'notifier', roleAccount: '${account}', region: 'eu-west-1') {
+          withEnv([${environment.map((entry) => `'${entry}'`).join(', ')}]) {
+${steps.map((step) => `            ${step}`).join('\n')}
           }
         }
       }
@@ -265,6 +268,12 @@ describe('hand-written steps', () => {
     return { source: `pipelines/${name}.pipeline.ts`, name, output: `generated/${name}/Jenkinsfile`, diagnostics: [], ast: ast!, model: {} as never, jenkinsfile };
   };
 
+  /** A hand-written `sh` under a role and a `withEnv`. */
+  const handWritten = (name: string, topic: string): CompiledPipeline =>
+    notifierPipeline(name, [`TOPIC=arn:aws:sns:eu-west-1:333333333333:${topic}`, 'DEPLOY_ENV=prod'], [
+      `sh(label: 'notify', script: 'aws sns publish --topic-arn "$TOPIC" --message done')`,
+    ]);
+
   it("resolve from what their commands name under each withEnv, never an earlier step's values", async () => {
     const generate = await freshGenerator();
     const first = text(await generate(handWritten('a', 'deploys'), { root: tmpdir() }));
@@ -276,27 +285,12 @@ describe('hand-written steps', () => {
 
   it('name the steps that make a call, whatever steps made the same calls before', async () => {
     // The same command under the same role and values: the same resolved calls, made by steps of other labels.
-    const labelled = (labels: string[]): CompiledPipeline => {
-      const steps = labels.map((label) => `            sh(label: '${label}', script: 'aws sns publish --topic-arn "$TOPIC" --message done')`).join('\n');
-      const jenkinsfile = `pipeline {
-  agent none
-  stages {
-    stage('Notify') {
-      steps {
-        withAWS(role: 'notifier', roleAccount: '333333333333', region: 'eu-west-1') {
-          withEnv(['TOPIC=arn:aws:sns:eu-west-1:333333333333:deploys']) {
-${steps}
-          }
-        }
-      }
-    }
-  }
-}
-`;
-      const { ast } = parseJenkinsfile(jenkinsfile);
-      expect(ast).toBeDefined();
-      return { source: 'pipelines/labels.pipeline.ts', name: 'labels', output: 'generated/labels/Jenkinsfile', diagnostics: [], ast: ast!, model: {} as never, jenkinsfile };
-    };
+    const labelled = (labels: string[]): CompiledPipeline =>
+      notifierPipeline(
+        'labels',
+        ['TOPIC=arn:aws:sns:eu-west-1:333333333333:deploys'],
+        labels.map((label) => `sh(label: '${label}', script: 'aws sns publish --topic-arn "$TOPIC" --message done')`),
+      );
     const inputs = [['notify'], ['notify ops'], ['notify', 'notify ops'], ['notify ops', 'notify'], ['notify', 'notify']].map(labelled);
     const expected: string[] = [];
     for (const pipeline of inputs) expected.push(text(await (await freshGenerator())(pipeline, { root: tmpdir() })));
@@ -310,26 +304,8 @@ ${steps}
   });
 
   /** Two `withEnv` values a command joins into one topic name (`$A-$B`), under a role of the given account. */
-  const joined = (a: string, b: string, account = '333333333333'): CompiledPipeline => {
-    const jenkinsfile = `pipeline {
-  agent none
-  stages {
-    stage('Notify') {
-      steps {
-        withAWS(role: 'notifier', roleAccount: '${account}', region: 'eu-west-1') {
-          withEnv(['A=${a}', 'B=${b}']) {
-            sh(label: 'notify', script: 'aws sns publish --topic-arn "arn:aws:sns:eu-west-1:${account}:$A-$B" --message done')
-          }
-        }
-      }
-    }
-  }
-}
-`;
-    const { ast } = parseJenkinsfile(jenkinsfile);
-    expect(ast).toBeDefined();
-    return { source: 'pipelines/joined.pipeline.ts', name: 'joined', output: 'generated/joined/Jenkinsfile', diagnostics: [], ast: ast!, model: {} as never, jenkinsfile };
-  };
+  const joined = (a: string, b: string, account = '333333333333'): CompiledPipeline =>
+    notifierPipeline('joined', [`A=${a}`, `B=${b}`], [`sh(label: 'notify', script: 'aws sns publish --topic-arn "arn:aws:sns:eu-west-1:${account}:$A-$B" --message done')`], account);
 
   it('keeps apart inputs whose values would run together in a key (x + yz, xy + z), and roles of other accounts', async () => {
     const inputs = [joined('x', 'yz'), joined('xy', 'z'), joined('x', 'yz', '444444444444'), joined('', 'xyz'), joined('xyz', '')];
