@@ -25,11 +25,6 @@ const MEMO_LIMIT = 4096;
 const known = new Map<string, ReferenceAction>();
 const pending = new Map<string, Promise<ReferenceAction>>();
 
-/** The reference's answer for `service:name` if it was read already (see {@link readReferenceAction}). */
-export function referenceActionNow(service: string, name: string): ReferenceAction | undefined {
-  return known.get(`${service}:${name}`);
-}
-
 /**
  * The reference's answer for an action as the generator writes it (`service:Name`, split at its
  * colons like `action.split(':')`), kept per action text: the same few action strings are asked
@@ -53,7 +48,7 @@ function keepByAction(action: string, answer: ReferenceAction): ReferenceAction 
 }
 
 /** The reference's answer for `service:name`, read once per process. */
-export function readReferenceAction(service: string, name: string): ReferenceAction | Promise<ReferenceAction> {
+function readReferenceAction(service: string, name: string): ReferenceAction | Promise<ReferenceAction> {
   const key = `${service}:${name}`;
   const answer = known.get(key);
   if (answer !== undefined) return answer;
