@@ -16,7 +16,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 /** The cumulative bytecode size TurboFan may inline into one function (V8's default: 920). */
-export const BATCH_INLINING_BUDGET = 150;
+const BATCH_INLINING_BUDGET = 150;
 
 let tuned = false;
 
